@@ -1,0 +1,74 @@
+# minik8s: one Makefile, a fragment per folder (*/module.mk).
+#   make            every binary into bin/
+#   make test       unit tests, then integration tests
+#   make asan       the same tests under AddressSanitizer + UBSan (in build-asan/)
+#   make bench      the benchmarks under bench/
+#   make deps       the Debian packages the build, tests and benchmarks use
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD ?= build-asan
+BIN ?= build-asan/bin
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+BIN ?= bin
+SANFLAGS :=
+endif
+
+CC ?= gcc
+PKGS := libuv libmicrohttpd libcjson libcurl gnutls
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(PKG_CFLAGS) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS = $(PKG_LIBS) $(YAML_LIBS) -lm
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+.PHONY: all test unit integration asan bench deps clean
+all:
+
+# Each fragment appends to these.
+BINS :=
+UNIT_TESTS :=
+
+
+
+include etcdlite/module.mk
+include common/module.mk
+include tests/module.mk
+include bench/module.mk
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	@echo "  AR    $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+test: unit integration
+
+asan:
+	$(MAKE) SAN=1 test
+
+deps:
+	@./deploy/deps.sh
+
+clean:
+	rm -rf build build-asan bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

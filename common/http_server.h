@@ -1,0 +1,102 @@
+/* http_server.h: the HTTP server of every daemon: libmicrohttpd driven by the daemon's libuv loop. */
+#ifndef CM_HTTP_SERVER_H
+#define CM_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "common/buf.h"
+#include "common/metrics.h"
+
+/*
+ * MHD runs without threads of its own: its epoll fd is watched by a uv_poll
+ * and its timeout by a uv_timer, so handlers run on the loop and need no locks.
+ *
+ * A handler answers now or later: it may return without answering and call
+ * cm_http_respond*() from a later loop callback (the connection is suspended
+ * meanwhile). Each request is answered exactly once, or streamed.
+ */
+struct cm_http_server;
+struct cm_http_req;
+
+typedef void (*cm_http_handler)(struct cm_http_req *req, void *ud);
+/* Called once when the request ends: answered and sent, or the client went away. */
+typedef void (*cm_http_req_done_cb)(struct cm_http_req *req, void *ud);
+
+struct cm_http_server_opts {
+	const char *bind_address; /* "127.0.0.1" if NULL; "0.0.0.0" for all */
+	int port;                 /* 0 picks an ephemeral port: see cm_http_server_port() */
+	size_t max_body;          /* larger bodies get 413; 0 means 3 MiB */
+	unsigned idle_timeout_s;  /* an idle or slow connection is closed; 0 means 60 */
+	const char *tls_cert_file; /* both set: serve HTTPS (GnuTLS) */
+	const char *tls_key_file;
+	struct cm_metrics *metrics; /* optional: served at /metrics, request counts recorded */
+};
+
+/*
+ * Starts listening on loop. Returns 0 and *out, -EADDRINUSE, -EINVAL (bad
+ * options, unreadable TLS files), or -ENOMEM. /healthz answers "ok" by default.
+ */
+int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
+		       struct cm_http_server **out);
+/* The port bound (useful with port 0). */
+int cm_http_server_port(const struct cm_http_server *s);
+/*
+ * Adds a route. method is "GET", "POST", ... or "*" for any. pattern is a path
+ * whose segments may be parameters, "/v3/kv/{op}", or end in "{name...}" to
+ * take the rest of the path. The first route that matches wins; an unmatched
+ * path gets 404 and a known path with another method 405. The pattern is
+ * copied. Returns 0, -EINVAL on a malformed pattern, or -ENOMEM.
+ */
+int cm_http_server_route(struct cm_http_server *s, const char *method, const char *pattern,
+			 cm_http_handler handler, void *ud);
+/*
+ * Stops accepting, ends open streams, waits (on the loop) for answers in flight,
+ * closes the handles and frees the server, then calls done (may be NULL).
+ */
+void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void *ud);
+
+/* Request accessors: strings are borrowed and live until the request ends. */
+const char *cm_http_req_method(const struct cm_http_req *req);
+const char *cm_http_req_path(const struct cm_http_req *req);
+/* A path parameter named in the route's pattern, or NULL. */
+const char *cm_http_req_param(const struct cm_http_req *req, const char *name);
+/* A query argument (decoded), or NULL; "" for a key with no value. */
+const char *cm_http_req_query(const struct cm_http_req *req, const char *name);
+/* A request header (case-insensitive name), or NULL. */
+const char *cm_http_req_header(const struct cm_http_req *req, const char *name);
+/* The whole body (NUL-terminated for convenience), length in *len. */
+const char *cm_http_req_body(const struct cm_http_req *req, size_t *len);
+/* Registers the one callback run when the request ends (answered or abandoned). */
+void cm_http_req_on_done(struct cm_http_req *req, cm_http_req_done_cb cb, void *ud);
+
+/* Adds a response header; call before answering. Returns 0 or -ENOMEM. */
+int cm_http_req_add_header(struct cm_http_req *req, const char *name, const char *value);
+/*
+ * Answers with a copy of body. Returns 0, -EALREADY if answered before, or
+ * -ENOMEM (then the server answers 500 itself).
+ */
+int cm_http_respond(struct cm_http_req *req, int status, const char *content_type,
+		    const void *body, size_t len);
+/* Answers with body's storage, taken over (body is left empty). */
+int cm_http_respond_buf(struct cm_http_req *req, int status, const char *content_type,
+			struct cm_buf *body);
+/* Answers with the compact JSON of j (application/json); j stays the caller's. */
+int cm_http_respond_json(struct cm_http_req *req, int status, const cJSON *j);
+
+/*
+ * Streaming (chunked transfer): begin sends the status and headers, write
+ * queues bytes and resumes the connection, end finishes the response after
+ * what is queued has been sent. While nothing is queued the connection is
+ * suspended and costs no CPU. write returns 0, -ENOMEM, or -EPIPE once the
+ * client has gone (the done callback runs then).
+ */
+int cm_http_stream_begin(struct cm_http_req *req, int status, const char *content_type);
+int cm_http_stream_write(struct cm_http_req *req, const void *data, size_t len);
+/* Bytes queued and not yet taken by the socket, so producers can bound slow clients. */
+size_t cm_http_stream_pending(const struct cm_http_req *req);
+void cm_http_stream_end(struct cm_http_req *req);
+
+#endif

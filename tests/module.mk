@@ -1,0 +1,34 @@
+# tests/: Check unit tests, one binary per tests/unit/test_<module>_<file>.c, and integration tests.
+#
+# A unit test links the libraries of its module, named by the word after
+# "test_": test_cm_* links common, test_raft_* raft, test_el_* etcdlite.
+TEST_LIBS_cm := common
+TEST_LIBS_raft := raft common
+TEST_LIBS_el := etcdlite raft common
+test_libs = $(foreach l,$(TEST_LIBS_$(word 2,$(subst _, ,$(1)))),$(BUILD)/lib$(l).a)
+
+TESTLIB_SRCS := $(wildcard tests/lib/*.c)
+$(BUILD)/libtestlib.a: $(TESTLIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.SECONDEXPANSION:
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libtestlib.a $$(call test_libs,test_%)
+	@mkdir -p $(dir $@)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+unit: $(UNIT_TESTS)
+	@tests/run_unit.sh $(UNIT_TESTS)
+
+INTEGRATION_DEPS := $(BINS)
+ifneq ($(wildcard tests/integration/http_loopback.c),)
+INTEGRATION_DEPS += $(BUILD)/tests/http_loopback
+endif
+integration: $(INTEGRATION_DEPS)
+	@BIN=$(BIN) BUILD=$(BUILD) tests/integration/run.sh
+
+$(BUILD)/tests/http_loopback: $(BUILD)/tests/integration/http_loopback.o $(BUILD)/libtestlib.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
