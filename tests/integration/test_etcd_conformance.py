@@ -1,0 +1,199 @@
+"""Conformance: the same requests to a real etcd 3.4 and to etcdlite, responses compared field by field.
+
+Ignored everywhere: cluster_id, member_id, raft_term (ids and terms differ by
+construction), lease IDs the server picks, and maintenance fields that describe
+the implementation (version, dbSize...). Known, documented differences are in
+ALLOWED below, each with its reason.
+"""
+import base64
+import http.client
+import json
+import os
+import sys
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import harness  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
+
+
+def b64(s):
+    return base64.b64encode(s.encode() if isinstance(s, str) else s).decode()
+
+
+IGNORED_KEYS = {"cluster_id", "member_id", "raft_term"}
+# Field paths whose values differ by construction (not by behaviour).
+IGNORED_PATHS = {
+    "status": {"version", "dbSize", "dbSizeInUse", "raftIndex", "raftAppliedIndex", "leader",
+               "raftTerm"},
+}
+# Differences we accept, with the reason. Keyed by step name -> set of paths.
+ALLOWED = {
+    # etcd's grpc-gateway reports Go's JSON decoder message; ours says the same thing in C words.
+    "bad-json": {".error", ".message"},
+}
+
+
+def normalize(obj):
+    if isinstance(obj, dict):
+        return {k: normalize(v) for k, v in obj.items() if k not in IGNORED_KEYS}
+    if isinstance(obj, list):
+        return [normalize(v) for v in obj]
+    return obj
+
+
+def diff(a, b, path=""):
+    """Yields (path, a, b) for every field that differs."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                yield (path + "." + k, a.get(k, "<absent>"), b.get(k, "<absent>"))
+            else:
+                yield from diff(a[k], b[k], path + "." + k)
+    elif isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            yield (path + "[len]", len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from diff(x, y, "%s[%d]" % (path, i))
+    elif a != b:
+        yield (path, a, b)
+
+
+class Endpoint:
+    def __init__(self, url):
+        self.url = url
+
+    def call(self, path, body):
+        raw = body if isinstance(body, (bytes, str)) else json.dumps(body)
+        if isinstance(raw, str):
+            raw = raw.encode()
+        status, data = harness.http("POST", self.url + path, raw, timeout=10)
+        try:
+            parsed = json.loads(data) if data else None
+        except ValueError:
+            parsed = data.decode(errors="replace").strip()
+        return status, parsed
+
+    def watch(self, body, n_messages, timeout=5.0):
+        """Opens a watch stream and returns its first n_messages results."""
+        u = urllib.parse.urlparse(self.url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+        conn.request("POST", "/v3/watch", json.dumps(body), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        out = []
+        while len(out) < n_messages:
+            line = resp.readline()
+            if not line:
+                break
+            line = line.strip()
+            if line:
+                out.append(json.loads(line))
+        conn.close()
+        return out
+
+
+def steps():
+    """The sequence: (name, path, body). Both servers start empty."""
+    K = b64("foo")
+    return [
+        ("put", "/v3/kv/put", {"key": K, "value": b64("bar")}),
+        ("put-prev", "/v3/kv/put", {"key": K, "value": b64("baz"), "prev_kv": True}),
+        ("put-a1", "/v3/kv/put", {"key": b64("a/1"), "value": b64("1")}),
+        ("put-a2", "/v3/kv/put", {"key": b64("a/2"), "value": b64("2")}),
+        ("put-a3", "/v3/kv/put", {"key": b64("a/3"), "value": b64("3")}),
+        ("range", "/v3/kv/range", {"key": K}),
+        ("range-missing", "/v3/kv/range", {"key": b64("nokey")}),
+        ("range-all", "/v3/kv/range", {"key": b64("\0"), "range_end": b64("\0")}),
+        ("range-prefix", "/v3/kv/range", {"key": b64("a/"), "range_end": b64("a0")}),
+        ("range-limit", "/v3/kv/range", {"key": b64("a/"), "range_end": b64("a0"), "limit": 2}),
+        ("range-count", "/v3/kv/range", {"key": b64("a/"), "range_end": b64("a0"),
+                                         "count_only": True}),
+        ("range-keys", "/v3/kv/range", {"key": b64("a/"), "range_end": b64("a0"),
+                                        "keys_only": True}),
+        ("range-sort", "/v3/kv/range", {"key": b64("a/"), "range_end": b64("a0"),
+                                        "sort_order": "DESCEND", "sort_target": "KEY"}),
+        ("range-sort-mod", "/v3/kv/range", {"key": b64("\0"), "range_end": b64("\0"),
+                                            "sort_order": "ASCEND", "sort_target": "MOD"}),
+        ("range-old", "/v3/kv/range", {"key": K, "revision": "2"}),
+        ("range-future", "/v3/kv/range", {"key": K, "revision": "1000"}),
+        ("bad-json", "/v3/kv/range", "{bad json"),
+        ("bad-base64", "/v3/kv/range", {"key": "!!!"}),
+        ("delete-prev", "/v3/kv/deleterange", {"key": b64("a/1"), "prev_kv": True}),
+        ("delete-missing", "/v3/kv/deleterange", {"key": b64("zzz")}),
+        ("delete-prefix", "/v3/kv/deleterange", {"key": b64("a/"), "range_end": b64("a0")}),
+        ("txn-create", "/v3/kv/txn", {
+            "compare": [{"target": "CREATE", "key": b64("t"), "create_revision": "0"}],
+            "success": [{"request_put": {"key": b64("t"), "value": b64("v1")}}],
+            "failure": [{"request_range": {"key": b64("t")}}]}),
+        ("txn-create-again", "/v3/kv/txn", {
+            "compare": [{"target": "CREATE", "key": b64("t"), "create_revision": "0"}],
+            "success": [{"request_put": {"key": b64("t"), "value": b64("v1")}}],
+            "failure": [{"request_range": {"key": b64("t")}}]}),
+        ("txn-value", "/v3/kv/txn", {
+            "compare": [{"target": "VALUE", "key": b64("t"), "result": "EQUAL", "value": b64("v1")}],
+            "success": [{"request_put": {"key": b64("t"), "value": b64("v2"), "prev_kv": True}},
+                        {"request_delete_range": {"key": K}}]}),
+        ("txn-version", "/v3/kv/txn", {
+            "compare": [{"target": "VERSION", "key": b64("t"), "result": "GREATER", "version": "1"}],
+            "success": [{"request_range": {"key": b64("t")}}]}),
+        ("txn-mod-less", "/v3/kv/txn", {
+            "compare": [{"target": "MOD", "key": b64("t"), "result": "LESS", "mod_revision": "3"}],
+            "success": [{"request_range": {"key": b64("t")}}],
+            "failure": [{"request_put": {"key": b64("t2"), "value": b64("x")}}]}),
+        ("txn-dup", "/v3/kv/txn", {
+            "success": [{"request_put": {"key": b64("d"), "value": b64("1")}},
+                        {"request_put": {"key": b64("d"), "value": b64("2")}}]}),
+        ("txn-empty", "/v3/kv/txn", {}),
+        ("lease-grant", "/v3/lease/grant", {"TTL": "60", "ID": "7587"}),
+        ("lease-put", "/v3/kv/put", {"key": b64("l"), "value": b64("x"), "lease": "7587"}),
+        ("lease-put-missing", "/v3/kv/put", {"key": b64("l"), "value": b64("x"), "lease": "99"}),
+        ("lease-ttl", "/v3/lease/timetolive", {"ID": "7587", "keys": True}),
+        ("lease-leases", "/v3/lease/leases", {}),
+        ("lease-revoke", "/v3/lease/revoke", {"ID": "7587"}),
+        ("lease-revoke-again", "/v3/lease/revoke", {"ID": "7587"}),
+        ("lease-key-gone", "/v3/kv/range", {"key": b64("l")}),
+        ("compact", "/v3/kv/compaction", {"revision": "4"}),
+        ("compact-again", "/v3/kv/compaction", {"revision": "4"}),
+        ("compact-future", "/v3/kv/compaction", {"revision": "1000"}),
+        ("range-compacted", "/v3/kv/range", {"key": K, "revision": "3"}),
+        ("put-ignore-value-missing", "/v3/kv/put", {"key": b64("nope"), "ignore_value": True}),
+        ("status", "/v3/maintenance/status", {}),
+    ]
+
+
+def run_all(url):
+    ep = Endpoint(url)
+    out = []
+    for name, path, body in steps():
+        out.append((name, ep.call(path, body)))
+    # Watches after the writes: a catch-up from an old revision with prev_kv, a compacted one.
+    out.append(("watch-catchup", (200, ep.watch(
+        {"create_request": {"key": b64("t"), "start_revision": "5", "prev_kv": True}}, 2))))
+    out.append(("watch-compacted", (200, ep.watch(
+        {"create_request": {"key": b64("t"), "start_revision": "2"}}, 2))))
+    return out
+
+
+class Conformance(unittest.TestCase):
+    def test_same_answers_as_etcd(self):
+        ref = Cluster(1, kind="etcd").start_all()
+        ours = Cluster(1, kind="etcdlite").start_all()
+        want = run_all(ref.client[0])
+        got = run_all(ours.client[0])
+        problems = []
+        for (name, (st_w, body_w)), (_, (st_g, body_g)) in zip(want, got):
+            if st_w != st_g:
+                problems.append("%s: HTTP %s from etcd, %s from etcdlite" % (name, st_w, st_g))
+            ignored = IGNORED_PATHS.get(name, set())
+            for path, a, b in diff(normalize(body_w), normalize(body_g)):
+                if path.lstrip(".") in ignored or path in ALLOWED.get(name, set()):
+                    continue
+                if name == "lease-leases" or name.startswith("watch"):
+                    pass
+                problems.append("%s: %s: etcd %r, etcdlite %r" % (name, path, a, b))
+        self.assertEqual([], problems, "\n" + "\n".join(problems))
+
+
+if __name__ == "__main__":
+    unittest.main()
