@@ -1,0 +1,52 @@
+/* config.h: an etcdlite member's configuration, from etcd's flags, and the ids derived from it. */
+#ifndef EL_CONFIG_H
+#define EL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define EL_MAX_MEMBERS 9
+
+struct el_peer_conf {
+	char name[64];
+	char peer_url[256]; /* one URL per member: the first given */
+	uint64_t id;
+};
+
+struct el_config {
+	const char *name;
+	const char *data_dir;
+	const char *listen_client_urls;
+	const char *advertise_client_urls;
+	const char *listen_peer_urls;
+	const char *initial_advertise_peer_urls;
+	const char *initial_cluster;       /* "m1=http://127.0.0.1:2380,m2=..." */
+	const char *initial_cluster_state; /* "new" or "existing": both start from the data dir */
+	const char *initial_cluster_token;
+	int64_t heartbeat_ms;
+	int64_t election_ms;
+	int64_t snapshot_count;
+	int64_t request_timeout_ms;
+	int64_t max_request_bytes;
+	int64_t progress_notify_ms;
+	/* Derived by el_config_resolve. */
+	struct el_peer_conf members[EL_MAX_MEMBERS];
+	size_t n_members;
+	uint64_t id;
+	uint64_t cluster_id;
+};
+
+/* Fills c with etcd's defaults (ports 2379/2380, 100 ms heartbeat, 1000 ms election). */
+void el_config_defaults(struct el_config *c);
+/*
+ * Parses initial_cluster, finds this member by name and checks its peer URL,
+ * derives member and cluster ids (a hash of peer URL and token, like etcd).
+ * Returns 0, or -EINVAL with the reason in err.
+ */
+int el_config_resolve(struct el_config *c, struct cm_buf *err);
+/* Splits "http://host:port" into host and port. Returns 0 or -EINVAL. */
+int el_url_host_port(const char *url, char *host, size_t hostlen, int *port);
+
+#endif

@@ -1,0 +1,681 @@
+/* json_codec.c: decoding etcd gateway JSON into requests and writing responses as etcd does. */
+#include "etcdlite/json_codec.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "common/base64.h"
+#include "common/err.h"
+#include "common/json.h"
+
+/* Decoding ---------------------------------------------------------------- */
+
+struct dec {
+	struct cm_arena *arena;
+	struct cm_buf *err;
+	int depth;
+};
+
+static int fail(struct dec *d, const char *fmt, const char *field)
+{
+	cm_buf_reset(d->err);
+	cm_buf_printf(d->err, fmt, field);
+	return -EINVAL;
+}
+
+/* base64 field -> bytes in the arena; absent -> empty. */
+static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct el_bytes *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+	struct cm_buf tmp = CM_BUF_INIT;
+	char *p;
+	int rc;
+
+	out->data = NULL;
+	out->len = 0;
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (!cJSON_IsString(it))
+		return fail(d, "json: cannot unmarshal %s into a base64 string", name);
+	rc = cm_base64_decode(it->valuestring, strlen(it->valuestring), &tmp);
+	if (rc == -EINVAL) {
+		cm_buf_close(&tmp);
+		return fail(d, "illegal base64 data in field %s", name);
+	}
+	if (rc)
+		return rc;
+	if (tmp.len > UINT32_MAX) {
+		cm_buf_close(&tmp);
+		return -CM_ETOOLARGE;
+	}
+	p = cm_arena_dup(d->arena, tmp.data, tmp.len);
+	out->len = (uint32_t)tmp.len;
+	cm_buf_close(&tmp);
+	if (!p)
+		return -ENOMEM;
+	out->data = p;
+	return 0;
+}
+
+static int get_int(struct dec *d, const cJSON *obj, const char *name, int64_t *out)
+{
+	int rc = cm_json_get_int64(obj, name, out);
+
+	if (rc == -ENOENT) {
+		*out = 0;
+		return 0;
+	}
+	if (rc)
+		return fail(d, "json: invalid value for int64 field %s", name);
+	return 0;
+}
+
+static int get_bool(struct dec *d, const cJSON *obj, const char *name, bool *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	*out = false;
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (!cJSON_IsBool(it))
+		return fail(d, "json: invalid value for bool field %s", name);
+	*out = cJSON_IsTrue(it);
+	return 0;
+}
+
+/* An enum given as a name or as its number. */
+static int get_enum(struct dec *d, const cJSON *obj, const char *name, const char *const *names,
+		    int n, uint8_t *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	*out = 0;
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble < n) {
+		*out = (uint8_t)it->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(it))
+		for (int i = 0; i < n; i++)
+			if (strcmp(it->valuestring, names[i]) == 0) {
+				*out = (uint8_t)i;
+				return 0;
+			}
+	return fail(d, "json: unknown value for enum field %s", name);
+}
+
+static const char *const sort_orders[] = {"NONE", "ASCEND", "DESCEND"};
+static const char *const sort_targets[] = {"KEY", "VERSION", "CREATE", "MOD", "VALUE"};
+static const char *const cmp_targets[] = {"VERSION", "CREATE", "MOD", "VALUE", "LEASE"};
+static const char *const cmp_results[] = {"EQUAL", "GREATER", "LESS", "NOT_EQUAL"};
+
+static int dec_range(struct dec *d, const cJSON *o, struct el_range_req *r)
+{
+	int rc;
+
+	if ((rc = get_bytes(d, o, "key", &r->key)) || (rc = get_bytes(d, o, "range_end", &r->range_end)) ||
+	    (rc = get_int(d, o, "limit", &r->limit)) || (rc = get_int(d, o, "revision", &r->revision)) ||
+	    (rc = get_enum(d, o, "sort_order", sort_orders, 3, &r->sort_order)) ||
+	    (rc = get_enum(d, o, "sort_target", sort_targets, 5, &r->sort_target)) ||
+	    (rc = get_bool(d, o, "serializable", &r->serializable)) ||
+	    (rc = get_bool(d, o, "keys_only", &r->keys_only)) ||
+	    (rc = get_bool(d, o, "count_only", &r->count_only)))
+		return rc;
+	return 0;
+}
+
+static int dec_put(struct dec *d, const cJSON *o, struct el_put_req *p)
+{
+	int rc;
+
+	if ((rc = get_bytes(d, o, "key", &p->key)) || (rc = get_bytes(d, o, "value", &p->value)) ||
+	    (rc = get_int(d, o, "lease", &p->lease)) || (rc = get_bool(d, o, "prev_kv", &p->prev_kv)) ||
+	    (rc = get_bool(d, o, "ignore_value", &p->ignore_value)) ||
+	    (rc = get_bool(d, o, "ignore_lease", &p->ignore_lease)))
+		return rc;
+	return 0;
+}
+
+static int dec_delete(struct dec *d, const cJSON *o, struct el_delete_req *r)
+{
+	int rc;
+
+	if ((rc = get_bytes(d, o, "key", &r->key)) || (rc = get_bytes(d, o, "range_end", &r->range_end)) ||
+	    (rc = get_bool(d, o, "prev_kv", &r->prev_kv)))
+		return rc;
+	return 0;
+}
+
+static int dec_txn(struct dec *d, const cJSON *o, struct el_txn_req *t);
+
+static int dec_ops(struct dec *d, const cJSON *arr, struct el_op **ops, uint32_t *n)
+{
+	const cJSON *it;
+	uint32_t i = 0;
+	int rc;
+
+	*ops = NULL;
+	*n = 0;
+	if (!arr || cJSON_IsNull(arr))
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return fail(d, "json: %s must be an array", "success/failure");
+	*n = (uint32_t)cJSON_GetArraySize(arr);
+	if (*n == 0)
+		return 0;
+	*ops = cm_arena_alloc(d->arena, sizeof(**ops) * *n);
+	if (!*ops)
+		return -ENOMEM;
+	cJSON_ArrayForEach(it, arr) {
+		struct el_op *op = &(*ops)[i++];
+		const cJSON *x;
+
+		if ((x = cJSON_GetObjectItemCaseSensitive(it, "request_range"))) {
+			op->type = EL_OP_RANGE;
+			rc = dec_range(d, x, &op->u.range);
+		} else if ((x = cJSON_GetObjectItemCaseSensitive(it, "request_put"))) {
+			op->type = EL_OP_PUT;
+			rc = dec_put(d, x, &op->u.put);
+		} else if ((x = cJSON_GetObjectItemCaseSensitive(it, "request_delete_range"))) {
+			op->type = EL_OP_DELETE;
+			rc = dec_delete(d, x, &op->u.del);
+		} else if ((x = cJSON_GetObjectItemCaseSensitive(it, "request_txn"))) {
+			op->type = EL_OP_TXN;
+			if (++d->depth > EL_MAX_NESTING)
+				return fail(d, "etcdserver: %s", "too many nested txns");
+			rc = dec_txn(d, x, &op->u.txn);
+			d->depth--;
+		} else {
+			/* etcd treats an empty RequestOp as an error at apply time. */
+			return fail(d, "etcdserver: %s", "invalid txn operation: no request set");
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int dec_txn(struct dec *d, const cJSON *o, struct el_txn_req *t)
+{
+	const cJSON *cmps = cJSON_GetObjectItemCaseSensitive(o, "compare"), *it;
+	uint32_t i = 0;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (cmps && !cJSON_IsNull(cmps)) {
+		if (!cJSON_IsArray(cmps))
+			return fail(d, "json: %s must be an array", "compare");
+		t->ncompares = (uint32_t)cJSON_GetArraySize(cmps);
+		if (t->ncompares) {
+			t->compares = cm_arena_alloc(d->arena, sizeof(*t->compares) * t->ncompares);
+			if (!t->compares)
+				return -ENOMEM;
+		}
+		cJSON_ArrayForEach(it, cmps) {
+			struct el_compare *c = &t->compares[i++];
+			static const char *const num_field[] = {"version", "create_revision",
+								"mod_revision", NULL, "lease"};
+
+			if ((rc = get_enum(d, it, "target", cmp_targets, 5, &c->target)) ||
+			    (rc = get_enum(d, it, "result", cmp_results, 4, &c->result)) ||
+			    (rc = get_bytes(d, it, "key", &c->key)) ||
+			    (rc = get_bytes(d, it, "range_end", &c->range_end)))
+				return rc;
+			if (c->target == EL_CMP_VALUE)
+				rc = get_bytes(d, it, "value", &c->value);
+			else
+				rc = get_int(d, it, num_field[c->target], &c->number);
+			if (rc)
+				return rc;
+		}
+	}
+	if ((rc = dec_ops(d, cJSON_GetObjectItemCaseSensitive(o, "success"), &t->success, &t->nsuccess)) ||
+	    (rc = dec_ops(d, cJSON_GetObjectItemCaseSensitive(o, "failure"), &t->failure, &t->nfailure)))
+		return rc;
+	return 0;
+}
+
+static int dec_watch(struct dec *d, const cJSON *o, struct el_jreq *out)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(o, "create_request");
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, "cancel_request");
+	const cJSON *filters, *f;
+	int rc;
+
+	if (x) {
+		out->watch_cancel = true;
+		return get_int(d, x, "watch_id", &out->watch_cancel_id);
+	}
+	if (!c || !cJSON_IsObject(c))
+		return fail(d, "etcdserver: %s", "watch request needs create_request");
+	if ((rc = get_bytes(d, c, "key", &out->watch.key)) ||
+	    (rc = get_bytes(d, c, "range_end", &out->watch.range_end)) ||
+	    (rc = get_int(d, c, "start_revision", &out->watch.start_revision)) ||
+	    (rc = get_bool(d, c, "prev_kv", &out->watch.prev_kv)) ||
+	    (rc = get_bool(d, c, "progress_notify", &out->watch_progress_notify)))
+		return rc;
+	filters = cJSON_GetObjectItemCaseSensitive(c, "filters");
+	cJSON_ArrayForEach(f, filters) {
+		if ((cJSON_IsString(f) && strcmp(f->valuestring, "NOPUT") == 0) ||
+		    (cJSON_IsNumber(f) && f->valueint == 0))
+			out->watch.no_put = true;
+		else if ((cJSON_IsString(f) && strcmp(f->valuestring, "NODELETE") == 0) ||
+			 (cJSON_IsNumber(f) && f->valueint == 1))
+			out->watch.no_delete = true;
+	}
+	return 0;
+}
+
+int el_json_decode(enum el_jkind kind, const char *body, size_t len, struct el_jreq *out,
+		   struct cm_buf *err)
+{
+	struct dec d = {&out->arena, err, 0};
+	cJSON *root = NULL;
+	int rc;
+
+	rc = cm_json_parse(body, len, &root, err);
+	if (rc)
+		return rc;
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return fail(&d, "json: cannot unmarshal %s into Go value of type object", "value");
+	}
+	switch (kind) {
+	case EL_J_RANGE:
+		out->req.type = EL_REQ_RANGE;
+		rc = dec_range(&d, root, &out->req.u.range);
+		break;
+	case EL_J_PUT:
+		out->req.type = EL_REQ_PUT;
+		rc = dec_put(&d, root, &out->req.u.put);
+		break;
+	case EL_J_DELETE:
+		out->req.type = EL_REQ_DELETE;
+		rc = dec_delete(&d, root, &out->req.u.del);
+		break;
+	case EL_J_TXN:
+		out->req.type = EL_REQ_TXN;
+		rc = dec_txn(&d, root, &out->req.u.txn);
+		break;
+	case EL_J_COMPACTION:
+		out->req.type = EL_REQ_COMPACTION;
+		rc = get_int(&d, root, "revision", &out->req.u.compaction.revision);
+		if (!rc)
+			rc = get_bool(&d, root, "physical", &out->req.u.compaction.physical);
+		break;
+	case EL_J_LEASE_GRANT:
+		out->req.type = EL_REQ_LEASE_GRANT;
+		rc = get_int(&d, root, "TTL", &out->req.u.lease_grant.ttl);
+		if (!rc)
+			rc = get_int(&d, root, "ID", &out->req.u.lease_grant.id);
+		break;
+	case EL_J_LEASE_REVOKE:
+		out->req.type = EL_REQ_LEASE_REVOKE;
+		rc = get_int(&d, root, "ID", &out->req.u.lease_revoke.id);
+		break;
+	case EL_J_LEASE_ID:
+		rc = get_int(&d, root, "ID", &out->lease_id);
+		if (!rc)
+			rc = get_bool(&d, root, "keys", &out->lease_keys);
+		break;
+	case EL_J_WATCH:
+		rc = dec_watch(&d, root, out);
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+void el_jreq_close(struct el_jreq *r)
+{
+	cm_arena_close(&r->arena);
+}
+
+static bool ops_read_only(const struct el_op *ops, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (ops[i].type == EL_OP_PUT || ops[i].type == EL_OP_DELETE)
+			return false;
+		if (ops[i].type == EL_OP_TXN &&
+		    (!ops_read_only(ops[i].u.txn.success, ops[i].u.txn.nsuccess) ||
+		     !ops_read_only(ops[i].u.txn.failure, ops[i].u.txn.nfailure)))
+			return false;
+	}
+	return true;
+}
+
+bool el_request_is_read_only(const struct el_request *req)
+{
+	if (req->type == EL_REQ_RANGE)
+		return true;
+	if (req->type != EL_REQ_TXN)
+		return false;
+	return ops_read_only(req->u.txn.success, req->u.txn.nsuccess) &&
+	       ops_read_only(req->u.txn.failure, req->u.txn.nfailure);
+}
+
+/* Encoding ---------------------------------------------------------------- */
+
+/* ,"name":"<int64>" when v != 0 (zero values are left out, as the gateway does). */
+static int put_i64(struct cm_buf *o, bool *first, const char *name, int64_t v)
+{
+	if (v == 0)
+		return 0;
+	int rc = cm_buf_printf(o, "%s\"%s\":\"%" PRId64 "\"", *first ? "" : ",", name, v);
+	*first = false;
+	return rc;
+}
+
+static int put_u64(struct cm_buf *o, bool *first, const char *name, uint64_t v)
+{
+	if (v == 0)
+		return 0;
+	int rc = cm_buf_printf(o, "%s\"%s\":\"%" PRIu64 "\"", *first ? "" : ",", name, v);
+	*first = false;
+	return rc;
+}
+
+static int put_b64(struct cm_buf *o, bool *first, const char *name, const char *data, size_t len)
+{
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if ((rc = cm_buf_printf(o, "%s\"%s\":\"", *first ? "" : ",", name)) ||
+	    (rc = cm_base64_encode(data, len, o)) || (rc = cm_buf_putc(o, '"')))
+		return rc;
+	*first = false;
+	return 0;
+}
+
+static int put_bool(struct cm_buf *o, bool *first, const char *name, bool v)
+{
+	if (!v)
+		return 0;
+	int rc = cm_buf_printf(o, "%s\"%s\":true", *first ? "" : ",", name);
+	*first = false;
+	return rc;
+}
+
+/* Writes "name": (after a comma unless it is the first field). */
+static int put_name(struct cm_buf *o, bool *first, const char *name)
+{
+	int rc = cm_buf_printf(o, "%s\"%s\":", *first ? "" : ",", name);
+	*first = false;
+	return rc;
+}
+
+/* Opens "name":[ after the fields before it. */
+static int open_array(struct cm_buf *o, bool *first, const char *name)
+{
+	int rc = put_name(o, first, name);
+	return rc ? rc : cm_buf_putc(o, '[');
+}
+
+static int put_kv(struct cm_buf *o, const struct el_kv *kv)
+{
+	bool first = true;
+	int rc;
+
+	if ((rc = cm_buf_putc(o, '{')) || (rc = put_b64(o, &first, "key", kv->key, kv->klen)) ||
+	    (rc = put_i64(o, &first, "create_revision", kv->create_revision)) ||
+	    (rc = put_i64(o, &first, "mod_revision", kv->mod_revision)) ||
+	    (rc = put_i64(o, &first, "version", kv->version)) ||
+	    (rc = put_b64(o, &first, "value", kv->value, kv->vlen)) ||
+	    (rc = put_i64(o, &first, "lease", kv->lease)))
+		return rc;
+	return cm_buf_putc(o, '}');
+}
+
+static int put_kvs(struct cm_buf *o, bool *first, const char *name, const struct el_kv *kvs, size_t n)
+{
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = open_array(o, first, name)))
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		if ((i && (rc = cm_buf_putc(o, ','))) || (rc = put_kv(o, &kvs[i])))
+			return rc;
+	return cm_buf_putc(o, ']');
+}
+
+int el_json_header(const struct el_header *h, struct cm_buf *out)
+{
+	bool first = true;
+	int rc;
+
+	if ((rc = cm_buf_puts(out, "\"header\":{")) ||
+	    (rc = put_u64(out, &first, "cluster_id", h->cluster_id)) ||
+	    (rc = put_u64(out, &first, "member_id", h->member_id)) ||
+	    (rc = put_i64(out, &first, "revision", h->revision)) ||
+	    (rc = put_u64(out, &first, "raft_term", h->raft_term)))
+		return rc;
+	return cm_buf_putc(out, '}');
+}
+
+static int put_op_resp(struct cm_buf *o, int64_t revision, const struct el_op_resp *r);
+
+/* The body of a response (after the header), for a range/put/delete/txn. */
+static int put_body(struct cm_buf *o, bool *first, int64_t revision, uint8_t type,
+		    const void *u)
+{
+	int rc = 0;
+
+	switch (type) {
+	case EL_OP_RANGE: {
+		const struct el_range_resp *r = u;
+		if ((rc = put_kvs(o, first, "kvs", r->kvs, r->nkvs)) ||
+		    (rc = put_bool(o, first, "more", r->more)) ||
+		    (rc = put_i64(o, first, "count", r->count)))
+			return rc;
+		break;
+	}
+	case EL_OP_PUT: {
+		const struct el_put_resp *r = u;
+		if (r->has_prev_kv) {
+			if ((rc = put_name(o, first, "prev_kv")))
+				return rc;
+			rc = put_kv(o, &r->prev_kv);
+		}
+		break;
+	}
+	case EL_OP_DELETE: {
+		const struct el_delete_resp *r = u;
+		if ((rc = put_i64(o, first, "deleted", r->deleted)) ||
+		    (rc = put_kvs(o, first, "prev_kvs", r->prev_kvs, r->nprev_kvs)))
+			return rc;
+		break;
+	}
+	case EL_OP_TXN: {
+		const struct el_txn_resp *r = u;
+		if ((rc = put_bool(o, first, "succeeded", r->succeeded)))
+			return rc;
+		if (r->nresponses) {
+			if ((rc = open_array(o, first, "responses")))
+				return rc;
+			for (size_t i = 0; i < r->nresponses; i++)
+				if ((i && (rc = cm_buf_putc(o, ','))) ||
+				    (rc = put_op_resp(o, revision, &r->responses[i])))
+					return rc;
+			rc = cm_buf_putc(o, ']');
+		}
+		break;
+	}
+	}
+	return rc;
+}
+
+/* A txn's inner response: {"response_put":{"header":{"revision":"5"},...}}. */
+static int put_op_resp(struct cm_buf *o, int64_t revision, const struct el_op_resp *r)
+{
+	static const char *const names[] = {"response_range", "response_put",
+					    "response_delete_range", "response_txn"};
+	bool first = false;
+	int rc;
+
+	if ((rc = cm_buf_printf(o, "{\"%s\":{\"header\":{\"revision\":\"%" PRId64 "\"}",
+				names[r->type], revision)) ||
+	    (rc = put_body(o, &first, revision, r->type, &r->u)))
+		return rc;
+	return cm_buf_puts(o, "}}");
+}
+
+int el_json_encode_response(const struct el_header *h, const struct el_response *resp,
+			    struct cm_buf *out)
+{
+	bool first = false;
+	int rc;
+
+	if ((rc = cm_buf_putc(out, '{')) || (rc = el_json_header(h, out)))
+		return rc;
+	switch (resp->type) {
+	case EL_REQ_RANGE:
+		rc = put_body(out, &first, h->revision, EL_OP_RANGE, &resp->u.range);
+		break;
+	case EL_REQ_PUT:
+		rc = put_body(out, &first, h->revision, EL_OP_PUT, &resp->u.put);
+		break;
+	case EL_REQ_DELETE:
+		rc = put_body(out, &first, h->revision, EL_OP_DELETE, &resp->u.del);
+		break;
+	case EL_REQ_TXN:
+		rc = put_body(out, &first, h->revision, EL_OP_TXN, &resp->u.txn);
+		break;
+	case EL_REQ_LEASE_GRANT:
+		if ((rc = put_i64(out, &first, "ID", resp->u.lease_grant.id)))
+			return rc;
+		rc = put_i64(out, &first, "TTL", resp->u.lease_grant.ttl);
+		break;
+	default:
+		break;
+	}
+	if (rc)
+		return rc;
+	return cm_buf_putc(out, '}');
+}
+
+int el_grpc_http_status(int code)
+{
+	switch (code) {
+	case 0: return 200;
+	case 1: return 408;  /* Canceled */
+	case 3: return 400;  /* InvalidArgument */
+	case 4: return 504;  /* DeadlineExceeded */
+	case 5: return 404;  /* NotFound */
+	case 6: return 409;  /* AlreadyExists */
+	case 7: return 403;  /* PermissionDenied */
+	case 8: return 429;  /* ResourceExhausted */
+	case 9: return 400;  /* FailedPrecondition */
+	case 10: return 409; /* Aborted */
+	case 11: return 400; /* OutOfRange */
+	case 12: return 501; /* Unimplemented */
+	case 14: return 503; /* Unavailable */
+	case 16: return 401; /* Unauthenticated */
+	default: return 500;
+	}
+}
+
+static int put_json_string(struct cm_buf *o, const char *s)
+{
+	cJSON *str = cJSON_CreateString(s);
+	char *p;
+	int rc;
+
+	if (!str)
+		return -ENOMEM;
+	p = cJSON_PrintUnformatted(str);
+	cJSON_Delete(str);
+	if (!p)
+		return -ENOMEM;
+	rc = cm_buf_puts(o, p);
+	cJSON_free(p);
+	return rc;
+}
+
+int el_json_encode_error(int err, const char *message, struct cm_buf *out, int *status)
+{
+	const char *msg = message ? message : el_strerror(err);
+	int code = el_err_grpc_code(err);
+	int rc;
+
+	*status = el_grpc_http_status(code);
+	if ((rc = cm_buf_puts(out, "{\"error\":")) || (rc = put_json_string(out, msg)) ||
+	    (rc = cm_buf_puts(out, ",\"message\":")) || (rc = put_json_string(out, msg)))
+		return rc;
+	return cm_buf_printf(out, ",\"code\":%d}", code);
+}
+
+int el_json_encode_ttl(const struct el_header *h, const struct el_lease_ttl *t, struct cm_buf *out)
+{
+	bool first = false;
+	int rc;
+
+	if ((rc = cm_buf_putc(out, '{')) || (rc = el_json_header(h, out)) ||
+	    (rc = put_i64(out, &first, "ID", t->id)) || (rc = put_i64(out, &first, "TTL", t->ttl)) ||
+	    (rc = put_i64(out, &first, "grantedTTL", t->granted_ttl)))
+		return rc;
+	if (t->nkeys) {
+		if ((rc = open_array(out, &first, "keys")))
+			return rc;
+		for (size_t i = 0; i < t->nkeys; i++)
+			if ((i && (rc = cm_buf_putc(out, ','))) || (rc = cm_buf_putc(out, '"')) ||
+			    (rc = cm_base64_encode(t->keys[i].data, t->keys[i].len, out)) ||
+			    (rc = cm_buf_putc(out, '"')))
+				return rc;
+		rc = cm_buf_putc(out, ']');
+	}
+	if (rc)
+		return rc;
+	return cm_buf_putc(out, '}');
+}
+
+static int put_event(struct cm_buf *o, const struct el_event *ev)
+{
+	bool first = true;
+	int rc;
+
+	if ((rc = cm_buf_putc(o, '{')))
+		return rc;
+	if (ev->type == EL_EVENT_DELETE) {
+		if ((rc = cm_buf_puts(o, "\"type\":\"DELETE\"")))
+			return rc;
+		first = false;
+	}
+	if ((rc = put_name(o, &first, "kv")) || (rc = put_kv(o, &ev->kv)))
+		return rc;
+	if (ev->has_prev_kv) {
+		if ((rc = cm_buf_puts(o, ",\"prev_kv\":")) || (rc = put_kv(o, &ev->prev_kv)))
+			return rc;
+	}
+	return cm_buf_putc(o, '}');
+}
+
+int el_json_encode_watch(const struct el_header *h, const struct el_watch_batch *b, bool created,
+			 struct cm_buf *out)
+{
+	bool first = false;
+	int rc;
+
+	if ((rc = cm_buf_puts(out, "{\"result\":{")) || (rc = el_json_header(h, out)) ||
+	    (rc = put_i64(out, &first, "watch_id", b->watch_id)) ||
+	    (rc = put_bool(out, &first, "created", created)) ||
+	    (rc = put_bool(out, &first, "canceled", b->canceled)) ||
+	    (rc = put_i64(out, &first, "compact_revision", b->compact_revision)))
+		return rc;
+	if (b->nevents) {
+		if ((rc = open_array(out, &first, "events")))
+			return rc;
+		for (size_t i = 0; i < b->nevents; i++)
+			if ((i && (rc = cm_buf_putc(out, ','))) || (rc = put_event(out, &b->events[i])))
+				return rc;
+		if ((rc = cm_buf_putc(out, ']')))
+			return rc;
+	}
+	return cm_buf_puts(out, "}}\n");
+}
