@@ -97,77 +97,78 @@ static int parse_int(const char *s, long long min, long long max, long long *out
 }
 
 /* Writes ms the way a person would type it: "0s", "250ms", "1.5s", "1m30s", "2h". */
-static void format_duration(int64_t ms, struct cm_buf *out)
+static int format_duration(int64_t ms, struct cm_buf *out)
 {
 	int64_t h, m, s, rest;
+	int rc = 0;
 
-	if (ms == 0) {
-		cm_buf_puts(out, "0s");
-		return;
-	}
+	if (ms == 0)
+		return cm_buf_puts(out, "0s");
 	if (ms < 0) {
-		cm_buf_putc(out, '-');
+		rc |= cm_buf_putc(out, '-');
 		ms = ms == INT64_MIN ? INT64_MAX : -ms;
 	}
-	if (ms < 1000) {
-		cm_buf_printf(out, "%" PRId64 "ms", ms);
-		return;
-	}
+	if (ms < 1000)
+		return rc | cm_buf_printf(out, "%" PRId64 "ms", ms);
 	h = ms / 3600000;
 	m = ms / 60000 % 60;
 	s = ms / 1000 % 60;
 	rest = ms % 1000;
 	if (h)
-		cm_buf_printf(out, "%" PRId64 "h", h);
+		rc |= cm_buf_printf(out, "%" PRId64 "h", h);
 	if (m)
-		cm_buf_printf(out, "%" PRId64 "m", m);
+		rc |= cm_buf_printf(out, "%" PRId64 "m", m);
 	if (rest) {
 		char frac[8];
 		int n = snprintf(frac, sizeof(frac), "%03d", (int)rest);
 		while (n > 0 && frac[n - 1] == '0')
 			frac[--n] = '\0';
-		cm_buf_printf(out, "%" PRId64 ".%ss", s, frac);
+		rc |= cm_buf_printf(out, "%" PRId64 ".%ss", s, frac);
 	} else if (s) {
-		cm_buf_printf(out, "%" PRId64 "s", s);
+		rc |= cm_buf_printf(out, "%" PRId64 "s", s);
 	}
+	return rc;
 }
 
 /* Appends " (default X)" for a flag whose default is worth showing. */
-static void put_default(const struct cm_flag *f, struct cm_buf *out)
+static int put_default(const struct cm_flag *f, struct cm_buf *out)
 {
+	int rc = 0;
+
 	switch (f->type) {
 	case CM_FLAG_STRING: {
 		const char *s = *(const char **)f->dest;
 		if (s && *s)
-			cm_buf_printf(out, " (default \"%s\")", s);
+			rc = cm_buf_printf(out, " (default \"%s\")", s);
 		break;
 	}
 	case CM_FLAG_INT:
-		cm_buf_printf(out, " (default %d)", *(int *)f->dest);
+		rc = cm_buf_printf(out, " (default %d)", *(int *)f->dest);
 		break;
 	case CM_FLAG_INT64:
-		cm_buf_printf(out, " (default %" PRId64 ")", *(int64_t *)f->dest);
+		rc = cm_buf_printf(out, " (default %" PRId64 ")", *(int64_t *)f->dest);
 		break;
 	case CM_FLAG_DURATION:
-		cm_buf_puts(out, " (default ");
-		format_duration(*(int64_t *)f->dest, out);
-		cm_buf_putc(out, ')');
+		rc |= cm_buf_puts(out, " (default ");
+		rc |= format_duration(*(int64_t *)f->dest, out);
+		rc |= cm_buf_putc(out, ')');
 		break;
 	case CM_FLAG_BOOL:
 		if (*(bool *)f->dest)
-			cm_buf_puts(out, " (default true)");
+			rc = cm_buf_puts(out, " (default true)");
 		break;
 	case CM_FLAG_LIST: {
 		const struct cm_strlist *l = f->dest;
 		if (!l->n)
 			break;
-		cm_buf_puts(out, " (default \"");
+		rc |= cm_buf_puts(out, " (default \"");
 		for (size_t i = 0; i < l->n; i++)
-			cm_buf_printf(out, "%s%s", i ? "," : "", l->items[i]);
-		cm_buf_puts(out, "\")");
+			rc |= cm_buf_printf(out, "%s%s", i ? "," : "", l->items[i]);
+		rc |= cm_buf_puts(out, "\")");
 		break;
 	}
 	}
+	return rc;
 }
 
 /* The width of "--name type" in the usage text. */
@@ -181,28 +182,27 @@ static size_t name_width(const struct cm_flag *f)
 int cm_flags_usage(const struct cm_flag *flags, size_t n, const char *synopsis,
 		   struct cm_buf *out)
 {
-	size_t width = strlen("-h, --help"), start = out->len;
+	size_t width = strlen("-h, --help");
+	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t w = name_width(&flags[i]);
 		if (w > width)
 			width = w;
 	}
-	cm_buf_printf(out, "usage: %s\n\nflags:\n", synopsis ? synopsis : "[flags]");
+	rc |= cm_buf_printf(out, "usage: %s\n\nflags:\n", synopsis ? synopsis : "[flags]");
 	for (size_t i = 0; i < n; i++) {
 		const struct cm_flag *f = &flags[i];
 		const char *t = type_word(f->type);
 		int w = (int)name_width(f);
-		cm_buf_printf(out, "  --%s%s%s%*s  %s", f->name, *t ? " " : "", t,
+		rc |= cm_buf_printf(out, "  --%s%s%s%*s  %s", f->name, *t ? " " : "", t,
 			      (int)width - w, "", f->help ? f->help : "");
-		put_default(f, out);
-		cm_buf_putc(out, '\n');
+		rc |= put_default(f, out);
+		rc |= cm_buf_putc(out, '\n');
 	}
-	cm_buf_printf(out, "  %-*s  show this help\n", (int)width, "-h, --help");
-	/* Every append above fails only on -ENOMEM; one check covers them. */
-	if (!out->data || out->len == start)
-		return -ENOMEM;
-	return 0;
+	rc |= cm_buf_printf(out, "  %-*s  show this help\n", (int)width, "-h, --help");
+	/* Every append above fails only with -ENOMEM: one error covers them. */
+	return rc ? -ENOMEM : 0;
 }
 
 static const struct cm_flag *find(const struct cm_flag *flags, size_t n, const char *name,
