@@ -126,6 +126,7 @@ START_TEST(test_reserve)
 	ck_assert_int_eq(cm_buf_reserve(&b, 100), 0);
 	ck_assert_uint_ge(b.cap, 101);
 	ck_assert_uint_eq(b.len, 0);
+	ck_assert_str_eq(b.data, ""); /* reserved storage reads as an empty string */
 	ck_assert_int_eq(cm_buf_reserve(&b, (size_t)-1), -ENOMEM);
 	ck_assert_uint_eq(b.len, 0);
 }
