@@ -43,6 +43,8 @@ int cm_buf_reserve(struct cm_buf *b, size_t n)
 	p = realloc(b->data, cap);
 	if (!p)
 		return -ENOMEM;
+	/* A fresh buffer must read as "" even before anything is appended. */
+	p[b->len] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;

@@ -16,7 +16,7 @@
  * is written with a backslash: "metadata.labels.app\.kubernetes\.io/name".
  */
 
-/* The item at path, or NULL if any step is missing. Borrowed from root. */
+/* The item at path (root itself for "" or NULL), or NULL if any step is missing. Borrowed. */
 cJSON *cm_json_get(const cJSON *root, const char *path);
 /* The string at path, or NULL if missing or not a string. Borrowed. */
 const char *cm_json_get_str(const cJSON *root, const char *path);
@@ -55,7 +55,10 @@ int cm_json_set_str(cJSON *root, const char *path, const char *s);
 
 /*
  * Parses text[0..len) (need not be NUL-terminated). Returns 0 with *out owned
- * by the caller, or -EINVAL with a message in err naming the offset, or -ENOMEM.
+ * by the caller, or -EINVAL with a message in err naming the offset ("invalid
+ * JSON at offset 5"; err may be NULL). Trailing whitespace is accepted, other
+ * trailing data is not. cJSON cannot tell running out of memory from bad
+ * syntax, so both come back as -EINVAL.
  */
 int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err);
 /* Appends the compact form of j to out. Returns 0 or -ENOMEM. */

@@ -24,11 +24,21 @@ struct cm_metric *cm_metrics_counter(struct cm_metrics *m, const char *name, con
 				     const char *labels);
 struct cm_metric *cm_metrics_gauge(struct cm_metrics *m, const char *name, const char *help,
 				   const char *labels);
-/* Buckets (upper bounds, ascending) are copied; NULL means the default latency buckets (seconds). */
+/*
+ * Buckets (upper bounds, strictly ascending, else NULL) are copied; NULL means
+ * the default latency buckets in seconds, 0.0005 to 10. A series found again
+ * keeps the buckets it was made with.
+ */
 struct cm_metric *cm_metrics_histogram(struct cm_metrics *m, const char *name, const char *help,
 				       const char *labels, const double *buckets, size_t nbuckets);
 
-/* Each accepts NULL (a series that failed to register), so callers need not check. */
+/*
+ * Each accepts NULL (a series that failed to register), so callers need not
+ * check. An operation that does not fit the type is ignored (set on a counter,
+ * observe on a gauge), as is a negative add to a counter. cm_metric_value
+ * returns a counter's or gauge's value, a histogram's observation count.
+ * Not thread-safe: a registry belongs to one loop.
+ */
 void cm_metric_inc(struct cm_metric *c);
 void cm_metric_add(struct cm_metric *c, double v);
 void cm_metric_set(struct cm_metric *g, double v);

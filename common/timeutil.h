@@ -26,7 +26,9 @@ int cm_time_format(int64_t unix_ms, int millis, char out[CM_RFC3339_LEN]);
 int cm_time_parse(const char *s, int64_t *unix_ms);
 /*
  * Parses a duration: a sequence of number+unit with units ns us ms s m h
- * ("1m30s", "100ms", "1.5s"); a bare number is seconds. Returns 0 or -EINVAL.
+ * ("1m30s", "100ms", "1.5s"; "µs" too); a bare number is seconds. Below a
+ * millisecond truncates. Returns 0 or -EINVAL on garbage, a negative
+ * duration or one beyond int64 nanoseconds (~292 years); *ms unchanged then.
  */
 int cm_duration_parse(const char *s, int64_t *ms);
 
