@@ -1,0 +1,291 @@
+/* member_write.c: proposals (local or forwarded to the leader), their answers at apply, timeouts. */
+#include "etcdlite/member_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+/* An entry's payload: origin member id, request id (0: nobody waits), then the request. */
+#define PAYLOAD_HEADER 16
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int make_payload(struct el_member *m, uint64_t id, const struct el_request *r,
+			struct cm_buf *out)
+{
+	unsigned char hdr[PAYLOAD_HEADER];
+	int rc;
+
+	put_u64(hdr, m->cfg.id);
+	put_u64(hdr + 8, id);
+	if ((rc = cm_buf_append(out, hdr, sizeof(hdr))) || (rc = el_request_encode(r, out)))
+		return rc;
+	if (out->len > (size_t)m->cfg.max_request_bytes + PAYLOAD_HEADER)
+		return -CM_ETOOLARGE;
+	return 0;
+}
+
+/* The pending table: a hash by id plus a list by age (deadlines are in age order). */
+
+static struct el_pending **bucket(struct el_member *m, uint64_t id)
+{
+	return &m->buckets[id % EL_PENDING_BUCKETS];
+}
+
+static struct el_pending *pending_find(struct el_member *m, uint64_t id)
+{
+	struct el_pending *p = *bucket(m, id);
+
+	while (p && p->id != id)
+		p = p->hnext;
+	return p;
+}
+
+static void pending_remove(struct el_member *m, struct el_pending *p)
+{
+	struct el_pending **pp = bucket(m, p->id);
+
+	while (*pp != p)
+		pp = &(*pp)->hnext;
+	*pp = p->hnext;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		m->oldest = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		m->newest = p->prev;
+	m->npending--;
+	if (p->req)
+		cm_http_req_on_done(p->req, NULL, NULL);
+	cm_buf_close(&p->payload);
+	free(p);
+}
+
+static void on_client_gone(struct cm_http_req *req, void *ud)
+{
+	struct el_pending *p = ud;
+
+	(void)req;
+	p->req = NULL; /* the entry still commits; nobody is told */
+}
+
+/* Hands p's payload to Raft (leader) or to the leader; keeps it for later without one. */
+static void submit(struct el_member *m, struct el_pending *p)
+{
+	int rc;
+
+	if (!m->leader || p->proposed)
+		return;
+	if (m->leader != m->cfg.id) {
+		if (el_transport_forward(m, m->leader, &p->payload) == 0)
+			p->proposed = true;
+		return;
+	}
+	rc = el_member_propose_payload(m, p->payload.data, p->payload.len);
+	if (rc == 0)
+		p->proposed = true;
+	else if (rc != -CM_ENOTLEADER)
+		cm_warn("member %s: propose request %" PRIu64 ": %s", m->cfg.name, p->id,
+			cm_strerror(rc));
+}
+
+void el_member_propose(struct el_member *m, struct cm_http_req *req, const struct el_request *r)
+{
+	struct el_pending *p = calloc(1, sizeof(*p));
+	int rc;
+
+	if (!p) {
+		el_member_respond_error(req, -ENOMEM, NULL);
+		return;
+	}
+	p->m = m;
+	p->id = m->next_req_id++;
+	p->req = req;
+	p->deadline_ms = el_now_ms() + m->cfg.request_timeout_ms;
+	rc = make_payload(m, p->id, r, &p->payload);
+	if (rc) {
+		cm_buf_close(&p->payload);
+		free(p);
+		el_member_respond_error(req, rc, NULL);
+		return;
+	}
+	p->hnext = *bucket(m, p->id);
+	*bucket(m, p->id) = p;
+	p->prev = m->newest;
+	if (m->newest)
+		m->newest->next = p;
+	else
+		m->oldest = p;
+	m->newest = p;
+	m->npending++;
+	cm_http_req_on_done(req, on_client_gone, p);
+	submit(m, p);
+}
+
+int el_member_propose_internal(struct el_member *m, const struct el_request *r)
+{
+	struct cm_buf payload = CM_BUF_INIT;
+	int rc = make_payload(m, 0, r, &payload);
+
+	if (!rc)
+		rc = el_member_propose_payload(m, payload.data, payload.len);
+	cm_buf_close(&payload);
+	return rc;
+}
+
+int el_member_propose_payload(struct el_member *m, const void *data, size_t len)
+{
+	struct el_input *in;
+	int rc;
+
+	if (m->leader != m->cfg.id)
+		return -CM_ENOTLEADER;
+	if (!m->busy) {
+		rc = raft_propose(m->raft, data, len, NULL, NULL);
+		if (rc == 0)
+			el_member_kick(m);
+		return rc;
+	}
+	/* Raft is not to be called until the Ready in flight is durable: queue it. */
+	in = calloc(1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	in->type = EL_IN_PROPOSE;
+	if (cm_buf_append(&in->data, data, len)) {
+		free(in);
+		return -ENOMEM;
+	}
+	in->next = NULL;
+	if (m->in_tail)
+		m->in_tail->next = in;
+	else
+		m->in_head = in;
+	m->in_tail = in;
+	return 0;
+}
+
+void el_member_flush_proposals(struct el_member *m)
+{
+	for (struct el_pending *p = m->oldest; p; p = p->next)
+		if (!p->proposed)
+			submit(m, p);
+}
+
+static void answer(struct el_member *m, struct el_pending *p, int rc, const struct el_response *resp,
+		   uint64_t term)
+{
+	struct cm_buf out = CM_BUF_INIT;
+	struct el_header h = {m->cfg.cluster_id, m->cfg.id, resp->revision, term};
+
+	if (!p->req)
+		return;
+	if (rc) {
+		cm_http_req_on_done(p->req, NULL, NULL);
+		el_member_respond_error(p->req, rc, NULL);
+		p->req = NULL;
+		return;
+	}
+	if (el_json_encode_response(&h, resp, &out) == 0) {
+		cm_http_req_on_done(p->req, NULL, NULL);
+		cm_http_respond_buf(p->req, 200, "application/json", &out);
+		p->req = NULL;
+	}
+	cm_buf_close(&out);
+}
+
+void el_member_apply(struct el_member *m, const struct raft_entry *ents, size_t n)
+{
+	int64_t now = el_now_ms();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct raft_entry *e = &ents[i];
+		struct el_request req;
+		struct el_response resp;
+		uint64_t origin, id;
+		int rc;
+
+		m->applied_index = e->index;
+		m->applied_term = e->term;
+		if (e->len < PAYLOAD_HEADER)
+			continue; /* a new leader's no-op */
+		origin = get_u64(e->data);
+		id = get_u64(e->data + 8);
+		rc = el_request_decode(e->data + PAYLOAD_HEADER, e->len - PAYLOAD_HEADER, &req);
+		if (rc) {
+			/* Every member decodes the same bytes the same way: skipping keeps them equal. */
+			cm_error("member %s: entry %" PRIu64 " does not decode: %s; skipped", m->cfg.name,
+				 e->index, cm_strerror(rc));
+			continue;
+		}
+		el_response_init(&resp);
+		rc = el_store_apply(m->store, &req, now, &resp);
+		if (rc == -ENOMEM) {
+			el_response_close(&resp);
+			el_request_close(&req);
+			cm_error("member %s: out of memory applying entry %" PRIu64, m->cfg.name, e->index);
+			m->failed = true;
+			uv_stop(m->loop);
+			return;
+		}
+		cm_metric_inc(m->mx.proposals_committed);
+		if (origin == m->cfg.id && id) {
+			struct el_pending *p = pending_find(m, id);
+			if (p) {
+				answer(m, p, rc, &resp, e->term);
+				pending_remove(m, p);
+			}
+		}
+		el_response_close(&resp);
+		el_request_close(&req);
+	}
+	el_watch_hub_sync(m->hub, 0);
+}
+
+void el_member_pending_sweep(struct el_member *m, int64_t now)
+{
+	while (m->oldest && m->oldest->deadline_ms <= now) {
+		struct el_pending *p = m->oldest;
+
+		cm_metric_inc(m->mx.proposals_failed);
+		if (p->req) {
+			cm_http_req_on_done(p->req, NULL, NULL);
+			el_member_respond_error(p->req, -ETIMEDOUT,
+						m->leader ? "etcdserver: request timed out"
+							  : "etcdserver: no leader");
+			p->req = NULL;
+		}
+		pending_remove(m, p);
+	}
+}
+
+void el_member_pending_fail_all(struct el_member *m, int err)
+{
+	while (m->oldest) {
+		struct el_pending *p = m->oldest;
+		if (p->req) {
+			cm_http_req_on_done(p->req, NULL, NULL);
+			el_member_respond_error(p->req, err, NULL);
+			p->req = NULL;
+		}
+		pending_remove(m, p);
+	}
+}
