@@ -84,9 +84,10 @@ static int apply_entry(struct replay_ctx *c, const struct el_wal_rec *rec)
 		/* Last writer wins: a rewritten index replaces it and all after it. */
 		if (index <= last)
 			entries_truncate(r, index < first ? 0 : (size_t)(index - first));
-	} else if (r->snap.index && index != r->snap.index + 1) {
-		return ctx_corrupt(c, rec->off, "gap after snapshot before entry", index);
 	}
+	/* An empty log may start anywhere: the marker restated at the head of
+	 * a segment can be older than its first entry (el_wal_open checks the
+	 * final marker against the first entry). */
 	if (r->n_entries == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 256;
 		struct el_wal_entry *e = realloc(r->entries, cap * sizeof(*e));
@@ -346,6 +347,13 @@ int el_wal_open(const char *dir, const struct el_wal_options *opts, struct el_wa
 	rc = replay_segments(w, &c);
 	if (rc < 0)
 		goto fail;
+	if (c.r.n_entries && c.r.snap.index && c.r.entries[0].index != c.r.snap.index + 1) {
+		snprintf(msg, sizeof(msg),
+			 "wal: %s: corrupt: entries start at %" PRIu64 " after snapshot %" PRIu64, dir,
+			 c.r.entries[0].index, c.r.snap.index);
+		rc = -CM_ECORRUPT;
+		goto fail;
+	}
 	if (c.have_meta) {
 		w->member_id = c.r.member_id;
 		w->cluster_id = c.r.cluster_id;
