@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,9 +223,10 @@ out:
 }
 
 /* Cuts a torn tail off the last segment; an empty one is removed. */
-static int cut_tail(struct el_wal *w, struct el_wal_seg *s, size_t size, size_t good)
+static int cut_tail(struct el_wal *w, struct el_wal_seg *s, const char *path, size_t size,
+		    size_t good)
 {
-	cm_warn("wal: %s: torn tail at offset %zu (%zu bytes) cut", s->name, good, size - good);
+	cm_warn("wal: %s: torn tail at offset %zu (%zu bytes) cut", path, good, size - good);
 	if (good == 0) {
 		if (unlinkat(w->dirfd, s->name, 0) < 0)
 			return -errno;
@@ -241,9 +243,10 @@ static int cut_tail(struct el_wal *w, struct el_wal_seg *s, size_t size, size_t 
 	return rc;
 }
 
-static int replay_segments(struct el_wal *w, struct replay_ctx *c)
+static int replay_segments(struct el_wal *w, const char *dir, struct replay_ctx *c)
 {
 	size_t n = w->nsegs;
+	char path[PATH_MAX];
 
 	for (size_t i = 0; i < n; i++) {
 		struct el_wal_seg *s = &w->segs[i];
@@ -267,9 +270,10 @@ static int replay_segments(struct el_wal *w, struct replay_ctx *c)
 					 strerror(-rc));
 			return rc;
 		}
-		c->name = s->name;
+		snprintf(path, sizeof(path), "%s/%s", dir, s->name);
+		c->name = path;
 		c->seg = s;
-		rc = el_wal_scan(s->name, buf, size, last, apply_record, c, &good, c->errbuf,
+		rc = el_wal_scan(path, buf, size, last, apply_record, c, &good, c->errbuf,
 				 c->errlen);
 		free(buf);
 		if (rc < 0)
@@ -277,7 +281,7 @@ static int replay_segments(struct el_wal *w, struct replay_ctx *c)
 		if (last) {
 			w->file_off = good;
 			if (good < size) {
-				rc = cut_tail(w, s, size, good);
+				rc = cut_tail(w, s, path, size, good);
 				if (rc < 0) {
 					if (c->errbuf && c->errlen)
 						snprintf(c->errbuf, c->errlen,
@@ -344,7 +348,7 @@ int el_wal_open(const char *dir, const struct el_wal_options *opts, struct el_wa
 	rc = list_segments(w);
 	if (rc < 0)
 		goto fail_msg;
-	rc = replay_segments(w, &c);
+	rc = replay_segments(w, dir, &c);
 	if (rc < 0)
 		goto fail;
 	if (c.r.n_entries && c.r.snap.index && c.r.entries[0].index != c.r.snap.index + 1) {

@@ -491,6 +491,56 @@ START_TEST(test_synced_offset_hook)
 }
 END_TEST
 
+/* Segments made under an older marker survive a later release: replay must
+ * accept a head segment whose restated marker is below its first entry. */
+START_TEST(test_release_twice)
+{
+	struct el_wal_replay r;
+	struct el_wal *w = rotating(&r);
+	char path[PATH_MAX_LEN];
+	el_wal_replay_close(&r);
+	fill(w, 1, 20);
+	ck_assert_int_eq(el_wal_mark_snapshot(w, 10, 1), 0);
+	ck_assert_int_eq(el_wal_release_to(w, 10), 0);
+	ck_assert_int_eq(el_wal_sync(w), 0);
+	fill(w, 21, 60);
+	ck_assert_int_eq(el_wal_mark_snapshot(w, 45, 1), 0);
+	ck_assert_int_eq(el_wal_release_to(w, 45), 0);
+	ck_assert_int_eq(el_wal_sync(w), 0);
+	ck_assert_int_le(seg_path(-1, path, sizeof(path)), 4);
+	el_wal_close(w);
+	w = rotating(&r);
+	ck_assert_uint_eq(r.snap.index, 45);
+	ck_assert_uint_eq(r.n_entries, 15);
+	ck_assert_uint_eq(r.entries[0].index, 46);
+	el_wal_replay_close(&r);
+	/* And it appends on. */
+	fill(w, 61, 62);
+	el_wal_close(w);
+	w = rotating(&r);
+	ck_assert_uint_eq(r.n_entries, 17);
+	el_wal_replay_close(&r);
+	el_wal_close(w);
+}
+END_TEST
+
+/* Closing with records buffered (never synced) and an empty sync are harmless. */
+START_TEST(test_empty_sync_and_begin_errors)
+{
+	struct el_wal_replay r;
+	struct el_wal *w = open_ok(NULL, &r);
+	el_wal_replay_close(&r);
+	ck_assert_int_eq(el_wal_sync(w), 0);
+	ck_assert_int_eq(el_wal_end_sync(w), -EINVAL); /* nothing in flight */
+	ck_assert_int_eq(el_wal_mark_snapshot(w, 5, 1), 0);
+	struct el_wal_entry e = {3, 1, 1, (uint8_t *)"x"};
+	ck_assert_int_eq(el_wal_append_entries(w, &e, 1), -EINVAL); /* below snapshot */
+	struct el_wal_entry two[2] = {{6, 1, 1, (uint8_t *)"x"}, {8, 1, 1, (uint8_t *)"y"}};
+	ck_assert_int_eq(el_wal_append_entries(w, two, 2), -EINVAL); /* not contiguous */
+	el_wal_close(w);
+}
+END_TEST
+
 static void *sync_thread(void *arg)
 {
 	el_wal_do_sync(arg);
@@ -564,6 +614,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_corrupt_type_middle);
 	tcase_add_test(tc, test_rotation_and_release);
 	tcase_add_test(tc, test_corrupt_non_last_segment);
+	tcase_add_test(tc, test_release_twice);
+	tcase_add_test(tc, test_empty_sync_and_begin_errors);
 	tcase_add_test(tc, test_synced_offset_hook);
 	tcase_add_test(tc, test_threaded_handoff);
 	tcase_add_test(tc, test_open_errors);
