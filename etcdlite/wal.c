@@ -207,6 +207,11 @@ uint64_t el_wal_last_index(const struct el_wal *w)
 	return w->last_index;
 }
 
+uint64_t el_wal_synced_index(const struct el_wal *w)
+{
+	return w->synced_index;
+}
+
 int el_wal_release_to(struct el_wal *w, uint64_t index)
 {
 	if (w->err)
@@ -278,7 +283,7 @@ static void release_segments(struct el_wal *w)
 	}
 }
 
-static void write_hook(struct el_wal *w)
+void el_wal_write_hook(struct el_wal *w)
 {
 	char line[EL_WAL_NAME_LEN + 24];
 	int n = snprintf(line, sizeof(line), "%s %020" PRIu64 "\n", w->segs[w->nsegs - 1].name,
@@ -314,7 +319,7 @@ int el_wal_do_sync(struct el_wal *w)
 		w->disk_snap = w->hand_snap;
 		w->disk_last_index = w->hand_last_index;
 		if (w->hook_fd >= 0)
-			write_hook(w);
+			el_wal_write_hook(w);
 	}
 	if (w->hand_release > w->release_target)
 		w->release_target = w->hand_release;
@@ -339,6 +344,7 @@ int el_wal_end_sync(struct el_wal *w)
 		return w->err;
 	}
 	w->synced_off = w->sync_off;
+	w->synced_index = w->hand_last_index;
 	memcpy(w->synced_name, w->sync_name, EL_WAL_NAME_LEN);
 	return 0;
 }

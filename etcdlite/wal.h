@@ -188,7 +188,16 @@ int el_wal_release_to(struct el_wal *w, uint64_t index);
  */
 uint64_t el_wal_synced_offset(const struct el_wal *w, char *name, size_t namelen);
 
-/* Index of the last entry appended (buffered or not; 0 if none). Loop thread. */
+/* Index of the last entry appended (buffered or not; 0 if none, or the
+ * snapshot marker's index if that is higher). Loop thread. */
 uint64_t el_wal_last_index(const struct el_wal *w);
+
+/*
+ * Index of the last entry known durable: el_wal_last_index as it was at the
+ * el_wal_begin_sync of the last successful el_wal_end_sync (at open: the last
+ * replayed). Entries up to it may be acknowledged. It can go down when an
+ * overwrite of a suffix was synced. Loop thread.
+ */
+uint64_t el_wal_synced_index(const struct el_wal *w);
 
 #endif

@@ -43,6 +43,7 @@ struct el_wal {
 	struct el_wal_snapmark snap; /* as appended */
 	uint64_t release_req;
 	uint64_t synced_off;         /* copy of sync_off at end_sync */
+	uint64_t synced_index;       /* last entry index durable at end_sync */
 	char synced_name[EL_WAL_NAME_LEN];
 
 	/* handoff */
@@ -84,6 +85,9 @@ int el_wal_segs_push(struct el_wal *w, uint64_t seq, uint64_t first_index);
  * closed). Returns 0 or a negative errno; w is unchanged on failure.
  */
 int el_wal_seg_create(struct el_wal *w, uint64_t seq, uint64_t first_index);
+
+/* Rewrites <dir>/.synced with the current segment and its length (sync side). */
+void el_wal_write_hook(struct el_wal *w);
 
 /* write() all of buf[len], retrying short writes. Returns 0 or -errno. */
 int el_wal_write_all(int fd, const void *buf, size_t len);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,6 +296,22 @@ static int replay_segments(struct el_wal *w, const char *dir, struct replay_ctx 
 	return 0;
 }
 
+/* Makes a directory just created durable: its entry lives in the parent. */
+static int fsync_parent(const char *dir)
+{
+	char *copy = strdup(dir);
+	if (!copy)
+		return -ENOMEM;
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+	if (fd < 0 || fsync(fd) < 0)
+		rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return rc;
+}
+
 /* Opens the last segment for appending, or makes the first one. */
 static int open_current(struct el_wal *w, char *errbuf, size_t errlen)
 {
@@ -336,7 +353,11 @@ int el_wal_open(const char *dir, const struct el_wal_options *opts, struct el_wa
 	cm_buf_init(&w->bufs[1]);
 	c.w = w;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0) {
+		rc = fsync_parent(dir);
+		if (rc < 0)
+			goto fail_msg;
+	} else if (errno != EEXIST) {
 		rc = -errno;
 		goto fail_msg;
 	}
@@ -378,6 +399,7 @@ int el_wal_open(const char *dir, const struct el_wal_options *opts, struct el_wa
 	}
 	w->file_off = (uint64_t)st.st_size;
 	w->synced_off = w->file_off;
+	w->synced_index = w->last_index;
 	memcpy(w->synced_name, w->segs[w->nsegs - 1].name, EL_WAL_NAME_LEN);
 
 	const char *hook = getenv("ETCDLITE_TEST_SYNC_HOOK");
@@ -386,6 +408,8 @@ int el_wal_open(const char *dir, const struct el_wal_options *opts, struct el_wa
 				    0600);
 		if (w->hook_fd < 0)
 			cm_warn("wal: %s: opening the test hook failed: %s", dir, strerror(errno));
+		else
+			el_wal_write_hook(w); /* what recovery left is all durable */
 	}
 	*walp = w;
 	*replay = c.r;

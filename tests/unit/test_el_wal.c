@@ -205,9 +205,12 @@ START_TEST(test_overwrite_suffix)
 
 	append_range(w, 1, 10, 1);
 	ck_assert_int_eq(el_wal_sync(w), 0);
+	ck_assert_uint_eq(el_wal_synced_index(w), 10);
 	append_range(w, 6, 8, 2); /* a new leader replaces 6.. */
 	ck_assert_uint_eq(el_wal_last_index(w), 8);
+	ck_assert_uint_eq(el_wal_synced_index(w), 10);
 	ck_assert_int_eq(el_wal_sync(w), 0);
+	ck_assert_uint_eq(el_wal_synced_index(w), 8);
 	reopen(&w, &r);
 	check_range(&r, 1, 8);
 	ck_assert_uint_eq(r.entries[4].term, 1);
@@ -447,6 +450,21 @@ START_TEST(test_corrupt_non_last_segment)
 }
 END_TEST
 
+/* Reads <dir>/.synced: returns the offset, the segment name into name. */
+static unsigned long long read_hook(char *name, size_t namelen)
+{
+	char hook[128], line[128];
+	unsigned long long off = 0;
+	snprintf(hook, sizeof(hook), "%s/.synced", dir);
+	FILE *f = fopen(hook, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_uint_ge(namelen, 64);
+	ck_assert_int_eq(sscanf(line, "%63s %llu", name, &off), 2);
+	return off;
+}
+
 START_TEST(test_synced_offset_hook)
 {
 	struct el_wal_replay r;
@@ -462,17 +480,8 @@ START_TEST(test_synced_offset_hook)
 	ck_assert_int_eq((off_t)off, file_size(path));
 	ck_assert_str_eq(name, strrchr(path, '/') + 1);
 
-	char hook[128];
-	snprintf(hook, sizeof(hook), "%s/.synced", dir);
-	FILE *f = fopen(hook, "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	fclose(f);
-	char hname[64];
-	unsigned long long hoff;
-	ck_assert_int_eq(sscanf(line, "%63s %llu", hname, &hoff), 2);
-	ck_assert_str_eq(hname, name);
-	ck_assert_uint_eq(hoff, off);
+	ck_assert_uint_eq(read_hook(line, sizeof(line)), off);
+	ck_assert_str_eq(line, name);
 
 	/* A later batch lost halfway (power cut before its fsync). */
 	append_range(w, 4, 6, 1);
@@ -486,6 +495,7 @@ START_TEST(test_synced_offset_hook)
 	ck_assert_int_eq(truncate(path, (off_t)off), 0);
 	w = open_ok(NULL, &r);
 	check_range(&r, 1, 3);
+	ck_assert_uint_eq(read_hook(line, sizeof(line)), off); /* rewritten at open */
 	el_wal_replay_close(&r);
 	el_wal_close(w);
 }
@@ -568,7 +578,9 @@ START_TEST(test_threaded_handoff)
 		ck_assert_int_eq(el_wal_begin_sync(w), -EBUSY);
 		ck_assert_uint_gt(el_wal_pending(w), 0);
 		pthread_join(t, NULL);
+		ck_assert_uint_eq(el_wal_synced_index(w), round ? next - 151 : 0); /* not yet */
 		ck_assert_int_eq(el_wal_end_sync(w), 0);
+		ck_assert_uint_eq(el_wal_synced_index(w), next - 51);
 	}
 	ck_assert_int_eq(el_wal_sync(w), 0);
 	el_wal_close(w);
