@@ -153,8 +153,9 @@ size_t el_wal_pending(const struct el_wal *w);
  *                     buffered before begin_sync is durable. A failure is sticky.
  *
  * Between begin_sync and end_sync the loop thread may call the buffering
- * functions, el_wal_pending, el_wal_release_to and el_wal_synced_offset, but
- * not begin_sync (-EBUSY), el_wal_sync or el_wal_close. do_sync touches only
+ * functions, el_wal_pending, el_wal_release_to, el_wal_last_index,
+ * el_wal_synced_index and el_wal_synced_offset, but not begin_sync (-EBUSY),
+ * el_wal_sync or el_wal_close. Everything except do_sync is loop-thread only. do_sync touches only
  * sync-side state; the ordering that uv_queue_work (or pthread_create/join)
  * gives between the three steps is all the synchronisation needed.
  */

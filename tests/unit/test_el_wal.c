@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "etcdlite/wal.h"
+#include "etcdlite/wal_internal.h" /* test_sticky_error breaks the fd */
 
 static char dir[64];
 
@@ -551,6 +552,42 @@ START_TEST(test_empty_sync_and_begin_errors)
 }
 END_TEST
 
+START_TEST(test_missing_segment)
+{
+	struct el_wal_replay r;
+	struct el_wal *w = rotating(&r);
+	char path[PATH_MAX_LEN], err[256];
+	el_wal_replay_close(&r);
+	fill(w, 1, 20);
+	el_wal_close(w);
+	ck_assert_int_ge(seg_path(1, path, sizeof(path)), 3);
+	ck_assert_int_eq(unlink(path), 0);
+	w = NULL;
+	ck_assert_int_eq(el_wal_open(dir, NULL, &w, &r, err, sizeof(err)), -CM_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(err, "missing"));
+}
+END_TEST
+
+/* After a failed write the WAL refuses everything: the disk state is unknown. */
+START_TEST(test_sticky_error)
+{
+	struct el_wal_replay r;
+	struct el_wal *w = open_ok(NULL, &r);
+	el_wal_replay_close(&r);
+	int ro = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(ro, 0);
+	ck_assert_int_eq(dup2(ro, w->fd), w->fd); /* writes now fail with EBADF */
+	close(ro);
+	append_range(w, 1, 2, 1);
+	ck_assert_int_eq(el_wal_sync(w), -EBADF);
+	struct el_wal_entry e = {3, 1, 1, (uint8_t *)"x"};
+	ck_assert_int_eq(el_wal_append_entries(w, &e, 1), -EBADF);
+	ck_assert_int_eq(el_wal_begin_sync(w), -EBADF);
+	ck_assert_int_eq(el_wal_sync(w), -EBADF);
+	el_wal_close(w);
+}
+END_TEST
+
 static void *sync_thread(void *arg)
 {
 	el_wal_do_sync(arg);
@@ -627,6 +664,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rotation_and_release);
 	tcase_add_test(tc, test_corrupt_non_last_segment);
 	tcase_add_test(tc, test_release_twice);
+	tcase_add_test(tc, test_missing_segment);
+	tcase_add_test(tc, test_sticky_error);
 	tcase_add_test(tc, test_empty_sync_and_begin_errors);
 	tcase_add_test(tc, test_synced_offset_hook);
 	tcase_add_test(tc, test_threaded_handoff);
