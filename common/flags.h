@@ -15,13 +15,20 @@ enum cm_flag_type {
 	CM_FLAG_INT64,    /* dest: int64_t * */
 	CM_FLAG_DURATION, /* dest: int64_t * in milliseconds; "5s", "100ms", "1m" */
 	CM_FLAG_BOOL,     /* dest: bool *; "--x", "--x=true|false"; never takes the next argument */
-	CM_FLAG_LIST,     /* dest: struct cm_strlist *; comma-separated, repeatable */
+	CM_FLAG_LIST,     /* dest: struct cm_strlist *; comma-separated, repeatable; the
+			     first use on the command line replaces the default */
 };
 
-/* A list of strings; items point into argv. */
+/*
+ * A list of strings. A default is written as {items, n} (cap 0: the items are
+ * borrowed and never freed). Once the parser sets the list it owns copies of
+ * the strings and the array (cap > 0); cm_strlist_close frees them and leaves
+ * the list empty. Closing a borrowed list only empties it.
+ */
 struct cm_strlist {
 	const char **items;
 	size_t n;
+	size_t cap;
 };
 void cm_strlist_close(struct cm_strlist *l);
 
@@ -39,6 +46,8 @@ struct cm_flag {
  * reordered). Returns 0; 1 if --help or -h was given (the usage is in err);
  * -EINVAL with a message in err ("unknown flag: --foo",
  * "invalid value \"x\" for flag --port: expected an integer"); or -ENOMEM.
+ * On failure the flags before the bad one have been set: lists among them
+ * must still be closed (the process normally exits instead).
  */
 int cm_flags_parse(const struct cm_flag *flags, size_t n, int argc, char **argv,
 		   int *nargs, struct cm_buf *err);

@@ -2,9 +2,12 @@
 #include "common/log.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+
+#include "common/buf.h"
 
 static struct {
 	char component[64];
@@ -39,25 +42,37 @@ int cm_log_enabled(enum cm_log_level level, int v)
 
 void cm_log_write(enum cm_log_level level, const char *fmt, ...)
 {
-	char line[4096];
+	struct cm_buf line = CM_BUF_INIT;
+	char stamp[32];
 	struct timeval tv;
 	struct tm tm;
-	size_t n;
+	size_t head;
 	va_list ap;
+	int rc;
 	FILE *out = logger.out ? logger.out : stderr;
 
 	gettimeofday(&tv, NULL);
 	gmtime_r(&tv.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03dZ %s %s: ",
-			      (int)(tv.tv_usec / 1000), level_names[level], logger.component);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	rc = cm_buf_printf(&line, "%s.%03dZ %s %s: ", stamp, (int)(tv.tv_usec / 1000),
+			   level_names[level], logger.component);
+	head = line.len;
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	rc = rc ? rc : cm_buf_vprintf(&line, fmt, ap);
 	va_end(ap);
 	/* One event, one line: a message with a newline in it is folded. */
-	for (char *p = line + n; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	fprintf(out, "%s\n", line);
+	for (size_t i = head; i < line.len; i++)
+		if (line.data[i] == '\n' || line.data[i] == '\r')
+			line.data[i] = ' ';
+	rc = rc ? rc : cm_buf_putc(&line, '\n');
+	if (rc) {
+		/* Out of memory: still say that something happened, without the message. */
+		fprintf(out, "%s.%03dZ %s %s: (log message lost: out of memory)\n", stamp,
+			(int)(tv.tv_usec / 1000), level_names[level], logger.component);
+	} else {
+		/* One write per line, so lines from several processes do not interleave. */
+		fwrite(line.data, 1, line.len, out);
+	}
 	fflush(out);
+	cm_buf_close(&line);
 }

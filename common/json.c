@@ -1,0 +1,458 @@
+/* json.c: path access, int64 conventions, checked readers and parse/print over cJSON. */
+#include "common/json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Copies the next path segment starting at *p into seg, undoing backslash
+ * escapes, and leaves *p after the separating dot (or at the end). Returns 0,
+ * 1 at the end of the path, or -ENOMEM.
+ */
+static int next_segment(const char **p, struct cm_buf *seg)
+{
+	const char *s = *p;
+	int rc;
+
+	if (!s)
+		return 1;
+	cm_buf_reset(seg);
+	rc = cm_buf_reserve(seg, 0); /* so seg->data is "" for an empty name */
+	if (rc)
+		return rc;
+	for (; *s && *s != '.'; s++) {
+		if (*s == '\\' && s[1])
+			s++;
+		rc = cm_buf_putc(seg, *s);
+		if (rc)
+			return rc;
+	}
+	*p = *s == '.' ? s + 1 : NULL;
+	return 0;
+}
+
+/* The array index spelled by seg, or -1 if seg is not a plain decimal number. */
+static long array_index(const char *seg)
+{
+	long v = 0;
+
+	if (!*seg)
+		return -1;
+	for (; *seg; seg++) {
+		if (*seg < '0' || *seg > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*seg - '0');
+	}
+	return v;
+}
+
+/* One step down from cur by the segment name, or NULL. */
+static cJSON *step(const cJSON *cur, const char *seg)
+{
+	if (cJSON_IsObject(cur))
+		return cJSON_GetObjectItemCaseSensitive(cur, seg);
+	if (cJSON_IsArray(cur)) {
+		long i = array_index(seg);
+		if (i < 0 || i >= cJSON_GetArraySize(cur))
+			return NULL;
+		return cJSON_GetArrayItem(cur, (int)i);
+	}
+	return NULL;
+}
+
+cJSON *cm_json_get(const cJSON *root, const char *path)
+{
+	struct cm_buf seg = CM_BUF_INIT;
+	const cJSON *cur = root;
+	const char *p = path;
+
+	if (!root)
+		return NULL;
+	if (!path || !*path)
+		return (cJSON *)root;
+	while (cur && next_segment(&p, &seg) == 0)
+		cur = step(cur, seg.data);
+	/* A path cut short by -ENOMEM reads as missing. */
+	if (p)
+		cur = NULL;
+	cm_buf_close(&seg);
+	return (cJSON *)cur;
+}
+
+const char *cm_json_get_str(const cJSON *root, const char *path)
+{
+	const cJSON *j = cm_json_get(root, path);
+
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+const char *cm_json_str_or(const cJSON *root, const char *path, const char *def)
+{
+	const char *s = cm_json_get_str(root, path);
+
+	return s ? s : def;
+}
+
+/* The JSON type name of j, for error messages. */
+static const char *type_name(const cJSON *j)
+{
+	if (cJSON_IsString(j))
+		return "string";
+	if (cJSON_IsNumber(j))
+		return "number";
+	if (cJSON_IsBool(j))
+		return "boolean";
+	if (cJSON_IsNull(j))
+		return "null";
+	if (cJSON_IsArray(j))
+		return "array";
+	if (cJSON_IsObject(j))
+		return "object";
+	return "invalid";
+}
+
+/*
+ * Converts j to int64. Returns 0, or -EINVAL with *why set to a short reason
+ * ("expected integer, got string", ...).
+ */
+static int to_int64(const cJSON *j, int64_t *out, const char **why)
+{
+	if (cJSON_IsNumber(j)) {
+		double v = j->valuedouble;
+		if (v != floor(v) || isnan(v)) {
+			*why = "expected integer, got fractional number";
+			return -EINVAL;
+		}
+		/* 2^63 is exact as a double; INT64_MAX is not. */
+		if (v < -9223372036854775808.0 || v >= 9223372036854775808.0) {
+			*why = "integer out of range";
+			return -EINVAL;
+		}
+		*out = (int64_t)v;
+		return 0;
+	}
+	if (cJSON_IsString(j)) {
+		const char *s = j->valuestring, *d = s + (*s == '-');
+		char *end;
+		long long v;
+
+		if (!*d || strspn(d, "0123456789") != strlen(d)) {
+			*why = "expected integer, got string";
+			return -EINVAL;
+		}
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno == ERANGE) {
+			*why = "integer out of range";
+			return -EINVAL;
+		}
+		*out = v;
+		return 0;
+	}
+	*why = cJSON_IsBool(j)	  ? "expected integer, got boolean"
+	       : cJSON_IsNull(j)  ? "expected integer, got null"
+	       : cJSON_IsArray(j) ? "expected integer, got array"
+				  : "expected integer, got object";
+	return -EINVAL;
+}
+
+int cm_json_get_int64(const cJSON *root, const char *path, int64_t *out)
+{
+	const cJSON *j = cm_json_get(root, path);
+	const char *why;
+
+	if (!j)
+		return -ENOENT;
+	return to_int64(j, out, &why);
+}
+
+int64_t cm_json_int64_or(const cJSON *root, const char *path, int64_t def)
+{
+	int64_t v;
+
+	return cm_json_get_int64(root, path, &v) ? def : v;
+}
+
+int cm_json_get_bool(const cJSON *root, const char *path, bool *out)
+{
+	const cJSON *j = cm_json_get(root, path);
+
+	if (!j)
+		return -ENOENT;
+	if (!cJSON_IsBool(j))
+		return -EINVAL;
+	*out = cJSON_IsTrue(j);
+	return 0;
+}
+
+/* Appends "path: why" to err, separated from earlier messages by "; ". */
+static void add_error(struct cm_buf *err, const char *path, const char *why)
+{
+	if (!err)
+		return;
+	if (err->len)
+		cm_buf_puts(err, "; ");
+	cm_buf_printf(err, "%s: %s", path, why);
+}
+
+int cm_json_read_str(const cJSON *root, const char *path, const char **out, struct cm_buf *err)
+{
+	const cJSON *j = cm_json_get(root, path);
+	struct cm_buf why = CM_BUF_INIT;
+
+	if (!j)
+		return -ENOENT;
+	if (cJSON_IsString(j)) {
+		*out = j->valuestring;
+		return 0;
+	}
+	cm_buf_printf(&why, "expected string, got %s", type_name(j));
+	add_error(err, path, why.data ? why.data : "expected string");
+	cm_buf_close(&why);
+	return -EINVAL;
+}
+
+int cm_json_read_int64(const cJSON *root, const char *path, int64_t *out, struct cm_buf *err)
+{
+	const cJSON *j = cm_json_get(root, path);
+	const char *why;
+
+	if (!j)
+		return -ENOENT;
+	if (to_int64(j, out, &why) == 0)
+		return 0;
+	add_error(err, path, why);
+	return -EINVAL;
+}
+
+int cm_json_read_bool(const cJSON *root, const char *path, bool *out, struct cm_buf *err)
+{
+	const cJSON *j = cm_json_get(root, path);
+	struct cm_buf why = CM_BUF_INIT;
+
+	if (!j)
+		return -ENOENT;
+	if (cJSON_IsBool(j)) {
+		*out = cJSON_IsTrue(j);
+		return 0;
+	}
+	cm_buf_printf(&why, "expected boolean, got %s", type_name(j));
+	add_error(err, path, why.data ? why.data : "expected boolean");
+	cm_buf_close(&why);
+	return -EINVAL;
+}
+
+int cm_json_add_int64_str(cJSON *obj, const char *name, int64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	return cJSON_AddStringToObject(obj, name, num) ? 0 : -ENOMEM;
+}
+
+/* Puts item under name in obj (or at index name of an array), replacing. */
+static int place(cJSON *parent, const char *name, cJSON *item)
+{
+	if (cJSON_IsObject(parent)) {
+		if (cJSON_GetObjectItemCaseSensitive(parent, name))
+			return cJSON_ReplaceItemInObjectCaseSensitive(parent, name, item) ? 0 : -ENOMEM;
+		return cJSON_AddItemToObject(parent, name, item) ? 0 : -ENOMEM;
+	}
+	if (cJSON_IsArray(parent)) {
+		long i = array_index(name);
+		if (i < 0 || i >= cJSON_GetArraySize(parent))
+			return -EINVAL;
+		return cJSON_ReplaceItemInArray(parent, (int)i, item) ? 0 : -ENOMEM;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Wraps item in objects for the segments left in *p, innermost last, so the
+ * missing part of a path is built apart and attached in one step: a failure
+ * leaves root as it was. Takes item; returns the chain or NULL on -ENOMEM.
+ */
+static cJSON *wrap(cJSON *item, const char *p, struct cm_buf *seg)
+{
+	cJSON *obj;
+
+	if (!p)
+		return item;
+	if (next_segment(&p, seg) != 0)
+		goto fail;
+	obj = cJSON_CreateObject();
+	if (!obj)
+		goto fail;
+	{
+		/* The name must survive the recursive call, which reuses seg. */
+		char *name = strdup(seg->data);
+		cJSON *inner;
+		if (!name) {
+			cJSON_Delete(obj);
+			goto fail;
+		}
+		inner = wrap(item, p, seg);
+		if (!inner || !cJSON_AddItemToObject(obj, name, inner)) {
+			cJSON_Delete(inner);
+			cJSON_Delete(obj);
+			free(name);
+			return NULL;
+		}
+		free(name);
+	}
+	return obj;
+fail:
+	cJSON_Delete(item);
+	return NULL;
+}
+
+int cm_json_set(cJSON *root, const char *path, cJSON *item)
+{
+	struct cm_buf seg = CM_BUF_INIT;
+	const char *p = path;
+	cJSON *cur = root, *next;
+	int rc;
+
+	if (!item)
+		return -ENOMEM; /* the caller's create failed */
+	if (!root || !path || !*path) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	for (;;) {
+		rc = next_segment(&p, &seg);
+		if (rc)
+			goto fail;
+		if (!p) /* the last segment: put the item there */
+			break;
+		next = step(cur, seg.data);
+		if (!next) {
+			char *name;
+			if (!cJSON_IsObject(cur)) {
+				rc = -EINVAL;
+				goto fail;
+			}
+			name = strdup(seg.data);
+			if (!name) {
+				rc = -ENOMEM;
+				goto fail;
+			}
+			item = wrap(item, p, &seg);
+			rc = item ? place(cur, name, item) : -ENOMEM;
+			free(name);
+			if (rc && item)
+				goto fail;
+			cm_buf_close(&seg);
+			return rc;
+		}
+		if (!cJSON_IsObject(next) && !cJSON_IsArray(next)) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		cur = next;
+	}
+	rc = place(cur, seg.data, item);
+	if (rc)
+		goto fail;
+	cm_buf_close(&seg);
+	return 0;
+fail:
+	cJSON_Delete(item);
+	cm_buf_close(&seg);
+	return rc;
+}
+
+int cm_json_set_str(cJSON *root, const char *path, const char *s)
+{
+	return cm_json_set(root, path, cJSON_CreateString(s));
+}
+
+int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
+{
+	const char *end = NULL;
+	cJSON *j;
+
+	if (len == 0) {
+		if (err)
+			cm_buf_puts(err, "invalid JSON at offset 0: empty input");
+		return -EINVAL;
+	}
+	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!j) {
+		/* cJSON does not tell -ENOMEM from bad syntax; bad syntax is far likelier. */
+		size_t off = end && end >= text ? (size_t)(end - text) : 0;
+		if (err)
+			cm_buf_printf(err, "invalid JSON at offset %zu", off);
+		return -EINVAL;
+	}
+	/* Trailing whitespace is fine; anything else after the value is not. */
+	while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end < text + len && *end != '\0') {
+		if (err)
+			cm_buf_printf(err, "invalid JSON at offset %zu: trailing data",
+				      (size_t)(end - text));
+		cJSON_Delete(j);
+		return -EINVAL;
+	}
+	*out = j;
+	return 0;
+}
+
+int cm_json_print(const cJSON *j, struct cm_buf *out)
+{
+	char *s = cJSON_PrintUnformatted(j);
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	rc = cm_buf_puts(out, s);
+	free(s);
+	return rc;
+}
+
+bool cm_json_equal(const cJSON *a, const cJSON *b)
+{
+	const cJSON *x;
+
+	if (!a || !b)
+		return a == b;
+	if ((a->type & 0xff) != (b->type & 0xff))
+		return false;
+	switch (a->type & 0xff) {
+	case cJSON_False:
+	case cJSON_True:
+	case cJSON_NULL:
+		return true;
+	case cJSON_Number:
+		return a->valuedouble == b->valuedouble;
+	case cJSON_String:
+	case cJSON_Raw:
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	case cJSON_Array:
+		for (a = a->child, b = b->child; a && b; a = a->next, b = b->next)
+			if (!cm_json_equal(a, b))
+				return false;
+		return !a && !b;
+	case cJSON_Object:
+		if (cJSON_GetArraySize(a) != cJSON_GetArraySize(b))
+			return false;
+		cJSON_ArrayForEach(x, a)
+		{
+			if (!cm_json_equal(x, cJSON_GetObjectItemCaseSensitive(b, x->string)))
+				return false;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+cJSON *cm_json_copy(const cJSON *j)
+{
+	return cJSON_Duplicate(j, 1);
+}
