@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -256,6 +260,42 @@ START_TEST(call_timeout_is_etimedout)
 }
 END_TEST
 
+START_TEST(connect_timeout_is_etimedout)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int fill[4];
+	struct cm_http_client_opts opts = {.connect_timeout_ms = 200};
+	struct cm_http_client *c;
+	struct cm_http_request req = {0};
+	struct result r = {0};
+	int closed = 0;
+	char u[64];
+
+	/* A listener that never accepts, its queue full: Linux drops further SYNs. */
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	getsockname(lfd, (struct sockaddr *)&a, &alen);
+	for (int i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		connect(fill[i], (struct sockaddr *)&a, sizeof(a));
+	}
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/", ntohs(a.sin_port));
+	req.url = u;
+	ck_assert_int_eq(cm_http_client_new(&loop, &opts, &c), 0);
+	ck_assert_int_eq(cm_http_client_send(c, &req, on_done, &r, NULL), 0);
+	RUN_UNTIL(r.done);
+	ck_assert_int_eq(r.err, -ETIMEDOUT);
+	cm_http_client_close(c, on_client_closed, &closed);
+	RUN_UNTIL(closed);
+	for (int i = 0; i < 4; i++)
+		close(fill[i]);
+	close(lfd);
+	result_close(&r);
+}
+END_TEST
+
 START_TEST(closed_without_answer_is_econnreset)
 {
 	struct result r = {0};
@@ -484,6 +524,112 @@ START_TEST(fetch_blocks_for_one_answer)
 }
 END_TEST
 
+/* A free loopback port: bound, read, released (the small race is acceptable in a test). */
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &alen);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static int can_connect(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	close(fd);
+	return ok;
+}
+
+/* openssl s_server -www on port with cert/key, killed with the test process. */
+static pid_t start_tls_server(const char *cert, const char *key, int port)
+{
+	char accept_arg[32];
+	struct timespec step = {0, 10 * 1000000L};
+	pid_t pid;
+
+	snprintf(accept_arg, sizeof(accept_arg), "127.0.0.1:%d", port);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		freopen("/dev/null", "w", stdout);
+		freopen("/dev/null", "w", stderr);
+		execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", accept_arg,
+		       "-cert", cert, "-key", key, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && !can_connect(port); i++)
+		nanosleep(&step, NULL); /* polling for readiness, with a deadline */
+	ck_assert_msg(can_connect(port), "openssl s_server did not start");
+	return pid;
+}
+
+static void tls_get(const struct cm_http_client_opts *opts, int port, struct result *r)
+{
+	struct cm_http_client *c;
+	struct cm_http_request req = {.timeout_ms = 4000};
+	int closed = 0;
+	char u[64];
+
+	snprintf(u, sizeof(u), "https://127.0.0.1:%d/", port);
+	req.url = u;
+	ck_assert_int_eq(cm_http_client_new(&loop, opts, &c), 0);
+	ck_assert_int_eq(cm_http_client_send(c, &req, on_done, r, NULL), 0);
+	RUN_UNTIL(r->done);
+	cm_http_client_close(c, on_client_closed, &closed);
+	RUN_UNTIL(closed);
+}
+
+START_TEST(tls_verifies_with_ca_or_skips_when_asked)
+{
+	char dir[] = "/tmp/test_cm_http_client.XXXXXX";
+	char cert[128], key[128], cmd[512];
+	struct result ok = {0}, unverified = {0}, insecure = {0};
+	int port = free_port();
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+		 "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s >/dev/null 2>&1",
+		 key, cert);
+	ck_assert_int_eq(system(cmd), 0);
+	pid = start_tls_server(cert, key, port);
+
+	struct cm_http_client_opts with_ca = {.ca_file = cert};
+	tls_get(&with_ca, port, &ok);
+	/* A self-signed certificate nobody vouches for. */
+	struct cm_http_client_opts no_ca = {.ca_file = "/dev/null"};
+	tls_get(&no_ca, port, &unverified);
+	struct cm_http_client_opts skip = {.insecure_skip_verify = 1, .ca_file = "/dev/null"};
+	tls_get(&skip, port, &insecure);
+
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
+	ck_assert_int_eq(ok.err, 0);
+	ck_assert_int_eq(ok.status, 200);
+	ck_assert_int_eq(unverified.err, -EPROTO);
+	ck_assert_int_eq(insecure.err, 0);
+	ck_assert_int_eq(insecure.status, 200);
+	result_close(&ok);
+	result_close(&unverified);
+	result_close(&insecure);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cm_http_client");
@@ -497,6 +643,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, other_methods_are_sent_as_given);
 	tcase_add_test(tc, refused_connection_is_econnrefused);
 	tcase_add_test(tc, call_timeout_is_etimedout);
+	tcase_add_test(tc, connect_timeout_is_etimedout);
 	tcase_add_test(tc, closed_without_answer_is_econnreset);
 	tcase_add_test(tc, connections_are_reused);
 	tcase_add_test(tc, lines_split_across_reads_are_joined);
@@ -511,6 +658,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_input_is_rejected_without_done);
 	tcase_add_test(tc, fetch_blocks_for_one_answer);
 	suite_add_tcase(s, tc);
+
+	TCase *tls = tcase_create("tls");
+	tcase_add_checked_fixture(tls, setup, teardown);
+	tcase_set_timeout(tls, 15);
+	tcase_add_test(tls, tls_verifies_with_ca_or_skips_when_asked);
+	suite_add_tcase(s, tls);
 	return s;
 }
 
