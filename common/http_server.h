@@ -22,7 +22,11 @@ struct cm_http_server;
 struct cm_http_req;
 
 typedef void (*cm_http_handler)(struct cm_http_req *req, void *ud);
-/* Called once when the request ends: answered and sent, or the client went away. */
+/*
+ * Called once when the request ends: answered and sent, or the client went
+ * away. The req pointer is invalid once the callback returns, so a handler that
+ * answers later (or streams) must register one and forget req in it.
+ */
 typedef void (*cm_http_req_done_cb)(struct cm_http_req *req, void *ud);
 
 struct cm_http_server_opts {
@@ -36,8 +40,11 @@ struct cm_http_server_opts {
 };
 
 /*
- * Starts listening on loop. Returns 0 and *out, -EADDRINUSE, -EINVAL (bad
- * options, unreadable TLS files), or -ENOMEM. /healthz answers "ok" by default.
+ * Starts listening on loop. Returns 0 and *out, -EADDRINUSE, -EACCES,
+ * -EINVAL (bad options, unreadable TLS files, TLS not built in), or -ENOMEM.
+ * /healthz answers "ok", and /metrics serves opts->metrics if set: both are
+ * routed before any route added later. opts is copied; metrics is borrowed
+ * and must outlive the server.
  */
 int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 		       struct cm_http_server **out);
@@ -53,8 +60,11 @@ int cm_http_server_port(const struct cm_http_server *s);
 int cm_http_server_route(struct cm_http_server *s, const char *method, const char *pattern,
 			 cm_http_handler handler, void *ud);
 /*
- * Stops accepting, ends open streams, waits (on the loop) for answers in flight,
- * closes the handles and frees the server, then calls done (may be NULL).
+ * Stops accepting, ends open streams, waits (on the loop) for answers in flight
+ * (responses sent meanwhile carry "Connection: close"), closes the handles and
+ * frees the server, then calls done (may be NULL). A handler still holding a
+ * deferred request delays the close until it answers. May be called from a
+ * handler; s is invalid once done runs.
  */
 void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void *ud);
 
@@ -69,7 +79,7 @@ const char *cm_http_req_query(const struct cm_http_req *req, const char *name);
 const char *cm_http_req_header(const struct cm_http_req *req, const char *name);
 /* The whole body (NUL-terminated for convenience), length in *len. */
 const char *cm_http_req_body(const struct cm_http_req *req, size_t *len);
-/* Registers the one callback run when the request ends (answered or abandoned). */
+/* Registers the one callback run when the request ends (answered or abandoned); replaces any earlier one. */
 void cm_http_req_on_done(struct cm_http_req *req, cm_http_req_done_cb cb, void *ud);
 
 /* Adds a response header; call before answering. Returns 0 or -ENOMEM. */
@@ -85,18 +95,27 @@ int cm_http_respond_buf(struct cm_http_req *req, int status, const char *content
 			struct cm_buf *body);
 /* Answers with the compact JSON of j (application/json); j stays the caller's. */
 int cm_http_respond_json(struct cm_http_req *req, int status, const cJSON *j);
+/*
+ * Answers with the server's JSON error shape, {"code":status,"message":message}
+ * (the one the server itself uses for 404, 405, 413 and 500). Errors as cm_http_respond.
+ */
+int cm_http_respond_error(struct cm_http_req *req, int status, const char *message);
 
 /*
  * Streaming (chunked transfer): begin sends the status and headers, write
  * queues bytes and resumes the connection, end finishes the response after
  * what is queued has been sent. While nothing is queued the connection is
- * suspended and costs no CPU. write returns 0, -ENOMEM, or -EPIPE once the
- * client has gone (the done callback runs then).
+ * suspended and costs no CPU. begin errors as cm_http_respond. write returns
+ * 0, -ENOMEM, or -EPIPE once the stream is over: after end, or when called
+ * from the done callback. A client that goes away is noticed when the next
+ * bytes are sent (a suspended connection is not watched), and then the done
+ * callback runs: a producer stops writing there.
  */
 int cm_http_stream_begin(struct cm_http_req *req, int status, const char *content_type);
 int cm_http_stream_write(struct cm_http_req *req, const void *data, size_t len);
 /* Bytes queued and not yet taken by the socket, so producers can bound slow clients. */
 size_t cm_http_stream_pending(const struct cm_http_req *req);
+/* Finishes the stream once the queue drains; later calls do nothing. */
 void cm_http_stream_end(struct cm_http_req *req);
 
 #endif

@@ -1,0 +1,476 @@
+/* http_server.c: libmicrohttpd in external-epoll mode driven by a libuv loop, with routing, body limits and graceful close. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/http_server_impl.h"
+#include "common/log.h"
+
+#define DEFAULT_MAX_BODY (3u * 1024 * 1024)
+#define DEFAULT_IDLE_TIMEOUT_S 60
+#define CONNECTION_LIMIT 10000
+#define CONNECTION_MEMORY (64 * 1024)
+#define LISTEN_BACKLOG 1024
+
+/* ---- the loop glue: MHD's epoll fd under a uv_poll, its timeout under a uv_timer ---- */
+
+static void finish_close(struct cm_http_server *s);
+static void on_timer(uv_timer_t *t);
+
+static void run_mhd(struct cm_http_server *s)
+{
+	s->in_run = 1;
+	MHD_run(s->mhd);
+	s->in_run = 0;
+	if (s->closing && s->nactive == 0) {
+		finish_close(s);
+		return;
+	}
+	/* MHD keeps connections with data already read in a list of its own, and
+	 * then asks for a timeout of 0 rather than waking its epoll fd. */
+	MHD_UNSIGNED_LONG_LONG ms;
+	if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
+		uv_timer_start(&s->timer, on_timer, ms, 0);
+	else
+		uv_timer_stop(&s->timer);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+	run_mhd(t->data);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	run_mhd(p->data);
+}
+
+/* ---- requests: MHD's access handler and completion callback ---- */
+
+static void count_request(struct cm_http_server *s, const struct cm_http_req *req)
+{
+	struct cm_http_counter *c = NULL;
+	for (size_t i = 0; i < s->ncounters; i++) {
+		if (s->counters[i].code == req->status && strcmp(s->counters[i].method, req->method) == 0) {
+			c = &s->counters[i];
+			break;
+		}
+	}
+	if (!c) {
+		/* Odd methods share one series, so clients cannot grow the registry. */
+		const char *method = strlen(req->method) < sizeof(c->method) ? req->method : "OTHER";
+		struct cm_buf labels = CM_BUF_INIT;
+		if (cm_buf_printf(&labels, "method=\"%s\",code=\"%d\"", method, req->status) < 0)
+			return;
+		struct cm_metric *m = cm_metrics_counter(s->metrics, "http_requests_total",
+							 "HTTP requests served, by method and status code.",
+							 labels.data);
+		cm_buf_close(&labels);
+		if (s->ncounters == CM_HTTP_COUNTERS) {
+			cm_metric_inc(m);
+			return;
+		}
+		c = &s->counters[s->ncounters++];
+		strcpy(c->method, method);
+		c->code = req->status;
+		c->m = m;
+	}
+	cm_metric_inc(c->m);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	struct cm_http_server *s = cls;
+	struct cm_http_req *req = *con_cls;
+	if (!req)
+		return;
+	*con_cls = NULL;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		cm_debug(1, "http: %s %s: ended early (%d)", req->method, req->path, (int)toe);
+	req->over = 1;
+	if (req->prev)
+		req->prev->next = req->next;
+	else
+		s->active = req->next;
+	if (req->next)
+		req->next->prev = req->prev;
+	s->nactive--;
+	if (s->metrics && req->answered)
+		count_request(s, req);
+	if (req->done_cb)
+		req->done_cb(req, req->done_ud);
+	if (req->resp)
+		MHD_destroy_response(req->resp);
+	cm_http_req_put(s, req);
+}
+
+/* Runs the route's handler, or answers 404/405 itself. */
+static void dispatch(struct cm_http_server *s, struct cm_http_req *req)
+{
+	struct cm_http_match m;
+	int rc = cm_http_router_match(&s->router, req->method, req->path, &m);
+	if (rc == -ENOENT) {
+		cm_http_respond_error(req, 404, "not found");
+		return;
+	}
+	if (rc < 0) {
+		cm_http_respond_error(req, 405, "method not allowed");
+		return;
+	}
+	for (size_t i = 0; i < m.nparams; i++) {
+		req->param_names[i] = m.params[i].name;
+		req->param_offs[i] = req->params.len;
+		if (cm_buf_append(&req->params, req->path + m.params[i].off, m.params[i].len) < 0 ||
+		    cm_buf_putc(&req->params, '\0') < 0) {
+			cm_http_respond_error(req, 500, "out of memory");
+			return;
+		}
+	}
+	req->nparams = m.nparams;
+	const struct cm_http_route_target *t = m.data;
+	req->in_handler = 1;
+	t->handler(req, t->ud);
+	req->in_handler = 0;
+}
+
+/* The first call for a request: its headers are in. */
+static enum MHD_Result begin_request(struct cm_http_server *s, struct MHD_Connection *conn,
+				     const char *url, const char *method, void **con_cls)
+{
+	struct cm_http_req *req = cm_http_req_get(s);
+	if (!req)
+		return MHD_NO;
+	req->conn = conn;
+	req->method = method;
+	req->path = url;
+	req->next = s->active;
+	if (s->active)
+		s->active->prev = req;
+	s->active = req;
+	s->nactive++;
+	*con_cls = req;
+	/* Refuse a declared oversize body before reading it; MHD then closes the connection. */
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > s->max_body) {
+		req->too_large = 1;
+		req->dispatched = 1;
+		cm_http_respond_error(req, 413, "request body too large");
+		return cm_http_req_queue(req);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct cm_http_server *s = cls;
+	struct cm_http_req *req = *con_cls;
+	if (!req)
+		return begin_request(s, conn, url, method, con_cls);
+	if (*upload_data_size > 0) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		if (req->too_large)
+			return MHD_YES;
+		if (req->body.len + n > s->max_body) {
+			/* A chunked body gives no warning: drop what came and discard the rest. */
+			req->too_large = 1;
+			cm_buf_close(&req->body);
+		} else if (cm_buf_append(&req->body, upload_data, n) < 0) {
+			return MHD_NO;
+		}
+		return MHD_YES;
+	}
+	if (!req->dispatched) {
+		req->dispatched = 1;
+		if (req->too_large)
+			cm_http_respond_error(req, 413, "request body too large");
+		else
+			dispatch(s, req);
+	}
+	if (req->answered)
+		return cm_http_req_queue(req);
+	/* No answer yet: park the connection until respond resumes it. */
+	req->suspended = 1;
+	MHD_suspend_connection(conn);
+	return MHD_YES;
+}
+
+/* ---- built-in routes ---- */
+
+static void handle_healthz(struct cm_http_req *req, void *ud)
+{
+	(void)ud;
+	cm_http_respond(req, 200, "text/plain", "ok", 2);
+}
+
+static void handle_metrics(struct cm_http_req *req, void *ud)
+{
+	struct cm_http_server *s = ud;
+	struct cm_buf out = CM_BUF_INIT;
+	if (cm_metrics_render(s->metrics, &out) < 0) {
+		cm_buf_close(&out);
+		cm_http_respond_error(req, 500, "out of memory");
+		return;
+	}
+	cm_http_respond_buf(req, 200, "text/plain; version=0.0.4", &out);
+	cm_buf_close(&out);
+}
+
+/* ---- set-up and tear-down ---- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	if (!cm_log_enabled(CM_LOG_DEBUG, 1))
+		return;
+	struct cm_buf b = CM_BUF_INIT;
+	if (cm_buf_vprintf(&b, fmt, ap) == 0) {
+		while (b.len > 0 && b.data[b.len - 1] == '\n')
+			b.data[--b.len] = '\0';
+		cm_debug(1, "http: microhttpd: %s", b.data);
+	}
+	cm_buf_close(&b);
+}
+
+/* Reads a whole PEM file; the text is the caller's. */
+static int read_file(const char *path, char **out)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -errno;
+	struct cm_buf b = CM_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((rc = cm_buf_append(&b, chunk, n)) < 0)
+			break;
+	if (rc == 0 && ferror(f))
+		rc = -EIO;
+	fclose(f);
+	char *text = rc == 0 ? cm_buf_take(&b) : NULL;
+	cm_buf_close(&b);
+	if (rc == 0 && !text)
+		rc = -ENOMEM;
+	if (rc == 0)
+		*out = text;
+	return rc;
+}
+
+/* Binds the listening socket ourselves, so a failure has its errno. */
+static int listen_on(const char *addr, int port, int *is_v6, int *out_fd, int *out_port)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof(ss));
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	if (port < 0 || port > 65535)
+		return -EINVAL;
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		len = sizeof(*sin);
+		*is_v6 = 0;
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*sin6);
+		*is_v6 = 1;
+	} else {
+		return -EINVAL;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int one = 1;
+	int rc = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, LISTEN_BACKLOG) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	*out_port = ntohs(ss.ss_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+	*out_fd = fd;
+	return 0;
+}
+
+static int start_mhd(struct cm_http_server *s, const struct cm_http_server_opts *opts, int fd,
+		     int is_v6)
+{
+	unsigned idle = opts->idle_timeout_s ? opts->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	if (is_v6)
+		flags |= MHD_USE_IPv6;
+	struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+	if (s->tls_cert) {
+		flags |= MHD_USE_TLS;
+		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
+		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+	}
+	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
+				  MHD_OPTION_LISTEN_SOCKET, fd,
+				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				  MHD_OPTION_CONNECTION_TIMEOUT, idle,
+				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				  MHD_OPTION_ARRAY, tls,
+				  MHD_OPTION_END);
+	if (!s->mhd)
+		return -EINVAL;
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info)
+		return -EINVAL;
+	return 0;
+}
+
+static void free_server(struct cm_http_server *s)
+{
+	for (size_t i = 0; i < s->router.n; i++)
+		free(s->router.routes[i].data);
+	cm_http_router_close(&s->router);
+	while (s->free_reqs) {
+		struct cm_http_req *req = s->free_reqs;
+		s->free_reqs = req->next;
+		s->nfree = 0;
+		s->closing = 1; /* put frees outright now */
+		req->next = NULL;
+		cm_http_req_put(s, req);
+	}
+	free(s->tls_cert);
+	free(s->tls_key);
+	free(s);
+}
+
+int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
+		       struct cm_http_server **out)
+{
+	if (!loop || !opts || !out || (!opts->tls_cert_file != !opts->tls_key_file))
+		return -EINVAL;
+	struct cm_http_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+	s->metrics = opts->metrics;
+	cm_http_router_init(&s->router);
+	int rc, fd = -1, is_v6 = 0;
+	if (opts->tls_cert_file) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		if ((rc = read_file(opts->tls_cert_file, &s->tls_cert)) < 0 ||
+		    (rc = read_file(opts->tls_key_file, &s->tls_key)) < 0) {
+			cm_warn("http: tls files %s, %s: %s", opts->tls_cert_file,
+				opts->tls_key_file, strerror(-rc));
+			rc = rc == -ENOMEM ? rc : -EINVAL;
+			goto fail;
+		}
+	}
+	if ((rc = cm_http_server_route(s, "GET", "/healthz", handle_healthz, NULL)) < 0)
+		goto fail;
+	if (s->metrics && (rc = cm_http_server_route(s, "GET", "/metrics", handle_metrics, s)) < 0)
+		goto fail;
+	rc = listen_on(opts->bind_address ? opts->bind_address : "127.0.0.1", opts->port, &is_v6,
+		       &fd, &s->port);
+	if (rc < 0)
+		goto fail;
+	if ((rc = start_mhd(s, opts, fd, is_v6)) < 0)
+		goto fail_mhd;
+	int efd = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
+	if ((rc = uv_poll_init(loop, &s->poll, efd)) < 0)
+		goto fail_mhd;
+	uv_timer_init(loop, &s->timer);
+	s->poll.data = s;
+	s->timer.data = s;
+	s->handles_open = 2;
+	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	*out = s;
+	return 0;
+fail_mhd:
+	if (s->mhd)
+		MHD_stop_daemon(s->mhd); /* closes fd, which MHD took */
+	else
+		close(fd);
+fail:
+	free_server(s);
+	return rc;
+}
+
+int cm_http_server_port(const struct cm_http_server *s)
+{
+	return s->port;
+}
+
+int cm_http_server_route(struct cm_http_server *s, const char *method, const char *pattern,
+			 cm_http_handler handler, void *ud)
+{
+	if (!handler)
+		return -EINVAL;
+	struct cm_http_route_target *t = malloc(sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->handler = handler;
+	t->ud = ud;
+	int rc = cm_http_router_add(&s->router, method, pattern, t);
+	if (rc < 0)
+		free(t);
+	return rc;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+	struct cm_http_server *s = h->data;
+	if (--s->handles_open > 0)
+		return;
+	/* No request is left, so no connection is suspended: MHD may stop. */
+	MHD_stop_daemon(s->mhd);
+	void (*done)(void *) = s->done;
+	void *ud = s->done_ud;
+	free_server(s);
+	if (done)
+		done(ud);
+}
+
+static void finish_close(struct cm_http_server *s)
+{
+	if (uv_is_closing((uv_handle_t *)&s->timer))
+		return;
+	uv_poll_stop(&s->poll);
+	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+}
+
+void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void *ud)
+{
+	if (s->closing)
+		return;
+	s->closing = 1;
+	s->done = done;
+	s->done_ud = ud;
+	MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	for (struct cm_http_req *req = s->active; req; req = req->next)
+		cm_http_stream_end(req);
+	if (!s->in_run && s->nactive == 0)
+		finish_close(s);
+	else if (!s->in_run)
+		uv_timer_start(&s->timer, on_timer, 0, 0); /* let MHD see the ended streams */
+}

@@ -1,0 +1,91 @@
+/* http_server_impl.h: the server's and request's private structs, shared by http_server.c and http_request.c only. */
+#ifndef CM_HTTP_SERVER_IMPL_H
+#define CM_HTTP_SERVER_IMPL_H
+
+#include <microhttpd.h>
+
+#include "common/http_router.h"
+#include "common/http_server.h"
+
+/* A recycled request keeps buffers up to this size, so the hot path does not allocate. */
+#define CM_HTTP_KEEP_BUF (16 * 1024)
+/* Requests kept for reuse once they end. */
+#define CM_HTTP_FREELIST 64
+/* Distinct (method, code) pairs whose request counter is looked up once. */
+#define CM_HTTP_COUNTERS 32
+
+struct cm_http_counter {
+	char method[12];
+	int code;
+	struct cm_metric *m;
+};
+
+struct cm_http_route_target {
+	cm_http_handler handler;
+	void *ud;
+};
+
+struct cm_http_server {
+	uv_loop_t *loop;
+	struct MHD_Daemon *mhd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	int port;
+	size_t max_body;
+	struct cm_metrics *metrics;
+	struct cm_http_router router;
+	char *tls_cert, *tls_key; /* file contents, kept for MHD while it runs */
+
+	struct cm_http_req *active; /* every request between its headers and its end */
+	size_t nactive;
+	struct cm_http_req *free_reqs;
+	size_t nfree;
+	struct cm_http_counter counters[CM_HTTP_COUNTERS];
+	size_t ncounters;
+
+	int in_run;  /* inside MHD_run: MHD may not be stopped from a callback */
+	int closing; /* close asked for */
+	int handles_open;
+	void (*done)(void *ud);
+	void *done_ud;
+};
+
+struct cm_http_req {
+	struct cm_http_server *s;
+	struct MHD_Connection *conn;
+	const char *method, *path; /* MHD's, live until the request ends */
+	struct cm_buf body;
+	struct cm_buf params; /* the values, each NUL-terminated */
+	const char *param_names[CM_HTTP_MAX_PARAMS];
+	size_t param_offs[CM_HTTP_MAX_PARAMS];
+	size_t nparams;
+	struct cm_buf headers; /* response headers, "name\0value\0" pairs */
+
+	struct MHD_Response *resp; /* made by respond, not yet queued */
+	int status;
+	struct cm_buf stream; /* bytes queued for a chunked response */
+	size_t stream_off;    /* how much of stream the socket has taken */
+
+	cm_http_req_done_cb done_cb;
+	void *done_ud;
+	struct cm_http_req *prev, *next; /* in s->active, or next in s->free_reqs */
+
+	unsigned in_handler : 1; /* the handler is running: respond must not resume */
+	unsigned dispatched : 1;
+	unsigned answered : 1;
+	unsigned queued : 1;
+	unsigned suspended : 1;
+	unsigned streaming : 1;
+	unsigned stream_ended : 1;
+	unsigned too_large : 1;
+	unsigned failed : 1; /* could not build an answer: the connection is dropped */
+	unsigned over : 1;   /* ended: only the done callback may still see it */
+};
+
+/* http_request.c: called by the server on its requests. */
+struct cm_http_req *cm_http_req_get(struct cm_http_server *s);
+void cm_http_req_put(struct cm_http_server *s, struct cm_http_req *req);
+/* Queues a response made by respond; returns MHD's verdict. */
+enum MHD_Result cm_http_req_queue(struct cm_http_req *req);
+
+#endif
