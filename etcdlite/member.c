@@ -70,7 +70,7 @@ static void drain_inputs(struct el_member *m)
 			raft_report_snapshot(m->raft, in->peer, in->ok);
 			break;
 		}
-		raft_codec_free_msgs(in->msgs, in->n);
+		raft_codec_free(in->msgs, in->n);
 		cm_buf_close(&in->data);
 		free(in);
 	}
@@ -214,7 +214,8 @@ static void run(struct el_member *m)
 {
 	int rc;
 
-	if (m->busy || m->stopping || m->failed)
+	/* A snapshot save shares the snapshot folder with installs: one at a time. */
+	if (m->busy || m->stopping || m->failed || m->snap_saving)
 		return;
 	drain_inputs(m);
 	if (m->compact_due)
@@ -537,7 +538,7 @@ static void member_free(struct el_member *m)
 	while (m->in_head) {
 		struct el_input *in = m->in_head;
 		m->in_head = in->next;
-		raft_codec_free_msgs(in->msgs, in->n);
+		raft_codec_free(in->msgs, in->n);
 		cm_buf_close(&in->data);
 		free(in);
 	}

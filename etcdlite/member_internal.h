@@ -126,6 +126,7 @@ struct el_member {
 	uint64_t snap_pending_index, snap_pending_term;
 	int snap_err;
 	bool compact_due;
+	uint64_t prev_snap_index;
 
 	/* Leases being revoked (so expiry proposes each once per interval). */
 	int64_t revoke_proposed[64];
