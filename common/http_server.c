@@ -360,12 +360,10 @@ static void free_server(struct cm_http_server *s)
 	for (size_t i = 0; i < s->router.n; i++)
 		free(s->router.routes[i].data);
 	cm_http_router_close(&s->router);
+	s->closing = 1; /* so that put frees rather than recycles */
 	while (s->free_reqs) {
 		struct cm_http_req *req = s->free_reqs;
 		s->free_reqs = req->next;
-		s->nfree = 0;
-		s->closing = 1; /* put frees outright now */
-		req->next = NULL;
 		cm_http_req_put(s, req);
 	}
 	free(s->tls_cert);

@@ -9,6 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "common/buf.h"
 #include "common/http_server.h"
 #include "common/metrics.h"
@@ -216,7 +220,7 @@ static void make_cert(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static void start(int tls)
+static void start(int tls, unsigned idle_s)
 {
 	memset(&F, 0, sizeof(F));
 	F.tls = tls;
@@ -229,7 +233,7 @@ static void start(int tls)
 		make_cert();
 	ck_assert_int_eq(uv_loop_init(&F.loop), 0);
 	ck_assert_int_eq(cm_metrics_new(&F.metrics), 0);
-	struct cm_http_server_opts opts = {.metrics = F.metrics, .idle_timeout_s = 5};
+	struct cm_http_server_opts opts = {.metrics = F.metrics, .idle_timeout_s = idle_s};
 	if (tls) {
 		opts.tls_cert_file = cert;
 		opts.tls_key_file = key;
@@ -253,12 +257,17 @@ static void start(int tls)
 
 static void setup(void)
 {
-	start(0);
+	start(0, 5);
 }
 
 static void setup_tls(void)
 {
-	start(1);
+	start(1, 5);
+}
+
+static void setup_short_timeout(void)
+{
+	start(0, 1);
 }
 
 static void ask_close(void)
@@ -627,6 +636,26 @@ START_TEST(tls_serves_https)
 }
 END_TEST
 
+START_TEST(idle_connection_is_closed)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)F.port)};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	/* Half a request line, then silence: the server hangs up after its 1 s timeout. */
+	ck_assert_int_eq(write(fd, "GET /hea", 8), 8);
+	struct timeval tv = {.tv_sec = 5};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	double t0 = now_s(CLOCK_MONOTONIC);
+	char b[64];
+	ck_assert_int_le(read(fd, b, sizeof(b)), 0);
+	double waited = now_s(CLOCK_MONOTONIC) - t0;
+	ck_assert_msg(waited > 0.5 && waited < 4, "closed after %.2f s", waited);
+	close(fd);
+	GET("/healthz", 200, "ok");
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
 	Suite *s = suite_create("cm_http_server");
@@ -651,6 +680,11 @@ static Suite *server_suite(void)
 	tcase_set_timeout(tls, 15);
 	tcase_add_test(tls, tls_serves_https);
 	suite_add_tcase(s, tls);
+	TCase *idle = tcase_create("timeout");
+	tcase_add_checked_fixture(idle, setup_short_timeout, teardown);
+	tcase_set_timeout(idle, 15);
+	tcase_add_test(idle, idle_connection_is_closed);
+	suite_add_tcase(s, idle);
 	return s;
 }
 
