@@ -75,6 +75,7 @@ static void wake(struct cm_http_req *req)
 	if (req->suspended && !req->in_handler) {
 		req->suspended = 0;
 		MHD_resume_connection(req->conn);
+		cm_http_server_kick(req->s);
 	}
 }
 

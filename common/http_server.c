@@ -24,6 +24,7 @@ static void on_timer(uv_timer_t *t);
 static void run_mhd(struct cm_http_server *s)
 {
 	s->in_run = 1;
+	s->kick = 0;
 	MHD_run(s->mhd);
 	s->in_run = 0;
 	if (s->closing && s->nactive == 0) {
@@ -33,7 +34,9 @@ static void run_mhd(struct cm_http_server *s)
 	/* MHD keeps connections with data already read in a list of its own, and
 	 * then asks for a timeout of 0 rather than waking its epoll fd. */
 	MHD_UNSIGNED_LONG_LONG ms;
-	if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
+	if (s->kick)
+		uv_timer_start(&s->timer, on_timer, 0, 0);
+	else if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
 		uv_timer_start(&s->timer, on_timer, ms, 0);
 	else
 		uv_timer_stop(&s->timer);
@@ -49,6 +52,19 @@ static void on_poll(uv_poll_t *p, int status, int events)
 	(void)status;
 	(void)events;
 	run_mhd(p->data);
+}
+
+/*
+ * MHD picks resumed connections up only at its next run, and in external
+ * epoll mode nothing wakes its fd for them: so a resume asks for a run on
+ * the next loop turn.
+ */
+void cm_http_server_kick(struct cm_http_server *s)
+{
+	if (s->in_run)
+		s->kick = 1;
+	else if (!uv_is_closing((uv_handle_t *)&s->timer))
+		uv_timer_start(&s->timer, on_timer, 0, 0);
 }
 
 /* ---- requests: MHD's access handler and completion callback ---- */
@@ -344,12 +360,10 @@ static void free_server(struct cm_http_server *s)
 	for (size_t i = 0; i < s->router.n; i++)
 		free(s->router.routes[i].data);
 	cm_http_router_close(&s->router);
+	s->closing = 1; /* so that put frees rather than recycles */
 	while (s->free_reqs) {
 		struct cm_http_req *req = s->free_reqs;
 		s->free_reqs = req->next;
-		s->nfree = 0;
-		s->closing = 1; /* put frees outright now */
-		req->next = NULL;
 		cm_http_req_put(s, req);
 	}
 	free(s->tls_cert);

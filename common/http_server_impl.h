@@ -44,6 +44,7 @@ struct cm_http_server {
 	size_t ncounters;
 
 	int in_run;  /* inside MHD_run: MHD may not be stopped from a callback */
+	int kick;    /* a connection was resumed during MHD_run: run again at once */
 	int closing; /* close asked for */
 	int handles_open;
 	void (*done)(void *ud);
@@ -85,6 +86,8 @@ struct cm_http_req {
 /* http_request.c: called by the server on its requests. */
 struct cm_http_req *cm_http_req_get(struct cm_http_server *s);
 void cm_http_req_put(struct cm_http_server *s, struct cm_http_req *req);
+/* http_server.c: has MHD run again soon, after a connection was resumed. */
+void cm_http_server_kick(struct cm_http_server *s);
 /* Queues a response made by respond; returns MHD's verdict. */
 enum MHD_Result cm_http_req_queue(struct cm_http_req *req);
 
