@@ -272,6 +272,7 @@ static void on_sweep(uv_timer_t *t)
 
 	el_member_pending_sweep(m, now);
 	el_member_reads_sweep(m, now);
+	el_watch_streams_tick(m, now);
 }
 
 static void on_lease_timer(uv_timer_t *t)
@@ -554,7 +555,7 @@ static void member_free(struct el_member *m)
 		done(ud);
 }
 
-static void one_closed(struct el_member *m)
+void el_member_closed_one(struct el_member *m)
 {
 	if (--m->close_pending == 0)
 		member_free(m);
@@ -562,12 +563,12 @@ static void one_closed(struct el_member *m)
 
 static void on_handle_closed(uv_handle_t *h)
 {
-	one_closed(h->data);
+	el_member_closed_one(h->data);
 }
 
 static void on_server_closed(void *ud)
 {
-	one_closed(ud);
+	el_member_closed_one(ud);
 }
 
 static void finish_stop(struct el_member *m)
@@ -579,10 +580,10 @@ static void finish_stop(struct el_member *m)
 	el_member_pending_fail_all(m, -CM_ESTOPPED);
 	el_member_reads_fail_all(m, -CM_ESTOPPED);
 	el_watch_streams_close(m);
-	m->close_pending = 6;
+	m->close_pending = 7; /* two servers, the client, the idle and three timers */
 	cm_http_server_close(m->client_srv, on_server_closed, m);
 	cm_http_server_close(m->peer_srv, on_server_closed, m);
-	el_transport_close(m); /* the client's close is counted by one_closed via the transport */
+	el_transport_close(m);
 	uv_close((uv_handle_t *)&m->kick, on_handle_closed);
 	uv_close((uv_handle_t *)&m->tick_timer, on_handle_closed);
 	uv_close((uv_handle_t *)&m->sweep_timer, on_handle_closed);

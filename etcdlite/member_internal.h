@@ -150,6 +150,8 @@ struct el_member {
 
 /* member.c */
 void el_member_kick(struct el_member *m);
+/* One of the handles closed by el_member_stop is closed; the last frees the member. */
+void el_member_closed_one(struct el_member *m);
 void el_member_header(const struct el_member *m, struct el_header *h);
 /* Answers req with etcd's error JSON for err (message NULL: etcd's wording). */
 void el_member_respond_error(struct cm_http_req *req, int err, const char *message);
@@ -197,5 +199,7 @@ void el_transport_close(struct el_member *m);
 int el_gateway_routes(struct el_member *m, struct cm_http_server *s);
 int el_gateway_watch_routes(struct el_member *m, struct cm_http_server *s);
 void el_watch_streams_close(struct el_member *m);
+/* Sends progress notifications that are due. */
+void el_watch_streams_tick(struct el_member *m, int64_t now);
 
 #endif

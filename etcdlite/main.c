@@ -1,0 +1,102 @@
+/* main.c: the etcdlite daemon: flags as etcd's, one member on one loop, SIGTERM stops it. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <uv.h>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "etcdlite/config.h"
+#include "etcdlite/member.h"
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sigterm, sigint;
+	struct el_member *member;
+};
+
+static void on_stopped(void *ud)
+{
+	struct daemon *d = ud;
+
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	cm_info("received signal %d, stopping", signum);
+	uv_signal_stop(&d->sigterm);
+	uv_signal_stop(&d->sigint);
+	el_member_stop(d->member, on_stopped, d);
+}
+
+int main(int argc, char **argv)
+{
+	struct el_config cfg;
+	struct daemon d;
+	struct cm_buf err = CM_BUF_INIT;
+	int verbosity = 0, nargs = 0, rc;
+
+	el_config_defaults(&cfg);
+	const struct cm_flag flags[] = {
+		{"name", CM_FLAG_STRING, &cfg.name, "human-readable name of this member"},
+		{"data-dir", CM_FLAG_STRING, &cfg.data_dir, "path to the data directory (default: <name>.etcd)"},
+		{"listen-client-urls", CM_FLAG_STRING, &cfg.listen_client_urls, "URL to serve clients on"},
+		{"advertise-client-urls", CM_FLAG_STRING, &cfg.advertise_client_urls, "client URL told to the cluster"},
+		{"listen-peer-urls", CM_FLAG_STRING, &cfg.listen_peer_urls, "URL to serve peers on"},
+		{"initial-advertise-peer-urls", CM_FLAG_STRING, &cfg.initial_advertise_peer_urls, "peer URL told to the cluster"},
+		{"initial-cluster", CM_FLAG_STRING, &cfg.initial_cluster, "every member: name=peerURL,..."},
+		{"initial-cluster-state", CM_FLAG_STRING, &cfg.initial_cluster_state, "new or existing"},
+		{"initial-cluster-token", CM_FLAG_STRING, &cfg.initial_cluster_token, "cluster token, part of the ids"},
+		{"heartbeat-interval", CM_FLAG_INT64, &cfg.heartbeat_ms, "heartbeat interval (ms)"},
+		{"election-timeout", CM_FLAG_INT64, &cfg.election_ms, "election timeout (ms)"},
+		{"snapshot-count", CM_FLAG_INT64, &cfg.snapshot_count, "applied entries between snapshots"},
+		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_request_bytes, "largest request accepted"},
+		{"request-timeout", CM_FLAG_DURATION, &cfg.request_timeout_ms, "how long a request may wait for quorum"},
+		{"watch-progress-notify-interval", CM_FLAG_DURATION, &cfg.progress_notify_ms, "progress notifications period"},
+		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
+	};
+	const size_t nflags = sizeof(flags) / sizeof(flags[0]);
+	char default_dir[128];
+
+	cm_flags_parse_or_exit(flags, nflags, "etcdlite [flags]: a Raft-replicated key-value store with etcd's v3 JSON API",
+			       argc, argv, &nargs);
+	if (nargs > 0) {
+		fprintf(stderr, "etcdlite: unexpected argument \"%s\" (see --help)\n", argv[1]);
+		return 2;
+	}
+	cm_log_init("etcdlite", verbosity);
+	if (!cfg.data_dir) {
+		snprintf(default_dir, sizeof(default_dir), "%s.etcd", cfg.name);
+		cfg.data_dir = default_dir;
+	}
+	if (el_config_resolve(&cfg, &err)) {
+		fprintf(stderr, "etcdlite: %s\n", err.data);
+		cm_buf_close(&err);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	uv_loop_init(&d.loop);
+	rc = el_member_start(&d.loop, &cfg, &d.member, &err);
+	if (rc) {
+		cm_error("cannot start: %s", err.data ? err.data : "unknown error");
+		cm_buf_close(&err);
+		uv_loop_close(&d.loop);
+		return 1;
+	}
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sigint);
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	cm_info("ready to serve client requests on %s", cfg.listen_client_urls);
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(&d.loop);
+	cm_buf_close(&err);
+	cm_info("stopped");
+	return rc ? 1 : 0;
+}
