@@ -17,7 +17,7 @@
 #include "common/buf.h"
 #include "etcdlite/raft/raft.h"
 
-/* Largest batch and entry the decoder accepts (bytes). */
+/* Most messages the decoder accepts in one batch. */
 #define RAFT_CODEC_MAX_MSGS 100000u
 
 /*
