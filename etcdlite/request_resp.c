@@ -31,9 +31,9 @@ const char *el_strerror(int err)
 	if (code >= EL_EKEYNOTFOUND && code < EL_ELAST)
 		return messages[code - EL_EKEYNOTFOUND];
 	if (code == CM_ECOMPACTED)
-		return "mvcc: required revision has been compacted";
+		return "etcdserver: mvcc: required revision has been compacted";
 	if (code == CM_EFUTUREREV)
-		return "mvcc: required revision is a future revision";
+		return "etcdserver: mvcc: required revision is a future revision";
 	if (code == CM_ENOTLEADER || code == CM_ENOQUORUM)
 		return "etcdserver: no leader";
 	if (code == CM_ETOOLARGE)

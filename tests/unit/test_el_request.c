@@ -222,7 +222,7 @@ START_TEST(test_error_messages)
 {
 	ck_assert_str_eq(el_strerror(-EL_EDUPKEY), "etcdserver: duplicate key given in txn request");
 	ck_assert_str_eq(el_strerror(-EL_ELEASENOTFOUND), "etcdserver: requested lease not found");
-	ck_assert_str_eq(el_strerror(-CM_ECOMPACTED), "mvcc: required revision has been compacted");
+	ck_assert_str_eq(el_strerror(-CM_ECOMPACTED), "etcdserver: mvcc: required revision has been compacted");
 	ck_assert_int_eq(el_err_grpc_code(-CM_EFUTUREREV), 11);
 	ck_assert_int_eq(el_err_grpc_code(-EL_ELEASENOTFOUND), 5);
 	ck_assert_int_eq(el_err_grpc_code(-EL_EDUPKEY), 3);
