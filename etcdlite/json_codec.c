@@ -17,10 +17,11 @@ struct dec {
 	int depth;
 };
 
-static int fail(struct dec *d, const char *fmt, const char *field)
+/* Records why the request is refused: what went wrong, and the field if there is one. */
+static int fail(struct dec *d, const char *what, const char *field)
 {
 	cm_buf_reset(d->err);
-	cm_buf_printf(d->err, fmt, field);
+	cm_buf_printf(d->err, "%s%s%s", what, field ? " " : "", field ? field : "");
 	return -EINVAL;
 }
 
@@ -37,11 +38,11 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 	if (!it || cJSON_IsNull(it))
 		return 0;
 	if (!cJSON_IsString(it))
-		return fail(d, "json: cannot unmarshal %s into a base64 string", name);
+		return fail(d, "json: expected a base64 string for field", name);
 	rc = cm_base64_decode(it->valuestring, strlen(it->valuestring), &tmp);
 	if (rc == -EINVAL) {
 		cm_buf_close(&tmp);
-		return fail(d, "illegal base64 data in field %s", name);
+		return fail(d, "illegal base64 data in field", name);
 	}
 	if (rc)
 		return rc;
@@ -67,7 +68,7 @@ static int get_int(struct dec *d, const cJSON *obj, const char *name, int64_t *o
 		return 0;
 	}
 	if (rc)
-		return fail(d, "json: invalid value for int64 field %s", name);
+		return fail(d, "json: invalid value for int64 field", name);
 	return 0;
 }
 
@@ -79,7 +80,7 @@ static int get_bool(struct dec *d, const cJSON *obj, const char *name, bool *out
 	if (!it || cJSON_IsNull(it))
 		return 0;
 	if (!cJSON_IsBool(it))
-		return fail(d, "json: invalid value for bool field %s", name);
+		return fail(d, "json: invalid value for bool field", name);
 	*out = cJSON_IsTrue(it);
 	return 0;
 }
@@ -103,7 +104,7 @@ static int get_enum(struct dec *d, const cJSON *obj, const char *name, const cha
 				*out = (uint8_t)i;
 				return 0;
 			}
-	return fail(d, "json: unknown value for enum field %s", name);
+	return fail(d, "json: unknown value for enum field", name);
 }
 
 static const char *const sort_orders[] = {"NONE", "ASCEND", "DESCEND"};
@@ -161,7 +162,7 @@ static int dec_ops(struct dec *d, const cJSON *arr, struct el_op **ops, uint32_t
 	if (!arr || cJSON_IsNull(arr))
 		return 0;
 	if (!cJSON_IsArray(arr))
-		return fail(d, "json: %s must be an array", "success/failure");
+		return fail(d, "json: expected an array for field", "success/failure");
 	*n = (uint32_t)cJSON_GetArraySize(arr);
 	if (*n == 0)
 		return 0;
@@ -184,12 +185,12 @@ static int dec_ops(struct dec *d, const cJSON *arr, struct el_op **ops, uint32_t
 		} else if ((x = cJSON_GetObjectItemCaseSensitive(it, "request_txn"))) {
 			op->type = EL_OP_TXN;
 			if (++d->depth > EL_MAX_NESTING)
-				return fail(d, "etcdserver: %s", "too many nested txns");
+				return fail(d, "etcdserver: too many nested txns", NULL);
 			rc = dec_txn(d, x, &op->u.txn);
 			d->depth--;
 		} else {
 			/* etcd treats an empty RequestOp as an error at apply time. */
-			return fail(d, "etcdserver: %s", "invalid txn operation: no request set");
+			return fail(d, "etcdserver: invalid txn operation: no request set", NULL);
 		}
 		if (rc)
 			return rc;
@@ -206,7 +207,7 @@ static int dec_txn(struct dec *d, const cJSON *o, struct el_txn_req *t)
 	memset(t, 0, sizeof(*t));
 	if (cmps && !cJSON_IsNull(cmps)) {
 		if (!cJSON_IsArray(cmps))
-			return fail(d, "json: %s must be an array", "compare");
+			return fail(d, "json: expected an array for field", "compare");
 		t->ncompares = (uint32_t)cJSON_GetArraySize(cmps);
 		if (t->ncompares) {
 			t->compares = cm_arena_alloc(d->arena, sizeof(*t->compares) * t->ncompares);
@@ -249,7 +250,7 @@ static int dec_watch(struct dec *d, const cJSON *o, struct el_jreq *out)
 		return get_int(d, x, "watch_id", &out->watch_cancel_id);
 	}
 	if (!c || !cJSON_IsObject(c))
-		return fail(d, "etcdserver: %s", "watch request needs create_request");
+		return fail(d, "etcdserver: a watch request needs create_request", NULL);
 	if ((rc = get_bytes(d, c, "key", &out->watch.key)) ||
 	    (rc = get_bytes(d, c, "range_end", &out->watch.range_end)) ||
 	    (rc = get_int(d, c, "start_revision", &out->watch.start_revision)) ||
@@ -280,7 +281,7 @@ int el_json_decode(enum el_jkind kind, const char *body, size_t len, struct el_j
 		return rc;
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return fail(&d, "json: cannot unmarshal %s into Go value of type object", "value");
+		return fail(&d, "json: the request must be a JSON object", NULL);
 	}
 	switch (kind) {
 	case EL_J_RANGE:

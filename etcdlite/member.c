@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "etcdlite/lease.h"
+#include "etcdlite/raft/codec.h"
 #include "etcdlite/snapfile.h"
 
 int64_t el_now_ms(void)

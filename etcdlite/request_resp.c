@@ -64,6 +64,7 @@ int el_err_grpc_code(int err)
 	case CM_ENOTLEADER:
 	case CM_ENOQUORUM:
 	case CM_ESTOPPED:
+	case ETIMEDOUT:
 		return GRPC_UNAVAILABLE;
 	case CM_ETOOLARGE:
 		return GRPC_INVALID_ARGUMENT;
