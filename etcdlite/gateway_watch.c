@@ -61,12 +61,18 @@ static void write_line(struct el_watch_stream *ws, const struct el_watch_batch *
 {
 	struct el_member *m = ws->m;
 	struct cm_buf out = CM_BUF_INIT;
+	struct el_watch_batch line = *b;
 	struct el_header h;
 
 	el_member_header(m, &h);
 	if (b->revision)
 		h.revision = b->revision;
-	if (el_json_encode_watch(&h, b, created, &out) == 0 &&
+	/* etcd numbers watchers per stream, and each of our streams carries one. */
+	line.watch_id = 0;
+	/* etcd's cancellation for a compacted revision carries no revision. */
+	if (b->canceled)
+		h.revision = 0;
+	if (el_json_encode_watch(&h, &line, created, &out) == 0 &&
 	    cm_http_stream_write(ws->req, out.data, out.len) == 0 &&
 	    cm_http_stream_pending(ws->req) > SLOW_WATCHER_BYTES) {
 		cm_warn("member %s: watch %" PRId64 ": client too slow (%zu bytes unread); closing",

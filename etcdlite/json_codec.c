@@ -25,6 +25,16 @@ static int fail(struct dec *d, const char *what, const char *field)
 	return -EINVAL;
 }
 
+/* Go's message, which etcd passes on: the offset of the first byte that cannot be base64. */
+static int bad_base64(struct dec *d, const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+
+	cm_buf_reset(d->err);
+	cm_buf_printf(d->err, "illegal base64 data at input byte %zu", n);
+	return -EINVAL;
+}
+
 /* base64 field -> bytes in the arena; absent -> empty. */
 static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct el_bytes *out)
 {
@@ -42,7 +52,7 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 	rc = cm_base64_decode(it->valuestring, strlen(it->valuestring), &tmp);
 	if (rc == -EINVAL) {
 		cm_buf_close(&tmp);
-		return fail(d, "illegal base64 data in field", name);
+		return bad_base64(d, it->valuestring);
 	}
 	if (rc)
 		return rc;

@@ -1,0 +1,106 @@
+"""etcdlite as a three-member cluster of real processes: failover, loss of quorum, catch-up.
+
+Every wait polls with a deadline; every process is killed at the end.
+"""
+import base64
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import harness  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
+
+
+def b64(s):
+    return base64.b64encode(s.encode()).decode()
+
+
+def put(url, k, v, timeout=3.0):
+    return harness.post_json(url + "/v3/kv/put", {"key": b64(k), "value": b64(v)}, timeout=timeout)
+
+
+def get(url, k, serializable=False, timeout=3.0):
+    st, body = harness.post_json(url + "/v3/kv/range",
+                                 {"key": b64(k), "serializable": serializable}, timeout=timeout)
+    if st != 200:
+        return st, None
+    kvs = body.get("kvs", [])
+    return st, base64.b64decode(kvs[0]["value"]).decode() if kvs else None
+
+
+class ClusterTest(unittest.TestCase):
+    def setUp(self):
+        self.c = Cluster(3, extra=["--snapshot-count", "200", "--request-timeout", "2s"]).start_all()
+
+    def tearDown(self):
+        self.c.stop()
+
+    def test_writes_through_any_member_are_read_linearizably_everywhere(self):
+        for i in range(3):
+            st, _ = put(self.c.client[i], "k%d" % i, "v%d" % i)
+            self.assertEqual(200, st)
+        for i in range(3):
+            for j in range(3):
+                self.assertEqual((200, "v%d" % j), get(self.c.client[i], "k%d" % j))
+
+    def test_leader_kill_during_writes_then_catch_up_by_snapshot(self):
+        acked = {}
+        leader = self.c.wait_leader()
+        others = [i for i in range(3) if i != leader]
+        for n in range(50):
+            st, _ = put(self.c.client[others[0]], "w%d" % n, "x%d" % n)
+            self.assertEqual(200, st)
+            acked["w%d" % n] = "x%d" % n
+        self.c.kill(leader)
+        killed_at = time.monotonic()
+
+        def write_ok():
+            st, _ = put(self.c.client[others[0]], "after-kill", "1", timeout=1.0)
+            return st == 200
+        harness.wait_until(write_ok, 15, "a write after the leader was killed")
+        print("\nfailover: first successful write %.0f ms after kill -9 of the leader" %
+              ((time.monotonic() - killed_at) * 1000))
+        acked["after-kill"] = "1"
+        # Past --snapshot-count, so the killed member must be sent a snapshot.
+        for n in range(400):
+            st, _ = put(self.c.client[others[n % 2]], "s%d" % n, "y%d" % n)
+            self.assertEqual(200, st)
+            acked["s%d" % n] = "y%d" % n
+        self.c.restart(leader)
+        harness.wait_until(lambda: get(self.c.client[leader], "s399", serializable=True) ==
+                           (200, "y399"), 15, "the restarted member to catch up")
+        for k, v in acked.items():
+            for i in range(3):
+                self.assertEqual((200, v), get(self.c.client[i], k, serializable=True),
+                                 "member %d key %s" % (i, k))
+
+    def test_without_quorum_writes_fail_in_bounded_time_and_serializable_reads_answer(self):
+        self.assertEqual(200, put(self.c.client[0], "q", "1")[0])
+        harness.wait_until(lambda: get(self.c.client[2], "q", serializable=True) == (200, "1"),
+                           5, "member 3 to apply the write")
+        self.c.kill(0)
+        self.c.kill(1)
+        t0 = time.monotonic()
+        st, body = put(self.c.client[2], "q", "2", timeout=10)
+        took = time.monotonic() - t0
+        self.assertNotEqual(200, st)
+        self.assertIn("etcdserver", body["message"])
+        self.assertLess(took, 4.0)
+        t0 = time.monotonic()
+        st, _ = get(self.c.client[2], "q", timeout=10)
+        self.assertNotEqual(200, st)
+        self.assertLess(time.monotonic() - t0, 4.0)
+        self.assertEqual((200, "1"), get(self.c.client[2], "q", serializable=True))
+        self.c.restart(0)
+        self.c.restart(1)
+        harness.wait_until(lambda: put(self.c.client[2], "q", "3", timeout=1.0)[0] == 200, 15,
+                           "writes to resume once quorum is back")
+        for i in range(3):
+            harness.wait_until(lambda i=i: get(self.c.client[i], "q") == (200, "3"), 10,
+                               "member %d to read the newest value" % i)
+
+
+if __name__ == "__main__":
+    unittest.main()
