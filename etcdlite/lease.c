@@ -206,7 +206,8 @@ int el_lease_timetolive(const struct el_store *st, int64_t id, bool with_keys, i
 		int64_t left = l->expiry_ms - now_ms;
 
 		t.granted_ttl = l->ttl;
-		t.ttl = left <= 0 ? 0 : (left + 999) / 1000;
+		/* Whole seconds left, truncated, as etcd reports them. */
+		t.ttl = left <= 0 ? 0 : left / 1000;
 		if (with_keys && l->nkeys) {
 			struct el_key **ks = malloc(l->nkeys * sizeof(*ks));
 

@@ -203,6 +203,9 @@ static void make_event(struct el_event *e, const struct el_ver *v, bool want_pre
 	}
 }
 
+/* Log entries gathered into one batch for a watcher catching up. */
+#define CATCHUP_BATCH 1000
+
 /* First log index with mod >= rev. */
 static size_t log_seek(const struct el_store *st, int64_t rev)
 {
@@ -236,7 +239,7 @@ static int reserve_scratch(struct el_watch_hub *hub, size_t n)
 	return 0;
 }
 
-/* Delivers the log entries [from, to) (all of one revision) that match w. */
+/* Delivers the log entries [from, to) (whole revisions) that match w, as one batch. */
 static void deliver(struct el_watch_hub *hub, struct watcher *w, size_t from, size_t to)
 {
 	const struct el_store *st = hub->st;
@@ -248,7 +251,7 @@ static void deliver(struct el_watch_hub *hub, struct watcher *w, size_t from, si
 	for (size_t i = from; i < to; i++)
 		if (matches(w, st->log[i]))
 			make_event(&hub->scratch[n++], st->log[i], w->prev_kv);
-	w->next_rev = st->log[from]->mod + 1;
+	w->next_rev = st->log[to - 1]->mod + 1;
 	if (n == 0)
 		return;
 	b.events = hub->scratch;
@@ -313,6 +316,10 @@ int el_watch_hub_sync(struct el_watch_hub *hub, size_t max_events)
 		i = log_seek(st, w->next_rev);
 		while (i < st->nlog && budget > 0 && !w->dead) {
 			size_t end = group_end(st, i);
+
+			/* History goes out in batches of many revisions, as etcd sends it. */
+			while (end < st->nlog && end - i < CATCHUP_BATCH && end - i < budget)
+				end = group_end(st, end);
 
 			if (reserve_scratch(hub, end - i))
 				break;

@@ -184,7 +184,7 @@ START_TEST(test_expiry_and_keepalive)
 		struct el_lease_ttl t;
 
 		ck_assert_int_eq(el_lease_timetolive(st, 1, false, 15500, &t), 0);
-		ck_assert_int_eq(t.ttl, 5); /* 4.5 s left, rounded up */
+		ck_assert_int_eq(t.ttl, 4); /* 4.5 s left: whole seconds, as etcd */
 		ck_assert_int_eq(el_lease_timetolive(st, 2, false, 15500, &t), 0);
 		ck_assert_int_eq(t.ttl, 0);
 	}
