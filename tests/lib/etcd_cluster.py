@@ -88,6 +88,20 @@ class Cluster:
                                   timeout, "a leader in the %s cluster" % self.kind) - 1
 
     def stop(self):
+        """Stops every member with SIGTERM; raises if one did not exit cleanly or its
+        log (of this or an earlier run of it) shows a sanitizer finding."""
+        problems = []
         for i in range(self.size):
-            if self.procs[i] is not None:
-                harness.kill(self.procs[i])
+            p = self.procs[i]
+            if p is None:
+                continue
+            was_running = p.poll() is None
+            rc = harness.stop(p)
+            if was_running and rc != 0:
+                problems.append("%s exited with %s:\n%s" % (self.names[i], rc,
+                                                             harness.tail(p.log_path)))
+            found = harness.log_problems(p.log_path)
+            if found:
+                problems.append("%s: %s" % (self.names[i], "\n".join(found[:10])))
+        if problems:
+            raise AssertionError("\n".join(problems))

@@ -84,6 +84,39 @@ def kill(p, sig=signal.SIGKILL):
             p.wait()
 
 
+def stop(p, timeout=10.0):
+    """Stops p with SIGTERM as an operator would; SIGKILL after timeout. Returns its exit code."""
+    if p.poll() is not None:
+        return p.returncode
+    os.killpg(p.pid, signal.SIGTERM)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        return "killed after %.0fs" % timeout
+
+
+SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer")
+
+
+def log_problems(path):
+    """Lines of a daemon's log that report a sanitizer finding."""
+    try:
+        with open(path, errors="replace") as f:
+            return [l.rstrip() for l in f if any(m in l for m in SANITIZER_MARKS)]
+    except OSError:
+        return []
+
+
+def tail(path, n=20):
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-n:])
+    except OSError:
+        return ""
+
+
 def wait_until(cond, timeout=10.0, what="condition", interval=0.02):
     """Polls cond() until it returns a true value; raises AssertionError after timeout seconds."""
     deadline = time.monotonic() + timeout
