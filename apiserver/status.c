@@ -85,6 +85,11 @@ static cJSON *about_object(int code, const char *reason, const char *group, cons
 
 cJSON *api_status_not_found(const char *group, const char *resource, const char *name)
 {
+	if (!resource || !*resource) {
+		/* a path that names no resource: Kubernetes' generic 404, with empty details */
+		cJSON *s = status_base("Failure", "NotFound", "the server could not find the requested resource");
+		return s ? finish(s, 404, cJSON_AddObjectToObject(s, "details") != NULL) : NULL;
+	}
 	return about_object(404, "NotFound", group, resource, name, "", " not found");
 }
 
