@@ -134,7 +134,7 @@ static int add_causes(cJSON *details, const struct api_ferrs *errs)
 		if (!c || !cJSON_AddItemToArray(causes, c) ||
 		    !cJSON_AddStringToObject(c, "reason", api_ferr_reason(errs->v[i].type)) ||
 		    api_ferr_body(&errs->v[i], &body) || !cJSON_AddStringToObject(c, "message", body.data) ||
-		    !cJSON_AddStringToObject(c, "field", errs->v[i].field ? errs->v[i].field : "")) {
+		    (errs->v[i].field && *errs->v[i].field && !cJSON_AddStringToObject(c, "field", errs->v[i].field))) {
 			if (c && !c->prev)
 				cJSON_Delete(c);
 			cm_buf_close(&body);

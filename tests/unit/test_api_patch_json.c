@@ -120,6 +120,13 @@ START_TEST(errors)
 		    "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"test\",\"path\":\"/a\",\"value\":2}]",
 		    "test failed");
 	PATCH_ERROR("{\"a\":\"s\"}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":1}]", "missing path");
+	struct cm_buf many = CM_BUF_INIT;
+	cm_buf_putc(&many, '[');
+	for (int i = 0; i <= API_JSON_PATCH_MAX_OPS; i++)
+		cm_buf_printf(&many, "%s{\"op\":\"test\",\"path\":\"/a\",\"value\":1}", i ? "," : "");
+	cm_buf_putc(&many, ']');
+	PATCH_ERROR("{\"a\":1}", many.data, "maximum operations in a JSON patch is 10000, got 10001");
+	cm_buf_close(&many);
 }
 END_TEST
 
