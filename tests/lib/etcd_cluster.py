@@ -97,7 +97,8 @@ class Cluster:
                 continue
             was_running = p.poll() is None
             rc = harness.stop(p)
-            if was_running and rc != 0:
+            # Real etcd dies by the signal; ours must exit 0 after a clean shutdown.
+            if was_running and rc != 0 and self.kind == "etcdlite":
                 problems.append("%s exited with %s:\n%s" % (self.names[i], rc,
                                                              harness.tail(p.log_path)))
             found = harness.log_problems(p.log_path)
