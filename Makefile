@@ -74,3 +74,13 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .SECONDARY:
+
+# The local cluster (deploy/cluster.sh): `make up` installs what is missing, builds, starts.
+.PHONY: up down status
+up: deps
+	@$(MAKE) --no-print-directory all
+	@deploy/cluster.sh up
+down:
+	@deploy/cluster.sh down
+status:
+	@deploy/cluster.sh status
