@@ -486,7 +486,14 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 	m->loop = loop;
 	m->cfg = *cfg;
 	m->next_req_id = 1;
-	m->next_read_ctx = 1;
+	/*
+	 * The leader tells read-index rounds apart by their context, so contexts
+	 * must not collide between members: the member's place in the cluster goes
+	 * in the top byte, and they still grow within one member.
+	 */
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (cfg->members[i].id == cfg->id)
+			m->next_read_ctx = ((uint64_t)(i + 1) << 56) + 1;
 	if ((rc = make_dirs(m, err)) || (rc = make_metrics(m)) ||
 	    (rc = el_store_new(NULL, &m->store)) || (rc = el_watch_hub_new(m->store, &m->hub)) ||
 	    (rc = load_snapshot(m, err)) || (rc = open_raft(m, err)) ||

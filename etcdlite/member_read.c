@@ -2,6 +2,7 @@
 #include "etcdlite/member_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,7 @@ void el_member_reads_ask(struct el_member *m)
 			r->batch = ctx;
 	m->read_ctx_asked = ctx;
 	m->read_asked_ms = el_now_ms();
+	cm_debug(2, "member %s: read index round %" PRIx64 " asked", m->cfg.name, ctx);
 }
 
 void el_member_reads_ready(struct el_member *m, const struct raft_read_state *rs, size_t n)
@@ -115,6 +117,7 @@ void el_member_reads_ready(struct el_member *m, const struct raft_read_state *rs
 	for (size_t i = 0; i < n; i++)
 		if (rs[i].ctx > upto)
 			upto = rs[i].ctx;
+	cm_debug(2, "member %s: read index rounds up to %" PRIx64 " confirmed", m->cfg.name, upto);
 	/* Applied >= the read index here: a round confirms every earlier one too. */
 	for (struct el_read *r = m->reads_head, *next; r; r = next) {
 		next = r->next;
@@ -151,6 +154,8 @@ void el_member_reads_sweep(struct el_member *m, int64_t now)
 	}
 	/* A lost round (leader change, dropped message) is asked again. */
 	if (m->read_ctx_asked && now - m->read_asked_ms > m->cfg.election_ms) {
+		cm_warn("member %s: read index round %" PRIx64 " unanswered; asking again", m->cfg.name,
+			m->read_ctx_asked);
 		for (struct el_read *r = m->reads_head; r; r = r->next)
 			r->batch = 0;
 		m->read_ctx_asked = 0;

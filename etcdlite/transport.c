@@ -113,8 +113,13 @@ static void on_sent(const struct cm_http_response *resp, void *ud)
 		return;
 	}
 	if (!ok) {
-		cm_debug(2, "member %s: send to %s: %s (status %ld)", m->cfg.name, p->name,
-			 cm_strerror(resp->err), resp->status);
+		/* A peer that is down is routine; one that refuses our bytes is not. */
+		if (resp->err == 0)
+			cm_warn("member %s: %s refused raft messages: status %ld %.*s", m->cfg.name,
+				p->name, resp->status, (int)(resp->len > 200 ? 200 : resp->len), resp->body);
+		else
+			cm_debug(2, "member %s: send to %s: %s", m->cfg.name, p->name,
+				 cm_strerror(resp->err));
 		queue_input(m, EL_IN_UNREACHABLE, p->id, false);
 	}
 	if (s->snapshot)
@@ -182,55 +187,60 @@ static void enqueue(struct el_peer *p, struct el_peer_body *b)
 	p->nqueued++;
 }
 
+/* Encodes msgs[0..n) as one batch body for p and queues it. */
+static void enqueue_batch(struct el_peer *p, const struct raft_msg *msgs, size_t n, bool snapshot)
+{
+	struct el_peer_body *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return; /* dropped: Raft retransmits */
+	b->snapshot = snapshot;
+	if (raft_codec_encode(msgs, n, &b->body)) {
+		cm_buf_close(&b->body);
+		free(b);
+		return;
+	}
+	enqueue(p, b);
+}
+
 void el_transport_send(struct el_member *m, const struct raft_msg *msgs, size_t n)
 {
+	struct raft_msg *batch = malloc(sizeof(*batch) * (n ? n : 1));
+
+	if (!batch)
+		return;
 	for (size_t pi = 0; pi < m->n_peers; pi++) {
 		struct el_peer *p = &m->peers[pi];
-		struct el_peer_body *b = NULL;
+		size_t nb = 0;
 
 		if (p->id == m->cfg.id)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			struct raft_msg msg;
-			bool snap;
 
 			if (msgs[i].to != p->id)
 				continue;
+			if (msgs[i].type != RAFT_MSG_SNAPSHOT) {
+				batch[nb++] = msgs[i];
+				continue;
+			}
+			/* A snapshot travels alone, with the bytes Raft leaves to us. */
 			msg = msgs[i];
-			snap = msg.type == RAFT_MSG_SNAPSHOT;
-			if (snap) {
-				if (msg.snapshot.index != m->snap_index) {
-					cm_warn("member %s: raft wants snapshot %" PRIu64 " but %" PRIu64
-						" is held", m->cfg.name, msg.snapshot.index, m->snap_index);
-					queue_input(m, EL_IN_SNAP_REPORT, p->id, false);
-					continue;
-				}
-				msg.snap_data = (const uint8_t *)m->snap.data;
-				msg.snap_len = m->snap.len;
+			if (msg.snapshot.index != m->snap_index) {
+				cm_warn("member %s: raft wants snapshot %" PRIu64 " but %" PRIu64
+					" is held", m->cfg.name, msg.snapshot.index, m->snap_index);
+				queue_input(m, EL_IN_SNAP_REPORT, p->id, false);
+				continue;
 			}
-			/* Snapshots travel alone; other messages share one batch per peer. */
-			if (snap || !b) {
-				if (b)
-					enqueue(p, b);
-				b = calloc(1, sizeof(*b));
-				if (!b)
-					return;
-				b->snapshot = snap;
-			}
-			if (raft_codec_encode(&msg, 1, &b->body)) {
-				cm_buf_close(&b->body);
-				free(b);
-				return;
-			}
-			if (snap) {
-				enqueue(p, b);
-				b = NULL;
-			}
+			msg.snap_data = (const uint8_t *)m->snap.data;
+			msg.snap_len = m->snap.len;
+			enqueue_batch(p, &msg, 1, true);
 		}
-		if (b)
-			enqueue(p, b);
+		if (nb)
+			enqueue_batch(p, batch, nb, false);
 		pump(p);
 	}
+	free(batch);
 }
 
 /* Receiving ------------------------------------------------------------------ */
