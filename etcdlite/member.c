@@ -78,8 +78,7 @@ static void drain_inputs(struct el_member *m)
 	m->in_tail = NULL;
 }
 
-/* Queues an input for Raft; applied at once when no Ready is in flight. */
-int el_member_input(struct el_member *m, struct el_input *in)
+void el_member_input(struct el_member *m, struct el_input *in)
 {
 	in->next = NULL;
 	if (m->in_tail)
@@ -88,7 +87,6 @@ int el_member_input(struct el_member *m, struct el_input *in)
 		m->in_head = in;
 	m->in_tail = in;
 	el_member_kick(m);
-	return 0;
 }
 
 /* The Ready loop ----------------------------------------------------------- */

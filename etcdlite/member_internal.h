@@ -150,6 +150,11 @@ struct el_member {
 
 /* member.c */
 void el_member_kick(struct el_member *m);
+/*
+ * Queues in (taken over) for Raft: inputs are handed to Raft in order by the
+ * next run of the loop, after the Ready in flight, if any, is durable.
+ */
+void el_member_input(struct el_member *m, struct el_input *in);
 /* One of the handles closed by el_member_stop is closed; the last frees the member. */
 void el_member_closed_one(struct el_member *m);
 void el_member_header(const struct el_member *m, struct el_header *h);

@@ -174,12 +174,7 @@ int el_member_propose_payload(struct el_member *m, const void *data, size_t len)
 		free(in);
 		return -ENOMEM;
 	}
-	in->next = NULL;
-	if (m->in_tail)
-		m->in_tail->next = in;
-	else
-		m->in_head = in;
-	m->in_tail = in;
+	el_member_input(m, in);
 	return 0;
 }
 

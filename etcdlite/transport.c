@@ -84,12 +84,7 @@ static int queue_input(struct el_member *m, enum el_input_type type, uint64_t pe
 	in->type = type;
 	in->peer = peer;
 	in->ok = ok;
-	if (m->in_tail)
-		m->in_tail->next = in;
-	else
-		m->in_head = in;
-	m->in_tail = in;
-	el_member_kick(m);
+	el_member_input(m, in);
 	return 0;
 }
 
@@ -280,12 +275,7 @@ static void on_msgs(struct cm_http_req *req, void *ud)
 	}
 	if (in->n)
 		note_client_urls(m, req, in->msgs[0].from);
-	if (m->in_tail)
-		m->in_tail->next = in;
-	else
-		m->in_head = in;
-	m->in_tail = in;
-	el_member_kick(m);
+	el_member_input(m, in);
 	cm_http_respond(req, 204, NULL, NULL, 0);
 }
 
