@@ -8,18 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(struct cm_buf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct cm_buf *err, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		cm_buf_vprintf(err, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* A pointer split into unescaped reference tokens. */
 struct ptr {
 	char **tok;
@@ -41,7 +29,7 @@ static int ptr_parse(const char *s, struct ptr *p, struct cm_buf *err)
 	if (!*s)
 		return 0;
 	if (*s != '/')
-		return fail(err, "invalid JSON pointer \"%s\": must be empty or start with '/'", s);
+		return cm_buf_invalid(err, "invalid JSON pointer \"%s\": must be empty or start with '/'", s);
 	const char *q = s;
 	while (*q == '/') {
 		q++;
@@ -67,7 +55,7 @@ static int ptr_parse(const char *s, struct ptr *p, struct cm_buf *err)
 				continue;
 			}
 			ptr_close(p);
-			return fail(err, "invalid JSON pointer \"%s\": '~' must be followed by 0 or 1", s);
+			return cm_buf_invalid(err, "invalid JSON pointer \"%s\": '~' must be followed by 0 or 1", s);
 		}
 		*w = '\0';
 		q += len;
@@ -149,8 +137,8 @@ static int do_add(cJSON **doc, const struct ptr *p, const char *path, cJSON *v, 
 	}
 	cJSON_Delete(v);
 	if (cJSON_IsArray(parent))
-		return fail(err, "add operation: invalid index \"%s\" in path \"%s\"", last, path);
-	return fail(err, "add operation does not apply: doc is missing path: \"%s\"", path);
+		return cm_buf_invalid(err, "add operation: invalid index \"%s\" in path \"%s\"", last, path);
+	return cm_buf_invalid(err, "add operation does not apply: doc is missing path: \"%s\"", path);
 }
 
 /* Detaches the value at p (which must exist and not be the root). */
@@ -158,10 +146,10 @@ static int do_detach(cJSON *doc, const struct ptr *p, const char *op, const char
 		     struct cm_buf *err)
 {
 	if (p->n == 0)
-		return fail(err, "%s operation: the whole document cannot be removed", op);
+		return cm_buf_invalid(err, "%s operation: the whole document cannot be removed", op);
 	cJSON *parent = walk(doc, p, p->n - 1), *item = walk(doc, p, p->n);
 	if (!item)
-		return fail(err, "%s operation does not apply: doc is missing path: \"%s\"", op, path);
+		return cm_buf_invalid(err, "%s operation does not apply: doc is missing path: \"%s\"", op, path);
 	*out = cJSON_DetachItemViaPointer(parent, item);
 	return 0;
 }
@@ -180,20 +168,20 @@ static int apply_one(cJSON **doc, const cJSON *op, int i, struct cm_buf *err)
 	cJSON *item = NULL;
 	int rc;
 	if (!cJSON_IsObject(op) || !kind)
-		return fail(err, "operation %d: missing \"op\"", i);
+		return cm_buf_invalid(err, "operation %d: missing \"op\"", i);
 	if (!path)
-		return fail(err, "operation %d (%s): missing \"path\"", i, kind);
+		return cm_buf_invalid(err, "operation %d (%s): missing \"path\"", i, kind);
 	if ((rc = ptr_parse(path, &p, err)))
 		return rc;
 	if (!strcmp(kind, "add") || !strcmp(kind, "replace") || !strcmp(kind, "test")) {
 		if (!value) {
-			rc = fail(err, "operation %d (%s): missing \"value\"", i, kind);
+			rc = cm_buf_invalid(err, "operation %d (%s): missing \"value\"", i, kind);
 		} else if (!strcmp(kind, "test")) {
 			cJSON *cur = walk(*doc, &p, p.n);
 			if (!cur || !cJSON_Compare(cur, value, 1))
-				rc = fail(err, "testing value %s failed: test failed", path);
+				rc = cm_buf_invalid(err, "testing value %s failed: test failed", path);
 		} else if (!strcmp(kind, "replace") && !walk(*doc, &p, p.n)) {
-			rc = fail(err, "replace operation does not apply: doc is missing key: %s", path);
+			rc = cm_buf_invalid(err, "replace operation does not apply: doc is missing key: %s", path);
 		} else if (!(item = cJSON_Duplicate(value, 1))) {
 			rc = -ENOMEM;
 		} else {
@@ -204,25 +192,25 @@ static int apply_one(cJSON **doc, const cJSON *op, int i, struct cm_buf *err)
 			cJSON_Delete(item);
 	} else if (!strcmp(kind, "move") || !strcmp(kind, "copy")) {
 		if (!from) {
-			rc = fail(err, "operation %d (%s): missing \"from\"", i, kind);
+			rc = cm_buf_invalid(err, "operation %d (%s): missing \"from\"", i, kind);
 		} else if (!(rc = ptr_parse(from, &f, err))) {
 			size_t fl = strlen(from);
 			if (!strcmp(kind, "move") && !strncmp(path, from, fl) && path[fl] == '/')
-				rc = fail(err, "move operation: \"%s\" cannot be moved into its own child \"%s\"", from,
+				rc = cm_buf_invalid(err, "move operation: \"%s\" cannot be moved into its own child \"%s\"", from,
 					  path);
 			else if (!strcmp(kind, "move") && !strcmp(path, from))
-				rc = walk(*doc, &f, f.n) ? 0 : fail(err, "move operation does not apply: doc is missing from path: \"%s\"", from);
+				rc = walk(*doc, &f, f.n) ? 0 : cm_buf_invalid(err, "move operation does not apply: doc is missing from path: \"%s\"", from);
 			else if (!strcmp(kind, "move"))
 				rc = do_detach(*doc, &f, kind, from, &item, err);
 			else if (!walk(*doc, &f, f.n))
-				rc = fail(err, "copy operation does not apply: doc is missing from path: \"%s\"", from);
+				rc = cm_buf_invalid(err, "copy operation does not apply: doc is missing from path: \"%s\"", from);
 			else if (!(item = cJSON_Duplicate(walk(*doc, &f, f.n), 1)))
 				rc = -ENOMEM;
 			if (!rc && item)
 				rc = do_add(doc, &p, path, item, err);
 		}
 	} else {
-		rc = fail(err, "operation %d: unexpected op \"%s\"", i, kind);
+		rc = cm_buf_invalid(err, "operation %d: unexpected op \"%s\"", i, kind);
 	}
 	ptr_close(&p);
 	ptr_close(&f);
@@ -232,15 +220,15 @@ static int apply_one(cJSON **doc, const cJSON *op, int i, struct cm_buf *err)
 int api_patch_json(const cJSON *doc, const cJSON *patch, cJSON **out, struct cm_buf *err)
 {
 	if (!cJSON_IsArray(patch))
-		return fail(err, "a JSON patch must be a list of operations");
+		return cm_buf_invalid(err, "a JSON patch must be a list of operations");
 	/* Kubernetes' bound on the work one request may ask for */
 	if (cJSON_GetArraySize(patch) > API_JSON_PATCH_MAX_OPS)
-		return fail(err, "The allowed maximum operations in a JSON patch is %d, got %d", API_JSON_PATCH_MAX_OPS,
+		return cm_buf_invalid(err, "The allowed maximum operations in a JSON patch is %d, got %d", API_JSON_PATCH_MAX_OPS,
 			    cJSON_GetArraySize(patch));
 	cJSON *work = cJSON_Duplicate(doc, 1);
 	int i = 0, rc = 0;
 	if (!work)
-		return doc ? -ENOMEM : fail(err, "no document to patch");
+		return doc ? -ENOMEM : cm_buf_invalid(err, "no document to patch");
 	const cJSON *op;
 	cJSON_ArrayForEach(op, patch)
 	{

@@ -102,6 +102,18 @@ int cm_buf_printf(struct cm_buf *b, const char *fmt, ...)
 	return rc;
 }
 
+int cm_buf_invalid(struct cm_buf *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		cm_buf_vprintf(err, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
 void cm_buf_consume(struct cm_buf *b, size_t n)
 {
 	if (n >= b->len) {

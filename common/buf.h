@@ -33,6 +33,11 @@ int cm_buf_printf(struct cm_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int cm_buf_vprintf(struct cm_buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
+/*
+ * For parsers and validators: appends the reason to err (when err is not
+ * NULL) and returns -EINVAL, so a refusal is one line: return cm_buf_invalid(...).
+ */
+int cm_buf_invalid(struct cm_buf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Drops the first n bytes (n <= len). */
 void cm_buf_consume(struct cm_buf *b, size_t n);
 /*

@@ -39,18 +39,6 @@ void cm_selector_free(struct cm_selector *s)
 	free(s);
 }
 
-static int seterr(struct cm_buf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int seterr(struct cm_buf *err, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		cm_buf_vprintf(err, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 /* Label names and values share one alphabet; the key may add a DNS prefix. */
 static bool name_part_ok(const char *s, size_t len, size_t max, bool allow_empty)
 {
@@ -117,34 +105,34 @@ static int cmp_str(const void *a, const void *b)
 static int req_check(struct req *r, struct cm_buf *err)
 {
 	if (!key_ok(r->key))
-		return seterr(err, "invalid label key \"%s\": must be a qualified name (e.g. 'app' or "
+		return cm_buf_invalid(err, "invalid label key \"%s\": must be a qualified name (e.g. 'app' or "
 			      "'example.com/app')", r->key);
 	switch (r->op) {
 	case CM_SEL_IN:
 	case CM_SEL_NOTIN:
 		if (r->nvals == 0)
-			return seterr(err, "%s: for 'in', 'notin' operators, values set can't be empty", r->key);
+			return cm_buf_invalid(err, "%s: for 'in', 'notin' operators, values set can't be empty", r->key);
 		break;
 	case CM_SEL_EQ:
 	case CM_SEL_NEQ:
 		if (r->nvals != 1)
-			return seterr(err, "%s: exact-match compatibility requires one single value", r->key);
+			return cm_buf_invalid(err, "%s: exact-match compatibility requires one single value", r->key);
 		break;
 	case CM_SEL_EXISTS:
 	case CM_SEL_NOTEXISTS:
 		if (r->nvals != 0)
-			return seterr(err, "%s: values set must be empty for exists and does not exist", r->key);
+			return cm_buf_invalid(err, "%s: values set must be empty for exists and does not exist", r->key);
 		break;
 	case CM_SEL_GT:
 	case CM_SEL_LT:
 		if (r->nvals != 1 || !int_ok(r->vals[0], NULL))
-			return seterr(err, "%s: for 'Gt', 'Lt' operators, exactly one integer value is required",
+			return cm_buf_invalid(err, "%s: for 'Gt', 'Lt' operators, exactly one integer value is required",
 				      r->key);
 		break;
 	}
 	for (int i = 0; i < r->nvals; i++)
 		if (!name_part_ok(r->vals[i], strlen(r->vals[i]), 63, true))
-			return seterr(err, "invalid label value \"%s\" for key \"%s\": must be 63 characters or "
+			return cm_buf_invalid(err, "invalid label value \"%s\" for key \"%s\": must be 63 characters or "
 				      "less, begin and end with an alphanumeric character, and contain only "
 				      "alphanumerics, '-', '_' or '.'", r->vals[i], r->key);
 	if (r->nvals > 1)
@@ -229,7 +217,7 @@ static int parse_values(struct lexer *lx, struct req *r, struct cm_buf *err)
 {
 	skip_ws(lx);
 	if (*lx->p != '(')
-		return seterr(err, "found '%.20s', expected: '('", *lx->p ? lx->p : "<end>");
+		return cm_buf_invalid(err, "found '%.20s', expected: '('", *lx->p ? lx->p : "<end>");
 	lx->p++;
 	for (;;) {
 		const char *v;
@@ -243,7 +231,7 @@ static int parse_values(struct lexer *lx, struct req *r, struct cm_buf *err)
 			return 0;
 		}
 		if (*lx->p != ',')
-			return seterr(err, "found '%.20s', expected: ',' or ')'", *lx->p ? lx->p : "<end>");
+			return cm_buf_invalid(err, "found '%.20s', expected: ',' or ')'", *lx->p ? lx->p : "<end>");
 		lx->p++;
 	}
 }
@@ -258,13 +246,13 @@ static int parse_req(struct lexer *lx, struct req *r, struct cm_buf *err)
 		r->op = CM_SEL_NOTEXISTS;
 		n = lex_ident(lx, &k);
 		if (!n)
-			return seterr(err, "found '%.20s', expected: identifier after '!'",
+			return cm_buf_invalid(err, "found '%.20s', expected: identifier after '!'",
 				      *lx->p ? lx->p : "<end>");
 		return (r->key = strndup(k, n)) ? 0 : -ENOMEM;
 	}
 	n = lex_ident(lx, &k);
 	if (!n)
-		return seterr(err, "found '%.20s', expected: identifier", *lx->p ? lx->p : "<end>");
+		return cm_buf_invalid(err, "found '%.20s', expected: identifier", *lx->p ? lx->p : "<end>");
 	if (!(r->key = strndup(k, n)))
 		return -ENOMEM;
 	skip_ws(lx);
@@ -291,7 +279,7 @@ static int parse_req(struct lexer *lx, struct req *r, struct cm_buf *err)
 		else if (ident_is(w, wn, "notin"))
 			r->op = CM_SEL_NOTIN;
 		else
-			return seterr(err, "found '%.20s', expected: in, notin, =, ==, !=, gt, lt",
+			return cm_buf_invalid(err, "found '%.20s', expected: in, notin, =, ==, !=, gt, lt",
 				      wn ? w : (*p ? p : "<end>"));
 		return parse_values(lx, r, err);
 	}
@@ -321,11 +309,11 @@ int cm_selector_parse(const char *s, struct cm_selector **out, struct cm_buf *er
 			lx.p++;
 			skip_ws(&lx);
 			if (!*lx.p) {
-				rc = seterr(err, "found '<end>', expected: identifier after ','");
+				rc = cm_buf_invalid(err, "found '<end>', expected: identifier after ','");
 				goto fail;
 			}
 		} else if (*lx.p) {
-			rc = seterr(err, "found '%.20s', expected: ',' or end of string", lx.p);
+			rc = cm_buf_invalid(err, "found '%.20s', expected: ',' or end of string", lx.p);
 			goto fail;
 		}
 	}
@@ -346,7 +334,7 @@ static int add_expression(struct cm_selector *sel, const cJSON *e, struct cm_buf
 	struct req r = {0};
 	int rc;
 	if (!cJSON_IsObject(e) || !cJSON_IsString(key) || !cJSON_IsString(op))
-		return seterr(err, "matchExpressions: each entry needs string key and operator");
+		return cm_buf_invalid(err, "matchExpressions: each entry needs string key and operator");
 	const char *o = op->valuestring;
 	if (!strcmp(o, "In"))
 		r.op = CM_SEL_IN;
@@ -357,9 +345,9 @@ static int add_expression(struct cm_selector *sel, const cJSON *e, struct cm_buf
 	else if (!strcmp(o, "DoesNotExist"))
 		r.op = CM_SEL_NOTEXISTS;
 	else
-		return seterr(err, "\"%s\" is not a valid label selector operator", o);
+		return cm_buf_invalid(err, "\"%s\" is not a valid label selector operator", o);
 	if (vals && !cJSON_IsNull(vals) && !cJSON_IsArray(vals))
-		return seterr(err, "matchExpressions: values must be a list of strings");
+		return cm_buf_invalid(err, "matchExpressions: values must be a list of strings");
 	if (!(r.key = strdup(key->valuestring)))
 		return -ENOMEM;
 	const cJSON *v;
@@ -368,7 +356,7 @@ static int add_expression(struct cm_selector *sel, const cJSON *e, struct cm_buf
 	{
 		if (!cJSON_IsString(v)) {
 			req_close(&r);
-			return seterr(err, "matchExpressions: values must be a list of strings");
+			return cm_buf_invalid(err, "matchExpressions: values must be a list of strings");
 		}
 		if ((rc = req_push_val(&r, v->valuestring, strlen(v->valuestring)))) {
 			req_close(&r);
@@ -390,13 +378,13 @@ int cm_selector_from_json(const cJSON *j, struct cm_selector **out, struct cm_bu
 		return 0;
 	}
 	if (!cJSON_IsObject(j)) {
-		rc = seterr(err, "label selector must be an object");
+		rc = cm_buf_invalid(err, "label selector must be an object");
 		goto fail;
 	}
 	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(j, "matchLabels");
 	const cJSON *me = cJSON_GetObjectItemCaseSensitive(j, "matchExpressions");
 	if ((ml && !cJSON_IsNull(ml) && !cJSON_IsObject(ml)) || (me && !cJSON_IsNull(me) && !cJSON_IsArray(me))) {
-		rc = seterr(err, "label selector: matchLabels must be an object and matchExpressions a list");
+		rc = cm_buf_invalid(err, "label selector: matchLabels must be an object and matchExpressions a list");
 		goto fail;
 	}
 	const cJSON *it;
@@ -405,7 +393,7 @@ int cm_selector_from_json(const cJSON *j, struct cm_selector **out, struct cm_bu
 	{
 		struct req r = {.op = CM_SEL_EQ};
 		if (!cJSON_IsString(it)) {
-			rc = seterr(err, "matchLabels: value of \"%s\" must be a string", it->string);
+			rc = cm_buf_invalid(err, "matchLabels: value of \"%s\" must be a string", it->string);
 			goto fail;
 		}
 		if (!(r.key = strdup(it->string)) ||

@@ -63,18 +63,6 @@ bool cm_smpatch_retain_keys(const char *parent, const char *field)
 	return (!strcmp(parent, "spec") && !strcmp(field, "strategy")) || !strcmp(field, "volumes");
 }
 
-static int bad(struct cm_buf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int bad(struct cm_buf *err, const char *fmt, ...)
-{
-	if (err) {
-		va_list ap;
-		va_start(ap, fmt);
-		cm_buf_vprintf(err, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
 #define PATCH_DIRECTIVE "$patch"
 #define RETAIN_KEYS "$retainKeys"
 #define SET_ORDER "$setElementOrder/"
@@ -157,10 +145,10 @@ static int merge_list_keyed(cJSON *orig, const cJSON *patch, const char *key, co
 	cJSON_ArrayForEach(pe, patch)
 	{
 		if (!cJSON_IsObject(pe) || !cJSON_GetObjectItemCaseSensitive(pe, key))
-			return bad(err, "%s: element does not contain declared merge key: %s", field, key);
+			return cm_buf_invalid(err, "%s: element does not contain declared merge key: %s", field, key);
 		const cJSON *d = cJSON_GetObjectItemCaseSensitive(pe, PATCH_DIRECTIVE);
 		if (d && (!cJSON_IsString(d) || (strcmp(d->valuestring, "delete") && strcmp(d->valuestring, "merge"))))
-			return bad(err, "%s: unknown patch type in list element: %s", field,
+			return cm_buf_invalid(err, "%s: unknown patch type in list element: %s", field,
 				   cJSON_IsString(d) ? d->valuestring : "(not a string)");
 		int i = find_in(orig, key, pe);
 		if (d && !strcmp(d->valuestring, "delete")) {
@@ -298,7 +286,7 @@ static int handle_map_directive(cJSON *orig, const cJSON *patch, const char *par
 	if (!d)
 		return 0;
 	if (!cJSON_IsString(d))
-		return bad(err, "%s: $patch must be a string", parent ? parent : "<root>");
+		return cm_buf_invalid(err, "%s: $patch must be a string", parent ? parent : "<root>");
 	if (!strcmp(d->valuestring, "merge"))
 		return 0;
 	if (!strcmp(d->valuestring, "delete")) {
@@ -319,18 +307,18 @@ static int handle_map_directive(cJSON *orig, const cJSON *patch, const char *par
 		cJSON_Delete(tmp);
 		return rc;
 	}
-	return bad(err, "unknown patch type: %s in map: %s", d->valuestring, parent ? parent : "<root>");
+	return cm_buf_invalid(err, "unknown patch type: %s in map: %s", d->valuestring, parent ? parent : "<root>");
 }
 
 static int retain_keys(cJSON *orig, const cJSON *patch, const cJSON *keep, struct cm_buf *err)
 {
 	const cJSON *k;
 	if (!cJSON_IsArray(keep))
-		return bad(err, "$retainKeys must be a list of strings");
+		return cm_buf_invalid(err, "$retainKeys must be a list of strings");
 	cJSON_ArrayForEach(k, keep)
 	{
 		if (!cJSON_IsString(k))
-			return bad(err, "$retainKeys must be a list of strings");
+			return cm_buf_invalid(err, "$retainKeys must be a list of strings");
 	}
 	/* every key the patch sets must be retained, or the patch contradicts itself */
 	cJSON_ArrayForEach(k, patch)
@@ -341,7 +329,7 @@ static int retain_keys(cJSON *orig, const cJSON *patch, const cJSON *keep, struc
 		bool ok = name && find_in(keep, NULL, name) >= 0;
 		cJSON_Delete(name);
 		if (!ok)
-			return bad(err, "key %s is not in $retainKeys", k->string);
+			return cm_buf_invalid(err, "key %s is not in $retainKeys", k->string);
 	}
 	cJSON *o = orig->child;
 	while (o) {
@@ -375,7 +363,7 @@ static int merge_map(cJSON *orig, const cJSON *patch, const char *parent, struct
 		const char *k = p->string + strlen(DELETE_PRIMITIVE);
 		cJSON *ov = cJSON_GetObjectItemCaseSensitive(orig, k);
 		if (!cJSON_IsArray(p))
-			return bad(err, "%s must be a list", p->string);
+			return cm_buf_invalid(err, "%s must be a list", p->string);
 		const cJSON *v;
 		cJSON_ArrayForEach(v, p)
 		{
@@ -394,7 +382,7 @@ static int merge_map(cJSON *orig, const cJSON *patch, const char *parent, struct
 		const char *k = p->string + strlen(SET_ORDER);
 		const cJSON *ov = cJSON_GetObjectItemCaseSensitive(orig, k);
 		if (!cJSON_IsArray(p)) {
-			rc = bad(err, "%s must be a list", p->string);
+			rc = cm_buf_invalid(err, "%s must be a list", p->string);
 			goto out;
 		}
 		if (cJSON_IsArray(ov) && (rc = put(before, k, cJSON_Duplicate(ov, 1))))
@@ -441,7 +429,7 @@ out:
 int cm_smpatch_apply(const cJSON *doc, const cJSON *patch, cJSON **out, struct cm_buf *err)
 {
 	if (!cJSON_IsObject(patch))
-		return bad(err, "a strategic merge patch must be a JSON object");
+		return cm_buf_invalid(err, "a strategic merge patch must be a JSON object");
 	cJSON *res = cJSON_IsObject(doc) ? cJSON_Duplicate(doc, 1) : cJSON_CreateObject();
 	int rc;
 	if (!res)
