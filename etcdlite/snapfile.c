@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/crc32c.h"
+#include "common/fileio.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "etcdlite/wal_record.h"
@@ -30,23 +31,6 @@ struct snap_name {
 static void snap_name(char *out, uint64_t term, uint64_t index)
 {
 	snprintf(out, SNAP_NAME_LEN, "%016" PRIx64 "-%016" PRIx64 ".snap", term, index);
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Newest first: by index, then term. */
@@ -160,9 +144,9 @@ int el_snapfile_save(const char *dir, uint64_t index, uint64_t term, const void 
 		rc = -errno;
 		goto out_dir;
 	}
-	rc = write_all(fd, hdr, sizeof(hdr));
+	rc = cm_write_all(fd, hdr, sizeof(hdr));
 	if (rc == 0)
-		rc = write_all(fd, data, len);
+		rc = cm_write_all(fd, data, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
@@ -230,18 +214,8 @@ static int load_one(int dirfd, const struct snap_name *s, void **data, size_t *l
 		goto out;
 	}
 	size_t got = 0;
-	while (got < plen) {
-		n = pread(fd, buf + got, (size_t)plen - got, (off_t)(SNAP_HDR_SIZE + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	if ((rc = cm_pread_all(fd, buf, (size_t)plen, SNAP_HDR_SIZE, &got)))
+		goto out;
 	*why = "payload crc mismatch";
 	if (got != plen || el_wal_get_u32(hdr + 32) != cm_crc32c(0, buf, got)) {
 		rc = -CM_ECORRUPT;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/log.h"
 #include "etcdlite/wal_internal.h"
 #include "etcdlite/wal_record.h"
@@ -33,23 +34,6 @@ int el_wal_segs_push(struct el_wal *w, uint64_t seq, uint64_t first_index)
 	s->first_index = first_index;
 	s->max_index = 0;
 	el_wal_seg_name(s->name, seq, first_index);
-	return 0;
-}
-
-int el_wal_write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
 	return 0;
 }
 
@@ -88,7 +72,7 @@ int el_wal_seg_create(struct el_wal *w, uint64_t seq, uint64_t first_index)
 		rc = -errno;
 		goto fail_push;
 	}
-	rc = el_wal_write_all(fd, hdr, off);
+	rc = cm_write_all(fd, hdr, off);
 	if (rc == 0 && fdatasync(fd) < 0)
 		rc = -errno;
 	if (rc == 0 && fsync(w->dirfd) < 0)
@@ -304,7 +288,7 @@ int el_wal_do_sync(struct el_wal *w)
 		if (rc < 0)
 			goto out;
 		el_wal_fill_crcs((uint8_t *)b->data, b->len);
-		rc = el_wal_write_all(w->fd, b->data, b->len);
+		rc = cm_write_all(w->fd, b->data, b->len);
 		if (rc == 0 && fdatasync(w->fd) < 0)
 			rc = -errno;
 		if (rc < 0) {

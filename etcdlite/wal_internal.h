@@ -89,7 +89,6 @@ int el_wal_seg_create(struct el_wal *w, uint64_t seq, uint64_t first_index);
 /* Rewrites <dir>/.synced with the current segment and its length (sync side). */
 void el_wal_write_hook(struct el_wal *w);
 
-/* write() all of buf[len], retrying short writes. Returns 0 or -errno. */
-int el_wal_write_all(int fd, const void *buf, size_t len);
+
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fileio.h"
 #include "common/log.h"
 #include "etcdlite/wal_internal.h"
 #include "etcdlite/wal_record.h"
@@ -202,18 +203,8 @@ static int read_file(int dirfd, const char *name, uint8_t **out, size_t *size)
 		rc = -ENOMEM;
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	if ((rc = cm_pread_all(fd, buf, (size_t)st.st_size, 0, &got)))
+		goto out;
 	*out = buf;
 	*size = got;
 	buf = NULL;

@@ -1,0 +1,16 @@
+/* fileio.h: whole reads and writes on file descriptors, retried on EINTR and short transfers. */
+#ifndef CM_FILEIO_H
+#define CM_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Writes all len bytes. Returns 0 or a negative errno (then some may have been written). */
+int cm_write_all(int fd, const void *buf, size_t len);
+/*
+ * Reads up to len bytes from offset off into buf; *got is what was read, less
+ * than len only at the end of the file. Returns 0 or a negative errno.
+ */
+int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got);
+
+#endif
