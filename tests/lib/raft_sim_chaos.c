@@ -56,7 +56,7 @@ int rsim_random_run(int n, uint64_t seed, int chaos_ticks, bool verbose, char *e
 	for (int t = 0; t < chaos_ticks; t++) {
 		int k = 1 + R(n);
 		int ev = R(1000);
-		if (ev < 8) {
+		if (ev < 15) {
 			rsim_crash(s, k);
 		} else if (ev < 40) {
 			if (!rsim_is_up(s, k))
