@@ -170,6 +170,7 @@ void raft_advance(struct raft *r, const struct raft_ready *rd)
 	/* Messages not handed out (none, with the rule of no calls between
 	 * ready and advance) would stay queued. */
 	size_t left = r->n_msgs - rd->n_msgs;
-	memmove(r->msgs, r->msgs + rd->n_msgs, left * sizeof(*r->msgs));
+	if (left)
+		memmove(r->msgs, r->msgs + rd->n_msgs, left * sizeof(*r->msgs));
 	r->n_msgs = left;
 }

@@ -184,7 +184,8 @@ static void disk_compact(struct disk *d, uint64_t index)
 	size_t k = 0;
 	while (k < d->n && d->ents[k].index <= index)
 		free(d->ents[k++].data);
-	memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
+	if (k)
+		memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
 	d->n -= k;
 }
 
@@ -340,7 +341,8 @@ static void handle_ready(struct rsim *s, struct node *nd)
 			d->snap = rd.snapshot->meta;
 			free(d->snap_data);
 			d->snap_data = malloc(rd.snapshot->len ? rd.snapshot->len : 1);
-			memcpy(d->snap_data, rd.snapshot->data, rd.snapshot->len);
+			if (rd.snapshot->len)
+				memcpy(d->snap_data, rd.snapshot->data, rd.snapshot->len);
 			d->snap_len = rd.snapshot->len;
 			disk_truncate(d, 0);
 		}
