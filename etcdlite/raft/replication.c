@@ -59,6 +59,7 @@ static int send_snapshot(struct raft *r, struct raft_progress *pr)
 	};
 	pr->state = RAFT_PR_SNAPSHOT;
 	pr->pending_snapshot = r->log.snap.index;
+	pr->snap_stale = false;
 	pr->in_start = pr->in_count = 0;
 	return raft_send(r, &m);
 }

@@ -49,6 +49,36 @@ START_TEST(leader_answers_after_a_heartbeat_round)
 }
 END_TEST
 
+START_TEST(lost_round_completes_with_next_heartbeat)
+{
+	struct raft *rs[4] = {NULL, rf_new(1, 3, false, false, NULL),
+			      rf_new(2, 3, false, false, NULL), rf_new(3, 3, false, false, NULL)};
+	make_leader(rs[1]);
+	rf_pump(rs, 3);
+	ck_assert_int_eq(raft_read_index(rs[1], 9), 0);
+	struct rf_out o;
+	rf_ready(rs[1], &o); /* the round's heartbeats are lost */
+	rf_out_free(&o);
+	raft_tick(rs[1]); /* a plain heartbeat, carrying the round */
+	rf_ready(rs[1], &o);
+	ck_assert_uint_ne(rf_find(&o, RAFT_MSG_HEARTBEAT, 2)->ctx, 0);
+	rf_deliver(rs, 3, &o);
+	rf_out_free(&o);
+	for (int i = 2; i <= 3; i++) {
+		rf_ready(rs[i], &o);
+		rf_deliver(rs, 3, &o);
+		rf_out_free(&o);
+	}
+	rf_ready(rs[1], &o);
+	ck_assert_uint_eq(o.n_reads, 1);
+	ck_assert_uint_eq(o.reads[0].ctx, 9);
+	rf_out_free(&o);
+	raft_free(rs[2]);
+	raft_free(rs[3]);
+	raft_free(rs[1]);
+}
+END_TEST
+
 START_TEST(new_leader_waits_for_commit_in_its_term)
 {
 	struct raft *r = rf_new(1, 3, false, false, NULL);
@@ -165,6 +195,7 @@ int main(void)
 	Suite *s = suite_create("raft_readindex");
 	TCase *tc = tcase_create("readindex");
 	tcase_add_test(tc, leader_answers_after_a_heartbeat_round);
+	tcase_add_test(tc, lost_round_completes_with_next_heartbeat);
 	tcase_add_test(tc, new_leader_waits_for_commit_in_its_term);
 	tcase_add_test(tc, single_member_answers_at_once);
 	tcase_add_test(tc, follower_without_leader_refuses);

@@ -192,6 +192,36 @@ START_TEST(leader_sends_snapshot_and_retries_after_failure)
 }
 END_TEST
 
+START_TEST(unreported_snapshot_is_retried)
+{
+	struct raft_persisted p = {.hard_state = {.term = 1, .commit = 10}, .snapshot = {10, 1}};
+	struct raft *r = rf_new(1, 3, false, false, &p);
+	make_leader(r);
+	struct rf_out o;
+	rf_ready(r, &o);
+	rf_out_free(&o);
+	struct raft_msg rej = {.type = RAFT_MSG_APPEND_RESP, .from = 2, .to = 1, .term = 2,
+			       .index = 10, .reject = true};
+	ck_assert_int_eq(raft_step(r, &rej), 0);
+	rf_ready(r, &o);
+	ck_assert_ptr_nonnull(rf_find(&o, RAFT_MSG_SNAPSHOT, 2));
+	rf_out_free(&o);
+	/* No report ever comes; heartbeats are answered. */
+	int again = 0;
+	for (int t = 0; t < 25 && !again; t++) {
+		raft_tick(r);
+		struct raft_msg hbr = {.type = RAFT_MSG_HEARTBEAT_RESP, .from = 2, .to = 1,
+				       .term = 2};
+		ck_assert_int_eq(raft_step(r, &hbr), 0);
+		rf_ready(r, &o);
+		again = rf_find(&o, RAFT_MSG_SNAPSHOT, 2) != NULL;
+		rf_out_free(&o);
+	}
+	ck_assert(again);
+	raft_free(r);
+}
+END_TEST
+
 START_TEST(lagging_member_catches_up_through_snapshot)
 {
 	struct rsim_opts opt = {.n = 3, .seed = 4, .pre_vote = true, .check_quorum = true,
@@ -250,6 +280,7 @@ int main(void)
 	tcase_add_test(tc, stale_snapshot_is_ignored);
 	tcase_add_test(tc, restart_from_snapshot_and_entries);
 	tcase_add_test(tc, leader_sends_snapshot_and_retries_after_failure);
+	tcase_add_test(tc, unreported_snapshot_is_retried);
 	tcase_add_test(tc, lagging_member_catches_up_through_snapshot);
 	tcase_add_test(tc, crash_restart_keeps_everything_acknowledged);
 	suite_add_tcase(s, tc);
