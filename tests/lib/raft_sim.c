@@ -235,6 +235,10 @@ static bool send_msg(struct rsim *s, struct node *nd, const struct raft_msg *m)
 		int copies = pct(s, s->o.dup_pct) ? 2 : 1;
 		for (int c = 0; c < copies; c++) {
 			uint64_t delay = 1 + rnd(s) % (uint64_t)(s->o.max_delay > 0 ? s->o.max_delay : 1);
+			/* A long tail: a few messages arrive very late, long
+			 * after the state that sent them is gone. */
+			if (s->o.max_delay > 1 && pct(s, 2))
+				delay += 20 + rnd(s) % 60;
 			net_push(s, to, (const uint8_t *)b.data, b.len, s->now + delay);
 		}
 	}
@@ -653,9 +657,12 @@ int rsim_settle(struct rsim *s)
 int rsim_step(struct rsim *s)
 {
 	s->now++;
-	for (int i = 1; i <= s->o.n; i++)
-		if (s->nodes[i].up)
+	for (int i = 1; i <= s->o.n; i++) {
+		/* Clocks drift: a member now and then misses a tick. Safety
+		 * must not depend on time at all. */
+		if (s->nodes[i].up && !pct(s, s->o.skew_pct))
 			raft_tick(s->nodes[i].r);
+	}
 	return rsim_settle(s);
 }
 

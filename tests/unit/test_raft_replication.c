@@ -155,6 +155,34 @@ START_TEST(commit_only_by_counting_current_term_entries)
 }
 END_TEST
 
+START_TEST(follower_commits_only_what_the_append_vouched_for)
+{
+	/* The follower's entry 3 (term 2) is stale; the leader (term 3) has
+	 * committed its own entry 3. An append covering only up to 2 must not
+	 * let the follower commit its stale 3. */
+	uint64_t t[3] = {1, 2, 2};
+	struct raft_entry *e = terms_log(t, 3);
+	struct raft_persisted p = {.hard_state = {.term = 2, .commit = 1}, .entries = e,
+				   .n_entries = 3};
+	struct raft *r = rf_new(2, 3, false, false, &p);
+	struct raft_entry two = {.term = 2, .index = 2};
+	struct raft_msg a = {.type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3,
+			     .index = 1, .log_term = 1, .commit = 3, .n_entries = 1,
+			     .entries = &two};
+	ck_assert_int_eq(raft_step(r, &a), 0);
+	ck_assert_uint_eq(rf_commit(r), 2);
+	/* A heartbeat says commit 3 only for followers matched that far; a
+	 * correct leader would send min(match, commit). Either way, never
+	 * beyond the log. */
+	struct rf_out o;
+	rf_ready(r, &o);
+	ck_assert_uint_eq(o.last_committed, 2);
+	rf_out_free(&o);
+	free(e);
+	raft_free(r);
+}
+END_TEST
+
 START_TEST(appends_are_pipelined_once_replicating)
 {
 	struct raft *rs[4] = {NULL, rf_new(1, 3, false, false, NULL),
@@ -247,6 +275,7 @@ int main(void)
 	tcase_add_test(tc, fast_backoff_skips_a_whole_conflicting_term);
 	tcase_add_test(tc, longer_divergent_follower_log_is_truncated);
 	tcase_add_test(tc, commit_only_by_counting_current_term_entries);
+	tcase_add_test(tc, follower_commits_only_what_the_append_vouched_for);
 	tcase_add_test(tc, appends_are_pipelined_once_replicating);
 	tcase_add_test(tc, probing_sends_one_append_at_a_time);
 	tcase_add_test(tc, heartbeat_commit_never_exceeds_follower_match);
