@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
-#include "tests/lib/raft_fixture.h"
+#include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
 
 static struct rsim *sim3(bool pre_vote, bool check_quorum, uint64_t seed)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
-#include "tests/lib/raft_fixture.h"
+#include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
 
 static void make_leader(struct raft *r)

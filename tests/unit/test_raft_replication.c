@@ -4,7 +4,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
-#include "tests/lib/raft_fixture.h"
+#include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
 
 /* Member id becomes leader of term hs.term+1 by votes fabricated from 2. */
@@ -242,6 +242,40 @@ START_TEST(heartbeat_commit_never_exceeds_follower_match)
 }
 END_TEST
 
+START_TEST(unreachable_peer_drops_back_to_probing)
+{
+	struct raft *rs[4] = {NULL, rf_new(1, 3, false, false, NULL),
+			      rf_new(2, 3, false, false, NULL), rf_new(3, 3, false, false, NULL)};
+	make_leader(rs[1], 1);
+	rf_pump(rs, 3);
+	raft_report_unreachable(rs[1], 2);
+	struct rf_out o;
+	ck_assert_int_eq(raft_propose(rs[1], "a", 1, NULL, NULL), 0);
+	rf_ready(rs[1], &o);
+	ck_assert_uint_eq(rf_count(&o, RAFT_MSG_APPEND, 2), 1);
+	rf_out_free(&o);
+	ck_assert_int_eq(raft_propose(rs[1], "b", 1, NULL, NULL), 0);
+	rf_ready(rs[1], &o);
+	ck_assert_uint_eq(rf_count(&o, RAFT_MSG_APPEND, 2), 0); /* probing: one at a time */
+	ck_assert_uint_eq(rf_count(&o, RAFT_MSG_APPEND, 3), 1); /* still pipelined */
+	rf_out_free(&o);
+	for (int i = 1; i <= 3; i++)
+		raft_free(rs[i]);
+}
+END_TEST
+
+START_TEST(ack_beyond_the_leaders_log_is_ignored)
+{
+	struct raft *r = rf_new(1, 3, false, false, NULL);
+	make_leader(r, 1);
+	struct raft_msg ack = {.type = RAFT_MSG_APPEND_RESP, .from = 2, .to = 1, .term = 1,
+			       .index = 1000};
+	ck_assert_int_eq(raft_step(r, &ack), 0);
+	ck_assert_uint_eq(rf_commit(r), 0);
+	raft_free(r);
+}
+END_TEST
+
 START_TEST(lossy_network_converges)
 {
 	for (uint64_t seed = 1; seed <= 10; seed++) {
@@ -279,6 +313,8 @@ int main(void)
 	tcase_add_test(tc, appends_are_pipelined_once_replicating);
 	tcase_add_test(tc, probing_sends_one_append_at_a_time);
 	tcase_add_test(tc, heartbeat_commit_never_exceeds_follower_match);
+	tcase_add_test(tc, unreachable_peer_drops_back_to_probing);
+	tcase_add_test(tc, ack_beyond_the_leaders_log_is_ignored);
 	tcase_add_test(tc, lossy_network_converges);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

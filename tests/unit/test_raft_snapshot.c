@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "tests/lib/raft_fixture.h"
+#include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
 
 static void make_leader(struct raft *r)

@@ -1,11 +1,11 @@
-/* raft_fixture.c: helpers for unit tests that drive single raft members by hand. */
+/* raft_sim_fixture.c: helpers for unit tests that drive single raft members by hand. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "etcdlite/raft/codec.h"
-#include "tests/lib/raft_fixture.h"
+#include "tests/lib/raft_sim_fixture.h"
 
 struct raft *rf_new(uint64_t id, int n, bool pre_vote, bool check_quorum,
 		    const struct raft_persisted *p)

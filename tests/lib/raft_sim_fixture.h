@@ -1,6 +1,6 @@
-/* raft_fixture.h: helpers for unit tests that drive single raft members by hand. */
-#ifndef TESTS_RAFT_FIXTURE_H
-#define TESTS_RAFT_FIXTURE_H
+/* raft_sim_fixture.h: helpers for unit tests that drive single raft members by hand. */
+#ifndef TESTS_RAFT_SIM_FIXTURE_H
+#define TESTS_RAFT_SIM_FIXTURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
