@@ -206,10 +206,25 @@ static void tick_leader(struct raft *r)
 			}
 		}
 		r->transferee = 0; /* a transfer that took this long failed */
+		for (size_t i = 0; i < r->n_prs; i++) {
+			/* A snapshot whose outcome was never reported is
+			 * presumed lost after one to two election timeouts. */
+			struct raft_progress *pr = &r->prs[i];
+			if (pr->state != RAFT_PR_SNAPSHOT)
+				continue;
+			if (pr->snap_stale) {
+				pr->pending_snapshot = 0; /* probe from match */
+				raft_pr_become_probe(r, pr);
+			}
+			else
+				pr->snap_stale = true;
+		}
 	}
 	if (r->heartbeat_elapsed >= r->heartbeat_tick) {
 		r->heartbeat_elapsed = 0;
-		raft_bcast_heartbeat(r, 0);
+		/* Every heartbeat carries the latest read round, so a round
+		 * whose own heartbeats were lost completes with the next. */
+		raft_bcast_heartbeat(r, r->n_preads ? r->read_seq : 0);
 	}
 }
 

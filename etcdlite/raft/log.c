@@ -81,7 +81,8 @@ void raft_log_compact(struct raft_log *l, uint64_t index)
 	uint64_t term = raft_log_term(l, index);
 	for (size_t i = 0; i < k; i++)
 		free(l->ents[i].data);
-	memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
+	if (k)
+		memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
 	l->n -= k;
 	l->snap.index = index;
 	l->snap.term = term;

@@ -22,8 +22,9 @@
  *       struct raft_ready rd;
  *       raft_ready(r, &rd);
  *       1. PERSIST, durably (fsync) and in this order within one batch:
- *          rd.snapshot (if not NULL: the snapshot data and its meta; entries
- *          of the WAL at or below its index may then be dropped),
+ *          rd.snapshot (if not NULL: the snapshot data and its meta. Raft
+ *          threw its whole log away for it, so EVERY entry the WAL holds
+ *          is superseded: none may be given back to raft_new() later),
  *          rd.entries (appending; an entry whose index is already in the WAL
  *          REPLACES it and every entry after it: truncate the WAL's suffix
  *          from rd.entries[0].index first, logically),
@@ -49,7 +50,13 @@
  * needs, but must still not send before its data is durable.
  *
  * A crash at any point is safe as long as only what step 1 made durable is
- * given back to raft_new() on restart (hard state, snapshot meta, entries).
+ * given back to raft_new() on restart (hard state, snapshot meta, entries
+ * after the snapshot). Nothing is "acknowledged" before step 1 is durable:
+ * a client write may be answered once its entry (index AND term, see
+ * raft_propose) is applied in step 3, never earlier.
+ *
+ * Configure pre_vote and check_quorum both on (etcdlite does): together they
+ * keep a member that was cut off from deposing a healthy leader on return.
  *
  * Snapshots
  * ---------
@@ -62,16 +69,22 @@
  * leader emits a RAFT_MSG_SNAPSHOT message with msg.snapshot = the meta of the
  * last compaction and snap_data == NULL; the application attaches the bytes
  * (in its transport; the codec encodes them) before step 2 ends, and later
- * reports the outcome with raft_report_snapshot(). On the follower,
+ * reports the outcome with raft_report_snapshot() (advisory: a snapshot
+ * whose outcome is never reported is presumed lost and sent again after one
+ * to two election timeouts). On the follower,
  * raft_step() copies the message's data; the next ready carries it as
  * rd.snapshot (meta + data), to persist (step 1) and install (step 3).
  * Entries in rd.committed then continue from rd.snapshot->meta.index + 1.
+ * On restart the application loads its latest snapshot into the state
+ * machine and passes its meta (and the WAL's entries after it) to raft_new;
+ * raft then hands out the committed entries after it again, to apply.
  *
  * Reads (ReadIndex)
  * -----------------
  * raft_read_index(r, ctx) asks for a linearizable read point. The leader
  * records its commit index, confirms it is still leader with a heartbeat
- * round (only once it has committed an entry of its own term), and then the
+ * round (only once it has committed an entry of its own term; requests wait
+ * until then), and then the
  * read state {index, ctx} comes out in a ready, no earlier than the ready in
  * which entry `index` is applied. A follower forwards the request to its
  * leader and receives the answer in the same way. A request can be lost (the
@@ -252,6 +265,7 @@ int raft_step(struct raft *r, const struct raft_msg *msg);
  * Returns 0 with *index and *term of the new entry (either may be NULL): the
  * write succeeded once an entry with that index AND term is applied; if a
  * different term shows up at that index, it was lost and may be retried.
+ * (len 0 is allowed; such an entry applies as a no-op, like the leader's.)
  * Errors: -CM_ENOTLEADER (the caller forwards to raft_status().leader),
  * -EBUSY (a leader transfer is under way), -CM_ETOOLARGE (len over
  * max_msg_bytes), -ENOMEM.
@@ -274,7 +288,9 @@ void raft_report_snapshot(struct raft *r, uint64_t peer, bool ok);
 /*
  * The application durably holds a snapshot covering entries 1..index
  * (index <= applied): raft takes it as the snapshot to send lagging peers
- * and frees entries up to index. Returns 0, -EINVAL (index > applied), or
+ * and frees entries up to index; the WAL may then drop its entries up to
+ * index too (a restart passes the snapshot meta and the entries after it).
+ * Returns 0, -EINVAL (index > applied), or
  * -CM_ECOMPACTED (index at or below the current snapshot: nothing done).
  */
 int raft_compact(struct raft *r, uint64_t index);

@@ -28,6 +28,7 @@ struct raft_progress {
 	bool paused; /* probe: an append is out, wait for its answer */
 	bool recent_active;
 	uint64_t pending_snapshot;
+	bool snap_stale; /* in snapshot state across an election timeout */
 	uint64_t *inflight; /* ring of last indexes of appends in flight */
 	size_t in_start, in_count;
 	uint64_t read_ack; /* highest read-index round this peer confirmed */

@@ -95,7 +95,8 @@ int raft_reads_on_ack(struct raft *r)
 			return rc;
 		done++;
 	}
-	memmove(r->preads, r->preads + done, (r->n_preads - done) * sizeof(*r->preads));
+	if (done)
+		memmove(r->preads, r->preads + done, (r->n_preads - done) * sizeof(*r->preads));
 	r->n_preads -= done;
 	return 0;
 }

@@ -59,6 +59,7 @@ static int send_snapshot(struct raft *r, struct raft_progress *pr)
 	};
 	pr->state = RAFT_PR_SNAPSHOT;
 	pr->pending_snapshot = r->log.snap.index;
+	pr->snap_stale = false;
 	pr->in_start = pr->in_count = 0;
 	return raft_send(r, &m);
 }
@@ -235,6 +236,9 @@ int raft_handle_append_resp(struct raft *r, const struct raft_msg *m)
 {
 	struct raft_progress *pr = raft_progress(r, m->from);
 	pr->recent_active = true;
+	/* No follower can hold more of this term's log than the leader sent. */
+	if (!m->reject && m->index > raft_log_last_index(&r->log))
+		return 0;
 	if (m->reject) {
 		uint64_t rejected = m->index;
 		if (pr->state == RAFT_PR_REPLICATE) {

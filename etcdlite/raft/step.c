@@ -17,6 +17,8 @@ static bool valid(const struct raft *r, const struct raft_msg *m)
 		return false;
 	if (m->n_entries && (m->type != RAFT_MSG_APPEND || !m->entries))
 		return false;
+	if (m->type == RAFT_MSG_SNAPSHOT && m->snapshot.term > m->term)
+		return false;
 	for (size_t i = 0; i < m->n_entries; i++) {
 		const struct raft_entry *e = &m->entries[i];
 		if (e->index != m->index + 1 + i || (e->len && !e->data) || e->term > m->term)

@@ -1,6 +1,5 @@
-/* raft_sim.c: deterministic multi-member raft simulator with fault injection and safety checks. */
+/* raft_sim.c: deterministic multi-member raft simulator: fake disks, a faulty network, the Ready loop. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,147 +7,11 @@
 #include "common/buf.h"
 #include "common/err.h"
 #include "etcdlite/raft/codec.h"
-#include "etcdlite/raft/raft_int.h"
-#include "tests/lib/raft_sim.h"
-
-/* What survives a crash: exactly what raft handed out to persist. */
-struct disk {
-	struct raft_hard_state hs;
-	struct raft_snapshot_meta snap;
-	uint8_t *snap_data;
-	size_t snap_len;
-	struct raft_entry *ents; /* after snap.index */
-	size_t n, cap;
-};
-
-struct report {
-	uint64_t peer;
-	bool ok;
-};
-
-struct node {
-	int id;
-	bool up;
-	struct raft *r;
-	struct disk d;
-	uint64_t sm_index, sm_chain, sm_count; /* the state machine */
-	uint64_t checked_commit;
-	uint64_t leader_checked_term;
-	struct report reports[RSIM_MAX * 4];
-	size_t n_reports;
-};
-
-struct net_msg {
-	uint64_t due;
-	int to;
-	uint8_t *buf;
-	size_t len;
-};
-
-/* The truth about one committed index, as first seen by any member. */
-struct truth {
-	uint64_t term, dhash, chain;
-	bool set, chain_set;
-};
-
-struct read_req {
-	uint64_t ctx, min_index;
-	bool done;
-};
-
-struct rsim {
-	struct rsim_opts o;
-	uint64_t rng, now;
-	struct node nodes[RSIM_MAX + 1];
-	struct net_msg *net;
-	size_t n_net, cap_net;
-	bool cut[RSIM_MAX + 1][RSIM_MAX + 1];
-	struct truth *truth;
-	size_t cap_truth;
-	uint64_t max_committed;
-	uint64_t *leaders; /* by term */
-	size_t cap_leaders;
-	struct read_req *reads;
-	size_t n_reads, cap_reads;
-	uint64_t next_payload, next_ctx;
-	uint64_t sent[RAFT_MSG_TYPE_MAX + 1];
-	bool failed;
-	char err[512];
-};
-
-static uint64_t rnd(struct rsim *s)
-{
-	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static int pct(struct rsim *s, int p)
-{
-	return (int)(rnd(s) % 100) < p;
-}
-
-static void vlog(struct rsim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void vlog(struct rsim *s, const char *fmt, ...)
-{
-	if (!s->o.verbose)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "[t=%llu] ", (unsigned long long)s->now);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static void fail(struct rsim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(struct rsim *s, const char *fmt, ...)
-{
-	if (s->failed)
-		return;
-	s->failed = true;
-	va_list ap;
-	va_start(ap, fmt);
-	int k = snprintf(s->err, sizeof(s->err), "t=%llu: ", (unsigned long long)s->now);
-	vsnprintf(s->err + k, sizeof(s->err) - (size_t)k, fmt, ap);
-	va_end(ap);
-	if (s->o.verbose)
-		fprintf(stderr, "VIOLATION: %s\n", s->err);
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
-static uint64_t chain_next(uint64_t chain, uint64_t dhash)
-{
-	return (chain ^ dhash) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
-}
-
-static struct truth *truth_at(struct rsim *s, uint64_t index)
-{
-	if (index >= s->cap_truth) {
-		size_t cap = s->cap_truth ? s->cap_truth : 256;
-		while (cap <= index)
-			cap *= 2;
-		struct truth *t = realloc(s->truth, cap * sizeof(*t));
-		if (!t)
-			abort();
-		memset(t + s->cap_truth, 0, (cap - s->cap_truth) * sizeof(*t));
-		s->truth = t;
-		s->cap_truth = cap;
-	}
-	return &s->truth[index];
-}
+#include "tests/lib/raft_sim_int.h"
 
 /* ---- disk ---- */
 
-static void disk_truncate(struct disk *d, uint64_t from)
+static void disk_truncate(struct rsim_disk *d, uint64_t from)
 {
 	while (d->n && d->snap.index + d->n >= from) {
 		free(d->ents[d->n - 1].data);
@@ -156,10 +19,10 @@ static void disk_truncate(struct disk *d, uint64_t from)
 	}
 }
 
-static void disk_append(struct rsim *s, struct disk *d, const struct raft_entry *e)
+static void disk_append(struct rsim *s, struct rsim_disk *d, const struct raft_entry *e)
 {
 	if (e->index != d->snap.index + d->n + 1) {
-		fail(s, "persisted entries not contiguous: got %llu after %llu",
+		rsim_fail(s, "persisted entries not contiguous: got %llu after %llu",
 		     (unsigned long long)e->index, (unsigned long long)(d->snap.index + d->n));
 		return;
 	}
@@ -179,16 +42,17 @@ static void disk_append(struct rsim *s, struct disk *d, const struct raft_entry 
 }
 
 /* Drops entries up to index (they are in the snapshot). */
-static void disk_compact(struct disk *d, uint64_t index)
+static void disk_compact(struct rsim_disk *d, uint64_t index)
 {
 	size_t k = 0;
 	while (k < d->n && d->ents[k].index <= index)
 		free(d->ents[k++].data);
-	memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
+	if (k)
+		memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
 	d->n -= k;
 }
 
-static void disk_close(struct disk *d)
+static void disk_close(struct rsim_disk *d)
 {
 	disk_truncate(d, 0);
 	free(d->ents);
@@ -208,32 +72,36 @@ static void net_push(struct rsim *s, int to, const uint8_t *buf, size_t len, uin
 	}
 	uint8_t *c = malloc(len);
 	memcpy(c, buf, len);
-	s->net[s->n_net++] = (struct net_msg){due, to, c, len};
+	s->net[s->n_net++] = (struct rsim_net_msg){due, to, c, len};
 }
 
 /* Returns true if the message will reach the network (before loss). */
-static bool send_msg(struct rsim *s, struct node *nd, const struct raft_msg *m)
+static bool send_msg(struct rsim *s, struct rsim_node *nd, const struct raft_msg *m)
 {
 	int to = (int)m->to;
 	if (to < 1 || to > s->o.n || m->from != (uint64_t)nd->id) {
-		fail(s, "member %d sent a message to bad member %d", nd->id, to);
+		rsim_fail(s, "member %d sent a message to bad member %d", nd->id, to);
 		return false;
 	}
 	s->sent[m->type]++;
 	struct cm_buf b = CM_BUF_INIT;
 	if (raft_codec_encode(m, 1, &b))
 		abort();
-	bool lost = s->cut[nd->id][to] || pct(s, s->o.drop_pct);
-	vlog(s, "%d -> %d %s term=%llu idx=%llu lterm=%llu commit=%llu n=%zu rej=%d hint=%llu/%llu ctx=%llu%s",
+	bool lost = s->cut[nd->id][to] || rsim_pct(s, s->o.drop_pct);
+	rsim_vlog(s, "%d -> %d %s term=%llu idx=%llu lterm=%llu commit=%llu n=%zu rej=%d hint=%llu/%llu ctx=%llu%s",
 	     nd->id, to, raft_msg_type_name(m->type), (unsigned long long)m->term,
 	     (unsigned long long)m->index, (unsigned long long)m->log_term,
 	     (unsigned long long)m->commit, m->n_entries, m->reject,
 	     (unsigned long long)m->reject_hint, (unsigned long long)m->reject_hint_term,
 	     (unsigned long long)m->ctx, lost ? " LOST" : "");
 	if (!lost) {
-		int copies = pct(s, s->o.dup_pct) ? 2 : 1;
+		int copies = rsim_pct(s, s->o.dup_pct) ? 2 : 1;
 		for (int c = 0; c < copies; c++) {
-			uint64_t delay = 1 + rnd(s) % (uint64_t)(s->o.max_delay > 0 ? s->o.max_delay : 1);
+			uint64_t delay = 1 + rsim_rnd(s) % (uint64_t)(s->o.max_delay > 0 ? s->o.max_delay : 1);
+			/* A long tail: a few messages arrive very late, long
+			 * after the state that sent them is gone. */
+			if (s->o.max_delay > 1 && rsim_pct(s, 2))
+				delay += 20 + rsim_rnd(s) % 60;
 			net_push(s, to, (const uint8_t *)b.data, b.len, s->now + delay);
 		}
 	}
@@ -243,104 +111,29 @@ static bool send_msg(struct rsim *s, struct node *nd, const struct raft_msg *m)
 
 /* ---- members ---- */
 
-static void sm_snapshot_bytes(const struct node *nd, uint8_t out[24])
+static void sm_snapshot_bytes(const struct rsim_node *nd, uint8_t out[24])
 {
 	uint64_t v[3] = {nd->sm_index, nd->sm_chain, nd->sm_count};
 	memcpy(out, v, sizeof(v));
 }
 
-static void check_role(struct rsim *s, struct node *nd)
-{
-	struct raft_status st;
-	raft_status(nd->r, &st);
-	if (st.role != RAFT_LEADER)
-		return;
-	if (st.term >= s->cap_leaders) {
-		size_t cap = s->cap_leaders ? s->cap_leaders : 64;
-		while (cap <= st.term)
-			cap *= 2;
-		s->leaders = realloc(s->leaders, cap * sizeof(*s->leaders));
-		if (!s->leaders)
-			abort();
-		memset(s->leaders + s->cap_leaders, 0, (cap - s->cap_leaders) * sizeof(uint64_t));
-		s->cap_leaders = cap;
-	}
-	if (s->leaders[st.term] && s->leaders[st.term] != (uint64_t)nd->id)
-		fail(s, "election safety: members %llu and %d both lead term %llu",
-		     (unsigned long long)s->leaders[st.term], nd->id,
-		     (unsigned long long)st.term);
-	s->leaders[st.term] = (uint64_t)nd->id;
-}
-
-static void apply_entry(struct rsim *s, struct node *nd, const struct raft_entry *e)
-{
-	if (e->index != nd->sm_index + 1) {
-		fail(s, "member %d applied index %llu after %llu", nd->id,
-		     (unsigned long long)e->index, (unsigned long long)nd->sm_index);
-		return;
-	}
-	uint64_t dh = hash_bytes(e->data, e->len);
-	nd->sm_chain = chain_next(nd->sm_chain, dh);
-	nd->sm_index = e->index;
-	if (e->len)
-		nd->sm_count++;
-	struct truth *t = truth_at(s, e->index);
-	if (t->set && (t->term != e->term || t->dhash != dh))
-		fail(s, "state machine safety: member %d applied term %llu at %llu, committed was term %llu",
-		     nd->id, (unsigned long long)e->term, (unsigned long long)e->index,
-		     (unsigned long long)t->term);
-	if (!t->set) {
-		t->set = true;
-		t->term = e->term;
-		t->dhash = dh;
-	}
-	if (t->chain_set && t->chain != nd->sm_chain)
-		fail(s, "state machine safety: member %d history differs at %llu", nd->id,
-		     (unsigned long long)e->index);
-	t->chain = nd->sm_chain;
-	t->chain_set = true;
-	if (e->index > s->max_committed)
-		s->max_committed = e->index;
-}
-
-static void install_snapshot(struct rsim *s, struct node *nd, const struct raft_snapshot *sn)
-{
-	uint64_t v[3];
-	if (sn->len != sizeof(v)) {
-		fail(s, "member %d got snapshot of %zu bytes", nd->id, sn->len);
-		return;
-	}
-	memcpy(v, sn->data, sizeof(v));
-	if (v[0] != sn->meta.index) {
-		fail(s, "member %d: snapshot data at %llu, meta says %llu", nd->id,
-		     (unsigned long long)v[0], (unsigned long long)sn->meta.index);
-		return;
-	}
-	struct truth *t = truth_at(s, v[0]);
-	if (t->chain_set && t->chain != v[1])
-		fail(s, "member %d: snapshot at %llu differs from applied history", nd->id,
-		     (unsigned long long)v[0]);
-	nd->sm_index = v[0];
-	nd->sm_chain = v[1];
-	nd->sm_count = v[2];
-}
-
-static void handle_ready(struct rsim *s, struct node *nd)
+static void handle_ready(struct rsim *s, struct rsim_node *nd)
 {
 	for (int guard = 0; nd->up && raft_has_ready(nd->r); guard++) {
 		if (guard > 100) {
-			fail(s, "member %d: ready never drains", nd->id);
+			rsim_fail(s, "member %d: ready never drains", nd->id);
 			return;
 		}
 		struct raft_ready rd;
 		raft_ready(nd->r, &rd);
-		struct disk *d = &nd->d;
+		struct rsim_disk *d = &nd->d;
 		/* 1. persist */
 		if (rd.snapshot) {
 			d->snap = rd.snapshot->meta;
 			free(d->snap_data);
 			d->snap_data = malloc(rd.snapshot->len ? rd.snapshot->len : 1);
-			memcpy(d->snap_data, rd.snapshot->data, rd.snapshot->len);
+			if (rd.snapshot->len)
+				memcpy(d->snap_data, rd.snapshot->data, rd.snapshot->len);
 			d->snap_len = rd.snapshot->len;
 			disk_truncate(d, 0);
 		}
@@ -356,7 +149,7 @@ static void handle_ready(struct rsim *s, struct node *nd)
 			struct raft_msg m = rd.msgs[i];
 			if (m.type == RAFT_MSG_SNAPSHOT) {
 				if (m.snapshot.index != d->snap.index) {
-					fail(s, "member %d: snapshot message at %llu but app holds %llu",
+					rsim_fail(s, "member %d: snapshot message at %llu but app holds %llu",
 					     nd->id, (unsigned long long)m.snapshot.index,
 					     (unsigned long long)d->snap.index);
 					continue;
@@ -365,40 +158,43 @@ static void handle_ready(struct rsim *s, struct node *nd)
 				m.snap_len = d->snap_len;
 			}
 			bool ok = send_msg(s, nd, &m);
-			if (m.type == RAFT_MSG_SNAPSHOT && nd->n_reports < RSIM_MAX * 4)
-				nd->reports[nd->n_reports++] = (struct report){m.to, ok};
+			/* Some outcomes go unreported, as when a transport
+			 * gives up silently: raft must recover by itself. */
+			if (m.type == RAFT_MSG_SNAPSHOT && nd->n_reports < RSIM_MAX * 4 &&
+			    !rsim_pct(s, 20))
+				nd->reports[nd->n_reports++] = (struct rsim_report){m.to, ok};
 		}
 		/* 3. install, apply */
 		if (rd.snapshot)
-			install_snapshot(s, nd, rd.snapshot);
+			rsim_install_snapshot(s, nd, rd.snapshot);
 		for (size_t i = 0; i < rd.n_committed; i++)
-			apply_entry(s, nd, &rd.committed[i]);
+			rsim_apply_entry(s, nd, &rd.committed[i]);
 		/* 4. serve reads */
 		for (size_t i = 0; i < rd.n_reads; i++) {
 			const struct raft_read_state *rs = &rd.reads[i];
 			if (rs->ctx == 0 || rs->ctx > s->n_reads) {
-				fail(s, "member %d: read state for unknown ctx %llu", nd->id,
+				rsim_fail(s, "member %d: read state for unknown ctx %llu", nd->id,
 				     (unsigned long long)rs->ctx);
 				continue;
 			}
-			struct read_req *rq = &s->reads[rs->ctx - 1];
+			struct rsim_read_req *rq = &s->reads[rs->ctx - 1];
 			if (rs->index < rq->min_index)
-				fail(s, "linearizability: read %llu at index %llu, but %llu was committed before it was asked",
+				rsim_fail(s, "linearizability: read %llu at index %llu, but %llu was committed before it was asked",
 				     (unsigned long long)rs->ctx, (unsigned long long)rs->index,
 				     (unsigned long long)rq->min_index);
 			if (nd->sm_index < rs->index)
-				fail(s, "member %d: read state %llu handed out before applied (%llu)",
+				rsim_fail(s, "member %d: read state %llu handed out before applied (%llu)",
 				     nd->id, (unsigned long long)rs->index,
 				     (unsigned long long)nd->sm_index);
 			rq->done = true;
 		}
 		raft_advance(nd->r, &rd);
 		if (rd.has_soft_state) {
-			vlog(s, "member %d: %s, leader %llu, term %llu", nd->id,
+			rsim_vlog(s, "member %d: %s, leader %llu, term %llu", nd->id,
 			     raft_role_name(rd.soft_state.role),
 			     (unsigned long long)rd.soft_state.leader,
 			     (unsigned long long)nd->d.hs.term);
-			check_role(s, nd);
+			rsim_check_role(s, nd);
 		}
 		for (size_t i = 0; i < nd->n_reports; i++)
 			raft_report_snapshot(nd->r, nd->reports[i].peer, nd->reports[i].ok);
@@ -417,7 +213,7 @@ static void handle_ready(struct rsim *s, struct node *nd)
 			disk_compact(d, idx);
 			int rc = raft_compact(nd->r, idx);
 			if (rc)
-				fail(s, "member %d: raft_compact(%llu) = %d", nd->id,
+				rsim_fail(s, "member %d: raft_compact(%llu) = %d", nd->id,
 				     (unsigned long long)idx, rc);
 		}
 	}
@@ -432,21 +228,21 @@ static void deliver(struct rsim *s)
 			i++;
 			continue;
 		}
-		struct net_msg nm = s->net[i];
+		struct rsim_net_msg nm = s->net[i];
 		memmove(s->net + i, s->net + i + 1, (s->n_net - i - 1) * sizeof(*s->net));
 		s->n_net--;
-		struct node *nd = &s->nodes[nm.to];
+		struct rsim_node *nd = &s->nodes[nm.to];
 		if (nd->up) {
 			struct raft_msg *ms;
 			size_t n;
 			int rc = raft_codec_decode(nm.buf, nm.len, &ms, &n);
 			if (rc) {
-				fail(s, "codec could not decode its own output: %d", rc);
+				rsim_fail(s, "codec could not decode its own output: %d", rc);
 			} else {
 				for (size_t k = 0; k < n; k++) {
 					rc = raft_step(nd->r, &ms[k]);
 					if (rc)
-						fail(s, "member %d: raft_step(%s) = %d", nd->id,
+						rsim_fail(s, "member %d: raft_step(%s) = %d", nd->id,
 						     raft_msg_type_name(ms[k].type), rc);
 				}
 				raft_codec_free(ms, n);
@@ -457,104 +253,11 @@ static void deliver(struct rsim *s)
 	}
 }
 
-/* ---- safety checks ---- */
-
-static void check_commits(struct rsim *s, struct node *nd)
-{
-	struct raft_status st;
-	raft_status(nd->r, &st);
-	if (nd->checked_commit < st.snapshot.index)
-		nd->checked_commit = st.snapshot.index;
-	for (uint64_t i = nd->checked_commit + 1; i <= st.commit; i++) {
-		const struct raft_entry *e = raft_log_entry(&nd->r->log, i);
-		if (!e)
-			continue;
-		uint64_t dh = hash_bytes(e->data, e->len);
-		struct truth *t = truth_at(s, i);
-		if (t->set && (t->term != e->term || t->dhash != dh))
-			fail(s, "member %d committed term %llu at %llu; term %llu was committed there",
-			     nd->id, (unsigned long long)e->term, (unsigned long long)i,
-			     (unsigned long long)t->term);
-		if (!t->set) {
-			t->set = true;
-			t->term = e->term;
-			t->dhash = dh;
-		}
-		if (i > s->max_committed)
-			s->max_committed = i;
-	}
-	if (st.commit > nd->checked_commit)
-		nd->checked_commit = st.commit;
-	if (st.commit > st.last_index)
-		fail(s, "member %d: commit %llu beyond last index %llu", nd->id,
-		     (unsigned long long)st.commit, (unsigned long long)st.last_index);
-}
-
-static void check_leader_completeness(struct rsim *s, struct node *nd)
-{
-	struct raft_status st;
-	raft_status(nd->r, &st);
-	if (st.role != RAFT_LEADER || nd->leader_checked_term == st.term)
-		return;
-	nd->leader_checked_term = st.term;
-	if (st.last_index < s->max_committed) {
-		fail(s, "leader completeness: leader %d of term %llu ends at %llu, %llu was committed",
-		     nd->id, (unsigned long long)st.term, (unsigned long long)st.last_index,
-		     (unsigned long long)s->max_committed);
-		return;
-	}
-	for (uint64_t i = st.snapshot.index + 1; i <= s->max_committed; i++) {
-		const struct raft_entry *e = raft_log_entry(&nd->r->log, i);
-		struct truth *t = truth_at(s, i);
-		if (e && t->set && (e->term != t->term || hash_bytes(e->data, e->len) != t->dhash))
-			fail(s, "leader completeness: leader %d of term %llu lacks committed entry %llu",
-			     nd->id, (unsigned long long)st.term, (unsigned long long)i);
-	}
-}
-
-static void check_log_matching(struct rsim *s, struct node *a, struct node *b)
-{
-	const struct raft_log *la = &a->r->log, *lb = &b->r->log;
-	uint64_t lo = la->snap.index > lb->snap.index ? la->snap.index : lb->snap.index;
-	uint64_t la_last = raft_log_last_index(la), lb_last = raft_log_last_index(lb);
-	uint64_t hi = la_last < lb_last ? la_last : lb_last;
-	/* Find the highest index where the terms agree; everything at and
-	 * below it (that both hold) must be identical. */
-	uint64_t i = hi;
-	while (i > lo && raft_log_term(la, i) != raft_log_term(lb, i))
-		i--;
-	for (; i > lo; i--) {
-		const struct raft_entry *x = raft_log_entry(la, i), *y = raft_log_entry(lb, i);
-		if (x->term != y->term || x->len != y->len ||
-		    (x->len && memcmp(x->data, y->data, x->len) != 0)) {
-			fail(s, "log matching: members %d and %d differ at %llu", a->id, b->id,
-			     (unsigned long long)i);
-			return;
-		}
-	}
-}
-
-static void check_all(struct rsim *s)
-{
-	for (int i = 1; i <= s->o.n; i++)
-		if (s->nodes[i].up)
-			check_commits(s, &s->nodes[i]);
-	for (int i = 1; i <= s->o.n; i++) {
-		if (!s->nodes[i].up)
-			continue;
-		check_role(s, &s->nodes[i]);
-		check_leader_completeness(s, &s->nodes[i]);
-		for (int j = i + 1; j <= s->o.n; j++)
-			if (s->nodes[j].up)
-				check_log_matching(s, &s->nodes[i], &s->nodes[j]);
-	}
-}
-
 /* ---- public ---- */
 
 int rsim_restart(struct rsim *s, int i)
 {
-	struct node *nd = &s->nodes[i];
+	struct rsim_node *nd = &s->nodes[i];
 	if (nd->up)
 		return 0;
 	uint64_t peers[RSIM_MAX];
@@ -568,26 +271,26 @@ int rsim_restart(struct rsim *s, int i)
 		.heartbeat_tick = s->o.heartbeat_tick,
 		.pre_vote = s->o.pre_vote,
 		.check_quorum = s->o.check_quorum,
-		.seed = rnd(s),
+		.seed = rsim_rnd(s),
 		.max_msg_bytes = s->o.max_msg_bytes,
 		.max_inflight = s->o.max_inflight,
 		.persisted = {nd->d.hs, nd->d.snap, nd->d.ents, nd->d.n},
 	};
 	int rc = raft_new(&c, &nd->r);
 	if (rc) {
-		fail(s, "member %d: restart from its disk failed: %d", i, rc);
+		rsim_fail(s, "member %d: restart from its disk failed: %d", i, rc);
 		return rc;
 	}
 	nd->up = true;
 	nd->sm_index = nd->sm_chain = nd->sm_count = 0;
 	if (nd->d.snap.index) {
 		struct raft_snapshot sn = {nd->d.snap, nd->d.snap_data, nd->d.snap_len};
-		install_snapshot(s, nd, &sn);
+		rsim_install_snapshot(s, nd, &sn);
 	}
 	nd->checked_commit = 0;
 	nd->leader_checked_term = 0;
 	nd->n_reports = 0;
-	vlog(s, "member %d: restarted (term %llu, commit %llu, snap %llu, %zu entries)", i,
+	rsim_vlog(s, "member %d: restarted (term %llu, commit %llu, snap %llu, %zu entries)", i,
 	     (unsigned long long)nd->d.hs.term, (unsigned long long)nd->d.hs.commit,
 	     (unsigned long long)nd->d.snap.index, nd->d.n);
 	return 0;
@@ -641,16 +344,19 @@ int rsim_settle(struct rsim *s)
 		if (s->nodes[i].up)
 			handle_ready(s, &s->nodes[i]);
 	deliver(s);
-	check_all(s);
+	rsim_check_all(s);
 	return s->failed ? -1 : 0;
 }
 
 int rsim_step(struct rsim *s)
 {
 	s->now++;
-	for (int i = 1; i <= s->o.n; i++)
-		if (s->nodes[i].up)
+	for (int i = 1; i <= s->o.n; i++) {
+		/* Clocks drift: a member now and then misses a tick. Safety
+		 * must not depend on time at all. */
+		if (s->nodes[i].up && !rsim_pct(s, s->o.skew_pct))
 			raft_tick(s->nodes[i].r);
+	}
 	return rsim_settle(s);
 }
 
@@ -690,12 +396,12 @@ int rsim_leader(struct rsim *s)
 
 int rsim_propose(struct rsim *s, int i)
 {
-	struct node *nd = &s->nodes[i];
+	struct rsim_node *nd = &s->nodes[i];
 	if (!nd->up)
 		return -CM_ENOTLEADER;
 	uint8_t buf[64];
 	uint64_t id = ++s->next_payload;
-	size_t len = 8 + rnd(s) % 40;
+	size_t len = 8 + rsim_rnd(s) % 40;
 	memset(buf, (int)(id & 0xff), sizeof(buf));
 	memcpy(buf, &id, sizeof(id));
 	int rc = raft_propose(nd->r, buf, len, NULL, NULL);
@@ -706,7 +412,7 @@ int rsim_propose(struct rsim *s, int i)
 
 int rsim_read(struct rsim *s, int i, uint64_t *ctx)
 {
-	struct node *nd = &s->nodes[i];
+	struct rsim_node *nd = &s->nodes[i];
 	if (!nd->up)
 		return -CM_ENOTLEADER;
 	if (s->n_reads == s->cap_reads) {
@@ -719,7 +425,7 @@ int rsim_read(struct rsim *s, int i, uint64_t *ctx)
 	int rc = raft_read_index(nd->r, c);
 	if (rc)
 		return rc;
-	s->reads[s->n_reads++] = (struct read_req){c, s->max_committed, false};
+	s->reads[s->n_reads++] = (struct rsim_read_req){c, s->max_committed, false};
 	if (ctx)
 		*ctx = c;
 	handle_ready(s, nd);
@@ -743,13 +449,13 @@ uint64_t rsim_applied_index(const struct rsim *s, int i)
 
 void rsim_crash(struct rsim *s, int i)
 {
-	struct node *nd = &s->nodes[i];
+	struct rsim_node *nd = &s->nodes[i];
 	if (!nd->up)
 		return;
 	raft_free(nd->r);
 	nd->r = NULL;
 	nd->up = false;
-	vlog(s, "member %d: crashed", i);
+	rsim_vlog(s, "member %d: crashed", i);
 }
 
 bool rsim_is_up(const struct rsim *s, int i)
@@ -767,13 +473,13 @@ void rsim_isolate(struct rsim *s, int i, bool cut)
 	for (int j = 1; j <= s->o.n; j++)
 		if (j != i)
 			rsim_cut(s, i, j, cut);
-	vlog(s, "member %d: %s", i, cut ? "isolated" : "reconnected");
+	rsim_vlog(s, "member %d: %s", i, cut ? "isolated" : "reconnected");
 }
 
 void rsim_heal(struct rsim *s)
 {
 	memset(s->cut, 0, sizeof(s->cut));
-	vlog(s, "network healed");
+	rsim_vlog(s, "network healed");
 }
 
 void rsim_set_faults(struct rsim *s, int drop_pct, int dup_pct, int max_delay)

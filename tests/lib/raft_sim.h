@@ -29,6 +29,7 @@ struct rsim_opts {
 	int dup_pct;       /* chance a message is delivered twice */
 	int max_delay;     /* delivery after 1..max_delay ticks (reordering) */
 	int compact_every; /* take a snapshot after this many applied entries; 0: never */
+	int skew_pct;      /* chance a member misses a tick (clock drift) */
 	size_t max_msg_bytes, max_inflight;
 };
 

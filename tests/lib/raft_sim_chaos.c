@@ -38,9 +38,10 @@ int rsim_random_run(int n, uint64_t seed, int chaos_ticks, bool verbose, char *e
 		.heartbeat_tick = 1 + R(3),
 		.drop_pct = R(25),
 		.dup_pct = R(10),
-		.max_delay = 1 + R(4),
+		.max_delay = 1 + R(8),
 		.compact_every = compact[R(4)],
-		.max_msg_bytes = (size_t)(40 + R(200)),
+		.skew_pct = R(3) ? 0 : R(30),
+		.max_msg_bytes = (size_t)(10 + R(150)),
 		.max_inflight = (size_t)(1 + R(8)),
 	};
 	if (verbose)
@@ -56,7 +57,7 @@ int rsim_random_run(int n, uint64_t seed, int chaos_ticks, bool verbose, char *e
 	for (int t = 0; t < chaos_ticks; t++) {
 		int k = 1 + R(n);
 		int ev = R(1000);
-		if (ev < 8) {
+		if (ev < 15) {
 			rsim_crash(s, k);
 		} else if (ev < 40) {
 			if (!rsim_is_up(s, k))

@@ -10,7 +10,12 @@
 static int seeds(int dflt)
 {
 	const char *e = getenv("RAFT_SEEDS");
-	return e ? atoi(e) : dflt;
+	if (e)
+		return atoi(e);
+#ifdef __SANITIZE_ADDRESS__
+	dflt /= 10; /* ASan runs ~10x slower; keep `make asan` short */
+#endif
+	return dflt;
 }
 
 static void run_seeds(int n, int count, uint64_t base)
@@ -19,7 +24,7 @@ static void run_seeds(int n, int count, uint64_t base)
 	char err[512];
 	for (int i = 0; i < count; i++) {
 		uint64_t seed = base + (uint64_t)i;
-		if (rsim_random_run(n, seed, 400, false, err, sizeof(err)) != 0) {
+		if (rsim_random_run(n, seed, 1000, false, err, sizeof(err)) != 0) {
 			fprintf(stderr, "raft sim FAILED: n=%d seed=%llu: %s\n"
 					"  replay: RAFT_SEED=%llu RAFT_N=%d build/tests/test_raft_sim\n",
 				n, (unsigned long long)seed, err, (unsigned long long)seed, n);
@@ -32,13 +37,13 @@ static void run_seeds(int n, int count, uint64_t base)
 
 START_TEST(three_members)
 {
-	run_seeds(3, seeds(2000), 1);
+	run_seeds(3, seeds(4000), 1);
 }
 END_TEST
 
 START_TEST(five_members)
 {
-	run_seeds(5, seeds(2000) / 2, 100001);
+	run_seeds(5, seeds(4000) / 2, 100001);
 }
 END_TEST
 
@@ -47,7 +52,7 @@ START_TEST(replay_one)
 	const char *e = getenv("RAFT_SEED");
 	const char *nn = getenv("RAFT_N");
 	char err[512];
-	int rc = rsim_random_run(nn ? atoi(nn) : 3, strtoull(e, NULL, 10), 400, true, err,
+	int rc = rsim_random_run(nn ? atoi(nn) : 3, strtoull(e, NULL, 10), 1000, true, err,
 				 sizeof(err));
 	if (rc)
 		fprintf(stderr, "FAILED: %s\n", err);
