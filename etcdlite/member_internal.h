@@ -99,6 +99,8 @@ struct el_member {
 	bool busy, kicked, stopping, failed;
 	struct raft_ready rd;
 	bool rd_needs_sync;
+	bool rd_sent_early;                /* its leader messages went before the fsync */
+	struct raft_hard_state synced_hs;  /* the term and vote last written to the WAL */
 	int work_err;
 	struct el_input *in_head, *in_tail;
 	unsigned missed_ticks;
