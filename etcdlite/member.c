@@ -313,6 +313,7 @@ static void on_kick(uv_idle_t *h)
 	uv_idle_stop(h);
 	m->kicked = false;
 	run(m);
+	el_member_flush_forwards(m);
 }
 
 void el_member_kick(struct el_member *m)
@@ -617,6 +618,7 @@ static void member_free(struct el_member *m)
 	cm_metrics_free(m->metrics);
 	cm_buf_close(&m->snap);
 	cm_buf_close(&m->snap_pending);
+	cm_buf_close(&m->fwd);
 	free(m);
 	if (done)
 		done(ud);

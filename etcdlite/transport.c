@@ -293,7 +293,7 @@ static void on_propose(struct cm_http_req *req, void *ud)
 	struct el_member *m = ud;
 	size_t len;
 	const char *body = cm_http_req_body(req, &len);
-	int rc = el_member_propose_payload(m, body, len);
+	int rc = el_member_propose_batch(m, body, len);
 
 	if (rc == 0)
 		cm_http_respond(req, 204, NULL, NULL, 0);
