@@ -1,8 +1,15 @@
 # bench/: programs that measure, each against an anchor run beside it.
-bench: $(BINS) $(BUILD)/bench/http_server
+bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load
 	@BIN=$(BIN) BUILD=$(BUILD) bench/http/run.sh
+	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/etcd/run.py
 
 $(BUILD)/bench/http_server: $(BUILD)/bench/http/server.o $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# etcd_load: the etcd v3 JSON API load generator bench/etcd/run.py drives both clusters with.
+$(BUILD)/bench/etcd_load: $(BUILD)/bench/etcd/load.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

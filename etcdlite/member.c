@@ -122,13 +122,52 @@ static void on_soft_state(struct el_member *m, const struct raft_soft_state *ss)
 	m->leader = ss->leader;
 }
 
+enum send_which { SEND_ALL, SEND_BEFORE_PERSIST, SEND_AFTER_PERSIST };
+
+/*
+ * Appends and heartbeats are a leader's own messages: they promise nothing
+ * about what this member has persisted, so the leader sends them while its
+ * fsync runs (Raft thesis 10.2.1; etcd does the same) and the followers'
+ * fsyncs overlap its own. Safety does not move: a follower's answer is an
+ * input, and inputs are stepped only once the Ready in flight is durable
+ * (run() returns while busy), so no entry is counted committed, and no client
+ * answered, before the leader's copy is on disk. Every other message (votes,
+ * append answers) says something about our disk and waits for the fsync.
+ */
+static bool sendable_before_persist(const struct raft_msg *msg)
+{
+	return msg->type == RAFT_MSG_APPEND || msg->type == RAFT_MSG_HEARTBEAT;
+}
+
+static void send_msgs(struct el_member *m, enum send_which which)
+{
+	const struct raft_ready *rd = &m->rd;
+	struct raft_msg *some;
+	size_t k = 0;
+
+	if (which == SEND_ALL) {
+		el_transport_send(m, rd->msgs, rd->n_msgs);
+		return;
+	}
+	some = malloc(rd->n_msgs * sizeof(*some));
+	if (!some)
+		return; /* lost like dropped packets: Raft retransmits */
+	for (size_t i = 0; i < rd->n_msgs; i++)
+		if (sendable_before_persist(&rd->msgs[i]) == (which == SEND_BEFORE_PERSIST))
+			some[k++] = rd->msgs[i];
+	if (k)
+		el_transport_send(m, some, k);
+	free(some);
+}
+
 /* Steps 2-4 of the Ready loop, once step 1 is durable. */
 static void finish_ready(struct el_member *m)
 {
 	struct raft_ready *rd = &m->rd;
 
 	if (rd->n_msgs)
-		el_transport_send(m, rd->msgs, rd->n_msgs);
+		send_msgs(m, m->rd_sent_early ? SEND_AFTER_PERSIST : SEND_ALL);
+	m->rd_sent_early = false;
 	if (rd->snapshot && el_member_install_snapshot(m, rd->snapshot)) {
 		fatal(m, "install snapshot", -CM_ECORRUPT);
 		return;
@@ -181,6 +220,19 @@ static void sync_done(uv_work_t *w, int status)
 	finish_ready(m);
 }
 
+/* Entries, a snapshot, a new term or a vote must be durable before Raft acts on them. */
+static bool must_sync(struct el_member *m)
+{
+	const struct raft_ready *rd = &m->rd;
+	bool sync = rd->snapshot || rd->n_entries ||
+		    (rd->has_hard_state && (rd->hard_state.term != m->synced_hs.term ||
+					    rd->hard_state.vote != m->synced_hs.vote));
+
+	if (rd->has_hard_state)
+		m->synced_hs = rd->hard_state;
+	return sync;
+}
+
 static int buffer_ready(struct el_member *m)
 {
 	struct raft_ready *rd = &m->rd;
@@ -229,14 +281,27 @@ static void run(struct el_member *m)
 		return;
 	}
 	rc = buffer_ready(m);
+	if (!rc && !must_sync(m)) {
+		/* Only the commit index moved: it is buffered and reaches the
+		 * disk with the next sync (a stale one after a crash is only
+		 * relearned from the leader), as etcd's MustSync decides. */
+		finish_ready(m);
+		return;
+	}
 	if (!rc)
 		rc = el_wal_begin_sync(m->wal);
 	if (!rc) {
 		m->work.data = m;
 		rc = uv_queue_work(m->loop, &m->work, sync_work, sync_done);
 	}
-	if (rc)
+	if (rc) {
 		fatal(m, "queue raft state for the disk", rc);
+		return;
+	}
+	if (m->rd.n_msgs) {
+		send_msgs(m, SEND_BEFORE_PERSIST);
+		m->rd_sent_early = true;
+	}
 }
 
 static void on_kick(uv_idle_t *h)
@@ -246,6 +311,7 @@ static void on_kick(uv_idle_t *h)
 	uv_idle_stop(h);
 	m->kicked = false;
 	run(m);
+	el_member_flush_forwards(m);
 }
 
 void el_member_kick(struct el_member *m)
@@ -407,6 +473,7 @@ static int open_raft(struct el_member *m, struct cm_buf *err)
 	rc_.persisted.hard_state.term = rp.hs.term;
 	rc_.persisted.hard_state.vote = rp.hs.vote;
 	rc_.persisted.hard_state.commit = rp.hs.commit;
+	m->synced_hs = rc_.persisted.hard_state;
 	rc_.persisted.snapshot.index = rp.snap.index;
 	rc_.persisted.snapshot.term = rp.snap.term;
 	rc_.persisted.entries = ents;
@@ -556,6 +623,7 @@ static void member_free(struct el_member *m)
 	cm_metrics_free(m->metrics);
 	cm_buf_close(&m->snap);
 	cm_buf_close(&m->snap_pending);
+	cm_buf_close(&m->fwd);
 	free(m);
 	if (done)
 		done(ud);

@@ -99,6 +99,8 @@ struct el_member {
 	bool busy, kicked, stopping, failed;
 	struct raft_ready rd;
 	bool rd_needs_sync;
+	bool rd_sent_early;                /* its leader messages went before the fsync */
+	struct raft_hard_state synced_hs;  /* the term and vote last written to the WAL */
 	int work_err;
 	struct el_input *in_head, *in_tail;
 	unsigned missed_ticks;
@@ -111,6 +113,8 @@ struct el_member {
 	struct el_pending *buckets[EL_PENDING_BUCKETS];
 	struct el_pending *oldest, *newest;
 	size_t npending;
+	struct cm_buf fwd;   /* forwards of this loop pass: [u32 len][payload]... */
+	uint64_t fwd_leader; /* the leader they go to */
 
 	/* Reads. */
 	struct el_read *reads_head, *reads_tail;
@@ -171,6 +175,10 @@ int el_member_propose_internal(struct el_member *m, const struct el_request *r);
 int el_member_propose_payload(struct el_member *m, const void *data, size_t len);
 void el_member_apply(struct el_member *m, const struct raft_entry *ents, size_t n);
 void el_member_pending_sweep(struct el_member *m, int64_t now);
+/* Sends the forwards gathered in this loop pass to the leader in one request. */
+void el_member_flush_forwards(struct el_member *m);
+/* A batch of forwarded payloads ([u32 len][payload]...): proposes each; 0, -EINVAL, or the first error. */
+int el_member_propose_batch(struct el_member *m, const void *data, size_t len);
 /* A leader is now known: hand it what waited. */
 void el_member_flush_proposals(struct el_member *m);
 void el_member_pending_fail_all(struct el_member *m, int err);
@@ -193,7 +201,7 @@ void el_member_snapshot_finish(struct el_member *m);
 int el_transport_init(struct el_member *m);
 void el_transport_send(struct el_member *m, const struct raft_msg *msgs, size_t n);
 int el_transport_routes(struct el_member *m);
-/* Forwards a proposal payload to the leader's peer URL. Returns 0 if sent. */
+/* Forwards a batch of proposal payloads (see el_member_propose_batch) to the leader's peer URL. Returns 0 if sent. */
 int el_transport_forward(struct el_member *m, uint64_t leader, const struct cm_buf *payload);
 /* Relays req (its method, path and body) to the leader's peer listener and its answer back. */
 void el_transport_proxy(struct el_member *m, struct cm_http_req *req);

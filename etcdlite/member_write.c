@@ -11,6 +11,8 @@
 
 /* An entry's payload: origin member id, request id (0: nobody waits), then the request. */
 #define PAYLOAD_HEADER 16
+/* Bytes of forwarded payloads sent to the leader in one request. */
+#define EL_FWD_BATCH_MAX (1024 * 1024)
 
 static void put_u64(unsigned char *p, uint64_t v)
 {
@@ -96,8 +98,21 @@ static void submit(struct el_member *m, struct el_pending *p)
 	if (!m->leader || p->proposed)
 		return;
 	if (m->leader != m->cfg.id) {
-		if (el_transport_forward(m, m->leader, &p->payload) == 0)
+		/* Forwards made in one loop pass share one request to the leader. */
+		unsigned char len[4];
+		/* A batch stays under the peer listener's body limit, one request
+		 * (at most --max-request-bytes) goes alone if it must. */
+		if (m->fwd.len && (m->fwd_leader != m->leader ||
+				   m->fwd.len + 4 + p->payload.len > EL_FWD_BATCH_MAX))
+			el_member_flush_forwards(m);
+		for (int i = 0; i < 4; i++)
+			len[i] = (unsigned char)(p->payload.len >> (8 * i));
+		if (cm_buf_append(&m->fwd, len, 4) == 0 &&
+		    cm_buf_append(&m->fwd, p->payload.data, p->payload.len) == 0) {
 			p->proposed = true;
+			m->fwd_leader = m->leader;
+			el_member_kick(m);
+		}
 		return;
 	}
 	rc = el_member_propose_payload(m, p->payload.data, p->payload.len);
@@ -176,6 +191,32 @@ int el_member_propose_payload(struct el_member *m, const void *data, size_t len)
 	}
 	el_member_input(m, in);
 	return 0;
+}
+
+void el_member_flush_forwards(struct el_member *m)
+{
+	if (!m->fwd.len)
+		return;
+	/* Lost, the batch times out at this member, like a lost single forward. */
+	if (el_transport_forward(m, m->fwd_leader, &m->fwd))
+		cm_debug(1, "member %s: forward to the leader failed", m->cfg.name);
+	cm_buf_reset(&m->fwd);
+}
+
+int el_member_propose_batch(struct el_member *m, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	int rc = 0;
+
+	while (len >= 4 && rc == 0) {
+		size_t n = (size_t)p[0] | (size_t)p[1] << 8 | (size_t)p[2] << 16 | (size_t)p[3] << 24;
+		if (n > len - 4)
+			return -EINVAL;
+		rc = el_member_propose_payload(m, p + 4, n);
+		p += 4 + n;
+		len -= 4 + n;
+	}
+	return rc ? rc : len ? -EINVAL : 0;
 }
 
 void el_member_flush_proposals(struct el_member *m)

@@ -182,31 +182,32 @@ static void enqueue(struct el_peer *p, struct el_peer_body *b)
 	p->nqueued++;
 }
 
-/* Encodes msgs[0..n) as one batch body for p and queues it. */
-static void enqueue_batch(struct el_peer *p, const struct raft_msg *msgs, size_t n, bool snapshot)
+/* Queues one body holding msgs[0..n) (one codec header: the receiver decodes a batch whole). */
+static int enqueue_batch(struct el_peer *p, const struct raft_msg *msgs, size_t n, bool snapshot)
 {
 	struct el_peer_body *b = calloc(1, sizeof(*b));
 
 	if (!b)
-		return; /* dropped: Raft retransmits */
+		return -ENOMEM;
 	b->snapshot = snapshot;
 	if (raft_codec_encode(msgs, n, &b->body)) {
 		cm_buf_close(&b->body);
 		free(b);
-		return;
+		return -ENOMEM;
 	}
 	enqueue(p, b);
+	return 0;
 }
 
 void el_transport_send(struct el_member *m, const struct raft_msg *msgs, size_t n)
 {
-	struct raft_msg *batch = malloc(sizeof(*batch) * (n ? n : 1));
+	struct raft_msg *batch = n ? malloc(n * sizeof(*batch)) : NULL;
 
-	if (!batch)
-		return;
+	if (n && !batch)
+		return; /* lost like a dropped packet: Raft retransmits */
 	for (size_t pi = 0; pi < m->n_peers; pi++) {
 		struct el_peer *p = &m->peers[pi];
-		size_t nb = 0;
+		size_t k = 0;
 
 		if (p->id == m->cfg.id)
 			continue;
@@ -215,12 +216,12 @@ void el_transport_send(struct el_member *m, const struct raft_msg *msgs, size_t 
 
 			if (msgs[i].to != p->id)
 				continue;
-			if (msgs[i].type != RAFT_MSG_SNAPSHOT) {
-				batch[nb++] = msgs[i];
+			msg = msgs[i];
+			if (msg.type != RAFT_MSG_SNAPSHOT) {
+				batch[k++] = msg;
 				continue;
 			}
-			/* A snapshot travels alone, with the bytes Raft leaves to us. */
-			msg = msgs[i];
+			/* Snapshots travel alone, in order, with the bytes Raft leaves to us. */
 			if (msg.snapshot.index != m->snap_index) {
 				cm_warn("member %s: raft wants snapshot %" PRIu64 " but %" PRIu64
 					" is held", m->cfg.name, msg.snapshot.index, m->snap_index);
@@ -229,10 +230,13 @@ void el_transport_send(struct el_member *m, const struct raft_msg *msgs, size_t 
 			}
 			msg.snap_data = (const uint8_t *)m->snap.data;
 			msg.snap_len = m->snap.len;
+			if (k)
+				enqueue_batch(p, batch, k, false);
+			k = 0;
 			enqueue_batch(p, &msg, 1, true);
 		}
-		if (nb)
-			enqueue_batch(p, batch, nb, false);
+		if (k)
+			enqueue_batch(p, batch, k, false);
 		pump(p);
 	}
 	free(batch);
@@ -284,7 +288,7 @@ static void on_propose(struct cm_http_req *req, void *ud)
 	struct el_member *m = ud;
 	size_t len;
 	const char *body = cm_http_req_body(req, &len);
-	int rc = el_member_propose_payload(m, body, len);
+	int rc = el_member_propose_batch(m, body, len);
 
 	if (rc == 0)
 		cm_http_respond(req, 204, NULL, NULL, 0);
