@@ -79,7 +79,7 @@ static bool prefix_ok(const char *s, size_t len)
 				return false;
 			continue;
 		}
-		if (i == start || s[start] == '-' || s[i - 1] == '-' || i - start > 63)
+		if (i == start || s[start] == '-' || s[i - 1] == '-')
 			return false;
 		start = i + 1;
 	}

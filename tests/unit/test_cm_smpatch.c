@@ -309,6 +309,163 @@ START_TEST(strategy_table)
 }
 END_TEST
 
+
+/* ---- malformed and random inputs never crash ---- */
+
+static unsigned long long rng_state;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static const char *const KEYS[] = {"name", "containers", "ports", "containerPort", "$patch", "image",
+				   "$setElementOrder/containers", "$retainKeys", "metadata", "finalizers",
+				   "$deleteFromPrimitiveList/finalizers", "spec", "strategy", "volumes", "a"};
+
+static cJSON *random_json(int depth)
+{
+	unsigned k = rnd(depth > 3 ? 5 : 8);
+	switch (k) {
+	case 0: return cJSON_CreateNull();
+	case 1: return cJSON_CreateNumber(rnd(4));
+	case 2: {
+		static const char *const s[] = {"delete", "replace", "merge", "x", "name", "a"};
+		return cJSON_CreateString(s[rnd(6)]);
+	}
+	case 3: return cJSON_CreateBool(rnd(2));
+	case 4: return cJSON_CreateString("v");
+	case 5:
+	case 6: {
+		cJSON *o = cJSON_CreateObject();
+		for (unsigned i = rnd(5); i > 0; i--)
+			cJSON_AddItemToObject(o, KEYS[rnd(sizeof(KEYS) / sizeof(KEYS[0]))], random_json(depth + 1));
+		return o;
+	}
+	default: {
+		cJSON *a = cJSON_CreateArray();
+		for (unsigned i = rnd(4); i > 0; i--)
+			cJSON_AddItemToArray(a, random_json(depth + 1));
+		return a;
+	}
+	}
+}
+
+START_TEST(random_inputs)
+{
+	rng_state = 88172645463325252ULL;
+	for (int i = 0; i < 3000; i++) {
+		cJSON *a = random_json(0), *b = random_json(0), *c = random_json(0), *out = NULL;
+		struct cm_buf err = CM_BUF_INIT;
+		int rc = cm_smpatch_apply(a, b, &out, &err);
+		ck_assert(rc == 0 || rc == -EINVAL);
+		cJSON_Delete(out);
+		out = NULL;
+		rc = cm_smpatch_diff(a, b, &out, &err);
+		ck_assert(rc == 0 || rc == -EINVAL);
+		cJSON_Delete(out);
+		out = NULL;
+		rc = cm_smpatch_three_way(a, b, c, &out, &err);
+		ck_assert(rc == 0 || rc == -EINVAL);
+		cJSON_Delete(out);
+		cJSON_Delete(a), cJSON_Delete(b), cJSON_Delete(c);
+		cm_buf_close(&err);
+	}
+}
+END_TEST
+
+
+/* A random but well-formed object: merge lists with unique keys, no nulls, no directives. */
+static cJSON *random_doc(void)
+{
+	static const char *const names[] = {"a", "b", "c", "d"};
+	static const int ports[] = {80, 443, 8080};
+	cJSON *d = cJSON_CreateObject(), *spec = cJSON_AddObjectToObject(d, "spec");
+	cJSON *md = cJSON_AddObjectToObject(d, "metadata");
+	if (rnd(2))
+		cJSON_AddNumberToObject(spec, "replicas", rnd(3));
+	cJSON *cs = cJSON_AddArrayToObject(spec, "containers");
+	int used = 0;
+	for (unsigned i = rnd(5); i > 0; i--) {
+		int n = (int)rnd(4);
+		if (used & (1 << n))
+			continue;
+		used |= 1 << n;
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", names[n]);
+		if (rnd(3))
+			cJSON_AddStringToObject(c, "image", names[rnd(4)]);
+		if (rnd(2)) {
+			cJSON *ps = cJSON_AddArrayToObject(c, "ports");
+			int pu = 0;
+			for (unsigned j = rnd(4); j > 0; j--) {
+				int k = (int)rnd(3);
+				if (pu & (1 << k))
+					continue;
+				pu |= 1 << k;
+				cJSON *p = cJSON_CreateObject();
+				cJSON_AddNumberToObject(p, "containerPort", ports[k]);
+				if (rnd(2))
+					cJSON_AddStringToObject(p, "protocol", rnd(2) ? "TCP" : "UDP");
+				cJSON_AddItemToArray(ps, p);
+			}
+		}
+		if (rnd(2)) {
+			cJSON *args = cJSON_AddArrayToObject(c, "args");
+			for (unsigned j = rnd(3); j > 0; j--)
+				cJSON_AddItemToArray(args, cJSON_CreateString(names[rnd(4)]));
+		}
+		cJSON_AddItemToArray(cs, c);
+	}
+	if (rnd(2)) {
+		cJSON *f = cJSON_AddArrayToObject(md, "finalizers");
+		int fu = 0;
+		for (unsigned j = rnd(5); j > 0; j--) {
+			int k = (int)rnd(4);
+			if (!(fu & (1 << k)))
+				cJSON_AddItemToArray(f, cJSON_CreateString(names[k]));
+			fu |= 1 << k;
+		}
+	}
+	if (rnd(2)) {
+		cJSON *l = cJSON_AddObjectToObject(md, "labels");
+		for (unsigned j = rnd(4); j > 0; j--)
+			if (!cJSON_GetObjectItem(l, names[j - 1]))
+				cJSON_AddStringToObject(l, names[j - 1], names[rnd(4)]);
+	}
+	if (rnd(2)) {
+		cJSON *st = cJSON_AddObjectToObject(spec, "strategy");
+		cJSON_AddStringToObject(st, "type", rnd(2) ? "Recreate" : "RollingUpdate");
+		if (rnd(2))
+			cJSON_AddNumberToObject(cJSON_AddObjectToObject(st, "rollingUpdate"), "maxSurge", rnd(3));
+	}
+	return d;
+}
+
+START_TEST(random_round_trips)
+{
+	rng_state = 0x9E3779B97F4A7C15ULL;
+	for (int i = 0; i < 2000; i++) {
+		cJSON *a = random_doc(), *b = random_doc(), *p = NULL, *res = NULL;
+		ck_assert_int_eq(cm_smpatch_diff(a, b, &p, NULL), 0);
+		ck_assert_int_eq(cm_smpatch_apply(a, p, &res, NULL), 0);
+		ck_assert_msg(cJSON_Compare(res, b, 1), "two-way: %s + %s = %s, want %s", cJSON_PrintUnformatted(a),
+			      cJSON_PrintUnformatted(p), cJSON_PrintUnformatted(res), cJSON_PrintUnformatted(b));
+		cJSON_Delete(p), cJSON_Delete(res);
+		/* with the live object as last applied, apply's patch also reaches the manifest exactly */
+		ck_assert_int_eq(cm_smpatch_three_way(a, b, a, &p, NULL), 0);
+		ck_assert_int_eq(cm_smpatch_apply(a, p, &res, NULL), 0);
+		ck_assert_msg(cJSON_Compare(res, b, 1), "three-way: %s + %s = %s, want %s", cJSON_PrintUnformatted(a),
+			      cJSON_PrintUnformatted(p), cJSON_PrintUnformatted(res), cJSON_PrintUnformatted(b));
+		cJSON_Delete(p), cJSON_Delete(res);
+		cJSON_Delete(a), cJSON_Delete(b);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cm_smpatch");
@@ -327,6 +484,10 @@ int main(void)
 	tcase_add_test(tc, three_way);
 	tcase_add_test(tc, compute_errors);
 	tcase_add_test(tc, strategy_table);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("robust");
+	tcase_add_test(tc, random_inputs);
+	tcase_add_test(tc, random_round_trips);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
