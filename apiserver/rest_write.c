@@ -262,7 +262,7 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 	}
 	name = api_obj_meta_str(obj, "name");
 	gen = api_obj_meta_str(obj, "generateName");
-	if ((!name || !*name) && gen && *gen && api_name_ok(gen, API_NAME_DNS1123_SUBDOMAIN)) {
+	if ((!name || !*name) && gen && *gen) {
 		char *n = NULL;
 
 		if (api_generate_name(gen, api_rand(c->srv), &n) < 0 || api_obj_meta_set(obj, "name", n) < 0) {
