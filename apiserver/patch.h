@@ -23,8 +23,10 @@ int api_patch_merge(const cJSON *doc, const cJSON *patch, cJSON **out);
  * add, remove, replace, move, copy, test over RFC 6901 pointers ("~0" is '~',
  * "~1" is '/', "-" appends to a list). All or nothing. Returns 0, -EINVAL
  * with a message in err (when not NULL) for a malformed patch, a path that
- * does not resolve or a failed test, or -ENOMEM.
+ * does not resolve, a failed test, or more than API_JSON_PATCH_MAX_OPS
+ * operations, or -ENOMEM.
  */
+#define API_JSON_PATCH_MAX_OPS 10000
 int api_patch_json(const cJSON *doc, const cJSON *patch, cJSON **out, struct cm_buf *err);
 
 /*

@@ -233,6 +233,10 @@ int api_patch_json(const cJSON *doc, const cJSON *patch, cJSON **out, struct cm_
 {
 	if (!cJSON_IsArray(patch))
 		return fail(err, "a JSON patch must be a list of operations");
+	/* Kubernetes' bound on the work one request may ask for */
+	if (cJSON_GetArraySize(patch) > API_JSON_PATCH_MAX_OPS)
+		return fail(err, "The allowed maximum operations in a JSON patch is %d, got %d", API_JSON_PATCH_MAX_OPS,
+			    cJSON_GetArraySize(patch));
 	cJSON *work = cJSON_Duplicate(doc, 1);
 	int i = 0, rc = 0;
 	if (!work)

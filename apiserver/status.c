@@ -85,6 +85,11 @@ static cJSON *about_object(int code, const char *reason, const char *group, cons
 
 cJSON *api_status_not_found(const char *group, const char *resource, const char *name)
 {
+	if (!resource || !*resource) {
+		/* a path that names no resource: Kubernetes' generic 404, with empty details */
+		cJSON *s = status_base("Failure", "NotFound", "the server could not find the requested resource");
+		return s ? finish(s, 404, cJSON_AddObjectToObject(s, "details") != NULL) : NULL;
+	}
 	return about_object(404, "NotFound", group, resource, name, "", " not found");
 }
 
@@ -129,7 +134,7 @@ static int add_causes(cJSON *details, const struct api_ferrs *errs)
 		if (!c || !cJSON_AddItemToArray(causes, c) ||
 		    !cJSON_AddStringToObject(c, "reason", api_ferr_reason(errs->v[i].type)) ||
 		    api_ferr_body(&errs->v[i], &body) || !cJSON_AddStringToObject(c, "message", body.data) ||
-		    !cJSON_AddStringToObject(c, "field", errs->v[i].field ? errs->v[i].field : "")) {
+		    (errs->v[i].field && *errs->v[i].field && !cJSON_AddStringToObject(c, "field", errs->v[i].field))) {
 			if (c && !c->prev)
 				cJSON_Delete(c);
 			cm_buf_close(&body);

@@ -19,7 +19,10 @@
 /* A Failure with the given code, reason and message, and no details. */
 cJSON *api_status_new(int code, const char *reason, const char *message);
 
-/* 404 NotFound: `pods "web" not found`, `deployments.apps "web" not found`. */
+/*
+ * 404 NotFound: `pods "web" not found`, `deployments.apps "web" not found`;
+ * with resource NULL: "the server could not find the requested resource".
+ */
 cJSON *api_status_not_found(const char *group, const char *resource, const char *name);
 /* 409 AlreadyExists: `pods "web" already exists`. */
 cJSON *api_status_already_exists(const char *group, const char *resource, const char *name);

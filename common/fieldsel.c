@@ -227,6 +227,23 @@ int cm_fieldsel_check(const struct cm_fieldsel *s, struct cm_buf *err)
 	return 0;
 }
 
+int cm_fieldsel_check_allowed(const struct cm_fieldsel *s, const char *const *allowed, struct cm_buf *err)
+{
+	int rc = cm_fieldsel_check(s, err);
+	for (int i = 0; !rc && s && i < s->n; i++) {
+		const char *f = s->terms[i].field;
+		bool ok = !strcmp(f, "metadata.name") || !strcmp(f, "metadata.namespace");
+		for (int j = 0; !ok && allowed && allowed[j]; j++)
+			ok = !strcmp(f, allowed[j]);
+		if (!ok) {
+			if (err)
+				cm_buf_printf(err, "field label not supported: %s", f);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 bool cm_fieldsel_matches(const struct cm_fieldsel *s, const cJSON *obj)
 {
 	for (int i = 0; s && i < s->n; i++) {

@@ -28,6 +28,13 @@ int cm_fieldsel_parse(const char *s, struct cm_fieldsel **out, struct cm_buf *er
  */
 int cm_fieldsel_check(const struct cm_fieldsel *s, struct cm_buf *err);
 
+/*
+ * As cm_fieldsel_check, but only the fields in allowed (a NULL-terminated
+ * list, e.g. a resource's supported field labels) pass. Every resource
+ * supports metadata.name and metadata.namespace without listing them.
+ */
+int cm_fieldsel_check_allowed(const struct cm_fieldsel *s, const char *const *allowed, struct cm_buf *err);
+
 /* Whether obj satisfies every term; a term on an unknown field never matches. */
 bool cm_fieldsel_matches(const struct cm_fieldsel *s, const cJSON *obj);
 

@@ -1,6 +1,7 @@
 /* test_api_patch_json.c: RFC 6902 JSON patch: each operation, pointer escapes, errors, atomicity. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,66 @@ START_TEST(errors)
 		    "[{\"op\":\"add\",\"path\":\"/b\",\"value\":2},{\"op\":\"test\",\"path\":\"/a\",\"value\":2}]",
 		    "test failed");
 	PATCH_ERROR("{\"a\":\"s\"}", "[{\"op\":\"add\",\"path\":\"/a/b\",\"value\":1}]", "missing path");
+	struct cm_buf many = CM_BUF_INIT;
+	cm_buf_putc(&many, '[');
+	for (int i = 0; i <= API_JSON_PATCH_MAX_OPS; i++)
+		cm_buf_printf(&many, "%s{\"op\":\"test\",\"path\":\"/a\",\"value\":1}", i ? "," : "");
+	cm_buf_putc(&many, ']');
+	PATCH_ERROR("{\"a\":1}", many.data, "maximum operations in a JSON patch is 10000, got 10001");
+	cm_buf_close(&many);
+}
+END_TEST
+
+
+static unsigned long long rng_state = 0xDEADBEEFCAFEULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+static const char *random_pointer(char *buf, size_t size)
+{
+	static const char *const toks[] = {"a", "b", "0", "1", "2", "-", "01", "~0", "~1", "~", "x~1y", ""};
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned k = rnd(4); k > 0 && len + 8 < size; k--)
+		len += (size_t)snprintf(buf + len, size - len, "/%s", toks[rnd(sizeof(toks) / sizeof(toks[0]))]);
+	return buf;
+}
+
+START_TEST(random_operations)
+{
+	static const char *const ops[] = {"add", "remove", "replace", "move", "copy", "test", "bogus"};
+	cJSON *doc = cJSON_Parse("{\"a\":{\"b\":[1,2,{\"a\":3}],\"0\":null},\"b\":[[],{}],\"~\":1,\"/\":2}");
+	for (int i = 0; i < 20000; i++) {
+		cJSON *patch = cJSON_CreateArray(), *out = NULL;
+		struct cm_buf err = CM_BUF_INIT;
+		char p1[64], p2[64];
+		for (unsigned k = rnd(3) + 1; k > 0; k--) {
+			cJSON *op = cJSON_CreateObject();
+			if (rnd(10))
+				cJSON_AddStringToObject(op, "op", ops[rnd(7)]);
+			if (rnd(10))
+				cJSON_AddStringToObject(op, "path", random_pointer(p1, sizeof(p1)));
+			if (rnd(2))
+				cJSON_AddStringToObject(op, "from", random_pointer(p2, sizeof(p2)));
+			if (rnd(3))
+				cJSON_AddItemToObject(op, "value", rnd(2) ? cJSON_CreateNumber(rnd(3)) : cJSON_CreateObject());
+			cJSON_AddItemToArray(patch, op);
+		}
+		int rc = api_patch_json(doc, patch, &out, &err);
+		ck_assert(rc == 0 || rc == -EINVAL);
+		if (rc)
+			ck_assert_ptr_nonnull(err.data);
+		cJSON_Delete(out);
+		cJSON_Delete(patch);
+		cm_buf_close(&err);
+	}
+	cJSON_Delete(doc);
 }
 END_TEST
 
@@ -131,6 +192,7 @@ int main(void)
 	tcase_add_test(tc, move_copy);
 	tcase_add_test(tc, test_op);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, random_operations);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -37,6 +37,10 @@ START_TEST(not_found)
 	       "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
 	       "\"message\":\"deployments.apps \\\"web\\\" not found\",\"reason\":\"NotFound\","
 	       "\"details\":{\"name\":\"web\",\"group\":\"apps\",\"kind\":\"deployments\"},\"code\":404}");
+	EXPECT(api_status_not_found(NULL, NULL, NULL),
+	       "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+	       "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\","
+	       "\"details\":{},\"code\":404}");
 }
 END_TEST
 

@@ -131,6 +131,33 @@ START_TEST(round_trip)
 }
 END_TEST
 
+
+START_TEST(random_strings)
+{
+	static const char pieces[] = "0123456789.+-eEkMGTPmunKi ";
+	unsigned long long st = 0x1234567ULL;
+	for (int i = 0; i < 50000; i++) {
+		char s[16];
+		int n = 0;
+		st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+		for (unsigned long long x = st, len = st % 12; (unsigned long long)n < len; n++, x /= 26)
+			s[n] = pieces[x % 26];
+		s[n] = '\0';
+		int64_t v, w;
+		int rc = cm_quantity_parse_milli(s, &v);
+		ck_assert(rc == 0 || rc == -EINVAL || rc == -ERANGE);
+		if (rc == 0) {
+			/* whatever parses prints to something that parses to the same value */
+			struct cm_buf b = CM_BUF_INIT;
+			ck_assert_int_eq(cm_quantity_format_milli(v, CM_QFMT_DECIMAL, &b), 0);
+			ck_assert_int_eq(cm_quantity_parse_milli(b.data, &w), 0);
+			ck_assert_msg(v == w, "%s -> %s", s, b.data);
+			cm_buf_close(&b);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cm_quantity");
@@ -140,6 +167,7 @@ int main(void)
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, format);
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, random_strings);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -279,6 +279,73 @@ START_TEST(field_required)
 }
 END_TEST
 
+
+START_TEST(field_allowed)
+{
+	static const char *const pod_fields[] = {"spec.nodeName", "status.phase", NULL};
+	struct cm_fieldsel *s;
+	struct cm_buf err = CM_BUF_INIT;
+	ck_assert_int_eq(cm_fieldsel_parse("metadata.name=a,spec.nodeName=n", &s, NULL), 0);
+	ck_assert_int_eq(cm_fieldsel_check_allowed(s, pod_fields, &err), 0);
+	ck_assert_int_eq(cm_fieldsel_check_allowed(s, NULL, &err), -EINVAL);
+	ck_assert_str_eq(err.data, "field label not supported: spec.nodeName");
+	cm_fieldsel_free(s);
+	cm_buf_close(&err);
+}
+END_TEST
+
+static unsigned long long rng_state = 0x2545F4914F6CDD1DULL;
+
+static unsigned rnd(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+START_TEST(random_strings)
+{
+	static const char *const pieces[] = {"a", "b", "=", "==", "!=", "!", "in", "notin", "(", ")", ",", " ",
+					     "x/y", ".", "-", "_", "<", ">", "5", "\\", "\\,", "metadata.name", ""};
+	cJSON *labels = J("{\"a\":\"b\",\"x/y\":\"5\"}");
+	for (int i = 0; i < 20000; i++) {
+		struct cm_buf in = CM_BUF_INIT, err = CM_BUF_INIT, out = CM_BUF_INIT;
+		for (unsigned k = rnd(10); k > 0; k--)
+			cm_buf_puts(&in, pieces[rnd(sizeof(pieces) / sizeof(pieces[0]))]);
+		const char *str = in.data ? in.data : "";
+		struct cm_selector *s = NULL;
+		int rc = cm_selector_parse(str, &s, &err);
+		ck_assert(rc == 0 || rc == -EINVAL);
+		if (rc == 0) {
+			cm_selector_matches(s, labels);
+			ck_assert_int_eq(cm_selector_format(s, &out), 0);
+			/* the canonical form parses back to a selector that prints the same */
+			struct cm_selector *again = NULL;
+			struct cm_buf out2 = CM_BUF_INIT;
+			ck_assert_msg(cm_selector_parse(out.data ? out.data : "", &again, NULL) == 0, "%s -> %s", str, out.data);
+			cm_selector_format(again, &out2);
+			ck_assert_str_eq(out.data ? out.data : "", out2.data ? out2.data : "");
+			cm_selector_free(again);
+			cm_buf_close(&out2);
+		} else {
+			ck_assert_ptr_nonnull(err.data);
+		}
+		cm_selector_free(s);
+		struct cm_fieldsel *f = NULL;
+		rc = cm_fieldsel_parse(str, &f, NULL);
+		ck_assert(rc == 0 || rc == -EINVAL);
+		if (!rc) {
+			cm_fieldsel_check(f, NULL);
+			cm_fieldsel_matches(f, labels);
+		}
+		cm_fieldsel_free(f);
+		cm_buf_close(&in), cm_buf_close(&err), cm_buf_close(&out);
+	}
+	cJSON_Delete(labels);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cm_selector");
@@ -298,6 +365,10 @@ int main(void)
 	tcase_add_test(tc, field_escapes);
 	tcase_add_test(tc, field_errors);
 	tcase_add_test(tc, field_required);
+	tcase_add_test(tc, field_allowed);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("robust");
+	tcase_add_test(tc, random_strings);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -218,6 +218,11 @@ START_TEST(two_way)
 	DIFF("{\"spec\":{\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":{\"maxSurge\":1}}}}",
 	     "{\"spec\":{\"strategy\":{\"type\":\"Recreate\"}}}",
 	     "{\"spec\":{\"strategy\":{\"type\":\"Recreate\",\"rollingUpdate\":null,\"$retainKeys\":[\"type\"]}}}");
+	/* a volume's source changes: $retainKeys drops the old source even where the server filled it in */
+	DIFF("{\"spec\":{\"volumes\":[{\"name\":\"v\",\"emptyDir\":{}}]}}",
+	     "{\"spec\":{\"volumes\":[{\"name\":\"v\",\"configMap\":{\"name\":\"c\"}}]}}",
+	     "{\"spec\":{\"$setElementOrder/volumes\":[{\"name\":\"v\"}],\"volumes\":[{\"configMap\":{\"name\":\"c\"},"
+	     "\"emptyDir\":null,\"$retainKeys\":[\"configMap\",\"name\"],\"name\":\"v\"}]}}");
 	DIFF("{\"args\":[\"1\"],\"x\":true}", "{\"args\":[\"2\"],\"x\":false}", "{\"args\":[\"2\"],\"x\":false}");
 	DIFF("{\"x\":{\"a\":1}}", "{\"x\":\"s\"}", "{\"x\":\"s\"}");
 }
