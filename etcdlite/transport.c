@@ -182,55 +182,65 @@ static void enqueue(struct el_peer *p, struct el_peer_body *b)
 	p->nqueued++;
 }
 
+/* Encodes msgs[0..n) as one batch (one header and count: the receiver
+ * decodes a body as exactly one batch) and queues it for p. */
+static void enqueue_batch(struct el_peer *p, const struct raft_msg *msgs, size_t n, bool snap)
+{
+	struct el_peer_body *b;
+
+	if (n == 0)
+		return;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return; /* lost like a dropped packet: Raft retransmits */
+	b->snapshot = snap;
+	if (raft_codec_encode(msgs, n, &b->body)) {
+		cm_buf_close(&b->body);
+		free(b);
+		return;
+	}
+	enqueue(p, b);
+}
+
 void el_transport_send(struct el_member *m, const struct raft_msg *msgs, size_t n)
 {
+	struct raft_msg *batch = malloc((n ? n : 1) * sizeof(*batch));
+
+	if (!batch)
+		return; /* lost like dropped packets: Raft retransmits */
 	for (size_t pi = 0; pi < m->n_peers; pi++) {
 		struct el_peer *p = &m->peers[pi];
-		struct el_peer_body *b = NULL;
+		size_t nb = 0;
 
 		if (p->id == m->cfg.id)
 			continue;
 		for (size_t i = 0; i < n; i++) {
 			struct raft_msg msg;
-			bool snap;
 
 			if (msgs[i].to != p->id)
 				continue;
 			msg = msgs[i];
-			snap = msg.type == RAFT_MSG_SNAPSHOT;
-			if (snap) {
-				if (msg.snapshot.index != m->snap_index) {
-					cm_warn("member %s: raft wants snapshot %" PRIu64 " but %" PRIu64
-						" is held", m->cfg.name, msg.snapshot.index, m->snap_index);
-					queue_input(m, EL_IN_SNAP_REPORT, p->id, false);
-					continue;
-				}
-				msg.snap_data = (const uint8_t *)m->snap.data;
-				msg.snap_len = m->snap.len;
+			if (msg.type != RAFT_MSG_SNAPSHOT) {
+				batch[nb++] = msg;
+				continue;
 			}
-			/* Snapshots travel alone; other messages share one batch per peer. */
-			if (snap || !b) {
-				if (b)
-					enqueue(p, b);
-				b = calloc(1, sizeof(*b));
-				if (!b)
-					return;
-				b->snapshot = snap;
+			if (msg.snapshot.index != m->snap_index) {
+				cm_warn("member %s: raft wants snapshot %" PRIu64 " but %" PRIu64
+					" is held", m->cfg.name, msg.snapshot.index, m->snap_index);
+				queue_input(m, EL_IN_SNAP_REPORT, p->id, false);
+				continue;
 			}
-			if (raft_codec_encode(&msg, 1, &b->body)) {
-				cm_buf_close(&b->body);
-				free(b);
-				return;
-			}
-			if (snap) {
-				enqueue(p, b);
-				b = NULL;
-			}
+			msg.snap_data = (const uint8_t *)m->snap.data;
+			msg.snap_len = m->snap.len;
+			/* Snapshots travel alone, after what was queued before them. */
+			enqueue_batch(p, batch, nb, false);
+			nb = 0;
+			enqueue_batch(p, &msg, 1, true);
 		}
-		if (b)
-			enqueue(p, b);
+		enqueue_batch(p, batch, nb, false);
 		pump(p);
 	}
+	free(batch);
 }
 
 /* Receiving ------------------------------------------------------------------ */
