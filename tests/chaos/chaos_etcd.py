@@ -154,6 +154,9 @@ class Run:
             op.extra["err"] = "%d %s" % (st, body)
             return self.record(op)
         kvs = body.get("kvs", [])
+        if kvs and unb64(kvs[0]["key"]) != key:
+            self.fail("range of %s via member %d answered key %s" % (key, member,
+                                                                   unb64(kvs[0]["key"])))
         op.output = unb64(kvs[0]["value"]) if kvs else None
         op.extra["rev"] = int(body["header"]["revision"])
         return self.record(op)
@@ -196,8 +199,17 @@ class Run:
             op.output = (True, None)
             op.extra["rev"] = int(body["header"]["revision"])
         else:
-            rr = body.get("responses", [{}])[0].get("response_range", {})
-            kvs = rr.get("kvs", [])
+            resps = body.get("responses") or [{}]
+            if "response_range" not in resps[0]:
+                # Not the answer to this txn (etcdlite once answered with another request's).
+                self.fail("txn on %s via member %d: answer without the failure branch's range: "
+                          "%r" % (key, member, body))
+                op.status = lin.INFO
+                return self.record(op)
+            kvs = resps[0]["response_range"].get("kvs", [])
+            if kvs and unb64(kvs[0]["key"]) != key:
+                self.fail("txn on %s via member %d: range answered key %s" %
+                          (key, member, unb64(kvs[0]["key"])))
             op.output = (False, unb64(kvs[0]["value"]) if kvs else None)
         return self.record(op)
 
@@ -623,8 +635,8 @@ def run_one(args, seed, index):
         if r.c.dir in harness._dirs:  # keep the evidence of a failing run
             harness._dirs.remove(r.c.dir)
         print("  kept %s (member logs, history.jsonl, nemesis.log, watch.jsonl)" % r.c.dir)
-        print("  replay: %s %s --seed %d --runs 1 --duration %g%s" % (
-            sys.executable, os.path.relpath(__file__), seed, args.duration,
+        print("  replay: /usr/bin/python3 %s --seed %d --runs 1 --duration %g%s" % (
+            os.path.relpath(__file__), seed, args.duration,
             " --two-down" if args.two_down else "") + (" --kind etcd" if args.kind == "etcd"
                                                        else ""))
         return False
