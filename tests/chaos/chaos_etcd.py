@@ -31,6 +31,7 @@ import os
 import random
 import signal
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -55,8 +56,9 @@ def unb64(s):
 class Run:
     """One chaos run: a cluster, its clients, nemesis and watcher, and the checks."""
 
-    def __init__(self, args, seed):
+    def __init__(self, args, seed, two_down):
         self.args = args
+        self.two_down = two_down
         self.seed = seed
         self.rng = random.Random(seed)
         self.t0 = time.monotonic()
@@ -283,7 +285,7 @@ class Run:
     def nemesis(self):
         rng = random.Random(self.seed)
         kinds = ["kill", "kill-leader", "pause", "power-loss", "compact"]
-        if self.args.two_down:
+        if self.two_down:
             kinds.append("two-down")
         while not self.stop.wait(rng.uniform(1.0, 3.0)):
             self.check_crashes()
@@ -493,7 +495,7 @@ class Run:
 
     def check_progress(self):
         """With one member down at most, some write must succeed at least every few seconds."""
-        if self.args.two_down:
+        if self.two_down:
             return
         t = sorted(op.ret for op in self.history
                    if op.status == lin.OK and op.kind != lin.READ and op.process != -1)
@@ -594,10 +596,21 @@ class Run:
                 f.write(json.dumps(e) + "\n")
 
 
-def run_one(args, seed, index):
+class RunTimeout(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise RunTimeout("the run went past its time bound")
+
+
+def run_one(args, seed, index, two_down):
     start = time.monotonic()
-    r = Run(args, seed)
+    r = Run(args, seed, two_down)
     err = None
+    # Every run is bounded: the chaos, then healing, convergence and the check.
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(int(args.duration + 120 + args.check_timeout))
     try:
         r.execute()
     except Exception as e:  # noqa: BLE001 - any harness error fails the run, with the seed
@@ -605,6 +618,9 @@ def run_one(args, seed, index):
         err = traceback.format_exc()
         r.failures.append("run raised %r" % e)
     finally:
+        signal.alarm(0)
+        r.stop.set()
+        r.watch_stop.set() if hasattr(r, "watch_stop") else None
         r.c.stop()
     h = r.history
     n = {s: sum(1 for op in h if op.status == s) for s in (lin.OK, lin.FAIL, lin.INFO)}
@@ -612,7 +628,7 @@ def run_one(args, seed, index):
              for k in (lin.READ, lin.WRITE, lin.CAS)}
     cas_won = sum(1 for op in h if op.kind == lin.CAS and op.status == lin.OK and op.output[0])
     print("run %d seed %d (%s%s): %d ops: ok %d (reads %d, writes %d, cas %d of which won %d), "
-          "fail %d, info %d" % (index, seed, args.kind, ", two-down" if args.two_down else "",
+          "fail %d, info %d" % (index, seed, args.kind, ", two-down" if two_down else "",
                                 len(h), n[lin.OK], kinds[lin.READ], kinds[lin.WRITE],
                                 kinds[lin.CAS], cas_won, n[lin.FAIL], n[lin.INFO]))
     print("  nemesis: %s" % ", ".join("%s %d" % kv for kv in sorted(getattr(r, "count", {}).items())))
@@ -637,7 +653,7 @@ def run_one(args, seed, index):
         print("  kept %s (member logs, history.jsonl, nemesis.log, watch.jsonl)" % r.c.dir)
         print("  replay: /usr/bin/python3 %s --seed %d --runs 1 --duration %g%s" % (
             os.path.relpath(__file__), seed, args.duration,
-            " --two-down" if args.two_down else "") + (" --kind etcd" if args.kind == "etcd"
+            " --two-down" if two_down else "") + (" --kind etcd" if args.kind == "etcd"
                                                        else ""))
         return False
     return True
@@ -651,6 +667,8 @@ def main():
     ap.add_argument("--kind", choices=["etcdlite", "etcd"], default="etcdlite")
     ap.add_argument("--two-down", action="store_true",
                     help="also take two members down for a while (quorum lost)")
+    ap.add_argument("--two-down-every", type=int, default=0, metavar="N",
+                    help="make every Nth run a --two-down run")
     ap.add_argument("--clients", type=int, default=6)
     ap.add_argument("--keys", type=int, default=5)
     ap.add_argument("--op-timeout", type=float, default=1.5)
@@ -662,11 +680,18 @@ def main():
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 1 << 31)
     print("chaos: %d run(s) of %gs against %s, seed %d" % (args.runs, args.duration, args.kind,
                                                           seed), flush=True)
+    # Our own parent folder: nothing else on the machine cleans it under us, and it
+    # goes at exit unless a run failed (its folder is then kept) or KEEP_TMP is set.
+    tempfile.tempdir = harness.tempdir("minik8s-chaos-")
     failed = []
     for i in range(args.runs):
-        if not run_one(args, seed + i, i):
+        two_down = args.two_down or (args.two_down_every > 0 and
+                                     i % args.two_down_every == args.two_down_every - 1)
+        if not run_one(args, seed + i, i, two_down):
             failed.append(seed + i)
         sys.stdout.flush()
+    if failed and tempfile.tempdir in harness._dirs:
+        harness._dirs.remove(tempfile.tempdir)
     if failed:
         print("chaos: %d of %d runs FAILED (seeds %s)" % (len(failed), args.runs, failed))
         return 1
