@@ -4,4 +4,5 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 /usr/bin/python3 tests/chaos/test_linearizability_checker.py || exit 1
+/usr/bin/python3 tests/chaos/test_watch_validator.py || exit 1
 exec /usr/bin/python3 tests/chaos/chaos_etcd.py "$@"
