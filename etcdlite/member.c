@@ -550,15 +550,13 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 		return -ENOMEM;
 	m->loop = loop;
 	m->cfg = *cfg;
-	m->next_req_id = 1;
-	/*
-	 * The leader tells read-index rounds apart by their context, so contexts
-	 * must not collide between members: the member's place in the cluster goes
-	 * in the top byte, and they still grow within one member.
-	 */
-	for (size_t i = 0; i < cfg->n_members; i++)
-		if (cfg->members[i].id == cfg->id)
-			m->next_read_ctx = ((uint64_t)(i + 1) << 56) + 1;
+	/* Request ids and read contexts must not repeat those of an earlier run of
+	 * this member: entries it proposed before a crash are still applied after
+	 * it restarts (and late read-index answers still arrive), and a reused id
+	 * would hand that old answer to a new client. As etcd's idutil does, start
+	 * from the wall clock (ms << 20: a clash needs a million requests a ms). */
+	m->next_req_id = (uint64_t)cm_time_wall_ms() << 20;
+	m->next_read_ctx = m->next_req_id;
 	if ((rc = make_dirs(m, err)) || (rc = make_metrics(m)) ||
 	    (rc = el_store_new(NULL, &m->store)) || (rc = el_watch_hub_new(m->store, &m->hub)) ||
 	    (rc = load_snapshot(m, err)) || (rc = open_raft(m, err)) ||

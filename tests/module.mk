@@ -35,3 +35,4 @@ $(BUILD)/tests/http_loopback: $(BUILD)/tests/integration/http_loopback.o $(BUILD
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+include tests/chaos/module.mk
