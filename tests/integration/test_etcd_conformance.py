@@ -158,6 +158,7 @@ def steps():
         ("compact-future", "/v3/kv/compaction", {"revision": "1000"}),
         ("range-compacted", "/v3/kv/range", {"key": K, "revision": "3"}),
         ("put-ignore-value-missing", "/v3/kv/put", {"key": b64("nope"), "ignore_value": True}),
+        ("put-too-large", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 1600000)}),
         ("status", "/v3/maintenance/status", {}),
     ]
 

@@ -71,6 +71,9 @@ class ClusterTest(unittest.TestCase):
         self.c.restart(leader)
         harness.wait_until(lambda: get(self.c.client[leader], "s399", serializable=True) ==
                            (200, "y399"), 15, "the restarted member to catch up")
+        with open(self.c.procs[leader].log_path) as f:
+            self.assertIn("installed snapshot", f.read(),
+                          "the log was compacted past the member: it must catch up by snapshot")
         for k, v in acked.items():
             for i in range(3):
                 self.assertEqual((200, v), get(self.c.client[i], k, serializable=True),
