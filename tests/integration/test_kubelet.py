@@ -85,6 +85,11 @@ class KubeletTest(unittest.TestCase):
             pass
         cls.kill_leftovers()
         harness.kill(cls.kubelet)
+        for c in ("", "memory/", "cpu/", "pids/"):  # the (empty) parent cgroup the shims made
+            try:
+                os.rmdir("/sys/fs/cgroup/%sminik8s-it-%d" % (c, os.getpid()))
+            except OSError:
+                pass
         cls.api.stop()
         cls.etcd.stop()
 
