@@ -45,6 +45,7 @@ UNIT_TESTS :=
 
 include etcdlite/module.mk
 include apiserver/module.mk
+include kubelet/module.mk
 include scheduler/module.mk
 include controller/module.mk
 include hollownodes/module.mk
