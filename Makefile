@@ -45,6 +45,7 @@ UNIT_TESTS :=
 
 include etcdlite/module.mk
 include apiserver/module.mk
+include kubeproxy/module.mk
 include common/module.mk
 include tests/module.mk
 include bench/module.mk
