@@ -154,11 +154,30 @@ static cJSON *taken_status(struct api_ctx *c)
 
 static void create_attempt(struct api_ctx *c);
 
+static bool stored_uid_is(const struct api_kv_result *r, const char *uid)
+{
+	cJSON *o = NULL;
+	bool same;
+
+	if (!uid || cm_json_parse(r->kvs[0].value, r->kvs[0].value_len, &o, NULL) < 0)
+		return false;
+	same = api_obj_meta_str(o, "uid") && !strcmp(api_obj_meta_str(o, "uid"), uid);
+	cJSON_Delete(o);
+	return same;
+}
+
 static void created(int err, const struct api_kv_result *r, void *ud)
 {
 	struct api_ctx *c = ud;
 	cJSON *obj;
 
+	if (err == -CM_ECONFLICT && r->n && stored_uid_is(r, api_obj_meta_str(c->obj, "uid"))) {
+		/* our own earlier attempt was applied, then its answer lost: that is a success */
+		struct api_kv_result mine = {.revision = r->kvs[0].mod_rev};
+
+		created(0, &mine, c);
+		return;
+	}
 	if (err == -CM_ECONFLICT) {
 		if (r->n) {
 			api_ctx_reply_status(c, api_status_already_exists(c->res->group, c->res->plural, c->name));

@@ -35,7 +35,7 @@ void api_config_defaults(struct api_config *cfg)
 	cfg->max_requests_inflight = 400;
 	cfg->watch_cache_size = 1024;
 	cfg->max_body = 3 << 20;
-	cfg->etcd_timeout_ms = 5000;
+	cfg->etcd_timeout_ms = 10000;
 }
 
 int api_parse_cidr(const char *s, uint32_t *base, int *bits)
