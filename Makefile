@@ -45,6 +45,9 @@ UNIT_TESTS :=
 
 include etcdlite/module.mk
 include apiserver/module.mk
+include scheduler/module.mk
+include controller/module.mk
+include hollownodes/module.mk
 include kubeproxy/module.mk
 include common/module.mk
 include tests/module.mk

@@ -490,8 +490,13 @@ static void update_written(int err, const struct api_kv_result *r, void *ud)
 		return;
 	}
 	if (c->sub && !strcmp(c->sub, "binding")) {
+		cJSON *ok = api_status_success(c->res->group, c->res->plural, c->name, NULL);
+
 		cJSON_Delete(obj);
-		api_ctx_reply_status(c, api_status_success(c->res->group, c->res->plural, c->name, NULL));
+		/* as Kubernetes: a binding is created, 201 */
+		if (ok)
+			cJSON_ReplaceItemInObjectCaseSensitive(ok, "code", cJSON_CreateNumber(201));
+		api_ctx_reply_obj(c, 201, ok);
 		return;
 	}
 	api_ctx_reply_obj(c, 200, obj);

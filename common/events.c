@@ -75,7 +75,7 @@ void cm_events_record(struct cm_events *ev, const struct cm_event_ref *obj, cons
 	char now[CM_RFC3339_LEN];
 	int64_t now_ms = cm_time_wall_ms();
 	const char *ns = obj->ns && *obj->ns ? obj->ns : "default";
-	struct seen *s;
+	struct seen *s = NULL;
 	cJSON *e = NULL;
 	va_list ap;
 

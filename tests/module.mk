@@ -6,6 +6,8 @@ TEST_LIBS_cm := common
 TEST_LIBS_raft := raft common
 TEST_LIBS_el := etcdlite raft common
 TEST_LIBS_api := apiserver common
+TEST_LIBS_sch := scheduler common
+TEST_LIBS_ctl := controller common
 TEST_LIBS_kp := kubeproxy common
 test_libs = $(foreach l,$(TEST_LIBS_$(word 2,$(subst _, ,$(1)))),$(BUILD)/lib$(l).a)
 

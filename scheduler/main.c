@@ -1,0 +1,67 @@
+/* main.c: the scheduler daemon: flags, logging, one scheduler on one loop, SIGTERM stops it. */
+#include <signal.h>
+#include <stdio.h>
+
+#include <uv.h>
+
+#include "common/flags.h"
+#include "common/log.h"
+#include "scheduler/scheduler.h"
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+	cm_info("received signal %d, stopping", signum);
+	sch_scheduler_stop(sig->data);
+	uv_close((uv_handle_t *)sig, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct sch_config cfg;
+	struct sch_scheduler *s;
+	uv_loop_t loop;
+	uv_signal_t sigterm, sigint;
+	int verbosity = 0, nargs = 0, rc;
+
+	sch_config_defaults(&cfg);
+	const struct cm_flag flags[] = {
+		{"master", CM_FLAG_LIST, &cfg.servers, "apiserver URLs, tried in turn when one fails"},
+		{"scheduler-name", CM_FLAG_STRING, &cfg.scheduler_name, "schedules pods with this spec.schedulerName"},
+		{"leader-elect", CM_FLAG_BOOL, &cfg.leader_elect, "only act while holding the kube-system/kube-scheduler Lease"},
+		{"leader-elect-identity", CM_FLAG_STRING, &cfg.identity, "identity in the Lease (default hostname_pid)"},
+		{"leader-elect-lease-duration", CM_FLAG_DURATION, &cfg.lease_ms, "how long a Lease lasts unrenewed"},
+		{"leader-elect-renew-deadline", CM_FLAG_DURATION, &cfg.renew_ms, "a leader that cannot renew for this long stops"},
+		{"leader-elect-retry-period", CM_FLAG_DURATION, &cfg.retry_ms, "how often to try to acquire or renew"},
+		{"parallelism", CM_FLAG_INT, &cfg.parallelism, "binds in flight at once"},
+		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
+	};
+
+	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]),
+			       "scheduler [flags]: places pods on nodes", argc, argv, &nargs);
+	cm_log_init("scheduler", verbosity);
+	signal(SIGPIPE, SIG_IGN);
+	uv_loop_init(&loop);
+	rc = sch_scheduler_start(&loop, &cfg, &s);
+	if (rc) {
+		cm_error("cannot start: %d", rc);
+		return 1;
+	}
+	uv_signal_init(&loop, &sigterm);
+	uv_signal_init(&loop, &sigint);
+	sigterm.data = sigint.data = s;
+	uv_signal_start(&sigterm, on_signal, SIGTERM);
+	uv_signal_start(&sigint, on_signal, SIGINT);
+	uv_unref((uv_handle_t *)&sigint);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	rc = sch_scheduler_lost_lease(s);
+	if (!uv_is_closing((uv_handle_t *)&sigterm))
+		uv_close((uv_handle_t *)&sigterm, NULL);
+	if (!uv_is_closing((uv_handle_t *)&sigint))
+		uv_close((uv_handle_t *)&sigint, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	sch_scheduler_free(s);
+	cm_strlist_close(&cfg.servers);
+	cm_info("stopped");
+	return rc ? 1 : 0;
+}
