@@ -262,8 +262,8 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 
 		c->verb = w ? "watch" : c->name ? "get" : "list";
 		if (c->sub && !strcmp(c->sub, "log")) {
-			api_ctx_reply_status(c, api_status_unavailable(
-							"pods/log: the kubelet of this pod cannot be reached"));
+			c->verb = "log";
+			api_rest_pod_log(c);
 			return;
 		}
 		if (w)

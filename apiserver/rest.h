@@ -28,6 +28,7 @@ struct api_server {
 	struct api_strategy_env env;
 	struct cm_http_server *http;
 	struct api_storage *store;
+	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
 	uint64_t rng;
@@ -95,6 +96,7 @@ void api_rest_binding(struct api_ctx *c);
 void api_rest_delete(struct api_ctx *c);
 void api_rest_deletecollection(struct api_ctx *c);
 void api_rest_watch(struct api_ctx *c);
+void api_rest_pod_log(struct api_ctx *c); /* pod_log.c */
 /* Parses list options into c->listing: 0, 1 if it answered (bad input), or -ENOMEM. */
 int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);

@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
 from apiserver_proc import Apiserver, read_events, q  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
+from fake_kubelet import FakeKubelet  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
 APPS = "/apis/apps/v1/namespaces/default"
@@ -389,6 +390,40 @@ class ApiserverTest(unittest.TestCase):
             self.assertEqual(st, 200)
         finally:
             other.stop()
+
+    # ---- pods/log ----
+
+    def test_pod_log_proxied_to_kubelet(self):
+        kubelet = FakeKubelet(["line one", "line two"], ["followed"])
+        try:
+            self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "log-node"},
+                                          "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                                                     "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet.port}}}})
+            p = pod("logpod")
+            p["spec"]["nodeName"] = "log-node"
+            self.create(NS + "/pods", p)
+            st, body = self.req("GET", NS + "/pods/logpod/log" + q(tailLines=5))
+            self.assertEqual((st, body), (200, b"line one\nline two\n"))
+            self.assertEqual(kubelet.requests[-1][0], "/containerLogs/default/logpod/c")
+            self.assertEqual(kubelet.requests[-1][1]["tailLines"], ["5"])
+            st, body = self.req("GET", NS + "/pods/logpod/log" + q(follow="true"))
+            self.assertEqual((st, body), (200, b"line one\nline two\nfollowed\n"))
+            self.create(NS + "/pods", pod("nolog"))
+            st, s = self.req("GET", NS + "/pods/nolog/log")
+            self.assertEqual((st, s["message"]), (400, "pod nolog does not have a host assigned"))
+            dead = harness.free_ports(1)[0]
+            self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "dead-node"},
+                                          "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                                                     "daemonEndpoints": {"kubeletEndpoint": {"Port": dead}}}})
+            p = pod("deadlog")
+            p["spec"]["nodeName"] = "dead-node"
+            self.create(NS + "/pods", p)
+            st, s = self.req("GET", NS + "/pods/deadlog/log")
+            self.assertEqual(st, 503, s)
+            self.assertEqual(s["reason"], "ServiceUnavailable")
+            self.assertIn("dead-node", s["message"])
+        finally:
+            kubelet.stop()
 
     # ---- bad input ----
 

@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
 from apiserver_proc import Apiserver  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
+from fake_kubelet import FakeKubelet  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
 
@@ -157,6 +158,34 @@ class KubectlTest(unittest.TestCase):
         self.assertEqual(p.stdout.splitlines()[1].split()[:2], ["n1", "Ready,SchedulingDisabled"])
         p = self.kubectl("api-resources")
         self.assertRegex(p.stdout, r"deployments\s+deploy\s+apps/v1\s+true\s+Deployment")
+
+    def test_5_logs_and_events(self):
+        kubelet = FakeKubelet(["hello from web"])
+        try:
+            st, _ = self.api.req("POST", "/api/v1/nodes", {
+                "apiVersion": "v1", "kind": "Node", "metadata": {"name": "logs-node"},
+                "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                           "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet.port}}}})
+            self.assertEqual(st, 201)
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker"},
+                   "spec": {"nodeName": "logs-node", "containers": [{"name": "c", "image": "busybox"}]}}
+            st, made = self.api.req("POST", "/api/v1/namespaces/default/pods", pod)
+            self.assertEqual(st, 201)
+            p = self.kubectl("logs", "talker")
+            self.assertEqual(p.stdout, "hello from web\n")
+            st, _ = self.api.req("POST", "/api/v1/namespaces/default/events", {
+                "apiVersion": "v1", "kind": "Event", "metadata": {"name": "talker.1"},
+                "involvedObject": {"kind": "Pod", "name": "talker", "namespace": "default",
+                                   "uid": made["metadata"]["uid"]},
+                "reason": "Pulled", "message": "image pulled", "type": "Normal", "count": 1,
+                "source": {"component": "kubelet"}})
+            self.assertEqual(st, 201)
+            p = self.kubectl("describe", "pod", "talker")
+            self.assertRegex(p.stdout, r"Normal\s+Pulled\s+.*image pulled")
+            p = self.kubectl("get", "events")
+            self.assertIn("image pulled", p.stdout)
+        finally:
+            kubelet.stop()
 
     def test_4_get_watch(self):
         argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "get", "configmaps", "-w"]
