@@ -1,5 +1,6 @@
 /* tcp.c: TCP service ports: accept, connect to a chosen endpoint, and copy both ways with bounded buffers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@ struct kp_conn {
 	int cmask, bmask; /* events each poll is started with, 0 if stopped */
 	int closing;      /* poll handles still to close */
 	bool connecting;
+	int attempts; /* endpoints tried for this connection */
+	struct kp_addr client;
 	struct kp_addr backend;
 	struct half up;   /* client to endpoint */
 	struct half down; /* endpoint to client */
@@ -43,6 +46,8 @@ struct kp_conn {
 /* Reads per event before yielding to the loop, so a bulk stream does not starve others. */
 #define READS_PER_EVENT 4
 #define ACCEPTS_PER_EVENT 64
+/* Endpoints tried before a client is turned away: one dead endpoint should not fail a connection. */
+#define MAX_ATTEMPTS 3
 
 int kp_socket_bind(const struct kp_addr *addr, int type, bool reuse_port)
 {
@@ -71,6 +76,25 @@ fail:
 }
 
 static void conn_update(struct kp_conn *c);
+
+/* A nonblocking socket connecting to ep. Returns the fd or -errno. */
+static int backend_connect(const struct kp_addr *ep)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = kp_addr_to_sockaddr(ep, &ss);
+	int fd, one = 1, rc;
+
+	fd = socket(ep->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
 
 static void conn_closed(uv_handle_t *h)
 {
@@ -209,6 +233,42 @@ static void on_client(uv_poll_t *poll, int status, int events)
 	conn_update(c);
 }
 
+/*
+ * Connects to another endpoint after a failed connect. The new socket takes
+ * the old one's descriptor number (dup3), so the poll handle stays; the poll
+ * is stopped first so epoll forgets the old socket. Returns 0 or -errno.
+ */
+static int conn_retry(struct kp_conn *c)
+{
+	struct kp_addr ep;
+	int fd, rc;
+
+	if (++c->attempts >= MAX_ATTEMPTS)
+		return -EHOSTUNREACH;
+	rc = kp_chooser_pick(&c->sp->chooser, &c->client, uv_now(c->p->loop), &ep);
+	if (rc < 0)
+		return rc;
+	if (kp_addr_equal(&ep, &c->backend) &&
+	    kp_chooser_pick(&c->sp->chooser, &c->client, uv_now(c->p->loop), &ep) < 0)
+		return -EHOSTUNREACH;
+	if (kp_addr_equal(&ep, &c->backend))
+		return -EHOSTUNREACH; /* the only endpoint (or affinity holds to it) */
+	fd = backend_connect(&ep);
+	if (fd < 0)
+		return fd;
+	uv_poll_stop(&c->bpoll);
+	c->bmask = 0;
+	if (dup3(fd, c->bfd, O_CLOEXEC) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	close(fd);
+	c->backend = ep;
+	conn_update(c);
+	return 0;
+}
+
 static void on_backend(uv_poll_t *poll, int status, int events)
 {
 	struct kp_conn *c = poll->data;
@@ -216,16 +276,22 @@ static void on_backend(uv_poll_t *poll, int status, int events)
 	int rc = status, err = 0;
 	socklen_t len = sizeof(err);
 
-	if (rc >= 0 && c->connecting) {
+	if (c->connecting) {
+		/* libuv reports a socket error (a refused connect) as status UV_EBADF, having
+		 * stopped the poll: the real reason is in SO_ERROR. */
 		getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (!err && rc < 0)
+			err = -rc;
 		if (err) {
+			c->bmask = 0;
 			struct cm_buf b = CM_BUF_INIT;
 			kp_addr_format(&c->backend, &b);
 			cm_warn("service %s: connect to endpoint %s failed: %s", c->sp->name,
 				b.data ? b.data : "?", strerror(err));
 			cm_buf_close(&b);
 			cm_metric_inc(c->m.errors);
-			conn_close(c);
+			if (conn_retry(c) < 0)
+				conn_close(c);
 			return;
 		}
 		c->connecting = false;
@@ -264,25 +330,30 @@ static struct kp_conn *conn_get(struct kp_proxy *p)
 }
 
 /* Connects to endpoint ep for the accepted socket cfd. Takes cfd (closed on failure). Returns 0 or -errno. */
-static int conn_start(struct kp_svcport *sp, int cfd, const struct kp_addr *ep)
+static int conn_start(struct kp_svcport *sp, int cfd, const struct kp_addr *client,
+		      const struct kp_addr *ep)
 {
 	struct kp_proxy *p = sp->proxy;
-	struct sockaddr_storage ss;
-	socklen_t len = kp_addr_to_sockaddr(ep, &ss);
 	struct kp_conn *c;
 	int bfd, one = 1, rc;
 
-	bfd = socket(ep->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (bfd < 0) {
-		rc = -errno;
-		goto fail_cfd;
+	struct kp_addr chosen = *ep;
+	int attempts = 0;
+
+	/* On loopback a refused connect fails at once, here rather than in on_backend. */
+	while ((bfd = backend_connect(&chosen)) < 0) {
+		struct kp_addr next;
+		cm_metric_inc(sp->m.errors);
+		if (++attempts >= MAX_ATTEMPTS ||
+		    kp_chooser_pick(&sp->chooser, client, uv_now(p->loop), &next) < 0 ||
+		    kp_addr_equal(&next, &chosen)) {
+			rc = bfd;
+			goto fail_cfd;
+		}
+		chosen = next;
 	}
-	setsockopt(bfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ep = &chosen;
 	setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(bfd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
-		rc = -errno;
-		goto fail_bfd;
-	}
 	c = conn_get(p);
 	if (!c) {
 		rc = -ENOMEM;
@@ -292,7 +363,9 @@ static int conn_start(struct kp_svcport *sp, int cfd, const struct kp_addr *ep)
 	c->m = sp->m;
 	c->cfd = cfd;
 	c->bfd = bfd;
+	c->client = *client;
 	c->backend = *ep;
+	c->attempts = attempts;
 	c->connecting = true;
 	uv_poll_init(p->loop, &c->cpoll, cfd);
 	uv_poll_init(p->loop, &c->bpoll, bfd);
@@ -341,7 +414,7 @@ static void on_accept(uv_poll_t *poll, int status, int events)
 			memset(&client, 0, sizeof(client));
 		rc = kp_chooser_pick(&sp->chooser, &client, uv_now(sp->proxy->loop), &ep);
 		if (rc == 0)
-			rc = conn_start(sp, fd, &ep);
+			rc = conn_start(sp, fd, &client, &ep);
 		else
 			close(fd); /* no endpoint: the client sees the connection closed at once */
 		if (rc < 0) {

@@ -185,6 +185,35 @@ START_TEST(test_removed_endpoint_closes_connections)
 }
 END_TEST
 
+START_TEST(test_dead_endpoint_retried)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int p1, l1 = bound(SOCK_STREAM, &p1), d = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* bound, never listening: connections to it are refused, and the port stays taken */
+	ck_assert_int_eq(bind(d, (struct sockaddr *)&sa, len), 0);
+	ck_assert_int_eq(getsockname(d, (struct sockaddr *)&sa, &len), 0);
+	int dead = ntohs(sa.sin_port), port = free_port(SOCK_STREAM);
+	struct kp_addr eps[2] = {A("127.0.0.1", dead), A("127.0.0.1", p1)};
+
+	set_tcp("default/web:80", port, eps, 2, false);
+	for (int i = 0; i < 4; i++) {
+		struct accept_ctx a = {.lfd = l1};
+		int c = tcp_connect(port);
+		ck_assert_msg(run_until(accepted, &a), "connection %d not moved to the live endpoint", i);
+		ck_assert_int_eq(send(a.fd, "x", 1, 0), 1);
+		char b = 0;
+		for (int k = 0; k < 1000 && recv(c, &b, 1, 0) < 0; k++)
+			uv_run(&loop, UV_RUN_NOWAIT), poll(NULL, 0, 1);
+		ck_assert_int_eq(b, 'x');
+		close(a.fd);
+		close(c);
+	}
+	close(l1), close(d);
+}
+END_TEST
+
 START_TEST(test_no_endpoint_closes_client)
 {
 	int port = free_port(SOCK_STREAM);
@@ -351,6 +380,7 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 15);
 	tcase_add_test(tc, test_round_robin_over_backends);
 	tcase_add_test(tc, test_removed_endpoint_closes_connections);
+	tcase_add_test(tc, test_dead_endpoint_retried);
 	tcase_add_test(tc, test_no_endpoint_closes_client);
 	tcase_add_test(tc, test_slow_reader_pushes_back);
 	tcase_add_test(tc, test_affinity_same_backend);
