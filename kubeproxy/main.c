@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	const char *kubeconfig = NULL;
 	struct kp_server_config cfg = {.hostname = NULL, .bind_address = "0.0.0.0",
 				       .healthz_port = 10256, .metrics_port = 10249,
-				       .cluster_ip_iface = "lo"};
+				       .cluster_ip_iface = "lo", .proxy_mode = "userspace"};
 	int64_t udp_idle_ms = 30000;
 	char host[256];
 	struct cm_buf err = CM_BUF_INIT;
@@ -55,6 +55,7 @@ int main(int argc, char **argv)
 		{"healthz-port", CM_FLAG_INT, &cfg.healthz_port, "port of /healthz and /readyz (-1: off)"},
 		{"metrics-port", CM_FLAG_INT, &cfg.metrics_port, "port of /metrics (-1: off)"},
 		{"cluster-ip-interface", CM_FLAG_STRING, &cfg.cluster_ip_iface, "interface cluster IPs are added to (\"\": none)"},
+		{"proxy-mode", CM_FLAG_STRING, &cfg.proxy_mode, "userspace, or nftables (kernel DNAT, userspace as the fallback)"},
 		{"udp-timeout", CM_FLAG_DURATION, &udp_idle_ms, "idle time after which a UDP flow is closed"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};

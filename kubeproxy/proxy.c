@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "kubeproxy/ifaddr.h"
+#include "kubeproxy/nft_rules.h"
 #include "kubeproxy/proxy_int.h"
 
 #define DEFAULT_BUF_SIZE (32 * 1024)
@@ -24,6 +25,7 @@ static void proxy_free(struct kp_proxy *p)
 	free(p->udp_buf);
 	free(p->node_ip);
 	free(p->iface);
+	free(p->nft_table);
 	free(p);
 	if (done)
 		done(ud);
@@ -80,16 +82,45 @@ int kp_proxy_new(uv_loop_t *loop, const struct kp_proxy_opts *opts, struct kp_pr
 		free(p);
 		return -ENOMEM;
 	}
+	if (opts->nft_table) {
+		struct cm_buf probe = CM_BUF_INIT;
+		int bad = kp_nft_render_delete(opts->nft_table, &probe) == -EINVAL;
+		cm_buf_close(&probe);
+		if (bad) {
+			free(p->udp_buf);
+			free(p->node_ip);
+			free(p->iface);
+			free(p);
+			return -EINVAL;
+		}
+	}
+	if (opts->nft_table && !(p->nft_table = strdup(opts->nft_table))) {
+		free(p->udp_buf);
+		free(p->node_ip);
+		free(p->iface);
+		free(p);
+		return -ENOMEM;
+	}
 	p->opts.node_ip = p->node_ip;
 	p->opts.cluster_ip_iface = p->iface;
+	p->opts.nft_table = p->nft_table;
 	uv_timer_init(loop, &p->sweep);
 	p->sweep.data = p;
 	p->handles = 1;
 	/* Sweep a few times per idle period so a flow lives at most ~1.25 of it. */
 	period = p->opts.udp_idle_ms / 4 ? p->opts.udp_idle_ms / 4 : 1;
 	uv_timer_start(&p->sweep, on_sweep, period, period);
+	if (p->nft_table)
+		kp_fastpath_init(p);
 	*out = p;
 	return 0;
+}
+
+unsigned kp_proxy_nft_applies(const struct kp_proxy *p, bool *failed)
+{
+	if (failed)
+		*failed = p->nft_failed;
+	return p->nft_applies;
 }
 
 size_t kp_proxy_active_conns(const struct kp_proxy *p)
@@ -364,6 +395,7 @@ int kp_proxy_set_service(struct kp_proxy *p, const char *service,
 			pp = &sp->next;
 		}
 	}
+	kp_fastpath_dirty(p);
 	return 0;
 }
 
@@ -383,6 +415,7 @@ void kp_proxy_close(struct kp_proxy *p, void (*done)(void *ud), void *ud)
 		port_free(sp);
 	}
 	kp_tcp_free_pool(p);
+	kp_fastpath_close(p);
 	/* The timer is the engine's own handle: its close is counted like the others. */
 	uv_close((uv_handle_t *)&p->sweep, sweep_closed);
 }

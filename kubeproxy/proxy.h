@@ -25,6 +25,14 @@ struct kp_proxy_opts {
 	uint64_t udp_idle_ms;   /* a UDP flow without traffic for this long is closed; 0: 30 s */
 	size_t max_free_conns;  /* closed connections kept for reuse; 0: 1024 */
 	struct cm_metrics *metrics; /* borrowed, may be NULL; must outlive the proxy */
+	/*
+	 * Set: the kernel fast path. Ports it can take (IPv4, no affinity, with
+	 * endpoints) are DNATed by nftables table `ip <nft_table>` ([A-Za-z0-9_]),
+	 * rewritten by `nft` after every change; the listeners stay as the
+	 * fallback (and serve the other ports). Connections taken by the kernel
+	 * are not counted in the metrics. The table is deleted on close.
+	 */
+	const char *nft_table;
 };
 
 struct kp_service_port {
@@ -40,7 +48,8 @@ struct kp_service_port {
 
 /*
  * Makes an engine on loop; opts are copied (metrics borrowed). Returns 0 and
- * *out, -EINVAL (node_ip not an IP literal), or -ENOMEM.
+ * *out, -EINVAL (node_ip not an IP literal, nft_table not a plain name), or
+ * -ENOMEM.
  */
 int kp_proxy_new(uv_loop_t *loop, const struct kp_proxy_opts *opts, struct kp_proxy **out);
 
@@ -58,6 +67,9 @@ int kp_proxy_new(uv_loop_t *loop, const struct kp_proxy_opts *opts, struct kp_pr
  */
 int kp_proxy_set_service(struct kp_proxy *p, const char *service,
 			 const struct kp_service_port *ports, size_t n);
+
+/* Times the nftables rules were written, and whether the last write failed (tests, /metrics). */
+unsigned kp_proxy_nft_applies(const struct kp_proxy *p, bool *failed);
 
 /* Live counts, for tests and /metrics: open TCP connections and UDP flows. */
 size_t kp_proxy_active_conns(const struct kp_proxy *p);

@@ -69,6 +69,10 @@ struct kp_proxy {
 	void *done_ud;
 	struct kp_listener **all_udp; /* UDP listeners, for the sweep */
 	size_t nudp, capudp;
+	char *nft_table;      /* fast path on: owned copy of opts.nft_table */
+	uv_timer_t nft_timer; /* coalesces changes into one nft run per loop pass */
+	bool nft_failed;
+	unsigned nft_applies;
 };
 
 #define KP_UDP_MAX 65536
@@ -96,6 +100,13 @@ void kp_udp_sweep(struct kp_listener *l, uint64_t now_ms, bool all);
 
 /* Either protocol: closes l (flows first for UDP); its memory goes with the handle. */
 void kp_listener_close(struct kp_listener *l);
+
+/* fastpath.c: the nftables fast path, when opts.nft_table is set. */
+int kp_fastpath_init(struct kp_proxy *p);
+/* The ports changed: the rules are rewritten on the next loop pass. */
+void kp_fastpath_dirty(struct kp_proxy *p);
+/* Deletes the table (blocking) and closes the timer. */
+void kp_fastpath_close(struct kp_proxy *p);
 
 /* Opens a nonblocking socket bound to addr, listening (TCP) or not (UDP). Returns fd or -errno. */
 int kp_socket_bind(const struct kp_addr *addr, int type, bool reuse_port);

@@ -1,4 +1,5 @@
 /* server.c: the daemon's parts wired together: informers -> port sets -> engine; HTTP for health and metrics. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,7 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 	struct kp_proxy_opts po = {.node_ip = bind, .cluster_ip_iface = cfg->cluster_ip_iface,
 				   .udp_idle_ms = cfg->udp_idle_ms};
 	struct kp_server *s;
+	struct cm_buf table = CM_BUF_INIT;
 	int rc;
 
 	if (!cfg->nmasters)
@@ -201,10 +203,28 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 					    "Services whose reconfiguration failed.", NULL);
 	s->services = cm_metrics_gauge(s->metrics, "kubeproxy_services", "Services known.", NULL);
 	po.metrics = s->metrics;
+	if (cfg->proxy_mode && !strcmp(cfg->proxy_mode, "nftables")) {
+		cm_buf_puts(&table, "minik8s_");
+		for (const char *h = s->hostname; *h; h++)
+			cm_buf_putc(&table, isalnum((unsigned char)*h) ? *h : '_');
+		if (!table.data) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		po.nft_table = table.data;
+	} else if (cfg->proxy_mode && strcmp(cfg->proxy_mode, "userspace")) {
+		rc = cm_buf_invalid(err, "unknown --proxy-mode %s (userspace or nftables)", cfg->proxy_mode);
+		goto fail;
+	}
 	rc = kp_proxy_new(loop, &po, &s->proxy);
 	if (rc < 0) {
 		cm_buf_printf(err, "bad --bind-address %s: %s", bind, strerror(-rc));
 		goto fail;
+	}
+	cm_buf_close(&table);
+	if (po.nft_table) {
+		/* the name was copied by the engine */
+		cm_info("proxy mode nftables: ports with endpoints and no affinity are DNATed by the kernel");
 	}
 	/* One server when both ports are the same fixed port; /healthz is on both anyway. */
 	bool both = cfg->metrics_port == cfg->healthz_port && cfg->healthz_port > 0;
@@ -230,6 +250,7 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 	*out = s;
 	return 0;
 fail:
+	cm_buf_close(&table);
 	/* Stop frees what was made; the caller runs the loop to let the closes finish. */
 	kp_server_stop(s, NULL, NULL);
 	return rc;

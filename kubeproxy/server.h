@@ -18,13 +18,16 @@ struct kp_server_config {
 	int metrics_port;           /* /metrics; may equal healthz_port; 0: ephemeral, -1: off */
 	const char *cluster_ip_iface; /* cluster IPs are added here; "" leaves interfaces alone */
 	uint64_t udp_idle_ms;       /* 0: 30 s */
+	/* "userspace" (NULL too): every connection through the engine; "nftables": the kernel
+	 * fast path (table minik8s_<hostname>) with the engine as the fallback */
+	const char *proxy_mode;
 };
 
 /*
  * Starts everything on loop: the engine, the HTTP servers, then the two
  * informers (their events reconfigure the engine right away). cfg is
  * copied. Returns 0 and *out, or a negative errno with a reason in err:
- * -EINVAL (bad address or no master), -EADDRINUSE (a port taken), -ENOMEM.
+ * -EINVAL (bad address, no master, unknown proxy mode), -EADDRINUSE (a port taken), -ENOMEM.
  */
 int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct kp_server **out,
 		    struct cm_buf *err);
