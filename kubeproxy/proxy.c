@@ -42,13 +42,29 @@ void kp_proxy_handle_closed(struct kp_proxy *p)
 		proxy_free(p);
 }
 
+/*
+ * A cluster IP someone else had added (another proxy on this host) may have
+ * been removed by its owner since: take it over, so it stays up while we
+ * listen on it.
+ */
+static void vips_reclaim(struct kp_proxy *p)
+{
+	for (struct kp_vip *v = p->vips; v && p->iface; v = v->next)
+		if (!v->owned && kp_ifaddr_add(p->iface, &v->ip) == 0)
+			v->owned = true;
+}
+
 static void on_sweep(uv_timer_t *t)
 {
 	struct kp_proxy *p = t->data;
 	uint64_t now = uv_now(p->loop);
 
-	for (size_t i = 0; i < p->nudp; i++)
-		kp_udp_sweep(p->all_udp[i], now, false);
+	if (now - p->last_udp_sweep >= p->opts.udp_idle_ms / 4) {
+		p->last_udp_sweep = now;
+		for (size_t i = 0; i < p->nudp; i++)
+			kp_udp_sweep(p->all_udp[i], now, false);
+	}
+	vips_reclaim(p);
 }
 
 int kp_proxy_new(uv_loop_t *loop, const struct kp_proxy_opts *opts, struct kp_proxy **out)
@@ -107,8 +123,11 @@ int kp_proxy_new(uv_loop_t *loop, const struct kp_proxy_opts *opts, struct kp_pr
 	uv_timer_init(loop, &p->sweep);
 	p->sweep.data = p;
 	p->handles = 1;
-	/* Sweep a few times per idle period so a flow lives at most ~1.25 of it. */
+	/* Sweep a few times per idle period so a flow lives at most ~1.25 of it; cluster IPs
+	 * are checked every second. */
 	period = p->opts.udp_idle_ms / 4 ? p->opts.udp_idle_ms / 4 : 1;
+	if (period > 1000)
+		period = 1000;
 	uv_timer_start(&p->sweep, on_sweep, period, period);
 	if (p->nft_table)
 		kp_fastpath_init(p);

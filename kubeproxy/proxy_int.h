@@ -62,7 +62,8 @@ struct kp_proxy {
 	struct kp_conn *free_conns;
 	size_t nfree, nconns, nflows;
 	char *udp_buf; /* one datagram at a time, reused */
-	uv_timer_t sweep; /* closes idle UDP flows */
+	uv_timer_t sweep; /* closes idle UDP flows, re-claims cluster IPs */
+	uint64_t last_udp_sweep;
 	size_t handles;   /* open handles; the engine is freed when it reaches 0 while closing */
 	bool closing;
 	void (*done)(void *ud);

@@ -287,14 +287,30 @@ class KubeproxyTest(unittest.TestCase):
         st, _ = harness.http("GET", "http://127.0.0.1:%d/healthz" % self.hz)
         self.assertEqual(st, 200)
 
-    def test_zz_stop_removes_cluster_ips(self):
+    def test_zz_stop_hands_over_and_cleans_up(self):
+        """A second proxy on this host (another node's) keeps the cluster IP up when the first stops;
+        the last one to stop leaves no address and no table behind."""
         self.assertIn(self.cluster_ip + "/32", lo_addrs())
         if self.MODE == "nftables":
             self.assertIn("table ip minik8s_node1", nft_tables())
+        hz2, mp2 = harness.free_ports(2)
+        log2 = os.path.join(self.dir, "kubeproxy2.log")
+        second = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", self.api.url,
+                                "--hostname-override", "node2", "--bind-address", "127.0.0.5",
+                                "--healthz-port", str(hz2), "--metrics-port", str(mp2),
+                                "--proxy-mode", self.MODE], log2)
+        harness.wait_until(lambda: harness.http("GET", "http://127.0.0.5:%d/readyz" % hz2,
+                                                timeout=1.0)[0] == 200, 10.0, "second proxy synced")
         self.assertEqual(harness.stop(self.proc), 0, harness.tail(self.log))
-        self.assertNotIn(self.cluster_ip + "/32", lo_addrs())
         self.assertNotIn("minik8s_node1", nft_tables())
+        harness.wait_until(lambda: self.cluster_ip + "/32" in lo_addrs(), 3.0, "cluster ip taken over")
+        harness.wait_until(lambda: curl("http://%s/" % self.cluster_ip), 3.0, "served by the second")
+        self.assertIsNotNone(curl("http://127.0.0.5:%d/" % self.node_port))
+        self.assertEqual(harness.stop(second), 0, harness.tail(log2))
+        self.assertNotIn(self.cluster_ip + "/32", lo_addrs())
+        self.assertNotIn("minik8s_node", nft_tables())
         self.assertEqual(harness.log_problems(self.log), [])
+        self.assertEqual(harness.log_problems(log2), [])
 
 
 @unittest.skipUnless(os.geteuid() == 0 and subprocess.run(["nft", "list", "tables"], capture_output=True)
