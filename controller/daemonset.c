@@ -240,6 +240,9 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 			misscheduled++;
 		struct cm_buf path = CM_BUF_INIT;
 		cm_api_path(&path, "v1", "pods", p->m.ns, p->m.name);
+		/* no node left to end it gracefully: it goes at once, as Kubernetes' pod GC does */
+		if (!cm_informer_get(c->m->nodes, p->node_name))
+			cm_buf_puts(&path, "?gracePeriodSeconds=0");
 		cm_info("daemonset %s: deleting pod %s on node %s", key, p->m.name, p->node_name);
 		ctl_op_write(c->m, op, "DELETE", path.data, NULL);
 		cm_buf_close(&path);

@@ -439,6 +439,8 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 	po.indexes[2].fn = cm_meta_index_ns;
 	ro.indexes[0].name = "owner";
 	ro.indexes[0].fn = ctl_owner_uid;
+	ro.indexes[1].name = "ns";
+	ro.indexes[1].fn = ctl_tree_ns;
 	dopt.indexes[0].name = "ns";
 	dopt.indexes[0].fn = ctl_tree_ns;
 	so.indexes[0].name = "ns";

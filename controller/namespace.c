@@ -42,9 +42,12 @@ struct pass {
 	cJSON *finalizers; /* the namespace's, to write back without ours */
 	char *rv;
 	int pending;
-	long left; /* objects the deletes returned, events aside */
+	long left; /* objects the lists after the deletes found, events aside */
 	bool failed;
+	bool listing; /* second phase: counting what is left */
 };
+
+static void start_phase(struct pass *p);
 
 static bool has_finalizer(const cJSON *ns)
 {
@@ -84,7 +87,7 @@ static void on_finalized(const struct cm_api_resp *r, void *ud)
 static void finish(struct pass *p)
 {
 	struct ctl_namespace *c = p->c;
-	struct cm_buf path = CM_BUF_INIT;
+	struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
 	cJSON *patch;
 
 	if (p->m->stopping) {
@@ -103,13 +106,15 @@ static void finish(struct pass *p)
 	p->finalizers = NULL;
 	cm_json_set_str(patch, "metadata.resourceVersion", p->rv);
 	cm_api_path(&path, "v1", "namespaces", NULL, p->key);
-	if (!patch || !path.data ||
-	    cm_api_call_json(c->m->api, "PATCH", path.data, patch, on_finalized, p) != 0) {
+	if (!patch || !path.data || cm_json_print(patch, &body) ||
+	    cm_api_call(c->m->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0,
+			on_finalized, p) != 0) {
 		cm_workqueue_done(c->q, p->key, -ENOMEM);
 		pass_free(p);
 	}
 	cJSON_Delete(patch);
 	cm_buf_close(&path);
+	cm_buf_close(&body);
 }
 
 struct coll_ctx {
@@ -127,12 +132,18 @@ static void on_deleted(const struct cm_api_resp *r, void *ud)
 	} else if (r->err || (r->status >= 300 && r->status != 404 && r->status != 405)) {
 		cm_warn("namespace %s: delete collection failed: %ld %s", p->key, r->status, cm_api_resp_message(r));
 		p->failed = true;
-	} else if (!x->events) {
+	} else if (p->listing && !x->events) {
 		p->left += cJSON_GetArraySize(cm_json_get(r->obj, "items"));
 	}
 	free(x);
-	if (--p->pending == 0)
-		finish(p);
+	if (--p->pending > 0)
+		return;
+	if (!p->listing && !p->failed && !p->m->stopping) {
+		p->listing = true;
+		start_phase(p);
+		return;
+	}
+	finish(p);
 }
 
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
@@ -188,12 +199,18 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	cJSON_ArrayForEach(f, cm_json_get(ns, "metadata.finalizers"))
 		if (!cJSON_IsString(f) || strcmp(f->valuestring, FINALIZER))
 			cJSON_AddItemToArray(p->finalizers, cm_json_copy(f));
+	start_phase(p);
+}
+
+/* Deletes every collection (first phase) or lists them (second), the last answer moving the pass on. */
+static void start_phase(struct pass *p)
+{
 	p->pending = 1;
 	for (size_t i = 0; i < NCOLL; i++) {
 		struct cm_buf path = CM_BUF_INIT;
 		struct coll_ctx *x = calloc(1, sizeof(*x));
 
-		if (!x || cm_api_path(&path, collections[i].api_version, collections[i].resource, key, NULL)) {
+		if (!x || cm_api_path(&path, collections[i].api_version, collections[i].resource, p->key, NULL)) {
 			free(x);
 			p->failed = true;
 			cm_buf_close(&path);
@@ -201,9 +218,10 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		}
 		x->p = p;
 		x->events = !strcmp(collections[i].resource, "events");
-		cm_buf_puts(&path, "?propagationPolicy=Background");
+		if (!p->listing)
+			cm_buf_puts(&path, "?propagationPolicy=Background");
 		p->pending++;
-		if (cm_api_call(c->m->api, "DELETE", path.data, NULL, NULL, 0, 0, on_deleted, x)) {
+		if (cm_api_call(p->m->api, p->listing ? "GET" : "DELETE", path.data, NULL, NULL, 0, 0, on_deleted, x)) {
 			p->pending--;
 			p->failed = true;
 			free(x);
