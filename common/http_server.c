@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+
 #include "common/http_server_impl.h"
 #include "common/log.h"
 
@@ -15,14 +17,32 @@
 #define CONNECTION_LIMIT 10000
 #define CONNECTION_MEMORY (64 * 1024)
 #define LISTEN_BACKLOG 1024
+/* How often MHD runs while only stalled TLS handshakes keep it asking for 0 ms:
+ * enough for its connection timeouts, which count in seconds. */
+#define STALL_RECHECK_MS 1000
 
 /* ---- the loop glue: MHD's epoll fd under a uv_poll, its timeout under a uv_timer ---- */
 
 static void finish_close(struct cm_http_server *s);
 static void on_timer(uv_timer_t *t);
+static void on_idle(uv_idle_t *h);
+
+/*
+ * "Run again at once" goes through a uv_idle, never a 0 ms timer: libuv
+ * (before 1.45) runs a timer re-armed with 0 from its own callback again in
+ * the same pass, so the loop never reaches epoll and a peer on this loop (or
+ * any other I/O) starves. An active idle handle runs once per loop turn and
+ * makes that turn's epoll wait not block, so I/O goes on between runs.
+ */
+static void run_soon(struct cm_http_server *s)
+{
+	uv_timer_stop(&s->timer);
+	uv_idle_start(&s->idle, on_idle);
+}
 
 static void run_mhd(struct cm_http_server *s)
 {
+	unsigned long progress = s->progress;
 	s->in_run = 1;
 	s->kick = 0;
 	MHD_run(s->mhd);
@@ -34,17 +54,37 @@ static void run_mhd(struct cm_http_server *s)
 	/* MHD keeps connections with data already read in a list of its own, and
 	 * then asks for a timeout of 0 rather than waking its epoll fd. */
 	MHD_UNSIGNED_LONG_LONG ms;
-	if (s->kick)
-		uv_timer_start(&s->timer, on_timer, 0, 0);
-	else if (MHD_get_timeout(s->mhd, &ms) == MHD_YES)
-		uv_timer_start(&s->timer, on_timer, ms, 0);
-	else
+	if (s->kick) {
+		run_soon(s);
+	} else if (MHD_get_timeout(s->mhd, &ms) != MHD_YES) {
+		uv_idle_stop(&s->idle);
 		uv_timer_stop(&s->timer);
+	} else if (ms == 0 && !(s->tls_cert && s->progress == progress)) {
+		run_soon(s);
+	} else {
+		/*
+		 * Over TLS, a 0 after a run that moved no byte and no request is
+		 * MHD 0.9.75 keeping a connection whose handshake waits for the
+		 * peer on its ready list (a handshake that would block does not
+		 * clear the connection's read-ready flag): running again could
+		 * only spin. The peer's bytes wake the epoll fd instead.
+		 */
+		if (ms == 0)
+			ms = STALL_RECHECK_MS;
+		uv_idle_stop(&s->idle);
+		uv_timer_start(&s->timer, on_timer, ms, 0);
+	}
 }
 
 static void on_timer(uv_timer_t *t)
 {
 	run_mhd(t->data);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+	uv_idle_stop(h);
+	run_mhd(h->data);
 }
 
 static void on_poll(uv_poll_t *p, int status, int events)
@@ -63,8 +103,76 @@ void cm_http_server_kick(struct cm_http_server *s)
 {
 	if (s->in_run)
 		s->kick = 1;
-	else if (!uv_is_closing((uv_handle_t *)&s->timer))
-		uv_timer_start(&s->timer, on_timer, 0, 0);
+	else if (!uv_is_closing((uv_handle_t *)&s->idle))
+		run_soon(s);
+}
+
+/*
+ * ---- TLS connections: gnutls moves their bytes through our functions ----
+ *
+ * They do what gnutls would do on the socket, and count each move of bytes
+ * (or end, or error) as progress, which run_mhd needs to tell real work from
+ * MHD's spin on a stalled handshake. A would-block is no progress.
+ */
+
+struct tls_conn {
+	struct cm_http_server *s;
+	int fd;
+};
+
+static int would_block(ssize_t n)
+{
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+}
+
+static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+	struct tls_conn *tc = ptr;
+	ssize_t n = recv(tc->fd, data, len, 0);
+	if (!would_block(n))
+		tc->s->progress++;
+	return n;
+}
+
+static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
+{
+	struct tls_conn *tc = ptr;
+	/* MSG_NOSIGNAL: a peer gone away must not raise SIGPIPE in a daemon. */
+	ssize_t n = send(tc->fd, data, len, MSG_NOSIGNAL);
+	if (!would_block(n))
+		tc->s->progress++;
+	return n;
+}
+
+/* MHD's connection start and end: a TLS connection gets its transport here, before its handshake. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct cm_http_server *s = cls;
+	s->progress++;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		free(*socket_ctx);
+		*socket_ctx = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	struct tls_conn *tc = malloc(sizeof(*tc));
+	if (!info || !info->tls_session || !tc) {
+		/* With gnutls's own transport the connection still works; only a
+		 * stalled handshake would then keep MHD busy. */
+		free(tc);
+		return;
+	}
+	gnutls_session_t session = (gnutls_session_t)info->tls_session;
+	int rfd, wfd;
+	gnutls_transport_get_int2(session, &rfd, &wfd);
+	tc->s = s;
+	tc->fd = rfd;
+	gnutls_transport_set_ptr(session, tc);
+	gnutls_transport_set_pull_function(session, tls_pull);
+	gnutls_transport_set_push_function(session, tls_push);
+	*socket_ctx = tc;
 }
 
 /* ---- requests: MHD's access handler and completion callback ---- */
@@ -106,6 +214,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	struct cm_http_server *s = cls;
 	struct cm_http_req *req = *con_cls;
+	s->progress++;
 	if (!req)
 		return;
 	*con_cls = NULL;
@@ -192,6 +301,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	(void)version;
 	struct cm_http_server *s = cls;
 	struct cm_http_req *req = *con_cls;
+	s->progress++;
 	if (!req)
 		return begin_request(s, conn, url, method, con_cls);
 	if (*upload_data_size > 0) {
@@ -332,11 +442,13 @@ static int start_mhd(struct cm_http_server *s, const struct cm_http_server_opts 
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
-	struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
 	if (s->tls_cert) {
 		flags |= MHD_USE_TLS;
 		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
 		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+		tls[2] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
+						 (intptr_t)on_connection, s};
 	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
@@ -411,9 +523,11 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 	if ((rc = uv_poll_init(loop, &s->poll, efd)) < 0)
 		goto fail_mhd;
 	uv_timer_init(loop, &s->timer);
+	uv_idle_init(loop, &s->idle);
 	s->poll.data = s;
 	s->timer.data = s;
-	s->handles_open = 2;
+	s->idle.data = s;
+	s->handles_open = 3;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
 	*out = s;
 	return 0;
@@ -469,6 +583,7 @@ static void finish_close(struct cm_http_server *s)
 	uv_poll_stop(&s->poll);
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&s->idle, on_handle_closed);
 }
 
 void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void *ud)
@@ -486,5 +601,5 @@ void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void
 	if (!s->in_run && s->nactive == 0)
 		finish_close(s);
 	else if (!s->in_run)
-		uv_timer_start(&s->timer, on_timer, 0, 0); /* let MHD see the ended streams */
+		run_soon(s); /* let MHD see the ended streams */
 }

@@ -30,6 +30,7 @@ struct cm_http_server {
 	struct MHD_Daemon *mhd;
 	uv_poll_t poll;
 	uv_timer_t timer;
+	uv_idle_t idle; /* a run on the next loop turn */
 	int port;
 	size_t max_body;
 	struct cm_metrics *metrics;
@@ -45,6 +46,7 @@ struct cm_http_server {
 
 	int in_run;  /* inside MHD_run: MHD may not be stopped from a callback */
 	int kick;    /* a connection was resumed during MHD_run: run again at once */
+	unsigned long progress; /* bumped whenever MHD moves bytes or requests: see run_mhd */
 	int closing; /* close asked for */
 	int handles_open;
 	void (*done)(void *ud);

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	uv_signal_init(&loop, &sigint);
 	sigterm.data = sigint.data = s;
 	uv_signal_start(&sigterm, on_signal, SIGTERM);
+	uv_unref((uv_handle_t *)&sigterm); /* the loop ends when the daemon has stopped, by signal or lost lease */
 	uv_signal_start(&sigint, on_signal, SIGINT);
 	uv_unref((uv_handle_t *)&sigint);
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -1,0 +1,294 @@
+/* sim.c: registers hollow nodes, renews their Leases, moves their pods to Running and finishes deletions. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/apiclient.h"
+#include "common/informer.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/objview.h"
+#include "common/strmap.h"
+#include "common/timeutil.h"
+#include "hollownodes/sim.h"
+
+struct hn_sim {
+	const struct hn_config *cfg;
+	uv_loop_t *loop;
+	struct cm_api *api;
+	struct cm_informer *pods;
+	struct cm_strmap started; /* pod key -> (void*)1 once its Running status is sent */
+	uv_timer_t lease_timer, run_timer;
+	int stopping;
+	int leases_created;
+};
+
+void hn_config_defaults(struct hn_config *cfg)
+{
+	static const char *def_servers[] = {"http://127.0.0.1:8080"};
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->servers.items = def_servers;
+	cfg->servers.n = 1;
+	cfg->nodes = 3;
+	cfg->prefix = "hollow-";
+	cfg->cpu = "4";
+	cfg->memory = "8Gi";
+	cfg->pods = "110";
+	cfg->ready_delay_ms = 200;
+	cfg->lease_ms = 2000;
+}
+
+static void ignore(const struct cm_api_resp *r, void *ud)
+{
+	(void)ud;
+	if (r->err || (r->status >= 300 && r->status != 409 && r->status != 404))
+		cm_debug(1, "hollownodes: write failed: %ld %s", r->status, cm_api_resp_message(r));
+}
+
+static void register_node(struct hn_sim *s, int i)
+{
+	char name[128], ip[32], now[CM_RFC3339_LEN];
+	cJSON *n = cJSON_CreateObject(), *conds = cJSON_CreateArray(), *c = cJSON_CreateObject();
+	cJSON *addrs = cJSON_CreateArray(), *a = cJSON_CreateObject();
+
+	snprintf(name, sizeof(name), "%s%d", s->cfg->prefix, i);
+	snprintf(ip, sizeof(ip), "10.%d.%d.%d", 100 + (i >> 16 & 127), i >> 8 & 255, i & 255);
+	cm_time_format(cm_time_wall_ms(), 0, now);
+	cJSON_AddStringToObject(n, "apiVersion", "v1");
+	cJSON_AddStringToObject(n, "kind", "Node");
+	cm_json_set_str(n, "metadata.name", name);
+	cm_json_set_str(n, "metadata.labels.kubernetes\\.io/hostname", name);
+	cm_json_set_str(n, "metadata.labels.type", "hollow");
+	cm_json_set_str(n, "status.capacity.cpu", s->cfg->cpu);
+	cm_json_set_str(n, "status.capacity.memory", s->cfg->memory);
+	cm_json_set_str(n, "status.capacity.pods", s->cfg->pods);
+	cm_json_set_str(n, "status.allocatable.cpu", s->cfg->cpu);
+	cm_json_set_str(n, "status.allocatable.memory", s->cfg->memory);
+	cm_json_set_str(n, "status.allocatable.pods", s->cfg->pods);
+	cJSON_AddStringToObject(c, "type", "Ready");
+	cJSON_AddStringToObject(c, "status", "True");
+	cJSON_AddStringToObject(c, "reason", "KubeletReady");
+	cJSON_AddStringToObject(c, "message", "hollow kubelet is posting ready status");
+	cJSON_AddStringToObject(c, "lastHeartbeatTime", now);
+	cJSON_AddStringToObject(c, "lastTransitionTime", now);
+	cJSON_AddItemToArray(conds, c);
+	cm_json_set(n, "status.conditions", conds);
+	cJSON_AddStringToObject(a, "type", "InternalIP");
+	cJSON_AddStringToObject(a, "address", ip);
+	cJSON_AddItemToArray(addrs, a);
+	cm_json_set(n, "status.addresses", addrs);
+	cm_json_set_str(n, "status.nodeInfo.kubeletVersion", "v1.32.0-hollow");
+	cm_api_call_json(s->api, "POST", "/api/v1/nodes", n, ignore, NULL);
+	cJSON_Delete(n);
+}
+
+static bool stopped(const struct hn_sim *s, const char *name)
+{
+	FILE *f;
+	char line[256];
+	bool found = false;
+
+	if (!s->cfg->stopped_file || !(f = fopen(s->cfg->stopped_file, "r")))
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		found = strcmp(line, name) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Leases are written with a PUT of the whole object (create on first use), no read needed. */
+static void renew_leases(uv_timer_t *t)
+{
+	struct hn_sim *s = t->data;
+	char now[CM_RFC3339_LEN];
+
+	cm_time_format(cm_time_wall_ms(), 1, now);
+	for (int i = 0; i < s->cfg->nodes; i++) {
+		char name[128];
+		struct cm_buf path = CM_BUF_INIT;
+		cJSON *l = cJSON_CreateObject();
+
+		snprintf(name, sizeof(name), "%s%d", s->cfg->prefix, i);
+		if (stopped(s, name) || !l) {
+			cJSON_Delete(l);
+			continue;
+		}
+		cJSON_AddStringToObject(l, "apiVersion", "coordination.k8s.io/v1");
+		cJSON_AddStringToObject(l, "kind", "Lease");
+		cm_json_set_str(l, "metadata.name", name);
+		cm_json_set_str(l, "metadata.namespace", "kube-node-lease");
+		cm_json_set_str(l, "spec.holderIdentity", name);
+		cm_json_set(l, "spec.leaseDurationSeconds", cJSON_CreateNumber(40));
+		cm_json_set_str(l, "spec.renewTime", now);
+		cm_api_path(&path, "coordination.k8s.io/v1", "leases", "kube-node-lease", NULL);
+		/* POST the first time; afterwards a merge patch keeps it fresh without a resourceVersion. */
+		if (!s->leases_created) {
+			cm_api_call_json(s->api, "POST", path.data, l, ignore, NULL);
+		} else {
+			struct cm_buf body = CM_BUF_INIT;
+			cm_buf_printf(&path, "/%s", name);
+			cm_buf_printf(&body, "{\"spec\":{\"renewTime\":\"%s\",\"holderIdentity\":\"%s\"}}", now, name);
+			cm_api_call(s->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0,
+				    ignore, NULL);
+			cm_buf_close(&body);
+		}
+		cm_buf_close(&path);
+		cJSON_Delete(l);
+	}
+	if (!s->leases_created) {
+		s->leases_created = 1;
+		uv_timer_start(t, renew_leases, (uint64_t)s->cfg->lease_ms, (uint64_t)s->cfg->lease_ms);
+	}
+}
+
+static bool mine(const struct hn_sim *s, const struct cm_pod *p)
+{
+	size_t l = strlen(s->cfg->prefix);
+	return *p->node_name && strncmp(p->node_name, s->cfg->prefix, l) == 0;
+}
+
+static void run_pod(struct hn_sim *s, const char *key, const struct cm_pod *p)
+{
+	struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
+	char now[CM_RFC3339_LEN];
+	unsigned h = 0;
+
+	for (const char *c = key; *c; c++)
+		h = h * 31 + (unsigned char)*c;
+	cm_time_format(cm_time_wall_ms(), 0, now);
+	cm_api_path(&path, "v1", "pods", p->m.ns, p->m.name);
+	cm_buf_puts(&path, "/status");
+	cm_buf_printf(&body,
+		      "{\"status\":{\"phase\":\"Running\",\"podIP\":\"10.244.%u.%u\",\"podIPs\":[{\"ip\":\"10.244.%u.%u\"}],"
+		      "\"hostIP\":\"10.100.0.1\",\"startTime\":\"%s\",\"conditions\":["
+		      "{\"type\":\"PodScheduled\",\"status\":\"True\"},{\"type\":\"Initialized\",\"status\":\"True\"},"
+		      "{\"type\":\"ContainersReady\",\"status\":\"True\"},{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"%s\"}],"
+		      "\"containerStatuses\":[{\"name\":\"c\",\"ready\":true,\"restartCount\":0,\"image\":\"%s\",\"started\":true,"
+		      "\"state\":{\"running\":{\"startedAt\":\"%s\"}}}]}}",
+		      (h >> 8) & 255, h & 255, (h >> 8) & 255, h & 255, now, now, p->image, now);
+	cm_api_call(s->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0, ignore, NULL);
+	cm_buf_close(&path);
+	cm_buf_close(&body);
+}
+
+static void finish_delete(struct hn_sim *s, const struct cm_pod *p)
+{
+	struct cm_buf path = CM_BUF_INIT;
+
+	cm_api_path(&path, "v1", "pods", p->m.ns, p->m.name);
+	cm_buf_puts(&path, "?gracePeriodSeconds=0");
+	cm_api_call(s->api, "DELETE", path.data, NULL, NULL, 0, 0, ignore, NULL);
+	cm_buf_close(&path);
+}
+
+struct due {
+	struct hn_sim *s;
+	int64_t now;
+};
+
+static int visit(const char *key, const void *view, void *ud)
+{
+	struct due *d = ud;
+	const struct cm_pod *p = view;
+
+	if (!mine(d->s, p) || p->m.deleting)
+		return 0;
+	if (strcmp(p->phase, "Running") == 0 || cm_strmap_get(&d->s->started, key))
+		return 0;
+	/* created_ms has a resolution of a second: the delay counts from when we first saw it bound */
+	if (d->now - p->m.created_ms < d->s->cfg->ready_delay_ms)
+		return 0;
+	if (cm_strmap_put(&d->s->started, key, (void *)1, NULL) == 0)
+		run_pod(d->s, key, p);
+	return 0;
+}
+
+static void run_due(uv_timer_t *t)
+{
+	struct hn_sim *s = t->data;
+	struct due d = {s, cm_time_wall_ms()};
+
+	cm_informer_foreach(s->pods, visit, &d);
+}
+
+static void on_pod(void *ud, const char *key, const void *view)
+{
+	struct hn_sim *s = ud;
+	const struct cm_pod *p = view;
+
+	(void)key;
+	if (mine(s, p) && p->m.deleting)
+		finish_delete(s, p);
+}
+
+static void on_pod_update(void *ud, const char *key, const void *old, const void *view)
+{
+	const struct cm_pod *o = old;
+
+	if (!o->m.deleting)
+		on_pod(ud, key, view);
+}
+
+static void on_pod_delete(void *ud, const char *key, const void *view)
+{
+	struct hn_sim *s = ud;
+	(void)view;
+	cm_strmap_del(&s->started, key);
+}
+
+int hn_sim_start(uv_loop_t *loop, const struct hn_config *cfg, struct hn_sim **out)
+{
+	struct hn_sim *s = calloc(1, sizeof(*s));
+	struct cm_informer_opts po = {.path = "/api/v1/pods", .decode = cm_pod_decode, .free_view = cm_pod_free};
+	struct cm_informer_handlers ph = {on_pod, on_pod_update, on_pod_delete, NULL, NULL};
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = cfg;
+	s->loop = loop;
+	ph.ud = s;
+	cm_strmap_init(&s->started);
+	rc = cm_api_new(loop, cfg->servers.items, cfg->servers.n, &s->api);
+	if (!rc)
+		rc = cm_informer_new(s->api, &po, &ph, &s->pods);
+	if (rc) {
+		cm_api_free(s->api);
+		free(s);
+		return rc;
+	}
+	for (int i = 0; i < cfg->nodes; i++)
+		register_node(s, i);
+	cm_info("hollownodes: registering %d nodes %s0..%s%d", cfg->nodes, cfg->prefix, cfg->prefix, cfg->nodes - 1);
+	uv_timer_init(loop, &s->lease_timer);
+	uv_timer_init(loop, &s->run_timer);
+	s->lease_timer.data = s->run_timer.data = s;
+	uv_timer_start(&s->lease_timer, renew_leases, 100, 0);
+	uv_timer_start(&s->run_timer, run_due, 50, 50);
+	cm_informer_start(s->pods);
+	*out = s;
+	return 0;
+}
+
+void hn_sim_stop(struct hn_sim *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = 1;
+	uv_close((uv_handle_t *)&s->lease_timer, NULL);
+	uv_close((uv_handle_t *)&s->run_timer, NULL);
+	cm_informer_free(s->pods);
+	cm_api_free(s->api);
+}
+
+void hn_sim_free(struct hn_sim *s)
+{
+	if (!s)
+		return;
+	cm_strmap_close(&s->started);
+	free(s);
+}
