@@ -49,6 +49,7 @@ include kubelet/module.mk
 include scheduler/module.mk
 include controller/module.mk
 include hollownodes/module.mk
+include kubeproxy/module.mk
 include common/module.mk
 include tests/module.mk
 include bench/module.mk

@@ -119,16 +119,62 @@ out:
 	cm_buf_close(&path);
 }
 
-static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSON *d, const struct ctl_plan_in *in,
-			 size_t new_idx)
+static const cJSON *condition(const cJSON *st, const char *type)
 {
-	int64_t replicas = 0, ready = 0, avail = 0, updated = 0;
-	const cJSON *st = cm_json_get(d, "status");
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, cm_json_get(st, "conditions"))
+		if (strcmp(cm_json_str_or(c, "type", ""), type) == 0)
+			return c;
+	return NULL;
+}
+
+/*
+ * Progressing, as Kubernetes: True/NewReplicaSetAvailable once complete;
+ * True/ReplicaSetUpdated with lastUpdateTime moved on whenever the counts
+ * move; False/ProgressDeadlineExceeded once they have not moved for
+ * progressDeadlineSeconds. Returns the ms until the deadline (0: none to wait for).
+ */
+static int64_t progressing(const cJSON *d, bool complete, bool moved, const char **status, const char **reason,
+			   char when[CM_RFC3339_LEN])
+{
+	const cJSON *prev = condition(cm_json_get(d, "status"), "Progressing");
+	const char *preason = cm_json_str_or(prev, "reason", "");
+	int64_t deadline_ms = cm_json_int64_or(d, "spec.progressDeadlineSeconds", 600) * 1000, last = 0;
+	int64_t now = cm_time_wall_ms();
+
+	*status = "True";
+	cm_time_format(now, 0, when);
+	if (complete) {
+		*reason = "NewReplicaSetAvailable";
+		if (!strcmp(preason, *reason))
+			snprintf(when, CM_RFC3339_LEN, "%s", cm_json_str_or(prev, "lastUpdateTime", when));
+		return 0;
+	}
+	*reason = "ReplicaSetUpdated";
+	if (moved || !prev || !strcmp(preason, "NewReplicaSetAvailable") ||
+	    cm_time_parse(cm_json_str_or(prev, "lastUpdateTime", ""), &last))
+		return deadline_ms;
+	snprintf(when, CM_RFC3339_LEN, "%s", cm_json_str_or(prev, "lastUpdateTime", ""));
+	if (now - last > deadline_ms || !strcmp(preason, "ProgressDeadlineExceeded")) {
+		*status = "False";
+		*reason = "ProgressDeadlineExceeded";
+		return 0;
+	}
+	return deadline_ms - (now - last) + 1000;
+}
+
+static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSON *d, const struct ctl_plan_in *in,
+			 size_t new_idx, const char *key)
+{
+	int64_t replicas = 0, ready = 0, avail = 0, updated = 0, wait;
+	const cJSON *st = cm_json_get(d, "status"), *pa = condition(st, "Available"), *pp = condition(st, "Progressing");
 	int64_t gen = cm_json_int64_or(d, "metadata.generation", 0);
 	cJSON *patch, *conds, *cond;
 	struct cm_buf path = CM_BUF_INIT;
-	int complete;
-	char now[CM_RFC3339_LEN];
+	bool complete, moved, avail_ok;
+	const char *pstatus, *preason;
+	char now[CM_RFC3339_LEN], pwhen[CM_RFC3339_LEN];
 
 	for (size_t i = 0; i < in->n; i++) {
 		replicas += in->rs[i].status_replicas;
@@ -138,11 +184,18 @@ static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSO
 	if (new_idx < in->n)
 		updated = in->rs[new_idx].status_replicas;
 	complete = new_idx < in->n && updated == in->replicas && replicas == in->replicas && avail >= in->replicas;
-	if (cm_json_int64_or(st, "replicas", -1) == replicas && cm_json_int64_or(st, "readyReplicas", -1) == ready &&
-	    cm_json_int64_or(st, "availableReplicas", -1) == avail &&
-	    cm_json_int64_or(st, "updatedReplicas", -1) == updated &&
-	    cm_json_int64_or(st, "observedGeneration", -1) == gen &&
-	    strcmp(cm_json_str_or(st, "conditions.1.reason", ""), complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated") == 0)
+	moved = cm_json_int64_or(st, "replicas", -1) != replicas || cm_json_int64_or(st, "readyReplicas", -1) != ready ||
+		cm_json_int64_or(st, "availableReplicas", -1) != avail ||
+		cm_json_int64_or(st, "updatedReplicas", -1) != updated ||
+		cm_json_int64_or(st, "observedGeneration", -1) != gen;
+	avail_ok = avail >= in->replicas - in->max_unavailable;
+	wait = progressing(d, complete, moved, &pstatus, &preason, pwhen);
+	if (wait > 0)
+		cm_workqueue_add_after(c->q, key, wait);
+	if (!moved && pp && !strcmp(cm_json_str_or(pp, "status", ""), pstatus) &&
+	    !strcmp(cm_json_str_or(pp, "reason", ""), preason) &&
+	    !strcmp(cm_json_str_or(pp, "lastUpdateTime", ""), pwhen) &&
+	    !strcmp(cm_json_str_or(pa, "status", ""), avail_ok ? "True" : "False"))
 		return;
 	patch = cJSON_CreateObject();
 	conds = cJSON_CreateArray();
@@ -161,16 +214,17 @@ static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSO
 	cm_json_set(patch, "status.observedGeneration", cJSON_CreateNumber((double)gen));
 	cond = cJSON_CreateObject();
 	cJSON_AddStringToObject(cond, "type", "Available");
-	cJSON_AddStringToObject(cond, "status", avail >= in->replicas - in->max_unavailable ? "True" : "False");
-	cJSON_AddStringToObject(cond, "reason",
-				avail >= in->replicas - in->max_unavailable ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable");
+	cJSON_AddStringToObject(cond, "status", avail_ok ? "True" : "False");
+	cJSON_AddStringToObject(cond, "reason", avail_ok ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable");
 	cJSON_AddStringToObject(cond, "lastUpdateTime", now);
 	cJSON_AddItemToArray(conds, cond);
 	cond = cJSON_CreateObject();
 	cJSON_AddStringToObject(cond, "type", "Progressing");
-	cJSON_AddStringToObject(cond, "status", "True");
-	cJSON_AddStringToObject(cond, "reason", complete ? "NewReplicaSetAvailable" : "ReplicaSetUpdated");
-	cJSON_AddStringToObject(cond, "lastUpdateTime", now);
+	cJSON_AddStringToObject(cond, "status", pstatus);
+	cJSON_AddStringToObject(cond, "reason", preason);
+	if (!strcmp(preason, "ProgressDeadlineExceeded"))
+		cJSON_AddStringToObject(cond, "message", "has timed out progressing.");
+	cJSON_AddStringToObject(cond, "lastUpdateTime", pwhen);
 	cJSON_AddItemToArray(conds, cond);
 	cm_json_set(patch, "status.conditions", conds);
 	cm_api_path(&path, "apps/v1", "deployments", cm_json_get_str(d, "metadata.namespace"),
@@ -239,7 +293,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 				ctl_op_write(c->m, op, "DELETE", path.data, NULL);
 				cm_buf_close(&path);
 			}
-		write_status(c, op, d, &in, new_idx);
+		write_status(c, op, d, &in, new_idx, key);
 	}
 	ctl_op_release(op);
 }

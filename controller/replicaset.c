@@ -63,7 +63,33 @@ struct pod_set {
 	size_t n, cap;
 	int ready, available, labeled;
 	const struct cm_selector *sel;
+	/* adoption and release: pods to take (no controller, matching) or let go (owned, no longer matching) */
+	struct ctl_replicaset *c;
+	struct ctl_op *op;
+	const cJSON *rs;
+	bool claim;
 };
+
+static void set_owner(struct pod_set *s, const struct cm_pod *p, bool adopt)
+{
+	struct cm_buf path = CM_BUF_INIT;
+	cJSON *patch = cJSON_CreateObject();
+
+	if (!patch)
+		return;
+	cm_json_set(patch, "metadata.ownerReferences",
+		    adopt ? ctl_owner_refs(s->rs, "apps/v1", "ReplicaSet") : cJSON_CreateNull());
+	/* the pod as we saw it: a pod adopted or changed meanwhile makes this a conflict, retried */
+	cm_json_set_str(patch, "metadata.resourceVersion", p->m.rv);
+	cm_api_path(&path, "v1", "pods", p->m.ns, p->m.name);
+	cm_info("replicaset %s/%s: %s pod %s", p->m.ns, cm_json_str_or(s->rs, "metadata.name", ""),
+		adopt ? "adopting" : "releasing", p->m.name);
+	ctl_op_write(s->c->m, s->op, "PATCH", path.data, patch);
+	cm_buf_close(&path);
+	cJSON_Delete(patch);
+}
+
+static int add_pod(struct pod_set *s, const struct cm_pod *p);
 
 static int collect(const char *key, const void *view, void *ud)
 {
@@ -73,6 +99,27 @@ static int collect(const char *key, const void *view, void *ud)
 	(void)key;
 	if (p->m.deleting || cm_pod_terminal(p))
 		return 0;
+	if (s->claim && !cm_selector_matches(s->sel, p->m.labels)) {
+		set_owner(s, p, false);
+		return 0;
+	}
+	return add_pod(s, p);
+}
+
+static int collect_orphan(const char *key, const void *view, void *ud)
+{
+	struct pod_set *s = ud;
+	const struct cm_pod *p = view;
+
+	(void)key;
+	if (*p->m.owner_uid || p->m.deleting || cm_pod_terminal(p) || !cm_selector_matches(s->sel, p->m.labels))
+		return 0;
+	set_owner(s, p, true);
+	return add_pod(s, p);
+}
+
+static int add_pod(struct pod_set *s, const struct cm_pod *p)
+{
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 16;
 		const struct cm_pod **np = realloc(s->p, cap * sizeof(*np));
@@ -195,7 +242,13 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	ref = (struct cm_event_ref){"ReplicaSet", "apps/v1", ns, cm_json_str_or(rs, "metadata.name", ""), uid};
 	replicas = cm_json_int64_or(rs, "spec.replicas", 1);
 	s.sel = sel;
+	s.c = c;
+	s.op = op;
+	s.rs = rs;
+	s.claim = !cm_json_get(rs, "metadata.deletionTimestamp") && !cm_selector_empty(sel);
 	cm_informer_index_foreach(c->m->pods, "owner", uid, collect, &s);
+	if (s.claim)
+		cm_informer_index_foreach(c->m->pods, "ns", ns, collect_orphan, &s);
 	e = expect_get(c, key, 1);
 	if (cm_json_get(rs, "metadata.deletionTimestamp")) {
 		/* being deleted: the garbage collector removes the pods */
@@ -267,9 +320,33 @@ static void pod_owner(struct ctl_replicaset *c, const struct cm_pod *p, int what
 	cm_buf_close(&key);
 }
 
+struct orphan_ev {
+	struct ctl_replicaset *c;
+	const struct cm_pod *p;
+};
+
+static int rs_selecting(const char *key, const void *view, void *ud)
+{
+	struct orphan_ev *e = ud;
+	struct cm_selector *sel = NULL;
+
+	if (cm_selector_from_json(cm_json_get(view, "spec.selector"), &sel, NULL) == 0 && !cm_selector_empty(sel) &&
+	    cm_selector_matches(sel, e->p->m.labels))
+		cm_workqueue_add(e->c->q, key);
+	cm_selector_free(sel);
+	return 0;
+}
+
 void ctl_replicaset_pod_event(struct ctl_replicaset *c, const void *old_pod, const void *pod, int what)
 {
 	const struct cm_pod *o = old_pod, *p = pod;
+
+	/* a pod with no controller: the ReplicaSets of its namespace that select it may adopt it */
+	if (!*p->m.owner_uid && !p->m.deleting && what != CTL_DELETED &&
+	    (!o || *o->m.owner_uid || !cm_json_equal(o->m.labels, p->m.labels))) {
+		struct orphan_ev e = {c, p};
+		cm_informer_index_foreach(c->m->rs, "ns", p->m.ns, rs_selecting, &e);
+	}
 
 	/* A pod that starts terminating counts as one delete seen; later updates of it do not. */
 	if (what == CTL_UPDATED && o && o->m.deleting)
