@@ -1,0 +1,315 @@
+/* discovery.c: /version, /api, /apis, resource lists, /readyz, /livez and a minimal /openapi/v3 for kubectl. */
+#include "apiserver/rest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apiserver/watch_cache.h"
+#include "common/json.h"
+
+static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}};
+#define API_NGROUPS (sizeof(groups) / sizeof(groups[0]))
+#define OPENAPI_HASH "6d696e696b3873"
+
+static void reply(struct cm_http_req *req, cJSON *j)
+{
+	if (!j) {
+		cm_http_respond_error(req, 500, "out of memory");
+		return;
+	}
+	cm_http_respond_json(req, 200, j);
+	cJSON_Delete(j);
+}
+
+static void handle_version(struct cm_http_req *req, void *ud)
+{
+	(void)ud;
+	reply(req, cJSON_Parse("{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0-minik8s\","
+			       "\"gitCommit\":\"minik8s\",\"gitTreeState\":\"clean\",\"buildDate\":\"2026-01-01T00:00:00Z\","
+			       "\"goVersion\":\"c11\",\"compiler\":\"gcc\",\"platform\":\"linux/amd64\"}"));
+}
+
+static void handle_api(struct cm_http_req *req, void *ud)
+{
+	(void)ud;
+	reply(req, cJSON_Parse("{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
+			       "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:8080\"}]}"));
+}
+
+static cJSON *group_json(const char *name, const char *version)
+{
+	cJSON *g = cJSON_CreateObject(), *vs, *v;
+	char gv[128];
+
+	if (!g)
+		return NULL;
+	snprintf(gv, sizeof(gv), "%s/%s", name, version);
+	cJSON_AddStringToObject(g, "name", name);
+	vs = cJSON_AddArrayToObject(g, "versions");
+	v = cJSON_CreateObject();
+	if (!vs || !v) {
+		cJSON_Delete(v);
+		cJSON_Delete(g);
+		return NULL;
+	}
+	cJSON_AddStringToObject(v, "groupVersion", gv);
+	cJSON_AddStringToObject(v, "version", version);
+	cJSON_AddItemToArray(vs, v);
+	cJSON_AddItemToObject(g, "preferredVersion", cJSON_Duplicate(v, 1));
+	return g;
+}
+
+static void handle_apis(struct cm_http_req *req, void *ud)
+{
+	cJSON *j = cJSON_CreateObject(), *gs;
+
+	(void)ud;
+	if (j) {
+		cJSON_AddStringToObject(j, "kind", "APIGroupList");
+		cJSON_AddStringToObject(j, "apiVersion", "v1");
+		gs = cJSON_AddArrayToObject(j, "groups");
+		for (size_t i = 0; gs && i < API_NGROUPS; i++)
+			cJSON_AddItemToArray(gs, group_json(groups[i][0], groups[i][1]));
+	}
+	reply(req, j);
+}
+
+static void handle_group(struct cm_http_req *req, void *ud)
+{
+	const char *g = cm_http_req_param(req, "group");
+
+	(void)ud;
+	for (size_t i = 0; i < API_NGROUPS; i++) {
+		if (!strcmp(g, groups[i][0])) {
+			cJSON *j = group_json(groups[i][0], groups[i][1]);
+
+			if (j) {
+				cJSON_AddStringToObject(j, "kind", "APIGroup");
+				cJSON_AddStringToObject(j, "apiVersion", "v1");
+			}
+			reply(req, j);
+			return;
+		}
+	}
+	cm_http_respond(req, 404, "application/json",
+			"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"details\":{},\"code\":404}",
+			strlen("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"details\":{},\"code\":404}"));
+}
+
+static cJSON *strings(const char *const *v, int n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; a && i < n; i++)
+		if (v[i])
+			cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static void add_sub(cJSON *list, const struct api_resource *r, const char *sub, const char *kind, const char *group,
+		    const char *version, const char *const *verbs, int nverbs)
+{
+	cJSON *e = cJSON_CreateObject();
+	char name[96];
+
+	if (!e)
+		return;
+	snprintf(name, sizeof(name), "%s/%s", r->plural, sub);
+	cJSON_AddStringToObject(e, "name", name);
+	cJSON_AddStringToObject(e, "singularName", "");
+	cJSON_AddBoolToObject(e, "namespaced", r->namespaced);
+	if (group) {
+		cJSON_AddStringToObject(e, "group", group);
+		cJSON_AddStringToObject(e, "version", version);
+	}
+	cJSON_AddStringToObject(e, "kind", kind);
+	cJSON_AddItemToObject(e, "verbs", strings(verbs, nverbs));
+	cJSON_AddItemToArray(list, e);
+}
+
+static cJSON *resource_list(const char *group, const char *version)
+{
+	static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
+	static const char *const sub_verbs[] = {"get", "patch", "update"};
+	static const char *const create_verb[] = {"create"};
+	static const char *const get_verb[] = {"get"};
+	static const char *const all[] = {"all"};
+	cJSON *j = cJSON_CreateObject(), *list;
+	char gv[128];
+
+	if (!j)
+		return NULL;
+	snprintf(gv, sizeof(gv), "%s%s%s", group, *group ? "/" : "", version);
+	cJSON_AddStringToObject(j, "kind", "APIResourceList");
+	cJSON_AddStringToObject(j, "apiVersion", "v1");
+	cJSON_AddStringToObject(j, "groupVersion", gv);
+	list = cJSON_AddArrayToObject(j, "resources");
+	for (int i = 0; list && i < API_NRES; i++) {
+		const struct api_resource *r = &api_resources[i];
+		cJSON *e;
+
+		if (strcmp(r->group, group) || strcmp(r->version, version))
+			continue;
+		e = cJSON_CreateObject();
+		if (!e)
+			break;
+		cJSON_AddStringToObject(e, "name", r->plural);
+		cJSON_AddStringToObject(e, "singularName", r->singular);
+		cJSON_AddBoolToObject(e, "namespaced", r->namespaced);
+		cJSON_AddStringToObject(e, "kind", r->kind);
+		cJSON_AddItemToObject(e, "verbs", strings(verbs, 8));
+		if (r->short_names[0])
+			cJSON_AddItemToObject(e, "shortNames", strings(r->short_names, 3));
+		if (r->in_all)
+			cJSON_AddItemToObject(e, "categories", strings(all, 1));
+		cJSON_AddStringToObject(e, "storageVersionHash", r->kind);
+		cJSON_AddItemToArray(list, e);
+		if (r->subresources & API_SUB_STATUS)
+			add_sub(list, r, "status", r->kind, NULL, NULL, sub_verbs, 3);
+		if (r->subresources & API_SUB_SCALE)
+			add_sub(list, r, "scale", "Scale", "autoscaling", "v1", sub_verbs, 3);
+		if (r->subresources & API_SUB_BINDING)
+			add_sub(list, r, "binding", "Binding", NULL, NULL, create_verb, 1);
+		if (r->subresources & API_SUB_LOG)
+			add_sub(list, r, "log", "Pod", NULL, NULL, get_verb, 1);
+	}
+	return j;
+}
+
+static void handle_core_list(struct cm_http_req *req, void *ud)
+{
+	(void)ud;
+	reply(req, resource_list("", "v1"));
+}
+
+static void handle_group_list(struct cm_http_req *req, void *ud)
+{
+	const char *g = cm_http_req_param(req, "group"), *v = cm_http_req_param(req, "version");
+
+	(void)ud;
+	for (size_t i = 0; i < API_NGROUPS; i++)
+		if (!strcmp(g, groups[i][0]) && !strcmp(v, groups[i][1])) {
+			reply(req, resource_list(g, v));
+			return;
+		}
+	handle_group(req, ud);
+}
+
+static bool ready(const struct api_server *srv)
+{
+	for (int i = 0; i < API_NRES; i++)
+		if (!srv->caches[i] || !api_wcache_ready(srv->caches[i]))
+			return false;
+	return true;
+}
+
+static void handle_readyz(struct cm_http_req *req, void *ud)
+{
+	if (ready(ud))
+		cm_http_respond(req, 200, "text/plain", "ok", 2);
+	else
+		cm_http_respond(req, 503, "text/plain", "watch caches not ready", 22);
+}
+
+static void handle_livez(struct cm_http_req *req, void *ud)
+{
+	(void)ud;
+	cm_http_respond(req, 200, "text/plain", "ok", 2);
+}
+
+/* /openapi/v3: an index naming one document per group-version. */
+static void handle_openapi_index(struct cm_http_req *req, void *ud)
+{
+	cJSON *j = cJSON_CreateObject(), *paths, *p;
+	char key[128], url[192];
+
+	(void)ud;
+	paths = j ? cJSON_AddObjectToObject(j, "paths") : NULL;
+	for (size_t i = 0; paths && i <= API_NGROUPS; i++) {
+		if (i == 0)
+			snprintf(key, sizeof(key), "api/v1");
+		else
+			snprintf(key, sizeof(key), "apis/%s/%s", groups[i - 1][0], groups[i - 1][1]);
+		snprintf(url, sizeof(url), "/openapi/v3/%s?hash=%s", key, OPENAPI_HASH);
+		p = cJSON_AddObjectToObject(paths, key);
+		if (p)
+			cJSON_AddStringToObject(p, "serverRelativeURL", url);
+	}
+	reply(req, j);
+}
+
+/*
+ * A group-version's document: for each kind, its object path with a patch
+ * operation naming the kind and accepting fieldValidation, which is what
+ * makes kubectl trust the server to validate (it sends fieldValidation=Strict).
+ */
+static void handle_openapi_doc(struct cm_http_req *req, void *ud)
+{
+	const char *rest = cm_http_req_param(req, "rest");
+	cJSON *j = cJSON_CreateObject(), *paths;
+	char group[64] = "", version[16] = "";
+
+	(void)ud;
+	if (rest && !strncmp(rest, "api/", 4))
+		snprintf(version, sizeof(version), "%s", rest + 4);
+	else if (rest && sscanf(rest, "apis/%63[^/]/%15s", group, version) != 2)
+		version[0] = '\0';
+	if (!j) {
+		reply(req, NULL);
+		return;
+	}
+	cJSON_AddStringToObject(j, "openapi", "3.0.0");
+	cJSON_AddItemToObject(j, "info", cJSON_Parse("{\"title\":\"Kubernetes\",\"version\":\"v1.32.0-minik8s\"}"));
+	paths = cJSON_AddObjectToObject(j, "paths");
+	for (int i = 0; paths && i < API_NRES; i++) {
+		const struct api_resource *r = &api_resources[i];
+		char path[256];
+		cJSON *item, *patch, *gvk, *params;
+
+		if (strcmp(r->group, group) || strcmp(r->version, version))
+			continue;
+		snprintf(path, sizeof(path), "/%s%s%s/%s%s/{name}", *group ? "apis/" : "api", group, *group ? "/v1" : "/v1",
+			 r->namespaced ? "namespaces/{namespace}/" : "", r->plural);
+		item = cJSON_AddObjectToObject(paths, path);
+		patch = item ? cJSON_AddObjectToObject(item, "patch") : NULL;
+		gvk = patch ? cJSON_AddObjectToObject(patch, "x-kubernetes-group-version-kind") : NULL;
+		if (!gvk)
+			break;
+		cJSON_AddStringToObject(gvk, "group", r->group);
+		cJSON_AddStringToObject(gvk, "version", r->version);
+		cJSON_AddStringToObject(gvk, "kind", r->kind);
+		cJSON_AddStringToObject(patch, "x-kubernetes-action", "patch");
+		params = cJSON_Parse("[{\"name\":\"fieldValidation\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},"
+				     "\"uniqueItems\":true}]");
+		if (params)
+			cJSON_AddItemToObject(patch, "parameters", params);
+	}
+	cJSON_AddItemToObject(j, "components", cJSON_Parse("{\"schemas\":{}}"));
+	reply(req, j);
+}
+
+int api_discovery_routes(struct api_server *srv);
+int api_discovery_routes(struct api_server *srv)
+{
+	static const struct {
+		const char *pattern;
+		cm_http_handler h;
+	} routes[] = {
+		{"/version", handle_version},
+		{"/api", handle_api},
+		{"/api/v1", handle_core_list},
+		{"/apis", handle_apis},
+		{"/apis/{group}", handle_group},
+		{"/apis/{group}/{version}", handle_group_list},
+		{"/readyz", handle_readyz},
+		{"/livez", handle_livez},
+		{"/openapi/v3", handle_openapi_index},
+		{"/openapi/v3/{rest...}", handle_openapi_doc},
+	};
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < sizeof(routes) / sizeof(routes[0]); i++)
+		rc = cm_http_server_route(srv->http, "GET", routes[i].pattern, routes[i].h, srv);
+	return rc;
+}

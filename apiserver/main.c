@@ -1,0 +1,88 @@
+/* main.c: the apiserver daemon: kube-apiserver's flags, one server on one loop, SIGTERM stops it. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <uv.h>
+
+#include "apiserver/server.h"
+#include "common/flags.h"
+#include "common/log.h"
+
+struct daemon {
+	uv_loop_t loop;
+	uv_signal_t sigterm, sigint;
+	struct api_server *srv;
+};
+
+static void on_stopped(void *ud)
+{
+	struct daemon *d = ud;
+
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	cm_info("received signal %d, stopping", signum);
+	uv_signal_stop(&d->sigterm);
+	uv_signal_stop(&d->sigint);
+	api_server_stop(d->srv, on_stopped, d);
+}
+
+int main(int argc, char **argv)
+{
+	struct api_config cfg;
+	struct daemon d;
+	struct cm_buf err = CM_BUF_INIT;
+	int verbosity = 0, nargs = 0, rc;
+
+	api_config_defaults(&cfg);
+	const struct cm_flag flags[] = {
+		{"etcd-servers", CM_FLAG_LIST, &cfg.etcd_servers, "etcd members to connect to (scheme://ip:port,...)"},
+		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address to serve on"},
+		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port, "port of the plain-HTTP API (0: any free port)"},
+		{"secure-port", CM_FLAG_INT, &cfg.secure_port, "accepted for compatibility; HTTPS is not served"},
+		{"service-cluster-ip-range", CM_FLAG_STRING, &cfg.service_cluster_ip_range, "CIDR of service cluster IPs"},
+		{"cluster-cidr", CM_FLAG_STRING, &cfg.cluster_cidr, "CIDR of pod IPs; each node gets a /24"},
+		{"max-requests-inflight", CM_FLAG_INT, &cfg.max_requests_inflight, "requests served at once before 429 (0: no limit)"},
+		{"watch-cache-size", CM_FLAG_INT, &cfg.watch_cache_size, "events kept per resource for watches"},
+		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_body, "largest request body accepted"},
+		{"etcd-timeout", CM_FLAG_DURATION, &cfg.etcd_timeout_ms, "how long a storage call may take across retries"},
+		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
+	};
+	const size_t nflags = sizeof(flags) / sizeof(flags[0]);
+
+	cm_flags_parse_or_exit(flags, nflags, "apiserver [flags]: the Kubernetes API over etcd's v3 API", argc, argv,
+			       &nargs);
+	if (nargs > 0) {
+		fprintf(stderr, "apiserver: unexpected argument \"%s\" (see --help)\n", argv[1]);
+		return 2;
+	}
+	cm_log_init("apiserver", verbosity);
+	signal(SIGPIPE, SIG_IGN);
+	uv_loop_init(&d.loop);
+	rc = api_server_start(&d.loop, &cfg, &d.srv, &err);
+	if (rc) {
+		cm_error("%s", err.data ? err.data : "cannot start");
+		cm_buf_close(&err);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d.loop);
+		return rc == -22 ? 2 : 1;
+	}
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sigint);
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	cm_info("serving on %s:%d", cfg.bind_address, api_server_port(d.srv));
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+	rc = uv_loop_close(&d.loop);
+	cm_strlist_close(&cfg.etcd_servers);
+	cm_buf_close(&err);
+	cm_info("stopped");
+	return rc ? 1 : 0;
+}

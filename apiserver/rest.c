@@ -1,0 +1,346 @@
+/* rest.c: routes of the resource API: path parsing, verb choice, body checks, answers and their metrics. */
+#include "apiserver/rest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apiserver/status.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+uint64_t api_rand(struct api_server *srv)
+{
+	/* xorshift64*: the server's own stream, seeded at start. */
+	uint64_t x = srv->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	srv->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void record(struct api_ctx *c, int code)
+{
+	struct api_server *srv = c->srv;
+	struct cm_buf l = CM_BUF_INIT;
+	const char *res = c->res ? c->res->plural : "";
+
+	if (!srv->metrics)
+		return;
+	if (cm_buf_printf(&l, "verb=\"%s\",resource=\"%s\",code=\"%d\"", c->verb, res, code) == 0)
+		cm_metric_inc(cm_metrics_counter(srv->metrics, "apiserver_request_total",
+						 "API requests by verb, resource and code", l.data));
+	cm_buf_reset(&l);
+	if (cm_buf_printf(&l, "verb=\"%s\",resource=\"%s\"", c->verb, res) == 0)
+		cm_metric_observe(cm_metrics_histogram(srv->metrics, "apiserver_request_duration_seconds",
+						       "API request latency by verb and resource", l.data, NULL, 0),
+				  (double)(cm_time_mono_ns() - c->t0_ns) / 1e9);
+	cm_buf_close(&l);
+}
+
+static void ctx_free(struct api_ctx *c)
+{
+	free(c->ns);
+	free(c->name);
+	free(c->sub);
+	cJSON_Delete(c->body);
+	cJSON_Delete(c->obj);
+	cm_buf_close(&c->key);
+	api_alloc_close(&c->alloc);
+	api_listing_free(c->listing);
+	if (c->extra_free)
+		c->extra_free(c->extra);
+	free(c);
+}
+
+void api_ctx_unref(struct api_ctx *c)
+{
+	if (--c->refs == 0)
+		ctx_free(c);
+}
+
+static void on_req_done(struct cm_http_req *req, void *ud)
+{
+	struct api_ctx *c = ud;
+
+	(void)req;
+	c->req = NULL;
+	api_ctx_unref(c);
+}
+
+void api_ctx_reply_buf(struct api_ctx *c, int code, struct cm_buf *b)
+{
+	if (c->req) {
+		record(c, code);
+		if (cm_http_respond_buf(c->req, code, "application/json", b) < 0)
+			cm_buf_close(b);
+	} else {
+		cm_buf_close(b);
+	}
+	if (!c->released) {
+		c->released = true;
+		c->srv->inflight--;
+	}
+	api_ctx_unref(c);
+}
+
+void api_ctx_reply_obj(struct api_ctx *c, int code, cJSON *obj)
+{
+	struct cm_buf b = CM_BUF_INIT;
+
+	if (!obj || cm_json_print(obj, &b) < 0) {
+		cJSON_Delete(obj);
+		cm_buf_close(&b);
+		obj = api_status_internal("out of memory");
+		if (!obj || cm_json_print(obj, &b) < 0) {
+			cm_buf_reset(&b);
+			cm_buf_puts(&b, "{}");
+		}
+		code = 500;
+	}
+	cJSON_Delete(obj);
+	api_ctx_reply_buf(c, code, &b);
+}
+
+void api_ctx_reply_status(struct api_ctx *c, cJSON *status)
+{
+	int code = status ? api_status_code(status) : 500;
+
+	api_ctx_reply_obj(c, code, status);
+}
+
+void api_ctx_reply_err(struct api_ctx *c, int err, const char *message)
+{
+	api_ctx_reply_status(c, api_status_from_err(err, c->res ? c->res->group : "",
+						     c->res ? c->res->plural : "", c->name, message));
+}
+
+/* Splits rest ("namespaces/ns/pods/web/status") into the context; *plural is malloc'd. 0, -ENOENT or -ENOMEM. */
+static int parse_path(struct api_ctx *c, const char *rest, char **plural)
+{
+	char *segs[6];
+	int n = 0, i = 0, rc = 0;
+	char *dup = strdup(rest ? rest : ""), *save = NULL, *tok;
+
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (n == 6) {
+			free(dup);
+			return -ENOENT;
+		}
+		segs[n++] = tok;
+	}
+	if (n >= 3 && !strcmp(segs[0], "namespaces") &&
+	    !(n == 3 && (!strcmp(segs[2], "status") || !strcmp(segs[2], "finalize")))) {
+		c->ns = strdup(segs[1]);
+		i = 2;
+	}
+	if (n - i < 1 || n - i > 3) {
+		rc = -ENOENT;
+	} else {
+		*plural = strdup(segs[i]);
+		c->name = n - i > 1 ? strdup(segs[i + 1]) : NULL;
+		c->sub = n - i > 2 ? strdup(segs[i + 2]) : NULL;
+		if (!*plural)
+			rc = -ENOMEM;
+	}
+	free(dup);
+	return rc;
+}
+
+static bool sub_allowed(const struct api_resource *r, const char *sub)
+{
+	if (!strcmp(sub, "status"))
+		return r->subresources & API_SUB_STATUS;
+	if (!strcmp(sub, "scale"))
+		return r->subresources & API_SUB_SCALE;
+	if (!strcmp(sub, "binding"))
+		return r->subresources & API_SUB_BINDING;
+	if (!strcmp(sub, "log"))
+		return r->subresources & API_SUB_LOG;
+	return false;
+}
+
+static void not_found_path(struct api_ctx *c)
+{
+	api_ctx_reply_status(c, api_status_new(404, "NotFound", "the server could not find the requested resource"));
+}
+
+static int check_body(struct api_ctx *c, bool patch)
+{
+	size_t len = 0;
+	const char *body = cm_http_req_body(c->req, &len);
+	const char *ct = cm_http_req_header(c->req, "Content-Type");
+	struct cm_buf err = CM_BUF_INIT;
+	int rc;
+
+	if ((int64_t)len > c->srv->cfg.max_body) {
+		api_ctx_reply_status(c, api_status_too_large(c->srv->cfg.max_body));
+		return -1;
+	}
+	if (!patch && ct && !strstr(ct, "json") && !strstr(ct, "*/*")) {
+		api_ctx_reply_status(c, api_status_unsupported_media_type(
+						"application/json, application/yaml"));
+		return -1;
+	}
+	if (len == 0)
+		return 0;
+	rc = cm_json_parse(body, len, &c->body, &err);
+	if (rc < 0) {
+		struct cm_buf msg = CM_BUF_INIT;
+
+		cm_buf_printf(&msg, "couldn't get version/kind; json parse error: %s", err.data ? err.data : "invalid JSON");
+		api_ctx_reply_status(c, api_status_bad_request(msg.data ? msg.data : "invalid JSON"));
+		cm_buf_close(&msg);
+		cm_buf_close(&err);
+		return -1;
+	}
+	cm_buf_close(&err);
+	return 0;
+}
+
+static void dispatch(struct api_ctx *c, const char *method, const char *plural)
+{
+	const char *fv = cm_http_req_query(c->req, "fieldValidation");
+	const char *accept = cm_http_req_header(c->req, "Accept");
+	const char *watch = cm_http_req_query(c->req, "watch");
+	const char *dry = cm_http_req_query(c->req, "dryRun");
+
+	c->table = accept && strstr(accept, "as=Table");
+	c->strict = fv && !strcmp(fv, "Strict");
+	c->dry_run = dry && *dry;
+	if (!c->res) {
+		not_found_path(c);
+		return;
+	}
+	(void)plural;
+	if ((c->ns && !c->res->namespaced) || (c->sub && !sub_allowed(c->res, c->sub))) {
+		not_found_path(c);
+		return;
+	}
+	if (!strcmp(method, "GET")) {
+		bool w = watch && (!strcmp(watch, "1") || !strcmp(watch, "true"));
+
+		c->verb = w ? "watch" : c->name ? "get" : "list";
+		if (c->sub && !strcmp(c->sub, "log")) {
+			api_ctx_reply_status(c, api_status_unavailable(
+							"pods/log: the kubelet of this pod cannot be reached"));
+			return;
+		}
+		if (w)
+			api_rest_watch(c);
+		else if (c->name)
+			api_rest_get(c);
+		else
+			api_rest_list(c);
+		return;
+	}
+	if (!strcmp(method, "POST")) {
+		c->verb = "create";
+		if (check_body(c, false))
+			return;
+		if (c->sub && !strcmp(c->sub, "binding"))
+			api_rest_binding(c);
+		else if (c->name)
+			api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, "create"));
+		else if (c->res->namespaced && !c->ns)
+			not_found_path(c);
+		else
+			api_rest_create(c);
+		return;
+	}
+	if (!strcmp(method, "PUT") || !strcmp(method, "PATCH")) {
+		bool put = method[1] == 'U';
+
+		c->verb = put ? "update" : "patch";
+		if (!c->name || (c->res->namespaced && !c->ns) || (c->sub && !strcmp(c->sub, "binding"))) {
+			api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
+			return;
+		}
+		if (check_body(c, !put))
+			return;
+		if (put)
+			api_rest_update(c);
+		else
+			api_rest_patch(c);
+		return;
+	}
+	if (!strcmp(method, "DELETE")) {
+		c->verb = c->name ? "delete" : "deletecollection";
+		if (c->sub || (c->name && c->res->namespaced && !c->ns)) {
+			api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
+			return;
+		}
+		if (check_body(c, false))
+			return;
+		if (c->name)
+			api_rest_delete(c);
+		else
+			api_rest_deletecollection(c);
+		return;
+	}
+	c->verb = "unknown";
+	api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
+}
+
+static void handle(struct cm_http_req *req, struct api_server *srv, const char *group, const char *version,
+		   const char *rest)
+{
+	struct api_ctx *c = calloc(1, sizeof(*c));
+	char *plural = NULL;
+	const char *method = cm_http_req_method(req);
+
+	if (!c) {
+		cm_http_respond_error(req, 500, "out of memory");
+		return;
+	}
+	c->srv = srv;
+	c->req = req;
+	c->refs = 2; /* the handler's part, and the HTTP request's (dropped in on_req_done) */
+	c->verb = "unknown";
+	c->t0_ns = cm_time_mono_ns();
+	cm_http_req_on_done(req, on_req_done, c);
+	srv->inflight++;
+	if (parse_path(c, rest, &plural) < 0) {
+		free(plural);
+		not_found_path(c);
+		return;
+	}
+	c->res = api_resource_find(group, version, plural);
+	if (srv->cfg.max_inflight > 0 && srv->inflight > srv->cfg.max_inflight) {
+		free(plural);
+		api_ctx_reply_status(c, api_status_too_many_requests("Too many requests, please try again later.", 1));
+		return;
+	}
+	dispatch(c, method, plural);
+	free(plural);
+}
+
+static void handle_core(struct cm_http_req *req, void *ud)
+{
+	handle(req, ud, "", "v1", cm_http_req_param(req, "rest"));
+}
+
+static void handle_group(struct cm_http_req *req, void *ud)
+{
+	handle(req, ud, cm_http_req_param(req, "group"), cm_http_req_param(req, "version"),
+	       cm_http_req_param(req, "rest"));
+}
+
+int api_discovery_routes(struct api_server *srv);
+
+int api_rest_routes(struct api_server *srv)
+{
+	int rc = api_discovery_routes(srv);
+
+	if (!rc)
+		rc = cm_http_server_route(srv->http, "*", "/api/v1/{rest...}", handle_core, srv);
+	if (!rc)
+		rc = cm_http_server_route(srv->http, "*", "/apis/{group}/{version}/{rest...}", handle_group, srv);
+	return rc;
+}

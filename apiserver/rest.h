@@ -1,0 +1,108 @@
+/* rest.h: one API request in flight (its context), and the verbs that serve it. Internal to apiserver/. */
+#ifndef API_REST_H
+#define API_REST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "apiserver/resources.h"
+#include "apiserver/storage.h"
+#include "common/buf.h"
+#include "common/http_server.h"
+#include "common/metrics.h"
+
+struct api_wcache;
+
+/* The state shared by every handler (made by api_server_start). */
+struct api_server {
+	uv_loop_t *loop;
+	struct api_config_copy {
+		int max_inflight;
+		int64_t max_body;
+		int watch_cache_size;
+	} cfg;
+	struct api_ranges ranges;
+	struct api_strategy_env env;
+	struct cm_http_server *http;
+	struct api_storage *store;
+	struct cm_metrics *metrics;
+	struct api_wcache *caches[API_NRES];
+	uint64_t rng;
+	int inflight;
+	struct cm_metric *m_inflight, *m_watchers;
+	void (*stop_done)(void *ud);
+	void *stop_ud;
+};
+
+enum api_patch_type { API_PATCH_NONE, API_PATCH_MERGE, API_PATCH_STRATEGIC, API_PATCH_JSON, API_PATCH_APPLY };
+
+/* A mutation of the stored object, run by the update engine on each attempt. */
+struct api_ctx;
+typedef cJSON *(*api_mutate_fn)(struct api_ctx *c, const cJSON *old, cJSON **out);
+
+struct api_ctx {
+	struct api_server *srv;
+	struct cm_http_req *req; /* NULL once the client is gone */
+	const struct api_resource *res;
+	char *ns, *name, *sub;
+	const char *verb;
+	int refs;
+	int64_t t0_ns;
+	bool table;   /* Accept asks for a meta.k8s.io Table */
+	bool strict;  /* fieldValidation=Strict */
+	bool dry_run;
+	bool marking;  /* a delete setting deletionTimestamp through the update engine */
+	bool released; /* no longer counted in flight (answered, or a watch) */
+	cJSON *body;  /* parsed request body, or NULL */
+	struct cm_buf key;
+	/* update engine */
+	api_mutate_fn mutate;
+	int64_t precondition_rv; /* > 0: the client's resourceVersion must still be current */
+	int attempts;
+	cJSON *obj;   /* the object being written */
+	struct api_alloc alloc;
+	int64_t delete_grace;
+	/* list/deletecollection state */
+	struct api_listing *listing;
+	void *extra; /* a verb's own state, freed with the context */
+	void (*extra_free)(void *extra);
+};
+
+/* Routes every API path on the server. Returns 0 or -ENOMEM. */
+int api_rest_routes(struct api_server *srv);
+/* The per-request answer helpers; each ends the request's handler part (drops its reference). */
+void api_ctx_reply_status(struct api_ctx *c, cJSON *status);           /* takes status */
+void api_ctx_reply_err(struct api_ctx *c, int err, const char *message); /* status from err */
+void api_ctx_reply_obj(struct api_ctx *c, int code, cJSON *obj);       /* takes obj */
+void api_ctx_reply_buf(struct api_ctx *c, int code, struct cm_buf *b);  /* JSON text, taken */
+void api_ctx_unref(struct api_ctx *c);
+/* A new random 64-bit number from the server's generator. */
+uint64_t api_rand(struct api_server *srv);
+
+/* The verbs (rest_read.c, rest_write.c, rest_delete.c, watch.c). */
+void api_rest_get(struct api_ctx *c);
+void api_rest_list(struct api_ctx *c);
+void api_rest_create(struct api_ctx *c);
+void api_rest_update(struct api_ctx *c); /* PUT, and PUT on status/scale */
+void api_rest_patch(struct api_ctx *c);
+void api_rest_binding(struct api_ctx *c);
+void api_rest_delete(struct api_ctx *c);
+void api_rest_deletecollection(struct api_ctx *c);
+void api_rest_watch(struct api_ctx *c);
+/* Parses list options into c->listing: 0, 1 if it answered (bad input), or -ENOMEM. */
+int api_listing_prepare(struct api_ctx *c);
+void api_listing_free(struct api_listing *l);
+/* Whether obj passes the listing's label and field selectors. */
+bool api_listing_match(const struct api_listing *l, const cJSON *obj);
+/* Starts the update engine with c->mutate set: read, mutate, validate, write, retry. */
+void api_update_run(struct api_ctx *c);
+/* The Table form of a list or object (table.c); takes nothing. NULL on -ENOMEM. */
+cJSON *api_table_new(const struct api_resource *r, const char *rv, const char *cont);
+int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms);
+/* autoscaling/v1 Scale of obj. Caller owns. */
+cJSON *api_scale_from(const struct api_resource *r, const cJSON *obj);
+
+#endif

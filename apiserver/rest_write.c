@@ -1,0 +1,497 @@
+/* rest_write.c: create, and the update engine (read, mutate, check, write on mod_revision, retry). */
+#include "apiserver/rest.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apiserver/object.h"
+#include "apiserver/status.h"
+#include "apiserver/validate.h"
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+#define MAX_ATTEMPTS 16
+
+/* Checks apiVersion and kind against the resource, filling them when absent. NULL or a Status. */
+cJSON *api_check_type(struct api_ctx *c, cJSON *obj, const char *kind);
+cJSON *api_check_type(struct api_ctx *c, cJSON *obj, const char *kind)
+{
+	struct cm_buf av = CM_BUF_INIT, msg = CM_BUF_INIT;
+	const char *k = cm_json_get_str(obj, "kind"), *v = cm_json_get_str(obj, "apiVersion");
+	cJSON *st = NULL;
+
+	if (api_resource_api_version(c->res, &av) < 0)
+		return api_status_internal("out of memory");
+	if (k && strcmp(k, kind)) {
+		cm_buf_printf(&msg, "%s in version \"%s\" cannot be handled as a %s: the kind in the body does not match the resource", k,
+			      v ? v : av.data, kind);
+		st = api_status_bad_request(msg.data ? msg.data : "wrong kind");
+	} else if (v && strcmp(v, av.data)) {
+		cm_buf_printf(&msg, "the API version in the data (%s) does not match the expected API version (%s)", v,
+			      av.data);
+		st = api_status_bad_request(msg.data ? msg.data : "wrong apiVersion");
+	} else if (cm_json_set_str(obj, "kind", kind) < 0 || cm_json_set_str(obj, "apiVersion", av.data) < 0) {
+		st = api_status_internal("out of memory");
+	}
+	cm_buf_close(&av);
+	cm_buf_close(&msg);
+	return st;
+}
+
+/* fieldValidation=Strict: top-level members the resource does not know are an error. */
+static cJSON *check_strict(struct api_ctx *c, const cJSON *obj)
+{
+	const cJSON *it;
+
+	if (!c->strict)
+		return NULL;
+	cJSON_ArrayForEach(it, obj) {
+		const char *n = it->string, *p;
+		size_t len = strlen(n);
+		bool known = !strcmp(n, "apiVersion") || !strcmp(n, "kind") || !strcmp(n, "metadata");
+
+		for (p = c->res->top_fields; !known && p && *p;) {
+			const char *e = strchr(p, ',');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+
+			known = l == len && !strncmp(p, n, l);
+			p = e ? e + 1 : NULL;
+		}
+		if (!known) {
+			struct cm_buf m = CM_BUF_INIT;
+			cJSON *st;
+
+			cm_buf_printf(&m, "strict decoding error: unknown field \"%s\"", n);
+			st = api_status_bad_request(m.data ? m.data : "unknown field");
+			cm_buf_close(&m);
+			return st;
+		}
+	}
+	return NULL;
+}
+
+static cJSON *validate(struct api_ctx *c, const cJSON *obj, const cJSON *old)
+{
+	struct api_ferrs errs;
+	cJSON *st = NULL;
+
+	api_ferrs_init(&errs);
+	api_validate_object_meta(&errs, cJSON_GetObjectItemCaseSensitive(obj, "metadata"), c->res->namespaced,
+				 c->res->name_rule);
+	if (c->res->strategy->validate)
+		c->res->strategy->validate(obj, old, &errs);
+	if (api_ferrs_status(&errs) < 0)
+		st = api_status_internal("out of memory");
+	else if (errs.n)
+		st = api_status_invalid(c->res->group, c->res->kind, api_obj_meta_str(obj, "name"), &errs);
+	api_ferrs_close(&errs);
+	return st;
+}
+
+/* The allocation step: fresh keys for obj; on -ENOMEM or a validation error returns a Status. */
+static cJSON *allocate(struct api_ctx *c, cJSON *obj, const cJSON *old)
+{
+	struct api_ferrs errs;
+	cJSON *st = NULL;
+	int rc = 0;
+
+	api_alloc_close(&c->alloc);
+	if (!c->res->strategy->allocate)
+		return NULL;
+	api_ferrs_init(&errs);
+	rc = c->res->strategy->allocate(obj, old, &c->srv->env, &c->alloc, &errs);
+	if (rc < 0)
+		st = api_status_internal(cm_strerror(rc));
+	else if (errs.n)
+		st = api_status_invalid(c->res->group, c->res->kind, api_obj_meta_str(obj, "name"), &errs);
+	api_ferrs_close(&errs);
+	return st;
+}
+
+static int write_obj(struct api_ctx *c, const cJSON *obj, int64_t mod_rev, api_kv_cb cb)
+{
+	struct api_txn_put extra[API_ALLOC_MAX];
+	struct cm_buf text = CM_BUF_INIT;
+	cJSON *stored = cm_json_copy(obj);
+	int rc;
+
+	if (!stored)
+		return -ENOMEM;
+	cJSON_DeleteItemFromObjectCaseSensitive(api_obj_meta(stored), "resourceVersion");
+	api_obj_order(stored);
+	rc = cm_json_print(stored, &text);
+	cJSON_Delete(stored);
+	for (int i = 0; i < c->alloc.ntake; i++) {
+		extra[i].key = c->alloc.take[i];
+		extra[i].value = c->key.data;
+		extra[i].value_len = c->key.len;
+	}
+	if (!rc)
+		rc = api_storage_put(c->srv->store, c->key.data, text.data, text.len, mod_rev, extra,
+				     (size_t)c->alloc.ntake, (const char *const *)c->alloc.release,
+				     (size_t)c->alloc.nrelease, cb, c);
+	cm_buf_close(&text);
+	return rc;
+}
+
+/* A user-chosen allocation was taken: 422 on the field that asked for it. */
+static cJSON *taken_status(struct api_ctx *c)
+{
+	struct api_ferrs errs;
+	cJSON *st;
+
+	api_ferrs_init(&errs);
+	api_ferr_invalid(&errs, c->alloc.taken_field ? c->alloc.taken_field : "spec",
+			 c->alloc.taken_value ? c->alloc.taken_value : "", "provided value is already allocated");
+	st = api_status_invalid(c->res->group, c->res->kind, c->name, &errs);
+	api_ferrs_close(&errs);
+	return st;
+}
+
+static void create_attempt(struct api_ctx *c);
+
+static void created(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *obj;
+
+	if (err == -CM_ECONFLICT) {
+		if (r->n) {
+			api_ctx_reply_status(c, api_status_already_exists(c->res->group, c->res->plural, c->name));
+		} else if (c->alloc.user_chosen) {
+			api_ctx_reply_status(c, taken_status(c));
+		} else if (++c->attempts < MAX_ATTEMPTS) {
+			create_attempt(c);
+		} else {
+			api_ctx_reply_status(c, api_status_internal("could not allocate a free value after retries"));
+		}
+		return;
+	}
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	obj = c->obj;
+	c->obj = NULL;
+	if (api_obj_set_rv(obj, r->revision) < 0) {
+		cJSON_Delete(obj);
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
+	api_ctx_reply_obj(c, 201, obj);
+}
+
+static void create_attempt(struct api_ctx *c)
+{
+	cJSON *st;
+	int rc;
+
+	cJSON_Delete(c->obj);
+	c->obj = cm_json_copy(c->body);
+	if (!c->obj) {
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
+	st = allocate(c, c->obj, NULL);
+	if (st) {
+		api_ctx_reply_status(c, st);
+		return;
+	}
+	if (c->dry_run) {
+		cJSON *obj = c->obj;
+
+		c->obj = NULL;
+		api_ctx_reply_obj(c, 201, obj);
+		return;
+	}
+	rc = write_obj(c, c->obj, 0, created);
+	if (rc < 0)
+		api_ctx_reply_err(c, rc, NULL);
+}
+
+/* Fields only the server sets on create. */
+static int set_server_fields(struct api_ctx *c, cJSON *obj)
+{
+	cJSON *meta = api_obj_meta(obj);
+	char uid[40], now[CM_RFC3339_LEN];
+	uint64_t a = api_rand(c->srv), b = api_rand(c->srv);
+	static const char *const drop[] = {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds",
+					   "selfLink", "uid", "creationTimestamp", "generation"};
+
+	if (!meta)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, drop[i]);
+	snprintf(uid, sizeof(uid), "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+		 (unsigned)a & 0xfff, (unsigned)((b >> 48) & 0x3fff) | 0x8000,
+		 (unsigned long long)(b & 0xffffffffffffULL));
+	api_obj_now(cm_time_wall_ms(), now);
+	if (!cJSON_AddStringToObject(meta, "uid", uid) || !cJSON_AddStringToObject(meta, "creationTimestamp", now))
+		return -ENOMEM;
+	if (cJSON_GetObjectItemCaseSensitive(obj, "spec") && !cJSON_AddNumberToObject(meta, "generation", 1))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Everything a create does before the first write; NULL or a Status to answer. */
+cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj);
+cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
+{
+	const char *ns, *name, *gen;
+	cJSON *st;
+
+	if (!cJSON_IsObject(obj))
+		return api_status_bad_request("the body of the request must be an object");
+	if ((st = api_check_type(c, obj, c->res->kind)) || (st = check_strict(c, obj)))
+		return st;
+	if (!api_obj_meta(obj))
+		return api_status_internal("out of memory");
+	ns = api_obj_meta_str(obj, "namespace");
+	if (c->res->namespaced) {
+		if (ns && *ns && c->ns && strcmp(ns, c->ns))
+			return api_status_bad_request(
+				"the namespace of the provided object does not match the namespace sent on the request");
+		if (c->ns && api_obj_meta_set(obj, "namespace", c->ns) < 0)
+			return api_status_internal("out of memory");
+	} else {
+		cJSON_DeleteItemFromObjectCaseSensitive(api_obj_meta(obj), "namespace");
+	}
+	name = api_obj_meta_str(obj, "name");
+	gen = api_obj_meta_str(obj, "generateName");
+	if ((!name || !*name) && gen && *gen && api_name_ok(gen, API_NAME_DNS1123_SUBDOMAIN)) {
+		char *n = NULL;
+
+		if (api_generate_name(gen, api_rand(c->srv), &n) < 0 || api_obj_meta_set(obj, "name", n) < 0) {
+			free(n);
+			return api_status_internal("out of memory");
+		}
+		free(n);
+	}
+	if ((c->res->subresources & API_SUB_STATUS) && strcmp(c->res->plural, "nodes"))
+		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
+	if (set_server_fields(c, obj) < 0)
+		return api_status_internal("out of memory");
+	if (c->res->strategy->prepare_create && c->res->strategy->prepare_create(obj, &c->srv->env) < 0)
+		return api_status_internal("out of memory");
+	return validate(c, obj, NULL);
+}
+
+void api_rest_create(struct api_ctx *c)
+{
+	cJSON *st;
+	const char *name;
+
+	if (!c->body) {
+		api_ctx_reply_status(c, api_status_bad_request("the body of the request was empty"));
+		return;
+	}
+	st = api_prepare_create(c, c->body);
+	if (st) {
+		api_ctx_reply_status(c, st);
+		return;
+	}
+	name = api_obj_meta_str(c->body, "name");
+	c->name = strdup(name ? name : "");
+	cm_buf_reset(&c->key);
+	if (!c->name || api_resource_key(c->res, c->ns, c->name, &c->key) < 0) {
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
+	create_attempt(c);
+}
+
+/* ---- the update engine ---- */
+
+static void update_read(struct api_ctx *c);
+static void update_written(int err, const struct api_kv_result *r, void *ud);
+
+/* Server-owned metadata carried from old to new whatever the client sent. */
+static int keep_server_fields(cJSON *obj, const cJSON *old, bool marking)
+{
+	static const char *const keep[] = {"uid", "creationTimestamp", "deletionTimestamp",
+					   "deletionGracePeriodSeconds", "generation", "name", "namespace"};
+	cJSON *meta = api_obj_meta(obj);
+	const cJSON *om = cJSON_GetObjectItemCaseSensitive(old, "metadata");
+
+	if (!meta)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((!marking || strncmp(keep[i], "deletion", 8)) && api_obj_copy_member(meta, om, keep[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static cJSON *bump_generation(cJSON *obj, const cJSON *old)
+{
+	int64_t gen = cm_json_int64_or(old, "metadata.generation", 0);
+
+	if (!api_obj_spec_equal(obj, old)) {
+		cJSON *g = cJSON_CreateNumber((double)(gen + 1));
+
+		if (!g || cm_json_set(obj, "metadata.generation", g) < 0)
+			return api_status_internal("out of memory");
+	}
+	return NULL;
+}
+
+static void deleted_by_update(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *obj;
+
+	if (err == -CM_ECONFLICT && ++c->attempts < MAX_ATTEMPTS) {
+		update_read(c);
+		return;
+	}
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	obj = c->obj;
+	c->obj = NULL;
+	api_obj_set_rv(obj, r->revision);
+	api_ctx_reply_obj(c, 200, obj);
+}
+
+static void update_got(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *old, *obj = NULL, *st;
+	int64_t mod;
+	int rc;
+
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	mod = r->kvs[0].mod_rev;
+	if (c->precondition_rv > 0 && c->precondition_rv != mod) {
+		api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
+		return;
+	}
+	old = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, mod);
+	if (!old) {
+		api_ctx_reply_err(c, -EIO, "stored object is not readable");
+		return;
+	}
+	st = c->mutate(c, old, &obj);
+	if (!st && !obj)
+		st = api_status_internal("out of memory");
+	if (!st && keep_server_fields(obj, old, c->marking) < 0)
+		st = api_status_internal("out of memory");
+	if (!st && (!c->sub || strcmp(c->sub, "status")) && (c->res->subresources & API_SUB_STATUS) &&
+	    api_obj_copy_member(obj, old, "status") < 0)
+		st = api_status_internal("out of memory");
+	if (!st && c->res->strategy->prepare_update && c->res->strategy->prepare_update(obj, old) < 0)
+		st = api_status_internal("out of memory");
+	if (!st && cJSON_GetObjectItemCaseSensitive(obj, "spec") && (!c->sub || strcmp(c->sub, "binding")))
+		st = bump_generation(obj, old);
+	if (!st)
+		st = validate(c, obj, old);
+	if (!st)
+		st = check_strict(c, obj);
+	if (!st)
+		st = allocate(c, obj, old);
+	if (st) {
+		cJSON_Delete(old);
+		cJSON_Delete(obj);
+		api_ctx_reply_status(c, st);
+		return;
+	}
+	cJSON_Delete(c->obj);
+	c->obj = obj;
+	if (cm_json_get(old, "metadata.deletionTimestamp") && api_obj_finalizers(old) > 0 &&
+	    api_obj_finalizers(obj) == 0 && cm_json_int64_or(old, "metadata.deletionGracePeriodSeconds", 0) == 0) {
+		/* the last finalizer is gone: the object goes with it */
+		api_alloc_close(&c->alloc);
+		rc = c->res->strategy->release ? c->res->strategy->release(old, &c->srv->env, &c->alloc) : 0;
+		cJSON_Delete(old);
+		if (!rc)
+			rc = api_storage_delete(c->srv->store, c->key.data, mod, (const char *const *)c->alloc.release,
+						(size_t)c->alloc.nrelease, deleted_by_update, c);
+		if (rc < 0)
+			api_ctx_reply_err(c, rc, NULL);
+		return;
+	}
+	if (api_obj_equal_ignoring_rv(obj, old) || c->dry_run) {
+		cJSON_Delete(old);
+		c->obj = NULL;
+		{
+			struct api_kv_result same = {.revision = mod};
+
+			c->obj = obj;
+			update_written(0, &same, c);
+		}
+		return;
+	}
+	cJSON_Delete(old);
+	rc = write_obj(c, obj, mod, update_written);
+	if (rc < 0)
+		api_ctx_reply_err(c, rc, NULL);
+}
+
+static void update_written(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *obj;
+
+	if (err == -CM_ECONFLICT) {
+		if (!r->n)
+			api_ctx_reply_status(c, api_status_not_found(c->res->group, c->res->plural, c->name));
+		else if (c->alloc.ntake && c->alloc.user_chosen)
+			api_ctx_reply_status(c, taken_status(c));
+		else if (c->precondition_rv > 0 && r->kvs[0].mod_rev != c->precondition_rv)
+			api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
+		else if (++c->attempts < MAX_ATTEMPTS)
+			update_read(c);
+		else
+			api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
+		return;
+	}
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	obj = c->obj;
+	c->obj = NULL;
+	if (api_obj_set_rv(obj, r->revision) < 0) {
+		cJSON_Delete(obj);
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
+	if (c->sub && !strcmp(c->sub, "scale")) {
+		cJSON *scale = api_scale_from(c->res, obj);
+
+		cJSON_Delete(obj);
+		api_ctx_reply_obj(c, 200, scale);
+		return;
+	}
+	if (c->sub && !strcmp(c->sub, "binding")) {
+		cJSON_Delete(obj);
+		api_ctx_reply_status(c, api_status_success(c->res->group, c->res->plural, c->name, NULL));
+		return;
+	}
+	api_ctx_reply_obj(c, 200, obj);
+}
+
+static void update_read(struct api_ctx *c)
+{
+	int rc = api_storage_get(c->srv->store, c->key.data, update_got, c);
+
+	if (rc < 0)
+		api_ctx_reply_err(c, rc, NULL);
+}
+
+void api_update_run(struct api_ctx *c)
+{
+	cm_buf_reset(&c->key);
+	if (api_resource_key(c->res, c->ns, c->name, &c->key) < 0) {
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
+	update_read(c);
+}

@@ -1,0 +1,244 @@
+/* server.c: the apiserver's assembly: ranges, storage, one watch cache per resource, HTTP, default namespaces. */
+#include "apiserver/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apiserver/object.h"
+#include "apiserver/rest.h"
+#include "apiserver/watch_cache.h"
+#include "common/err.h"
+#include "common/http_server.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+#define SERVER_MAX_BODY (16u << 20) /* larger than the API's limit, so the API answers 413 as a Status */
+
+static const char *const default_namespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
+
+void api_config_defaults(struct api_config *cfg)
+{
+	static const char *const etcd[] = {"http://127.0.0.1:2379"};
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->bind_address = "127.0.0.1";
+	cfg->insecure_port = 8080;
+	cfg->secure_port = 6443;
+	cfg->etcd_servers.items = (const char **)etcd;
+	cfg->etcd_servers.n = 1;
+	cfg->service_cluster_ip_range = "10.96.0.0/12";
+	cfg->cluster_cidr = "10.244.0.0/16";
+	cfg->max_requests_inflight = 400;
+	cfg->watch_cache_size = 1024;
+	cfg->max_body = 3 << 20;
+	cfg->etcd_timeout_ms = 5000;
+}
+
+int api_parse_cidr(const char *s, uint32_t *base, int *bits)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	struct in_addr in;
+	char *end;
+	long b;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = '\0';
+	b = strtol(slash + 1, &end, 10);
+	if (*end || b < 8 || b > 30 || inet_pton(AF_INET, ip, &in) != 1)
+		return -EINVAL;
+	*bits = (int)b;
+	*base = ntohl(in.s_addr) & (uint32_t)(0xffffffffu << (32 - b));
+	return 0;
+}
+
+static uint64_t env_rand(void *ud)
+{
+	return api_rand(ud);
+}
+
+struct boot {
+	struct api_server *srv;
+	uv_timer_t timer;
+};
+
+static void boot_try(uv_timer_t *t);
+
+static void ns_created(int err, const struct api_kv_result *r, void *ud)
+{
+	(void)r;
+	(void)ud;
+	if (err && err != -CM_ECONFLICT && err != -ECANCELED)
+		cm_warn("default namespace: cannot create (%s)", cm_strerror(err));
+}
+
+static void create_default_namespaces(struct api_server *srv)
+{
+	char now[CM_RFC3339_LEN];
+
+	api_obj_now(cm_time_wall_ms(), now);
+	for (size_t i = 0; i < sizeof(default_namespaces) / sizeof(default_namespaces[0]); i++) {
+		struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+		uint64_t a = api_rand(srv);
+
+		if (cm_buf_printf(&key, "/registry/namespaces/%s", default_namespaces[i]) == 0 &&
+		    cm_buf_printf(&val,
+				  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\","
+				  "\"uid\":\"%08x-0000-4000-8000-%012llx\",\"creationTimestamp\":\"%s\","
+				  "\"labels\":{\"kubernetes.io/metadata.name\":\"%s\"}},\"spec\":{\"finalizers\":[\"kubernetes\"]},"
+				  "\"status\":{\"phase\":\"Active\"}}",
+				  default_namespaces[i], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now,
+				  default_namespaces[i]) == 0)
+			api_storage_put(srv->store, key.data, val.data, val.len, 0, NULL, 0, NULL, 0, ns_created, NULL);
+		cm_buf_close(&key);
+		cm_buf_close(&val);
+	}
+}
+
+static void boot_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
+{
+	struct boot *b = ud;
+	struct api_server *srv = b->srv;
+	int rc = 0;
+
+	if (err == -ECANCELED) {
+		uv_close((uv_handle_t *)&b->timer, boot_closed);
+		return;
+	}
+	if (err) {
+		cm_warn("storage: cannot read the revision (%s), retrying", cm_strerror(err));
+		uv_timer_start(&b->timer, boot_try, 1000, 0);
+		return;
+	}
+	for (int i = 0; i < API_NRES && !rc; i++)
+		rc = api_wcache_start(srv->caches[i], r->revision);
+	if (rc < 0)
+		cm_error("watch caches: cannot start (%s)", cm_strerror(rc));
+	create_default_namespaces(srv);
+	cm_info("watch caches started at revision %lld", (long long)r->revision);
+	uv_close((uv_handle_t *)&b->timer, boot_closed);
+}
+
+static void boot_try(uv_timer_t *t)
+{
+	struct boot *b = t->data;
+
+	if (api_storage_range(b->srv->store, "/registry/", NULL, 1, 0, true, boot_got_rev, b) < 0)
+		uv_timer_start(&b->timer, boot_try, 1000, 0);
+}
+
+int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_server **out, struct cm_buf *err)
+{
+	struct api_server *srv = calloc(1, sizeof(*srv));
+	struct cm_http_server_opts ho = {0};
+	struct boot *b;
+	int rc;
+
+	if (!srv)
+		return -ENOMEM;
+	srv->loop = loop;
+	srv->cfg.max_inflight = cfg->max_requests_inflight;
+	srv->cfg.max_body = cfg->max_body > 0 ? cfg->max_body : 3 << 20;
+	srv->cfg.watch_cache_size = cfg->watch_cache_size;
+	srv->rng = (uint64_t)cm_time_wall_ms() * 6364136223846793005ULL ^ (uint64_t)getpid() << 17 ^ (uintptr_t)srv;
+	if (!srv->rng)
+		srv->rng = 1;
+	if (api_parse_cidr(cfg->service_cluster_ip_range, &srv->ranges.svc_base, &srv->ranges.svc_bits) < 0) {
+		cm_buf_printf(err, "invalid --service-cluster-ip-range \"%s\"", cfg->service_cluster_ip_range);
+		free(srv);
+		return -EINVAL;
+	}
+	if (api_parse_cidr(cfg->cluster_cidr, &srv->ranges.pod_base, &srv->ranges.pod_bits) < 0) {
+		cm_buf_printf(err, "invalid --cluster-cidr \"%s\"", cfg->cluster_cidr);
+		free(srv);
+		return -EINVAL;
+	}
+	srv->env.ranges = &srv->ranges;
+	srv->env.rand = env_rand;
+	srv->env.rand_ud = srv;
+	rc = cm_metrics_new(&srv->metrics);
+	if (!rc)
+		rc = api_storage_new(loop, cfg->etcd_servers.items, cfg->etcd_servers.n, (long)cfg->etcd_timeout_ms,
+				     srv->metrics, &srv->store);
+	if (rc < 0)
+		goto fail;
+	srv->m_watchers = cm_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "open watch streams", NULL);
+	for (int i = 0; i < API_NRES && !rc; i++)
+		rc = api_wcache_new(loop, srv->store, &api_resources[i], (size_t)cfg->watch_cache_size, srv->m_watchers,
+				    &srv->caches[i]);
+	if (rc < 0)
+		goto fail;
+	ho.bind_address = cfg->bind_address;
+	ho.port = cfg->insecure_port;
+	ho.max_body = SERVER_MAX_BODY;
+	ho.idle_timeout_s = 3600;
+	ho.metrics = srv->metrics;
+	rc = cm_http_server_new(loop, &ho, &srv->http);
+	if (rc < 0) {
+		cm_buf_printf(err, "cannot listen on %s:%d: %s", cfg->bind_address, cfg->insecure_port, cm_strerror(rc));
+		goto fail;
+	}
+	rc = api_rest_routes(srv);
+	if (rc < 0)
+		goto fail;
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	b->srv = srv;
+	uv_timer_init(loop, &b->timer);
+	b->timer.data = b;
+	uv_timer_start(&b->timer, boot_try, 0, 0);
+	*out = srv;
+	return 0;
+fail:
+	if (!err->len)
+		cm_buf_printf(err, "cannot start: %s", cm_strerror(rc));
+	/* what was made is closed on the loop; the caller exits */
+	for (int i = 0; i < API_NRES; i++)
+		api_wcache_free(srv->caches[i]);
+	if (srv->http)
+		cm_http_server_close(srv->http, NULL, NULL);
+	api_storage_free(srv->store);
+	free(srv);
+	return rc;
+}
+
+int api_server_port(const struct api_server *s)
+{
+	return cm_http_server_port(s->http);
+}
+
+static void http_closed(void *ud)
+{
+	struct api_server *srv = ud;
+
+	api_storage_free(srv->store);
+	cm_metrics_free(srv->metrics);
+	if (srv->stop_done)
+		srv->stop_done(srv->stop_ud);
+	free(srv);
+}
+
+void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
+{
+	s->stop_done = done;
+	s->stop_ud = ud;
+	for (int i = 0; i < API_NRES; i++) {
+		api_wcache_free(s->caches[i]);
+		s->caches[i] = NULL;
+	}
+	cm_http_server_close(s->http, http_closed, s);
+}

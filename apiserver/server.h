@@ -1,0 +1,49 @@
+/* server.h: the apiserver: configuration, the server state every handler shares, start and stop. */
+#ifndef API_SERVER_H
+#define API_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "apiserver/resources.h"
+#include "common/buf.h"
+#include "common/flags.h"
+#include "common/metrics.h"
+
+struct api_config {
+	const char *bind_address;     /* insecure port's address; "127.0.0.1" */
+	int insecure_port;            /* 8080; 0 picks a free port */
+	int secure_port;              /* accepted for compatibility; HTTPS needs cert flags */
+	const char *tls_cert_file, *tls_key_file;
+	struct cm_strlist etcd_servers;
+	const char *service_cluster_ip_range; /* "10.96.0.0/12" */
+	const char *cluster_cidr;             /* "10.244.0.0/16" */
+	int max_requests_inflight;            /* 400; 0 means no limit */
+	int watch_cache_size;                 /* events kept per resource: 1024 */
+	int64_t max_body;                     /* 3 MiB, as kube-apiserver */
+	int64_t etcd_timeout_ms;
+};
+
+/* Fills cfg with kube-apiserver's defaults (strings static). */
+void api_config_defaults(struct api_config *cfg);
+/* Parses a CIDR "a.b.c.d/n". Returns 0 or -EINVAL. */
+int api_parse_cidr(const char *s, uint32_t *base, int *bits);
+
+struct api_server;
+struct api_wcache;
+
+/*
+ * Starts serving on loop: storage client, one watch cache per resource, HTTP.
+ * cfg is copied (its strings must outlive the server). Returns 0 and *out,
+ * -EINVAL with a message in err (a bad range), -EADDRINUSE, or -ENOMEM.
+ */
+int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_server **out,
+		     struct cm_buf *err);
+/* The port the plain-HTTP listener bound. */
+int api_server_port(const struct api_server *s);
+/* Stops listening, ends watches, frees everything, then calls done (may be NULL). */
+void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud);
+
+#endif

@@ -1,0 +1,39 @@
+/* strategy_generic.c: resources with no rules of their own (configmaps, secrets, ...), and namespaces. */
+#include "apiserver/strategy.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "apiserver/object.h"
+#include "apiserver/resources.h"
+#include "apiserver/table.h"
+#include "common/json.h"
+
+const struct api_strategy api_strategy_generic = {0};
+
+static int ns_prepare_create(cJSON *obj, const struct api_strategy_env *env)
+{
+	(void)env;
+	return cm_json_set_str(obj, "status.phase", "Active");
+}
+
+static int ns_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
+{
+	int rc = api_table_add_str(out, api_obj_meta_str(obj, "name"));
+
+	if (!rc)
+		rc = api_table_add_str(out, cm_json_get(obj, "metadata.deletionTimestamp")
+						    ? "Terminating"
+						    : cm_json_str_or(obj, "status.phase", "Active"));
+	if (!rc)
+		rc = api_table_add_age(out, obj, now_ms);
+	return rc;
+}
+
+const struct api_strategy api_strategy_namespace = {
+	.prepare_create = ns_prepare_create,
+	.columns = "[{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":\"\",\"priority\":0},"
+		   "{\"name\":\"Status\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0},"
+		   "{\"name\":\"Age\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0}]",
+	.cells = ns_cells,
+};

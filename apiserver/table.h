@@ -1,0 +1,17 @@
+/* table.h: helpers the strategies use to fill rows of kubectl's Table answers. */
+#ifndef API_TABLE_H
+#define API_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* The age of obj (its creationTimestamp) as kubectl prints it: "5s", "3m20s", "4h", "2d3h". */
+void api_table_age(int64_t now_ms, const cJSON *obj, char *out, size_t n);
+/* Append one cell to cells. Each returns 0 or -ENOMEM. */
+int api_table_add_age(cJSON *cells, const cJSON *obj, int64_t now_ms);
+int api_table_add_str(cJSON *cells, const char *s);
+int api_table_add_int(cJSON *cells, int64_t v);
+
+#endif
