@@ -45,6 +45,7 @@ UNIT_TESTS :=
 
 include etcdlite/module.mk
 include apiserver/module.mk
+include ctl/module.mk
 include common/module.mk
 include tests/module.mk
 include bench/module.mk

@@ -7,6 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* go-yaml reads 2006-1-2 and 2006-1-2T15:04:05Z (and with a space) as timestamps, so such strings are quoted. */
+static bool looks_like_timestamp(const char *s)
+{
+	int i = 0, n;
+
+	for (n = 0; s[i] >= '0' && s[i] <= '9'; i++, n++)
+		;
+	if (n != 4 || s[i++] != '-')
+		return false;
+	for (n = 0; s[i] >= '0' && s[i] <= '9'; i++, n++)
+		;
+	if (n < 1 || n > 2 || s[i++] != '-')
+		return false;
+	for (n = 0; s[i] >= '0' && s[i] <= '9'; i++, n++)
+		;
+	if (n < 1 || n > 2)
+		return false;
+	return s[i] == '\0' || s[i] == 'T' || s[i] == 't' || s[i] == ' ';
+}
+
 /* Whether s, written plain, would read back as something other than this string. */
 static bool resolves_to_non_string(const char *s)
 {
@@ -19,6 +39,8 @@ static bool resolves_to_non_string(const char *s)
 	 * text alone); text that parses as a map or fails is left to plain_allowed.
 	 */
 	if (s[0] == '\0')
+		return true;
+	if (looks_like_timestamp(s))
 		return true;
 	if (cm_yaml_parse_all(s, strlen(s), NULL, &docs, NULL) == 0) {
 		const cJSON *d = cJSON_GetArrayItem(docs, 0);

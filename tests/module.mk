@@ -6,6 +6,7 @@ TEST_LIBS_cm := common
 TEST_LIBS_raft := raft common
 TEST_LIBS_el := etcdlite raft common
 TEST_LIBS_api := apiserver common
+TEST_LIBS_mc := ctl common
 test_libs = $(foreach l,$(TEST_LIBS_$(word 2,$(subst _, ,$(1)))),$(BUILD)/lib$(l).a)
 
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
