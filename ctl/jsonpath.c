@@ -213,8 +213,16 @@ static int eval(const char *expr, size_t len, const cJSON *root, struct nodes *o
 		next.n = 0;
 		if (*p == '.') {
 			const char *name = ++p;
-			while (p < end && is_ident(*p))
+			char key[256];
+			size_t klen = 0;
+			while (p < end && (is_ident(*p) || (*p == '\\' && p + 1 < end))) {
+				if (*p == '\\')
+					p++; /* "\." is a dot inside a name */
+				if (klen + 1 < sizeof(key))
+					key[klen++] = *p;
 				p++;
+			}
+			key[klen] = '\0';
 			if (p == name) {
 				if (p < end && *p == '*') {
 					p++;
@@ -235,15 +243,14 @@ static int eval(const char *expr, size_t len, const cJSON *root, struct nodes *o
 					const cJSON *c;
 					if (!cJSON_IsObject(cur.v[i]))
 						continue;
-					cJSON_ArrayForEach(c, cur.v[i]) if (strlen(c->string) == (size_t)(p - name) &&
-									  !strncmp(c->string, name, (size_t)(p - name)))
+					cJSON_ArrayForEach(c, cur.v[i]) if (!strcmp(c->string, key))
 					{
 						rc = push(&next, c);
 						break;
 					}
 				}
 				if (!rc && next.n == 0 && cur.n > 0)
-					rc = cm_buf_invalid(err, "%.*s is not found", (int)(p - name), name);
+					rc = cm_buf_invalid(err, "%s is not found", key);
 			}
 		} else if (*p == '[') {
 			p++;

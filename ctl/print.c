@@ -173,12 +173,15 @@ static int cmp_members(const void *a, const void *b)
 
 static int indent(struct cm_buf *out, int depth)
 {
+	if (depth < 0)
+		return 0; /* compact */
 	int rc = cm_buf_putc(out, '\n');
 	for (int i = 0; i < depth && !rc; i++)
 		rc = cm_buf_puts(out, "    ");
 	return rc;
 }
 
+/* depth < 0 prints compact (json.Marshal); else indented at depth (json.MarshalIndent). */
 static int pretty(const cJSON *j, int depth, struct cm_buf *out)
 {
 	int rc = 0;
@@ -205,9 +208,9 @@ static int pretty(const cJSON *j, int depth, struct cm_buf *out)
 			if (!rc && e != j->child)
 				rc = cm_buf_putc(out, ',');
 			if (!rc)
-				rc = indent(out, depth + 1);
+				rc = indent(out, depth < 0 ? depth : depth + 1);
 			if (!rc)
-				rc = pretty(e, depth + 1, out);
+				rc = pretty(e, depth < 0 ? depth : depth + 1, out);
 		}
 		if (!rc)
 			rc = indent(out, depth);
@@ -224,13 +227,13 @@ static int pretty(const cJSON *j, int depth, struct cm_buf *out)
 		if (i)
 			rc = cm_buf_putc(out, ',');
 		if (!rc)
-			rc = indent(out, depth + 1);
+			rc = indent(out, depth < 0 ? depth : depth + 1);
 		if (!rc)
 			rc = put_json_string(m[i]->string, out);
 		if (!rc)
-			rc = cm_buf_puts(out, ": ");
+			rc = cm_buf_puts(out, depth < 0 ? ":" : ": ");
 		if (!rc)
-			rc = pretty(m[i], depth + 1, out);
+			rc = pretty(m[i], depth < 0 ? depth : depth + 1, out);
 	}
 	free(m);
 	if (!rc)
@@ -242,6 +245,11 @@ int mc_json_pretty(const cJSON *j, struct cm_buf *out)
 {
 	int rc = pretty(j, 0, out);
 	return rc ? rc : cm_buf_putc(out, '\n');
+}
+
+int mc_json_compact(const cJSON *j, struct cm_buf *out)
+{
+	return pretty(j, -1, out);
 }
 
 int mc_labels_string(const cJSON *obj, struct cm_buf *out)

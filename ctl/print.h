@@ -41,6 +41,9 @@ void mc_age_of(const cJSON *obj, int64_t now_ms, char *out, size_t n);
  */
 int mc_json_pretty(const cJSON *j, struct cm_buf *out);
 
+/* As mc_json_pretty without indentation or final newline: Go's json.Marshal of a map. */
+int mc_json_compact(const cJSON *j, struct cm_buf *out);
+
 /* "app=web,tier=fe" from metadata.labels, or "<none>". */
 int mc_labels_string(const cJSON *obj, struct cm_buf *out);
 

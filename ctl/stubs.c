@@ -1,12 +1,6 @@
 /* stubs.c: temporary */
 #include "ctl/cli.h"
 int mc_run_describe(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_apply(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_create(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_replace(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_delete(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_run(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_expose(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_scale(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_set(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_label(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }

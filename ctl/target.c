@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json.h"
+
 static int add(struct mc_targets *t, const struct mc_resource *r, const char *name)
 {
 	if (t->n == t->cap) {
@@ -101,4 +103,44 @@ int mc_targets_parse(struct mc_ctx *c, const struct mc_strv *pos, size_t first, 
 		rc = add_types(c, pos->v[first], pos->v[i], out);
 	}
 	return rc;
+}
+
+int mc_object_locate(struct mc_ctx *c, cJSON *obj, const struct mc_resource **res, const char **ns)
+{
+	const char *kind = cm_json_get_str(obj, "kind"), *av = cm_json_get_str(obj, "apiVersion");
+	const struct mc_resource *r = mc_resource_by_kind(av, kind);
+	const char *objns;
+
+	if (!r) {
+		fprintf(c->errout, "error: resource mapping not found for name: \"%s\" namespace: \"%s\" from \"\": no matches for kind \"%s\" in version \"%s\"\n",
+			cm_json_str_or(obj, "metadata.name", ""), cm_json_str_or(obj, "metadata.namespace", ""),
+			kind ? kind : "", av ? av : "");
+		return MC_FAIL;
+	}
+	if (!cm_json_get_str(obj, "metadata.name")) {
+		fprintf(c->errout, "error: resource name may not be empty\n");
+		return MC_FAIL;
+	}
+	*res = r;
+	*ns = NULL;
+	if (!r->namespaced)
+		return 0;
+	objns = cm_json_get_str(obj, "metadata.namespace");
+	if (objns && *objns && c->ns_explicit && strcmp(objns, c->ns) != 0) {
+		fprintf(c->errout, "error: the namespace from the provided object \"%s\" does not match the namespace \"%s\". You must pass '--namespace=%s' to perform this operation.\n",
+			objns, c->ns, objns);
+		return MC_FAIL;
+	}
+	if (!objns || !*objns) {
+		if (cm_json_set_str(obj, "metadata.namespace", c->ns))
+			return -ENOMEM;
+	}
+	*ns = cm_json_get_str(obj, "metadata.namespace");
+	return 0;
+}
+
+int mc_object_ref(const struct mc_resource *r, const char *name, struct cm_buf *out)
+{
+	int rc = mc_resource_qualified(r, out);
+	return rc ? rc : cm_buf_printf(out, "/%s", name);
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #include "ctl/args.h"
 #include "ctl/client.h"
 #include "ctl/resource.h"
@@ -25,5 +27,16 @@ struct mc_targets {
  */
 int mc_targets_parse(struct mc_ctx *c, const struct mc_strv *pos, size_t first, struct mc_targets *out);
 void mc_targets_close(struct mc_targets *t);
+
+/*
+ * For an object read from a manifest: its resource type and namespace. A
+ * namespaced object without metadata.namespace gets the context's (written
+ * into obj, as kubectl does before computing last-applied). *ns is borrowed
+ * from obj (NULL for cluster-scoped types). Returns 0, or MC_FAIL after
+ * printing the error (unknown kind, a namespace that contradicts -n).
+ */
+int mc_object_locate(struct mc_ctx *c, cJSON *obj, const struct mc_resource **res, const char **ns);
+/* Appends "pod/web" or "deployment.apps/web" (kubectl's -o name and action lines). */
+int mc_object_ref(const struct mc_resource *r, const char *name, struct cm_buf *out);
 
 #endif
