@@ -1,14 +1,7 @@
 /* stubs.c: temporary */
 #include "ctl/cli.h"
 int mc_run_describe(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_scale(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_set(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_label(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_annotate(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_rollout(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_logs(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_cordon(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
-int mc_run_drain(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_wait(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_cluster_info(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_api_resources(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
