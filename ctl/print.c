@@ -272,3 +272,96 @@ int mc_labels_string(const cJSON *obj, struct cm_buf *out)
 	free(m);
 	return rc;
 }
+
+/* Splits text into lines of cells (pointers into a copy); the Go tabwriter's model. */
+struct tw_line {
+	char **cells;
+	size_t n;
+};
+
+static void tw_format(struct tw_line *lines, size_t l0, size_t l1, size_t col, size_t *widths)
+{
+	for (size_t i = l0; i < l1;) {
+		if (lines[i].n <= col + 1) {
+			i++;
+			continue;
+		}
+		/* a block: consecutive lines with a terminated cell in this column */
+		size_t j = i, w = 0;
+		for (; j < l1 && lines[j].n > col + 1; j++) {
+			size_t cw = width_of(lines[j].cells[col]) + 2;
+			if (cw > w)
+				w = cw;
+		}
+		for (size_t k = i; k < j; k++)
+			widths[k * 64 + col] = w;
+		tw_format(lines, i, j, col + 1, widths);
+		i = j;
+	}
+}
+
+int mc_tabwrite(const char *text, struct cm_buf *out)
+{
+	char *copy = strdup(text), *p, *save = NULL;
+	struct tw_line *lines = NULL;
+	size_t n = 0, cap = 0, *widths = NULL;
+	int rc = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (p = copy; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (n == cap) {
+			struct tw_line *nlv = realloc(lines, (cap = cap ? cap * 2 : 64) * sizeof(*lines));
+			if (!nlv) {
+				rc = -ENOMEM;
+				goto done;
+			}
+			lines = nlv;
+		}
+		lines[n].cells = calloc(64, sizeof(char *));
+		lines[n].n = 0;
+		if (!lines[n].cells) {
+			rc = -ENOMEM;
+			goto done;
+		}
+		for (char *cell = p;; ) {
+			char *tab = strchr(cell, '\t');
+			if (tab)
+				*tab = '\0';
+			if (lines[n].n < 64)
+				lines[n].cells[lines[n].n++] = cell;
+			if (!tab)
+				break;
+			cell = tab + 1;
+		}
+		n++;
+		p = nl ? nl + 1 : NULL;
+	}
+	(void)save;
+	widths = calloc(n * 64 + 1, sizeof(*widths));
+	if (!widths) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	tw_format(lines, 0, n, 0, widths);
+	for (size_t i = 0; i < n && !rc; i++) {
+		for (size_t j = 0; j < lines[i].n && !rc; j++) {
+			rc = cm_buf_puts(out, lines[i].cells[j]);
+			if (j + 1 < lines[i].n)
+				for (size_t w = width_of(lines[i].cells[j]); w < widths[i * 64 + j] && !rc; w++)
+					rc = cm_buf_putc(out, ' ');
+		}
+		if (!rc)
+			rc = cm_buf_putc(out, '\n');
+	}
+done:
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].cells);
+	free(lines);
+	free(widths);
+	free(copy);
+	return rc;
+}

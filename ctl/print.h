@@ -44,6 +44,14 @@ int mc_json_pretty(const cJSON *j, struct cm_buf *out);
 /* As mc_json_pretty without indentation or final newline: Go's json.Marshal of a map. */
 int mc_json_compact(const cJSON *j, struct cm_buf *out);
 
+/*
+ * Aligns tab-separated cells as Go's text/tabwriter with kubectl describe's
+ * settings (padding 2): a column is as wide as the widest of its cells in
+ * the run of consecutive lines that have it; the last cell of a line is not
+ * padded. Appends the result to out. Returns 0 or -ENOMEM.
+ */
+int mc_tabwrite(const char *text, struct cm_buf *out);
+
 /* "app=web,tier=fe" from metadata.labels, or "<none>". */
 int mc_labels_string(const cJSON *obj, struct cm_buf *out);
 

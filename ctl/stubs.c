@@ -1,6 +1,5 @@
 /* stubs.c: temporary */
 #include "ctl/cli.h"
-int mc_run_describe(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_logs(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_wait(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
 int mc_run_cluster_info(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv) { (void)c; (void)cmd; (void)argc; (void)argv; return 1; }
