@@ -21,6 +21,7 @@ struct mc_ctx {
 	const char *kubeconfig, *context, *cluster, *user, *server, *token, *ns_flag;
 	const char *ca_file, *cert_file, *key_file, *request_timeout;
 	bool insecure, all_ns;
+	bool config_only;     /* config verbs: load the kubeconfig, resolve nothing */
 	long v;
 	/* resolved */
 	char *kc_path;        /* the kubeconfig file used, NULL if none */

@@ -156,6 +156,8 @@ int mc_ctx_resolve(struct mc_ctx *c, struct cm_buf *err)
 	} else if (rc) {
 		return rc;
 	}
+	if (c->config_only)
+		return 0;
 	ctx_name = c->context ? c->context : cm_json_get_str(c->kc, "current-context");
 	if (c->kc && ctx_name && *ctx_name) {
 		context = cJSON_GetObjectItemCaseSensitive(mc_kubeconfig_named(c->kc, "contexts", ctx_name), "context");
