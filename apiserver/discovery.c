@@ -145,6 +145,9 @@ static cJSON *resource_list(const char *group, const char *version)
 	cJSON_AddStringToObject(j, "apiVersion", "v1");
 	cJSON_AddStringToObject(j, "groupVersion", gv);
 	list = cJSON_AddArrayToObject(j, "resources");
+	if (list && !*group)
+		cJSON_AddItemToArray(list, cJSON_Parse("{\"name\":\"bindings\",\"singularName\":\"binding\",\"namespaced\":true,"
+						       "\"kind\":\"Binding\",\"verbs\":[\"create\"]}"));
 	for (int i = 0; list && i < API_NRES; i++) {
 		const struct api_resource *r = &api_resources[i];
 		cJSON *e;

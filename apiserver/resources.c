@@ -27,7 +27,7 @@ const struct api_resource api_resources[API_NRES] = {
 	{7, "", "v1", "events", "event", "Event", true, {"ev"}, false, 0, SUB,
 	 "involvedObject,reason,message,source,firstTimestamp,lastTimestamp,count,type,eventTime,series,"
 	 "action,related,reportingComponent,reportingInstance",
-	 &api_strategy_generic},
+	 &api_strategy_event},
 	{8, "", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, 0, SUB,
 	 "secrets,imagePullSecrets,automountServiceAccountToken", &api_strategy_generic},
 	{9, "apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, true,

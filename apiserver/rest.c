@@ -204,6 +204,38 @@ static int check_body(struct api_ctx *c, bool patch)
 	return 0;
 }
 
+bool api_query_bool(const char *v)
+{
+	/* as Go's strconv.ParseBool, which Kubernetes uses for query flags */
+	static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+
+	for (size_t i = 0; v && i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!strcmp(v, yes[i]))
+			return true;
+	return false;
+}
+
+/* POST .../namespaces/{ns}/bindings: the old form of pods/{name}/binding, the pod named in the body. */
+static bool rewrite_bindings(struct api_ctx *c, const char *method, const char *plural)
+{
+	size_t len = 0;
+	const char *body = cm_http_req_body(c->req, &len);
+	cJSON *j = NULL;
+	const char *name;
+
+	if (strcmp(plural, "bindings") || strcmp(method, "POST") || !c->ns || c->name)
+		return false;
+	if (cm_json_parse(body, len, &j, NULL) < 0 || !(name = cm_json_get_str(j, "metadata.name"))) {
+		cJSON_Delete(j);
+		return false;
+	}
+	c->res = api_resource_find("", "v1", "pods");
+	c->name = strdup(name);
+	c->sub = strdup("binding");
+	cJSON_Delete(j);
+	return c->name && c->sub;
+}
+
 static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 {
 	const char *fv = cm_http_req_query(c->req, "fieldValidation");
@@ -214,6 +246,8 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	c->table = accept && strstr(accept, "as=Table");
 	c->strict = fv && !strcmp(fv, "Strict");
 	c->dry_run = dry && *dry;
+	if (!c->res && c->res_group_core)
+		rewrite_bindings(c, method, plural);
 	if (!c->res) {
 		not_found_path(c);
 		return;
@@ -224,12 +258,12 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 		return;
 	}
 	if (!strcmp(method, "GET")) {
-		bool w = watch && (!strcmp(watch, "1") || !strcmp(watch, "true"));
+		bool w = api_query_bool(watch);
 
 		c->verb = w ? "watch" : c->name ? "get" : "list";
 		if (c->sub && !strcmp(c->sub, "log")) {
-			api_ctx_reply_status(c, api_status_unavailable(
-							"pods/log: the kubelet of this pod cannot be reached"));
+			c->verb = "log";
+			api_rest_pod_log(c);
 			return;
 		}
 		if (w)
@@ -312,6 +346,7 @@ static void handle(struct cm_http_req *req, struct api_server *srv, const char *
 		return;
 	}
 	c->res = api_resource_find(group, version, plural);
+	c->res_group_core = !*group;
 	if (srv->cfg.max_inflight > 0 && srv->inflight > srv->cfg.max_inflight) {
 		free(plural);
 		api_ctx_reply_status(c, api_status_too_many_requests("Too many requests, please try again later.", 1));

@@ -28,6 +28,7 @@ struct api_server {
 	struct api_strategy_env env;
 	struct cm_http_server *http;
 	struct api_storage *store;
+	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
 	uint64_t rng;
@@ -55,6 +56,7 @@ struct api_ctx {
 	bool strict;  /* fieldValidation=Strict */
 	bool dry_run;
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
+	bool res_group_core; /* the request came under /api/v1 */
 	bool released; /* no longer counted in flight (answered, or a watch) */
 	cJSON *body;  /* parsed request body, or NULL */
 	struct cm_buf key;
@@ -79,6 +81,8 @@ void api_ctx_reply_err(struct api_ctx *c, int err, const char *message); /* stat
 void api_ctx_reply_obj(struct api_ctx *c, int code, cJSON *obj);       /* takes obj */
 void api_ctx_reply_buf(struct api_ctx *c, int code, struct cm_buf *b);  /* JSON text, taken */
 void api_ctx_unref(struct api_ctx *c);
+/* A query flag as Kubernetes reads it (strconv.ParseBool's true forms). */
+bool api_query_bool(const char *v);
 /* A new random 64-bit number from the server's generator. */
 uint64_t api_rand(struct api_server *srv);
 
@@ -92,6 +96,7 @@ void api_rest_binding(struct api_ctx *c);
 void api_rest_delete(struct api_ctx *c);
 void api_rest_deletecollection(struct api_ctx *c);
 void api_rest_watch(struct api_ctx *c);
+void api_rest_pod_log(struct api_ctx *c); /* pod_log.c */
 /* Parses list options into c->listing: 0, 1 if it answered (bad input), or -ENOMEM. */
 int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);

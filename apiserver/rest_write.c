@@ -154,11 +154,30 @@ static cJSON *taken_status(struct api_ctx *c)
 
 static void create_attempt(struct api_ctx *c);
 
+static bool stored_uid_is(const struct api_kv_result *r, const char *uid)
+{
+	cJSON *o = NULL;
+	bool same;
+
+	if (!uid || cm_json_parse(r->kvs[0].value, r->kvs[0].value_len, &o, NULL) < 0)
+		return false;
+	same = api_obj_meta_str(o, "uid") && !strcmp(api_obj_meta_str(o, "uid"), uid);
+	cJSON_Delete(o);
+	return same;
+}
+
 static void created(int err, const struct api_kv_result *r, void *ud)
 {
 	struct api_ctx *c = ud;
 	cJSON *obj;
 
+	if (err == -CM_ECONFLICT && r->n && stored_uid_is(r, api_obj_meta_str(c->obj, "uid"))) {
+		/* our own earlier attempt was applied, then its answer lost: that is a success */
+		struct api_kv_result mine = {.revision = r->kvs[0].mod_rev};
+
+		created(0, &mine, c);
+		return;
+	}
 	if (err == -CM_ECONFLICT) {
 		if (r->n) {
 			api_ctx_reply_status(c, api_status_already_exists(c->res->group, c->res->plural, c->name));
@@ -262,7 +281,7 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 	}
 	name = api_obj_meta_str(obj, "name");
 	gen = api_obj_meta_str(obj, "generateName");
-	if ((!name || !*name) && gen && *gen && api_name_ok(gen, API_NAME_DNS1123_SUBDOMAIN)) {
+	if ((!name || !*name) && gen && *gen) {
 		char *n = NULL;
 
 		if (api_generate_name(gen, api_rand(c->srv), &n) < 0 || api_obj_meta_set(obj, "name", n) < 0) {
@@ -471,8 +490,13 @@ static void update_written(int err, const struct api_kv_result *r, void *ud)
 		return;
 	}
 	if (c->sub && !strcmp(c->sub, "binding")) {
+		cJSON *ok = api_status_success(c->res->group, c->res->plural, c->name, NULL);
+
 		cJSON_Delete(obj);
-		api_ctx_reply_status(c, api_status_success(c->res->group, c->res->plural, c->name, NULL));
+		/* as Kubernetes: a binding is created, 201 */
+		if (ok)
+			cJSON_ReplaceItemInObjectCaseSensitive(ok, "code", cJSON_CreateNumber(201));
+		api_ctx_reply_obj(c, 201, ok);
 		return;
 	}
 	api_ctx_reply_obj(c, 200, obj);

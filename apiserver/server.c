@@ -12,6 +12,7 @@
 #include "apiserver/rest.h"
 #include "apiserver/watch_cache.h"
 #include "common/err.h"
+#include "common/http_client.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -35,7 +36,7 @@ void api_config_defaults(struct api_config *cfg)
 	cfg->max_requests_inflight = 400;
 	cfg->watch_cache_size = 1024;
 	cfg->max_body = 3 << 20;
-	cfg->etcd_timeout_ms = 5000;
+	cfg->etcd_timeout_ms = 10000;
 }
 
 int api_parse_cidr(const char *s, uint32_t *base, int *bits)
@@ -171,6 +172,8 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	if (!rc)
 		rc = api_storage_new(loop, cfg->etcd_servers.items, cfg->etcd_servers.n, (long)cfg->etcd_timeout_ms,
 				     srv->metrics, &srv->store);
+	if (!rc)
+		rc = cm_http_client_new(loop, NULL, &srv->kubelet_http);
 	if (rc < 0)
 		goto fail;
 	srv->m_watchers = cm_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "open watch streams", NULL);
@@ -212,6 +215,8 @@ fail:
 	if (srv->http)
 		cm_http_server_close(srv->http, NULL, NULL);
 	api_storage_free(srv->store);
+	if (srv->kubelet_http)
+		cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	free(srv);
 	return rc;
 }
@@ -226,6 +231,7 @@ static void http_closed(void *ud)
 	struct api_server *srv = ud;
 
 	api_storage_free(srv->store);
+	cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	cm_metrics_free(srv->metrics);
 	if (srv->stop_done)
 		srv->stop_done(srv->stop_ud);

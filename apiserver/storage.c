@@ -133,7 +133,8 @@ static void op_send(struct op *o)
 		.method = "POST",
 		.body = o->body.data,
 		.body_len = o->body.len,
-		.timeout_ms = s->timeout_ms,
+		/* an attempt gets a third of the deadline: a member stuck in an election leaves time for another */
+		.timeout_ms = s->timeout_ms / 3 > 1000 ? s->timeout_ms / 3 : 1000,
 	};
 	int rc;
 
@@ -202,7 +203,7 @@ int api_storage_new(uv_loop_t *loop, const char *const *urls, size_t n, long tim
 	if (rc < 0)
 		goto fail;
 	s->loop = loop;
-	s->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+	s->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
 	s->metrics = metrics;
 	*out = s;
 	return 0;

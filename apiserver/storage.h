@@ -47,7 +47,8 @@ typedef void (*api_kv_cb)(int err, const struct api_kv_result *r, void *ud);
 
 /*
  * Makes a client of the members in urls[0..n) ("http://127.0.0.1:2379"),
- * copied. timeout_ms bounds each attempt (0 means 5000). metrics (may be
+ * copied. timeout_ms bounds a call across its attempts (0 means 10000); each
+ * attempt gets a third of it. metrics (may be
  * NULL, borrowed) receives etcd_request_duration_seconds by operation.
  * Returns 0 and *out, -EINVAL (no url), or -ENOMEM.
  */

@@ -37,7 +37,7 @@ static void fill_opts(struct api_ctx *c, struct api_watch_opts *o, int64_t from)
 
 	memset(o, 0, sizeof(*o));
 	o->from_rev = from;
-	o->bookmarks = bm && (!strcmp(bm, "true") || !strcmp(bm, "1"));
+	o->bookmarks = api_query_bool(bm);
 	o->table = c->table;
 	o->timeout_ms = (t > 0 ? t : DEFAULT_TIMEOUT_S) * 1000;
 	o->ns = c->ns;

@@ -1,0 +1,493 @@
+"""The apiserver over etcdlite and over real etcd 3.4: the same tests run against both stores.
+
+Run one store only with APISERVER_STORE=etcdlite or =etcd.
+"""
+import base64
+import json
+import os
+import sys
+import threading
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import harness  # noqa: E402
+from apiserver_proc import Apiserver, read_events, q  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
+from fake_kubelet import FakeKubelet  # noqa: E402
+
+NS = "/api/v1/namespaces/default"
+APPS = "/apis/apps/v1/namespaces/default"
+
+
+def pod(name, labels=None, image="nginx:1"):
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": labels or {"app": name}},
+            "spec": {"containers": [{"name": "c", "image": image}]}}
+
+
+def deployment(name, replicas=1):
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}}}
+
+
+def service(name, typ="ClusterIP", ip=None):
+    s = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+         "spec": {"type": typ, "selector": {"app": name}, "ports": [{"port": 80}]}}
+    if ip:
+        s["spec"]["clusterIP"] = ip
+    return s
+
+
+# One minimal object per resource: (collection path, object).
+SAMPLES = [
+    ("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "crud-ns"}}),
+    (NS + "/pods", pod("crud-pod")),
+    (NS + "/services", service("crud-svc")),
+    (NS + "/endpoints", {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "crud-ep"},
+                         "subsets": [{"addresses": [{"ip": "10.0.0.1"}], "ports": [{"port": 80}]}]}),
+    ("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "crud-node"},
+                       "status": {"capacity": {"cpu": "4"}}}),
+    (NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "crud-cm"},
+                          "data": {"k": "v"}}),
+    (NS + "/secrets", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "crud-secret"},
+                       "data": {"k": base64.b64encode(b"v").decode()}}),
+    (NS + "/events", {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "crud-ev"},
+                      "involvedObject": {"kind": "Pod", "name": "x", "namespace": "default"},
+                      "reason": "Test", "message": "hello"}),
+    (NS + "/serviceaccounts", {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "crud-sa"}}),
+    (APPS + "/deployments", deployment("crud-deploy")),
+    (APPS + "/replicasets", dict(deployment("crud-rs"), kind="ReplicaSet")),
+    (APPS + "/daemonsets", {k: v for k, v in dict(deployment("crud-ds"), kind="DaemonSet").items()}),
+    ("/apis/coordination.k8s.io/v1/namespaces/default/leases",
+     {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "crud-lease"},
+      "spec": {"holderIdentity": "a", "leaseDurationSeconds": 15}}),
+]
+
+
+class ApiserverTest(unittest.TestCase):
+    STORE = "etcdlite"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Cluster(size=1, kind=cls.STORE).start_all()
+        cls.api = Apiserver(cls.etcd.client)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.api.stop()
+        cls.etcd.stop()
+
+    def req(self, *a, **kw):
+        return self.api.req(*a, **kw)
+
+    def create(self, path, obj, code=201):
+        st, body = self.req("POST", path, obj)
+        self.assertEqual(st, code, body)
+        return body
+
+    # ---- CRUD ----
+
+    def test_crud_every_resource(self):
+        for coll, obj in SAMPLES:
+            with self.subTest(coll=coll):
+                obj = json.loads(json.dumps(obj))
+                if "daemonsets" in coll:
+                    del obj["spec"]["replicas"]
+                name = obj["metadata"]["name"]
+                made = self.create(coll, obj)
+                self.assertEqual(made["metadata"]["name"], name)
+                self.assertTrue(made["metadata"]["uid"])
+                self.assertTrue(made["metadata"]["creationTimestamp"])
+                rv = made["metadata"]["resourceVersion"]
+                st, got = self.req("GET", coll + "/" + name)
+                self.assertEqual(st, 200, got)
+                self.assertEqual(got["metadata"]["resourceVersion"], rv)
+                st, lst = self.req("GET", coll)
+                self.assertEqual(st, 200)
+                self.assertIn(name, [i["metadata"]["name"] for i in lst["items"]])
+                self.assertTrue(lst["kind"].endswith("List"))
+                got["metadata"].setdefault("labels", {})["updated"] = "yes"
+                st, upd = self.req("PUT", coll + "/" + name, got)
+                self.assertEqual(st, 200, upd)
+                self.assertEqual(upd["metadata"]["labels"]["updated"], "yes")
+                self.assertGreater(int(upd["metadata"]["resourceVersion"]), int(rv))
+                st, pat = self.req("PATCH", coll + "/" + name, {"metadata": {"annotations": {"a": "b"}}},
+                                   ctype="application/merge-patch+json")
+                self.assertEqual(st, 200, pat)
+                self.assertEqual(pat["metadata"]["annotations"], {"a": "b"})
+                self.assertEqual(pat["metadata"]["labels"]["updated"], "yes")
+                st, _ = self.req("DELETE", coll + "/" + name)
+                self.assertEqual(st, 200)
+                st, gone = self.req("GET", coll + "/" + name)
+                self.assertEqual(st, 404)
+                self.assertEqual(gone["reason"], "NotFound")
+
+    def test_server_fields_and_generation(self):
+        d = self.create(APPS + "/deployments", deployment("gen"))
+        self.assertEqual(d["metadata"]["generation"], 1)
+        self.assertEqual(d["spec"]["strategy"]["type"], "RollingUpdate")
+        st, d2 = self.req("PATCH", APPS + "/deployments/gen", {"metadata": {"labels": {"x": "y"}}},
+                          ctype="application/merge-patch+json")
+        self.assertEqual(d2["metadata"]["generation"], 1, "metadata change must not bump generation")
+        st, d3 = self.req("PATCH", APPS + "/deployments/gen", {"spec": {"replicas": 4}},
+                          ctype="application/merge-patch+json")
+        self.assertEqual(d3["metadata"]["generation"], 2)
+        st, d4 = self.req("PUT", APPS + "/deployments/gen/status",
+                          dict(d3, status={"observedGeneration": 2, "replicas": 4}))
+        self.assertEqual(st, 200, d4)
+        self.assertEqual(d4["status"]["replicas"], 4)
+        self.assertEqual(d4["metadata"]["generation"], 2)
+        # status on the main resource is ignored
+        d4["status"] = {"replicas": 99}
+        st, d5 = self.req("PUT", APPS + "/deployments/gen", d4)
+        self.assertEqual(d5["status"]["replicas"], 4)
+        g = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                              "metadata": {"generateName": "gen-"}})
+        self.assertTrue(g["metadata"]["name"].startswith("gen-") and len(g["metadata"]["name"]) == 9)
+
+    def test_scale_binding_status(self):
+        self.create(APPS + "/deployments", deployment("sc", 2))
+        st, s = self.req("GET", APPS + "/deployments/sc/scale")
+        self.assertEqual((st, s["kind"], s["apiVersion"], s["spec"]["replicas"]), (200, "Scale", "autoscaling/v1", 2))
+        st, s = self.req("PATCH", APPS + "/deployments/sc/scale", {"spec": {"replicas": 7}},
+                         ctype="application/merge-patch+json")
+        self.assertEqual((st, s["spec"]["replicas"]), (200, 7))
+        st, d = self.req("GET", APPS + "/deployments/sc")
+        self.assertEqual(d["spec"]["replicas"], 7)
+        self.create(NS + "/pods", pod("bind-me"))
+        st, b = self.req("POST", NS + "/pods/bind-me/binding",
+                         {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "bind-me"},
+                          "target": {"kind": "Node", "name": "node-1"}})
+        self.assertEqual(st, 201 if b.get("code") == 201 else 200, b)
+        st, p = self.req("GET", NS + "/pods/bind-me")
+        self.assertEqual(p["spec"]["nodeName"], "node-1")
+        st, b = self.req("POST", NS + "/pods/bind-me/binding",
+                         {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "bind-me"},
+                          "target": {"kind": "Node", "name": "node-2"}})
+        self.assertEqual(st, 409, b)
+        p["status"] = {"phase": "Running", "podIP": "10.244.0.5"}
+        st, p2 = self.req("PUT", NS + "/pods/bind-me/status", p)
+        self.assertEqual((st, p2["status"]["phase"]), (200, "Running"))
+        # graceful deletion of a pod on a node: marked, then gone with grace 0
+        st, d = self.req("DELETE", NS + "/pods/bind-me")
+        self.assertEqual(st, 200)
+        self.assertIn("deletionTimestamp", d["metadata"])
+        st, d = self.req("DELETE", NS + "/pods/bind-me", {"gracePeriodSeconds": 0})
+        self.assertEqual(st, 200)
+        self.assertEqual(self.req("GET", NS + "/pods/bind-me")[0], 404)
+
+    def test_pod_spec_immutable_but_image(self):
+        p = self.create(NS + "/pods", pod("immut"))
+        p["spec"]["containers"][0]["image"] = "nginx:2"
+        st, p2 = self.req("PUT", NS + "/pods/immut", p)
+        self.assertEqual(st, 200, p2)
+        p2["spec"]["containers"][0]["name"] = "other"
+        st, bad = self.req("PUT", NS + "/pods/immut", p2)
+        self.assertEqual((st, bad["reason"]), (422, "Invalid"))
+
+    # ---- concurrency ----
+
+    def test_concurrent_updates_exactly_one_wins(self):
+        cm = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                               "metadata": {"name": "race"}, "data": {"n": "0"}})
+        results = []
+
+        def update(i):
+            obj = json.loads(json.dumps(cm))
+            obj["data"]["n"] = str(i + 1)
+            results.append(self.req("PUT", NS + "/configmaps/race", obj)[0])
+        threads = [threading.Thread(target=update, args=(i,)) for i in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(results), [200] + [409] * 9)
+
+    def test_allocations_unique_under_50_concurrent_creates(self):
+        out = {}
+
+        def make(i):
+            out[i] = self.req("POST", NS + "/services", service("alloc-%d" % i, "NodePort"), timeout=30)
+        threads = [threading.Thread(target=make, args=(i,)) for i in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual([out[i][0] for i in range(50)], [201] * 50, [out[i] for i in range(50) if out[i][0] != 201][:2])
+        ips = [out[i][1]["spec"]["clusterIP"] for i in range(50)]
+        ports = [out[i][1]["spec"]["ports"][0]["nodePort"] for i in range(50)]
+        self.assertEqual(len(set(ips)), 50)
+        self.assertEqual(len(set(ports)), 50)
+        self.assertTrue(all(ip.startswith("10.") for ip in ips))
+        self.assertTrue(all(30000 <= p <= 32767 for p in ports))
+        # a chosen IP that is taken is the client's error; a freed one can be chosen again
+        st, bad = self.req("POST", NS + "/services", service("alloc-dup", ip=ips[0]))
+        self.assertEqual((st, bad["reason"]), (422, "Invalid"), bad)
+        self.assertEqual(self.req("DELETE", NS + "/services/alloc-0")[0], 200)
+        st, ok = self.req("POST", NS + "/services", service("alloc-dup", ip=ips[0]))
+        self.assertEqual(st, 201, ok)
+
+    def test_node_pod_cidr(self):
+        a = self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cidr-a"}})
+        b = self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cidr-b"}})
+        self.assertTrue(a["spec"]["podCIDR"].startswith("10.244.") and a["spec"]["podCIDR"].endswith("/24"))
+        self.assertNotEqual(a["spec"]["podCIDR"], b["spec"]["podCIDR"])
+
+    # ---- finalizers ----
+
+    def test_finalizers_hold_deletion(self):
+        self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                          "metadata": {"name": "fin", "finalizers": ["example.com/x"]}})
+        st, d = self.req("DELETE", NS + "/configmaps/fin")
+        self.assertEqual(st, 200)
+        st, got = self.req("GET", NS + "/configmaps/fin")
+        self.assertEqual(st, 200)
+        self.assertIn("deletionTimestamp", got["metadata"])
+        st, _ = self.req("PATCH", NS + "/configmaps/fin", {"metadata": {"finalizers": None}},
+                         ctype="application/merge-patch+json")
+        self.assertEqual(st, 200)
+        self.assertEqual(self.req("GET", NS + "/configmaps/fin")[0], 404)
+
+    def test_delete_preconditions_and_collection(self):
+        cm = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "pre"}})
+        st, bad = self.req("DELETE", NS + "/configmaps/pre", {"preconditions": {"uid": "nope"}})
+        self.assertEqual(st, 409, bad)
+        st, _ = self.req("DELETE", NS + "/configmaps/pre", {"preconditions": {"uid": cm["metadata"]["uid"]}})
+        self.assertEqual(st, 200)
+        for i in range(3):
+            self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                              "metadata": {"name": "coll-%d" % i, "labels": {"coll": "yes"}}})
+        self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keep"}})
+        st, _ = self.req("DELETE", NS + "/configmaps" + q(labelSelector="coll=yes"))
+        self.assertEqual(st, 200)
+        st, lst = self.req("GET", NS + "/configmaps")
+        names = [i["metadata"]["name"] for i in lst["items"]]
+        self.assertIn("keep", names)
+        self.assertFalse([n for n in names if n.startswith("coll-")])
+
+    # ---- list ----
+
+    def test_list_selectors_and_paging(self):
+        for i in range(7):
+            self.create("/api/v1/namespaces/paging/pods" if False else NS + "/pods",
+                        pod("page-%d" % i, {"app": "page", "idx": str(i), "tier": "a" if i % 2 else "b"}))
+        st, lst = self.req("GET", NS + "/pods" + q(labelSelector="app=page,tier=a"))
+        self.assertEqual(sorted(i["metadata"]["name"] for i in lst["items"]), ["page-1", "page-3", "page-5"])
+        st, lst = self.req("GET", NS + "/pods" + q(labelSelector="app=page,idx in (1,2)"))
+        self.assertEqual(len(lst["items"]), 2)
+        st, lst = self.req("GET", "/api/v1/pods" + q(fieldSelector="metadata.name=page-4"))
+        self.assertEqual([i["metadata"]["name"] for i in lst["items"]], ["page-4"])
+        seen, cont, pages = [], None, 0
+        while True:
+            args = {"labelSelector": "app=page", "limit": 3}
+            if cont:
+                args["continue"] = cont
+            st, lst = self.req("GET", NS + "/pods" + q(**args))
+            self.assertEqual(st, 200, lst)
+            pages += 1
+            seen += [i["metadata"]["name"] for i in lst["items"]]
+            cont = lst["metadata"].get("continue")
+            if not cont:
+                break
+        self.assertEqual(sorted(seen), ["page-%d" % i for i in range(7)])
+        self.assertEqual(pages, 3)
+        st, bad = self.req("GET", NS + "/pods" + q(labelSelector="app in (x"))
+        self.assertEqual(st, 400, bad)
+
+    def test_continue_after_compaction_is_410(self):
+        for i in range(3):
+            self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                              "metadata": {"name": "cmp-%d" % i}})
+        st, lst = self.req("GET", NS + "/configmaps" + q(limit=1))
+        cont = lst["metadata"]["continue"]
+        cm = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cmp-x"}})
+        rev = int(cm["metadata"]["resourceVersion"])
+        st, _ = harness.post_json(self.etcd.client[0] + "/v3/kv/compaction", {"revision": str(rev)})
+        self.assertEqual(st, 200)
+        st, gone = self.req("GET", NS + "/configmaps" + q(limit=1, **{"continue": cont}))
+        self.assertEqual((st, gone["reason"]), (410, "Expired"), gone)
+
+    # ---- watch ----
+
+    def test_watch_in_order_no_gap_across_rewatch(self):
+        st, lst = self.req("GET", NS + "/configmaps")
+        rv = lst["metadata"]["resourceVersion"]
+        conn, resp = self.api.watch(NS + "/configmaps" + q(watch=1, resourceVersion=rv, labelSelector="w=1"))
+        self.assertEqual(resp.status, 200)
+        made = []
+        for i in range(10):
+            made.append(self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                          "metadata": {"name": "w-%d" % i, "labels": {"w": "1"}}}))
+        first = read_events(resp, n=5)
+        conn.close()
+        last = first[-1]["object"]["metadata"]["resourceVersion"]
+        for i in range(10, 15):
+            made.append(self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                          "metadata": {"name": "w-%d" % i, "labels": {"w": "1"}}}))
+        st, _ = self.req("DELETE", NS + "/configmaps/w-0")
+        conn, resp = self.api.watch(NS + "/configmaps" + q(watch=1, resourceVersion=last, labelSelector="w=1"))
+        rest = read_events(resp, until=lambda e: e["type"] == "DELETED")
+        conn.close()
+        events = first + rest
+        rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
+        self.assertEqual(rvs, sorted(rvs))
+        self.assertEqual(len(set(rvs)), len(rvs), "no duplicate")
+        self.assertEqual([e["object"]["metadata"]["name"] for e in events[:15]], ["w-%d" % i for i in range(15)])
+        self.assertEqual([e["type"] for e in events], ["ADDED"] * 15 + ["DELETED"])
+
+    def test_watch_from_now_lists_first_and_times_out(self):
+        self.create(NS + "/secrets", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "now-1"}})
+        conn, resp = self.api.watch(NS + "/secrets" + q(watch=1, timeoutSeconds=1, fieldSelector="metadata.name=now-1"))
+        evs = read_events(resp)  # ends by the timeout
+        conn.close()
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "now-1")])
+
+    def test_watch_too_old_is_410_error_event(self):
+        # a small cache: 20 writes push the first out of its window
+        small = Apiserver(self.etcd.client, ["--watch-cache-size", "8"])
+        try:
+            made = [small.req("POST", NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                           "metadata": {"name": "old-%d" % i}})[1]
+                    for i in range(20)]
+            conn, resp = small.watch(NS + "/configmaps" + q(watch=1, resourceVersion=made[0]["metadata"]["resourceVersion"]))
+            evs = read_events(resp)
+            conn.close()
+            self.assertEqual(resp.status, 200)
+            self.assertEqual(evs[0]["type"], "ERROR")
+            self.assertEqual((evs[0]["object"]["code"], evs[0]["object"]["reason"]), (410, "Expired"))
+            # from inside the window: every later event
+            conn, resp = small.watch(NS + "/configmaps" + q(watch=1, resourceVersion=made[15]["metadata"]["resourceVersion"]))
+            evs = read_events(resp, n=4)
+            conn.close()
+            self.assertEqual([e["object"]["metadata"]["name"] for e in evs], ["old-%d" % i for i in range(16, 20)])
+        finally:
+            small.stop()
+
+    def test_watch_bookmarks(self):
+        leases = "/apis/coordination.k8s.io/v1/namespaces/default/leases"
+        st, lst = self.req("GET", leases)
+        self.assertEqual(st, 200, lst)
+        conn, resp = self.api.watch(leases + q(watch=1, resourceVersion=lst["metadata"]["resourceVersion"],
+                                                        allowWatchBookmarks="true", timeoutSeconds=7))
+        evs = read_events(resp, until=lambda e: e["type"] == "BOOKMARK")
+        conn.close()
+        self.assertEqual(evs[-1]["type"], "BOOKMARK")
+        self.assertGreaterEqual(int(evs[-1]["object"]["metadata"]["resourceVersion"]),
+                                int(lst["metadata"]["resourceVersion"]))
+
+    def test_second_apiserver_same_store(self):
+        other = Apiserver(self.etcd.client)
+        try:
+            st, lst = other.req("GET", NS + "/configmaps")
+            conn, resp = other.watch(NS + "/configmaps" + q(watch=1, resourceVersion=lst["metadata"]["resourceVersion"]))
+            self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "two"}})
+            ev = read_events(resp, n=1)[0]
+            conn.close()
+            self.assertEqual((ev["type"], ev["object"]["metadata"]["name"]), ("ADDED", "two"))
+            st, got = other.req("GET", NS + "/configmaps/two")
+            self.assertEqual(st, 200)
+        finally:
+            other.stop()
+
+    # ---- pods/log ----
+
+    def test_pod_log_proxied_to_kubelet(self):
+        kubelet = FakeKubelet(["line one", "line two"], ["followed"])
+        try:
+            self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "log-node"},
+                                          "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                                                     "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet.port}}}})
+            p = pod("logpod")
+            p["spec"]["nodeName"] = "log-node"
+            self.create(NS + "/pods", p)
+            st, body = self.req("GET", NS + "/pods/logpod/log" + q(tailLines=5))
+            self.assertEqual((st, body), (200, b"line one\nline two\n"))
+            self.assertEqual(kubelet.requests[-1][0], "/containerLogs/default/logpod/c")
+            self.assertEqual(kubelet.requests[-1][1]["tailLines"], ["5"])
+            st, body = self.req("GET", NS + "/pods/logpod/log" + q(follow="true"))
+            self.assertEqual((st, body), (200, b"line one\nline two\nfollowed\n"))
+            self.create(NS + "/pods", pod("nolog"))
+            st, s = self.req("GET", NS + "/pods/nolog/log")
+            self.assertEqual((st, s["message"]), (400, "pod nolog does not have a host assigned"))
+            dead = harness.free_ports(1)[0]
+            self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "dead-node"},
+                                          "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                                                     "daemonEndpoints": {"kubeletEndpoint": {"Port": dead}}}})
+            p = pod("deadlog")
+            p["spec"]["nodeName"] = "dead-node"
+            self.create(NS + "/pods", p)
+            st, s = self.req("GET", NS + "/pods/deadlog/log")
+            self.assertEqual(st, 503, s)
+            self.assertEqual(s["reason"], "ServiceUnavailable")
+            self.assertIn("dead-node", s["message"])
+        finally:
+            kubelet.stop()
+
+    # ---- bad input ----
+
+    def test_bad_input(self):
+        st, s = self.req("POST", NS + "/pods", b"{not json")
+        self.assertEqual((st, s["kind"], s["reason"]), (400, "Status", "BadRequest"))
+        st, s = self.req("POST", NS + "/pods", service("wrongkind"))
+        self.assertEqual((st, s["reason"]), (400, "BadRequest"), s)
+        st, s = self.req("POST", NS + "/pods", pod("Bad_Name"))
+        self.assertEqual((st, s["reason"]), (422, "Invalid"))
+        self.assertEqual(s["details"]["causes"][0]["field"], "metadata.name")
+        st, s = self.req("POST", NS + "/configmaps", b'{"data":"' + b"x" * (10 << 20) + b'"}', timeout=30)
+        self.assertEqual((st, s["reason"]), (413, "RequestEntityTooLarge"))
+        st, s = self.req("GET", NS + "/widgets")
+        self.assertEqual((st, s["kind"], s["reason"]), (404, "Status", "NotFound"))
+        st, s = self.req("GET", NS + "/pods" + q(watch=1, resourceVersion="garbage"))
+        self.assertEqual((st, s["reason"]), (400, "BadRequest"))
+        st, s = self.req("PATCH", NS + "/pods/nope", {"a": 1}, ctype="text/plain")
+        self.assertEqual(st, 415)
+        cm = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "norv"}})
+        del cm["metadata"]["resourceVersion"]
+        cm["data"] = {"a": "b"}
+        st, s = self.req("PUT", NS + "/configmaps/norv", cm)
+        self.assertEqual(st, 200, s)  # unconditional update, as Kubernetes allows for these kinds
+        st, s = self.req("POST", NS + "/configmaps" + q(fieldValidation="Strict"),
+                         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "strict"}, "bogus": 1})
+        self.assertEqual(st, 400, s)
+        self.assertIn("unknown field", s["message"])
+        # a client that leaves mid-watch does not hurt the server
+        conn, resp = self.api.watch(NS + "/pods" + q(watch=1))
+        conn.close()
+        self.assertEqual(self.req("GET", "/healthz")[0], 200)
+
+    def test_discovery(self):
+        st, v = self.req("GET", "/version")
+        self.assertEqual((v["major"], v["minor"]), ("1", "32"))
+        st, r = self.req("GET", "/api/v1")
+        pods = [x for x in r["resources"] if x["name"] == "pods"][0]
+        self.assertEqual((pods["shortNames"], pods["categories"], pods["kind"]), (["po"], ["all"], "Pod"))
+        self.assertIn("watch", pods["verbs"])
+        st, g = self.req("GET", "/apis")
+        self.assertIn("apps", [x["name"] for x in g["groups"]])
+        st, r = self.req("GET", "/apis/apps/v1")
+        self.assertIn("deployments/scale", [x["name"] for x in r["resources"]])
+        st, t = self.req("GET", NS + "/pods", headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+        self.assertEqual(t["kind"], "Table")
+        self.assertEqual([c["name"] for c in t["columnDefinitions"]][:5], ["Name", "Ready", "Status", "Restarts", "Age"])
+        st, m = self.req("GET", "/metrics")
+        self.assertIn(b"apiserver_request_total", m)
+
+
+class ApiserverOnEtcdTest(ApiserverTest):
+    STORE = "etcd"
+
+
+def load_tests(loader, tests, pattern):
+    suite = unittest.TestSuite()
+    only = os.environ.get("APISERVER_STORE")
+    for cls in (ApiserverTest, ApiserverOnEtcdTest):
+        if only and only != cls.STORE:
+            continue
+        suite.addTests(loader.loadTestsFromTestCase(cls))
+    return suite
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

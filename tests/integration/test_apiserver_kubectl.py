@@ -1,0 +1,216 @@
+"""Real kubectl (v1.32, as installed) against the apiserver over etcdlite: outputs checked, not just exit codes."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import harness  # noqa: E402
+from apiserver_proc import Apiserver  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
+from fake_kubelet import FakeKubelet  # noqa: E402
+
+KUBECTL = shutil.which("kubectl")
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  containers:
+  - name: web
+    image: nginx:1
+    ports:
+    - containerPort: 80
+"""
+
+DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: front
+spec:
+  replicas: %(replicas)d
+  selector:
+    matchLabels: {app: front}
+  template:
+    metadata:
+      labels: {app: front}
+    spec:
+      containers:
+      - name: web
+        image: %(image)s
+        ports:
+        - containerPort: 80
+          name: http
+"""
+
+NODE = """apiVersion: v1
+kind: Node
+metadata:
+  name: n1
+status:
+  conditions:
+  - type: Ready
+    status: "True"
+"""
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class KubectlTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Cluster(size=1).start_all()
+        cls.api = Apiserver(cls.etcd.client)
+        cls.dir = harness.tempdir("kubectl-")
+        cls.cache = tempfile.mkdtemp(dir=cls.dir)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.api.stop()
+        cls.etcd.stop()
+
+    def kubectl(self, *args, ok=True, stdin=None):
+        argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache] + list(args)
+        p = subprocess.run(argv, capture_output=True, text=True, input=stdin, timeout=60)
+        if ok:
+            self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (argv, p.stdout, p.stderr))
+        return p
+
+    def write(self, name, text):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_1_pod_lifecycle(self):
+        p = self.kubectl("get", "pods")
+        self.assertIn("No resources found in default namespace.", p.stderr)
+        p = self.kubectl("create", "-f", self.write("pod.yaml", POD))
+        self.assertEqual(p.stdout.strip(), "pod/web created")
+        p = self.kubectl("get", "pods")
+        lines = p.stdout.strip().splitlines()
+        self.assertEqual(lines[0].split(), ["NAME", "READY", "STATUS", "RESTARTS", "AGE"])
+        self.assertEqual(lines[1].split()[:4], ["web", "0/1", "Pending", "0"])
+        p = self.kubectl("get", "pods", "-o", "wide")
+        self.assertEqual(p.stdout.splitlines()[0].split()[:7], ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"])
+        p = self.kubectl("get", "pod", "web", "-o", "json")
+        self.assertEqual(json.loads(p.stdout)["spec"]["containers"][0]["image"], "nginx:1")
+        p = self.kubectl("get", "po", "-o", "name")
+        self.assertEqual(p.stdout.strip(), "pod/web")
+        p = self.kubectl("get", "pod", "web", "-o", "yaml")
+        self.assertIn("name: web", p.stdout)
+        p = self.kubectl("label", "pod", "web", "tier=front")
+        self.assertEqual(p.stdout.strip(), "pod/web labeled")
+        p = self.kubectl("get", "pods", "-l", "tier=front", "--show-labels")
+        self.assertIn("tier=front", p.stdout)
+        p = self.kubectl("get", "pods", "-A")
+        self.assertEqual(p.stdout.splitlines()[1].split()[:2], ["default", "web"])
+        p = self.kubectl("describe", "pod", "web")
+        self.assertIn("Name:", p.stdout)
+        self.assertIn("nginx:1", p.stdout)
+        p = self.kubectl("delete", "pod", "web")
+        self.assertEqual(p.stdout.strip(), 'pod "web" deleted')
+        self.assertEqual(self.api.req("GET", "/api/v1/namespaces/default/pods/web")[0], 404)
+
+    def test_2_apply_scale_rollout(self):
+        path = self.write("deploy.yaml", DEPLOY % {"replicas": 2, "image": "nginx:1"})
+        self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "deployment.apps/front created")
+        self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "deployment.apps/front unchanged")
+        self.write("deploy.yaml", DEPLOY % {"replicas": 3, "image": "nginx:2"})
+        self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "deployment.apps/front configured")
+        st, d = self.api.req("GET", "/apis/apps/v1/namespaces/default/deployments/front")
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual((d["spec"]["replicas"], c["image"], c["ports"][0]["containerPort"]), (3, "nginx:2", 80))
+        self.assertIn("kubectl.kubernetes.io/last-applied-configuration", d["metadata"]["annotations"])
+        p = self.kubectl("scale", "deployment", "front", "--replicas=5")
+        self.assertEqual(p.stdout.strip(), "deployment.apps/front scaled")
+        p = self.kubectl("get", "deploy", "front")
+        self.assertEqual(p.stdout.splitlines()[0].split(), ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"])
+        self.assertEqual(p.stdout.splitlines()[1].split()[:2], ["front", "0/5"])
+        # a status written as the controller would: rollout status is then done
+        st, d = self.api.req("GET", "/apis/apps/v1/namespaces/default/deployments/front")
+        d["status"] = {"observedGeneration": d["metadata"]["generation"], "replicas": 5, "updatedReplicas": 5,
+                       "readyReplicas": 5, "availableReplicas": 5}
+        st, _ = self.api.req("PUT", "/apis/apps/v1/namespaces/default/deployments/front/status", d)
+        self.assertEqual(st, 200)
+        p = self.kubectl("rollout", "status", "deployment/front", "--timeout=20s")
+        self.assertIn('deployment "front" successfully rolled out', p.stdout)
+        p = self.kubectl("get", "all")
+        self.assertIn("deployment.apps/front", p.stdout)
+        p = self.kubectl("delete", "-f", path)
+        self.assertEqual(p.stdout.strip(), 'deployment.apps "front" deleted')
+
+    def test_3_server_side_apply_and_nodes(self):
+        path = self.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: b\n")
+        p = self.kubectl("apply", "--server-side", "-f", path)
+        self.assertEqual(p.stdout.strip(), "configmap/ssa serverside-applied")
+        st, cm = self.api.req("GET", "/api/v1/namespaces/default/configmaps/ssa")
+        self.assertEqual(cm["data"], {"a": "b"})
+        self.kubectl("create", "-f", self.write("node.yaml", NODE))
+        p = self.kubectl("cordon", "n1")
+        self.assertEqual(p.stdout.strip(), "node/n1 cordoned")
+        p = self.kubectl("get", "nodes")
+        self.assertEqual(p.stdout.splitlines()[1].split()[:2], ["n1", "Ready,SchedulingDisabled"])
+        p = self.kubectl("api-resources")
+        self.assertRegex(p.stdout, r"deployments\s+deploy\s+apps/v1\s+true\s+Deployment")
+
+    def test_5_logs_and_events(self):
+        kubelet = FakeKubelet(["hello from web"])
+        try:
+            st, _ = self.api.req("POST", "/api/v1/nodes", {
+                "apiVersion": "v1", "kind": "Node", "metadata": {"name": "logs-node"},
+                "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+                           "daemonEndpoints": {"kubeletEndpoint": {"Port": kubelet.port}}}})
+            self.assertEqual(st, 201)
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker"},
+                   "spec": {"nodeName": "logs-node", "containers": [{"name": "c", "image": "busybox"}]}}
+            st, made = self.api.req("POST", "/api/v1/namespaces/default/pods", pod)
+            self.assertEqual(st, 201)
+            p = self.kubectl("logs", "talker")
+            self.assertEqual(p.stdout, "hello from web\n")
+            st, _ = self.api.req("POST", "/api/v1/namespaces/default/events", {
+                "apiVersion": "v1", "kind": "Event", "metadata": {"name": "talker.1"},
+                "involvedObject": {"kind": "Pod", "name": "talker", "namespace": "default",
+                                   "uid": made["metadata"]["uid"]},
+                "reason": "Pulled", "message": "image pulled", "type": "Normal", "count": 1,
+                "source": {"component": "kubelet"}})
+            self.assertEqual(st, 201)
+            p = self.kubectl("describe", "pod", "talker")
+            self.assertRegex(p.stdout, r"Normal\s+Pulled\s+.*image pulled")
+            p = self.kubectl("get", "events")
+            self.assertIn("image pulled", p.stdout)
+        finally:
+            kubelet.stop()
+
+    def test_4_get_watch(self):
+        argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "get", "configmaps", "-w"]
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            # the first line is the table of what exists; then one line per event
+            first = p.stdout.readline()
+            self.assertTrue(first.startswith("NAME"), first)
+            for i in range(3):
+                st, _ = self.api.req("POST", "/api/v1/namespaces/default/configmaps",
+                                     {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "watched-%d" % i}})
+                self.assertEqual(st, 201)
+            seen = []
+            deadline = time.monotonic() + 10
+            while len(seen) < 3 and time.monotonic() < deadline:
+                line = p.stdout.readline()
+                if line.startswith("watched-"):
+                    seen.append(line.split()[0])
+            self.assertEqual(seen, ["watched-0", "watched-1", "watched-2"])
+        finally:
+            p.kill()
+            p.wait()
+            p.stdout.close()
+            p.stderr.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
