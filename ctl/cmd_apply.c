@@ -4,15 +4,13 @@
 #include <string.h>
 
 #include "common/json.h"
-#include "common/smpatch.h"
+#include "ctl/apply.h"
 #include "ctl/cli.h"
 #include "ctl/get.h"
 #include "ctl/manifest.h"
 #include "ctl/print.h"
 #include "ctl/target.h"
 #include "ctl/write.h"
-
-#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
 enum dry_run { DRY_NONE, DRY_CLIENT, DRY_SERVER };
 
@@ -22,36 +20,6 @@ struct write_opts {
 	const char *dry_run, *output, *field_manager, *validate;
 	enum dry_run dry;
 };
-
-/*
- * The object with the last-applied annotation set to its own JSON without
- * that annotation: json.Marshal's compact, key-sorted form plus "\n", so
- * the annotation kubectl writes and the one minictl writes are the same
- * bytes. Returns a new tree or NULL on -ENOMEM.
- */
-static cJSON *with_last_applied(const cJSON *obj)
-{
-	cJSON *copy = cJSON_Duplicate(obj, 1), *ann;
-	struct cm_buf text = CM_BUF_INIT;
-
-	if (!copy)
-		return NULL;
-	/* kubectl serializes with an empty annotations map rather than none */
-	ann = cm_json_get(copy, "metadata.annotations");
-	if (ann)
-		cJSON_DeleteItemFromObjectCaseSensitive(ann, LAST_APPLIED);
-	else if (cm_json_set(copy, "metadata.annotations", cJSON_CreateObject()))
-		goto fail;
-	if (mc_json_compact(copy, &text) || cm_buf_putc(&text, '\n'))
-		goto fail;
-	cJSON_AddStringToObject(cm_json_get(copy, "metadata.annotations"), LAST_APPLIED, text.data);
-	cm_buf_close(&text);
-	return copy;
-fail:
-	cJSON_Delete(copy);
-	cm_buf_close(&text);
-	return NULL;
-}
 
 static int parse_dry_run(struct mc_ctx *c, const struct mc_cmd *cmd, struct write_opts *o)
 {
@@ -106,13 +74,13 @@ static int apply_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manife
 	const struct mc_resource *r;
 	const char *ns, *name;
 	struct cm_buf path = CM_BUF_INIT, err = CM_BUF_INIT, q = CM_BUF_INIT;
-	cJSON *modified = NULL, *live = NULL, *original = NULL, *patch = NULL, *result = NULL;
+	cJSON *modified = NULL, *live = NULL, *patch = NULL, *result = NULL;
 	int rc = mc_object_locate(c, manifest, &r, &ns);
 
 	if (rc)
 		return rc;
 	name = cm_json_get_str(manifest, "metadata.name");
-	if (!(modified = with_last_applied(manifest))) {
+	if (!(modified = mc_apply_annotated(manifest))) {
 		rc = -ENOMEM;
 		goto done;
 	}
@@ -132,12 +100,7 @@ static int apply_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manife
 	}
 	if (rc)
 		goto done;
-	{
-		const char *la = cm_json_get_str(live, "metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration");
-		if (la && cm_json_parse(la, strlen(la), &original, NULL))
-			original = NULL;
-	}
-	if ((rc = cm_smpatch_three_way(original, modified, live, &patch, &err))) {
+	if ((rc = mc_apply_patch(modified, live, &patch, &err))) {
 		rc = mc_errorf(c, "error when computing the patch for %s \"%s\": %s", r->name, name,
 			       err.data ? err.data : strerror(-rc));
 		goto done;
@@ -159,7 +122,6 @@ static int apply_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manife
 done:
 	cJSON_Delete(modified);
 	cJSON_Delete(live);
-	cJSON_Delete(original);
 	cJSON_Delete(patch);
 	cJSON_Delete(result);
 	cm_buf_close(&path);
@@ -201,7 +163,7 @@ static int create_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manif
 
 	if (rc)
 		return rc;
-	body = o->save_config ? with_last_applied(manifest) : cJSON_Duplicate(manifest, 1);
+	body = o->save_config ? mc_apply_annotated(manifest) : cJSON_Duplicate(manifest, 1);
 	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=Strict", o->field_manager ? o->field_manager : "kubectl-create");
 	build_path(r, ns, NULL, q.data, o, &path);
 	if (o->dry == DRY_CLIENT)
@@ -239,7 +201,7 @@ static int replace_one(struct mc_ctx *c, const struct write_opts *o, cJSON *mani
 	if (rc)
 		return rc;
 	name = cm_json_get_str(manifest, "metadata.name");
-	body = o->save_config ? with_last_applied(manifest) : cJSON_Duplicate(manifest, 1);
+	body = o->save_config ? mc_apply_annotated(manifest) : cJSON_Duplicate(manifest, 1);
 	if (o->force) {
 		mc_resource_path(r, ns, name, &path);
 		rc = mc_send_json(c, "DELETE", path.data, NULL, NULL, NULL);
