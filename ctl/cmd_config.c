@@ -46,11 +46,15 @@ static cJSON *entry(cJSON *kc, const char *list, const char *inner, const char *
 	return in;
 }
 
+/* value may point into obj itself (keeping the current value), so it is copied before the old item goes. */
 static void set_field(cJSON *obj, const char *key, const char *value)
 {
+	char *copy = value && *value ? strdup(value) : NULL;
+
 	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	if (value && *value)
-		cJSON_AddStringToObject(obj, key, value);
+	if (copy)
+		cJSON_AddStringToObject(obj, key, copy);
+	free(copy);
 }
 
 static int save(struct mc_ctx *c)
