@@ -17,7 +17,7 @@ enum dry_run { DRY_NONE, DRY_CLIENT, DRY_SERVER };
 struct write_opts {
 	struct mc_strv files;
 	bool recursive, save_config, force, server_side, force_conflicts;
-	const char *dry_run, *output, *field_manager, *validate;
+	const char *dry_run, *output, *field_manager, *validate, *verb;
 	enum dry_run dry;
 };
 
@@ -171,7 +171,7 @@ static int create_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manif
 	else
 		rc = mc_send_json(c, "POST", path.data, NULL, body, &result);
 	if (!rc)
-		report(c, o, r, result, "created");
+		report(c, o, r, result, o->verb ? o->verb : "created");
 	cJSON_Delete(body);
 	cJSON_Delete(result);
 	cm_buf_close(&path);
@@ -179,9 +179,11 @@ static int create_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manif
 	return rc;
 }
 
-int mc_create_objects(struct mc_ctx *c, cJSON *objs, const char *dry_run, const char *output, bool save_config)
+int mc_create_objects(struct mc_ctx *c, cJSON *objs, const struct mc_create_opts *co)
 {
-	struct write_opts o = {.dry_run = dry_run, .output = output, .save_config = save_config};
+	struct write_opts o = {.dry_run = co->dry_run, .output = co->output, .save_config = co->save_config,
+			       .field_manager = co->field_manager, .verb = co->verb};
+	const char *dry_run = co->dry_run;
 	cJSON *it;
 	bool failed = false;
 

@@ -90,13 +90,13 @@ static cJSON *new_object(const char *api_version, const char *kind, const char *
 }
 
 /* Sends one generated object as create does, and frees it. */
-static int create_generated(struct mc_ctx *c, cJSON *obj, const char *dry_run, const char *output, bool save_config)
+static int create_generated(struct mc_ctx *c, cJSON *obj, const struct mc_create_opts *o)
 {
 	cJSON *arr = cJSON_CreateArray();
 	int rc;
 
 	cJSON_AddItemToArray(arr, obj);
-	rc = mc_create_objects(c, arr, dry_run, output, save_config);
+	rc = mc_create_objects(c, arr, o);
 	cJSON_Delete(arr);
 	return rc;
 }
@@ -193,7 +193,7 @@ int mc_run_create(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 		rc = mc_usage_error(c, cmd, "unknown object type; use deployment, namespace, configmap or secret generic");
 		goto done;
 	}
-	rc = create_generated(c, obj, dry_run, output, save_config);
+	rc = create_generated(c, obj, &(struct mc_create_opts){.dry_run = dry_run, .output = output, .save_config = save_config});
 	obj = NULL;
 done:
 	cJSON_Delete(obj);
@@ -295,7 +295,7 @@ int mc_run_run(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "containers"), ctr);
 	cJSON_AddStringToObject(spec, "dnsPolicy", "ClusterFirst");
 	cJSON_AddStringToObject(spec, "restartPolicy", restart);
-	rc = create_generated(c, obj, dry_run, output, false);
+	rc = create_generated(c, obj, &(struct mc_create_opts){.dry_run = dry_run, .output = output, .field_manager = "kubectl-run"});
 	obj = NULL;
 done:
 	cJSON_Delete(obj);
@@ -385,31 +385,9 @@ int mc_run_expose(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 	cJSON_AddItemToObject(spec, "selector", sel);
 	if (type && *type)
 		cJSON_AddStringToObject(spec, "type", type);
-	{
-		cJSON *arr = cJSON_CreateArray();
-		cJSON_AddItemToArray(arr, svc);
-		/* "service/web exposed" is printed by the writer as "created"; kubectl says "exposed" */
-		if (output && *output) {
-			rc = mc_create_objects(c, arr, dry_run, output, false);
-		} else {
-			FILE *real = c->out;
-			char *text = NULL;
-			size_t len = 0;
-			FILE *mem = open_memstream(&text, &len);
-			c->out = mem;
-			rc = mc_create_objects(c, arr, dry_run, NULL, false);
-			fclose(mem);
-			c->out = real;
-			if (!rc && text) {
-				char *sp = strstr(text, " created");
-				if (sp)
-					fprintf(c->out, "%.*s exposed%s", (int)(sp - text), text, sp + 8);
-			}
-			free(text);
-		}
-		cJSON_Delete(arr);
-		svc = NULL;
-	}
+	rc = create_generated(c, svc, &(struct mc_create_opts){.dry_run = dry_run, .output = output,
+							       .field_manager = "kubectl-expose", .verb = "exposed"});
+	svc = NULL;
 done:
 	cJSON_Delete(src);
 	cJSON_Delete(svc);
