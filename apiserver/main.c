@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 		{"cluster-cidr", CM_FLAG_STRING, &cfg.cluster_cidr, "CIDR of pod IPs; each node gets a /24"},
 		{"max-requests-inflight", CM_FLAG_INT, &cfg.max_requests_inflight, "requests served at once before 429 (0: no limit)"},
 		{"watch-cache-size", CM_FLAG_INT, &cfg.watch_cache_size, "events kept per resource for watches"},
+		{"watch-max-buffer", CM_FLAG_INT64, &cfg.watch_max_buffer, "bytes queued to a slow watcher before it is closed"},
 		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_body, "largest request body accepted"},
 		{"etcd-timeout", CM_FLAG_DURATION, &cfg.etcd_timeout_ms, "how long a storage call may take across retries"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},

@@ -35,6 +35,7 @@ void api_config_defaults(struct api_config *cfg)
 	cfg->cluster_cidr = "10.244.0.0/16";
 	cfg->max_requests_inflight = 400;
 	cfg->watch_cache_size = 1024;
+	cfg->watch_max_buffer = 4 << 20;
 	cfg->max_body = 3 << 20;
 	cfg->etcd_timeout_ms = 10000;
 }
@@ -178,7 +179,8 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		goto fail;
 	srv->m_watchers = cm_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "open watch streams", NULL);
 	for (int i = 0; i < API_NRES && !rc; i++)
-		rc = api_wcache_new(loop, srv->store, &api_resources[i], (size_t)cfg->watch_cache_size, srv->m_watchers,
+		rc = api_wcache_new(loop, srv->store, &api_resources[i], (size_t)cfg->watch_cache_size,
+				    (size_t)cfg->watch_max_buffer, srv->m_watchers,
 				    &srv->caches[i]);
 	if (rc < 0)
 		goto fail;

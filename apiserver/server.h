@@ -22,6 +22,7 @@ struct api_config {
 	const char *cluster_cidr;             /* "10.244.0.0/16" */
 	int max_requests_inflight;            /* 400; 0 means no limit */
 	int watch_cache_size;                 /* events kept per resource: 1024 */
+	int64_t watch_max_buffer;             /* bytes queued to a watcher before it is closed: 4 MiB */
 	int64_t max_body;                     /* 3 MiB, as kube-apiserver */
 	int64_t etcd_timeout_ms;
 };

@@ -13,7 +13,6 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 
-#define MAX_PENDING (4u << 20) /* bytes queued to one watcher before it is closed */
 #define BOOKMARK_MS 5000
 #define RESTART_MS 500
 
@@ -52,6 +51,7 @@ struct api_wcache {
 	bool ready;
 	struct api_watcher *watchers;
 	struct cm_metric *gauge;
+	size_t max_pending; /* bytes queued to one watcher before it is closed */
 	uv_timer_t tick; /* bookmarks, and restarts after a compaction */
 	bool restarting;
 };
@@ -89,7 +89,7 @@ static int watcher_write(struct api_watcher *w, struct cm_buf *line)
 {
 	int rc = cm_http_stream_write(w->req, line->data, line->len);
 
-	if (rc < 0 || cm_http_stream_pending(w->req) > MAX_PENDING) {
+	if (rc < 0 || cm_http_stream_pending(w->req) > w->wc->max_pending) {
 		if (!rc)
 			cm_warn("watch %s: a watcher fell behind (%zu bytes queued), closing it", w->wc->res->plural,
 				cm_http_stream_pending(w->req));
@@ -308,7 +308,7 @@ static void on_tick(uv_timer_t *t)
 }
 
 int api_wcache_new(uv_loop_t *loop, struct api_storage *store, const struct api_resource *res, size_t capacity,
-		   struct cm_metric *watchers_gauge, struct api_wcache **out)
+		   size_t max_pending, struct cm_metric *watchers_gauge, struct api_wcache **out)
 {
 	struct api_wcache *wc = calloc(1, sizeof(*wc));
 
@@ -326,6 +326,7 @@ int api_wcache_new(uv_loop_t *loop, struct api_storage *store, const struct api_
 	wc->store = store;
 	wc->res = res;
 	wc->gauge = watchers_gauge;
+	wc->max_pending = max_pending ? max_pending : 4u << 20;
 	uv_timer_init(loop, &wc->tick);
 	wc->tick.data = wc;
 	uv_timer_start(&wc->tick, on_tick, BOOKMARK_MS, BOOKMARK_MS);

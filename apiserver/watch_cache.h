@@ -24,11 +24,12 @@ struct api_wcache;
 struct api_watcher;
 
 /*
- * Makes a cache (not yet started). Returns 0 and *out or -ENOMEM. The
- * storage and metrics are borrowed.
+ * Makes a cache (not yet started) of capacity events (0: 1024) whose
+ * watchers may have max_pending bytes queued (0: 4 MiB). Returns 0 and *out
+ * or -ENOMEM. The storage and metrics are borrowed.
  */
 int api_wcache_new(uv_loop_t *loop, struct api_storage *store, const struct api_resource *res, size_t capacity,
-		   struct cm_metric *watchers_gauge, struct api_wcache **out);
+		   size_t max_pending, struct cm_metric *watchers_gauge, struct api_wcache **out);
 /* Starts the storage watch after revision rev (the store's revision when the server started). */
 int api_wcache_start(struct api_wcache *wc, int64_t rev);
 bool api_wcache_ready(const struct api_wcache *wc);

@@ -5,6 +5,7 @@ Run one store only with APISERVER_STORE=etcdlite or =etcd.
 import base64
 import json
 import os
+import socket
 import sys
 import threading
 import unittest
@@ -376,6 +377,39 @@ class ApiserverTest(unittest.TestCase):
         self.assertEqual(evs[-1]["type"], "BOOKMARK")
         self.assertGreaterEqual(int(evs[-1]["object"]["metadata"]["resourceVersion"]),
                                 int(lst["metadata"]["resourceVersion"]))
+
+    def test_slow_watcher_is_closed_others_go_on(self):
+        api = Apiserver(self.etcd.client, ["--watch-max-buffer", str(1 << 20)])
+        try:
+            st, lst = api.req("GET", NS + "/configmaps")
+            rv = lst["metadata"]["resourceVersion"]
+            # a client that never reads: the kernel's buffers fill, then the server's queue
+            slow = socket.create_connection(("127.0.0.1", api.port))
+            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            slow.sendall(("GET %s/configmaps?watch=1&resourceVersion=%s&labelSelector=big%%3D1 HTTP/1.1\r\n"
+                          "Host: x\r\n\r\n" % (NS, rv)).encode())
+            conn, resp = api.watch(NS + "/configmaps" + q(watch=1, resourceVersion=rv, labelSelector="big=1"), timeout=30)
+            fast = []
+            reader = threading.Thread(target=lambda: fast.extend(read_events(resp, n=80)))
+            reader.start()
+            blob = "x" * (128 << 10)
+            for i in range(80):  # 10 MiB: more than the kernel buffers and the 1 MiB queue
+                st, _ = api.req("POST", NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                             "metadata": {"name": "big-%d" % i, "labels": {"big": "1"}},
+                                                             "data": {"blob": blob}})
+                self.assertEqual(st, 201)
+            reader.join(30)
+            names = [e["object"]["metadata"]["name"] for e in fast]
+            conn.close()
+            self.assertEqual(names, ["big-%d" % i for i in range(80)])
+            harness.wait_until(lambda: b"fell behind" in open(api.proc.log_path, "rb").read(), 10,
+                               "the slow watcher closed")
+            slow.close()
+            self.assertEqual(api.req("GET", "/healthz")[0], 200)
+            st, _ = api.req("DELETE", NS + "/configmaps" + q(labelSelector="big=1"))
+            self.assertEqual(st, 200)
+        finally:
+            api.stop()
 
     def test_second_apiserver_same_store(self):
         other = Apiserver(self.etcd.client)
