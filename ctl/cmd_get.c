@@ -88,18 +88,8 @@ int mc_table_setup(struct mc_get_printer *p, const cJSON *table)
 
 	if (p->ready)
 		return 0;
+	/* priority > 0 columns are -o wide's */
 	p->ncols = 0;
-	cJSON_ArrayForEach(col, cJSON_GetObjectItemCaseSensitive(table, "columnDefinitions"))
-	{
-		if (cm_json_int64_or(col, "priority", 0) > 0 && !p->wide)
-			continue;
-		if (p->ncols < MC_GET_MAXCOLS)
-			p->cols[p->ncols++] = (int)n;
-		n++;
-	}
-	/* n counted only shown columns above; recount indexes over all columns */
-	p->ncols = 0;
-	n = 0;
 	cJSON_ArrayForEach(col, cJSON_GetObjectItemCaseSensitive(table, "columnDefinitions"))
 	{
 		if (!(cm_json_int64_or(col, "priority", 0) > 0 && !p->wide) && p->ncols < MC_GET_MAXCOLS)
@@ -563,9 +553,6 @@ int mc_run_get(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv
 		}
 	}
 	o.wide = !strcmp(o.output, "wide");
-	if (o.sort_by && !strchr(o.sort_by, '{')) {
-		/* kubectl accepts ".metadata.name" as well as "{.metadata.name}" */
-	}
 	if (o.files.n) {
 		cJSON *it;
 		if ((rc = mc_manifest_load(c, &o.files, o.recursive, &objs)))
