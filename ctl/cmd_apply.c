@@ -34,6 +34,16 @@ static int parse_dry_run(struct mc_ctx *c, const struct mc_cmd *cmd, struct writ
 	return 0;
 }
 
+/* --validate as the fieldValidation query kubectl sends: strict|true, warn, ignore|false. */
+static const char *field_validation(const struct write_opts *o)
+{
+	if (!o->validate || !strcmp(o->validate, "strict") || !strcmp(o->validate, "true"))
+		return "Strict";
+	if (!strcmp(o->validate, "warn"))
+		return "Warn";
+	return "Ignore";
+}
+
 static const char *dry_suffix(const struct write_opts *o)
 {
 	return o->dry == DRY_CLIENT ? " (dry run)" : o->dry == DRY_SERVER ? " (server dry run)" : "";
@@ -88,7 +98,7 @@ static int apply_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manife
 	rc = mc_get_json(c, path.data, true, &live);
 	if (rc == -ENOENT) {
 		cm_buf_reset(&path);
-		cm_buf_printf(&q, "fieldManager=%s&fieldValidation=Strict", o->field_manager ? o->field_manager : "kubectl-client-side-apply");
+		cm_buf_printf(&q, "fieldManager=%s&fieldValidation=%s", o->field_manager ? o->field_manager : "kubectl-client-side-apply", field_validation(o));
 		build_path(r, ns, NULL, q.data, o, &path);
 		if (o->dry == DRY_CLIENT)
 			rc = 0, result = cJSON_Duplicate(modified, 1);
@@ -114,7 +124,7 @@ static int apply_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manife
 		goto done;
 	}
 	cm_buf_reset(&path);
-	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=Strict", o->field_manager ? o->field_manager : "kubectl-client-side-apply");
+	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=%s", o->field_manager ? o->field_manager : "kubectl-client-side-apply", field_validation(o));
 	build_path(r, ns, name, q.data, o, &path);
 	rc = mc_send_json(c, "PATCH", path.data, "application/strategic-merge-patch+json", patch, &result);
 	if (!rc)
@@ -164,7 +174,7 @@ static int create_one(struct mc_ctx *c, const struct write_opts *o, cJSON *manif
 	if (rc)
 		return rc;
 	body = o->save_config ? mc_apply_annotated(manifest) : cJSON_Duplicate(manifest, 1);
-	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=Strict", o->field_manager ? o->field_manager : "kubectl-create");
+	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=%s", o->field_manager ? o->field_manager : "kubectl-create", field_validation(o));
 	build_path(r, ns, NULL, q.data, o, &path);
 	if (o->dry == DRY_CLIENT)
 		result = cJSON_Duplicate(body, 1);
@@ -216,7 +226,7 @@ static int replace_one(struct mc_ctx *c, const struct write_opts *o, cJSON *mani
 		}
 		goto done;
 	}
-	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=Strict", o->field_manager ? o->field_manager : "kubectl-replace");
+	cm_buf_printf(&q, "fieldManager=%s&fieldValidation=%s", o->field_manager ? o->field_manager : "kubectl-replace", field_validation(o));
 	build_path(r, ns, name, q.data, o, &path);
 	if (o->dry == DRY_CLIENT)
 		result = cJSON_Duplicate(body, 1);
