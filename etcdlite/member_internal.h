@@ -159,6 +159,8 @@ void el_member_kick(struct el_member *m);
  * next run of the loop, after the Ready in flight, if any, is durable.
  */
 void el_member_input(struct el_member *m, struct el_input *in);
+/* Initialises and starts the loop's idle and timers (ticks, sweeps, lease expiry). */
+void el_member_loop_start(struct el_member *m);
 /* One of the handles closed by el_member_stop is closed; the last frees the member. */
 void el_member_closed_one(struct el_member *m);
 void el_member_header(const struct el_member *m, struct el_header *h);
