@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "common/informer.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "kubelet/kubelet.h"
+#include "kubelet/podnet.h"
 
 int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
 		const char *body, cm_http_done_cb done, void *ud)
@@ -95,6 +97,10 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 	s->sync_timer.data = s->renew_timer.data = s;
 	uv_timer_start(&s->sync_timer, on_sync, (uint64_t)cfg->sync_interval_ms, (uint64_t)cfg->sync_interval_ms);
 	uv_timer_start(&s->renew_timer, on_renew, (uint64_t)cfg->renew_interval_ms, (uint64_t)cfg->renew_interval_ms);
+	if (!strcmp(cfg->pod_network, "bridge") && (rc = kl_podnet_new(s, cfg->pod_bridge, &s->net)) < 0) {
+		cm_error("node %s: bridge pod network not started: %s", cfg->node_name, cm_strerror(rc));
+		goto fail_running;
+	}
 	kl_node_start(s);
 	if ((rc = kl_podwatch_start(s)) < 0)
 		goto fail_running;
@@ -158,6 +164,8 @@ void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
 	s->closing_handles = 4;
 	cm_informer_free(s->pod_inf);
 	s->pod_inf = NULL;
+	kl_podnet_free(s->net);
+	s->net = NULL;
 	cm_api_free(s->client);
 	s->client = NULL;
 	uv_close((uv_handle_t *)&s->sync_timer, handle_closed);

@@ -23,7 +23,8 @@ struct kl_config {
 	const char *bind_address;
 	int port;                  /* the kubelet API; 0 picks one */
 	const char *root_dir;
-	const char *pod_network;   /* "host" (only one made so far) */
+	const char *pod_network;   /* "host" or "bridge" */
+	const char *pod_bridge;    /* the node's bridge in bridge mode ("mk8s0") */
 	int64_t lease_duration_s;  /* --node-lease-duration */
 	int64_t renew_interval_ms; /* lease and node status heartbeat; 10 s */
 	int64_t sync_interval_ms;  /* the pod workers' tick; 200 ms */
@@ -46,6 +47,7 @@ struct kl_server {
 	struct cm_metric *m_starts, *m_restarts, *m_probe_fail, *m_pods;
 	struct cm_api *client;         /* the apiserver client the informers use */
 	struct cm_informer *pod_inf;   /* pods with spec.nodeName = this node */
+	struct kl_podnet *net;         /* NULL with --pod-network=host */
 	uv_timer_t sync_timer, renew_timer;
 	struct kl_pod_worker *workers; /* a list: a node runs tens of pods */
 	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
