@@ -205,6 +205,22 @@ class PodLifecycleTest(unittest.TestCase):
         harness.wait_until(lambda: self.cstatus("execlive").get("restartCount", 0) >= 1, 15.0, "exec liveness restart")
         self.delete("execlive")
 
+    def test_missing_image_reasons_by_pull_policy(self):
+        never = {"name": "c", "image": "example.org/nope:1", "imagePullPolicy": "Never"}
+        other = {"name": "c", "image": "example.org/nope:2"}
+        self.create(pod("img-never", [never]))
+        self.create(pod("img-pull", [other]))
+
+        def waiting(name):
+            return self.cstatus(name).get("state", {}).get("waiting", {})
+        harness.wait_until(lambda: waiting("img-never").get("reason") == "ErrImageNeverPull", 10.0, "ErrImageNeverPull")
+        self.assertIn("pull policy of Never", waiting("img-never")["message"])
+        harness.wait_until(lambda: waiting("img-pull").get("reason") == "ImagePullBackOff", 10.0, "ImagePullBackOff")
+        self.assertIn("example.org/nope:2", waiting("img-pull")["message"])
+        self.assertEqual(self.phase("img-never"), "Pending")
+        self.delete("img-never")
+        self.delete("img-pull")
+
     def test_startup_probe_gates_readiness_and_liveness(self):
         port = harness.free_ports(1)[0]
         flag = os.path.join(self.dir, "started")
