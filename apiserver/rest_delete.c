@@ -206,6 +206,15 @@ static void del_read(struct api_ctx *c)
 
 void api_rest_delete(struct api_ctx *c)
 {
+	static const char *const kept[] = {"default", "kube-system", "kube-public"};
+
+	for (size_t i = 0; !strcmp(c->res->plural, "namespaces") && i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!strcmp(c->name, kept[i])) {
+			api_ctx_reply_status(c, api_status_forbidden("", "namespaces", c->name,
+								     "this namespace may not be deleted"));
+			return;
+		}
+	}
 	if (c->body && !cJSON_IsObject(c->body)) {
 		api_ctx_reply_status(c, api_status_bad_request("DeleteOptions must be an object"));
 		return;
