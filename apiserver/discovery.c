@@ -201,6 +201,8 @@ static void handle_group_list(struct cm_http_req *req, void *ud)
 
 static bool ready(const struct api_server *srv)
 {
+	if (srv->boot_pending > 0)
+		return false;
 	for (int i = 0; i < API_NRES; i++)
 		if (!srv->caches[i] || !api_wcache_ready(srv->caches[i]))
 			return false;

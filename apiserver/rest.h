@@ -33,6 +33,7 @@ struct api_server {
 	struct api_wcache *caches[API_NRES];
 	uint64_t rng;
 	int inflight;
+	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	struct cm_metric *m_inflight, *m_watchers;
 	void (*stop_done)(void *ud);
 	void *stop_ud;

@@ -299,6 +299,36 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 	return validate(c, obj, NULL);
 }
 
+/* NamespaceLifecycle, as Kubernetes admits creates: the namespace must exist and not be terminating. */
+static void got_namespace(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *ns;
+	bool terminating;
+
+	if (err == -ENOENT) {
+		api_ctx_reply_status(c, api_status_not_found("", "namespaces", c->ns));
+		return;
+	}
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	ns = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
+	terminating = ns && cm_json_get(ns, "metadata.deletionTimestamp");
+	cJSON_Delete(ns);
+	if (terminating) {
+		struct cm_buf m = CM_BUF_INIT;
+
+		cm_buf_printf(&m, "unable to create new content in namespace %s because it is being terminated", c->ns);
+		api_ctx_reply_status(c, api_status_forbidden(c->res->group, c->res->plural, c->name,
+							     m.data ? m.data : "namespace is being terminated"));
+		cm_buf_close(&m);
+		return;
+	}
+	create_attempt(c);
+}
+
 void api_rest_create(struct api_ctx *c)
 {
 	cJSON *st;
@@ -318,6 +348,17 @@ void api_rest_create(struct api_ctx *c)
 	cm_buf_reset(&c->key);
 	if (!c->name || api_resource_key(c->res, c->ns, c->name, &c->key) < 0) {
 		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
+	if (c->res->namespaced && c->ns) {
+		struct cm_buf key = CM_BUF_INIT;
+		int rc = cm_buf_printf(&key, "/registry/namespaces/%s", c->ns);
+
+		if (!rc)
+			rc = api_storage_get(c->srv->store, key.data, got_namespace, c);
+		cm_buf_close(&key);
+		if (rc < 0)
+			api_ctx_reply_err(c, rc, NULL);
 		return;
 	}
 	create_attempt(c);

@@ -74,10 +74,14 @@ static void boot_try(uv_timer_t *t);
 
 static void ns_created(int err, const struct api_kv_result *r, void *ud)
 {
+	struct api_server *srv = ud;
+
 	(void)r;
-	(void)ud;
-	if (err && err != -CM_ECONFLICT && err != -ECANCELED)
+	if (err == -ECANCELED)
+		return;
+	if (err && err != -CM_ECONFLICT)
 		cm_warn("default namespace: cannot create (%s)", cm_strerror(err));
+	srv->boot_pending--;
 }
 
 static void create_default_namespaces(struct api_server *srv)
@@ -97,7 +101,8 @@ static void create_default_namespaces(struct api_server *srv)
 				  "\"status\":{\"phase\":\"Active\"}}",
 				  default_namespaces[i], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now,
 				  default_namespaces[i]) == 0)
-			api_storage_put(srv->store, key.data, val.data, val.len, 0, NULL, 0, NULL, 0, ns_created, NULL);
+			if (api_storage_put(srv->store, key.data, val.data, val.len, 0, NULL, 0, NULL, 0, ns_created, srv) == 0)
+				srv->boot_pending++;
 		cm_buf_close(&key);
 		cm_buf_close(&val);
 	}
@@ -123,6 +128,7 @@ static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
 		uv_timer_start(&b->timer, boot_try, 1000, 0);
 		return;
 	}
+	srv->boot_pending--;
 	for (int i = 0; i < API_NRES && !rc; i++)
 		rc = api_wcache_start(srv->caches[i], r->revision);
 	if (rc < 0)
@@ -203,6 +209,7 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		goto fail;
 	}
 	b->srv = srv;
+	srv->boot_pending = 1; /* the caches' start, then the default namespaces */
 	uv_timer_init(loop, &b->timer);
 	b->timer.data = b;
 	uv_timer_start(&b->timer, boot_try, 0, 0);

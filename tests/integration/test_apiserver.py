@@ -259,6 +259,20 @@ class ApiserverTest(unittest.TestCase):
         self.assertEqual(st, 200)
         self.assertEqual(self.req("GET", NS + "/configmaps/fin")[0], 404)
 
+    def test_namespace_lifecycle(self):
+        st, s = self.req("POST", "/api/v1/namespaces/nowhere/configmaps",
+                         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+        self.assertEqual((st, s["reason"]), (404, "NotFound"))
+        self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ending"}})
+        self.create("/api/v1/namespaces/ending/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                            "metadata": {"name": "x"}})
+        self.assertEqual(self.req("DELETE", "/api/v1/namespaces/ending")[0], 200)
+        st, s = self.req("POST", "/api/v1/namespaces/ending/configmaps",
+                         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y"}})
+        self.assertEqual((st, s["reason"]), (403, "Forbidden"), s)
+        st, s = self.req("DELETE", "/api/v1/namespaces/default")
+        self.assertEqual(st, 403, s)
+
     def test_delete_preconditions_and_collection(self):
         cm = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "pre"}})
         st, bad = self.req("DELETE", NS + "/configmaps/pre", {"preconditions": {"uid": "nope"}})
