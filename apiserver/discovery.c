@@ -294,8 +294,8 @@ static void handle_openapi_doc(struct cm_http_req *req, void *ud)
 	reply(req, j);
 }
 
-int api_discovery_routes(struct api_server *srv);
-int api_discovery_routes(struct api_server *srv)
+int api_discovery_routes(struct api_server *srv, struct cm_http_server *http);
+int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 {
 	static const struct {
 		const char *pattern;
@@ -315,6 +315,6 @@ int api_discovery_routes(struct api_server *srv)
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < sizeof(routes) / sizeof(routes[0]); i++)
-		rc = cm_http_server_route(srv->http, "GET", routes[i].pattern, routes[i].h, srv);
+		rc = cm_http_server_route(http, "GET", routes[i].pattern, routes[i].h, srv);
 	return rc;
 }

@@ -27,6 +27,8 @@ struct api_server {
 	struct api_ranges ranges;
 	struct api_strategy_env env;
 	struct cm_http_server *http;
+	struct cm_http_server *https; /* --secure-port with --tls-cert-file, or NULL */
+	int closing_listeners;
 	struct api_storage *store;
 	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
 	struct cm_metrics *metrics;
@@ -74,8 +76,8 @@ struct api_ctx {
 	void (*extra_free)(void *extra);
 };
 
-/* Routes every API path on the server. Returns 0 or -ENOMEM. */
-int api_rest_routes(struct api_server *srv);
+/* Routes every API path on http (the plain or the TLS listener). Returns 0 or -ENOMEM. */
+int api_rest_routes(struct api_server *srv, struct cm_http_server *http);
 /* The per-request answer helpers; each ends the request's handler part (drops its reference). */
 void api_ctx_reply_status(struct api_ctx *c, cJSON *status);           /* takes status */
 void api_ctx_reply_err(struct api_ctx *c, int err, const char *message); /* status from err */
