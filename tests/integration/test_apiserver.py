@@ -366,6 +366,11 @@ class ApiserverTest(unittest.TestCase):
         evs = read_events(resp)  # ends by the timeout
         conn.close()
         self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "now-1")])
+        self.create(NS + "/secrets", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "now-2"}})
+        conn, resp = self.api.watch(NS + "/secrets/now-2" + q(watch=1, timeoutSeconds=1))  # the single-object form
+        evs = read_events(resp)
+        conn.close()
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "now-2")])
 
     def test_watch_too_old_is_410_error_event(self):
         # a small cache: 20 writes push the first out of its window
