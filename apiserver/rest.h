@@ -35,6 +35,7 @@ struct api_server {
 	struct api_wcache *caches[API_NRES];
 	uint64_t rng;
 	int inflight;
+	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	struct cm_metric *m_inflight, *m_watchers;
 	void (*stop_done)(void *ud);
@@ -70,6 +71,8 @@ struct api_ctx {
 	cJSON *obj;   /* the object being written */
 	struct api_alloc alloc;
 	int64_t delete_grace;
+	int64_t pending_mod_rev; /* a write waiting for its lease */
+	api_kv_cb pending_cb;
 	/* list/deletecollection state */
 	struct api_listing *listing;
 	void *extra; /* a verb's own state, freed with the context */

@@ -101,7 +101,7 @@ static void create_default_namespaces(struct api_server *srv)
 				  "\"status\":{\"phase\":\"Active\"}}",
 				  default_namespaces[i], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now,
 				  default_namespaces[i]) == 0)
-			if (api_storage_put(srv->store, key.data, val.data, val.len, 0, NULL, 0, NULL, 0, ns_created, srv) == 0)
+			if (api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, ns_created, srv) == 0)
 				srv->boot_pending++;
 		cm_buf_close(&key);
 		cm_buf_close(&val);

@@ -238,6 +238,24 @@ class ApiserverTest(unittest.TestCase):
         st, ok = self.req("POST", NS + "/services", service("alloc-dup", ip=ips[0]))
         self.assertEqual(st, 201, ok)
 
+    def test_events_expire_with_a_lease(self):
+        ev = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "ttl-ev"},
+              "involvedObject": {"kind": "Pod", "name": "x", "namespace": "default"}, "reason": "R", "message": "m"}
+        made = self.create(NS + "/events", ev)
+
+        def lease():
+            st, r = harness.post_json(self.etcd.client[0] + "/v3/kv/range",
+                                      {"key": base64.b64encode(b"/registry/events/default/ttl-ev").decode()})
+            return int(r["kvs"][0].get("lease", "0"))
+        first = lease()
+        self.assertGreater(first, 0)
+        made["count"] = 2
+        st, _ = self.req("PUT", NS + "/events/ttl-ev", made)
+        self.assertEqual(st, 200)
+        self.assertGreater(lease(), 0, "an update keeps the event on a lease")
+        st, ttl = harness.post_json(self.etcd.client[0] + "/v3/lease/timetolive", {"ID": str(first)})
+        self.assertGreater(int(ttl["TTL"]), 3000)
+
     def test_node_pod_cidr(self):
         a = self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cidr-a"}})
         b = self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cidr-b"}})
