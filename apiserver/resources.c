@@ -10,7 +10,7 @@
 #define API_SUBDOMAIN API_NAME_DNS1123_SUBDOMAIN
 
 const struct api_resource api_resources[API_NRES] = {
-	{0, "", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, false, API_SUB_STATUS,
+	{0, "", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, false, API_SUB_STATUS | API_SUB_FINALIZE,
 	 API_NAME_DNS1123_LABEL, "spec,status", &api_strategy_namespace},
 	{1, "", "v1", "pods", "pod", "Pod", true, {"po"}, true, API_SUB_STATUS | API_SUB_BINDING | API_SUB_LOG,
 	 SUB, "spec,status", &api_strategy_pod},
@@ -75,6 +75,34 @@ int api_resource_key(const struct api_resource *r, const char *ns, const char *n
 	if (!rc && name)
 		rc = cm_buf_puts(out, name);
 	return rc;
+}
+
+const char *const *api_resource_field_labels(const struct api_resource *r)
+{
+	/* what kube-apiserver accepts in fieldSelector, besides metadata.name and metadata.namespace */
+	static const char *const pods[] = {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+					   "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+					   "status.podIP", "status.nominatedNodeName", NULL};
+	static const char *const events[] = {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+					     "involvedObject.uid", "involvedObject.apiVersion",
+					     "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+					     "reportingComponent", "source", "type", NULL};
+	static const char *const nodes[] = {"spec.unschedulable", NULL};
+	static const char *const secrets[] = {"type", NULL};
+	static const char *const namespaces[] = {"status.phase", NULL};
+	static const char *const none[] = {NULL};
+
+	if (!strcmp(r->plural, "pods"))
+		return pods;
+	if (!strcmp(r->plural, "events"))
+		return events;
+	if (!strcmp(r->plural, "nodes"))
+		return nodes;
+	if (!strcmp(r->plural, "secrets"))
+		return secrets;
+	if (!strcmp(r->plural, "namespaces"))
+		return namespaces;
+	return none;
 }
 
 void api_alloc_close(struct api_alloc *a)
