@@ -292,6 +292,9 @@ static bool should_restart(const struct kl_pod_worker *w, const struct kl_ctr *c
 static void start_or_wait(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
 {
 	if (now < c->backoff_until) {
+		/* A start that failed (an image error) keeps its own reason, as Kubernetes shows it. */
+		if (c->waiting_reason[0] && strcmp(c->waiting_reason, "CrashLoopBackOff") != 0)
+			return;
 		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "CrashLoopBackOff");
 		snprintf(c->waiting_msg, sizeof(c->waiting_msg), "back-off %llds restarting failed container=%s pod=%s_%s",
 			 (long long)((c->backoff_until - now + 999) / 1000), c->name, w->name, w->ns);
