@@ -48,6 +48,7 @@ include apiserver/module.mk
 include scheduler/module.mk
 include controller/module.mk
 include hollownodes/module.mk
+include kubelet/module.mk
 include common/module.mk
 include tests/module.mk
 include bench/module.mk

@@ -509,7 +509,7 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 			goto fail;
 		}
 	}
-	if ((rc = cm_http_server_route(s, "GET", "/healthz", handle_healthz, NULL)) < 0)
+	if (!opts->own_healthz && (rc = cm_http_server_route(s, "GET", "/healthz", handle_healthz, NULL)) < 0)
 		goto fail;
 	if (s->metrics && (rc = cm_http_server_route(s, "GET", "/metrics", handle_metrics, s)) < 0)
 		goto fail;

@@ -37,12 +37,13 @@ struct cm_http_server_opts {
 	const char *tls_cert_file; /* both set: serve HTTPS (GnuTLS) */
 	const char *tls_key_file;
 	struct cm_metrics *metrics; /* optional: served at /metrics, request counts recorded */
+	int own_healthz;            /* set: no built-in /healthz, the caller routes its own */
 };
 
 /*
  * Starts listening on loop. Returns 0 and *out, -EADDRINUSE, -EACCES,
  * -EINVAL (bad options, unreadable TLS files, TLS not built in), or -ENOMEM.
- * /healthz answers "ok", and /metrics serves opts->metrics if set: both are
+ * /healthz answers "ok" (unless own_healthz), and /metrics serves opts->metrics if set: both are
  * routed before any route added later. opts is copied; metrics is borrowed
  * and must outlive the server.
  */

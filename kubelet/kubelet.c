@@ -1,0 +1,158 @@
+/* kubelet.c: the kubelet server: its loop handles, the apiserver client, adoption of containers found on disk. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/log.h"
+#include "kubelet/kubelet.h"
+
+int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
+		const char *body, cm_http_done_cb done, void *ud)
+{
+	struct cm_buf url = CM_BUF_INIT;
+	struct cm_http_request req = {0};
+	int rc;
+
+	if (cm_buf_printf(&url, "%s%s", s->cfg.master, path) < 0)
+		return -ENOMEM;
+	req.method = method;
+	req.url = url.data;
+	req.content_type = content_type;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.timeout_ms = 10000;
+	rc = cm_http_client_send(s->http, &req, done ? done : NULL, ud, NULL);
+	cm_buf_close(&url);
+	return rc;
+}
+
+/* Records a container found on disk: adopted[uid][name] = [attempt, id] for the highest attempt. */
+static void found(const char *uid, const char *name, int attempt, const char *id, void *ud)
+{
+	cJSON *adopted = ud, *pod = cJSON_GetObjectItemCaseSensitive(adopted, uid), *cur, *rec;
+
+	if (!pod)
+		pod = cJSON_AddObjectToObject(adopted, uid);
+	cur = cJSON_GetObjectItemCaseSensitive(pod, name);
+	if (cur && cJSON_GetArrayItem(cur, 0)->valueint >= attempt)
+		return;
+	rec = cJSON_CreateArray();
+	cJSON_AddItemToArray(rec, cJSON_CreateNumber(attempt));
+	cJSON_AddItemToArray(rec, cJSON_CreateString(id));
+	if (cur)
+		cJSON_ReplaceItemInObjectCaseSensitive(pod, name, rec);
+	else
+		cJSON_AddItemToObject(pod, name, rec);
+}
+
+static void on_sync(uv_timer_t *t)
+{
+	kl_workers_sync(t->data);
+}
+
+static void on_renew(uv_timer_t *t)
+{
+	kl_node_heartbeat(t->data);
+}
+
+int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtime *rt, struct kl_server **out)
+{
+	struct kl_server *s = calloc(1, sizeof(*s));
+	struct cm_http_server_opts hopts = {0};
+	int rc = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->cfg = *cfg;
+	s->rt = rt;
+	cm_buf_init(&s->watch_rv);
+	if (!(s->adopted = cJSON_CreateObject()) || (rc = cm_metrics_new(&s->metrics)) < 0)
+		goto fail;
+	s->m_starts = cm_metrics_counter(s->metrics, "kubelet_container_starts_total", "containers started", NULL);
+	s->m_restarts = cm_metrics_counter(s->metrics, "kubelet_container_restarts_total", "containers restarted", NULL);
+	s->m_probe_fail = cm_metrics_counter(s->metrics, "kubelet_probe_failures_total", "probe runs that failed", NULL);
+	s->m_pods = cm_metrics_gauge(s->metrics, "kubelet_running_pods", "pods with a worker", NULL);
+	if ((rc = rt->ops->list(rt, found, s->adopted)) < 0)
+		goto fail;
+	if (cJSON_GetArraySize(s->adopted))
+		cm_info("found containers of %d pods on disk: adopting them", cJSON_GetArraySize(s->adopted));
+	if ((rc = cm_http_client_new(loop, NULL, &s->http)) < 0)
+		goto fail;
+	hopts.bind_address = cfg->bind_address;
+	hopts.port = cfg->port;
+	hopts.metrics = s->metrics;
+	if ((rc = cm_http_server_new(loop, &hopts, &s->api)) < 0)
+		goto fail;
+	if ((rc = kl_api_routes(s)) < 0)
+		goto fail;
+	uv_timer_init(loop, &s->sync_timer);
+	uv_timer_init(loop, &s->renew_timer);
+	uv_timer_init(loop, &s->relist_timer);
+	s->sync_timer.data = s->renew_timer.data = s->relist_timer.data = s;
+	uv_timer_start(&s->sync_timer, on_sync, (uint64_t)cfg->sync_interval_ms, (uint64_t)cfg->sync_interval_ms);
+	uv_timer_start(&s->renew_timer, on_renew, (uint64_t)cfg->renew_interval_ms, (uint64_t)cfg->renew_interval_ms);
+	kl_node_start(s);
+	kl_podwatch_start(s);
+	*out = s;
+	return 0;
+fail:
+	if (s->api)
+		cm_http_server_close(s->api, NULL, NULL);
+	if (s->http)
+		cm_http_client_close(s->http, NULL, NULL);
+	cm_metrics_free(s->metrics);
+	cJSON_Delete(s->adopted);
+	free(s);
+	return rc;
+}
+
+int kl_server_port(const struct kl_server *s)
+{
+	return cm_http_server_port(s->api);
+}
+
+static void finish(struct kl_server *s)
+{
+	void (*done)(void *) = s->stopped;
+	void *ud = s->stopped_ud;
+
+	kl_workers_free(s);
+	cm_metrics_free(s->metrics);
+	cJSON_Delete(s->adopted);
+	cm_buf_close(&s->watch_rv);
+	free(s);
+	if (done)
+		done(ud);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct kl_server *s = h->data;
+
+	if (--s->closing_handles == 0)
+		finish(s);
+}
+
+static void part_closed(void *ud)
+{
+	struct kl_server *s = ud;
+
+	if (--s->closing_handles == 0)
+		finish(s);
+}
+
+void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
+{
+	s->stopping = true;
+	s->stopped = done;
+	s->stopped_ud = ud;
+	s->closing_handles = 5;
+	uv_close((uv_handle_t *)&s->sync_timer, handle_closed);
+	uv_close((uv_handle_t *)&s->renew_timer, handle_closed);
+	uv_close((uv_handle_t *)&s->relist_timer, handle_closed);
+	cm_http_server_close(s->api, part_closed, s);
+	cm_http_client_close(s->http, part_closed, s);
+}

@@ -1,0 +1,107 @@
+/* kubelet.h: the kubelet: the node's agent that registers the Node, renews its Lease, and runs the pods bound to it. */
+#ifndef KL_KUBELET_H
+#define KL_KUBELET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "common/buf.h"
+#include "common/http_client.h"
+#include "common/http_server.h"
+#include "common/metrics.h"
+#include "kubelet/runtime/runtime.h"
+
+/* The kubelet's settings; strings are borrowed from main and outlive the server. */
+struct kl_config {
+	const char *master;        /* the apiserver's URL */
+	const char *node_name;
+	const char *node_ip;       /* the address pods and probes use in host network mode */
+	const char *bind_address;
+	int port;                  /* the kubelet API; 0 picks one */
+	const char *root_dir;
+	const char *pod_network;   /* "host" (only one made so far) */
+	int64_t lease_duration_s;  /* --node-lease-duration */
+	int64_t renew_interval_ms; /* lease and node status heartbeat; 10 s */
+	int64_t sync_interval_ms;  /* the pod workers' tick; 200 ms */
+	int64_t backoff_base_ms;   /* restart back-off start; 10 s */
+	int64_t backoff_cap_ms;    /* 5 min */
+	int64_t capacity_cpu_m;    /* 0: from the machine */
+	int64_t capacity_memory;   /* bytes; 0: from the machine */
+	int64_t max_pods;
+};
+
+struct kl_pod_worker;
+
+struct kl_server {
+	uv_loop_t *loop;
+	struct kl_config cfg;
+	struct kl_runtime *rt;         /* borrowed; made by main */
+	struct cm_http_client *http;
+	struct cm_http_server *api;
+	struct cm_metrics *metrics;
+	struct cm_metric *m_starts, *m_restarts, *m_probe_fail, *m_pods;
+	uv_timer_t sync_timer, renew_timer, relist_timer;
+	struct kl_pod_worker *workers; /* a list: a node runs tens of pods */
+	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
+	bool listed;                   /* the first pod list arrived: orphans may be cleaned up */
+	bool node_registered;
+	bool stopping;
+	struct cm_http_call *watch_call;
+	struct cm_buf watch_rv;
+	void (*stopped)(void *ud);
+	void *stopped_ud;
+	int closing_handles;
+};
+
+/*
+ * Starts the kubelet on loop with runtime rt (borrowed, must outlive the
+ * server): adopts the containers rt holds, serves the kubelet API, registers
+ * the Node, renews its Lease and watches its pods. Returns 0 and *out,
+ * -EADDRINUSE, -EINVAL, or -ENOMEM.
+ */
+int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtime *rt,
+		  struct kl_server **out);
+/* The port the kubelet API listens on. */
+int kl_server_port(const struct kl_server *s);
+/*
+ * Stops watching and serving, leaves running containers alone (a restarted
+ * kubelet adopts them), frees the server once its handles closed, then calls
+ * done (may be NULL).
+ */
+void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud);
+
+/* Internal between the kubelet's files. */
+/* Sends method path with body (may be NULL) to the apiserver; done may be NULL. 0 or -errno. */
+int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
+		const char *body, cm_http_done_cb done, void *ud);
+/* Starts the node registration and lease renewals (node.c). */
+void kl_node_start(struct kl_server *s);
+/* Node status and lease heartbeat (node.c), on renew_timer. */
+void kl_node_heartbeat(struct kl_server *s);
+/* Starts the list+watch of this node's pods (podwatch.c). */
+void kl_podwatch_start(struct kl_server *s);
+/* Routes the kubelet API (api.c). 0 or -ENOMEM. */
+int kl_api_routes(struct kl_server *s);
+
+/* Pod workers (worker.c). */
+/* The pod arrived or changed (pod borrowed, copied). */
+void kl_worker_update(struct kl_server *s, const cJSON *pod);
+/* The pod object is gone from the apiserver: stop it with its grace period. */
+void kl_worker_gone(struct kl_server *s, const char *uid);
+/* One tick of every worker. */
+void kl_workers_sync(struct kl_server *s);
+/* After the first list: stops and removes containers of pods this node no longer has. */
+void kl_workers_clean_orphans(struct kl_server *s, const cJSON *items);
+/* Finds a worker by namespace and name, or NULL. */
+struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name);
+/* The current pod object of a worker with its last status (borrowed). */
+const cJSON *kl_worker_pod(const struct kl_pod_worker *w);
+/* The runtime id of container name's current (or previous) attempt, or NULL. */
+const char *kl_worker_container_id(const struct kl_pod_worker *w, const char *name, bool previous);
+/* Frees every worker (containers stay running). */
+void kl_workers_free(struct kl_server *s);
+
+#endif

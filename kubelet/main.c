@@ -1,0 +1,114 @@
+/* main.c: the kubelet daemon: flags, logging, runtime, loop, start, stop on SIGTERM. */
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "common/flags.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "kubelet/kubelet.h"
+
+static void on_signal(uv_signal_t *h, int sig)
+{
+	struct kl_server *s = h->data;
+
+	cm_info("signal %d: stopping (containers keep running)", sig);
+	uv_close((uv_handle_t *)h, NULL);
+	if (s)
+		kl_server_close(s, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	struct kl_config cfg = {.master = "http://127.0.0.1:8080", .node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
+				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "host",
+				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
+				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110};
+	struct kl_process_opts popts = {0};
+	const char *runtime = "process", *node = NULL;
+	char host[256] = "", self[PATH_MAX], echo[PATH_MAX + 16];
+	bool allow_host = false;
+	int v = 0, nargs, rc;
+	ssize_t n;
+	struct kl_runtime *rt = NULL;
+	struct kl_server *s = NULL;
+	uv_loop_t loop;
+	uv_signal_t term, intr;
+	const struct cm_flag flags[] = {
+		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
+		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
+		{"node-ip", CM_FLAG_STRING, &cfg.node_ip, "the node's address (pods use it with --pod-network=host)"},
+		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
+		{"port", CM_FLAG_INT, &cfg.port, "the kubelet API's port (0: any)"},
+		{"root-dir", CM_FLAG_STRING, &cfg.root_dir, "the kubelet's state: pods, containers, logs"},
+		{"container-runtime", CM_FLAG_STRING, &runtime, "process or fake"},
+		{"image-dir", CM_FLAG_STRING, &popts.image_dir, "image store: <dir>/<image>/rootfs"},
+		{"allow-host-images", CM_FLAG_BOOL, &allow_host,
+		 "run images missing from --image-dir as their command on the host filesystem (unsafe; for tests)"},
+		{"echoserver-path", CM_FLAG_STRING, &popts.echoserver_path,
+		 "the binary the echoserver image runs (default: echoserver beside this binary)"},
+		{"cgroup-name", CM_FLAG_STRING, &popts.cgroup_name, "the parent cgroup of containers"},
+		{"pod-network", CM_FLAG_STRING, &cfg.pod_network, "host (bridge is not built yet)"},
+		{"node-lease-duration", CM_FLAG_INT64, &cfg.lease_duration_s, "the Lease's duration, seconds"},
+		{"node-status-update-frequency", CM_FLAG_DURATION, &cfg.renew_interval_ms, "lease and status heartbeat"},
+		{"sync-frequency", CM_FLAG_DURATION, &cfg.sync_interval_ms, "the pod workers' tick"},
+		{"restart-backoff", CM_FLAG_DURATION, &cfg.backoff_base_ms, "first restart back-off (doubles to 5 min)"},
+		{"max-pods", CM_FLAG_INT64, &cfg.max_pods, "pods capacity"},
+		{"cpu-capacity-milli", CM_FLAG_INT64, &cfg.capacity_cpu_m, "cpu capacity in millicores (0: the machine's)"},
+		{"memory-capacity", CM_FLAG_INT64, &cfg.capacity_memory, "memory capacity in bytes (0: the machine's)"},
+		{"v", CM_FLAG_INT, &v, "log verbosity"},
+	};
+
+	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]), "kubelet [flags]", argc, argv, &nargs);
+	cm_log_init("kubelet", v);
+	gethostname(host, sizeof(host) - 1);
+	cfg.node_name = node && *node ? node : host;
+	if (strcmp(cfg.pod_network, "host")) {
+		cm_warn("--pod-network=%s is not built yet: pods share the node's network", cfg.pod_network);
+		cfg.pod_network = "host";
+	}
+	if (!popts.echoserver_path && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		*strrchr(self, '/') = '\0';
+		snprintf(echo, sizeof(echo), "%s/echoserver", self);
+		popts.echoserver_path = echo;
+	}
+	popts.root_dir = cfg.root_dir;
+	popts.allow_host_images = allow_host;
+	if (allow_host)
+		cm_warn("--allow-host-images: images not in the store run their command on the host filesystem");
+	if (!strcmp(runtime, "fake"))
+		rc = kl_runtime_fake_new(&rt);
+	else if (!strcmp(runtime, "process"))
+		rc = kl_runtime_process_new(&popts, &rt);
+	else {
+		fprintf(stderr, "kubelet: unknown --container-runtime %s (process or fake)\n", runtime);
+		return 2;
+	}
+	if (rc < 0) {
+		cm_error("runtime %s: %s", runtime, cm_strerror(rc));
+		return 1;
+	}
+	uv_loop_init(&loop);
+	if ((rc = kl_server_new(&loop, &cfg, rt, &s)) < 0) {
+		cm_error("kubelet start failed: %s", cm_strerror(rc));
+		kl_runtime_free(rt);
+		return 1;
+	}
+	uv_signal_init(&loop, &term);
+	uv_signal_init(&loop, &intr);
+	term.data = intr.data = s;
+	uv_signal_start(&term, on_signal, SIGTERM);
+	uv_signal_start(&intr, on_signal, SIGINT);
+	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
+		rt->ops->name, cfg.pod_network);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	kl_runtime_free(rt);
+	return 0;
+}

@@ -1,0 +1,443 @@
+/* podprep.c: what a pod needs before its containers run: ConfigMaps and Secrets, volumes, env, the container config. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/base64.h"
+#include "common/fileio.h"
+#include "common/json.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/quantity.h"
+#include "common/timeutil.h"
+#include "kubelet/worker.h"
+
+struct fetch {
+	struct kl_pod_worker *w;
+	char *key; /* "configmaps/name" */
+	bool optional;
+};
+
+static void fetched(const struct cm_http_response *r, void *ud)
+{
+	struct fetch *f = ud;
+	struct kl_pod_worker *w = f->w;
+	cJSON *obj = NULL;
+
+	if (r->err == 0 && r->status == 200 && cm_json_parse(r->body, r->len, &obj, NULL) == 0) {
+		cJSON_DeleteItemFromObject(w->deps, f->key);
+		cJSON_AddItemToObject(w->deps, f->key, obj);
+	} else if (!f->optional) {
+		cm_warn("pod %s/%s: %s not available (%ld): will retry", w->ns, w->name, f->key, r->status);
+		w->prep_failed = true;
+	}
+	if (--w->fetching == 0) {
+		w->prepared = !w->prep_failed;
+		if (w->prep_failed) {
+			w->prep_retry_at = cm_time_wall_ms() + 2000;
+			for (size_t i = 0; i < w->n_ctrs; i++) {
+				snprintf(w->ctrs[i].waiting_reason, sizeof(w->ctrs[i].waiting_reason),
+					 "CreateContainerConfigError");
+				snprintf(w->ctrs[i].waiting_msg, sizeof(w->ctrs[i].waiting_msg),
+					 "a configmap or secret the pod uses was not found");
+			}
+		}
+	}
+	free(f->key);
+	free(f);
+	kl_worker_unref(w);
+}
+
+static void want(struct kl_pod_worker *w, cJSON *seen, const char *kind, const char *name, bool optional)
+{
+	struct cm_buf key = CM_BUF_INIT, path = CM_BUF_INIT;
+	struct fetch *f;
+
+	if (!name || cm_buf_printf(&key, "%s/%s", kind, name) < 0 || cJSON_GetObjectItemCaseSensitive(seen, key.data))
+		goto out;
+	cJSON_AddTrueToObject(seen, key.data);
+	cm_buf_printf(&path, "/api/v1/namespaces/%s/%s", w->ns, key.data);
+	if (!(f = calloc(1, sizeof(*f))))
+		goto out;
+	f->w = w;
+	f->key = cm_buf_take(&key);
+	f->optional = optional;
+	w->fetching++;
+	w->refs++;
+	if (kl_api_send(w->srv, "GET", path.data, NULL, NULL, fetched, f) < 0) {
+		w->fetching--;
+		w->refs--;
+		w->prep_failed = true;
+		free(f->key);
+		free(f);
+	}
+out:
+	cm_buf_close(&key);
+	cm_buf_close(&path);
+}
+
+void kl_prep_fetch(struct kl_pod_worker *w)
+{
+	cJSON *seen = cJSON_CreateObject();
+	const cJSON *c, *e, *v;
+
+	w->prep_failed = false;
+	w->fetching++; /* held until every GET is sent, so none can finish the round early */
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		c = w->ctrs[i].spec;
+		cJSON_ArrayForEach(e, cm_json_get(c, "env"))
+		{
+			bool opt;
+
+			opt = cJSON_IsTrue(cm_json_get(e, "valueFrom.configMapKeyRef.optional"));
+			want(w, seen, "configmaps", cm_json_get_str(e, "valueFrom.configMapKeyRef.name"), opt);
+			opt = cJSON_IsTrue(cm_json_get(e, "valueFrom.secretKeyRef.optional"));
+			want(w, seen, "secrets", cm_json_get_str(e, "valueFrom.secretKeyRef.name"), opt);
+		}
+		cJSON_ArrayForEach(e, cm_json_get(c, "envFrom"))
+		{
+			want(w, seen, "configmaps", cm_json_get_str(e, "configMapRef.name"),
+			     cJSON_IsTrue(cm_json_get(e, "configMapRef.optional")));
+			want(w, seen, "secrets", cm_json_get_str(e, "secretRef.name"),
+			     cJSON_IsTrue(cm_json_get(e, "secretRef.optional")));
+		}
+	}
+	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
+	{
+		want(w, seen, "configmaps", cm_json_get_str(v, "configMap.name"),
+		     cJSON_IsTrue(cm_json_get(v, "configMap.optional")));
+		want(w, seen, "secrets", cm_json_get_str(v, "secret.secretName"),
+		     cJSON_IsTrue(cm_json_get(v, "secret.optional")));
+	}
+	cJSON_Delete(seen);
+	if (--w->fetching == 0)
+		w->prepared = !w->prep_failed;
+	if (w->prep_failed && !w->fetching)
+		w->prep_retry_at = cm_time_wall_ms() + 2000;
+}
+
+/* The value of key in a fetched ConfigMap or Secret (decoded), appended to out. 0 or -ENOENT. */
+static int dep_value(struct kl_pod_worker *w, const char *kind, const char *name, const char *key,
+		     struct cm_buf *out)
+{
+	struct cm_buf k = CM_BUF_INIT;
+	const cJSON *obj, *data;
+	int rc = -ENOENT;
+
+	cm_buf_printf(&k, "%s/%s", kind, name ? name : "");
+	obj = cJSON_GetObjectItemCaseSensitive(w->deps, k.data);
+	cm_buf_close(&k);
+	if (!obj || !key)
+		return -ENOENT;
+	if (!strcmp(kind, "secrets")) {
+		if ((data = cJSON_GetObjectItemCaseSensitive(cm_json_get(obj, "data"), key)) && cJSON_IsString(data))
+			rc = cm_base64_decode(data->valuestring, strlen(data->valuestring), out);
+		else if ((data = cJSON_GetObjectItemCaseSensitive(cm_json_get(obj, "stringData"), key)) &&
+			 cJSON_IsString(data))
+			rc = cm_buf_puts(out, data->valuestring);
+	} else if ((data = cJSON_GetObjectItemCaseSensitive(cm_json_get(obj, "data"), key)) && cJSON_IsString(data)) {
+		rc = cm_buf_puts(out, data->valuestring);
+	}
+	return rc;
+}
+
+static int write_file(const char *dir, const char *rel, const char *data, size_t len)
+{
+	struct cm_buf p = CM_BUF_INIT;
+	int fd, rc;
+
+	if (strstr(rel, ".."))
+		return -EINVAL;
+	cm_buf_printf(&p, "%s/%s", dir, rel);
+	for (char *s = p.data + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p.data, 0755);
+		*s = '/';
+	}
+	fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	rc = fd < 0 ? -errno : cm_write_all(fd, data, len);
+	if (fd >= 0)
+		close(fd);
+	cm_buf_close(&p);
+	return rc;
+}
+
+/* Writes a ConfigMap's or Secret's keys (or the listed items) as files into dir. */
+static int project(struct kl_pod_worker *w, const char *kind, const char *name, const cJSON *items,
+		   const char *dir)
+{
+	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+	const cJSON *obj, *it;
+	int rc = 0;
+
+	cm_buf_printf(&key, "%s/%s", kind, name);
+	obj = cJSON_GetObjectItemCaseSensitive(w->deps, key.data);
+	if (cJSON_GetArraySize(items) > 0) {
+		cJSON_ArrayForEach(it, items)
+		{
+			cm_buf_reset(&val);
+			if (dep_value(w, kind, name, cm_json_get_str(it, "key"), &val) == 0)
+				rc = write_file(dir, cm_json_str_or(it, "path", cm_json_str_or(it, "key", "x")),
+						val.data ? val.data : "", val.len);
+		}
+	} else {
+		cJSON_ArrayForEach(it, cm_json_get(obj, "data"))
+		{
+			cm_buf_reset(&val);
+			if (dep_value(w, kind, name, it->string, &val) == 0)
+				rc = write_file(dir, it->string, val.data ? val.data : "", val.len);
+		}
+	}
+	cm_buf_close(&key);
+	cm_buf_close(&val);
+	return rc;
+}
+
+/* The host folder of volume name, appended to out. 0 or -ENOENT. */
+static int volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out)
+{
+	const cJSON *v;
+
+	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
+	{
+		if (strcmp(cm_json_str_or(v, "name", ""), name))
+			continue;
+		if (cm_json_get(v, "hostPath"))
+			return cm_buf_puts(out, cm_json_str_or(v, "hostPath.path", "/"));
+		return cm_buf_printf(out, "%s/volumes/%s", w->sb.dir, name);
+	}
+	return -ENOENT;
+}
+
+int kl_prep_volumes(struct kl_pod_worker *w)
+{
+	struct cm_buf dir = CM_BUF_INIT;
+	const cJSON *v;
+	int rc = 0;
+
+	cm_buf_printf(&dir, "%s/volumes", w->sb.dir);
+	mkdir(dir.data, 0755);
+	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
+	{
+		const char *name = cm_json_str_or(v, "name", "");
+
+		cm_buf_reset(&dir);
+		if (volume_path(w, name, &dir) < 0)
+			continue;
+		if (cm_json_get(v, "hostPath")) {
+			if (!strcmp(cm_json_str_or(v, "hostPath.type", ""), "DirectoryOrCreate"))
+				mkdir(dir.data, 0755);
+			continue;
+		}
+		if (mkdir(dir.data, 0755) < 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		if (cm_json_get(v, "configMap"))
+			rc = project(w, "configmaps", cm_json_str_or(v, "configMap.name", ""),
+				     cm_json_get(v, "configMap.items"), dir.data);
+		else if (cm_json_get(v, "secret"))
+			rc = project(w, "secrets", cm_json_str_or(v, "secret.secretName", ""),
+				     cm_json_get(v, "secret.items"), dir.data);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0)
+		cm_warn("pod %s/%s: volume %s not made: %s", w->ns, w->name, dir.data, cm_strerror(rc));
+	cm_buf_close(&dir);
+	return rc;
+}
+
+/* The pod field a fieldRef names, or NULL. */
+static const char *field_ref(struct kl_pod_worker *w, const char *path)
+{
+	if (!path)
+		return NULL;
+	if (!strcmp(path, "status.podIP") || !strcmp(path, "status.podIPs"))
+		return kl_worker_ip(w);
+	if (!strcmp(path, "status.hostIP") || !strcmp(path, "status.hostIPs"))
+		return w->srv->cfg.node_ip;
+	if (!strcmp(path, "spec.nodeName"))
+		return w->srv->cfg.node_name;
+	return cm_json_get_str(w->pod, path); /* metadata.name, metadata.namespace, metadata.uid, ... */
+}
+
+/* Resolves env into names/values kept in strs (a cJSON array owning the strings). */
+static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
+{
+	const cJSON *e, *kv;
+	struct cm_buf val = CM_BUF_INIT, name = CM_BUF_INIT;
+
+	cJSON_ArrayForEach(e, cm_json_get(c, "envFrom"))
+	{
+		const char *kind = cm_json_get(e, "secretRef") ? "secrets" : "configmaps";
+		const char *src = cm_json_get_str(e, !strcmp(kind, "secrets") ? "secretRef.name" : "configMapRef.name");
+		struct cm_buf key = CM_BUF_INIT;
+
+		cm_buf_printf(&key, "%s/%s", kind, src ? src : "");
+		cJSON_ArrayForEach(kv, cm_json_get(cJSON_GetObjectItemCaseSensitive(w->deps, key.data), "data"))
+		{
+			cm_buf_reset(&val);
+			cm_buf_reset(&name);
+			cm_buf_printf(&name, "%s%s", cm_json_str_or(e, "prefix", ""), kv->string);
+			if (dep_value(w, kind, src, kv->string, &val) == 0) {
+				cJSON_AddItemToArray(strs, cJSON_CreateString(name.data));
+				cJSON_AddItemToArray(strs, cJSON_CreateString(val.data ? val.data : ""));
+			}
+		}
+		cm_buf_close(&key);
+	}
+	cJSON_ArrayForEach(e, cm_json_get(c, "env"))
+	{
+		const char *n = cm_json_get_str(e, "name");
+		const cJSON *from = cm_json_get(e, "valueFrom");
+
+		cm_buf_reset(&val);
+		if (!n)
+			continue;
+		if (!from) {
+			cm_buf_puts(&val, cm_json_str_or(e, "value", ""));
+		} else if (cm_json_get(from, "configMapKeyRef")) {
+			if (dep_value(w, "configmaps", cm_json_get_str(from, "configMapKeyRef.name"),
+				      cm_json_get_str(from, "configMapKeyRef.key"), &val) < 0)
+				continue;
+		} else if (cm_json_get(from, "secretKeyRef")) {
+			if (dep_value(w, "secrets", cm_json_get_str(from, "secretKeyRef.name"),
+				      cm_json_get_str(from, "secretKeyRef.key"), &val) < 0)
+				continue;
+		} else if (cm_json_get(from, "fieldRef")) {
+			const char *f = field_ref(w, cm_json_get_str(from, "fieldRef.fieldPath"));
+
+			if (!f)
+				continue;
+			cm_buf_puts(&val, f);
+		} else {
+			continue;
+		}
+		cJSON_AddItemToArray(strs, cJSON_CreateString(n));
+		cJSON_AddItemToArray(strs, cJSON_CreateString(val.data ? val.data : ""));
+	}
+	cm_buf_close(&val);
+	cm_buf_close(&name);
+}
+
+static int64_t quantity(const cJSON *c, const char *path, bool milli)
+{
+	const char *s = cm_json_get_str(c, path);
+	int64_t v = 0;
+
+	if (s && (milli ? cm_quantity_parse_milli(s, &v) : cm_quantity_parse(s, &v)) < 0)
+		v = 0;
+	return v;
+}
+
+int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
+{
+	struct kl_server *s = w->srv;
+	struct kl_container_config cfg = {0};
+	cJSON *strs = cJSON_CreateArray(), *cmd = cJSON_CreateArray();
+	const cJSON *it;
+	struct kl_env *env = NULL;
+	struct kl_mount *mounts = NULL;
+	const char **argv = NULL;
+	struct cm_buf *paths = NULL;
+	char *id = NULL;
+	size_t n_env, n_m = (size_t)cJSON_GetArraySize(cm_json_get(c->spec, "volumeMounts")), i = 0;
+	int rc = -ENOMEM;
+
+	if (!strs || !cmd)
+		goto out;
+	cJSON_ArrayForEach(it, cm_json_get(c->spec, "command"))
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(cJSON_GetStringValue(it) ? it->valuestring : ""));
+	if (!cJSON_GetArraySize(cmd) && cJSON_GetArraySize(cm_json_get(c->spec, "args")) &&
+	    strstr(cm_json_str_or(c->spec, "image", ""), "echoserver"))
+		cJSON_AddItemToArray(cmd, cJSON_CreateString("echoserver"));
+	cJSON_ArrayForEach(it, cm_json_get(c->spec, "args"))
+		cJSON_AddItemToArray(cmd, cJSON_CreateString(cJSON_GetStringValue(it) ? it->valuestring : ""));
+	build_env(w, c->spec, strs);
+	n_env = (size_t)cJSON_GetArraySize(strs) / 2;
+	argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*argv));
+	env = calloc(n_env + 1, sizeof(*env));
+	mounts = calloc(n_m + 1, sizeof(*mounts));
+	paths = calloc(n_m + 1, sizeof(*paths));
+	if (!argv || !env || !mounts || !paths)
+		goto out;
+	cJSON_ArrayForEach(it, cmd)
+		argv[i++] = it->valuestring;
+	for (i = 0; i < n_env; i++) {
+		env[i].name = cJSON_GetArrayItem(strs, (int)(2 * i))->valuestring;
+		env[i].value = cJSON_GetArrayItem(strs, (int)(2 * i + 1))->valuestring;
+	}
+	i = 0;
+	cJSON_ArrayForEach(it, cm_json_get(c->spec, "volumeMounts"))
+	{
+		if (volume_path(w, cm_json_str_or(it, "name", ""), &paths[i]) < 0)
+			continue;
+		if (cm_json_get_str(it, "subPath") && *cm_json_get_str(it, "subPath"))
+			cm_buf_printf(&paths[i], "/%s", cm_json_get_str(it, "subPath"));
+		mounts[i].host_path = paths[i].data;
+		mounts[i].path = cm_json_str_or(it, "mountPath", "/mnt");
+		mounts[i].read_only = cJSON_IsTrue(cm_json_get(it, "readOnly"));
+		i++;
+	}
+	cfg.pod_uid = w->uid;
+	cfg.pod_namespace = w->ns;
+	cfg.pod_name = w->name;
+	cfg.name = c->name;
+	cfg.attempt = c->id ? c->attempt + 1 : c->attempt;
+	cfg.image = cm_json_str_or(c->spec, "image", "");
+	cfg.command = argv;
+	cfg.env = env;
+	cfg.n_env = n_env;
+	cfg.working_dir = cm_json_get_str(c->spec, "workingDir");
+	cfg.mounts = mounts;
+	cfg.n_mounts = i;
+	cfg.memory_limit = quantity(c->spec, "resources.limits.memory", false);
+	cfg.cpu_limit_m = quantity(c->spec, "resources.limits.cpu", true);
+	cfg.netns_path = w->sb.netns_path;
+	cfg.hostname = cm_json_str_or(w->pod, "spec.hostname", w->name);
+	rc = s->rt->ops->container_start(s->rt, &cfg, &id);
+	if (rc == -EEXIST) {
+		/* that attempt exists (a start raced a kubelet restart): take the next one */
+		c->attempt = cfg.attempt;
+		rc = -EAGAIN;
+		goto out;
+	}
+	if (rc < 0) {
+		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s",
+			 rc == -ENOENT ? "ErrImageNeverPull" : "CreateContainerError");
+		if (rc == -ENOENT)
+			snprintf(c->waiting_msg, sizeof(c->waiting_msg),
+				 "image \"%s\" is not in the image store (--image-dir) and cannot run on the host "
+				 "(only the echoserver image does, or any with --allow-host-images)", cfg.image);
+		else
+			snprintf(c->waiting_msg, sizeof(c->waiting_msg), "start failed: %s", cm_strerror(rc));
+		cm_warn("pod %s/%s: container %s: %s", w->ns, w->name, c->name, c->waiting_msg);
+		c->backoff_until = cm_time_wall_ms() + 2000;
+		goto out;
+	}
+	cm_info("pod %s/%s: container %s started (attempt %d)", w->ns, w->name, c->name, cfg.attempt);
+	if (c->prev_id)
+		s->rt->ops->container_remove(s->rt, c->prev_id);
+	free(c->prev_id);
+	c->prev_id = c->id;
+	c->id = id;
+	c->attempt = cfg.attempt;
+	id = NULL;
+	rc = 0;
+out:
+	for (i = 0; paths && i < n_m; i++)
+		cm_buf_close(&paths[i]);
+	free(paths);
+	free(id);
+	free(argv);
+	free(env);
+	free(mounts);
+	cJSON_Delete(strs);
+	cJSON_Delete(cmd);
+	return rc;
+}

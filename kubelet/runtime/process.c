@@ -1,0 +1,509 @@
+/* process.c: the process runtime backend: containers are shim-run process trees with state under --root-dir. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "kubelet/runtime/runtime.h"
+#include "kubelet/runtime/shim.h"
+
+struct process_rt {
+	char *root;       /* <root_dir>/pods */
+	char *image_dir;
+	char *echoserver;
+	char *cgroup_name;
+	bool allow_host_images;
+};
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path);
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; rc == 0; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				rc = -errno;
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return rc;
+}
+
+/* "<uid>/<name>/<attempt>" into its container folder. */
+static int cdir(const struct process_rt *p, const char *id, struct cm_buf *out)
+{
+	const char *a = strchr(id, '/'), *b = a ? strrchr(id, '/') : NULL;
+
+	if (!a || a == b || strstr(id, ".."))
+		return -ENOENT;
+	return cm_buf_printf(out, "%s/%.*s/containers/%.*s-%s", p->root, (int)(a - id), id,
+			     (int)(b - a - 1), a + 1, b + 1);
+}
+
+/* The last path segment of an image without tag or digest: "docker.io/x/echoserver:1" -> "echoserver". */
+static void image_base(const char *image, char *out, size_t n)
+{
+	const char *s = strrchr(image, '/');
+	size_t len;
+
+	s = s ? s + 1 : image;
+	len = strcspn(s, ":@");
+	snprintf(out, n, "%.*s", (int)len, s);
+}
+
+/*
+ * Where the image's root filesystem is: <image_dir>/<image with / and : as _>/rootfs,
+ * then <image_dir>/<base name>/rootfs. 0 with *rootfs set (malloc'd), -ENOENT.
+ */
+static int image_rootfs(const struct process_rt *p, const char *image, char **rootfs)
+{
+	struct cm_buf b = CM_BUF_INIT;
+	char base[256];
+	struct stat st;
+
+	if (!p->image_dir)
+		return -ENOENT;
+	cm_buf_printf(&b, "%s/", p->image_dir);
+	for (const char *c = image; *c; c++)
+		cm_buf_putc(&b, (*c == '/' || *c == ':') ? '_' : *c);
+	cm_buf_puts(&b, "/rootfs");
+	if (stat(b.data, &st) == 0 && S_ISDIR(st.st_mode))
+		goto found;
+	image_base(image, base, sizeof(base));
+	cm_buf_reset(&b);
+	cm_buf_printf(&b, "%s/%s/rootfs", p->image_dir, base);
+	if (stat(b.data, &st) == 0 && S_ISDIR(st.st_mode))
+		goto found;
+	cm_buf_close(&b);
+	return -ENOENT;
+found:
+	*rootfs = cm_buf_take(&b);
+	return *rootfs ? 0 : -ENOMEM;
+}
+
+static char **strv_from(const char *const *v, size_t extra)
+{
+	size_t n = 0;
+	char **out;
+
+	while (v && v[n])
+		n++;
+	out = calloc(n + extra + 1, sizeof(*out));
+	for (size_t i = 0; out && i < n; i++)
+		out[i] = strdup(v[i]);
+	return out;
+}
+
+/* Fills spec.argv from the config and the image; -ENOENT when the image cannot run here. */
+static int resolve_image(const struct process_rt *p, const struct kl_container_config *cfg,
+			 struct kl_shim_spec *spec)
+{
+	char base[256];
+	bool has_cmd = cfg->command && cfg->command[0];
+
+	image_base(cfg->image ? cfg->image : "", base, sizeof(base));
+	if (image_rootfs(p, cfg->image ? cfg->image : "", &spec->rootfs) == 0) {
+		if (!has_cmd)
+			return -EINVAL; /* image configs (Entrypoint/Cmd) are not read yet */
+		spec->argv = strv_from(cfg->command, 0);
+		return spec->argv ? 0 : -ENOMEM;
+	}
+	if (!strcmp(base, "echoserver") && p->echoserver) {
+		/* the project's own image runs its binary on the host filesystem */
+		spec->argv = has_cmd ? strv_from(cfg->command, 0) : strv_from((const char *const[]){"echoserver", NULL}, 0);
+		if (!spec->argv)
+			return -ENOMEM;
+		if (!strcmp(spec->argv[0], "echoserver") || !strcmp(spec->argv[0], "/echoserver")) {
+			free(spec->argv[0]);
+			spec->argv[0] = strdup(p->echoserver);
+		}
+		return 0;
+	}
+	if (p->allow_host_images && has_cmd) {
+		spec->argv = strv_from(cfg->command, 0);
+		return spec->argv ? 0 : -ENOMEM;
+	}
+	return -ENOENT;
+}
+
+static int p_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out)
+{
+	struct process_rt *p = rt->impl;
+	struct kl_shim_spec spec = {0};
+	struct cm_buf dir = CM_BUF_INIT, id = CM_BUF_INIT, tmp = CM_BUF_INIT;
+	struct kl_mount *mounts = NULL;
+	int ready[2] = {-1, -1}, rc, st;
+	bool has_path = false;
+	pid_t a;
+	char c;
+
+	if ((rc = resolve_image(p, cfg, &spec)) < 0)
+		goto out;
+	if (cm_buf_printf(&id, "%s/%s/%d", cfg->pod_uid, cfg->name, cfg->attempt) < 0 ||
+	    cdir(p, id.data, &dir) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (mkdir_p(dir.data) < 0 && errno != EEXIST) {
+		rc = -errno;
+		goto out;
+	}
+	cm_buf_printf(&tmp, "%s/config.json", dir.data);
+	if (access(tmp.data, F_OK) == 0) {
+		rc = -EEXIST;
+		goto out;
+	}
+	spec.envp = calloc(cfg->n_env + 3, sizeof(char *));
+	mounts = calloc(cfg->n_mounts + 1, sizeof(*mounts));
+	if (!spec.envp || !mounts) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_env; i++) {
+		struct cm_buf e = CM_BUF_INIT;
+
+		cm_buf_printf(&e, "%s=%s", cfg->env[i].name, cfg->env[i].value ? cfg->env[i].value : "");
+		spec.envp[i] = cm_buf_take(&e);
+		if (!strcmp(cfg->env[i].name, "PATH"))
+			has_path = true;
+	}
+	if (!has_path)
+		spec.envp[cfg->n_env] = strdup(DEFAULT_PATH);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		mounts[i].host_path = strdup(cfg->mounts[i].host_path);
+		mounts[i].path = strdup(cfg->mounts[i].path);
+		mounts[i].read_only = cfg->mounts[i].read_only;
+	}
+	spec.mounts = mounts;
+	spec.n_mounts = cfg->n_mounts;
+	mounts = NULL;
+	spec.working_dir = cfg->working_dir ? strdup(cfg->working_dir) : NULL;
+	spec.netns_path = cfg->netns_path ? strdup(cfg->netns_path) : NULL;
+	spec.hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
+	cm_buf_reset(&tmp);
+	cm_buf_printf(&tmp, "%s/%s/logs/%s", p->root, cfg->pod_uid, cfg->name);
+	mkdir_p(tmp.data);
+	cm_buf_printf(&tmp, "/%d.log", cfg->attempt);
+	spec.log_path = cm_buf_take(&tmp);
+	spec.cgroup_parent = strdup(p->cgroup_name);
+	cm_buf_printf(&tmp, "%s-%s-%d", cfg->pod_uid, cfg->name, cfg->attempt);
+	spec.cgroup_name = cm_buf_take(&tmp);
+	spec.limits.memory = cfg->memory_limit;
+	spec.limits.cpu_m = cfg->cpu_limit_m;
+	spec.limits.pids = cfg->pids_limit;
+	cm_buf_printf(&tmp, "%s/config.json", dir.data);
+	if ((rc = kl_shim_spec_write(&spec, tmp.data)) < 0)
+		goto out;
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	/* double fork: the shim belongs to no one, so it outlives this kubelet */
+	a = fork();
+	if (a == 0) {
+		setsid();
+		if (fork() == 0) {
+			int devnull = open("/dev/null", O_RDWR);
+
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+			dup2(ready[1], 3);
+			close_range(4, ~0U, 0); /* the kubelet's sockets must not stay open in containers */
+			_exit(kl_shim_run(dir.data, 3) < 0 ? 1 : 0);
+		}
+		_exit(0);
+	}
+	close(ready[1]);
+	ready[1] = -1;
+	if (a < 0) {
+		rc = -errno;
+		goto out;
+	}
+	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
+		;
+	while (read(ready[0], &c, 1) < 0 && errno == EINTR)
+		; /* EOF once the shim wrote state.json (or gave up) */
+	*id_out = cm_buf_take(&id);
+	rc = *id_out ? 0 : -ENOMEM;
+out:
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	free(mounts);
+	kl_shim_spec_close(&spec);
+	cm_buf_close(&dir);
+	cm_buf_close(&id);
+	cm_buf_close(&tmp);
+	return rc;
+}
+
+static cJSON *read_json(const char *dir, const char *name)
+{
+	struct cm_buf p = CM_BUF_INIT, text = CM_BUF_INIT;
+	char chunk[1024];
+	cJSON *o = NULL;
+	ssize_t n;
+	int fd;
+
+	cm_buf_printf(&p, "%s/%s", dir, name);
+	if ((fd = open(p.data, O_RDONLY | O_CLOEXEC)) >= 0) {
+		while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+			cm_buf_append(&text, chunk, (size_t)n);
+		close(fd);
+		if (text.len)
+			cm_json_parse(text.data, text.len, &o, NULL);
+	}
+	cm_buf_close(&p);
+	cm_buf_close(&text);
+	return o;
+}
+
+static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_container_status *out)
+{
+	struct cm_buf dir = CM_BUF_INIT;
+	cJSON *state = NULL, *ex = NULL;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (cdir(rt->impl, id, &dir) < 0 || !(state = read_json(dir.data, "state.json"))) {
+		ex = dir.data ? read_json(dir.data, "exit.json") : NULL;
+		if (!ex) {
+			rc = -ENOENT;
+			goto out;
+		}
+	}
+	out->pid = (int)cm_json_int64_or(state, "pid", 0);
+	out->started_ms = cm_json_int64_or(state, "startedMs", 0);
+	if (!ex)
+		ex = read_json(dir.data, "exit.json");
+	if (ex) {
+		out->state = KL_CSTATE_EXITED;
+		out->exit_code = (int)cm_json_int64_or(ex, "exitCode", 0);
+		out->finished_ms = cm_json_int64_or(ex, "finishedMs", 0);
+		snprintf(out->reason, sizeof(out->reason), "%s", cm_json_str_or(ex, "reason", "Error"));
+		snprintf(out->message, sizeof(out->message), "%s", cm_json_str_or(ex, "message", ""));
+	} else if (out->pid > 0 && kill(out->pid, 0) == 0) {
+		out->state = KL_CSTATE_RUNNING;
+	} else {
+		/* the shim died with its container and left no record (kill -9 of both) */
+		out->state = KL_CSTATE_EXITED;
+		out->exit_code = 137;
+		snprintf(out->reason, sizeof(out->reason), "Error");
+		snprintf(out->message, sizeof(out->message), "the container's shim ended without a record");
+	}
+out:
+	cJSON_Delete(state);
+	cJSON_Delete(ex);
+	cm_buf_close(&dir);
+	return rc;
+}
+
+static int p_container_signal(struct kl_runtime *rt, const char *id, int sig)
+{
+	struct kl_container_status st;
+	int rc = p_container_status(rt, id, &st);
+
+	if (rc < 0)
+		return rc;
+	if (st.state != KL_CSTATE_RUNNING)
+		return 0;
+	if (sig == SIGKILL) {
+		/* the init's process group holds the container when there is no PID namespace */
+		kill(-st.pid, SIGKILL);
+		kill(st.pid, SIGKILL);
+		return 0;
+	}
+	return kill(st.pid, sig) < 0 ? -errno : 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static int p_container_remove(struct kl_runtime *rt, const char *id)
+{
+	struct cm_buf dir = CM_BUF_INIT;
+	int rc = cdir(rt->impl, id, &dir);
+
+	if (rc == 0)
+		nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	cm_buf_close(&dir);
+	return rc < 0 ? rc : 0;
+}
+
+static int p_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
+{
+	struct process_rt *p = rt->impl;
+	const char *a = strchr(id, '/'), *b = a ? strrchr(id, '/') : NULL;
+
+	if (!a || a == b)
+		return -ENOENT;
+	return cm_buf_printf(out, "%s/%.*s/logs/%.*s/%s.log", p->root, (int)(a - id), id,
+			     (int)(b - a - 1), a + 1, b + 1);
+}
+
+static int p_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out)
+{
+	struct process_rt *p = rt->impl;
+	struct cm_buf dir = CM_BUF_INIT, meta = CM_BUF_INIT, f = CM_BUF_INIT;
+	int rc, fd;
+
+	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0 || (rc = mkdir_p(dir.data)) < 0)
+		goto out;
+	cm_buf_printf(&meta, "{\"namespace\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\"}\n", cfg->pod_namespace,
+		      cfg->pod_name, cfg->pod_uid);
+	cm_buf_printf(&f, "%s/pod.json", dir.data);
+	if ((fd = open(f.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = cm_write_all(fd, meta.data, meta.len);
+	close(fd);
+	if (rc < 0)
+		goto out;
+	/* network namespaces (--pod-network=bridge) are not made yet: every pod shares the node's */
+	memset(out, 0, sizeof(*out));
+	out->dir = cm_buf_take(&dir);
+	rc = out->dir ? 0 : -ENOMEM;
+out:
+	cm_buf_close(&dir);
+	cm_buf_close(&meta);
+	cm_buf_close(&f);
+	return rc;
+}
+
+static int p_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
+{
+	struct process_rt *p = rt->impl;
+	struct cm_buf dir = CM_BUF_INIT;
+
+	if (!*pod_uid || strchr(pod_uid, '/') || strstr(pod_uid, ".."))
+		return -EINVAL;
+	cm_buf_printf(&dir, "%s/%s", p->root, pod_uid);
+	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	cm_buf_close(&dir);
+	return 0;
+}
+
+static int p_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud)
+{
+	struct process_rt *p = rt->impl;
+	DIR *pods = opendir(p->root), *cs;
+	struct dirent *pe, *ce;
+	struct cm_buf d = CM_BUF_INIT, id = CM_BUF_INIT;
+
+	if (!pods)
+		return errno == ENOENT ? 0 : -errno;
+	while ((pe = readdir(pods))) {
+		if (pe->d_name[0] == '.')
+			continue;
+		cm_buf_reset(&d);
+		cm_buf_printf(&d, "%s/%s/containers", p->root, pe->d_name);
+		if (!(cs = opendir(d.data)))
+			continue;
+		while ((ce = readdir(cs))) {
+			char *dash = strrchr(ce->d_name, '-');
+
+			if (ce->d_name[0] == '.' || !dash)
+				continue;
+			*dash = '\0';
+			cm_buf_reset(&id);
+			cm_buf_printf(&id, "%s/%s/%s", pe->d_name, ce->d_name, dash + 1);
+			cb(pe->d_name, ce->d_name, atoi(dash + 1), id.data, ud);
+		}
+		closedir(cs);
+	}
+	closedir(pods);
+	cm_buf_close(&d);
+	cm_buf_close(&id);
+	return 0;
+}
+
+static void p_free(struct kl_runtime *rt)
+{
+	struct process_rt *p = rt->impl;
+
+	free(p->root);
+	free(p->image_dir);
+	free(p->echoserver);
+	free(p->cgroup_name);
+	free(p);
+	free(rt);
+}
+
+static const struct kl_runtime_ops process_ops = {
+	.name = "process",
+	.sandbox_create = p_sandbox_create,
+	.sandbox_remove = p_sandbox_remove,
+	.container_start = p_container_start,
+	.container_signal = p_container_signal,
+	.container_status = p_container_status,
+	.container_remove = p_container_remove,
+	.log_path = p_log_path,
+	.list = p_list,
+	.free = p_free,
+};
+
+int kl_runtime_process_new(const struct kl_process_opts *opts, struct kl_runtime **out)
+{
+	struct kl_runtime *rt;
+	struct process_rt *p;
+	struct cm_buf root = CM_BUF_INIT;
+	int rc;
+
+	if (!opts->root_dir)
+		return -EINVAL;
+	if (cm_buf_printf(&root, "%s/pods", opts->root_dir) < 0)
+		return -ENOMEM;
+	if ((rc = mkdir_p(root.data)) < 0) {
+		cm_buf_close(&root);
+		return rc;
+	}
+	rt = calloc(1, sizeof(*rt));
+	p = calloc(1, sizeof(*p));
+	if (!rt || !p) {
+		free(rt);
+		free(p);
+		cm_buf_close(&root);
+		return -ENOMEM;
+	}
+	p->root = cm_buf_take(&root);
+	p->image_dir = opts->image_dir ? strdup(opts->image_dir) : NULL;
+	p->echoserver = opts->echoserver_path ? strdup(opts->echoserver_path) : NULL;
+	p->cgroup_name = strdup(opts->cgroup_name ? opts->cgroup_name : "minik8s");
+	p->allow_host_images = opts->allow_host_images;
+	rt->ops = &process_ops;
+	rt->impl = p;
+	*out = rt;
+	return 0;
+}

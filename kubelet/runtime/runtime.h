@@ -1,0 +1,152 @@
+/* runtime.h: the kubelet's container runtime interface; backends are chosen by --container-runtime. */
+#ifndef KL_RUNTIME_H
+#define KL_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+/*
+ * The kubelet speaks to containers only through this table. A container is
+ * named by an id the backend makes ("<pod uid>/<name>/<attempt>" for the
+ * process backend) and survives the kubelet: a restarted kubelet finds it
+ * again with list(). Every call is synchronous and short (no waiting on a
+ * container): the pod worker polls status on its tick.
+ */
+
+/* One bind of a host path into the container at path. */
+struct kl_mount {
+	const char *host_path;
+	const char *path;
+	bool read_only;
+};
+
+/* An environment variable, already resolved (valueFrom is the kubelet's job). */
+struct kl_env {
+	const char *name;
+	const char *value;
+};
+
+/* What a container is started from; everything is borrowed for the call. */
+struct kl_container_config {
+	const char *pod_uid;
+	const char *pod_namespace;
+	const char *pod_name;
+	const char *name;     /* the container's name in the pod */
+	int attempt;          /* 0 for the first start, +1 per restart */
+	const char *image;
+	const char *const *command; /* NULL-terminated, may be empty: the image's default */
+	const struct kl_env *env;
+	size_t n_env;
+	const char *working_dir; /* NULL: the image's, or the pod's directory on the host */
+	const struct kl_mount *mounts;
+	size_t n_mounts;
+	int64_t memory_limit; /* bytes, 0 for none */
+	int64_t cpu_limit_m;  /* millicores, 0 for none */
+	int64_t pids_limit;   /* 0 for none */
+	const char *netns_path; /* the pod's network namespace, NULL to share the host's */
+	const char *hostname;   /* set in a new UTS namespace; NULL leaves it */
+};
+
+struct kl_sandbox_config {
+	const char *pod_uid;
+	const char *pod_namespace;
+	const char *pod_name;
+	bool host_network;
+};
+
+/* A pod's sandbox: owned strings, freed by kl_sandbox_close. */
+struct kl_sandbox {
+	char *dir;        /* the pod's state directory (volumes live below it) */
+	char *netns_path; /* NULL when the pod shares the host's network */
+	char *ip;         /* NULL: the kubelet uses the node's address */
+};
+void kl_sandbox_close(struct kl_sandbox *sb);
+
+enum kl_cstate {
+	KL_CSTATE_UNKNOWN = 0, /* no such container (or its state was lost) */
+	KL_CSTATE_RUNNING,
+	KL_CSTATE_EXITED,
+};
+
+struct kl_container_status {
+	enum kl_cstate state;
+	int pid;              /* the container's init process (host view), 0 if none */
+	int exit_code;        /* valid when EXITED; 128+n for death by signal n */
+	int64_t started_ms;   /* wall clock */
+	int64_t finished_ms;
+	char reason[32];      /* "Completed", "Error", "StartError", "OOMKilled" */
+	char message[256];
+};
+
+/* Called per container found by list(); strings are borrowed for the call. */
+typedef void (*kl_runtime_list_cb)(const char *pod_uid, const char *name, int attempt,
+				   const char *id, void *ud);
+
+struct kl_runtime;
+
+struct kl_runtime_ops {
+	const char *name;
+	/* Makes the pod's directory and network; out owned by the caller. 0 or -errno. */
+	int (*sandbox_create)(struct kl_runtime *rt, const struct kl_sandbox_config *cfg,
+			      struct kl_sandbox *out);
+	/* Removes what sandbox_create made; containers must be gone. 0 or -errno. */
+	int (*sandbox_remove)(struct kl_runtime *rt, const char *pod_uid);
+	/*
+	 * Starts a container; *id_out (malloc'd, the caller's) names it. 0,
+	 * -ENOENT when the image is not available (the caller reports
+	 * ErrImageNeverPull), -EEXIST when that attempt exists, or -errno.
+	 */
+	int (*container_start)(struct kl_runtime *rt, const struct kl_container_config *cfg,
+			       char **id_out);
+	/* Sends sig to the container's processes (SIGKILL: all of them). 0, -ENOENT, -errno. */
+	int (*container_signal)(struct kl_runtime *rt, const char *id, int sig);
+	/* Fills *out. 0 or -ENOENT (out then says UNKNOWN). */
+	int (*container_status)(struct kl_runtime *rt, const char *id, struct kl_container_status *out);
+	/* Forgets an exited container (its log stays until the pod goes). 0 or -errno. */
+	int (*container_remove)(struct kl_runtime *rt, const char *id);
+	/* Appends the path of the container's CRI-format log file to out. 0 or -ENOENT. */
+	int (*log_path)(struct kl_runtime *rt, const char *id, struct cm_buf *out);
+	/* Calls cb for every container the runtime holds, running or not. 0 or -errno. */
+	int (*list)(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud);
+	void (*free)(struct kl_runtime *rt);
+};
+
+struct kl_runtime {
+	const struct kl_runtime_ops *ops;
+	void *impl;
+};
+
+/* Options of the process backend. Strings are copied. */
+struct kl_process_opts {
+	const char *root_dir;       /* state: <root>/pods/<uid>/... */
+	const char *image_dir;      /* image store: <image_dir>/<image>/rootfs; may be NULL */
+	const char *echoserver_path; /* the binary the "echoserver" image runs on the host */
+	bool allow_host_images;     /* run other images' commands on the host filesystem */
+	const char *cgroup_name;    /* parent cgroup name; "minik8s" if NULL */
+	bool host_network_only;     /* never make network namespaces */
+};
+
+/*
+ * The process backend: every container a process tree started through the
+ * shim (kubelet/runtime/shim.h). Returns 0 and *out (free with
+ * kl_runtime_free), -EINVAL (no root_dir) or -ENOMEM / -errno making root_dir.
+ */
+int kl_runtime_process_new(const struct kl_process_opts *opts, struct kl_runtime **out);
+
+/*
+ * The fake backend: containers are records that "run" until signalled or
+ * told to exit with kl_runtime_fake_exit. For unit tests and hollow nodes.
+ */
+int kl_runtime_fake_new(struct kl_runtime **out);
+/* Makes the fake container id exit with code. 0 or -ENOENT. */
+int kl_runtime_fake_exit(struct kl_runtime *rt, const char *id, int code);
+/* How many fake containers are running now. */
+int kl_runtime_fake_running(const struct kl_runtime *rt);
+
+/* Frees a runtime of any backend; NULL does nothing. Containers keep running. */
+void kl_runtime_free(struct kl_runtime *rt);
+
+#endif

@@ -1,0 +1,473 @@
+/* worker.c: pod workers: drive each pod to its spec (init containers, containers, restarts, back-off) and stop it on delete. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "kubelet/worker.h"
+
+static void free_worker(struct kl_pod_worker *w)
+{
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		kl_prober_reset(&w->ctrs[i]);
+		free(w->ctrs[i].name);
+		free(w->ctrs[i].id);
+		free(w->ctrs[i].prev_id);
+	}
+	free(w->ctrs);
+	kl_sandbox_close(&w->sb);
+	cJSON_Delete(w->pod);
+	cJSON_Delete(w->deps);
+	free(w->last_status);
+	free(w->uid);
+	free(w->ns);
+	free(w->name);
+	free(w);
+}
+
+void kl_worker_unref(struct kl_pod_worker *w)
+{
+	if (--w->refs == 0 && w->removed)
+		free_worker(w);
+}
+
+/* Takes w out of the list; it is freed now or when its last call returns. */
+static void remove_worker(struct kl_pod_worker *w)
+{
+	struct kl_server *s = w->srv;
+
+	for (struct kl_pod_worker **pp = &s->workers; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	w->removed = true;
+	cm_metric_add(s->m_pods, -1);
+	w->refs++;
+	kl_worker_unref(w);
+}
+
+const char *kl_worker_ip(const struct kl_pod_worker *w)
+{
+	return w->sb.ip ? w->sb.ip : w->srv->cfg.node_ip;
+}
+
+static struct kl_pod_worker *find_uid(struct kl_server *s, const char *uid)
+{
+	for (struct kl_pod_worker *w = s->workers; w; w = w->next)
+		if (!strcmp(w->uid, uid))
+			return w;
+	return NULL;
+}
+
+struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name)
+{
+	for (struct kl_pod_worker *w = s->workers; w; w = w->next)
+		if (!strcmp(w->ns, ns) && !strcmp(w->name, name))
+			return w;
+	return NULL;
+}
+
+const cJSON *kl_worker_pod(const struct kl_pod_worker *w)
+{
+	return w->pod;
+}
+
+const char *kl_worker_container_id(const struct kl_pod_worker *w, const char *name, bool previous)
+{
+	for (size_t i = 0; i < w->n_ctrs; i++)
+		if (!strcmp(w->ctrs[i].name, name))
+			return previous ? w->ctrs[i].prev_id : w->ctrs[i].id;
+	return NULL;
+}
+
+/* Picks up a container this node ran before the kubelet restarted (the highest attempt). */
+static void adopt(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c)
+{
+	const cJSON *mine = cm_json_get(cm_json_get(s->adopted, w->uid), c->name);
+
+	if (!cJSON_IsArray(mine))
+		return;
+	c->attempt = cJSON_GetArrayItem(mine, 0)->valueint;
+	c->restarts = c->attempt;
+	c->id = strdup(cJSON_GetArrayItem(mine, 1)->valuestring);
+	s->rt->ops->container_status(s->rt, c->id, &c->st);
+	cm_info("pod %s/%s: container %s adopted (attempt %d, %s)", w->ns, w->name, c->name, c->attempt,
+		c->st.state == KL_CSTATE_RUNNING ? "running" : "exited");
+}
+
+static int add_ctrs(struct kl_pod_worker *w, const cJSON *list, bool init)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, list)
+	{
+		struct kl_ctr *k = &w->ctrs[w->n_ctrs++];
+		static const char *const pnames[3] = {"livenessProbe", "readinessProbe", "startupProbe"};
+
+		k->name = strdup(cm_json_str_or(c, "name", "?"));
+		if (!k->name)
+			return -ENOMEM;
+		k->init = init;
+		k->spec = c;
+		for (int i = 0; i < 3; i++)
+			if (kl_probe_spec_parse(cm_json_get(c, pnames[i]), cm_json_get(c, "ports"), &k->probes[i]) < 0)
+				k->probes[i].kind = KL_PROBE_NONE;
+		adopt(w->srv, w, k);
+	}
+	return 0;
+}
+
+static struct kl_pod_worker *new_worker(struct kl_server *s, const cJSON *pod)
+{
+	struct kl_pod_worker *w = calloc(1, sizeof(*w));
+	const cJSON *inits = cm_json_get(pod, "spec.initContainers"), *ctrs = cm_json_get(pod, "spec.containers");
+	size_t n = (size_t)cJSON_GetArraySize(inits) + (size_t)cJSON_GetArraySize(ctrs);
+	bool any_regular = false;
+
+	if (!w)
+		return NULL;
+	w->srv = s;
+	w->uid = strdup(cm_json_str_or(pod, "metadata.uid", ""));
+	w->ns = strdup(cm_json_str_or(pod, "metadata.namespace", "default"));
+	w->name = strdup(cm_json_str_or(pod, "metadata.name", ""));
+	w->pod = cm_json_copy(pod);
+	w->deps = cJSON_CreateObject();
+	w->ctrs = calloc(n + 1, sizeof(*w->ctrs));
+	snprintf(w->phase, sizeof(w->phase), "Pending");
+	if (!w->uid || !w->ns || !w->name || !w->pod || !w->deps || !w->ctrs ||
+	    add_ctrs(w, inits, true) < 0 || (w->n_init = w->n_ctrs, add_ctrs(w, ctrs, false) < 0)) {
+		free_worker(w);
+		return NULL;
+	}
+	w->start_ms = cm_time_wall_ms();
+	cm_time_parse(cm_json_str_or(pod, "status.startTime", ""), &w->start_ms);
+	for (size_t i = w->n_init; i < w->n_ctrs; i++)
+		any_regular |= w->ctrs[i].id != NULL;
+	for (size_t i = 0; i < w->n_init && any_regular; i++)
+		w->ctrs[i].done = true; /* the pod got past its init containers before the restart */
+	return w;
+}
+
+void kl_worker_update(struct kl_server *s, const cJSON *pod)
+{
+	const char *uid = cm_json_get_str(pod, "metadata.uid");
+	struct kl_pod_worker *w;
+
+	if (!uid)
+		return;
+	if (!(w = find_uid(s, uid))) {
+		const char *phase = cm_json_str_or(pod, "status.phase", "");
+
+		/* a finished pod is not started again by a kubelet that lost track of it */
+		if ((!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) && !cm_json_get(s->adopted, uid))
+			return;
+		if (!(w = new_worker(s, pod))) {
+			cm_error("pod %s: worker not made: out of memory", uid);
+			return;
+		}
+		w->next = s->workers;
+		s->workers = w;
+		cm_metric_add(s->m_pods, 1);
+		cm_info("pod %s/%s: admitted", w->ns, w->name);
+	}
+	if (cm_json_get(pod, "metadata.deletionTimestamp") && !w->deleting) {
+		w->deleting = true;
+		cm_info("pod %s/%s: deleted: stopping", w->ns, w->name);
+		/* keep the deletion grace period the apiserver granted */
+		cJSON *m = cm_json_get(pod, "metadata");
+		cJSON_DeleteItemFromObject(cm_json_get(w->pod, "metadata"), "deletionGracePeriodSeconds");
+		if (cm_json_get(m, "deletionGracePeriodSeconds"))
+			cm_json_set(w->pod, "metadata.deletionGracePeriodSeconds",
+				    cJSON_Duplicate(cm_json_get(m, "deletionGracePeriodSeconds"), 1));
+	}
+}
+
+void kl_worker_gone(struct kl_server *s, const char *uid)
+{
+	struct kl_pod_worker *w = find_uid(s, uid);
+
+	if (!w)
+		return;
+	w->api_gone = true;
+	if (!w->deleting)
+		cm_info("pod %s/%s: removed from the apiserver: stopping", w->ns, w->name);
+	w->deleting = true;
+}
+
+static void refresh(struct kl_server *s, struct kl_ctr *c)
+{
+	if (c->id && s->rt->ops->container_status(s->rt, c->id, &c->st) < 0)
+		c->st.state = KL_CSTATE_UNKNOWN;
+}
+
+static int64_t grace_ms(const struct kl_pod_worker *w)
+{
+	int64_t g = cm_json_int64_or(w->pod, "metadata.deletionGracePeriodSeconds",
+				     cm_json_int64_or(w->pod, "spec.terminationGracePeriodSeconds", 30));
+
+	return (g < 0 ? 0 : g) * 1000;
+}
+
+static void deleted_done(const struct cm_http_response *r, void *ud)
+{
+	struct kl_pod_worker *w = ud;
+
+	if (r->err || (r->status >= 300 && r->status != 404))
+		cm_warn("pod %s/%s: final delete failed (%ld): %s", w->ns, w->name, r->status,
+			r->err ? cm_strerror(r->err) : r->body);
+	kl_worker_unref(w);
+}
+
+/* Stops every container with SIGTERM, then SIGKILL at the deadline; then removes the pod for good. */
+static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
+{
+	bool running = false;
+
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		struct kl_ctr *c = &w->ctrs[i];
+
+		refresh(s, c);
+		kl_prober_reset(c);
+		if (c->st.state != KL_CSTATE_RUNNING)
+			continue;
+		running = true;
+		if (!w->term_sent)
+			s->rt->ops->container_signal(s->rt, c->id, SIGTERM);
+		else if (now >= w->kill_deadline)
+			s->rt->ops->container_signal(s->rt, c->id, SIGKILL);
+	}
+	if (!w->term_sent) {
+		w->term_sent = true;
+		w->kill_deadline = now + grace_ms(w);
+	}
+	if (running)
+		return;
+	cm_info("pod %s/%s: containers stopped", w->ns, w->name);
+	s->rt->ops->sandbox_remove(s->rt, w->uid);
+	if (!w->api_gone && !w->delete_sent) {
+		struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
+
+		w->delete_sent = true;
+		cm_buf_printf(&path, "/api/v1/namespaces/%s/pods/%s", w->ns, w->name);
+		cm_buf_printf(&body, "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
+				     "\"preconditions\":{\"uid\":\"%s\"}}", w->uid);
+		w->refs++;
+		if (kl_api_send(s, "DELETE", path.data, "application/json", body.data, deleted_done, w) < 0)
+			w->refs--;
+		cm_buf_close(&path);
+		cm_buf_close(&body);
+	}
+	remove_worker(w);
+}
+
+static bool should_restart(const struct kl_pod_worker *w, const struct kl_ctr *c)
+{
+	const char *policy = cm_json_str_or(w->pod, "spec.restartPolicy", "Always");
+
+	if (c->init) /* init containers restart on failure unless the pod says Never */
+		return c->st.exit_code != 0 && strcmp(policy, "Never");
+	if (!strcmp(policy, "Never"))
+		return false;
+	return !strcmp(policy, "Always") || c->st.exit_code != 0;
+}
+
+/* Starts c now, or notes the back-off it waits in. */
+static void start_or_wait(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
+{
+	if (now < c->backoff_until) {
+		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "CrashLoopBackOff");
+		snprintf(c->waiting_msg, sizeof(c->waiting_msg), "back-off %llds restarting failed container=%s pod=%s_%s",
+			 (long long)((c->backoff_until - now + 999) / 1000), c->name, w->name, w->ns);
+		return;
+	}
+	struct kl_container_status prev = c->st;
+	bool restart = c->id != NULL;
+
+	kl_prober_reset(c);
+	if (kl_prep_start(w, c) < 0)
+		return;
+	if (restart) {
+		c->last = prev;
+		c->has_last = true;
+		c->restarts++;
+		cm_metric_inc(s->m_restarts);
+	}
+	c->waiting_reason[0] = '\0';
+	c->waiting_msg[0] = '\0';
+	c->killing = false;
+	cm_metric_inc(s->m_starts);
+	refresh(s, c);
+}
+
+/* An exited container: restart with back-off, or mark it done. */
+static void exited(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
+{
+	if (c->done)
+		return;
+	if (!should_restart(w, c)) {
+		c->done = true;
+		return;
+	}
+	if (c->backoff_until <= c->st.finished_ms) {
+		/* a container that ran long enough starts its back-off over */
+		int r = (c->st.finished_ms - c->st.started_ms > 10 * 60 * 1000) ? 0 : c->restarts;
+
+		c->backoff_until = now + kl_backoff_delay(r, s->cfg.backoff_base_ms, s->cfg.backoff_cap_ms);
+	}
+	start_or_wait(s, w, c, now);
+}
+
+static void set_phase(struct kl_pod_worker *w)
+{
+	size_t running = 0, ok = 0, failed = 0, n = w->n_ctrs - w->n_init;
+	bool init_failed = false;
+
+	for (size_t i = 0; i < w->n_init; i++)
+		if (w->ctrs[i].done && w->ctrs[i].st.exit_code != 0)
+			init_failed = true;
+	for (size_t i = w->n_init; i < w->n_ctrs; i++) {
+		const struct kl_ctr *c = &w->ctrs[i];
+
+		if (c->st.state == KL_CSTATE_RUNNING)
+			running++;
+		else if (c->done && c->st.exit_code == 0)
+			ok++;
+		else if (c->done)
+			failed++;
+	}
+	if (init_failed || (n && failed && ok + failed == n))
+		snprintf(w->phase, sizeof(w->phase), "Failed");
+	else if (n && ok == n)
+		snprintf(w->phase, sizeof(w->phase), "Succeeded");
+	else if (running || (n && ok + failed > 0))
+		snprintf(w->phase, sizeof(w->phase), "Running");
+	else
+		snprintf(w->phase, sizeof(w->phase), "Pending");
+}
+
+static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
+{
+	bool inits_done = true;
+
+	if (w->deleting) {
+		sync_delete(s, w, now);
+		return;
+	}
+	if (!w->prepared) {
+		if (!w->fetching && now >= w->prep_retry_at)
+			kl_prep_fetch(w);
+		if (!w->prepared) {
+			kl_status_sync(w);
+			return;
+		}
+	}
+	if (!w->sandbox_ok) {
+		struct kl_sandbox_config sc = {w->uid, w->ns, w->name,
+					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork"))};
+		int rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
+
+		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
+			cm_warn("pod %s/%s: sandbox not made: %s", w->ns, w->name, cm_strerror(rc));
+			return;
+		}
+		w->sandbox_ok = true;
+	}
+	for (size_t i = 0; i < w->n_init; i++) {
+		struct kl_ctr *c = &w->ctrs[i];
+
+		if (c->done)
+			continue;
+		inits_done = false;
+		refresh(s, c);
+		if (!c->id)
+			start_or_wait(s, w, c, now);
+		else if (c->st.state == KL_CSTATE_EXITED && c->st.exit_code == 0)
+			c->done = inits_done = true;
+		else if (c->st.state == KL_CSTATE_EXITED)
+			exited(s, w, c, now);
+		if (!c->done)
+			break;
+	}
+	for (size_t i = w->n_init; i < w->n_ctrs && inits_done; i++) {
+		struct kl_ctr *c = &w->ctrs[i];
+
+		refresh(s, c);
+		if (!c->id && !c->done)
+			start_or_wait(s, w, c, now);
+		else if (c->st.state == KL_CSTATE_RUNNING)
+			kl_prober_tick(w, c, now);
+		else if (c->st.state == KL_CSTATE_EXITED || c->st.state == KL_CSTATE_UNKNOWN)
+			exited(s, w, c, now);
+	}
+	set_phase(w);
+	kl_status_sync(w);
+}
+
+void kl_workers_sync(struct kl_server *s)
+{
+	int64_t now = cm_time_wall_ms();
+	struct kl_pod_worker *w = s->workers, *next;
+
+	for (; w; w = next) {
+		next = w->next;
+		sync_pod(s, w, now);
+	}
+}
+
+struct orphan_ctx {
+	struct kl_server *s;
+	const cJSON *items;
+	cJSON *uids; /* orphan uids seen, to remove their sandboxes once */
+};
+
+static void orphan_one(const char *uid, const char *name, int attempt, const char *id, void *ud)
+{
+	struct orphan_ctx *o = ud;
+	const cJSON *it;
+
+	(void)name;
+	(void)attempt;
+	cJSON_ArrayForEach(it, o->items)
+	{
+		if (!strcmp(cm_json_str_or(it, "metadata.uid", ""), uid))
+			return;
+	}
+	o->s->rt->ops->container_signal(o->s->rt, id, SIGKILL);
+	if (!cJSON_GetObjectItemCaseSensitive(o->uids, uid))
+		cJSON_AddTrueToObject(o->uids, uid);
+}
+
+void kl_workers_clean_orphans(struct kl_server *s, const cJSON *items)
+{
+	struct orphan_ctx o = {s, items, cJSON_CreateObject()};
+	const cJSON *u;
+
+	if (!o.uids)
+		return;
+	s->rt->ops->list(s->rt, orphan_one, &o);
+	cJSON_ArrayForEach(u, o.uids)
+	{
+		cm_info("pod uid %s: deleted while the kubelet was down: killed and removed", u->string);
+		s->rt->ops->sandbox_remove(s->rt, u->string);
+	}
+	cJSON_Delete(o.uids);
+}
+
+void kl_workers_free(struct kl_server *s)
+{
+	while (s->workers) {
+		struct kl_pod_worker *w = s->workers;
+
+		s->workers = w->next;
+		w->removed = true;
+		if (w->refs == 0)
+			free_worker(w);
+	}
+}

@@ -1,0 +1,82 @@
+/* worker.h: internal to the kubelet: a pod worker's state, shared by worker.c, podprep.c, podstatus.c and prober.c. */
+#ifndef KL_WORKER_H
+#define KL_WORKER_H
+
+#include "kubelet/kubelet.h"
+#include "kubelet/probe.h"
+
+enum { KL_LIVENESS = 0, KL_READINESS = 1, KL_STARTUP = 2 };
+
+/* One container of the pod (init or regular) and what the kubelet knows of it. */
+struct kl_ctr {
+	char *name;
+	bool init;
+	const cJSON *spec;      /* borrowed from the worker's pod */
+	char *id;               /* the current attempt's runtime id, NULL before the first start */
+	char *prev_id;
+	int attempt;            /* the current attempt */
+	int restarts;
+	int64_t backoff_until;  /* no start before this (wall ms) */
+	char waiting_reason[48];
+	char waiting_msg[256];
+	struct kl_container_status st;   /* as last seen */
+	struct kl_container_status last; /* the previous attempt's end, for lastState */
+	bool has_last;
+	struct kl_probe_spec probes[3];
+	struct kl_probe_state pst[3];
+	bool probe_busy[3];
+	pid_t exec_pid[3];      /* an exec probe in flight */
+	int64_t exec_deadline[3];
+	bool done;              /* init: succeeded; regular: ended and not to be restarted */
+	bool killing;           /* a liveness failure is stopping it */
+};
+
+struct kl_pod_worker {
+	struct kl_pod_worker *next;
+	struct kl_server *srv;
+	char *uid, *ns, *name;
+	cJSON *pod;             /* owned copy of the pod as last seen */
+	cJSON *deps;            /* {"configmaps/x": obj, "secrets/y": obj} fetched for env and volumes */
+	int fetching;           /* GETs in flight */
+	bool prep_failed;
+	bool prepared;
+	int64_t prep_retry_at;
+	struct kl_sandbox sb;
+	bool sandbox_ok;
+	struct kl_ctr *ctrs;    /* init containers first */
+	size_t n_ctrs, n_init;
+	int64_t start_ms;
+	bool deleting, api_gone, term_sent, delete_sent, removed;
+	int64_t kill_deadline;
+	char phase[16];
+	char *last_status;      /* the status JSON last written */
+	bool status_busy;
+	int64_t cond_time[4];   /* last transition of PodScheduled, Initialized, ContainersReady, Ready */
+	bool cond_val[4];
+	int refs;               /* async calls holding the worker */
+};
+
+/* podprep.c */
+/* Starts GETs for the ConfigMaps and Secrets the pod uses; w->prepared is set when all arrived. */
+void kl_prep_fetch(struct kl_pod_worker *w);
+/* Makes the pod's volumes under its sandbox directory. 0 or -errno (message logged). */
+int kl_prep_volumes(struct kl_pod_worker *w);
+/* Starts container c as its next attempt. 0 or -errno; c's waiting reason says why on failure. */
+int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c);
+
+/* podstatus.c: writes the pod's status through pods/status when it changed. */
+void kl_status_sync(struct kl_pod_worker *w);
+
+/* prober.c */
+/* Runs c's due probes and collects finished exec probes. */
+void kl_prober_tick(struct kl_pod_worker *w, struct kl_ctr *c, int64_t now);
+/* Forgets probes of c (a new attempt starts, or the pod stops). */
+void kl_prober_reset(struct kl_ctr *c);
+
+/* worker.c */
+/* Drops one reference; frees a removed worker when the last goes. */
+void kl_worker_unref(struct kl_pod_worker *w);
+/* The address of the pod: its own, or the node's in host network mode. */
+const char *kl_worker_ip(const struct kl_pod_worker *w);
+
+#endif
