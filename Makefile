@@ -49,6 +49,7 @@ include scheduler/module.mk
 include controller/module.mk
 include hollownodes/module.mk
 include kubelet/module.mk
+include kubeproxy/module.mk
 include common/module.mk
 include tests/module.mk
 include bench/module.mk

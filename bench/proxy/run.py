@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""run.py: bench/proxy: wrk through kubeproxy (NodePort and ClusterIP) against wrk straight to the backend.
+
+One backend (build/bench/http_server, GET /ping, keep-alive), one Service of
+type NodePort with an Endpoints object naming it, written to a real apiserver
+over etcdlite; bin/kubeproxy proxies it. wrk runs the same load three ways,
+direct first and last (their mean is the anchor, so drift on a shared machine
+shows), and prints requests/s, p50 and p99, the ratio proxied/direct and the
+p99 the proxy adds. Anchors (issue 6): Kubernetes' userspace proxy reached 36 %
+of direct throughput, its iptables mode 96 %. Goal: >= 80 %, p99 added < 1 ms.
+A benchmark reports, it does not assert.
+
+Environment: BIN (default bin), BUILD (default build), BENCH_SECONDS (default 5),
+BENCH_CONNS (default 64), BENCH_THREADS (wrk threads, default 2).
+"""
+import os
+import platform
+import re
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+
+import harness  # noqa: E402
+from apiserver_proc import Apiserver  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
+
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+SERVER = os.path.join(BUILD, "bench", "http_server")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNS = int(os.environ.get("BENCH_CONNS", "64"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+NS = "/api/v1/namespaces/default"
+
+
+def ms(v):
+    """wrk's latency ("812.00us", "1.20ms", "2.00s") in milliseconds."""
+    m = re.match(r"([\d.]+)(us|ms|s)$", v)
+    n = float(m.group(1))
+    return {"us": n / 1000, "ms": n, "s": n * 1000}[m.group(2)]
+
+
+def wrk(url):
+    out = subprocess.run(["wrk", "-t%d" % THREADS, "-c%d" % CONNS, "-d%ds" % SECONDS, "--latency",
+                          url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errs = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+    return {"rps": rps, "p50": ms(lat["50"]), "p99": ms(lat["99"]),
+            "errors": errs.group(0) if errs else ""}
+
+
+def main():
+    etcd = Cluster(size=1).start_all()
+    api = Apiserver(etcd.client)
+    d = harness.tempdir("bench-proxy-")
+    srv = subprocess.Popen([SERVER], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    harness._procs.append(srv)
+    port = int(srv.stdout.readline())
+    st, svc = api.req("POST", NS + "/services", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "bench"},
+        "spec": {"type": "NodePort", "selector": {"app": "bench"},
+                 "ports": [{"name": "http", "port": 80, "protocol": "TCP"}]}})
+    assert st == 201, (st, svc)
+    cip, nport = svc["spec"]["clusterIP"], svc["spec"]["ports"][0]["nodePort"]
+    st, body = api.req("POST", NS + "/endpoints", {
+        "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "bench"},
+        "subsets": [{"addresses": [{"ip": "127.0.0.1"}],
+                     "ports": [{"name": "http", "port": port, "protocol": "TCP"}]}]})
+    assert st == 201, (st, body)
+    hz, mp = harness.free_ports(2)
+    kp = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", api.url,
+                        "--bind-address", "127.0.0.1", "--healthz-port", str(hz),
+                        "--metrics-port", str(mp)], os.path.join(d, "kubeproxy.log"))
+    direct_url = "http://127.0.0.1:%d/ping" % port
+    node_url = "http://127.0.0.1:%d/ping" % nport
+    cluster_url = "http://%s/ping" % cip
+    harness.wait_until(lambda: harness.http("GET", cluster_url, timeout=1)[0] == 200, 10,
+                       "kubeproxy serving the cluster ip")
+    harness.wait_until(lambda: harness.http("GET", node_url, timeout=1)[0] == 200, 10,
+                       "kubeproxy serving the node port")
+
+    d1 = wrk(direct_url)
+    viaport = wrk(node_url)
+    viaip = wrk(cluster_url)
+    d2 = wrk(direct_url)
+    direct = {k: (d1[k] + d2[k]) / 2 for k in ("rps", "p50", "p99")}
+
+    cpu = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    print("proxy bench: GET /ping through kubeproxy vs direct, wrk -t%d -c%d -d%ds, machine: %d cores, %s"
+          % (THREADS, CONNS, SECONDS, os.cpu_count(), cpu or platform.machine()))
+    print("  %-22s %12s %9s %9s %8s %14s" % ("path", "requests/s", "p50 ms", "p99 ms", "ratio",
+                                               "p99 added ms"))
+    print("  %-22s %12.0f %9.3f %9.3f %8s %14s" % ("direct (mean of 2)", direct["rps"], direct["p50"],
+                                                    direct["p99"], "100 %", "-"))
+    print("    (direct runs: %.0f and %.0f req/s)" % (d1["rps"], d2["rps"]))
+    results = []
+    for label, r in (("via NodePort", viaport), ("via ClusterIP", viaip)):
+        ratio = r["rps"] / direct["rps"]
+        added = r["p99"] - direct["p99"]
+        results.append((ratio, added))
+        print("  %-22s %12.0f %9.3f %9.3f %7.0f %% %14.3f %s" % (label, r["rps"], r["p50"], r["p99"],
+                                                                 ratio * 100, added, r["errors"]))
+    print("  anchors: Kubernetes userspace proxy 36 %, iptables 96 % of direct")
+    worst = min(r for r, _ in results)
+    worst_added = max(a for _, a in results)
+    print("  goal >= 80 %% of direct: %s (worst %.0f %%); p99 added < 1 ms: %s (worst %.3f ms)"
+          % ("met" if worst >= 0.8 else "NOT met", worst * 100,
+             "met" if worst_added < 1.0 else "NOT met", worst_added))
+    harness.stop(kp)
+    harness.stop(srv)
+    api.stop()
+    etcd.kill(0)
+
+
+if __name__ == "__main__":
+    main()
