@@ -50,6 +50,7 @@ include controller/module.mk
 include hollownodes/module.mk
 include kubelet/module.mk
 include kubeproxy/module.mk
+include ctl/module.mk
 include common/module.mk
 include tests/module.mk
 include bench/module.mk

@@ -10,6 +10,7 @@ TEST_LIBS_sch := scheduler common
 TEST_LIBS_ctl := controller common
 TEST_LIBS_kl := kubelet common
 TEST_LIBS_kp := kubeproxy common
+TEST_LIBS_mc := ctl common
 test_libs = $(foreach l,$(TEST_LIBS_$(word 2,$(subst _, ,$(1)))),$(BUILD)/lib$(l).a)
 
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
