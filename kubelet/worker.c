@@ -142,7 +142,8 @@ static struct kl_pod_worker *new_worker(struct kl_server *s, const cJSON *pod)
 	w->ctrs = calloc(n + 1, sizeof(*w->ctrs));
 	snprintf(w->phase, sizeof(w->phase), "Pending");
 	if (!w->uid || !w->ns || !w->name || !w->pod || !w->deps || !w->ctrs ||
-	    add_ctrs(w, inits, true) < 0 || (w->n_init = w->n_ctrs, add_ctrs(w, ctrs, false) < 0)) {
+	    add_ctrs(w, cm_json_get(w->pod, "spec.initContainers"), true) < 0 ||
+	    (w->n_init = w->n_ctrs, add_ctrs(w, cm_json_get(w->pod, "spec.containers"), false) < 0)) {
 		free_worker(w);
 		return NULL;
 	}
@@ -356,6 +357,8 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool inits_done = true;
 
+	cm_debug(3, "pod %s/%s: sync (prepared %d, fetching %d, sandbox %d)", w->ns, w->name, w->prepared, w->fetching,
+		 w->sandbox_ok);
 	if (w->deleting) {
 		sync_delete(s, w, now);
 		return;
