@@ -32,11 +32,14 @@ int main(int argc, char **argv)
 		{"leader-elect-renew-deadline", CM_FLAG_DURATION, &cfg.renew_ms, "a leader that cannot renew for this long stops"},
 		{"leader-elect-retry-period", CM_FLAG_DURATION, &cfg.retry_ms, "how often to try to acquire or renew"},
 		{"concurrent-syncs", CM_FLAG_INT, &cfg.workers, "objects reconciled at once per controller"},
+		{"node-monitor-grace-period", CM_FLAG_DURATION, &cfg.node_grace_ms, "a node whose Lease is not renewed this long is marked Ready=Unknown"},
+		{"pod-eviction-timeout", CM_FLAG_DURATION, &cfg.eviction_ms, "pods of a node NotReady this long are deleted"},
+		{"node-monitor-period", CM_FLAG_DURATION, &cfg.node_monitor_ms, "how often node Leases are checked"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 
 	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]),
-			       "controller [flags]: the controller-manager (ReplicaSet, Deployment, ...)", argc, argv, &nargs);
+			       "controller [flags]: the controller-manager (ReplicaSet, Deployment, DaemonSet, Endpoints, node lifecycle, garbage collector, Namespace)", argc, argv, &nargs);
 	cm_log_init("controller", verbosity);
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&loop);

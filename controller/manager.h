@@ -19,6 +19,9 @@ struct ctl_config {
 	const char *identity;
 	int64_t lease_ms, renew_ms, retry_ms;
 	int workers; /* keys reconciled at once per controller */
+	int64_t node_grace_ms;    /* --node-monitor-grace-period: unrenewed Lease → Ready=Unknown */
+	int64_t eviction_ms;      /* --pod-eviction-timeout: NotReady this long → its pods are deleted */
+	int64_t node_monitor_ms;  /* --node-monitor-period: how often nodes are checked */
 };
 
 /*
@@ -34,8 +37,14 @@ struct ctl_manager {
 	struct cm_events *events;
 	struct cm_leader *leader;
 	struct cm_informer *pods, *rs, *deploys;
+	struct cm_informer *svcs, *eps, *nodes, *leases, *ds, *nss;
 	struct ctl_replicaset *rsc;
 	struct ctl_deployment *dc;
+	struct ctl_endpoints *epc;
+	struct ctl_nodelife *nlc;
+	struct ctl_gc *gc;
+	struct ctl_namespace *nsc;
+	struct ctl_daemonset *dsc;
 	bool active, stopping, lost;
 	char identity[128];
 };
@@ -84,6 +93,45 @@ int ctl_deployment_start(struct ctl_manager *m, struct ctl_deployment **out);
 void ctl_deployment_stop(struct ctl_deployment *c);
 void ctl_deployment_rs_event(struct ctl_deployment *c, const cJSON *rs);
 void ctl_deployment_event(struct ctl_deployment *c, const char *key);
+
+/* Endpoints: Services (trees, "ns" index) and their Endpoints, from pod and service events. */
+int ctl_endpoints_start(struct ctl_manager *m, struct ctl_endpoints **out);
+void ctl_endpoints_stop(struct ctl_endpoints *c);
+void ctl_endpoints_pod_event(struct ctl_endpoints *c, const void *old_pod, const void *pod);
+void ctl_endpoints_event(struct ctl_endpoints *c, const char *key);
+
+/* Node lifecycle: a periodic check of every node's Lease; lease events note when each was renewed. */
+int ctl_nodelife_start(struct ctl_manager *m, struct ctl_nodelife **out);
+void ctl_nodelife_stop(struct ctl_nodelife *c);
+void ctl_nodelife_lease_event(struct ctl_nodelife *c, const cJSON *old_lease, const cJSON *lease);
+
+/* Garbage collector: dependents of owners that are gone, foreground and orphan finalizers. */
+int ctl_gc_start(struct ctl_manager *m, struct ctl_gc **out);
+void ctl_gc_stop(struct ctl_gc *c);
+/* An owner (ReplicaSet, Deployment, DaemonSet tree) changed or went away. */
+void ctl_gc_owner_event(struct ctl_gc *c, const char *kind, const cJSON *owner, int what);
+/*
+ * A dependent (kind "Pod": views; others: trees) was added (its owner is
+ * checked), updated (old is its previous view) or deleted (an owner waiting
+ * in foreground or orphan deletion is looked at again).
+ */
+void ctl_gc_dependent_event(struct ctl_gc *c, const char *kind, const void *old, const void *obj, int what);
+
+/* Namespace: a terminating namespace is emptied, then its finalizer removed. */
+int ctl_namespace_start(struct ctl_manager *m, struct ctl_namespace **out);
+void ctl_namespace_stop(struct ctl_namespace *c);
+void ctl_namespace_event(struct ctl_namespace *c, const char *key);
+
+/* DaemonSet: a pod per eligible node. */
+int ctl_daemonset_start(struct ctl_manager *m, struct ctl_daemonset **out);
+void ctl_daemonset_stop(struct ctl_daemonset *c);
+void ctl_daemonset_event(struct ctl_daemonset *c, const char *key);
+void ctl_daemonset_pod_event(struct ctl_daemonset *c, const void *pod);
+/* Every DaemonSet is looked at again (a node came, went or changed). */
+void ctl_daemonset_node_event(struct ctl_daemonset *c);
+
+/* The "ns" index function for tree views: metadata.namespace. */
+const char *ctl_tree_ns(const void *obj);
 
 enum { CTL_ADDED, CTL_UPDATED, CTL_DELETED };
 

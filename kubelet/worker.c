@@ -426,30 +426,26 @@ void kl_workers_sync(struct kl_server *s)
 
 struct orphan_ctx {
 	struct kl_server *s;
-	const cJSON *items;
+	const cJSON *known;
 	cJSON *uids; /* orphan uids seen, to remove their sandboxes once */
 };
 
 static void orphan_one(const char *uid, const char *name, int attempt, const char *id, void *ud)
 {
 	struct orphan_ctx *o = ud;
-	const cJSON *it;
 
 	(void)name;
 	(void)attempt;
-	cJSON_ArrayForEach(it, o->items)
-	{
-		if (!strcmp(cm_json_str_or(it, "metadata.uid", ""), uid))
-			return;
-	}
+	if (cJSON_GetObjectItemCaseSensitive(o->known, uid))
+		return;
 	o->s->rt->ops->container_signal(o->s->rt, id, SIGKILL);
 	if (!cJSON_GetObjectItemCaseSensitive(o->uids, uid))
 		cJSON_AddTrueToObject(o->uids, uid);
 }
 
-void kl_workers_clean_orphans(struct kl_server *s, const cJSON *items)
+void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids)
 {
-	struct orphan_ctx o = {s, items, cJSON_CreateObject()};
+	struct orphan_ctx o = {s, known_uids, cJSON_CreateObject()};
 	const cJSON *u;
 
 	if (!o.uids)

@@ -160,6 +160,10 @@ class KubeletTest(unittest.TestCase):
         harness.wait_until(logged, 5.0, "request in the container log")
         st, out = harness.http("GET", self.kurl("/containerLogs/default/web/echo?timestamps=true"))
         self.assertRegex(out.decode().splitlines()[0], r"^20\d\d-\d\d-\d\dT[0-9:.]+Z ")
+        # and through the apiserver's pods/log, which proxies to this kubelet
+        st, out = self.api.req("GET", NS + "/pods/web/log?tailLines=5")
+        self.assertEqual(st, 200, out)
+        self.assertIn(b"GET /hello", out if isinstance(out, bytes) else json.dumps(out).encode())
         st, pods = harness.http("GET", self.kurl("/pods"))
         self.assertIn(b'"web"', pods)
         # delete: the processes end within the grace period and the object goes
