@@ -82,7 +82,7 @@ clean:
 .SECONDARY:
 
 # The local cluster (deploy/cluster.sh): `make up` installs what is missing, builds, starts.
-.PHONY: up down status
+.PHONY: up down status image compose-up compose-down compose-status
 up: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/cluster.sh up
@@ -90,3 +90,13 @@ down:
 	@deploy/cluster.sh down
 status:
 	@deploy/cluster.sh status
+
+# Images FROM scratch (no registry needed) and the docker compose cluster (deploy/compose.sh).
+image: all
+	@deploy/image.sh
+compose-up: image
+	@deploy/compose.sh up
+compose-down:
+	@deploy/compose.sh down
+compose-status:
+	@deploy/compose.sh status

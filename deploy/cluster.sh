@@ -188,6 +188,28 @@ stop_pid() { # name pid
 	kill -9 "$2" 2>/dev/null || true
 }
 
+# The pids of the pod shims a kubelet of this cluster started: the kubelet leaves its pods
+# running when it stops (a restarted kubelet adopts them), and their shims carry the kubelet's
+# command line, whose --root-dir is this cluster's own folder, so they are found exactly.
+pod_pids() {
+	for c in /proc/[0-9]*/cmdline; do
+		{ tr '\0' ' ' <"$c"; } 2>/dev/null | grep -q -- "--root-dir $DIR/data/node[0-9]* " || continue
+		c=${c#/proc/}
+		echo "${c%/cmdline}"
+	done
+}
+
+# Kills the pods left by stopped kubelets: each shim's process group (the container's tree).
+stop_pods() {
+	pids=$(pod_pids)
+	[ -n "$pids" ] || return 0
+	for pid in $pids; do
+		kill -9 -- "-$pid" 2>/dev/null || true
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	echo "stopped the pods' processes ($(echo "$pids" | wc -w) shims)"
+}
+
 down() {
 	# Nodes first, so their pods go with them, then the control plane, then the store.
 	for name in $(names | grep -E '^(kube|hollow)'; names | grep -E '^(sched|contr|apiser)'; names | grep '^etcd'); do
@@ -196,6 +218,7 @@ down() {
 		stop_pid "$name" "$(cat "$f")"
 		rm -f "$f"
 	done
+	stop_pods
 	# Anything else with a pid file (a member started by deploy/chaos, an older topology).
 	for f in "$DIR"/pids/*.pid; do
 		[ -e "$f" ] || continue
