@@ -4,6 +4,7 @@
 #   deploy/cluster.sh down     stop what was started (by pid); CLEAN=1 also removes the data
 #   deploy/cluster.sh status   each process, its pid and its health, then the nodes
 #   deploy/cluster.sh env      the cluster's addresses as shell assignments (for scripts)
+#   deploy/cluster.sh start X  start the one process X (etcd2, apiserver1, kubelet1, ...) if it is down
 # The folder is $CLUSTER_DIR (default .cluster/): data/, logs/, pids/, kubeconfig.
 # PORT_OFFSET=N moves every port by N and NODE_NET=a.b.c picks the nodes' loopback
 # addresses (a.b.c.2 and a.b.c.3), so a second cluster (the e2e test) can run beside a user's.
@@ -247,6 +248,21 @@ status() {
 	echo "nodes Ready: ${r:-apiserver not answering}"
 }
 
+# Starts one process of the topology if it is not running (deploy/chaos restarts with it).
+start_one() {
+	line=$(component_lines | awk -v n="$1" '$1 == n')
+	[ -n "$line" ] || { echo "no process named $1 in the topology" >&2; exit 2; }
+	if running "$1"; then
+		echo "$1 is already running (pid $(cat "$DIR/pids/$1.pid"))"
+		return 0
+	fi
+	cmd=$(echo "$line" | cut -d' ' -f3-)
+	# shellcheck disable=SC2086
+	setsid nohup $cmd >>"$DIR/logs/$1.log" 2>&1 </dev/null &
+	echo $! >"$DIR/pids/$1.pid"
+	echo "started $1 (pid $!)"
+}
+
 env_vars() {
 	echo "CLUSTER_DIR=$DIR ETCD1=http://127.0.0.1:$E1 ETCD2=http://127.0.0.1:$E2 ETCD3=http://127.0.0.1:$E3"
 	echo "APISERVER1=http://127.0.0.1:$A1 APISERVER2=http://127.0.0.1:$A2 NODE1_IP=$NODE_NET.2 NODE2_IP=$NODE_NET.3"
@@ -258,6 +274,7 @@ up) up ;;
 down) down ;;
 status) status ;;
 env) env_vars ;;
+start) start_one "${2:?usage: $0 start NAME}" ;;
 *)
 	echo "usage: $0 up|down|status|env" >&2
 	exit 2
