@@ -1,6 +1,6 @@
 # minik8s: one Makefile, a fragment per folder (*/module.mk).
 #   make            every binary into bin/
-#   make test       unit tests, then integration tests
+#   make test       unit tests, then integration tests, then the end-to-end clusters (tests/e2e)
 #   make asan       the same tests under AddressSanitizer + UBSan (in build-asan/)
 #   make bench      the benchmarks under bench/
 #   make deps       the Debian packages the build, tests and benchmarks use
@@ -34,7 +34,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all test unit integration asan bench deps clean
+.PHONY: all test unit integration e2e asan bench deps clean
 all:
 
 # Each fragment appends to these.
@@ -53,6 +53,7 @@ include kubeproxy/module.mk
 include ctl/module.mk
 include common/module.mk
 include tests/module.mk
+include tests/e2e/module.mk
 include bench/module.mk
 
 all: $(BINS)
@@ -67,7 +68,7 @@ $(BUILD)/lib%.a:
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-test: unit integration
+test: unit integration e2e
 
 asan:
 	$(MAKE) SAN=1 test

@@ -193,39 +193,54 @@ stop_pid() { # name pid
 # running when it stops (a restarted kubelet adopts them), and their shims carry the kubelet's
 # command line, whose --root-dir is this cluster's own folder, so they are found exactly.
 pod_pids() {
-	for c in /proc/[0-9]*/cmdline; do
-		{ tr '\0' ' ' <"$c"; } 2>/dev/null | grep -q -- "--root-dir $DIR/data/node[0-9]* " || continue
-		c=${c#/proc/}
-		echo "${c%/cmdline}"
-	done
+	grep -l -a -F -- "$DIR/data/node" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
 }
 
-# Kills the pods left by stopped kubelets: each shim's process group (the container's tree).
-stop_pods() {
-	pids=$(pod_pids)
+# stop_all GRACE NAME...: SIGTERM to every named process at once, then SIGKILL to those
+# still there after GRACE seconds; removes their pid files.
+stop_all() {
+	grace=$1
+	shift
+	pids=""
+	for name in "$@"; do
+		f=$DIR/pids/$name.pid
+		[ -e "$f" ] || continue
+		pid=$(cat "$f")
+		rm -f "$f"
+		kill "$pid" 2>/dev/null || continue
+		echo "stopping $name (pid $pid)"
+		pids="$pids $pid"
+	done
 	[ -n "$pids" ] || return 0
+	deadline=$(($(date +%s) + grace))
 	for pid in $pids; do
-		kill -9 -- "-$pid" 2>/dev/null || true
+		while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+			sleep 0.05
+		done
 		kill -9 "$pid" 2>/dev/null || true
 	done
-	echo "stopped the pods' processes ($(echo "$pids" | wc -w) shims)"
 }
 
 down() {
-	# Nodes first, so their pods go with them, then the control plane, then the store.
-	for name in $(names | grep -E '^(kube|hollow)'; names | grep -E '^(sched|contr|apiser)'; names | grep '^etcd'); do
-		f=$DIR/pids/$name.pid
-		[ -e "$f" ] || continue
-		stop_pid "$name" "$(cat "$f")"
-		rm -f "$f"
-	done
-	stop_pods
-	# Anything else with a pid file (a member started by deploy/chaos, an older topology).
-	for f in "$DIR"/pids/*.pid; do
-		[ -e "$f" ] || continue
-		stop_pid "$(basename "$f" .pid)" "$(cat "$f")"
-		rm -f "$f"
-	done
+	# Nodes first, then their pods, then the control plane, then the store; each tier at once.
+	# A kubelet keeps its pods on SIGTERM (and may take a while over it): 1 s, then SIGKILL.
+	# shellcheck disable=SC2046
+	stop_all 1 $(names | grep -E '^(kube|hollow)')
+	pids=$(pod_pids)
+	if [ -n "$pids" ]; then
+		for pid in $pids; do
+			kill -9 "-$pid" 2>/dev/null || true
+			kill -9 "$pid" 2>/dev/null || true
+		done
+		echo "stopped the pods' processes ($(echo "$pids" | wc -w) shims)"
+	fi
+	# shellcheck disable=SC2046
+	stop_all 5 $(names | grep -E '^(sched|contr|apiser)')
+	# shellcheck disable=SC2046
+	stop_all 5 $(names | grep '^etcd')
+	# Anything else with a pid file (an older topology).
+	# shellcheck disable=SC2046
+	stop_all 5 $(ls "$DIR/pids" 2>/dev/null | sed 's/\.pid$//')
 	if [ "${CLEAN:-0}" = 1 ]; then
 		rm -rf "$DIR"
 		echo "removed $DIR"
