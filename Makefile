@@ -1,6 +1,6 @@
 # minik8s: one Makefile, a fragment per folder (*/module.mk).
 #   make            every binary into bin/
-#   make test       unit tests, then integration tests
+#   make test       unit tests, then integration tests, then the end-to-end clusters (tests/e2e)
 #   make asan       the same tests under AddressSanitizer + UBSan (in build-asan/)
 #   make bench      the benchmarks under bench/
 #   make deps       the Debian packages the build, tests and benchmarks use
@@ -34,7 +34,7 @@ ifeq ($(V),1)
 Q :=
 endif
 
-.PHONY: all test unit integration asan bench deps clean
+.PHONY: all test unit integration e2e asan bench deps clean
 all:
 
 # Each fragment appends to these.
@@ -45,14 +45,15 @@ UNIT_TESTS :=
 
 include etcdlite/module.mk
 include apiserver/module.mk
-include kubelet/module.mk
 include scheduler/module.mk
 include controller/module.mk
 include hollownodes/module.mk
+include kubelet/module.mk
 include kubeproxy/module.mk
 include ctl/module.mk
 include common/module.mk
 include tests/module.mk
+include tests/e2e/module.mk
 include bench/module.mk
 
 all: $(BINS)
@@ -67,7 +68,7 @@ $(BUILD)/lib%.a:
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-test: unit integration
+test: unit integration e2e
 
 asan:
 	$(MAKE) SAN=1 test
@@ -82,7 +83,7 @@ clean:
 .SECONDARY:
 
 # The local cluster (deploy/cluster.sh): `make up` installs what is missing, builds, starts.
-.PHONY: up down status
+.PHONY: up down status image compose-up compose-down compose-status
 up: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/cluster.sh up
@@ -90,3 +91,13 @@ down:
 	@deploy/cluster.sh down
 status:
 	@deploy/cluster.sh status
+
+# Images FROM scratch (no registry needed) and the docker compose cluster (deploy/compose.sh).
+image: all
+	@deploy/image.sh
+compose-up: image
+	@deploy/compose.sh up
+compose-down:
+	@deploy/compose.sh down
+compose-status:
+	@deploy/compose.sh status

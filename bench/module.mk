@@ -4,6 +4,7 @@ bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/etcd/run.py
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/proxy/run.py
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/podstartup/run.py
+	@/usr/bin/python3 bench/startup/run.py
 
 $(BUILD)/bench/http_server: $(BUILD)/bench/http/server.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
@@ -15,3 +16,7 @@ $(BUILD)/bench/etcd_load: $(BUILD)/bench/etcd/load.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+.PHONY: bench-startup
+bench-startup: $(BINS)
+	@/usr/bin/python3 bench/startup/run.py

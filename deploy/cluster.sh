@@ -1,106 +1,246 @@
 #!/bin/sh
 # cluster.sh: the no-Docker local cluster: every daemon a process on loopback, state under one folder.
-#   deploy/cluster.sh up       start what is not running, wait until it is healthy
+#   deploy/cluster.sh up       start what is not running, wait until every node is Ready
 #   deploy/cluster.sh down     stop what was started (by pid); CLEAN=1 also removes the data
-#   deploy/cluster.sh status   each process, its pid and its health
-# The folder is $CLUSTER_DIR (default .cluster/): data/, logs/, pids/.
+#   deploy/cluster.sh status   each process, its pid and its health, then the nodes
+#   deploy/cluster.sh env      the cluster's addresses as shell assignments (for scripts)
+#   deploy/cluster.sh start X  start the one process X (etcd2, apiserver1, kubelet1, ...) if it is down
+# The folder is $CLUSTER_DIR (default .cluster/): data/, logs/, pids/, kubeconfig.
+# PORT_OFFSET=N moves every port by N and NODE_NET=a.b.c picks the nodes' loopback
+# addresses (a.b.c.2 and a.b.c.3), so a second cluster (the e2e test) can run beside a user's.
 set -eu
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
+case $DIR in /*) ;; *) DIR=$(pwd)/$DIR ;; esac
 BIN=${BIN:-bin}
-ETCD_PEERS="etcd1=http://127.0.0.1:2380,etcd2=http://127.0.0.1:22380,etcd3=http://127.0.0.1:32380"
-ETCD_CLIENTS="http://127.0.0.1:2379,http://127.0.0.1:22379,http://127.0.0.1:32379"
+OFF=${PORT_OFFSET:-0}
+NODE_NET=${NODE_NET:-127.0.0}
+NODES=${NODES:-2}
+READY_TIMEOUT=${READY_TIMEOUT:-30}
 
-# The topology: name, then the command line. Order matters for startup.
+p() { echo $(($1 + OFF)); }
+E1=$(p 2379) E2=$(p 22379) E3=$(p 32379)
+A1=$(p 8080) A2=$(p 8081)
+ETCD_PEERS="etcd1=http://127.0.0.1:$((E1 + 1)),etcd2=http://127.0.0.1:$((E2 + 1)),etcd3=http://127.0.0.1:$((E3 + 1))"
+ETCD_CLIENTS="http://127.0.0.1:$E1,http://127.0.0.1:$E2,http://127.0.0.1:$E3"
+MASTERS="http://127.0.0.1:$A1,http://127.0.0.1:$A2"
+
+# The topology, one line per process: name, health URL ("-": alive is healthy), command line.
+# Order is start order; every process retries its upstreams, so they all start at once.
 components() {
 	i=0
-	for port in 2379 22379 32379; do
+	for port in $E1 $E2 $E3; do
 		i=$((i + 1))
-		echo "etcd$i $BIN/etcdlite --name etcd$i --data-dir $DIR/data/etcd$i" \
+		echo "etcd$i http://127.0.0.1:$port/health $BIN/etcdlite --name etcd$i --data-dir $DIR/data/etcd$i" \
 			"--listen-client-urls http://127.0.0.1:$port --advertise-client-urls http://127.0.0.1:$port" \
 			"--listen-peer-urls http://127.0.0.1:$((port + 1)) --initial-advertise-peer-urls http://127.0.0.1:$((port + 1))" \
 			"--initial-cluster $ETCD_PEERS"
 	done
-	if [ -x "$BIN/apiserver" ]; then
-		echo "apiserver $BIN/apiserver --etcd-servers $ETCD_CLIENTS --insecure-port 8080"
+	for i in 1 2; do
+		port=$(eval echo "\$A$i")
+		echo "apiserver$i http://127.0.0.1:$port/healthz $BIN/apiserver --etcd-servers $ETCD_CLIENTS" \
+			"--bind-address 127.0.0.1 --insecure-port $port"
+	done
+	[ -x "$BIN/scheduler" ] && echo "scheduler - $BIN/scheduler --master $MASTERS"
+	[ -x "$BIN/controller" ] && echo "controller - $BIN/controller --master $MASTERS"
+	if [ -x "$BIN/kubelet" ]; then
+		n=0
+		while [ $n -lt "$NODES" ]; do
+			n=$((n + 1))
+			ip=$NODE_NET.$((n + 1))
+			kport=$(p $((10240 + 10 * n)))
+			api=$A1 # the kubelet takes one apiserver: odd nodes use the first, even the second
+			[ $((n % 2)) = 0 ] && api=$A2
+			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master http://127.0.0.1:$api" \
+				"--hostname-override node$n --node-ip $ip --bind-address $ip --port $kport" \
+				"--root-dir $DIR/data/node$n --pod-network host --node-status-update-frequency 2s"
+			if [ -x "$BIN/kubeproxy" ]; then
+				hport=$(p $((10246 + 10 * n)))
+				echo "kubeproxy$n http://$ip:$hport/healthz $BIN/kubeproxy --master $MASTERS" \
+					"--hostname-override node$n --bind-address $ip --healthz-port $hport --metrics-port -1" \
+					"--cluster-ip-interface="
+			fi
+		done
+	elif [ -x "$BIN/hollownodes" ]; then
+		echo "hollownodes - $BIN/hollownodes --master $MASTERS --nodes $NODES"
 	fi
 }
 
-health_url() {
-	case $1 in
-	etcd1) echo http://127.0.0.1:2379/health ;;
-	etcd2) echo http://127.0.0.1:22379/health ;;
-	etcd3) echo http://127.0.0.1:32379/health ;;
-	apiserver) echo http://127.0.0.1:8080/healthz ;;
-	esac
-}
+LINES=$(components)
+component_lines() { echo "$LINES"; }
+
+field() { component_lines | awk -v n="$1" -v f="$2" '$1 == n { print $f }'; }
+names() { component_lines | cut -d' ' -f1; }
 
 running() {
 	[ -f "$DIR/pids/$1.pid" ] && kill -0 "$(cat "$DIR/pids/$1.pid")" 2>/dev/null
 }
 
 healthy() {
-	curl -sf -m 1 "$(health_url "$1")" >/dev/null 2>&1
+	url=$(field "$1" 2)
+	if [ "$url" = - ]; then
+		running "$1"
+	else
+		curl -sf -m 1 "$url" >/dev/null 2>&1
+	fi
+}
+
+write_kubeconfig() {
+	cat >"$DIR/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: minik8s
+  cluster:
+    server: http://127.0.0.1:$A1
+contexts:
+- name: minik8s
+  context:
+    cluster: minik8s
+    user: admin
+    namespace: default
+current-context: minik8s
+users:
+- name: admin
+  user: {}
+EOF
+}
+
+# Prints "Ready/total" for the nodes the apiserver knows, from /api/v1/nodes.
+nodes_ready() {
+	curl -sf -m 2 "http://127.0.0.1:$A1/api/v1/nodes" 2>/dev/null | python3 -c '
+import json, sys
+try:
+    items = json.load(sys.stdin).get("items") or []
+except ValueError:
+    items = []
+ready = sum(1 for n in items for c in n.get("status", {}).get("conditions") or []
+            if c.get("type") == "Ready" and c.get("status") == "True")
+print("%d/%d" % (ready, len(items)))'
+}
+
+# Exits with the log's tail if a process of the cluster has exited.
+check_alive() {
+	for name in $(names); do
+		if ! running "$name"; then
+			echo "$name exited; see $DIR/logs/$name.log:" >&2
+			tail -5 "$DIR/logs/$name.log" >&2
+			exit 1
+		fi
+	done
 }
 
 up() {
 	mkdir -p "$DIR/data" "$DIR/logs" "$DIR/pids"
-	if [ -z "$(components | while read -r name cmd; do running "$name" || echo "$name"; done)" ]; then
-		echo "the cluster in $DIR is already running; nothing changed (deploy/cluster.sh status)"
+	if [ -z "$(names | while read -r name; do running "$name" || echo "$name"; done)" ]; then
+		echo "the cluster in $DIR is already running; nothing changed (make status)"
 		return 0
 	fi
-	components | while read -r name cmd; do
+	start=$(date +%s%N)
+	write_kubeconfig
+	component_lines | while read -r name _url cmd; do
 		if running "$name"; then
 			continue
 		fi
 		# shellcheck disable=SC2086 # the command line is split on purpose
-		nohup $cmd >>"$DIR/logs/$name.log" 2>&1 &
+		setsid nohup $cmd >>"$DIR/logs/$name.log" 2>&1 </dev/null &
 		echo $! >"$DIR/pids/$name.pid"
 		echo "started $name (pid $!, log $DIR/logs/$name.log)"
 	done
-	# Wait for health with a deadline, not a fixed sleep.
-	deadline=$(($(date +%s) + 30))
-	for name in $(components | cut -d' ' -f1); do
+	[ -n "${TRACE:-}" ] && echo "started after $((($(date +%s%N) - start) / 1000000)) ms"
+	# Wait for Ready nodes (which needs the store, an apiserver and the kubelets), failing fast
+	# if a process exits, then for every health endpoint; a deadline, never a fixed sleep.
+	deadline=$(($(date +%s) + READY_TIMEOUT))
+	until [ "$(nodes_ready)" = "$NODES/$NODES" ]; do
+		check_alive
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			echo "nodes not Ready after ${READY_TIMEOUT} s ($(nodes_ready) Ready); see $DIR/logs/" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	for name in $(names); do
 		until healthy "$name"; do
+			check_alive
 			if [ "$(date +%s)" -ge "$deadline" ]; then
-				echo "$name is not healthy after 30 s; see $DIR/logs/$name.log" >&2
+				echo "$name is not healthy after ${READY_TIMEOUT} s; see $DIR/logs/$name.log" >&2
 				exit 1
 			fi
-			if ! running "$name"; then
-				echo "$name exited; see $DIR/logs/$name.log:" >&2
-				tail -5 "$DIR/logs/$name.log" >&2
-				exit 1
-			fi
-			sleep 0.1
+			sleep 0.05
 		done
 	done
-	echo "cluster is up. Try:"
-	echo "  curl -s http://127.0.0.1:2379/v3/kv/put -d '{\"key\":\"Zm9v\",\"value\":\"YmFy\"}'"
-	echo "  curl -s http://127.0.0.1:22379/v3/kv/range -d '{\"key\":\"Zm9v\"}'"
-	echo "  curl -s http://127.0.0.1:32379/v3/maintenance/status -d '{}'"
-	if [ -x "$BIN/apiserver" ]; then
-		echo "  curl http://127.0.0.1:8080/api/v1/pods"
-		echo "  kubectl --server http://127.0.0.1:8080 get nodes"
-	fi
+	ms=$((($(date +%s%N) - start) / 1000000))
+	echo "cluster is up: $NODES nodes Ready in $ms ms. Try:"
+	echo "  export KUBECONFIG=$DIR/kubeconfig PATH=$(pwd)/$BIN:\$PATH"
+	echo "  minictl get nodes                      # or kubectl get nodes"
+	echo "  minictl create deployment web --image=echoserver --replicas=2"
+	echo "  curl http://127.0.0.1:$A1/api/v1/pods"
+	echo "  make status; make down (CLEAN=1 also removes the data); README.md, 'Use it', has more"
+}
+
+stop_pid() { # name pid
+	kill "$2" 2>/dev/null || return 0
+	echo "stopping $1 (pid $2)"
+	i=0
+	while kill -0 "$2" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -9 "$2" 2>/dev/null || true
+}
+
+# The pids of the pod shims a kubelet of this cluster started: the kubelet leaves its pods
+# running when it stops (a restarted kubelet adopts them), and their shims carry the kubelet's
+# command line, whose --root-dir is this cluster's own folder, so they are found exactly.
+pod_pids() {
+	grep -l -a -F -- "$DIR/data/node" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3
+}
+
+# stop_all GRACE NAME...: SIGTERM to every named process at once, then SIGKILL to those
+# still there after GRACE seconds; removes their pid files.
+stop_all() {
+	grace=$1
+	shift
+	pids=""
+	for name in "$@"; do
+		f=$DIR/pids/$name.pid
+		[ -e "$f" ] || continue
+		pid=$(cat "$f")
+		rm -f "$f"
+		kill "$pid" 2>/dev/null || continue
+		echo "stopping $name (pid $pid)"
+		pids="$pids $pid"
+	done
+	[ -n "$pids" ] || return 0
+	deadline=$(($(date +%s) + grace))
+	for pid in $pids; do
+		while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$deadline" ]; do
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	done
 }
 
 down() {
-	for f in "$DIR"/pids/*.pid; do
-		[ -e "$f" ] || continue
-		name=$(basename "$f" .pid)
-		pid=$(cat "$f")
-		if kill -0 "$pid" 2>/dev/null; then
-			kill "$pid"
-			echo "stopping $name (pid $pid)"
-			i=0
-			while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-				sleep 0.05
-				i=$((i + 1))
-			done
+	# Nodes first, then their pods, then the control plane, then the store; each tier at once.
+	# A kubelet keeps its pods on SIGTERM (and may take a while over it): 1 s, then SIGKILL.
+	# shellcheck disable=SC2046
+	stop_all 1 $(names | grep -E '^(kube|hollow)')
+	pids=$(pod_pids)
+	if [ -n "$pids" ]; then
+		for pid in $pids; do
+			kill -9 "-$pid" 2>/dev/null || true
 			kill -9 "$pid" 2>/dev/null || true
-		fi
-		rm -f "$f"
-	done
+		done
+		echo "stopped the pods' processes ($(echo "$pids" | wc -w) shims)"
+	fi
+	# shellcheck disable=SC2046
+	stop_all 5 $(names | grep -E '^(sched|contr|apiser)')
+	# shellcheck disable=SC2046
+	stop_all 5 $(names | grep '^etcd')
+	# Anything else with a pid file (an older topology).
+	# shellcheck disable=SC2046
+	stop_all 5 $(ls "$DIR/pids" 2>/dev/null | sed 's/\.pid$//')
 	if [ "${CLEAN:-0}" = 1 ]; then
 		rm -rf "$DIR"
 		echo "removed $DIR"
@@ -108,8 +248,8 @@ down() {
 }
 
 status() {
-	printf '%-10s %-8s %s\n' NAME PID STATE
-	for name in $(components | cut -d' ' -f1); do
+	printf '%-12s %-8s %s\n' NAME PID STATE
+	for name in $(names); do
 		pid=-
 		state=stopped
 		if running "$name"; then
@@ -117,16 +257,41 @@ status() {
 			state=unhealthy
 			healthy "$name" && state=healthy
 		fi
-		printf '%-10s %-8s %s\n' "$name" "$pid" "$state"
+		printf '%-12s %-8s %s\n' "$name" "$pid" "$state"
 	done
+	r=$(nodes_ready)
+	echo "nodes Ready: ${r:-apiserver not answering}"
+}
+
+# Starts one process of the topology if it is not running (deploy/chaos restarts with it).
+start_one() {
+	line=$(component_lines | awk -v n="$1" '$1 == n')
+	[ -n "$line" ] || { echo "no process named $1 in the topology" >&2; exit 2; }
+	if running "$1"; then
+		echo "$1 is already running (pid $(cat "$DIR/pids/$1.pid"))"
+		return 0
+	fi
+	cmd=$(echo "$line" | cut -d' ' -f3-)
+	# shellcheck disable=SC2086
+	setsid nohup $cmd >>"$DIR/logs/$1.log" 2>&1 </dev/null &
+	echo $! >"$DIR/pids/$1.pid"
+	echo "started $1 (pid $!)"
+}
+
+env_vars() {
+	echo "CLUSTER_DIR=$DIR ETCD1=http://127.0.0.1:$E1 ETCD2=http://127.0.0.1:$E2 ETCD3=http://127.0.0.1:$E3"
+	echo "APISERVER1=http://127.0.0.1:$A1 APISERVER2=http://127.0.0.1:$A2 NODE1_IP=$NODE_NET.2 NODE2_IP=$NODE_NET.3"
+	echo "KUBECONFIG=$DIR/kubeconfig"
 }
 
 case ${1:-} in
 up) up ;;
 down) down ;;
 status) status ;;
+env) env_vars ;;
+start) start_one "${2:?usage: $0 start NAME}" ;;
 *)
-	echo "usage: $0 up|down|status" >&2
+	echo "usage: $0 up|down|status|env" >&2
 	exit 2
 	;;
 esac

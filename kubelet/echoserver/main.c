@@ -96,12 +96,13 @@ static void on_exit_timer(uv_timer_t *t)
 int main(int argc, char **argv)
 {
 	struct echo e = {0};
-	const char *bind = "0.0.0.0";
+	/* Pods that share the host's network (several nodes on one machine) each own only their IP. */
+	const char *bind = getenv("POD_IP") && *getenv("POD_IP") ? getenv("POD_IP") : "0.0.0.0";
 	int port = 8080, v = 0, nargs, rc;
 	int64_t exit_after = 0;
 	const struct cm_flag flags[] = {
 		{"port", CM_FLAG_INT, &port, "the port to serve HTTP on"},
-		{"bind-address", CM_FLAG_STRING, &bind, "the address to listen on"},
+		{"bind-address", CM_FLAG_STRING, &bind, "the address to listen on ($POD_IP when set)"},
 		{"exit-after", CM_FLAG_DURATION, &exit_after, "exit (code 0) after this long; 0 never"},
 		{"v", CM_FLAG_INT, &v, "log verbosity"},
 	};
