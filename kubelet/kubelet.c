@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/err.h"
+#include "common/informer.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "kubelet/kubelet.h"
+#include "kubelet/podnet.h"
 
 int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
 		const char *body, cm_http_done_cb done, void *ud)
@@ -68,7 +71,6 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 	s->loop = loop;
 	s->cfg = *cfg;
 	s->rt = rt;
-	cm_buf_init(&s->watch_rv);
 	if (!(s->adopted = cJSON_CreateObject()) || (rc = cm_metrics_new(&s->metrics)) < 0)
 		goto fail;
 	s->m_starts = cm_metrics_counter(s->metrics, "kubelet_container_starts_total", "containers started", NULL);
@@ -81,6 +83,8 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 		cm_info("found containers of %d pods on disk: adopting them", cJSON_GetArraySize(s->adopted));
 	if ((rc = cm_http_client_new(loop, NULL, &s->http)) < 0)
 		goto fail;
+	if ((rc = cm_api_new(loop, &cfg->master, 1, &s->client)) < 0)
+		goto fail;
 	hopts.bind_address = cfg->bind_address;
 	hopts.port = cfg->port;
 	hopts.metrics = s->metrics;
@@ -90,15 +94,24 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 		goto fail;
 	uv_timer_init(loop, &s->sync_timer);
 	uv_timer_init(loop, &s->renew_timer);
-	uv_timer_init(loop, &s->relist_timer);
-	s->sync_timer.data = s->renew_timer.data = s->relist_timer.data = s;
+	s->sync_timer.data = s->renew_timer.data = s;
 	uv_timer_start(&s->sync_timer, on_sync, (uint64_t)cfg->sync_interval_ms, (uint64_t)cfg->sync_interval_ms);
 	uv_timer_start(&s->renew_timer, on_renew, (uint64_t)cfg->renew_interval_ms, (uint64_t)cfg->renew_interval_ms);
+	if (!strcmp(cfg->pod_network, "bridge") && (rc = kl_podnet_new(s, cfg->pod_bridge, &s->net)) < 0) {
+		cm_error("node %s: bridge pod network not started: %s", cfg->node_name, cm_strerror(rc));
+		goto fail_running;
+	}
 	kl_node_start(s);
-	kl_podwatch_start(s);
+	if ((rc = kl_podwatch_start(s)) < 0)
+		goto fail_running;
 	*out = s;
 	return 0;
+fail_running:
+	/* the timers and servers run: the asynchronous close frees the rest */
+	kl_server_close(s, NULL, NULL);
+	return rc;
 fail:
+	cm_api_free(s->client);
 	if (s->api)
 		cm_http_server_close(s->api, NULL, NULL);
 	if (s->http)
@@ -122,7 +135,6 @@ static void finish(struct kl_server *s)
 	kl_workers_free(s);
 	cm_metrics_free(s->metrics);
 	cJSON_Delete(s->adopted);
-	cm_buf_close(&s->watch_rv);
 	free(s);
 	if (done)
 		done(ud);
@@ -149,10 +161,15 @@ void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
 	s->stopping = true;
 	s->stopped = done;
 	s->stopped_ud = ud;
-	s->closing_handles = 5;
+	s->closing_handles = 4;
+	cm_informer_free(s->pod_inf);
+	s->pod_inf = NULL;
+	kl_podnet_free(s->net);
+	s->net = NULL;
+	cm_api_free(s->client);
+	s->client = NULL;
 	uv_close((uv_handle_t *)&s->sync_timer, handle_closed);
 	uv_close((uv_handle_t *)&s->renew_timer, handle_closed);
-	uv_close((uv_handle_t *)&s->relist_timer, handle_closed);
 	cm_http_server_close(s->api, part_closed, s);
 	cm_http_client_close(s->http, part_closed, s);
 }

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/buf.h"
 #include "common/http_client.h"
 #include "common/http_server.h"
@@ -22,7 +23,8 @@ struct kl_config {
 	const char *bind_address;
 	int port;                  /* the kubelet API; 0 picks one */
 	const char *root_dir;
-	const char *pod_network;   /* "host" (only one made so far) */
+	const char *pod_network;   /* "host" or "bridge" */
+	const char *pod_bridge;    /* the node's bridge in bridge mode ("mk8s0") */
 	int64_t lease_duration_s;  /* --node-lease-duration */
 	int64_t renew_interval_ms; /* lease and node status heartbeat; 10 s */
 	int64_t sync_interval_ms;  /* the pod workers' tick; 200 ms */
@@ -43,14 +45,15 @@ struct kl_server {
 	struct cm_http_server *api;
 	struct cm_metrics *metrics;
 	struct cm_metric *m_starts, *m_restarts, *m_probe_fail, *m_pods;
-	uv_timer_t sync_timer, renew_timer, relist_timer;
+	struct cm_api *client;         /* the apiserver client the informers use */
+	struct cm_informer *pod_inf;   /* pods with spec.nodeName = this node */
+	struct kl_podnet *net;         /* NULL with --pod-network=host */
+	uv_timer_t sync_timer, renew_timer;
 	struct kl_pod_worker *workers; /* a list: a node runs tens of pods */
 	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
 	bool listed;                   /* the first pod list arrived: orphans may be cleaned up */
 	bool node_registered;
 	bool stopping;
-	struct cm_http_call *watch_call;
-	struct cm_buf watch_rv;
 	void (*stopped)(void *ud);
 	void *stopped_ud;
 	int closing_handles;
@@ -81,8 +84,8 @@ int kl_api_send(struct kl_server *s, const char *method, const char *path, const
 void kl_node_start(struct kl_server *s);
 /* Node status and lease heartbeat (node.c), on renew_timer. */
 void kl_node_heartbeat(struct kl_server *s);
-/* Starts the list+watch of this node's pods (podwatch.c). */
-void kl_podwatch_start(struct kl_server *s);
+/* Starts the informer on this node's pods (podwatch.c). 0, -ENOMEM or -EINVAL. */
+int kl_podwatch_start(struct kl_server *s);
 /* Routes the kubelet API (api.c). 0 or -ENOMEM. */
 int kl_api_routes(struct kl_server *s);
 
@@ -93,8 +96,8 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod);
 void kl_worker_gone(struct kl_server *s, const char *uid);
 /* One tick of every worker. */
 void kl_workers_sync(struct kl_server *s);
-/* After the first list: stops and removes containers of pods this node no longer has. */
-void kl_workers_clean_orphans(struct kl_server *s, const cJSON *items);
+/* After the first list: stops and removes containers of pods whose uid is not a key of known_uids (borrowed). */
+void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids);
 /* Finds a worker by namespace and name, or NULL. */
 struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name);
 /* The current pod object of a worker with its last status (borrowed). */

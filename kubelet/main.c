@@ -1,9 +1,12 @@
 /* main.c: the kubelet daemon: flags, logging, runtime, loop, start, stop on SIGTERM. */
+#include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -23,10 +26,43 @@ static void on_signal(uv_signal_t *h, int sig)
 		kl_server_close(s, NULL, NULL);
 }
 
+/* A child tries a network namespace: the kubelet itself never moves. */
+static bool netns_works(void)
+{
+	int st = 0;
+	pid_t p = fork();
+
+	if (p == 0)
+		_exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+	return p > 0 && waitpid(p, &st, 0) == p && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Resolves --pod-network=auto; bridge needs root, network namespaces and the process runtime. */
+static int pick_network(struct kl_config *cfg, const char *runtime)
+{
+	bool can = geteuid() == 0 && !strcmp(runtime, "process") && netns_works();
+
+	if (!strcmp(cfg->pod_network, "auto")) {
+		cfg->pod_network = can ? "bridge" : "host";
+		return 0;
+	}
+	if (!strcmp(cfg->pod_network, "host"))
+		return 0;
+	if (strcmp(cfg->pod_network, "bridge")) {
+		fprintf(stderr, "kubelet: unknown --pod-network %s (bridge, host or auto)\n", cfg->pod_network);
+		return -EINVAL;
+	}
+	if (!can) {
+		fprintf(stderr, "kubelet: --pod-network=bridge needs root, network namespaces and the process runtime\n");
+		return -EPERM;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kl_config cfg = {.master = "http://127.0.0.1:8080", .node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
-				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "host",
+				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "auto", .pod_bridge = "mk8s0",
 				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110};
 	struct kl_process_opts popts = {0};
@@ -53,7 +89,9 @@ int main(int argc, char **argv)
 		{"echoserver-path", CM_FLAG_STRING, &popts.echoserver_path,
 		 "the binary the echoserver image runs (default: echoserver beside this binary)"},
 		{"cgroup-name", CM_FLAG_STRING, &popts.cgroup_name, "the parent cgroup of containers"},
-		{"pod-network", CM_FLAG_STRING, &cfg.pod_network, "host (bridge is not built yet)"},
+		{"pod-network", CM_FLAG_STRING, &cfg.pod_network,
+		 "bridge (a namespace, veth and IP per pod), host, or auto: bridge as root where namespaces work"},
+		{"pod-bridge", CM_FLAG_STRING, &cfg.pod_bridge, "the node's bridge in bridge mode"},
 		{"node-lease-duration", CM_FLAG_INT64, &cfg.lease_duration_s, "the Lease's duration, seconds"},
 		{"node-status-update-frequency", CM_FLAG_DURATION, &cfg.renew_interval_ms, "lease and status heartbeat"},
 		{"sync-frequency", CM_FLAG_DURATION, &cfg.sync_interval_ms, "the pod workers' tick"},
@@ -68,10 +106,8 @@ int main(int argc, char **argv)
 	cm_log_init("kubelet", v);
 	gethostname(host, sizeof(host) - 1);
 	cfg.node_name = node && *node ? node : host;
-	if (strcmp(cfg.pod_network, "host")) {
-		cm_warn("--pod-network=%s is not built yet: pods share the node's network", cfg.pod_network);
-		cfg.pod_network = "host";
-	}
+	if ((rc = pick_network(&cfg, runtime)) < 0)
+		return 2;
 	if (!popts.echoserver_path && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
 		self[n] = '\0';
 		*strrchr(self, '/') = '\0';

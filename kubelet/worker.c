@@ -9,6 +9,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "kubelet/podnet.h"
 #include "kubelet/worker.h"
 
 static void free_worker(struct kl_pod_worker *w)
@@ -252,6 +253,8 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 		return;
 	cm_info("pod %s/%s: containers stopped", w->ns, w->name);
 	s->rt->ops->sandbox_remove(s->rt, w->uid);
+	if (s->net)
+		kl_podnet_teardown(s->net, w->uid);
 	if (!w->api_gone && !w->delete_sent) {
 		struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
 
@@ -376,8 +379,15 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork"))};
 		int rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
 
+		if (!rc && s->net && !sc.host_network && !w->sb.netns_path)
+			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path);
 		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
-			cm_warn("pod %s/%s: sandbox not made: %s", w->ns, w->name, cm_strerror(rc));
+			if (rc == -EAGAIN)
+				cm_debug(1, "pod %s/%s: waiting for the node's podCIDR", w->ns, w->name);
+			else
+				cm_warn("pod %s/%s: sandbox not made: %s", w->ns, w->name, cm_strerror(rc));
+			kl_sandbox_close(&w->sb);
+			kl_status_sync(w);
 			return;
 		}
 		w->sandbox_ok = true;
@@ -426,30 +436,26 @@ void kl_workers_sync(struct kl_server *s)
 
 struct orphan_ctx {
 	struct kl_server *s;
-	const cJSON *items;
+	const cJSON *known;
 	cJSON *uids; /* orphan uids seen, to remove their sandboxes once */
 };
 
 static void orphan_one(const char *uid, const char *name, int attempt, const char *id, void *ud)
 {
 	struct orphan_ctx *o = ud;
-	const cJSON *it;
 
 	(void)name;
 	(void)attempt;
-	cJSON_ArrayForEach(it, o->items)
-	{
-		if (!strcmp(cm_json_str_or(it, "metadata.uid", ""), uid))
-			return;
-	}
+	if (cJSON_GetObjectItemCaseSensitive(o->known, uid))
+		return;
 	o->s->rt->ops->container_signal(o->s->rt, id, SIGKILL);
 	if (!cJSON_GetObjectItemCaseSensitive(o->uids, uid))
 		cJSON_AddTrueToObject(o->uids, uid);
 }
 
-void kl_workers_clean_orphans(struct kl_server *s, const cJSON *items)
+void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids)
 {
-	struct orphan_ctx o = {s, items, cJSON_CreateObject()};
+	struct orphan_ctx o = {s, known_uids, cJSON_CreateObject()};
 	const cJSON *u;
 
 	if (!o.uids)
@@ -459,6 +465,8 @@ void kl_workers_clean_orphans(struct kl_server *s, const cJSON *items)
 	{
 		cm_info("pod uid %s: deleted while the kubelet was down: killed and removed", u->string);
 		s->rt->ops->sandbox_remove(s->rt, u->string);
+		if (s->net)
+			kl_podnet_teardown(s->net, u->string);
 	}
 	cJSON_Delete(o.uids);
 }

@@ -310,17 +310,29 @@ static unsigned enter_namespaces(const struct kl_shim_spec *s, FILE *diag, struc
 			logf_(diag, "namespace %s not entered: %s", want[i].name, strerror(errno));
 		}
 	}
-	if (s->netns_path) {
-		int fd = open(s->netns_path, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-			logf_(diag, "network namespace %s not joined: %s", s->netns_path, strerror(errno));
-		else
-			cm_buf_printf(names, "%snet", names->len ? "," : "");
-		if (fd >= 0)
-			close(fd);
-	}
 	return got;
+}
+
+/*
+ * Joins the pod's network namespace. Unlike the others this one is not
+ * optional: a pod that silently ran in the host's network would answer on
+ * the wrong address and clash on ports. 0 or -errno.
+ */
+static int join_netns(const struct kl_shim_spec *s, FILE *diag, struct cm_buf *names)
+{
+	int fd, rc = 0;
+
+	if (!s->netns_path)
+		return 0;
+	if ((fd = open(s->netns_path, O_RDONLY | O_CLOEXEC)) < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		rc = -errno;
+		logf_(diag, "network namespace %s not joined: %s", s->netns_path, strerror(errno));
+	} else {
+		cm_buf_printf(names, "%snet", names->len ? "," : "");
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 int kl_shim_run(const char *dir, int ready_fd)
@@ -371,6 +383,8 @@ int kl_shim_run(const char *dir, int ready_fd)
 		goto fail_early;
 	}
 	ns = enter_namespaces(&s, diag, &names);
+	if ((rc = join_netns(&s, diag, &names)) < 0)
+		goto fail_early;
 	started_ms = cm_time_wall_ms();
 	init = fork();
 	if (init == 0) {

@@ -64,7 +64,7 @@ class KubeletTest(unittest.TestCase):
         argv = [os.path.join(harness.BIN, "kubelet"), "--master", cls.api.url, "--hostname-override", NODE,
                 "--node-ip", "127.0.0.1", "--bind-address", "127.0.0.1", "--port", str(cls.kport),
                 "--root-dir", cls.root, "--restart-backoff", "1s", "--node-status-update-frequency", "2s",
-                "--cgroup-name", "minik8s-it-%d" % os.getpid()]
+                "--cgroup-name", "minik8s-it-%d" % os.getpid(), "--pod-network", "host"]
         cls.kubelet = harness.start(argv, os.path.join(cls.dir, "kubelet.log"))
         harness.wait_until(lambda: harness.http("GET", cls.kurl("/healthz"), timeout=1.0)[0] == 200,
                            10.0, "kubelet API up")

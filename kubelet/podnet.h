@@ -1,0 +1,46 @@
+/* podnet.h: --pod-network=bridge: a network namespace per pod, a veth into the node's bridge, an IP from the podCIDR, host-gw routes. */
+#ifndef KL_PODNET_H
+#define KL_PODNET_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct kl_server;
+struct kl_podnet;
+
+/*
+ * Pure helpers (unit tested). Parses "a.b.c.d/n" (n 8..30) into *net (host
+ * order, masked) and *prefix. 0 or -EINVAL.
+ */
+int kl_podnet_parse_cidr(const char *cidr, uint32_t *net, int *prefix);
+/*
+ * The lowest free pod address of net/prefix: .1 is the bridge, the last is
+ * broadcast; used[i] is nonzero when host number i is taken (size
+ * 1 << (32 - prefix)). 0 and *host (the host number), or -ENOSPC.
+ */
+int kl_podnet_pick(const unsigned char *used, int prefix, uint32_t *host);
+/* The host side veth name of a pod: "mkv" and 8 hex digits of a hash of uid (IFNAMSIZ-safe). */
+void kl_podnet_veth_name(const char *uid, char out[16]);
+
+/*
+ * Starts the pod network of server s: state (addresses, namespace mounts)
+ * under <root-dir>/net, a bridge named bridge (copied), and an informer on
+ * Nodes that gives this node's podCIDR (pods wait until it is known) and the
+ * other nodes' routes. Returns 0 and *out, -ENOMEM, or -errno (no netlink).
+ */
+int kl_podnet_new(struct kl_server *s, const char *bridge, struct kl_podnet **out);
+/* Stops the informer and frees n; pods' namespaces and veths stay for the next kubelet. NULL does nothing. */
+void kl_podnet_free(struct kl_podnet *n);
+/*
+ * Gives pod uid its network (or the one it has from before a restart):
+ * *ip and *netns_path (malloc'd, the caller's). 0, -EAGAIN (no podCIDR
+ * yet), -ENOSPC (no address left), or -errno from the kernel.
+ */
+int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip, char **netns_path);
+/* Removes pod uid's veth, namespace and address. Nothing there is not an error. */
+void kl_podnet_teardown(struct kl_podnet *n, const char *uid);
+/* Tears down the network of every pod whose uid is not a key of known_uids (pods gone while the kubelet was down). */
+void kl_podnet_clean_orphans(struct kl_podnet *n, const cJSON *known_uids);
+
+#endif
