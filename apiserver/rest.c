@@ -163,6 +163,8 @@ static bool sub_allowed(const struct api_resource *r, const char *sub)
 		return r->subresources & API_SUB_BINDING;
 	if (!strcmp(sub, "log"))
 		return r->subresources & API_SUB_LOG;
+	if (!strcmp(sub, "finalize"))
+		return r->subresources & API_SUB_FINALIZE;
 	return false;
 }
 

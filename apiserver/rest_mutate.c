@@ -120,6 +120,18 @@ static cJSON *mutate_put(struct api_ctx *c, const cJSON *old, cJSON **out)
 		return st;
 	if (c->sub && !strcmp(c->sub, "status"))
 		return apply_status(old, c->body, out);
+	if (c->sub && !strcmp(c->sub, "finalize")) {
+		/* namespaces/{name}/finalize: only spec.finalizers changes */
+		cJSON *obj = cm_json_copy(old), *f = cm_json_copy(cm_json_get(c->body, "spec.finalizers"));
+
+		if (!obj || (f ? cm_json_set(obj, "spec.finalizers", f) : (cJSON_DeleteItemFromObjectCaseSensitive(
+									    cJSON_GetObjectItemCaseSensitive(obj, "spec"), "finalizers"), 0)) < 0) {
+			cJSON_Delete(obj);
+			return api_status_internal("out of memory");
+		}
+		*out = obj;
+		return NULL;
+	}
 	*out = cm_json_copy(c->body);
 	return NULL;
 }

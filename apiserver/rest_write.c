@@ -325,6 +325,17 @@ void api_rest_create(struct api_ctx *c)
 
 /* ---- the update engine ---- */
 
+int api_pending_finalizers(const cJSON *obj)
+{
+	/* a namespace also waits for its spec.finalizers (the namespace controller's) */
+	const cJSON *sf = cm_json_get(obj, "spec.finalizers");
+	int n = api_obj_finalizers(obj);
+
+	if (!strcmp(cm_json_str_or(obj, "kind", ""), "Namespace") && cJSON_IsArray(sf))
+		n += cJSON_GetArraySize(sf);
+	return n;
+}
+
 static void update_read(struct api_ctx *c);
 static void update_written(int err, const struct api_kv_result *r, void *ud);
 
@@ -402,10 +413,11 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 		st = api_status_internal("out of memory");
 	if (!st && keep_server_fields(obj, old, c->marking) < 0)
 		st = api_status_internal("out of memory");
-	if (!st && (!c->sub || strcmp(c->sub, "status")) && (c->res->subresources & API_SUB_STATUS) &&
+	if (!st && (!c->sub || strcmp(c->sub, "status")) && !c->marking && (c->res->subresources & API_SUB_STATUS) &&
 	    api_obj_copy_member(obj, old, "status") < 0)
 		st = api_status_internal("out of memory");
-	if (!st && c->res->strategy->prepare_update && c->res->strategy->prepare_update(obj, old) < 0)
+	if (!st && c->res->strategy->prepare_update && (!c->sub || strcmp(c->sub, "finalize")) &&
+	    c->res->strategy->prepare_update(obj, old) < 0)
 		st = api_status_internal("out of memory");
 	if (!st && cJSON_GetObjectItemCaseSensitive(obj, "spec") && (!c->sub || strcmp(c->sub, "binding")))
 		st = bump_generation(obj, old);
@@ -423,8 +435,8 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	}
 	cJSON_Delete(c->obj);
 	c->obj = obj;
-	if (cm_json_get(old, "metadata.deletionTimestamp") && api_obj_finalizers(old) > 0 &&
-	    api_obj_finalizers(obj) == 0 && cm_json_int64_or(old, "metadata.deletionGracePeriodSeconds", 0) == 0) {
+	if (cm_json_get(old, "metadata.deletionTimestamp") && api_pending_finalizers(old) > 0 &&
+	    api_pending_finalizers(obj) == 0 && cm_json_int64_or(old, "metadata.deletionGracePeriodSeconds", 0) == 0) {
 		/* the last finalizer is gone: the object goes with it */
 		api_alloc_close(&c->alloc);
 		rc = c->res->strategy->release ? c->res->strategy->release(old, &c->srv->env, &c->alloc) : 0;

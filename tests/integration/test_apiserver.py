@@ -121,6 +121,14 @@ class ApiserverTest(unittest.TestCase):
                 self.assertEqual(pat["metadata"]["labels"]["updated"], "yes")
                 st, _ = self.req("DELETE", coll + "/" + name)
                 self.assertEqual(st, 200)
+                if coll == "/api/v1/namespaces":
+                    # a namespace waits for the namespace controller's finalizer
+                    st, ns = self.req("GET", coll + "/" + name)
+                    self.assertEqual((st, ns["status"]["phase"]), (200, "Terminating"))
+                    self.assertEqual(ns["spec"]["finalizers"], ["kubernetes"])
+                    ns["spec"]["finalizers"] = []
+                    st, _ = self.req("PUT", coll + "/" + name + "/finalize", ns)
+                    self.assertEqual(st, 200)
                 st, gone = self.req("GET", coll + "/" + name)
                 self.assertEqual(st, 404)
                 self.assertEqual(gone["reason"], "NotFound")
