@@ -349,6 +349,28 @@ int kp_dns_write_srv(struct kp_dns_writer *w, enum kp_dns_section sec, const cha
 	return rr_end(w, sec, len0, nn0, rdstart, rc);
 }
 
+int kp_dns_write_soa(struct kp_dns_writer *w, enum kp_dns_section sec, const char *zone, uint32_t ttl,
+		     const char *mname, const char *rname, uint32_t serial, uint32_t minimum)
+{
+	size_t len0 = w->len, nn0 = w->nnames;
+	int rc = rr_begin(w, zone, KP_DNS_T_SOA, KP_DNS_C_IN, ttl);
+	size_t rdstart = w->len;
+	/* serial, refresh, retry, expire, minimum */
+	const uint32_t times[5] = {serial, 7200, 1800, 86400, minimum};
+
+	if (rc == 0)
+		rc = write_name(w, mname, true);
+	if (rc == 0)
+		rc = write_name(w, rname, true);
+	if (rc == 0 && w->len + 20 > w->cap)
+		rc = -ENOSPC;
+	for (int i = 0; rc == 0 && i < 5; i++) {
+		put32(w->buf + w->len, times[i]);
+		w->len += 4;
+	}
+	return rr_end(w, sec, len0, nn0, rdstart, rc);
+}
+
 int kp_dns_write_opt(struct kp_dns_writer *w, uint16_t udp_size)
 {
 	size_t len0 = w->len, nn0 = w->nnames;

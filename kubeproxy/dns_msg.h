@@ -137,6 +137,9 @@ int kp_dns_write_name_rr(struct kp_dns_writer *w, enum kp_dns_section sec, const
 			 uint32_t ttl, const char *target);
 int kp_dns_write_srv(struct kp_dns_writer *w, enum kp_dns_section sec, const char *name, uint32_t ttl,
 		     uint16_t prio, uint16_t weight, uint16_t port, const char *target);
+/* A SOA record (negative answers carry one so resolvers cache them for minimum seconds). */
+int kp_dns_write_soa(struct kp_dns_writer *w, enum kp_dns_section sec, const char *zone, uint32_t ttl,
+		     const char *mname, const char *rname, uint32_t serial, uint32_t minimum);
 /* An OPT pseudo-record advertising udp_size (EDNS0). Same returns. */
 int kp_dns_write_opt(struct kp_dns_writer *w, uint16_t udp_size);
 /*

@@ -39,7 +39,7 @@ static void sync_service(struct kp_server *s, const char *key)
 	if (!svc) {
 		rc = kp_proxy_set_service(s->proxy, key, NULL, 0);
 	} else {
-		rc = kp_port_set_build(key, svc, eps, &set);
+		rc = kp_port_set_build_node(key, svc, eps, s->hostname, &set);
 		if (rc == 0) {
 			rc = kp_proxy_set_service(s->proxy, key, set.ports, set.n);
 			kp_port_set_close(&set);
