@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "kubeproxy/dns_forward.h"
@@ -264,6 +265,49 @@ static void read_upstreams(const char *path, const struct kp_addr *self, struct 
 		cm_warn("dns: no IPv4 nameserver in %s; names outside the cluster get REFUSED", path);
 }
 
+/*
+ * A UDP and a TCP socket bound to the same address and port. With port 0
+ * the kernel picks the UDP port, and the TCP one may be taken: pick again.
+ */
+static int bind_pair(const struct kp_addr *a, int *ufd, int *tfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = kp_addr_to_sockaddr(a, &ss), gl;
+	int u = -1, t = -1, one = 1, rc = -EADDRINUSE;
+
+	for (int tries = 0; tries < 16 && rc == -EADDRINUSE; tries++) {
+		u = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		t = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (u < 0 || t < 0) {
+			rc = -errno;
+			break;
+		}
+		setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)); /* restarts while TIME_WAIT lingers */
+		struct sockaddr_storage got = ss;
+		gl = sizeof(got);
+		if (bind(u, (struct sockaddr *)&ss, sl) < 0 || getsockname(u, (struct sockaddr *)&got, &gl) < 0) {
+			rc = -errno;
+			break;
+		}
+		rc = bind(t, (struct sockaddr *)&got, gl) < 0 ? -errno : 0;
+		if (rc == 0) {
+			*ufd = u;
+			*tfd = t;
+			return 0;
+		}
+		if (a->port) /* a fixed port taken: no other to try */
+			break;
+		close(u);
+		close(t);
+		u = t = -1;
+	}
+	if (u >= 0)
+		close(u);
+	if (t >= 0)
+		close(t);
+	return rc;
+}
+
 int kp_dns_server_new(uv_loop_t *loop, const struct kp_dns_server_opts *opts, struct kp_dns_server **out,
 		      struct cm_buf *err)
 {
@@ -271,7 +315,7 @@ int kp_dns_server_new(uv_loop_t *loop, const struct kp_dns_server_opts *opts, st
 	struct kp_addr bind, up[3], self;
 	struct sockaddr_storage ss;
 	size_t nup;
-	int rc, len;
+	int rc, len, ufd = -1, tfd = -1;
 
 	if (!opts->bind_address || kp_addr_parse(opts->bind_address, opts->port, &bind) < 0)
 		return cm_buf_invalid(err, "bad dns bind address %s", opts->bind_address ? opts->bind_address : "(none)");
@@ -296,18 +340,24 @@ int kp_dns_server_new(uv_loop_t *loop, const struct kp_dns_server_opts *opts, st
 	uv_udp_init(loop, &s->udp);
 	uv_tcp_init(loop, &s->tcp);
 	s->udp.data = s->tcp.data = s;
-	kp_addr_to_sockaddr(&bind, &ss);
-	if ((rc = uv_udp_bind(&s->udp, (const struct sockaddr *)&ss, 0)) < 0) {
-		cm_buf_printf(err, "dns: cannot listen on %s:%d/udp: %s", opts->bind_address, opts->port, uv_strerror(rc));
+	if ((rc = bind_pair(&bind, &ufd, &tfd)) < 0) {
+		cm_buf_printf(err, "dns: cannot listen on %s:%d: %s", opts->bind_address, opts->port, strerror(-rc));
 		goto fail;
 	}
-	/* TCP on the port UDP got, so one number names the server */
+	if ((rc = uv_udp_open(&s->udp, ufd)) < 0) {
+		close(ufd);
+		close(tfd);
+		goto fail;
+	}
+	if ((rc = uv_tcp_open(&s->tcp, tfd)) < 0) {
+		close(tfd);
+		goto fail;
+	}
 	len = sizeof(ss);
 	uv_udp_getsockname(&s->udp, (struct sockaddr *)&ss, &len);
 	kp_addr_from_sockaddr((struct sockaddr *)&ss, &self);
 	s->port = self.port;
-	if ((rc = uv_tcp_bind(&s->tcp, (const struct sockaddr *)&ss, 0)) < 0 ||
-	    (rc = uv_listen((uv_stream_t *)&s->tcp, 128, on_connection)) < 0) {
+	if ((rc = uv_listen((uv_stream_t *)&s->tcp, 128, on_connection)) < 0) {
 		cm_buf_printf(err, "dns: cannot listen on %s:%d/tcp: %s", opts->bind_address, s->port, uv_strerror(rc));
 		goto fail;
 	}

@@ -288,6 +288,8 @@ int kp_port_set_build_node(const char *key, const struct kp_svc_view *svc, const
 				rc = -ENOMEM;
 			else
 				rc = add_port(&s, &used, key, sfx.data, svc, pv, &svc->lb_ips[k], 0, eps, local);
+			if (rc == 0)
+				s.ports[s.n - 1].node_local = true;
 		}
 		cm_buf_close(&sfx);
 	}

@@ -14,6 +14,7 @@ import os
 import random
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -189,6 +190,10 @@ def http_get(ip, port):
         return None
 
 
+def harness_lo_addrs():
+    return subprocess.run(["ip", "-o", "addr", "show", "dev", "lo"], capture_output=True, text=True).stdout
+
+
 def dns_port_from_log(path):
     try:
         with open(path) as f:
@@ -203,7 +208,16 @@ def dns_port_from_log(path):
 class DnsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        try:
+            cls.start()
+        except BaseException:
+            cls.tearDownClass()  # unittest does not call it when setUpClass fails
+            raise
+
+    @classmethod
+    def start(cls):
         cls.procs = []
+        cls.backend = cls.upstream = cls.api = cls.etcd = None
         cls.etcd = Cluster(size=1).start_all()
         cls.api = Apiserver(cls.etcd.client)
         cls.dir = harness.tempdir("dns-")
@@ -238,11 +252,13 @@ class DnsTest(unittest.TestCase):
         for p in reversed(cls.procs):
             if p.poll() is None:
                 harness.stop(p)
-        cls.backend.close()
+        if cls.backend:
+            cls.backend.close()
         if cls.upstream:
             cls.upstream.close()
-        cls.api.stop()
-        for i in range(cls.etcd.size):
+        if cls.api:
+            cls.api.stop()
+        for i in range(cls.etcd.size if cls.etcd else 0):
             cls.etcd.kill(i)
 
     @classmethod
@@ -377,6 +393,8 @@ class DnsTest(unittest.TestCase):
         harness.wait_until(lambda: ingress() == [{"ip": "127.0.0.1"}], 10.0, "ingress from the service LB")
         harness.wait_until(lambda: http_get("127.0.0.1", self.lb_port) == "lb-backend", 5.0,
                            "answers on the ingress address")
+        # the node's own address is used as it is, not added again as a cluster IP
+        self.assertNotIn("127.0.0.1/32", harness_lo_addrs())
         self.assertEqual(http_get("127.0.0.1", self.lb_node_port), "lb-backend")
 
 

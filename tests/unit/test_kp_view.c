@@ -118,6 +118,8 @@ START_TEST(test_load_balancer_and_local_policy)
 	/* the ingress address at the service port */
 	ck_assert_str_eq(set.ports[2].name, "default/lb:http@lb-192.0.2.1");
 	ck_assert_uint_eq(set.ports[2].cluster.port, 80);
+	ck_assert(set.ports[2].node_local);
+	ck_assert(!set.ports[0].node_local);
 	ck_assert_str_eq(eps_of(2), "10.244.1.2:8080");
 	kp_port_set_close(&set);
 	/* policy Cluster: one port for ClusterIP and NodePort, every endpoint on the ingress */
