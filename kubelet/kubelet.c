@@ -55,6 +55,12 @@ static void on_sync(uv_timer_t *t)
 	kl_workers_sync(t->data);
 }
 
+void kl_server_kick(struct kl_server *s)
+{
+	if (!s->stopping)
+		uv_timer_start(&s->sync_timer, on_sync, 0, (uint64_t)s->cfg.sync_interval_ms);
+}
+
 static void on_renew(uv_timer_t *t)
 {
 	kl_node_heartbeat(t->data);

@@ -94,6 +94,8 @@ int kl_api_routes(struct kl_server *s);
 void kl_worker_update(struct kl_server *s, const cJSON *pod);
 /* The pod object is gone from the apiserver: stop it with its grace period. */
 void kl_worker_gone(struct kl_server *s, const char *uid);
+/* Runs the workers' tick on the next loop pass (a pod arrived), then every sync interval again. */
+void kl_server_kick(struct kl_server *s);
 /* One tick of every worker. */
 void kl_workers_sync(struct kl_server *s);
 /* After the first list: stops and removes containers of pods whose uid is not a key of known_uids (borrowed). */

@@ -120,6 +120,17 @@ void kl_prep_fetch(struct kl_pod_worker *w)
 		w->prep_retry_at = cm_time_wall_ms() + 2000;
 }
 
+/* imagePullPolicy as Kubernetes defaults it: Always for :latest or no tag, IfNotPresent otherwise. */
+static const char *pull_policy(const cJSON *spec)
+{
+	const char *p = cm_json_get_str(spec, "imagePullPolicy"), *img = cm_json_str_or(spec, "image", "");
+	const char *slash = strrchr(img, '/'), *tag = strchr(slash ? slash : img, ':');
+
+	if (p && *p)
+		return p;
+	return !tag || !strcmp(tag, ":latest") ? "Always" : "IfNotPresent";
+}
+
 /* The value of key in a fetched ConfigMap or Secret (decoded), appended to out. 0 or -ENOENT. */
 static int dep_value(struct kl_pod_worker *w, const char *kind, const char *name, const char *key,
 		     struct cm_buf *out)
@@ -408,12 +419,20 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 		goto out;
 	}
 	if (rc < 0) {
+		/* the process runtime has no registry to pull from: the store is all there is */
+		bool never = !strcmp(pull_policy(c->spec), "Never");
+
 		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s",
-			 rc == -ENOENT ? "ErrImageNeverPull" : "CreateContainerError");
-		if (rc == -ENOENT)
+			 rc != -ENOENT ? "CreateContainerError" : never ? "ErrImageNeverPull" : "ImagePullBackOff");
+		if (rc == -ENOENT && never)
 			snprintf(c->waiting_msg, sizeof(c->waiting_msg),
-				 "image \"%s\" is not in the image store (--image-dir) and cannot run on the host "
-				 "(only the echoserver image does, or any with --allow-host-images)", cfg.image);
+				 "Container image \"%s\" is not present with pull policy of Never (not in --image-dir; "
+				 "only the echoserver image runs on the host filesystem, or any with --allow-host-images)",
+				 cfg.image);
+		else if (rc == -ENOENT)
+			snprintf(c->waiting_msg, sizeof(c->waiting_msg),
+				 "Back-off pulling image \"%s\": the process runtime has no registry; import it into "
+				 "--image-dir (a <dir>/<image>/rootfs folder)", cfg.image);
 		else
 			snprintf(c->waiting_msg, sizeof(c->waiting_msg), "start failed: %s", cm_strerror(rc));
 		cm_warn("pod %s/%s: container %s: %s", w->ns, w->name, c->name, c->waiting_msg);

@@ -65,7 +65,7 @@ static cJSON *ctr_status(const struct kl_ctr *c)
 		cJSON_AddBoolToObject(o, "started", c->st.state == KL_CSTATE_RUNNING &&
 							    (!c->probes[KL_STARTUP].kind ||
 							     c->pst[KL_STARTUP].result == KL_PROBE_SUCCESS));
-	if (c->waiting_reason[0] || !c->id) {
+	if (c->waiting_reason[0] || !c->id || c->st.state == KL_CSTATE_CREATED) {
 		x = cJSON_AddObjectToObject(state, "waiting");
 		cJSON_AddStringToObject(x, "reason", c->waiting_reason[0] ? c->waiting_reason : "ContainerCreating");
 		if (c->waiting_msg[0])

@@ -193,6 +193,20 @@ static void start_probe(struct kl_pod_worker *w, struct kl_ctr *c, int which, in
 		tcp_decide(op, false);
 }
 
+/*
+ * A readiness probe that has not passed yet is retried every tick during its
+ * first period: a failure then changes nothing (the container is not ready
+ * anyway), and a server that listens a few milliseconds after it started is
+ * Ready at once instead of a whole period later.
+ */
+static bool early_readiness(const struct kl_ctr *c, int which, int64_t now)
+{
+	const struct kl_probe_spec *sp = &c->probes[which];
+
+	return which == KL_READINESS && c->pst[which].result != KL_PROBE_SUCCESS && c->pst[which].last_run_ms &&
+	       now >= c->st.started_ms + sp->initial_delay_ms && now < c->st.started_ms + sp->initial_delay_ms + sp->period_ms;
+}
+
 void kl_prober_tick(struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
 {
 	bool started = !c->probes[KL_STARTUP].kind || c->pst[KL_STARTUP].result == KL_PROBE_SUCCESS;
@@ -219,7 +233,7 @@ void kl_prober_tick(struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
 	for (int i = 0; i < 3; i++) {
 		if (c->probe_busy[i] || (i != KL_STARTUP && !started) || (i == KL_STARTUP && started))
 			continue;
-		if (kl_probe_due(&c->probes[i], &c->pst[i], c->st.started_ms, now))
+		if (kl_probe_due(&c->probes[i], &c->pst[i], c->st.started_ms, now) || early_readiness(c, i, now))
 			start_probe(w, c, i, now);
 	}
 }

@@ -178,6 +178,8 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 		s->workers = w;
 		cm_metric_add(s->m_pods, 1);
 		cm_info("pod %s/%s: admitted", w->ns, w->name);
+		/* a new pod starts on the next loop pass, not a whole tick later; a burst shares that pass */
+		kl_server_kick(s);
 	}
 	if (cm_json_get(pod, "metadata.deletionTimestamp") && !w->deleting) {
 		w->deleting = true;
@@ -237,6 +239,10 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 
 		refresh(s, c);
 		kl_prober_reset(c);
+		if (c->st.state == KL_CSTATE_CREATED) {
+			running = true; /* its shim is about to report: signal it once it has */
+			continue;
+		}
 		if (c->st.state != KL_CSTATE_RUNNING)
 			continue;
 		running = true;

@@ -13,6 +13,7 @@
 
 #include "common/fileio.h"
 #include "common/json.h"
+#include "common/timeutil.h"
 #include "common/log.h"
 #include "kubelet/runtime/runtime.h"
 #include "kubelet/runtime/shim.h"
@@ -153,10 +154,9 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	struct kl_shim_spec spec = {0};
 	struct cm_buf dir = CM_BUF_INIT, id = CM_BUF_INIT, tmp = CM_BUF_INIT;
 	struct kl_mount *mounts = NULL;
-	int ready[2] = {-1, -1}, rc, st;
+	int rc, st;
 	bool has_path = false;
 	pid_t a;
-	char c;
 
 	if ((rc = resolve_image(p, cfg, &spec)) < 0)
 		goto out;
@@ -215,10 +215,6 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
 	if ((rc = kl_shim_spec_write(&spec, tmp.data)) < 0)
 		goto out;
-	if (pipe2(ready, O_CLOEXEC) < 0) {
-		rc = -errno;
-		goto out;
-	}
 	/* double fork: the shim belongs to no one, so it outlives this kubelet */
 	a = fork();
 	if (a == 0) {
@@ -229,29 +225,21 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 			dup2(devnull, 0);
 			dup2(devnull, 1);
 			dup2(devnull, 2);
-			dup2(ready[1], 3);
-			close_range(4, ~0U, 0); /* the kubelet's sockets must not stay open in containers */
-			_exit(kl_shim_run(dir.data, 3) < 0 ? 1 : 0);
+			close_range(3, ~0U, 0); /* the kubelet's sockets must not stay open in containers */
+			_exit(kl_shim_run(dir.data, -1) < 0 ? 1 : 0);
 		}
 		_exit(0);
 	}
-	close(ready[1]);
-	ready[1] = -1;
 	if (a < 0) {
 		rc = -errno;
 		goto out;
 	}
+	/* only the short-lived middle child is waited for: the shim reports through state.json */
 	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
 		;
-	while (read(ready[0], &c, 1) < 0 && errno == EINTR)
-		; /* EOF once the shim wrote state.json (or gave up) */
 	*id_out = cm_buf_take(&id);
 	rc = *id_out ? 0 : -ENOMEM;
 out:
-	if (ready[0] >= 0)
-		close(ready[0]);
-	if (ready[1] >= 0)
-		close(ready[1]);
 	free(mounts);
 	kl_shim_spec_close(&spec);
 	cm_buf_close(&dir);
@@ -281,6 +269,32 @@ static cJSON *read_json(const char *dir, const char *name)
 	return o;
 }
 
+/*
+ * A container whose spec is written but whose shim has not reported yet is
+ * CREATED; one that stays so for 30 s lost its shim before it could write
+ * anything (the machine rebooted, or the shim was killed) and is ended.
+ */
+static int starting(const char *dir, struct kl_container_status *out)
+{
+	struct cm_buf p = CM_BUF_INIT;
+	struct stat st;
+	int rc = -ENOENT;
+
+	if (dir && cm_buf_printf(&p, "%s/config.json", dir) == 0 && stat(p.data, &st) == 0) {
+		rc = 0;
+		if (cm_time_wall_ms() - (int64_t)st.st_mtime * 1000 < 30000) {
+			out->state = KL_CSTATE_CREATED;
+		} else {
+			out->state = KL_CSTATE_EXITED;
+			out->exit_code = 128;
+			snprintf(out->reason, sizeof(out->reason), "StartError");
+			snprintf(out->message, sizeof(out->message), "the container's shim never reported it running");
+		}
+	}
+	cm_buf_close(&p);
+	return rc;
+}
+
 static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_container_status *out)
 {
 	struct cm_buf dir = CM_BUF_INIT;
@@ -291,7 +305,7 @@ static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_c
 	if (cdir(rt->impl, id, &dir) < 0 || !(state = read_json(dir.data, "state.json"))) {
 		ex = dir.data ? read_json(dir.data, "exit.json") : NULL;
 		if (!ex) {
-			rc = -ENOENT;
+			rc = starting(dir.data, out);
 			goto out;
 		}
 	}

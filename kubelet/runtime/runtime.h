@@ -69,6 +69,7 @@ enum kl_cstate {
 	KL_CSTATE_UNKNOWN = 0, /* no such container (or its state was lost) */
 	KL_CSTATE_RUNNING,
 	KL_CSTATE_EXITED,
+	KL_CSTATE_CREATED,     /* started, but its shim has not reported it running yet */
 };
 
 struct kl_container_status {
@@ -95,7 +96,8 @@ struct kl_runtime_ops {
 	/* Removes what sandbox_create made; containers must be gone. 0 or -errno. */
 	int (*sandbox_remove)(struct kl_runtime *rt, const char *pod_uid);
 	/*
-	 * Starts a container; *id_out (malloc'd, the caller's) names it. 0,
+	 * Starts a container without waiting for it to run (status says CREATED
+	 * until it does); *id_out (malloc'd, the caller's) names it. 0,
 	 * -ENOENT when the image is not available (the caller reports
 	 * ErrImageNeverPull), -EEXIST when that attempt exists, or -errno.
 	 */
