@@ -90,6 +90,15 @@ START_TEST(pods_without_ip_or_terminating_left_out)
 }
 END_TEST
 
+START_TEST(no_pods_no_subsets)
+{
+	char *got = subsets(NUM_SVC, NULL, 0);
+
+	ck_assert_str_eq(got, "[]");
+	free(got);
+}
+END_TEST
+
 START_TEST(target_port_defaults_to_port)
 {
 	struct cm_pod *p[] = {pod("a", "10.0.0.1", 1, "[]")};
@@ -124,6 +133,7 @@ int main(void)
 	tcase_add_test(tc, ready_and_not_ready_sorted_by_ip);
 	tcase_add_test(tc, named_target_port_resolved_per_pod);
 	tcase_add_test(tc, pods_without_ip_or_terminating_left_out);
+	tcase_add_test(tc, no_pods_no_subsets);
 	tcase_add_test(tc, target_port_defaults_to_port);
 	tcase_add_test(tc, selector_map_matching);
 	suite_add_tcase(s, tc);
