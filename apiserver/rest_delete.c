@@ -279,7 +279,7 @@ static void coll_next(struct api_ctx *c, struct coll *k)
 			api_obj_order(obj);
 			rc = cm_json_print(obj, &t);
 			if (!rc)
-				rc = api_storage_put(c->srv->store, kv->key, t.data, t.len, kv->mod_rev, NULL, 0, NULL, 0,
+				rc = api_storage_put(c->srv->store, kv->key, t.data, t.len, kv->lease, kv->mod_rev, NULL, 0, NULL, 0,
 						     coll_one_done, c);
 			cm_buf_close(&t);
 		} else {
