@@ -15,6 +15,7 @@
 #define TCP_MAX_CONNS 256
 #define TCP_IDLE_MS 10000 /* RFC 7766 suggests seconds, not minutes */
 #define TCP_BUF (65535 + 2)
+#define RECV_BATCH 8 /* datagrams per recvmmsg: two syscalls per query become about one and a bit */
 
 struct tconn {
 	uv_tcp_t h;
@@ -43,7 +44,9 @@ struct kp_dns_server {
 	int pending; /* closes left when stopping */
 	void (*done)(void *);
 	void *done_ud;
-	uint8_t rbuf[65536], obuf[65535];
+	uint8_t obuf[65535];
+	/* received datagrams: room for RECV_BATCH of libuv's 64 KiB chunks, read with one recvmmsg */
+	uint8_t rbuf[RECV_BATCH * 65536];
 };
 
 /* Sends a finished answer: one datagram, or a length-prefixed TCP message. */
@@ -337,7 +340,7 @@ int kp_dns_server_new(uv_loop_t *loop, const struct kp_dns_server_opts *opts, st
 		s->domain[strlen(s->domain) - 1] = 0;
 	s->zone.domain = s->domain;
 	s->zone.ttl = opts->ttl;
-	uv_udp_init(loop, &s->udp);
+	uv_udp_init_ex(loop, &s->udp, UV_UDP_RECVMMSG);
 	uv_tcp_init(loop, &s->tcp);
 	s->udp.data = s->tcp.data = s;
 	if ((rc = bind_pair(&bind, &ufd, &tfd)) < 0) {
