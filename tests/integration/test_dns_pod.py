@@ -108,8 +108,18 @@ class PodDnsTest(unittest.TestCase):
                 api.req("DELETE", NS + "/pods/%s?gracePeriodSeconds=0" % p["metadata"]["name"])
             harness.wait_until(lambda: not (api.req("GET", NS + "/pods")[1] or {}).get("items"), 20.0,
                                "pods gone")
+            netdir = os.path.join(d, "root", "net")
+
+            def namespaces():
+                return [f for f in os.listdir(netdir) if f.endswith(".ns")] if os.path.isdir(netdir) else []
+            try:  # the kubelet tears the pod's network down after the API forgets it
+                harness.wait_until(lambda: not namespaces(), 20.0, "pod network removed")
+            except AssertionError:
+                pass
             for p in reversed(procs):
                 harness.stop(p)
+            for f in namespaces():
+                subprocess.run(["umount", os.path.join(netdir, f)], capture_output=True)
             subprocess.run(["ip", "link", "del", bridge], capture_output=True)
             for dev in ("-i", "-o"):
                 subprocess.run(["iptables", "-w", "-D", "FORWARD", dev, bridge, "-j", "ACCEPT"], capture_output=True)
