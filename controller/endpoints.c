@@ -123,9 +123,10 @@ cJSON *ctl_endpoints_subsets(const cJSON *svc, const struct cm_pod *const *pods,
 		np++;
 	if (np > MAX_PORTS)
 		np = MAX_PORTS;
-	if (n)
+	if (n) {
 		memcpy(sorted, pods, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_ip);
+		qsort(sorted, n, sizeof(*sorted), cmp_ip);
+	}
 	for (size_t k = 0; k < n; k++) {
 		const struct cm_pod *p = sorted[k];
 		int res[MAX_PORTS] = {0}, any = np == 0, i = 0;

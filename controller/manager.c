@@ -241,8 +241,10 @@ static void on_svc_add(void *ud, const char *key, const void *v)
 {
 	struct ctl_manager *m = ud;
 	(void)v;
-	if (m->active)
+	if (m->active) {
 		ctl_endpoints_event(m->epc, key);
+		ctl_servicelb_event(m->slb, key);
+	}
 }
 static void on_svc_update(void *ud, const char *key, const void *o, const void *v)
 {
@@ -257,8 +259,10 @@ static void on_ep_update(void *ud, const char *key, const void *o, const void *v
 
 static void node_event(struct ctl_manager *m)
 {
-	if (m->active)
+	if (m->active) {
 		ctl_daemonset_node_event(m->dsc);
+		ctl_servicelb_node_event(m->slb);
+	}
 }
 static void on_node_add(void *ud, const char *key, const void *v)
 {
@@ -271,6 +275,7 @@ static void on_node_update(void *ud, const char *key, const void *o, const void 
 	bool same = a->ntaints == b->ntaints && a->unschedulable == b->unschedulable &&
 		    cm_json_equal(a->m.labels, b->m.labels);
 
+	same = same && a->ready == b->ready && !strcmp(a->address, b->address); /* for servicelb */
 	for (size_t i = 0; same && i < a->ntaints; i++)
 		same = strcmp(a->taints[i].key, b->taints[i].key) == 0 &&
 		       strcmp(a->taints[i].effect, b->taints[i].effect) == 0;
@@ -333,6 +338,7 @@ static int kick_svc(const char *key, const void *v, void *ud)
 	struct ctl_manager *m = ud;
 	(void)v;
 	ctl_endpoints_event(m->epc, key);
+	ctl_servicelb_event(m->slb, key);
 	return 0;
 }
 static int kick_ep(const char *key, const void *v, void *ud)
@@ -488,6 +494,8 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 		rc = ctl_namespace_start(m, &m->nsc);
 	if (!rc)
 		rc = ctl_daemonset_start(m, &m->dsc);
+	if (!rc)
+		rc = ctl_servicelb_start(m, &m->slb);
 	if (!rc && cfg->leader_elect) {
 		struct cm_leader_opts lopt = {.name = "kube-controller-manager", .identity = m->identity,
 					      .lease_ms = cfg->lease_ms, .renew_deadline_ms = cfg->renew_ms,
@@ -531,6 +539,8 @@ void ctl_manager_stop(struct ctl_manager *m)
 		ctl_namespace_stop(m->nsc);
 	if (m->dsc)
 		ctl_daemonset_stop(m->dsc);
+	if (m->slb)
+		ctl_servicelb_stop(m->slb);
 	{
 		struct cm_informer **all[NINF];
 		informers(m, all);

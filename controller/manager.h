@@ -45,6 +45,7 @@ struct ctl_manager {
 	struct ctl_gc *gc;
 	struct ctl_namespace *nsc;
 	struct ctl_daemonset *dsc;
+	struct ctl_servicelb *slb;
 	bool active, stopping, lost;
 	char identity[128];
 };
@@ -129,6 +130,13 @@ void ctl_daemonset_event(struct ctl_daemonset *c, const char *key);
 void ctl_daemonset_pod_event(struct ctl_daemonset *c, const void *pod);
 /* Every DaemonSet is looked at again (a node came, went or changed). */
 void ctl_daemonset_node_event(struct ctl_daemonset *c);
+
+/* Service load balancer: LoadBalancer Services get the Ready nodes' addresses as ingress. */
+int ctl_servicelb_start(struct ctl_manager *m, struct ctl_servicelb **out);
+void ctl_servicelb_stop(struct ctl_servicelb *c);
+void ctl_servicelb_event(struct ctl_servicelb *c, const char *key);
+/* Every LoadBalancer Service is looked at again (a node's readiness or address changed). */
+void ctl_servicelb_node_event(struct ctl_servicelb *c);
 
 /* The "ns" index function for tree views: metadata.namespace. */
 const char *ctl_tree_ns(const void *obj);

@@ -25,6 +25,8 @@ struct kl_config {
 	const char *root_dir;
 	const char *pod_network;   /* "host" or "bridge" */
 	const char *pod_bridge;    /* the node's bridge in bridge mode ("mk8s0") */
+	const char *cluster_dns;   /* --cluster-dns: pods' nameserver under ClusterFirst; "": the node's resolvers */
+	const char *cluster_domain; /* --cluster-domain ("cluster.local") */
 	int64_t lease_duration_s;  /* --node-lease-duration */
 	int64_t renew_interval_ms; /* lease and node status heartbeat; 10 s */
 	int64_t sync_interval_ms;  /* the pod workers' tick; 200 ms */

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	struct kl_config cfg = {.master = "http://127.0.0.1:8080", .node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
 				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "auto", .pod_bridge = "mk8s0",
 				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
-				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110};
+				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
+				.cluster_dns = "", .cluster_domain = "cluster.local"};
 	struct kl_process_opts popts = {0};
 	const char *runtime = "process", *node = NULL;
 	char host[256] = "", self[PATH_MAX], echo[PATH_MAX + 16];
@@ -92,6 +93,8 @@ int main(int argc, char **argv)
 		{"pod-network", CM_FLAG_STRING, &cfg.pod_network,
 		 "bridge (a namespace, veth and IP per pod), host, or auto: bridge as root where namespaces work"},
 		{"pod-bridge", CM_FLAG_STRING, &cfg.pod_bridge, "the node's bridge in bridge mode"},
+		{"cluster-dns", CM_FLAG_STRING, &cfg.cluster_dns, "the pods' nameserver under dnsPolicy ClusterFirst (kubeproxy's DNS)"},
+		{"cluster-domain", CM_FLAG_STRING, &cfg.cluster_domain, "the cluster's DNS domain"},
 		{"node-lease-duration", CM_FLAG_INT64, &cfg.lease_duration_s, "the Lease's duration, seconds"},
 		{"node-status-update-frequency", CM_FLAG_DURATION, &cfg.renew_interval_ms, "lease and status heartbeat"},
 		{"sync-frequency", CM_FLAG_DURATION, &cfg.sync_interval_ms, "the pod workers' tick"},

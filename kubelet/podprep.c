@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/quantity.h"
 #include "common/timeutil.h"
+#include "kubelet/poddns.h"
 #include "kubelet/worker.h"
 
 struct fetch {
@@ -373,8 +374,8 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	n_env = (size_t)cJSON_GetArraySize(strs) / 2;
 	argv = calloc((size_t)cJSON_GetArraySize(cmd) + 1, sizeof(*argv));
 	env = calloc(n_env + 1, sizeof(*env));
-	mounts = calloc(n_m + 1, sizeof(*mounts));
-	paths = calloc(n_m + 1, sizeof(*paths));
+	mounts = calloc(n_m + 3, sizeof(*mounts)); /* + resolv.conf and hosts */
+	paths = calloc(n_m + 3, sizeof(*paths));
 	if (!argv || !env || !mounts || !paths)
 		goto out;
 	cJSON_ArrayForEach(it, cmd)
@@ -395,6 +396,8 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 		mounts[i].read_only = cJSON_IsTrue(cm_json_get(it, "readOnly"));
 		i++;
 	}
+	i += (size_t)kl_dns_mounts(w->pod, c->spec, &w->sb, kl_worker_ip(w), s->cfg.cluster_dns,
+				   s->cfg.cluster_domain, mounts + i, paths + i);
 	cfg.pod_uid = w->uid;
 	cfg.pod_namespace = w->ns;
 	cfg.pod_name = w->name;
@@ -449,7 +452,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	id = NULL;
 	rc = 0;
 out:
-	for (i = 0; paths && i < n_m; i++)
+	for (i = 0; paths && i < n_m + 2; i++)
 		cm_buf_close(&paths[i]);
 	free(paths);
 	free(id);

@@ -41,7 +41,9 @@ int main(int argc, char **argv)
 	const char *kubeconfig = NULL;
 	struct kp_server_config cfg = {.hostname = NULL, .bind_address = "0.0.0.0",
 				       .healthz_port = 10256, .metrics_port = 10249,
-				       .cluster_ip_iface = "lo", .proxy_mode = "userspace"};
+				       .cluster_ip_iface = "lo", .proxy_mode = "userspace",
+				       .dns_port = 53, .dns_bind_address = "", .dns_bridge = "mk8s0",
+				       .cluster_domain = "cluster.local", .resolv_conf = "/etc/resolv.conf"};
 	int64_t udp_idle_ms = 30000;
 	char host[256];
 	struct cm_buf err = CM_BUF_INIT;
@@ -57,6 +59,11 @@ int main(int argc, char **argv)
 		{"cluster-ip-interface", CM_FLAG_STRING, &cfg.cluster_ip_iface, "interface cluster IPs are added to (\"\": none)"},
 		{"proxy-mode", CM_FLAG_STRING, &cfg.proxy_mode, "userspace, or nftables (kernel DNAT, userspace as the fallback)"},
 		{"udp-timeout", CM_FLAG_DURATION, &udp_idle_ms, "idle time after which a UDP flow is closed"},
+		{"cluster-domain", CM_FLAG_STRING, &cfg.cluster_domain, "the cluster's DNS domain"},
+		{"dns-port", CM_FLAG_INT, &cfg.dns_port, "port of the node-local DNS responder (0: ephemeral, -1: off)"},
+		{"dns-bind-address", CM_FLAG_STRING, &cfg.dns_bind_address, "its address (default: the pod bridge's, else 127.0.0.1)"},
+		{"pod-bridge", CM_FLAG_STRING, &cfg.dns_bridge, "the pod network's bridge, whose address DNS takes by default"},
+		{"resolv-conf", CM_FLAG_STRING, &cfg.resolv_conf, "upstream resolvers for names outside the cluster (\"\": none)"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 

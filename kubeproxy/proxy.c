@@ -246,7 +246,7 @@ static struct kp_listener *listener_open(struct kp_svcport *sp, const struct kp_
 		p->all_udp = a;
 		p->capudp = cap;
 	}
-	if (cluster && p->iface)
+	if (cluster && p->iface && !sp->node_local)
 		vip = vip_get(p, addr);
 	if (sp->protocol == IPPROTO_TCP)
 		rc = kp_tcp_listen(sp, addr, cluster, &l);
@@ -358,6 +358,7 @@ static int port_apply(struct kp_svcport *sp, const struct kp_service_port *spec)
 		sp->cluster = spec->cluster;
 		sp->node_port = spec->node_port;
 		sp->protocol = spec->protocol;
+		sp->node_local = spec->node_local;
 		port_open_listeners(sp);
 	}
 	return 0;

@@ -40,6 +40,7 @@ struct kp_service_port {
 	int protocol;              /* IPPROTO_TCP or IPPROTO_UDP */
 	struct kp_addr cluster;    /* ClusterIP and port; family 0 for none (headless) */
 	uint16_t node_port;        /* 0 for none */
+	bool node_local;           /* cluster is an address the node has (a load balancer ingress): not added to the interface */
 	bool affinity;             /* sessionAffinity: ClientIP */
 	uint32_t affinity_timeout_s; /* 0: Kubernetes' default, 10800 */
 	const struct kp_addr *endpoints; /* ready endpoints; copied */

@@ -33,6 +33,7 @@ struct kp_svcport {
 	int protocol;
 	struct kp_addr cluster;
 	uint16_t node_port;
+	bool node_local; /* see kp_service_port */
 	struct kp_chooser chooser;
 	struct kp_listener *cluster_l, *node_l; /* NULL when absent or failed */
 	struct kp_conn *conns;                  /* TCP connections, doubly linked */

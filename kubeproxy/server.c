@@ -1,5 +1,8 @@
 /* server.c: the daemon's parts wired together: informers -> port sets -> engine; HTTP for health and metrics. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <ifaddrs.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include "common/informer.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "kubeproxy/dns_server.h"
 #include "kubeproxy/proxy.h"
 #include "kubeproxy/server.h"
 #include "kubeproxy/view.h"
@@ -21,6 +25,7 @@ struct kp_server {
 	struct cm_metrics *metrics;
 	struct cm_metric *syncs, *sync_errors, *services;
 	struct cm_http_server *healthz, *metricsrv;
+	struct kp_dns_server *dns;
 	char *hostname;
 	int pending; /* asynchronous closes left */
 	void (*done)(void *ud);
@@ -39,7 +44,7 @@ static void sync_service(struct kp_server *s, const char *key)
 	if (!svc) {
 		rc = kp_proxy_set_service(s->proxy, key, NULL, 0);
 	} else {
-		rc = kp_port_set_build(key, svc, eps, &set);
+		rc = kp_port_set_build_node(key, svc, eps, s->hostname, &set);
 		if (rc == 0) {
 			rc = kp_proxy_set_service(s->proxy, key, set.ports, set.n);
 			kp_port_set_close(&set);
@@ -157,6 +162,11 @@ void kp_server_stop(struct kp_server *s, void (*done)(void *ud), void *ud)
 		s->pending++;
 		cm_http_server_close(s->metricsrv, part_closed, s);
 	}
+	if (s->dns) {
+		s->pending++;
+		kp_dns_server_close(s->dns, part_closed, s);
+		s->dns = NULL;
+	}
 	if (s->proxy) {
 		s->pending++;
 		kp_proxy_close(s->proxy, part_closed, s);
@@ -167,6 +177,57 @@ void kp_server_stop(struct kp_server *s, void (*done)(void *ud), void *ud)
 int kp_server_healthz_port(const struct kp_server *s)
 {
 	return s->healthz ? cm_http_server_port(s->healthz) : -1;
+}
+
+int kp_server_dns_port(const struct kp_server *s)
+{
+	return s->dns ? kp_dns_server_port(s->dns) : -1;
+}
+
+static const struct kp_svc_view *dns_service(void *ud, const char *key)
+{
+	struct kp_server *s = ud;
+
+	return s->svcs ? cm_informer_get(s->svcs, key) : NULL;
+}
+
+static const struct kp_eps_view *dns_endpoints(void *ud, const char *key)
+{
+	struct kp_server *s = ud;
+
+	return s->eps ? cm_informer_get(s->eps, key) : NULL;
+}
+
+/* The DNS address by default: the pod bridge's (pods reach the node there), else loopback. */
+static void dns_default_bind(const char *bridge, char *out, size_t cap)
+{
+	struct ifaddrs *ifs, *i;
+
+	snprintf(out, cap, "127.0.0.1");
+	if (!bridge || !*bridge || getifaddrs(&ifs) < 0)
+		return;
+	for (i = ifs; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET && !strcmp(i->ifa_name, bridge)) {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out, (socklen_t)cap);
+			break;
+		}
+	freeifaddrs(ifs);
+}
+
+static int dns_open(struct kp_server *s, const struct kp_server_config *cfg, struct cm_buf *err)
+{
+	char bind[64];
+	struct kp_dns_server_opts o = {.port = cfg->dns_port,
+				       .domain = cfg->cluster_domain ? cfg->cluster_domain : "cluster.local",
+				       .resolv_conf = cfg->resolv_conf,
+				       .source = {dns_service, dns_endpoints, s}};
+
+	if (cfg->dns_bind_address && *cfg->dns_bind_address)
+		snprintf(bind, sizeof(bind), "%s", cfg->dns_bind_address);
+	else
+		dns_default_bind(cfg->dns_bridge, bind, sizeof(bind));
+	o.bind_address = bind;
+	return kp_dns_server_new(s->loop, &o, &s->dns, err);
 }
 
 int kp_server_metrics_port(const struct kp_server *s)
@@ -183,7 +244,7 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 	struct kp_proxy_opts po = {.node_ip = bind, .cluster_ip_iface = cfg->cluster_ip_iface,
 				   .udp_idle_ms = cfg->udp_idle_ms};
 	struct kp_server *s;
-	struct cm_buf table = CM_BUF_INIT;
+	struct cm_buf table = CM_BUF_INIT, dnserr = CM_BUF_INIT;
 	int rc;
 
 	if (!cfg->nmasters)
@@ -244,6 +305,11 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 	if (rc < 0) {
 		cm_buf_printf(err, "cannot start informers: %s", strerror(-rc));
 		goto fail;
+	}
+	if (cfg->dns_port >= 0 && (rc = dns_open(s, cfg, &dnserr)) < 0) {
+		/* the proxy is still worth running: Services work by IP without names */
+		cm_error("node %s: no DNS: %s", s->hostname, dnserr.len ? dnserr.data : strerror(-rc));
+		cm_buf_close(&dnserr);
 	}
 	cm_info("node %s: proxying services from %s; healthz on %s:%d, metrics on %s:%d", s->hostname,
 		cm_api_server(s->api), bind, kp_server_healthz_port(s), bind, kp_server_metrics_port(s));

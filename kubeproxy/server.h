@@ -21,6 +21,12 @@ struct kp_server_config {
 	/* "userspace" (NULL too): every connection through the engine; "nftables": the kernel
 	 * fast path (table minik8s_<hostname>) with the engine as the fallback */
 	const char *proxy_mode;
+	/* DNS: the cluster zone answered on dns_bind_address:dns_port (UDP and TCP) */
+	int dns_port;                 /* 0: ephemeral; -1: no DNS */
+	const char *dns_bind_address; /* NULL or "": the pod bridge's address if there is one, else 127.0.0.1 */
+	const char *dns_bridge;       /* the pod network's bridge ("mk8s0") for that default */
+	const char *cluster_domain;   /* NULL: "cluster.local" */
+	const char *resolv_conf;      /* upstreams for other names; NULL or "": none */
 };
 
 /*
@@ -34,6 +40,8 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 /* The ports the HTTP endpoints got (useful with port 0), or -1 when off. */
 int kp_server_healthz_port(const struct kp_server *s);
 int kp_server_metrics_port(const struct kp_server *s);
+/* The port DNS got (useful with port 0), or -1 when off. */
+int kp_server_dns_port(const struct kp_server *s);
 /*
  * Stops the informers and HTTP servers, closes every proxied connection and
  * removes the cluster IPs it added; frees s from the loop, then calls done.

@@ -29,6 +29,9 @@ void kp_svc_free(void *view)
 		free(v->ports[i].name);
 	free(v->ports);
 	free(v->cluster_ip);
+	free(v->type);
+	free(v->external_name);
+	free(v->lb_ips);
 	free(v);
 }
 
@@ -45,6 +48,22 @@ int kp_svc_decode(const cJSON *obj, void **out)
 	v->cluster_ip = strdup(cm_json_str_or(obj, "spec.clusterIP", ""));
 	if (!v->cluster_ip)
 		goto nomem;
+	v->type = strdup(cm_json_str_or(obj, "spec.type", "ClusterIP"));
+	v->external_name = strdup(cm_json_str_or(obj, "spec.externalName", ""));
+	if (!v->type || !v->external_name)
+		goto nomem;
+	v->local_traffic = !strcmp(cm_json_str_or(obj, "spec.externalTrafficPolicy", "Cluster"), "Local");
+	const cJSON *ingress = cm_json_get(obj, "status.loadBalancer.ingress"), *ing;
+	if (cJSON_IsArray(ingress) && cJSON_GetArraySize(ingress) > 0) {
+		v->lb_ips = calloc((size_t)cJSON_GetArraySize(ingress), sizeof(*v->lb_ips));
+		if (!v->lb_ips)
+			goto nomem;
+		cJSON_ArrayForEach(ing, ingress)
+		{
+			if (kp_addr_parse(cm_json_str_or(ing, "ip", ""), 0, &v->lb_ips[v->nlb_ips]) == 0)
+				v->nlb_ips++;
+		}
+	}
 	v->affinity = !strcmp(cm_json_str_or(obj, "spec.sessionAffinity", "None"), "ClientIP");
 	v->affinity_timeout_s =
 		(uint32_t)cm_json_int64_or(obj, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", 0);
@@ -85,6 +104,9 @@ void kp_eps_free(void *view)
 		for (size_t j = 0; j < v->subsets[i].nports; j++)
 			free(v->subsets[i].ports[j].name);
 		free(v->subsets[i].ports);
+		for (size_t j = 0; v->subsets[i].nodes && j < v->subsets[i].nips; j++)
+			free(v->subsets[i].nodes[j]);
+		free(v->subsets[i].nodes);
 		free(v->subsets[i].ips);
 	}
 	free(v->subsets);
@@ -97,12 +119,18 @@ static int subset_decode(const cJSON *s, struct kp_eps_subset *out)
 
 	if (cJSON_IsArray(addrs) && cJSON_GetArraySize(addrs) > 0) {
 		out->ips = calloc((size_t)cJSON_GetArraySize(addrs), sizeof(*out->ips));
-		if (!out->ips)
+		out->nodes = calloc((size_t)cJSON_GetArraySize(addrs), sizeof(*out->nodes));
+		if (!out->ips || !out->nodes)
 			return -ENOMEM;
 		cJSON_ArrayForEach(x, addrs)
 		{
-			if (kp_addr_parse(cm_json_str_or(x, "ip", ""), 0, &out->ips[out->nips]) == 0)
-				out->nips++;
+			if (kp_addr_parse(cm_json_str_or(x, "ip", ""), 0, &out->ips[out->nips]) < 0)
+				continue;
+			/* counted once named, so a failure frees what was kept */
+			out->nodes[out->nips] = strdup(cm_json_str_or(x, "nodeName", ""));
+			if (!out->nodes[out->nips])
+				return -ENOMEM;
+			out->nips++;
 		}
 	}
 	if (cJSON_IsArray(ports) && cJSON_GetArraySize(ports) > 0) {
@@ -177,54 +205,96 @@ static size_t count_eps(const struct kp_svc_port_view *pv, const struct kp_eps_v
 	return n;
 }
 
+/*
+ * Adds one engine port for service port pv: listening on cluster (family 0:
+ * none) and node_port (0: none), to the endpoints matched by name, only
+ * those on node when node is set.
+ */
+static int add_port(struct kp_port_set *s, size_t *used, const char *key, const char *suffix,
+		    const struct kp_svc_view *svc, const struct kp_svc_port_view *pv,
+		    const struct kp_addr *cluster, int node_port, const struct kp_eps_view *eps,
+		    const char *node)
+{
+	struct kp_service_port *sp = &s->ports[s->n];
+	struct cm_buf name = CM_BUF_INIT;
+
+	if (*pv->name ? cm_buf_printf(&name, "%s:%s%s", key, pv->name, suffix)
+		      : cm_buf_printf(&name, "%s:%d%s", key, pv->port, suffix))
+		return -ENOMEM;
+	s->names[s->n++] = name.data;
+	sp->name = name.data;
+	sp->protocol = pv->protocol;
+	if (cluster && cluster->family) {
+		sp->cluster = *cluster;
+		sp->cluster.port = (uint16_t)pv->port;
+	}
+	sp->node_port = (uint16_t)node_port;
+	sp->affinity = svc->affinity;
+	sp->affinity_timeout_s = svc->affinity_timeout_s;
+	sp->endpoints = &s->eps[*used];
+	for (size_t k = 0; eps && k < eps->n; k++) {
+		const struct kp_eps_subset *ss = &eps->subsets[k];
+		for (size_t j = 0; j < ss->nports; j++) {
+			if (strcmp(ss->ports[j].name, pv->name) || ss->ports[j].protocol != pv->protocol)
+				continue;
+			for (size_t a = 0; a < ss->nips; a++) {
+				if (node && strcmp(ss->nodes[a], node))
+					continue;
+				s->eps[*used] = ss->ips[a];
+				s->eps[(*used)++].port = (uint16_t)ss->ports[j].port;
+				sp->nendpoints++;
+			}
+		}
+	}
+	return 0;
+}
+
 int kp_port_set_build(const char *key, const struct kp_svc_view *svc, const struct kp_eps_view *eps,
 		      struct kp_port_set *out)
+{
+	return kp_port_set_build_node(key, svc, eps, NULL, out);
+}
+
+int kp_port_set_build_node(const char *key, const struct kp_svc_view *svc, const struct kp_eps_view *eps,
+			   const char *node, struct kp_port_set *out)
 {
 	struct kp_port_set s = {0};
 	struct kp_addr cluster = {0};
 	bool has_ip = kp_addr_parse(svc->cluster_ip, 0, &cluster) == 0;
-	size_t total = 0, used = 0;
+	/* Local: the NodePort (and the load balancer addresses) get this node's endpoints only */
+	const char *local = svc->local_traffic && node ? node : NULL;
+	size_t per = 1 + svc->nlb_ips + (local ? 1 : 0), total = 0, used = 0;
+	int rc = 0;
 
 	for (size_t i = 0; i < svc->nports; i++)
-		total += count_eps(&svc->ports[i], eps);
-	s.ports = calloc(svc->nports ? svc->nports : 1, sizeof(*s.ports));
-	s.names = calloc(svc->nports ? svc->nports : 1, sizeof(*s.names));
+		total += count_eps(&svc->ports[i], eps) * per;
+	s.ports = calloc(svc->nports ? svc->nports * per : 1, sizeof(*s.ports));
+	s.names = calloc(svc->nports ? svc->nports * per : 1, sizeof(*s.names));
 	s.eps = calloc(total ? total : 1, sizeof(*s.eps));
 	if (!s.ports || !s.names || !s.eps)
 		goto nomem;
-	for (size_t i = 0; i < svc->nports; i++) {
+	for (size_t i = 0; i < svc->nports && rc == 0; i++) {
 		const struct kp_svc_port_view *pv = &svc->ports[i];
-		struct kp_service_port *sp = &s.ports[s.n];
-		struct cm_buf name = CM_BUF_INIT;
+		struct cm_buf sfx = CM_BUF_INIT;
 
-		if (*pv->name ? cm_buf_printf(&name, "%s:%s", key, pv->name)
-			      : cm_buf_printf(&name, "%s:%d", key, pv->port))
-			goto nomem;
-		s.names[s.n++] = name.data;
-		sp->name = name.data;
-		sp->protocol = pv->protocol;
-		if (has_ip) {
-			sp->cluster = cluster;
-			sp->cluster.port = (uint16_t)pv->port;
+		rc = add_port(&s, &used, key, "", svc, pv, has_ip ? &cluster : NULL,
+			      local ? 0 : pv->node_port, eps, NULL);
+		if (rc == 0 && local && pv->node_port)
+			rc = add_port(&s, &used, key, "@node", svc, pv, NULL, pv->node_port, eps, local);
+		/* k3s's service load balancer: the ingress addresses (this node's) at the service port */
+		for (size_t k = 0; rc == 0 && k < svc->nlb_ips; k++) {
+			sfx.len = 0;
+			if (cm_buf_puts(&sfx, "@lb-") || kp_addr_format(&svc->lb_ips[k], &sfx))
+				rc = -ENOMEM;
+			else
+				rc = add_port(&s, &used, key, sfx.data, svc, pv, &svc->lb_ips[k], 0, eps, local);
+			if (rc == 0)
+				s.ports[s.n - 1].node_local = true;
 		}
-		sp->node_port = (uint16_t)pv->node_port;
-		sp->affinity = svc->affinity;
-		sp->affinity_timeout_s = svc->affinity_timeout_s;
-		sp->endpoints = &s.eps[used];
-		for (size_t k = 0; eps && k < eps->n; k++) {
-			const struct kp_eps_subset *ss = &eps->subsets[k];
-			for (size_t j = 0; j < ss->nports; j++) {
-				if (strcmp(ss->ports[j].name, pv->name) ||
-				    ss->ports[j].protocol != pv->protocol)
-					continue;
-				for (size_t a = 0; a < ss->nips; a++) {
-					s.eps[used] = ss->ips[a];
-					s.eps[used++].port = (uint16_t)ss->ports[j].port;
-					sp->nendpoints++;
-				}
-			}
-		}
+		cm_buf_close(&sfx);
 	}
+	if (rc < 0)
+		goto nomem;
 	*out = s;
 	return 0;
 nomem:

@@ -17,6 +17,11 @@ struct kp_svc_port_view {
 /* A Service: strings owned, never NULL. */
 struct kp_svc_view {
 	char *cluster_ip; /* "" or "None" when it has none */
+	char *type;       /* spec.type: "ClusterIP" when absent */
+	char *external_name; /* spec.externalName ("" unless type ExternalName) */
+	bool local_traffic; /* externalTrafficPolicy: Local */
+	struct kp_addr *lb_ips; /* status.loadBalancer.ingress[].ip (port 0) */
+	size_t nlb_ips;
 	bool affinity;    /* sessionAffinity ClientIP */
 	uint32_t affinity_timeout_s;
 	struct kp_svc_port_view *ports;
@@ -31,6 +36,7 @@ struct kp_eps_port {
 
 struct kp_eps_subset {
 	struct kp_addr *ips; /* ready addresses only (port 0); notReadyAddresses get no traffic */
+	char **nodes;        /* each ip's nodeName, "" when not given; owned */
 	size_t nips;
 	struct kp_eps_port *ports;
 	size_t nports;
@@ -70,5 +76,14 @@ struct kp_port_set {
  */
 int kp_port_set_build(const char *key, const struct kp_svc_view *svc, const struct kp_eps_view *eps,
 		      struct kp_port_set *out);
+/*
+ * The same as seen from node (NULL: as kp_port_set_build): each
+ * status.loadBalancer.ingress IP gets a port "...:name@lb-IP" listening at
+ * IP:port; with externalTrafficPolicy Local the NodePort moves to a port
+ * "...:name@node" (and the load balancer ports keep to) the endpoints whose
+ * nodeName is node, while the ClusterIP keeps every endpoint.
+ */
+int kp_port_set_build_node(const char *key, const struct kp_svc_view *svc, const struct kp_eps_view *eps,
+			   const char *node, struct kp_port_set *out);
 void kp_port_set_close(struct kp_port_set *s);
 #endif

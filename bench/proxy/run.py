@@ -88,7 +88,7 @@ def main():
         hz, mp = harness.free_ports(2)
         kp = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", api.url,
                             "--bind-address", "127.0.0.1", "--healthz-port", str(hz),
-                            "--metrics-port", str(mp), "--proxy-mode", mode],
+                            "--metrics-port", str(mp), "--proxy-mode", mode, "--dns-port", "-1"],
                            os.path.join(d, "kubeproxy-%s.log" % mode))
         harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/readyz" % hz,
                                                 timeout=1)[0] == 200, 10, "kubeproxy synced")

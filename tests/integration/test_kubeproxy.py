@@ -149,7 +149,7 @@ class KubeproxyTest(unittest.TestCase):
         cls.proc = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", cls.api.url,
                                   "--hostname-override", "node1", "--bind-address", "127.0.0.1",
                                   "--healthz-port", str(cls.hz), "--metrics-port", str(cls.mp),
-                                  "--udp-timeout", "2s", "--proxy-mode", cls.MODE], cls.log)
+                                  "--udp-timeout", "2s", "--proxy-mode", cls.MODE, "--dns-port", "-1"], cls.log)
         harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/readyz" % cls.hz,
                                                 timeout=1.0)[0] == 200, 10.0, "kubeproxy synced")
         harness.wait_until(lambda: curl("http://%s/" % cls.cluster_ip), 5.0, "cluster ip serving")

@@ -91,6 +91,46 @@ START_TEST(test_ports_matched_by_name)
 }
 END_TEST
 
+START_TEST(test_load_balancer_and_local_policy)
+{
+	svc = decode(kp_svc_decode,
+		     "{\"spec\":{\"type\":\"LoadBalancer\",\"clusterIP\":\"10.96.0.12\","
+		     "\"externalTrafficPolicy\":\"Local\",\"ports\":[{\"name\":\"http\",\"port\":80,"
+		     "\"nodePort\":30080}]},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.1\"},"
+		     "{\"hostname\":\"x\"}]}}}");
+	ck_assert_str_eq(svc->type, "LoadBalancer");
+	ck_assert(svc->local_traffic);
+	ck_assert_uint_eq(svc->nlb_ips, 1);
+	eps = decode(kp_eps_decode,
+		     "{\"subsets\":[{\"addresses\":[{\"ip\":\"10.244.1.2\",\"nodeName\":\"n1\"},"
+		     "{\"ip\":\"10.244.2.3\",\"nodeName\":\"n2\"}],\"ports\":[{\"name\":\"http\",\"port\":8080}]}]}");
+	ck_assert_int_eq(kp_port_set_build_node("default/lb", svc, eps, "n1", &set), 0);
+	ck_assert_uint_eq(set.n, 3);
+	/* the ClusterIP keeps every endpoint, and no longer holds the NodePort */
+	ck_assert_str_eq(set.ports[0].name, "default/lb:http");
+	ck_assert_uint_eq(set.ports[0].node_port, 0);
+	ck_assert_str_eq(eps_of(0), "10.244.1.2:8080 10.244.2.3:8080");
+	/* the NodePort: this node's endpoints only */
+	ck_assert_str_eq(set.ports[1].name, "default/lb:http@node");
+	ck_assert_uint_eq(set.ports[1].node_port, 30080);
+	ck_assert_uint_eq(set.ports[1].cluster.family, 0);
+	ck_assert_str_eq(eps_of(1), "10.244.1.2:8080");
+	/* the ingress address at the service port */
+	ck_assert_str_eq(set.ports[2].name, "default/lb:http@lb-192.0.2.1");
+	ck_assert_uint_eq(set.ports[2].cluster.port, 80);
+	ck_assert(set.ports[2].node_local);
+	ck_assert(!set.ports[0].node_local);
+	ck_assert_str_eq(eps_of(2), "10.244.1.2:8080");
+	kp_port_set_close(&set);
+	/* policy Cluster: one port for ClusterIP and NodePort, every endpoint on the ingress */
+	svc->local_traffic = false;
+	ck_assert_int_eq(kp_port_set_build_node("default/lb", svc, eps, "n1", &set), 0);
+	ck_assert_uint_eq(set.n, 2);
+	ck_assert_uint_eq(set.ports[0].node_port, 30080);
+	ck_assert_str_eq(eps_of(1), "10.244.1.2:8080 10.244.2.3:8080");
+}
+END_TEST
+
 START_TEST(test_unnamed_port)
 {
 	svc = decode(kp_svc_decode, "{\"spec\":{\"clusterIP\":\"10.96.0.11\",\"ports\":[{\"port\":80}]}}");
@@ -152,6 +192,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_service_fields);
 	tcase_add_test(tc, test_ports_matched_by_name);
 	tcase_add_test(tc, test_unnamed_port);
+	tcase_add_test(tc, test_load_balancer_and_local_policy);
 	tcase_add_test(tc, test_protocol_must_match);
 	tcase_add_test(tc, test_headless_and_no_endpoints);
 	tcase_add_test(tc, test_bad_input_skipped);

@@ -1,0 +1,42 @@
+/* poddns.h: a pod's /etc/resolv.conf per dnsPolicy and its /etc/hosts, as Kubernetes' kubelet writes them. */
+#ifndef KL_PODDNS_H
+#define KL_PODDNS_H
+
+#include <cjson/cJSON.h>
+
+#include "common/buf.h"
+#include "kubelet/runtime/runtime.h"
+
+/*
+ * The resolv.conf of pod (a Pod tree) appended to out:
+ *   ClusterFirst (the default): nameserver cluster_dns, search
+ *     NS.svc.DOMAIN svc.DOMAIN DOMAIN and the host's search domains,
+ *     options ndots:5; a hostNetwork pod, or a kubelet without cluster_dns
+ *     (NULL or ""), gets Default instead, as Kubernetes does;
+ *   ClusterFirstWithHostNet: ClusterFirst even with hostNetwork;
+ *   Default: host_resolv (the node's file) as it is;
+ *   None: only spec.dnsConfig.
+ * spec.dnsConfig (nameservers, searches, options) is merged in for every
+ * policy. Returns 0, -EINVAL (an unknown dnsPolicy, or None without any
+ * nameserver) or -ENOMEM.
+ */
+int kl_dns_resolv_conf(const cJSON *pod, const char *cluster_dns, const char *domain, const char *host_resolv,
+		       struct cm_buf *out);
+
+/*
+ * The pod's /etc/hosts appended to out: localhost lines, then ip with the
+ * pod's hostname (spec.hostname or its name, with its FQDN under
+ * spec.subdomain), then spec.hostAliases. Returns 0 or -ENOMEM.
+ */
+int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out);
+
+/*
+ * Writes <sb->dir>/resolv.conf and <sb->dir>/hosts for the pod and fills
+ * mounts[0..2) binding them over /etc/resolv.conf and /etc/hosts (paths
+ * point into paths[0..2), which the caller closes). A container that mounts
+ * one of those paths itself keeps its own (container: a Container tree).
+ * Returns the number of mounts filled (0 when the files could not be written).
+ */
+int kl_dns_mounts(const cJSON *pod, const cJSON *container, const struct kl_sandbox *sb, const char *ip,
+		  const char *cluster_dns, const char *domain, struct kl_mount mounts[2], struct cm_buf paths[2]);
+#endif

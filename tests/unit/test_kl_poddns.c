@@ -1,0 +1,129 @@
+/* test_kl_poddns.c: a pod's resolv.conf per dnsPolicy, and its hosts file. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "kubelet/poddns.h"
+
+static const char *host_resolv = "# node\nnameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch corp.example\noptions edns0\n";
+static struct cm_buf out;
+
+static cJSON *pod(const char *text)
+{
+	cJSON *j = NULL;
+
+	ck_assert_int_eq(cm_json_parse(text, strlen(text), &j, NULL), 0);
+	return j;
+}
+
+static int resolv(const char *podtext, const char *cluster_dns)
+{
+	cJSON *p = pod(podtext);
+	int rc;
+
+	cm_buf_close(&out);
+	rc = kl_dns_resolv_conf(p, cluster_dns, "cluster.local", host_resolv, &out);
+	cJSON_Delete(p);
+	return rc;
+}
+
+static void teardown(void)
+{
+	cm_buf_close(&out);
+}
+
+START_TEST(test_cluster_first_default)
+{
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\",\"namespace\":\"shop\"},\"spec\":{}}", "10.244.0.1"), 0);
+	ck_assert_str_eq(out.data, "nameserver 10.244.0.1\n"
+				   "search shop.svc.cluster.local svc.cluster.local cluster.local corp.example\n"
+				   "options ndots:5\n");
+}
+END_TEST
+
+START_TEST(test_host_network_falls_back_to_default)
+{
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"hostNetwork\":true}}", "10.244.0.1"), 0);
+	ck_assert_str_eq(out.data, "nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch corp.example\noptions edns0\n");
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"hostNetwork\":true,"
+				"\"dnsPolicy\":\"ClusterFirstWithHostNet\"}}",
+				"10.244.0.1"),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "nameserver 10.244.0.1\n"));
+}
+END_TEST
+
+START_TEST(test_no_cluster_dns_means_default)
+{
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\"},\"spec\":{}}", ""), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "nameserver 192.0.2.53\n"));
+	ck_assert_ptr_null(strstr(out.data, "ndots"));
+}
+END_TEST
+
+START_TEST(test_default_policy_with_dns_config)
+{
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"dnsPolicy\":\"Default\",\"dnsConfig\":"
+				"{\"searches\":[\"x.example\"],\"options\":[{\"name\":\"ndots\",\"value\":\"2\"},"
+				"{\"name\":\"rotate\"}]}}}",
+				"10.244.0.1"),
+			 0);
+	ck_assert_str_eq(out.data, "nameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch corp.example x.example\n"
+				   "options edns0 ndots:2 rotate\n");
+}
+END_TEST
+
+START_TEST(test_none_needs_a_nameserver)
+{
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"dnsPolicy\":\"None\"}}", "10.244.0.1"),
+			 -EINVAL);
+	ck_assert_int_eq(resolv("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"dnsPolicy\":\"None\",\"dnsConfig\":"
+				"{\"nameservers\":[\"1.1.1.1\"],\"searches\":[\"a.b\"]}}}",
+				"10.244.0.1"),
+			 0);
+	ck_assert_str_eq(out.data, "nameserver 1.1.1.1\nsearch a.b\n");
+	ck_assert_int_eq(resolv("{\"spec\":{\"dnsPolicy\":\"Bogus\"}}", "10.244.0.1"), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_hosts_file)
+{
+	cJSON *p = pod("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"},\"spec\":{\"hostname\":\"w1\","
+		       "\"subdomain\":\"web\",\"hostAliases\":[{\"ip\":\"192.0.2.9\",\"hostnames\":[\"db\",\"db.local\"]}]}}");
+
+	ck_assert_int_eq(kl_dns_hosts(p, "10.244.1.5", "cluster.local", &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "127.0.0.1\tlocalhost\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "10.244.1.5\tw1.web.shop.svc.cluster.local\tw1\n"));
+	ck_assert_ptr_nonnull(strstr(out.data, "192.0.2.9\tdb\tdb.local\n"));
+	cJSON_Delete(p);
+	cm_buf_close(&out);
+	p = pod("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{}}");
+	ck_assert_int_eq(kl_dns_hosts(p, "10.244.1.6", "cluster.local", &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "10.244.1.6\tweb-1\n"));
+	cJSON_Delete(p);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("kl_poddns");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_cluster_first_default);
+	tcase_add_test(tc, test_host_network_falls_back_to_default);
+	tcase_add_test(tc, test_no_cluster_dns_means_default);
+	tcase_add_test(tc, test_default_policy_with_dns_config);
+	tcase_add_test(tc, test_none_needs_a_nameserver);
+	tcase_add_test(tc, test_hosts_file);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
