@@ -211,10 +211,14 @@ static bool ready(const struct api_server *srv)
 
 static void handle_readyz(struct cm_http_req *req, void *ud)
 {
-	if (ready(ud))
-		cm_http_respond(req, 200, "text/plain", "ok", 2);
-	else
+	static const char no_store[] = "[-]etcd failed: reads through the store do not go through\n";
+
+	if (!ready(ud))
 		cm_http_respond(req, 503, "text/plain", "watch caches not ready", 22);
+	else if (!api_health_store_ok(ud))
+		cm_http_respond(req, 503, "text/plain", no_store, sizeof(no_store) - 1);
+	else
+		cm_http_respond(req, 200, "text/plain", "ok", 2);
 }
 
 static void handle_livez(struct cm_http_req *req, void *ud)

@@ -37,6 +37,9 @@ struct api_server {
 	int inflight;
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
+	uv_timer_t health_timer; /* the store check (health.c) */
+	int64_t store_ok_ms;     /* when a read through the store last succeeded */
+	bool store_check_inflight;
 	struct cm_metric *m_inflight, *m_watchers;
 	void (*stop_done)(void *ud);
 	void *stop_ud;
@@ -117,5 +120,10 @@ cJSON *api_table_new(const struct api_resource *r, const char *rv, const char *c
 int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms);
 /* autoscaling/v1 Scale of obj. Caller owns. */
 cJSON *api_scale_from(const struct api_resource *r, const cJSON *obj);
+
+/* health.c: a read through the store every second; /readyz fails when they stop going through. */
+void api_health_start(struct api_server *srv);
+void api_health_close(struct api_server *srv, uv_close_cb cb);
+bool api_health_store_ok(const struct api_server *srv);
 
 #endif

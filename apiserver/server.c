@@ -227,6 +227,7 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	uv_timer_init(loop, &b->timer);
 	b->timer.data = b;
 	uv_timer_start(&b->timer, boot_try, 0, 0);
+	api_health_start(srv);
 	*out = srv;
 	return 0;
 fail:
@@ -265,6 +266,11 @@ static void http_closed(void *ud)
 	free(srv);
 }
 
+static void health_closed(uv_handle_t *h)
+{
+	http_closed(h->data);
+}
+
 void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 {
 	s->stop_done = done;
@@ -273,7 +279,8 @@ void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 		api_wcache_free(s->caches[i]);
 		s->caches[i] = NULL;
 	}
-	s->closing_listeners = s->https ? 2 : 1;
+	s->closing_listeners = s->https ? 3 : 2; /* the listeners and the health timer */
+	api_health_close(s, health_closed);
 	if (s->https)
 		cm_http_server_close(s->https, http_closed, s);
 	cm_http_server_close(s->http, http_closed, s);
