@@ -14,6 +14,9 @@
 
 #define DEFAULT_MAX_BODY (3u * 1024 * 1024)
 #define DEFAULT_IDLE_TIMEOUT_S 60
+/* Kubernetes' apiserver gives a client 32 s to send its request headers (ReadHeaderTimeout). */
+#define DEFAULT_HEADER_TIMEOUT_S 32
+#define HEADER_SWEEP_MS 250
 #define CONNECTION_LIMIT 10000
 #define CONNECTION_MEMORY (64 * 1024)
 #define LISTEN_BACKLOG 1024
@@ -115,28 +118,51 @@ void cm_http_server_kick(struct cm_http_server *s)
  * MHD's spin on a stalled handshake. A would-block is no progress.
  */
 
-struct tls_conn {
-	struct cm_http_server *s;
-	int fd;
-};
-
 static int would_block(ssize_t n)
 {
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
 }
 
+static void on_conn_readable(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	struct cm_http_conn *tc = p->data;
+	uv_poll_stop(p);
+	tc->polling = 0;
+	cm_http_server_kick(tc->s);
+}
+
 static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 {
-	struct tls_conn *tc = ptr;
+	struct cm_http_conn *tc = ptr;
 	ssize_t n = recv(tc->fd, data, len, 0);
-	if (!would_block(n))
+	if (!would_block(n)) {
 		tc->s->progress++;
+	} else if (tc->poll_ok && !tc->polling) {
+		/*
+		 * MHD 0.9.75 leaves a connection whose handshake would block on
+		 * its ready list and never puts its socket in its epoll set, so
+		 * the peer's next bytes would wake nothing (each handshake step
+		 * waited for the stall recheck, a second). Watch the socket
+		 * ourselves until it is readable.
+		 */
+		int saved = errno; /* gnutls reads the would-block from errno */
+		if (uv_poll_start(&tc->poll, UV_READABLE, on_conn_readable) == 0)
+			tc->polling = 1;
+		errno = saved;
+	}
 	return n;
+}
+
+static void on_conn_poll_closed(uv_handle_t *h)
+{
+	cm_http_conn_free(h->data);
 }
 
 static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 {
-	struct tls_conn *tc = ptr;
+	struct cm_http_conn *tc = ptr;
 	/* MSG_NOSIGNAL: a peer gone away must not raise SIGPIPE in a daemon. */
 	ssize_t n = send(tc->fd, data, len, MSG_NOSIGNAL);
 	if (!would_block(n))
@@ -144,35 +170,102 @@ static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data, size_t len
 	return n;
 }
 
-/* MHD's connection start and end: a TLS connection gets its transport here, before its handshake. */
+static void conn_unlink(struct cm_http_conn *c)
+{
+	struct cm_http_server *s = c->s;
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (s->conns == c)
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/*
+ * MHD's connection start and end. Every connection gets a context (for the
+ * header deadline, see on_header_timer); a TLS connection also gets its
+ * transport here, before its handshake.
+ */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct cm_http_server *s = cls;
 	s->progress++;
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_ctx);
+		struct cm_http_conn *tc = *socket_ctx;
 		*socket_ctx = NULL;
+		if (!tc)
+			return;
+		conn_unlink(tc);
+		/* Stopping the poll forgets the fd at once, before MHD closes it. */
+		if (tc->poll_ok) {
+			uv_poll_stop(&tc->poll);
+			uv_close((uv_handle_t *)&tc->poll, on_conn_poll_closed);
+		} else {
+			cm_http_conn_free(tc);
+		}
 		return;
 	}
-	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	struct tls_conn *tc = malloc(sizeof(*tc));
-	if (!info || !info->tls_session || !tc) {
-		/* With gnutls's own transport the connection still works; only a
-		 * stalled handshake would then keep MHD busy. */
+	struct cm_http_conn *tc = calloc(1, sizeof(*tc));
+	const union MHD_ConnectionInfo *fdi =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!tc || !fdi) {
+		/* The connection still works, without a header deadline (and over
+		 * TLS with gnutls's own transport, without client certificates). */
 		free(tc);
 		return;
 	}
+	tc->s = s;
+	tc->fd = fdi->connect_fd;
+	tc->started_ms = uv_now(s->loop);
+	tc->next = s->conns;
+	if (s->conns)
+		s->conns->prev = tc;
+	s->conns = tc;
+	*socket_ctx = tc;
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!info || !info->tls_session)
+		return;
 	gnutls_session_t session = (gnutls_session_t)info->tls_session;
+	/* MHD asks for a certificate when it has a trust list; etcd's
+	 * --client-cert-auth fails the handshake without one. */
+	if (s->tls_trust && s->tls_client_required)
+		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
 	int rfd, wfd;
 	gnutls_transport_get_int2(session, &rfd, &wfd);
-	tc->s = s;
 	tc->fd = rfd;
+	tc->poll_ok = uv_poll_init(s->loop, &tc->poll, rfd) == 0;
+	tc->poll.data = tc;
 	gnutls_transport_set_ptr(session, tc);
 	gnutls_transport_set_pull_function(session, tls_pull);
 	gnutls_transport_set_push_function(session, tls_push);
-	*socket_ctx = tc;
+}
+
+/*
+ * Slowloris: a client that opens connections and sends its request headers a
+ * byte at a time resets MHD's idle timeout with every byte. A connection
+ * whose first request's headers are not in header_timeout after it was
+ * accepted is shut down; MHD then reads the end and closes it. (Later
+ * requests on a kept-alive connection are bounded by the idle timeout only.)
+ */
+static void on_header_timer(uv_timer_t *t)
+{
+	struct cm_http_server *s = t->data;
+	uint64_t now = uv_now(s->loop);
+	int shut = 0;
+	for (struct cm_http_conn *c = s->conns; c; c = c->next) {
+		if (c->headers_done || now - c->started_ms < s->header_timeout_ms)
+			continue;
+		c->headers_done = 1; /* once */
+		cm_debug(1, "http: connection %d: no request headers after %llu ms, closing", c->fd,
+			 (unsigned long long)(now - c->started_ms));
+		shutdown(c->fd, SHUT_RDWR);
+		shut = 1;
+	}
+	if (shut)
+		cm_http_server_kick(s);
 }
 
 /* ---- requests: MHD's access handler and completion callback ---- */
@@ -270,6 +363,10 @@ static void dispatch(struct cm_http_server *s, struct cm_http_req *req)
 static enum MHD_Result begin_request(struct cm_http_server *s, struct MHD_Connection *conn,
 				     const char *url, const char *method, void **con_cls)
 {
+	const union MHD_ConnectionInfo *ctx =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ctx && ctx->socket_context)
+		((struct cm_http_conn *)ctx->socket_context)->headers_done = 1;
 	struct cm_http_req *req = cm_http_req_get(s);
 	if (!req)
 		return MHD_NO;
@@ -282,6 +379,13 @@ static enum MHD_Result begin_request(struct cm_http_server *s, struct MHD_Connec
 	s->active = req;
 	s->nactive++;
 	*con_cls = req;
+	const char *why = NULL;
+	if (cm_http_tls_check_peer(s, conn, &req->peer, &why) < 0) {
+		req->refused = 1;
+		req->dispatched = 1;
+		cm_http_respond_error(req, 401, why);
+		return cm_http_req_queue(req);
+	}
 	/* Refuse a declared oversize body before reading it; MHD then closes the connection. */
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -307,7 +411,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (req->too_large)
+		if (req->too_large || req->refused)
 			return MHD_YES;
 		if (req->body.len + n > s->max_body) {
 			/* A chunked body gives no warning: drop what came and discard the rest. */
@@ -442,17 +546,18 @@ static int start_mhd(struct cm_http_server *s, const struct cm_http_server_opts 
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
-	struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem tls[5] = {{MHD_OPTION_END, 0, NULL}};
 	if (s->tls_cert) {
 		flags |= MHD_USE_TLS;
 		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
 		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
-		tls[2] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
-						 (intptr_t)on_connection, s};
+		if (s->tls_trust)
+			tls[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_trust};
 	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				  MHD_OPTION_CONNECTION_TIMEOUT, idle,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
@@ -480,19 +585,23 @@ static void free_server(struct cm_http_server *s)
 	}
 	free(s->tls_cert);
 	free(s->tls_key);
+	free(s->tls_trust);
 	free(s);
 }
 
 int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 		       struct cm_http_server **out)
 {
-	if (!loop || !opts || !out || (!opts->tls_cert_file != !opts->tls_key_file))
+	if (!loop || !opts || !out || (!opts->tls_cert_file != !opts->tls_key_file) ||
+	    (opts->tls_client_ca_file && !opts->tls_cert_file))
 		return -EINVAL;
 	struct cm_http_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
 	s->loop = loop;
 	s->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+	s->header_timeout_ms = 1000ull * (opts->header_timeout_s ? opts->header_timeout_s
+								 : DEFAULT_HEADER_TIMEOUT_S);
 	s->metrics = opts->metrics;
 	cm_http_router_init(&s->router);
 	int rc, fd = -1, is_v6 = 0;
@@ -508,6 +617,13 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 			rc = rc == -ENOMEM ? rc : -EINVAL;
 			goto fail;
 		}
+		if (opts->tls_client_ca_file &&
+		    (rc = read_file(opts->tls_client_ca_file, &s->tls_trust)) < 0) {
+			cm_warn("http: client ca file %s: %s", opts->tls_client_ca_file, strerror(-rc));
+			rc = rc == -ENOMEM ? rc : -EINVAL;
+			goto fail;
+		}
+		s->tls_client_required = opts->tls_client_ca_file && opts->tls_client_cert_required;
 	}
 	if (!opts->own_healthz && (rc = cm_http_server_route(s, "GET", "/healthz", handle_healthz, NULL)) < 0)
 		goto fail;
@@ -523,11 +639,14 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 	if ((rc = uv_poll_init(loop, &s->poll, efd)) < 0)
 		goto fail_mhd;
 	uv_timer_init(loop, &s->timer);
+	uv_timer_init(loop, &s->header_timer);
 	uv_idle_init(loop, &s->idle);
 	s->poll.data = s;
 	s->timer.data = s;
 	s->idle.data = s;
-	s->handles_open = 3;
+	s->header_timer.data = s;
+	s->handles_open = 4;
+	uv_timer_start(&s->header_timer, on_header_timer, HEADER_SWEEP_MS, HEADER_SWEEP_MS);
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
 	*out = s;
 	return 0;
@@ -584,6 +703,7 @@ static void finish_close(struct cm_http_server *s)
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->idle, on_handle_closed);
+	uv_close((uv_handle_t *)&s->header_timer, on_handle_closed);
 }
 
 void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void *ud)
