@@ -2,6 +2,8 @@
 bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load
 	@BIN=$(BIN) BUILD=$(BUILD) bench/http/run.sh
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/etcd/run.py
+	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/scheduler/run.py
+	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/deployment/run.py
 
 $(BUILD)/bench/http_server: $(BUILD)/bench/http/server.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
