@@ -6,6 +6,8 @@ bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load $(BUILD)/benc
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/podstartup/run.py
 	@/usr/bin/python3 bench/startup/run.py
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/dns/run.py
+	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/scheduler/run.py
+	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/deployment/run.py
 
 $(BUILD)/bench/http_server: $(BUILD)/bench/http/server.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)

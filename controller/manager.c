@@ -46,6 +46,8 @@ void ctl_op_release(struct ctl_op *op)
 {
 	if (--op->pending > 0)
 		return;
+	if (!*op->stopping && op->on_end)
+		op->on_end(op, op->end_ud);
 	if (!*op->stopping)
 		cm_workqueue_done(op->q, op->key, op->err);
 	free(op->key);
@@ -67,6 +69,8 @@ static void on_written(const struct cm_api_resp *r, void *ud)
 	if (!ok && r->err != -ECANCELED) {
 		cm_warn("controller: %s %s failed: %ld %s", w->method, w->path, r->status, cm_api_resp_message(r));
 		w->op->err = -EIO;
+		if (strcmp(w->method, "POST") == 0)
+			w->op->failed_posts++;
 	}
 	ctl_op_release(w->op);
 	free(w->path);
@@ -87,6 +91,8 @@ void ctl_op_write(struct ctl_manager *m, struct ctl_op *op, const char *method, 
 	if (j && cm_json_print(j, &body))
 		goto fail;
 	op->pending++;
+	if (strcmp(method, "POST") == 0)
+		op->posts++;
 	rc = cm_api_call(m->api, method, path, strcmp(method, "PATCH") == 0 ? "application/merge-patch+json" : NULL,
 			 body.data, body.len, 0, on_written, w);
 	if (rc) {

@@ -57,6 +57,10 @@ struct ctl_op {
 	int pending;
 	int err;
 	bool *stopping; /* the manager's flag: no done once stopping */
+	int posts, failed_posts; /* creates sent, and those refused (429 included) */
+	/* Optional: called as the op ends, before the key is done (never once stopping). */
+	void (*on_end)(struct ctl_op *op, void *ud);
+	void *end_ud;
 };
 
 void ctl_config_defaults(struct ctl_config *cfg);

@@ -12,6 +12,14 @@
 #include "controller/manager.h"
 
 #define BURST 500 /* pods created or deleted per reconcile at most */
+/*
+ * Slow start, as Kubernetes': the first reconcile of a ReplicaSet creates
+ * one pod, and each round whose creates all succeeded doubles the next
+ * (up to BURST); a refused create (an apiserver saying 429) halves it. A
+ * broken template thus costs one failed create, not hundreds, and a busy
+ * apiserver is not flooded.
+ */
+#define SLOW_START 1
 
 /*
  * Expectations, as Kubernetes': after asking for N creates the controller
@@ -21,6 +29,7 @@
  */
 struct expect {
 	int adds, dels;
+	int batch; /* creates allowed in the next round */
 	int64_t at; /* when set: a create that failed unseen is forgotten after EXPECT_TTL_MS */
 };
 
@@ -38,6 +47,8 @@ static struct expect *expect_get(struct ctl_replicaset *c, const char *key, int 
 
 	if (!e && create) {
 		e = calloc(1, sizeof(*e));
+		if (e)
+			e->batch = SLOW_START;
 		if (e && cm_strmap_put(&c->expect, key, e, NULL)) {
 			free(e);
 			e = NULL;
@@ -213,6 +224,22 @@ static void write_status(struct ctl_replicaset *c, struct ctl_op *op, const cJSO
 	cJSON_Delete(patch);
 }
 
+/* Creates that were refused will never be seen: forget them, and size the next round. */
+static void creates_ended(struct ctl_op *op, void *ud)
+{
+	struct expect *e = expect_get(ud, op->key, 0);
+
+	if (!e || !op->posts)
+		return;
+	e->adds -= op->failed_posts;
+	if (e->adds < 0)
+		e->adds = 0;
+	if (op->failed_posts)
+		e->batch = e->batch > 1 ? e->batch / 2 : 1;
+	else if (e->batch < BURST)
+		e->batch = e->batch * 2 < BURST ? e->batch * 2 : BURST;
+}
+
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_replicaset *c = ud;
@@ -264,6 +291,10 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cJSON *pod = pod_from_template(rs);
 		if (want > BURST)
 			want = BURST;
+		if (e && want > e->batch)
+			want = e->batch;
+		op->on_end = creates_ended;
+		op->end_ud = c;
 		cm_api_path(&path, "v1", "pods", ns, NULL);
 		for (int64_t i = 0; pod && path.data && i < want; i++) {
 			if (e)

@@ -21,8 +21,26 @@ struct hn_sim {
 	struct cm_strmap started; /* pod key -> (void*)1 once its Running status is sent */
 	uv_timer_t lease_timer, run_timer;
 	int stopping;
-	int leases_created;
+	/*
+	 * Per node: NODE_OK once its Node exists, LEASE_OK once its Lease does.
+	 * Registration keeps at most REG_WINDOW creates in flight so a thousand
+	 * nodes do not time out together on a loaded apiserver; failed ones are
+	 * tried again on the next lease tick.
+	 */
+	unsigned char *state;
+	int next_reg, reg_inflight;
 };
+
+enum { NODE_OK = 1, LEASE_OK = 2 };
+#define REG_WINDOW 64
+
+struct node_call {
+	struct hn_sim *s;
+	int i;
+};
+
+static void write_lease(struct hn_sim *s, int i);
+static void pump_registrations(struct hn_sim *s);
 
 void hn_config_defaults(struct hn_config *cfg)
 {
@@ -45,6 +63,25 @@ static void ignore(const struct cm_api_resp *r, void *ud)
 	(void)ud;
 	if (r->err || (r->status >= 300 && r->status != 409 && r->status != 404))
 		cm_debug(1, "hollownodes: write failed: %ld %s", r->status, cm_api_resp_message(r));
+}
+
+static void on_registered(const struct cm_api_resp *r, void *ud)
+{
+	struct node_call *nc = ud;
+	struct hn_sim *s = nc->s;
+	int i = nc->i;
+
+	free(nc);
+	if (r->err == -ECANCELED)
+		return;
+	s->reg_inflight--;
+	if (r->err == 0 && (r->status == 201 || r->status == 200 || r->status == 409)) {
+		s->state[i] |= NODE_OK;
+		write_lease(s, i);
+	} else {
+		cm_debug(1, "hollownodes: registering node %d failed: %ld %s", i, r->status, cm_api_resp_message(r));
+	}
+	pump_registrations(s);
 }
 
 static void register_node(struct hn_sim *s, int i)
@@ -80,8 +117,27 @@ static void register_node(struct hn_sim *s, int i)
 	cJSON_AddItemToArray(addrs, a);
 	cm_json_set(n, "status.addresses", addrs);
 	cm_json_set_str(n, "status.nodeInfo.kubeletVersion", "v1.32.0-hollow");
-	cm_api_call_json(s->api, "POST", "/api/v1/nodes", n, ignore, NULL);
+	{
+		struct node_call *nc = malloc(sizeof(*nc));
+		if (nc) {
+			*nc = (struct node_call){s, i};
+			s->reg_inflight++;
+			if (cm_api_call_json(s->api, "POST", "/api/v1/nodes", n, on_registered, nc)) {
+				s->reg_inflight--;
+				free(nc);
+			}
+		}
+	}
 	cJSON_Delete(n);
+}
+
+static void pump_registrations(struct hn_sim *s)
+{
+	while (!s->stopping && s->reg_inflight < REG_WINDOW && s->next_reg < s->cfg->nodes) {
+		int i = s->next_reg++;
+		if (!(s->state[i] & NODE_OK))
+			register_node(s, i);
+	}
 }
 
 static bool stopped(const struct hn_sim *s, const char *name)
@@ -100,48 +156,65 @@ static bool stopped(const struct hn_sim *s, const char *name)
 	return found;
 }
 
-/* Leases are written with a PUT of the whole object (create on first use), no read needed. */
+static void on_lease(const struct cm_api_resp *r, void *ud)
+{
+	struct node_call *nc = ud;
+
+	if (r->err == 0 && (r->status == 201 || r->status == 409))
+		nc->s->state[nc->i] |= LEASE_OK;
+	else if (r->err == 0 && r->status == 404)
+		nc->s->state[nc->i] &= (unsigned char)~LEASE_OK; /* gone: created again next time */
+	else if (r->err != -ECANCELED)
+		cm_debug(1, "hollownodes: lease of node %d: %ld %s", nc->i, r->status, cm_api_resp_message(r));
+	free(nc);
+}
+
+/* POST the first time; afterwards a merge patch keeps it fresh without a resourceVersion. */
+static void write_lease(struct hn_sim *s, int i)
+{
+	char name[128], now[CM_RFC3339_LEN];
+	struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
+	struct node_call *nc;
+
+	snprintf(name, sizeof(name), "%s%d", s->cfg->prefix, i);
+	if (stopped(s, name) || !(nc = malloc(sizeof(*nc))))
+		return;
+	*nc = (struct node_call){s, i};
+	cm_time_format(cm_time_wall_ms(), 1, now);
+	cm_api_path(&path, "coordination.k8s.io/v1", "leases", "kube-node-lease", NULL);
+	if (!(s->state[i] & LEASE_OK)) {
+		cm_buf_printf(&body,
+			      "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"%s\","
+			      "\"namespace\":\"kube-node-lease\"},\"spec\":{\"holderIdentity\":\"%s\",\"leaseDurationSeconds\":40,"
+			      "\"renewTime\":\"%s\"}}",
+			      name, name, now);
+		if (cm_api_call(s->api, "POST", path.data, NULL, body.data, body.len, 0, on_lease, nc))
+			free(nc);
+	} else {
+		cm_buf_printf(&path, "/%s", name);
+		cm_buf_printf(&body, "{\"spec\":{\"renewTime\":\"%s\",\"holderIdentity\":\"%s\"}}", now, name);
+		if (cm_api_call(s->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0,
+				on_lease, nc))
+			free(nc);
+	}
+	cm_buf_close(&path);
+	cm_buf_close(&body);
+}
+
 static void renew_leases(uv_timer_t *t)
 {
 	struct hn_sim *s = t->data;
-	char now[CM_RFC3339_LEN];
+	bool missing = false;
 
-	cm_time_format(cm_time_wall_ms(), 1, now);
 	for (int i = 0; i < s->cfg->nodes; i++) {
-		char name[128];
-		struct cm_buf path = CM_BUF_INIT;
-		cJSON *l = cJSON_CreateObject();
-
-		snprintf(name, sizeof(name), "%s%d", s->cfg->prefix, i);
-		if (stopped(s, name) || !l) {
-			cJSON_Delete(l);
-			continue;
-		}
-		cJSON_AddStringToObject(l, "apiVersion", "coordination.k8s.io/v1");
-		cJSON_AddStringToObject(l, "kind", "Lease");
-		cm_json_set_str(l, "metadata.name", name);
-		cm_json_set_str(l, "metadata.namespace", "kube-node-lease");
-		cm_json_set_str(l, "spec.holderIdentity", name);
-		cm_json_set(l, "spec.leaseDurationSeconds", cJSON_CreateNumber(40));
-		cm_json_set_str(l, "spec.renewTime", now);
-		cm_api_path(&path, "coordination.k8s.io/v1", "leases", "kube-node-lease", NULL);
-		/* POST the first time; afterwards a merge patch keeps it fresh without a resourceVersion. */
-		if (!s->leases_created) {
-			cm_api_call_json(s->api, "POST", path.data, l, ignore, NULL);
-		} else {
-			struct cm_buf body = CM_BUF_INIT;
-			cm_buf_printf(&path, "/%s", name);
-			cm_buf_printf(&body, "{\"spec\":{\"renewTime\":\"%s\",\"holderIdentity\":\"%s\"}}", now, name);
-			cm_api_call(s->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0,
-				    ignore, NULL);
-			cm_buf_close(&body);
-		}
-		cm_buf_close(&path);
-		cJSON_Delete(l);
+		if (s->state[i] & NODE_OK)
+			write_lease(s, i);
+		else
+			missing = true;
 	}
-	if (!s->leases_created) {
-		s->leases_created = 1;
-		uv_timer_start(t, renew_leases, (uint64_t)s->cfg->lease_ms, (uint64_t)s->cfg->lease_ms);
+	if (missing && s->next_reg >= s->cfg->nodes) {
+		s->next_reg = 0; /* another round for the nodes whose create failed */
+		pump_registrations(s);
 	}
 }
 
@@ -261,13 +334,19 @@ int hn_sim_start(uv_loop_t *loop, const struct hn_config *cfg, struct hn_sim **o
 		free(s);
 		return rc;
 	}
-	for (int i = 0; i < cfg->nodes; i++)
-		register_node(s, i);
+	s->state = calloc((size_t)(cfg->nodes > 0 ? cfg->nodes : 1), 1);
+	if (!s->state) {
+		cm_informer_free(s->pods);
+		cm_api_free(s->api);
+		free(s);
+		return -ENOMEM;
+	}
+	pump_registrations(s);
 	cm_info("hollownodes: registering %d nodes %s0..%s%d", cfg->nodes, cfg->prefix, cfg->prefix, cfg->nodes - 1);
 	uv_timer_init(loop, &s->lease_timer);
 	uv_timer_init(loop, &s->run_timer);
 	s->lease_timer.data = s->run_timer.data = s;
-	uv_timer_start(&s->lease_timer, renew_leases, 100, 0);
+	uv_timer_start(&s->lease_timer, renew_leases, (uint64_t)cfg->lease_ms, (uint64_t)cfg->lease_ms);
 	uv_timer_start(&s->run_timer, run_due, 50, 50);
 	cm_informer_start(s->pods);
 	*out = s;
@@ -290,5 +369,6 @@ void hn_sim_free(struct hn_sim *s)
 	if (!s)
 		return;
 	cm_strmap_close(&s->started);
+	free(s->state);
 	free(s);
 }
