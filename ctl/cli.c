@@ -8,73 +8,73 @@
 #include "ctl/help.h"
 
 static const struct mc_cmd cmds[] = {
-	{"create", "Basic Commands (Beginner)", "Create a resource from a file or from stdin", MC_HELP_CREATE,
+	{"create", "Basic Commands (Beginner)", "Create resources from manifests or from flags", MC_HELP_CREATE,
 	 "minictl create -f FILENAME [options]\n  minictl create deployment|namespace|configmap|secret generic NAME [options]",
 	 mc_run_create},
 	{"expose", "Basic Commands (Beginner)",
-	 "Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service",
+	 "Put a new service in front of a deployment, replica set, service or pod",
 	 MC_HELP_EXPOSE,
 	 "minictl expose (-f FILENAME | TYPE NAME) [--port=port] [--protocol=TCP|UDP|SCTP] [--target-port=number-or-name] [--name=name] [--type=type] [options]",
 	 mc_run_expose},
-	{"run", "Basic Commands (Beginner)", "Run a particular image on the cluster", MC_HELP_RUN,
+	{"run", "Basic Commands (Beginner)", "Start a pod that runs one image", MC_HELP_RUN,
 	 "minictl run NAME --image=image [--env=\"key=value\"] [--port=port] [--labels=key=value] [--command] -- [COMMAND] [args...] [options]",
 	 mc_run_run},
-	{"set", "Basic Commands (Beginner)", "Set specific features on objects", MC_HELP_SET,
+	{"set", "Basic Commands (Beginner)", "Change chosen fields of objects", MC_HELP_SET,
 	 "minictl set image (-f FILENAME | TYPE NAME) CONTAINER_NAME_1=CONTAINER_IMAGE_1 ... [options]", mc_run_set},
-	{"get", "Basic Commands (Intermediate)", "Display one or many resources", MC_HELP_GET,
+	{"get", "Basic Commands (Intermediate)", "List resources or show chosen ones", MC_HELP_GET,
 	 "minictl get [(-o|--output=)json|yaml|name|wide|custom-columns=...|jsonpath=...] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]",
 	 mc_run_get},
-	{"edit", "Basic Commands (Intermediate)", "Edit a resource on the server", MC_HELP_EDIT,
+	{"edit", "Basic Commands (Intermediate)", "Change a live resource in a text editor", MC_HELP_EDIT,
 	 "minictl edit (RESOURCE/NAME | -f FILENAME) [options]", mc_run_edit},
 	{"delete", "Basic Commands (Intermediate)",
-	 "Delete resources by file names, stdin, resources and names, or by resources and label selector",
+	 "Remove resources named in manifests, by name, or by label",
 	 MC_HELP_DELETE,
 	 "minictl delete ([-f FILENAME] | TYPE [(NAME | -l label | --all)]) [options]", mc_run_delete},
-	{"rollout", "Deploy Commands", "Manage the rollout of a resource", MC_HELP_ROLLOUT,
+	{"rollout", "Deploy Commands", "Follow, inspect and revert rollouts", MC_HELP_ROLLOUT,
 	 "minictl rollout SUBCOMMAND [options]   (SUBCOMMAND: status, history, undo, restart)", mc_run_rollout},
-	{"scale", "Deploy Commands", "Set a new size for a deployment, replica set, or replication controller",
+	{"scale", "Deploy Commands", "Change the replica count of a workload",
 	 MC_HELP_SCALE,
 	 "minictl scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME) [options]",
 	 mc_run_scale},
-	{"cluster-info", "Cluster Management Commands", "Display cluster information", MC_HELP_CLUSTER_INFO,
+	{"cluster-info", "Cluster Management Commands", "Show where the control plane can be reached", MC_HELP_CLUSTER_INFO,
 	 "minictl cluster-info [flags] [options]", mc_run_cluster_info},
-	{"top", "Cluster Management Commands", "Display resource (CPU/memory) usage", MC_HELP_TOP,
+	{"top", "Cluster Management Commands", "Show CPU and memory in use", MC_HELP_TOP,
 	 "minictl top [flags] [options]", mc_run_top},
-	{"cordon", "Cluster Management Commands", "Mark node as unschedulable", MC_HELP_CORDON,
+	{"cordon", "Cluster Management Commands", "Keep new pods off a node", MC_HELP_CORDON,
 	 "minictl cordon NODE [options]", mc_run_cordon},
-	{"uncordon", "Cluster Management Commands", "Mark node as schedulable", MC_HELP_UNCORDON,
+	{"uncordon", "Cluster Management Commands", "Let pods onto a node again", MC_HELP_UNCORDON,
 	 "minictl uncordon NODE [options]", mc_run_cordon},
-	{"drain", "Cluster Management Commands", "Drain node in preparation for maintenance", MC_HELP_DRAIN,
+	{"drain", "Cluster Management Commands", "Move the pods off a node before maintenance", MC_HELP_DRAIN,
 	 "minictl drain NODE [options]", mc_run_drain},
-	{"describe", "Troubleshooting and Debugging Commands", "Show details of a specific resource or group of resources",
+	{"describe", "Troubleshooting and Debugging Commands", "Print a readable report on resources",
 	 MC_HELP_DESCRIBE,
 	 "minictl describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [options]", mc_run_describe},
-	{"logs", "Troubleshooting and Debugging Commands", "Print the logs for a container in a pod", MC_HELP_LOGS,
+	{"logs", "Troubleshooting and Debugging Commands", "Print what a container has logged", MC_HELP_LOGS,
 	 "minictl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]", mc_run_logs},
-	{"apply", "Advanced Commands", "Apply a configuration to a resource by file name or stdin", MC_HELP_APPLY,
+	{"apply", "Advanced Commands", "Create or update resources to match manifests", MC_HELP_APPLY,
 	 "minictl apply (-f FILENAME | -k DIRECTORY) [options]", mc_run_apply},
-	{"replace", "Advanced Commands", "Replace a resource by file name or stdin", MC_HELP_REPLACE,
+	{"replace", "Advanced Commands", "Swap live resources for manifests", MC_HELP_REPLACE,
 	 "minictl replace -f FILENAME [options]", mc_run_replace},
-	{"wait", "Advanced Commands", "Experimental: Wait for a specific condition on one or many resources",
+	{"wait", "Advanced Commands", "Experimental: block until resources meet a condition",
 	 MC_HELP_WAIT,
 	 "minictl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) [--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]",
 	 mc_run_wait},
-	{"label", "Settings Commands", "Update the labels on a resource", MC_HELP_LABEL,
+	{"label", "Settings Commands", "Add, change or remove labels", MC_HELP_LABEL,
 	 "minictl label [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version] [options]",
 	 mc_run_label},
-	{"annotate", "Settings Commands", "Update the annotations on a resource", MC_HELP_ANNOTATE,
+	{"annotate", "Settings Commands", "Add, change or remove annotations", MC_HELP_ANNOTATE,
 	 "minictl annotate [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version] [options]",
 	 mc_run_annotate},
-	{"completion", "Settings Commands", "Output shell completion code for the specified shell (bash)",
+	{"completion", "Settings Commands", "Print a bash completion script",
 	 MC_HELP_COMPLETION, "minictl completion SHELL [options]", mc_run_completion},
-	{"api-resources", "Other Commands", "Print the supported API resources on the server", MC_HELP_API_RESOURCES,
+	{"api-resources", "Other Commands", "List the resource types the server offers", MC_HELP_API_RESOURCES,
 	 "minictl api-resources [flags] [options]", mc_run_api_resources},
-	{"config", "Other Commands", "Modify kubeconfig files", MC_HELP_CONFIG,
+	{"config", "Other Commands", "Read and change kubeconfig files", MC_HELP_CONFIG,
 	 "minictl config SUBCOMMAND [options]   (SUBCOMMAND: view, current-context, get-contexts, use-context, set-context)",
 	 mc_run_config},
-	{"version", "Other Commands", "Print the client and server version information", MC_HELP_VERSION,
+	{"version", "Other Commands", "Show the client and server versions", MC_HELP_VERSION,
 	 "minictl version [flags] [options]", mc_run_version},
-	{"options", NULL, "Print the list of flags inherited by all commands", MC_HELP_OPTIONS, "minictl options [flags] [options]",
+	{"options", NULL, "List the flags every command accepts", MC_HELP_OPTIONS, "minictl options [flags] [options]",
 	 mc_run_options},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -97,21 +97,21 @@ const struct mc_cmd *mc_cmd_find(const char *name)
 static void global_flags(struct mc_ctx *c, struct mc_flag g[NGLOBAL])
 {
 	const struct mc_flag t[NGLOBAL] = {
-		{"kubeconfig", 0, MC_FLAG_STRING, &c->kubeconfig, "''", "Path to the kubeconfig file to use for CLI requests."},
-		{"context", 0, MC_FLAG_STRING, &c->context, "''", "The name of the kubeconfig context to use"},
-		{"cluster", 0, MC_FLAG_STRING, &c->cluster, "''", "The name of the kubeconfig cluster to use"},
-		{"user", 0, MC_FLAG_STRING, &c->user, "''", "The name of the kubeconfig user to use"},
-		{"server", 's', MC_FLAG_STRING, &c->server, "''", "The address and port of the Kubernetes API server"},
-		{"token", 0, MC_FLAG_STRING, &c->token, "''", "Bearer token for authentication to the API server"},
-		{"namespace", 'n', MC_FLAG_STRING, &c->ns_flag, "''", "If present, the namespace scope for this CLI request"},
-		{"certificate-authority", 0, MC_FLAG_STRING, &c->ca_file, "''", "Path to a cert file for the certificate authority"},
-		{"client-certificate", 0, MC_FLAG_STRING, &c->cert_file, "''", "Path to a client certificate file for TLS"},
-		{"client-key", 0, MC_FLAG_STRING, &c->key_file, "''", "Path to a client key file for TLS"},
+		{"kubeconfig", 0, MC_FLAG_STRING, &c->kubeconfig, "''", "Read the connection settings from this kubeconfig file."},
+		{"context", 0, MC_FLAG_STRING, &c->context, "''", "Use this context of the kubeconfig instead of the current one."},
+		{"cluster", 0, MC_FLAG_STRING, &c->cluster, "''", "Use this cluster entry of the kubeconfig."},
+		{"user", 0, MC_FLAG_STRING, &c->user, "''", "Use this user entry of the kubeconfig."},
+		{"server", 's', MC_FLAG_STRING, &c->server, "''", "Talk to the API server at this address (host and port)."},
+		{"token", 0, MC_FLAG_STRING, &c->token, "''", "Send this bearer token to the API server to authenticate."},
+		{"namespace", 'n', MC_FLAG_STRING, &c->ns_flag, "''", "Work in this namespace instead of the context's one."},
+		{"certificate-authority", 0, MC_FLAG_STRING, &c->ca_file, "''", "File holding the CA certificate that signed the server's certificate."},
+		{"client-certificate", 0, MC_FLAG_STRING, &c->cert_file, "''", "File holding the TLS client certificate to present."},
+		{"client-key", 0, MC_FLAG_STRING, &c->key_file, "''", "File holding the private key of the TLS client certificate."},
 		{"insecure-skip-tls-verify", 0, MC_FLAG_BOOL, &c->insecure, "false",
-		 "If true, the server's certificate will not be checked for validity. This will make your HTTPS connections insecure"},
+		 "Accept any server certificate without checking it. Unsafe: anyone in\n\tbetween can read and change the traffic."},
 		{"request-timeout", 0, MC_FLAG_STRING, &c->request_timeout, "'0'",
-		 "The length of time to wait before giving up on a single server request. Non-zero values should contain a corresponding time unit (e.g. 1s, 2m, 3h). A value of zero means don't timeout requests."},
-		{"v", 'v', MC_FLAG_INT, &c->v, "0", "number for the log level verbosity"},
+		 "How long one request to the server may take before it is abandoned, with a\n\tunit (30s, 2m, 1h); 0 waits without limit."},
+		{"v", 'v', MC_FLAG_INT, &c->v, "0", "How much to log: higher numbers print more detail."},
 	};
 	memcpy(g, t, sizeof(t));
 }
@@ -133,7 +133,7 @@ static void print_cmd_help(struct mc_ctx *c, const struct mc_cmd *cmd, const str
 	} else {
 		cm_buf_putc(&b, '\n');
 	}
-	cm_buf_printf(&b, "Usage:\n  %s\n\nUse \"minictl options\" for a list of global command-line options (applies to all commands).\n",
+	cm_buf_printf(&b, "Usage:\n  %s\n\nRun \"minictl options\" to see the flags that every command takes.\n",
 		      cmd->usage);
 	fputs(b.data, c->out);
 	cm_buf_close(&b);
@@ -173,7 +173,7 @@ int mc_run_options(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **
 	(void)argc;
 	(void)argv;
 	global_flags(c, g);
-	cm_buf_puts(&b, "The following options can be passed to any command:\n\n");
+	cm_buf_puts(&b, "Every command accepts these flags:\n\n");
 	mc_args_usage(g, NGLOBAL, &b);
 	fputs(b.data, c->out);
 	cm_buf_close(&b);
@@ -184,8 +184,8 @@ static void print_main_help(FILE *out)
 {
 	const char *group = NULL;
 
-	fputs("minictl controls the minik8s cluster manager.\n\n"
-	      " It speaks the Kubernetes API; its verbs and flags are kubectl's.\n",
+	fputs("minictl drives a minik8s cluster from the command line.\n\n"
+	      " It talks to the Kubernetes API and takes the same verbs and flags as kubectl.\n",
 	      out);
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (!cmds[i].group)
@@ -197,8 +197,8 @@ static void print_main_help(FILE *out)
 		fprintf(out, "  %-15s %s\n", cmds[i].name, cmds[i].short_help);
 	}
 	fputs("\nUsage:\n  minictl [flags] [options]\n\n"
-	      "Use \"minictl <command> --help\" for more information about a given command.\n"
-	      "Use \"minictl options\" for a list of global command-line options (applies to all commands).\n",
+	      "Run \"minictl <command> --help\" to see what a command does, its flags and examples.\n"
+	      "Run \"minictl options\" to see the flags that every command takes.\n",
 	      out);
 }
 

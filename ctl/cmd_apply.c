@@ -250,22 +250,22 @@ static int run_write(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char 
 	cJSON *objs = NULL, *it;
 	bool failed = false;
 	const struct mc_flag flags[] = {
-		{"filename", 'f', MC_FLAG_ARRAY, &o.files, "[]", "The files that contain the configurations to apply."},
+		{"filename", 'f', MC_FLAG_ARRAY, &o.files, "[]", "Manifest file or directory to apply; \"-\" reads stdin. Repeatable."},
 		{"recursive", 'R', MC_FLAG_BOOL, &o.recursive, "false",
-		 "Process the directory used in -f, --filename recursively. Useful when you want to manage related manifests organized within the same directory."},
+		 "Also read the subdirectories of a directory given with -f."},
 		{"dry-run", 0, MC_FLAG_STRING, &o.dry_run, "'none'",
-		 "Must be \"none\", \"server\", or \"client\". If client strategy, only print the object that would be sent, without sending it. If server strategy, submit server-side request without persisting the resource."},
-		{"output", 'o', MC_FLAG_STRING, &o.output, "''", "Output format. One of: (json, yaml, name, jsonpath=...)."},
-		{"field-manager", 0, MC_FLAG_STRING, &o.field_manager, "''", "Name of the manager used to track field ownership."},
+		 "One of none, server, client. client prints what would be sent and sends nothing;\n\tserver sends it but asks the server not to store the result."},
+		{"output", 'o', MC_FLAG_STRING, &o.output, "''", "Print the result as json, yaml, name or jsonpath=TEMPLATE."},
+		{"field-manager", 0, MC_FLAG_STRING, &o.field_manager, "''", "Record field ownership under this manager name."},
 		{"validate", 0, MC_FLAG_STRING, &o.validate, "'strict'",
-		 "Must be one of: strict (or true), warn, ignore (or false). The server validates the fields."},
+		 "How the server treats unknown fields: strict (true), warn or ignore (false)."},
 		{"save-config", 0, MC_FLAG_BOOL, &o.save_config, "false",
-		 "If true, the configuration of current object will be saved in its annotation. This is useful when you want to perform kubectl apply on this object in the future."},
-		{"force", 0, MC_FLAG_BOOL, &o.force, "false", "If true, immediately remove resources from API and bypass graceful deletion (replace: delete and re-create)."},
+		 "Keep the manifest in the last-applied annotation, so a later apply can diff\n\tagainst it."},
+		{"force", 0, MC_FLAG_BOOL, &o.force, "false", "replace: delete the object and create it again instead of updating it in place."},
 		{"server-side", 0, MC_FLAG_BOOL, &o.server_side, "false",
-		 "If true, apply runs in the server instead of the client."},
+		 "Let the API server compute and apply the merge."},
 		{"force-conflicts", 0, MC_FLAG_BOOL, &o.force_conflicts, "false",
-		 "If true, server-side apply will force the changes against conflicts."},
+		 "With --server-side, take over fields that another manager owns instead of failing."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 

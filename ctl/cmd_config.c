@@ -115,15 +115,15 @@ int mc_run_config(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 	const char *output = "yaml", *ns = NULL, *cluster = NULL, *user = NULL, *server = NULL, *token = NULL, *ca = NULL;
 	const char *insecure = NULL;
 	const struct mc_flag flags[] = {
-		{"raw", 0, MC_FLAG_BOOL, &raw, "false", "Display raw byte data and sensitive data"},
-		{"minify", 0, MC_FLAG_BOOL, &do_minify, "false", "Remove all information not used by current-context from the output"},
-		{"output", 'o', MC_FLAG_STRING, &output, "'yaml'", "Output format. One of: (json, yaml)."},
-		{"current", 0, MC_FLAG_BOOL, &current, "false", "Modify the current context"},
-		{"no-headers", 0, MC_FLAG_BOOL, &no_headers, "false", "When using the default or custom-column output format, don't print headers (default print headers)."},
-		{"server", 0, MC_FLAG_STRING, &server, "''", "server for the cluster entry in kubeconfig (set-cluster)"},
-		{"certificate-authority", 0, MC_FLAG_STRING, &ca, "''", "Path to certificate-authority file for the cluster entry in kubeconfig"},
-		{"insecure-skip-tls-verify", 0, MC_FLAG_STRING, &insecure, "''", "insecure-skip-tls-verify for the cluster entry in kubeconfig"},
-		{"token", 0, MC_FLAG_STRING, &token, "''", "token for the user entry in kubeconfig (set-credentials)"},
+		{"raw", 0, MC_FLAG_BOOL, &raw, "false", "Show secrets and certificate data as they are, not redacted."},
+		{"minify", 0, MC_FLAG_BOOL, &do_minify, "false", "Print only the entries the current context uses."},
+		{"output", 'o', MC_FLAG_STRING, &output, "'yaml'", "Print as yaml or json."},
+		{"current", 0, MC_FLAG_BOOL, &current, "false", "Change the context in use instead of a named one."},
+		{"no-headers", 0, MC_FLAG_BOOL, &no_headers, "false", "Leave out the header row of tables."},
+		{"server", 0, MC_FLAG_STRING, &server, "''", "set-cluster: the API server address of the entry."},
+		{"certificate-authority", 0, MC_FLAG_STRING, &ca, "''", "set-cluster: the CA certificate file of the entry."},
+		{"insecure-skip-tls-verify", 0, MC_FLAG_STRING, &insecure, "''", "set-cluster: true to skip checking the server's certificate."},
+		{"token", 0, MC_FLAG_STRING, &token, "''", "set-credentials: the bearer token of the user entry."},
 	};
 	int rc;
 	const char *sub;

@@ -109,17 +109,17 @@ int mc_run_create(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 	bool save_config = false, recursive = false;
 	cJSON *obj = NULL;
 	const struct mc_flag flags[] = {
-		{"filename", 'f', MC_FLAG_ARRAY, &fnames, "[]", "Filename, directory, or URL to files to use to create the resource"},
-		{"recursive", 'R', MC_FLAG_BOOL, &recursive, "false", "Process the directory used in -f, --filename recursively."},
-		{"image", 0, MC_FLAG_STRING, &image, "[]", "Image names to run (create deployment)."},
-		{"replicas", 'r', MC_FLAG_INT, &replicas, "1", "Number of replicas to create. Default is 1."},
-		{"port", 0, MC_FLAG_INT, &port, "-1", "The containerPort that this deployment exposes."},
-		{"from-literal", 0, MC_FLAG_ARRAY, &literals, "[]", "Specify a key and literal value to insert (i.e. mykey=somevalue)"},
-		{"from-file", 0, MC_FLAG_ARRAY, &files, "[]", "Key file can be specified using its file path, in which case file basename will be used as configmap key, or optionally with a key and file path, in which case the given key will be used."},
-		{"type", 0, MC_FLAG_STRING, &type, "''", "The type of secret to create"},
-		{"dry-run", 0, MC_FLAG_STRING, &dry_run, "'none'", "Must be \"none\", \"server\", or \"client\"."},
-		{"output", 'o', MC_FLAG_STRING, &output, "''", "Output format. One of: (json, yaml, name, jsonpath=...)."},
-		{"save-config", 0, MC_FLAG_BOOL, &save_config, "false", "If true, the configuration of current object will be saved in its annotation."},
+		{"filename", 'f', MC_FLAG_ARRAY, &fnames, "[]", "Manifest file or directory to create from; \"-\" reads stdin. Repeatable."},
+		{"recursive", 'R', MC_FLAG_BOOL, &recursive, "false", "Also read the subdirectories of a directory given with -f."},
+		{"image", 0, MC_FLAG_STRING, &image, "[]", "create deployment: the container image to run."},
+		{"replicas", 'r', MC_FLAG_INT, &replicas, "1", "create deployment: how many pods to keep running."},
+		{"port", 0, MC_FLAG_INT, &port, "-1", "create deployment: the container port to declare."},
+		{"from-literal", 0, MC_FLAG_ARRAY, &literals, "[]", "Add the entry KEY=VALUE. Repeatable."},
+		{"from-file", 0, MC_FLAG_ARRAY, &files, "[]", "Add a file's content as an entry: PATH uses the file name as key, KEY=PATH\n\tnames the key. Repeatable."},
+		{"type", 0, MC_FLAG_STRING, &type, "''", "The type field of the new secret."},
+		{"dry-run", 0, MC_FLAG_STRING, &dry_run, "'none'", "One of none, server, client: client or server only try the change, nothing is stored."},
+		{"output", 'o', MC_FLAG_STRING, &output, "''", "Print the result as json, yaml, name or jsonpath=TEMPLATE."},
+		{"save-config", 0, MC_FLAG_BOOL, &save_config, "false", "Keep the manifest in the last-applied annotation, so apply can be used later."},
 	};
 	int rc;
 
@@ -232,15 +232,15 @@ int mc_run_run(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv
 	bool command = false;
 	cJSON *obj = NULL, *spec, *ctr, *lab;
 	const struct mc_flag flags[] = {
-		{"image", 0, MC_FLAG_STRING, &image, "''", "The image for the container to run."},
-		{"port", 0, MC_FLAG_INT, &port, "-1", "The port that this container exposes."},
-		{"env", 0, MC_FLAG_ARRAY, &env, "[]", "Environment variables to set in the container."},
-		{"labels", 'l', MC_FLAG_STRING, &labels, "''", "Comma separated labels to apply to the pod. Will override previous values."},
-		{"restart", 0, MC_FLAG_STRING, &restart, "'Always'", "The restart policy for this Pod.  Legal values [Always, OnFailure, Never]."},
-		{"command", 0, MC_FLAG_BOOL, &command, "false", "If true and extra arguments are present, use them as the 'command' field in the container, rather than the 'args' field which is the default."},
-		{"image-pull-policy", 0, MC_FLAG_STRING, &pull, "''", "The image pull policy for the container."},
-		{"dry-run", 0, MC_FLAG_STRING, &dry_run, "'none'", "Must be \"none\", \"server\", or \"client\"."},
-		{"output", 'o', MC_FLAG_STRING, &output, "''", "Output format. One of: (json, yaml, name, jsonpath=...)."},
+		{"image", 0, MC_FLAG_STRING, &image, "''", "Container image the pod runs."},
+		{"port", 0, MC_FLAG_INT, &port, "-1", "Container port to declare."},
+		{"env", 0, MC_FLAG_ARRAY, &env, "[]", "Set the environment variable NAME=VALUE in the container. Repeatable."},
+		{"labels", 'l', MC_FLAG_STRING, &labels, "''", "Labels of the pod, as key=value pairs joined by commas."},
+		{"restart", 0, MC_FLAG_STRING, &restart, "'Always'", "Restart policy of the pod: Always, OnFailure or Never."},
+		{"command", 0, MC_FLAG_BOOL, &command, "false", "Put the words after \"--\" in the container's command instead of its args."},
+		{"image-pull-policy", 0, MC_FLAG_STRING, &pull, "''", "When to pull the image: Always, IfNotPresent or Never."},
+		{"dry-run", 0, MC_FLAG_STRING, &dry_run, "'none'", "One of none, server, client: client or server only try the change, nothing is stored."},
+		{"output", 'o', MC_FLAG_STRING, &output, "''", "Print the result as json, yaml, name or jsonpath=TEMPLATE."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 
@@ -315,14 +315,14 @@ int mc_run_expose(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 	struct cm_buf path = CM_BUF_INIT;
 	char portbuf[32];
 	const struct mc_flag flags[] = {
-		{"port", 0, MC_FLAG_STRING, &port, "''", "The port that the service should serve on. Copied from the resource being exposed, if unspecified"},
-		{"target-port", 0, MC_FLAG_STRING, &target_port, "''", "Name or number for the port on the container that the service should direct traffic to. Optional."},
-		{"type", 0, MC_FLAG_STRING, &type, "''", "Type for this service: ClusterIP, NodePort, LoadBalancer, or ExternalName. Default is 'ClusterIP'."},
-		{"name", 0, MC_FLAG_STRING, &name, "''", "The name for the newly created object."},
-		{"protocol", 0, MC_FLAG_STRING, &protocol, "'TCP'", "The network protocol for the service to be created. Default is 'TCP'."},
-		{"selector", 0, MC_FLAG_STRING, &selector, "''", "A label selector to use for this service. Only equality-based selector requirements are supported."},
-		{"dry-run", 0, MC_FLAG_STRING, &dry_run, "'none'", "Must be \"none\", \"server\", or \"client\"."},
-		{"output", 'o', MC_FLAG_STRING, &output, "''", "Output format. One of: (json, yaml, name, jsonpath=...)."},
+		{"port", 0, MC_FLAG_STRING, &port, "''", "Port the service listens on; taken from the exposed resource when not given."},
+		{"target-port", 0, MC_FLAG_STRING, &target_port, "''", "Container port (number or name) that traffic is sent to; defaults to --port."},
+		{"type", 0, MC_FLAG_STRING, &type, "''", "Service type: ClusterIP (the default), NodePort, LoadBalancer or ExternalName."},
+		{"name", 0, MC_FLAG_STRING, &name, "''", "Name of the new service; the exposed resource's name when not given."},
+		{"protocol", 0, MC_FLAG_STRING, &protocol, "'TCP'", "Protocol of the service port: TCP (the default), UDP or SCTP."},
+		{"selector", 0, MC_FLAG_STRING, &selector, "''", "Selector of the new service instead of the resource's own, as key=value pairs."},
+		{"dry-run", 0, MC_FLAG_STRING, &dry_run, "'none'", "One of none, server, client: client or server only try the change, nothing is stored."},
+		{"output", 'o', MC_FLAG_STRING, &output, "''", "Print the result as json, yaml, name or jsonpath=TEMPLATE."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 

@@ -537,9 +537,9 @@ int mc_run_describe(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char *
 	struct mc_get_opts go = {0};
 	bool failed = false, first = true;
 	const struct mc_flag flags[] = {
-		{"selector", 'l', MC_FLAG_STRING, &go.selector, "''", "Selector (label query) to filter on, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2)."},
-		{"all-namespaces", 'A', MC_FLAG_BOOL, &go.all_ns, "false", "If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even if specified with --namespace."},
-		{"show-events", 0, MC_FLAG_BOOL, &go.show_kind, "true", "If true, display events related to the described object."},
+		{"selector", 'l', MC_FLAG_STRING, &go.selector, "''", "Describe only objects whose labels match, e.g. app=web,tier!=db (=, ==, !=)."},
+		{"all-namespaces", 'A', MC_FLAG_BOOL, &go.all_ns, "false", "Look in every namespace, not only the current one (--namespace is ignored)."},
+		{"show-events", 0, MC_FLAG_BOOL, &go.show_kind, "true", "Add the events recorded about each object."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 

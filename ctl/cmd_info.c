@@ -101,10 +101,10 @@ int mc_run_api_resources(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, c
 	bool no_headers = false, namespaced_only = false;
 	const char *namespaced = NULL;
 	const struct mc_flag flags[] = {
-		{"output", 'o', MC_FLAG_STRING, &output, "''", "Output format. One of: (wide, name)."},
-		{"api-group", 0, MC_FLAG_STRING, &group, "''", "Limit to resources in the specified API group."},
-		{"no-headers", 0, MC_FLAG_BOOL, &no_headers, "false", "When using the default or custom-column output format, don't print headers (default print headers)."},
-		{"namespaced", 0, MC_FLAG_STRING, &namespaced, "true", "If false, non-namespaced resources will be returned, otherwise returning namespaced resources by default."},
+		{"output", 'o', MC_FLAG_STRING, &output, "''", "Print as wide (more columns) or name."},
+		{"api-group", 0, MC_FLAG_STRING, &group, "''", "Show only the types of this API group."},
+		{"no-headers", 0, MC_FLAG_BOOL, &no_headers, "false", "Leave out the header row of the table."},
+		{"namespaced", 0, MC_FLAG_STRING, &namespaced, "true", "true shows the namespaced types, false the cluster-wide ones."},
 	};
 	struct api_res *v = NULL;
 	size_t n = 0, cap = 0;
@@ -169,8 +169,8 @@ int mc_run_version(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **
 	bool client = false;
 	const char *output = "";
 	const struct mc_flag flags[] = {
-		{"client", 0, MC_FLAG_BOOL, &client, "false", "If true, shows client version only (no server required)."},
-		{"output", 'o', MC_FLAG_STRING, &output, "''", "One of 'yaml' or 'json'."},
+		{"client", 0, MC_FLAG_BOOL, &client, "false", "Print the minictl version alone, without asking the server."},
+		{"output", 'o', MC_FLAG_STRING, &output, "''", "Print as yaml or json."},
 	};
 	cJSON *server = NULL, *doc;
 	int rc = no_args(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv);

@@ -78,15 +78,15 @@ int mc_run_logs(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **arg
 	const char *container = NULL, *selector = NULL, *since = NULL;
 	cJSON *pods = cJSON_CreateArray(), *pod;
 	const struct mc_flag flags[] = {
-		{"follow", 'f', MC_FLAG_BOOL, &follow, "false", "Specify if the logs should be streamed."},
-		{"container", 'c', MC_FLAG_STRING, &container, "''", "Print the logs of this container"},
-		{"tail", 0, MC_FLAG_INT, &tail, "-1", "Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines otherwise 10, if a selector is provided."},
-		{"previous", 'p', MC_FLAG_BOOL, &previous, "false", "If true, print the logs for the previous instance of the container in a pod if it exists."},
-		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Selector (label query) to filter on, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2)."},
-		{"timestamps", 0, MC_FLAG_BOOL, &timestamps, "false", "Include timestamps on each line in the log output"},
-		{"since", 0, MC_FLAG_STRING, &since, "0s", "Only return logs newer than a relative duration like 5s, 2m, or 3h."},
-		{"all-containers", 0, MC_FLAG_BOOL, &all_containers, "false", "Get all containers' logs in the pod(s)."},
-		{"prefix", 0, MC_FLAG_BOOL, &prefix, "false", "Prefix each log line with the log source (pod name and container name)"},
+		{"follow", 'f', MC_FLAG_BOOL, &follow, "false", "Keep printing new lines as the container logs them."},
+		{"container", 'c', MC_FLAG_STRING, &container, "''", "Name of the container whose log to print."},
+		{"tail", 0, MC_FLAG_INT, &tail, "-1", "Print only this many of the last lines; -1 prints all, and with -l the\n\tdefault becomes 10."},
+		{"previous", 'p', MC_FLAG_BOOL, &previous, "false", "Print the log of the container's previous run, when it has restarted."},
+		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Print the logs of the pods whose labels match, e.g. app=web (=, ==, !=)."},
+		{"timestamps", 0, MC_FLAG_BOOL, &timestamps, "false", "Start each line with the time it was logged."},
+		{"since", 0, MC_FLAG_STRING, &since, "0s", "Print only what was logged in this last span of time, e.g. 30s, 5m, 2h."},
+		{"all-containers", 0, MC_FLAG_BOOL, &all_containers, "false", "Print the logs of every container of the pod, not just one."},
+		{"prefix", 0, MC_FLAG_BOOL, &prefix, "false", "Start each line with where it came from (pod and container name)."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 
@@ -214,10 +214,10 @@ int mc_run_wait(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **arg
 	bool all = false;
 	int64_t timeout_ms = 30000, deadline;
 	const struct mc_flag flags[] = {
-		{"for", 0, MC_FLAG_STRING, &for_, "''", "The condition to wait on: [create|delete|condition=condition-name[=condition-value]|jsonpath='{JSONPath expression}'=[JSONPath value]]. The default condition-value is true."},
-		{"timeout", 0, MC_FLAG_STRING, &timeout, "30s", "The length of time to wait before giving up.  Zero means check once and don't wait, negative means wait for a week."},
-		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Selector (label query) to filter on, supports '=', '==', and '!='.(e.g. -l key1=value1,key2=value2)"},
-		{"all", 0, MC_FLAG_BOOL, &all, "false", "Select all resources in the namespace of the specified resource types"},
+		{"for", 0, MC_FLAG_STRING, &for_, "''", "What to wait for: create, delete, condition=NAME[=VALUE] (VALUE defaults to\n\ttrue) or jsonpath='{EXPR}'=VALUE."},
+		{"timeout", 0, MC_FLAG_STRING, &timeout, "30s", "How long to wait before failing; 0 checks once, a negative value waits a week."},
+		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Wait on the objects whose labels match, e.g. app=web (=, ==, !=)."},
+		{"all", 0, MC_FLAG_BOOL, &all, "false", "Wait on every object of the given types in the namespace."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 

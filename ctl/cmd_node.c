@@ -47,7 +47,7 @@ int mc_run_cordon(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 	struct mc_strv pos = {0}, dash = {0};
 	const char *selector = NULL;
 	const struct mc_flag flags[] = {
-		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Selector (label query) to filter on"},
+		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Act on the nodes whose labels match, e.g. zone=a."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 
@@ -157,13 +157,13 @@ int mc_run_drain(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **ar
 	struct cm_buf path = CM_BUF_INIT, refused = CM_BUF_INIT, ignored = CM_BUF_INIT;
 	int64_t timeout_ms = 0;
 	const struct mc_flag flags[] = {
-		{"ignore-daemonsets", 0, MC_FLAG_BOOL, &ignore_ds, "false", "Ignore DaemonSet-managed pods."},
-		{"force", 0, MC_FLAG_BOOL, &force, "false", "Continue even if there are pods that do not declare a controller."},
-		{"delete-emptydir-data", 0, MC_FLAG_BOOL, &delete_emptydir, "false", "Continue even if there are pods using emptyDir (local data that will be deleted when the node is drained)."},
-		{"disable-eviction", 0, MC_FLAG_BOOL, &disable_eviction, "false", "Force drain to use delete, even if eviction is supported. This will bypass checking PodDisruptionBudgets, use with caution."},
-		{"grace-period", 0, MC_FLAG_INT, &grace, "-1", "Period of time in seconds given to each pod to terminate gracefully. If negative, the default value specified in the pod will be used."},
-		{"timeout", 0, MC_FLAG_STRING, &timeout, "0s", "The length of time to wait before giving up, zero means infinite"},
-		{"pod-selector", 0, MC_FLAG_STRING, &selector, "''", "Label selector to filter pods on the node"},
+		{"ignore-daemonsets", 0, MC_FLAG_BOOL, &ignore_ds, "false", "Go on even though daemon set pods run on the node (they stay)."},
+		{"force", 0, MC_FLAG_BOOL, &force, "false", "Also remove pods that no controller owns; they are not recreated."},
+		{"delete-emptydir-data", 0, MC_FLAG_BOOL, &delete_emptydir, "false", "Also remove pods with emptyDir volumes, whose data is lost."},
+		{"disable-eviction", 0, MC_FLAG_BOOL, &disable_eviction, "false", "Delete pods instead of evicting them. PodDisruptionBudgets are then not\n\tconsulted: use with care."},
+		{"grace-period", 0, MC_FLAG_INT, &grace, "-1", "Seconds each pod gets to shut down cleanly; negative keeps the pod's own setting."},
+		{"timeout", 0, MC_FLAG_STRING, &timeout, "0s", "How long to wait for the pods to go before failing; 0 waits forever."},
+		{"pod-selector", 0, MC_FLAG_STRING, &selector, "''", "Remove only the pods whose labels match."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 	const cJSON *pod;

@@ -66,9 +66,9 @@ int mc_run_scale(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **ar
 	long replicas = -1, current = -1;
 	const char *rv = NULL;
 	const struct mc_flag flags[] = {
-		{"replicas", 0, MC_FLAG_INT, &replicas, "0", "The new desired number of replicas. Required."},
-		{"current-replicas", 0, MC_FLAG_INT, &current, "-1", "Precondition for current size. Requires that the current size of the resource match this value in order to scale. -1 (default) for no condition."},
-		{"resource-version", 0, MC_FLAG_STRING, &rv, "''", "Precondition for resource version. Requires that the current resource version match this value in order to scale."},
+		{"replicas", 0, MC_FLAG_INT, &replicas, "0", "Number of replicas to keep. Required."},
+		{"current-replicas", 0, MC_FLAG_INT, &current, "-1", "Scale only if the replica count is this now; -1 (the default) skips the check."},
+		{"resource-version", 0, MC_FLAG_STRING, &rv, "''", "Scale only if the object's resourceVersion is this now."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 
@@ -184,8 +184,8 @@ int mc_run_set(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv
 	bool all = false;
 	const char *selector = NULL;
 	const struct mc_flag flags[] = {
-		{"all", 0, MC_FLAG_BOOL, &all, "false", "Select all resources, in the namespace of the specified resource types"},
-		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Selector (label query) to filter on."},
+		{"all", 0, MC_FLAG_BOOL, &all, "false", "Act on every object of the given types in the namespace."},
+		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Act on the objects whose labels match, e.g. app=web."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 
@@ -211,10 +211,10 @@ static int run_meta(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char *
 	cJSON *objs = cJSON_CreateArray(), *obj;
 	size_t nspec = 0, nres;
 	const struct mc_flag flags[] = {
-		{"overwrite", 0, MC_FLAG_BOOL, &overwrite, "false", labels ? "If true, allow labels to be overwritten, otherwise reject label updates that overwrite existing labels." : "If true, allow annotations to be overwritten, otherwise reject annotation updates that overwrite existing annotations."},
-		{"all", 0, MC_FLAG_BOOL, &all, "false", "Select all resources, in the namespace of the specified resource types"},
-		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Selector (label query) to filter on."},
-		{"resource-version", 0, MC_FLAG_STRING, &rv, "''", "If non-empty, the update will only succeed if this is the current resource-version for the object. Only valid when specifying a single resource."},
+		{"overwrite", 0, MC_FLAG_BOOL, &overwrite, "false", labels ? "Allow changing labels that are already set; without it such changes fail." : "Allow changing annotations that are already set; without it such changes fail."},
+		{"all", 0, MC_FLAG_BOOL, &all, "false", "Act on every object of the given types in the namespace."},
+		{"selector", 'l', MC_FLAG_STRING, &selector, "''", "Act on the objects whose labels match, e.g. app=web."},
+		{"resource-version", 0, MC_FLAG_STRING, &rv, "''", "Update only if the object's resourceVersion is this now (one object only)."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 

@@ -298,10 +298,10 @@ int mc_run_rollout(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **
 	const char *timeout = "0s";
 	int64_t timeout_ms = 0;
 	const struct mc_flag flags[] = {
-		{"watch", 'w', MC_FLAG_BOOL, &watch, "true", "Watch the status of the rollout until it's done."},
-		{"timeout", 0, MC_FLAG_STRING, &timeout, "0s", "The length of time to wait before ending watch, zero means never. Any other values should contain a corresponding time unit (e.g. 1s, 2m, 3h)."},
-		{"revision", 0, MC_FLAG_INT, &revision, "0", "See the details, including podTemplate of the revision specified"},
-		{"to-revision", 0, MC_FLAG_INT, &to_revision, "0", "The revision to rollback to. Default to 0 (last revision)."},
+		{"watch", 'w', MC_FLAG_BOOL, &watch, "true", "status: keep reporting until the rollout has finished."},
+		{"timeout", 0, MC_FLAG_STRING, &timeout, "0s", "status: how long to watch before giving up, with a unit (30s, 5m); 0 never gives up."},
+		{"revision", 0, MC_FLAG_INT, &revision, "0", "history: print this revision in full, pod template included."},
+		{"to-revision", 0, MC_FLAG_INT, &to_revision, "0", "undo: the revision to return to; 0 (the default) means the one before now."},
 	};
 	int rc = mc_cmd_parse(c, cmd, flags, sizeof(flags) / sizeof(flags[0]), argc, argv, &pos, &dash);
 	const char *sub;

@@ -1,184 +1,299 @@
-/* help.h: the long help of each verb (description and examples), worded after kubectl's. */
+/* help.h: the long help of each verb: what it does, then worked examples (laid out as kubectl's). */
 #ifndef MC_HELP_H
 #define MC_HELP_H
 
-#define MC_HELP_GET                                                                                           \
-	"Display one or many resources.\n\n"                                                                  \
-	" Prints a table of the most important information about the specified resources. You can filter\n"  \
-	"the list using a label selector and the --selector flag. If the desired resource type is\n"         \
-	"namespaced you will only see results in the current namespace unless you pass --all-namespaces.\n\n" \
-	" By specifying the output as 'template' and providing a jsonpath expression you can output\n"        \
-	"the details of the specific resources.\n\n"                                                          \
-	"Use \"minictl api-resources\" for a complete list of supported resources.\n\n"                       \
-	"Examples:\n"                                                                                         \
-	"  # List all pods in ps output format\n  minictl get pods\n\n"                                       \
-	"  # List all pods in ps output format with more information (such as node name)\n"                  \
-	"  minictl get pods -o wide\n\n"                                                                      \
-	"  # List deployments in JSON output format, in the \"v1\" version of the \"apps\" API group\n"       \
-	"  minictl get deployments.apps -o json\n\n"                                                          \
-	"  # List a single pod in JSON output format\n  minictl get -o json pod web-pod-13je7\n\n"           \
-	"  # Return only the phase value of the specified pod\n"                                              \
-	"  minictl get -o jsonpath='{.status.phase}' pod web-pod-13je7\n\n"                                   \
-	"  # List all replication controllers and services together in ps output format\n"                   \
-	"  minictl get rs,services\n\n"                                                                       \
-	"  # List one or more resources by their type and names\n  minictl get deploy/web svc/web\n\n"       \
-	"  # Watch pods as they change\n  minictl get pods -w"
+/*
+ * Each text is a summary line, a short description and an "Examples:" block of
+ * "# what it does" + command pairs; print_cmd_help() appends the flags and the
+ * usage line. The wording is ours: only the layout follows kubectl.
+ */
 
-#define MC_HELP_DESCRIBE                                                                                 \
-	"Show details of a specific resource or group of resources.\n\n"                                 \
-	" Print a detailed description of the selected resources, including related resources such as\n" \
-	"events or controllers. You may select a single object by name, all objects of that type, provide\n" \
-	"a name prefix, or label selector.\n\n"                                                           \
-	"Examples:\n  # Describe a node\n  minictl describe nodes node-1\n\n"                             \
-	"  # Describe a pod\n  minictl describe pods/nginx\n\n"                                           \
-	"  # Describe pods by label name=myLabel\n  minictl describe pods -l name=myLabel"
+#define MC_HELP_GET \
+	"List resources, or show chosen ones, in a table or another format.\n\n" \
+	" Each object becomes one row holding its most useful fields. Narrow the rows with a label\n" \
+	"selector (-l) or a field selector. Namespaced types are read from the current namespace only;\n" \
+	"add --all-namespaces (-A) to read them from every namespace.\n\n" \
+	" Pick another format with -o: json, yaml, name, wide, custom-columns=... or jsonpath=...;\n" \
+	"a jsonpath template prints just the fields it names.\n\n" \
+	"Run \"minictl api-resources\" to see every resource type the server offers.\n\n" \
+	"Examples:\n" \
+	"  # Show the pods of the current namespace\n" \
+	"  minictl get pods\n\n" \
+	"  # The same, with extra columns such as the node each pod landed on\n" \
+	"  minictl get pods -o wide\n\n" \
+	"  # Print the deployments of the apps API group as JSON\n" \
+	"  minictl get deployments.apps -o json\n\n" \
+	"  # Print a single pod as YAML\n" \
+	"  minictl get pod echo-6b7f9c-x2kqp -o yaml\n\n" \
+	"  # Print nothing but the phase of that pod\n" \
+	"  minictl get pod echo-6b7f9c-x2kqp -o jsonpath='{.status.phase}'\n\n" \
+	"  # Show replica sets and services in one listing\n" \
+	"  minictl get rs,services\n\n" \
+	"  # Name the objects directly, as TYPE/NAME\n" \
+	"  minictl get deploy/api svc/api\n\n" \
+	"  # List the pods, then keep printing them as they are added, changed or removed\n" \
+	"  minictl get pods -w"
 
-#define MC_HELP_APPLY                                                                                     \
-	"Apply a configuration to a resource by file name or stdin. The resource name must be specified.\n" \
-	"This resource will be created if it doesn't exist yet. To use 'apply', always create the\n"      \
-	"resource initially with either 'apply' or 'create --save-config'.\n\n"                            \
-	" JSON and YAML formats are accepted.\n\n"                                                          \
-	" minictl and kubectl compute the same patch (a three-way strategic merge against the\n"            \
-	"kubectl.kubernetes.io/last-applied-configuration annotation), so both may apply to one object.\n\n" \
-	"Examples:\n  # Apply the configuration in pod.json to a pod\n  minictl apply -f ./pod.json\n\n"   \
-	"  # Apply the JSON passed into stdin to a pod\n  cat pod.json | minictl apply -f -\n\n"           \
-	"  # Apply every manifest of a directory, recursively\n  minictl apply -R -f ./manifests/"
+#define MC_HELP_DESCRIBE \
+	"Print a readable report on one resource or a set of them.\n\n" \
+	" The report covers the object's spec and status along with what relates to it, such as the\n" \
+	"events recorded about it or the controller that owns it. Choose the objects by name, by a\n" \
+	"name prefix, by a label selector, or take every object of a type.\n\n" \
+	"Examples:\n" \
+	"  # Report on the node node-2\n" \
+	"  minictl describe nodes node-2\n\n" \
+	"  # Report on the pod web\n" \
+	"  minictl describe pods/web\n\n" \
+	"  # Report on every pod labelled app=echo\n" \
+	"  minictl describe pods -l app=echo"
 
-#define MC_HELP_CREATE                                                                         \
-	"Create a resource from a file or from stdin.\n\n"                                    \
-	" JSON and YAML formats are accepted.\n\n"                                            \
-	"Available Commands:\n"                                                               \
-	"  configmap     Create a config map from a local file, directory or literal value\n" \
-	"  deployment    Create a deployment with the specified name\n"                       \
-	"  namespace     Create a namespace with the specified name\n"                        \
-	"  secret        Create a secret (generic) from a local file or literal value\n\n"   \
-	"Examples:\n  # Create a pod using the data in pod.json\n  minictl create -f ./pod.json\n\n" \
-	"  # Create a deployment named my-dep that runs the nginx image with 3 replicas\n"   \
-	"  minictl create deployment my-dep --image=nginx --replicas=3\n\n"                   \
-	"  # Create a new config map named my-config with key1=config1 and key2=config2\n"   \
-	"  minictl create configmap my-config --from-literal=key1=config1 --from-literal=key2=config2"
+#define MC_HELP_APPLY \
+	"Bring resources in line with manifests read from files or stdin.\n\n" \
+	" An object that does not exist yet is created; one that exists is patched. Each object needs\n" \
+	"a name. Apply relies on the manifest it saw last, so create objects you will apply later with\n" \
+	"'apply' itself or with 'create --save-config'.\n\n" \
+	" Manifests may be JSON or YAML.\n\n" \
+	" The patch is the three-way strategic merge kubectl builds from the new manifest, the live\n" \
+	"object and the kubectl.kubernetes.io/last-applied-configuration annotation, so minictl and\n" \
+	"kubectl can take turns applying to the same object.\n\n" \
+	"Examples:\n" \
+	"  # Create or update what web.yaml describes\n" \
+	"  minictl apply -f ./web.yaml\n\n" \
+	"  # Apply a manifest piped in on stdin\n" \
+	"  cat api.json | minictl apply -f -\n\n" \
+	"  # Apply every manifest under a directory and its subdirectories\n" \
+	"  minictl apply -R -f ./manifests/\n\n" \
+	"  # Let the server merge the change, taking over fields other managers own\n" \
+	"  minictl apply --server-side --force-conflicts -f ./echo.yaml"
 
-#define MC_HELP_REPLACE                                                                                \
-	"Replace a resource by file name or stdin.\n\n"                                                \
-	" JSON and YAML formats are accepted. If replacing an existing resource, the complete resource\n" \
-	"spec must be provided.\n\n"                                                                   \
-	"Examples:\n  # Replace a pod using the data in pod.json\n  minictl replace -f ./pod.json"
+#define MC_HELP_CREATE \
+	"Create resources from manifests in files or on stdin.\n\n" \
+	" Manifests may be JSON or YAML. The subcommands below build common objects from flags alone.\n\n" \
+	"Available Commands:\n" \
+	"  configmap     Make a config map from literal values or files\n" \
+	"  deployment    Make a deployment that runs one image\n" \
+	"  namespace     Make an empty namespace\n" \
+	"  secret        Make a generic secret from literal values or files\n\n" \
+	"Examples:\n" \
+	"  # Create what web.yaml describes\n" \
+	"  minictl create -f ./web.yaml\n\n" \
+	"  # Start a deployment called echo with two replicas of the echoserver image\n" \
+	"  minictl create deployment echo --image=echoserver --replicas=2\n\n" \
+	"  # Make a config map api-settings holding mode=debug and port=8080\n" \
+	"  minictl create configmap api-settings --from-literal=mode=debug --from-literal=port=8080\n\n" \
+	"  # Make a namespace for staging work\n" \
+	"  minictl create namespace staging"
 
-#define MC_HELP_DELETE                                                                                      \
-	"Delete resources by file names, stdin, resources and names, or by resources and label selector.\n\n" \
-	" JSON and YAML formats are accepted. Only one type of argument may be specified: file names,\n"     \
-	"resources and names, or resources and label selector.\n\n"                                          \
-	"Examples:\n  # Delete a pod using the type and name specified in pod.json\n"                        \
-	"  minictl delete -f ./pod.json\n\n  # Delete pods and services with same names \"baz\" and \"foo\"\n" \
-	"  minictl delete pod,service baz foo\n\n  # Delete pods and services with label name=myLabel\n"     \
-	"  minictl delete pods,services -l name=myLabel\n\n  # Delete all pods\n  minictl delete pods --all"
+#define MC_HELP_REPLACE \
+	"Swap live resources for the manifests read from files or stdin.\n\n" \
+	" Manifests may be JSON or YAML. The manifest takes the place of the whole object, so it has\n" \
+	"to carry the complete spec, not only the fields that change.\n\n" \
+	"Examples:\n" \
+	"  # Replace the pod described in web-pod.yaml\n" \
+	"  minictl replace -f ./web-pod.yaml\n\n" \
+	"  # Delete the object and create it again from the manifest\n" \
+	"  minictl replace --force -f ./web-pod.yaml"
 
-#define MC_HELP_RUN                                                                                     \
-	"Create and run a particular image in a pod.\n\n"                                               \
-	"Examples:\n  # Start a nginx pod\n  minictl run nginx --image=nginx\n\n"                       \
-	"  # Start a hazelcast pod and let the container expose port 5701\n"                            \
-	"  minictl run hazelcast --image=hazelcast/hazelcast --port=5701\n\n"                           \
-	"  # Start a pod with environment variables and labels\n"                                       \
-	"  minictl run web --image=nginx --env=\"DNS_DOMAIN=cluster\" --labels=\"app=web,env=prod\"\n\n" \
-	"  # Start a busybox pod running a command\n  minictl run bb --image=busybox -- sleep 3600"
+#define MC_HELP_DELETE \
+	"Remove resources named in manifests, by type and name, or by type and label selector.\n\n" \
+	" Say what to remove in exactly one way: manifest files (-f, JSON or YAML), a type with names,\n" \
+	"or a type with a label selector (-l) or --all. The ways cannot be combined.\n\n" \
+	"Examples:\n" \
+	"  # Delete the objects described in web.yaml\n" \
+	"  minictl delete -f ./web.yaml\n\n" \
+	"  # Delete the pods and the services called web and api\n" \
+	"  minictl delete pod,service web api\n\n" \
+	"  # Delete the pods and services labelled app=echo\n" \
+	"  minictl delete pods,services -l app=echo\n\n" \
+	"  # Delete every pod of the current namespace\n" \
+	"  minictl delete pods --all"
 
-#define MC_HELP_EXPOSE                                                                                    \
-	"Expose a resource as a new Kubernetes service.\n\n"                                              \
-	" Looks up a deployment, service, replica set or pod by name and uses the selector for that\n"    \
-	"resource as the selector for a new service on the specified port.\n\n"                           \
-	"Examples:\n  # Create a service for an nginx deployment, which serves on port 80 and connects\n" \
-	"  # to the containers on port 8000\n  minictl expose deployment nginx --port=80 --target-port=8000"
+#define MC_HELP_RUN \
+	"Start a single pod that runs the given image.\n\n" \
+	" Words after \"--\" become the container's arguments, or its command with --command.\n\n" \
+	"Examples:\n" \
+	"  # Start a pod called echo from the echoserver image\n" \
+	"  minictl run echo --image=echoserver\n\n" \
+	"  # Start a pod whose container declares port 8080\n" \
+	"  minictl run api --image=echoserver --port=8080\n\n" \
+	"  # Start a pod with an environment variable and two labels\n" \
+	"  minictl run web --image=echoserver --env=\"MODE=test\" --labels=\"app=web,tier=front\"\n\n" \
+	"  # Start a busybox pod that just sleeps for an hour\n" \
+	"  minictl run shell --image=busybox -- sleep 3600"
 
-#define MC_HELP_SCALE                                                                       \
-	"Set a new size for a deployment, replica set, or replication controller.\n\n"      \
-	"Examples:\n  # Scale a deployment named 'web' to 3\n  minictl scale --replicas=3 deployment/web"
+#define MC_HELP_EXPOSE \
+	"Put a new service in front of an existing resource.\n\n" \
+	" The deployment, replica set, service or pod is looked up by name; its selector becomes the\n" \
+	"new service's selector, and the service listens on the given port.\n\n" \
+	"Examples:\n" \
+	"  # Serve deployment web on port 80, forwarding to its containers' port 8080\n" \
+	"  minictl expose deployment web --port=80 --target-port=8080\n\n" \
+	"  # Reach pod api from outside the cluster through a node port, as service api-ext\n" \
+	"  minictl expose pod api --port=9000 --type=NodePort --name=api-ext"
 
-#define MC_HELP_SET                                                                                    \
-	"Configure application resources.\n\n"                                                         \
-	"Available Commands:\n  image       Update the image of a pod template\n\n"                    \
-	"Examples:\n  # Set a deployment's nginx container image to 'nginx:1.9.1'\n"                  \
-	"  minictl set image deployment/nginx nginx=nginx:1.9.1\n\n"                                   \
-	"  # Update all containers of a deployment to 'nginx:1.9.1'\n  minictl set image deployment/nginx *=nginx:1.9.1"
+#define MC_HELP_SCALE \
+	"Change how many replicas a deployment, replica set or replication controller keeps.\n\n" \
+	"Examples:\n" \
+	"  # Run five replicas of deployment web\n" \
+	"  minictl scale --replicas=5 deployment/web\n\n" \
+	"  # Go from two replicas of api to four, but only if it has two right now\n" \
+	"  minictl scale --current-replicas=2 --replicas=4 deployment/api"
 
-#define MC_HELP_LABEL                                                                                    \
-	"Update the labels on a resource.\n\n"                                                           \
-	"  *  A label key and value must begin with a letter or number, and may contain letters,\n"      \
-	"numbers, hyphens, dots, and underscores, up to 63 characters each.\n"                           \
-	"  *  If --overwrite is true, then existing labels can be overwritten, otherwise attempting to\n" \
-	"overwrite a label will result in an error.\n\n"                                                 \
-	"Examples:\n  # Update pod 'foo' with the label 'unhealthy' and the value 'true'\n"               \
-	"  minictl label pods foo unhealthy=true\n\n  # Remove the label 'bar' from pod 'foo'\n  minictl label pods foo bar-"
+#define MC_HELP_SET \
+	"Change chosen fields of existing objects.\n\n" \
+	"Available Commands:\n" \
+	"  image       Change the container images of a pod template\n\n" \
+	"Examples:\n" \
+	"  # Move the web container of deployment web to echoserver:2.1\n" \
+	"  minictl set image deployment/web web=echoserver:2.1\n\n" \
+	"  # Move every container of deployment web to echoserver:2.1\n" \
+	"  minictl set image deployment/web '*=echoserver:2.1'"
 
-#define MC_HELP_ANNOTATE                                                                       \
-	"Update the annotations on one or more resources.\n\n"                                 \
-	"Examples:\n  # Update pod 'foo' with the annotation 'description' and the value 'my frontend'\n" \
-	"  minictl annotate pods foo description='my frontend'\n\n"                            \
-	"  # Remove the annotation 'description' from pod 'foo'\n  minictl annotate pods foo description-"
+#define MC_HELP_LABEL \
+	"Add, change or remove labels on resources.\n\n" \
+	"  *  Keys and values start with a letter or digit and hold letters, digits, '-', '.' and\n" \
+	"'_', 63 characters at most each.\n" \
+	"  *  A label that is already set is only changed with --overwrite; without it the change\n" \
+	"is refused with an error.\n" \
+	"  *  KEY- (a trailing dash) removes the label KEY.\n\n" \
+	"Examples:\n" \
+	"  # Label pod web with tier=front\n" \
+	"  minictl label pods web tier=front\n\n" \
+	"  # Change the tier label that pod web already has\n" \
+	"  minictl label --overwrite pods web tier=back\n\n" \
+	"  # Take the tier label off pod web\n" \
+	"  minictl label pods web tier-"
 
-#define MC_HELP_ROLLOUT                                                                                  \
-	"Manage the rollout of one or many resources.\n\n Valid resource types include:\n\n"             \
-	"  *  deployments\n  *  daemonsets\n\n"                                                           \
-	"Available Commands:\n"                                                                          \
-	"  history       View rollout history\n"                                                         \
-	"  restart       Restart a resource\n"                                                           \
-	"  status        Show the status of the rollout\n"                                               \
-	"  undo          Undo a previous rollout\n\n"                                                    \
-	"Examples:\n  # Rollback to the previous deployment\n  minictl rollout undo deployment/abc\n\n"   \
-	"  # Check the rollout status of a deployment\n  minictl rollout status deployment/abc\n\n"     \
-	"  # Restart a deployment\n  minictl rollout restart deployment/abc"
+#define MC_HELP_ANNOTATE \
+	"Add, change or remove annotations on resources.\n\n" \
+	" An annotation that is already set is only changed with --overwrite. KEY- removes KEY.\n\n" \
+	"Examples:\n" \
+	"  # Note who owns pod api\n" \
+	"  minictl annotate pods api owner='team blue'\n\n" \
+	"  # Drop that note again\n" \
+	"  minictl annotate pods api owner-"
 
-#define MC_HELP_LOGS                                                                                   \
-	"Print the logs for a container in a pod or specified resource. If the pod has only one\n"     \
-	"container, the container name is optional.\n\n"                                               \
-	"Examples:\n  # Return snapshot logs from pod nginx with only one container\n  minictl logs nginx\n\n" \
-	"  # Begin streaming the logs of the ruby container in pod web-1\n  minictl logs -f -c ruby web-1\n\n" \
-	"  # Display only the most recent 20 lines of output in pod nginx\n  minictl logs --tail=20 nginx"
+#define MC_HELP_ROLLOUT \
+	"Follow, inspect and revert the rollouts of workloads.\n\n" \
+	" Works on these types:\n\n" \
+	"  *  deployments\n" \
+	"  *  daemonsets\n\n" \
+	"Available Commands:\n" \
+	"  history       List the revisions a rollout went through\n" \
+	"  restart       Replace every pod with a fresh one\n" \
+	"  status        Wait for a rollout to finish and report how it went\n" \
+	"  undo          Go back to an earlier revision\n\n" \
+	"Examples:\n" \
+	"  # Wait until deployment web has finished rolling out\n" \
+	"  minictl rollout status deployment/web\n\n" \
+	"  # Return deployment web to the revision before the current one\n" \
+	"  minictl rollout undo deployment/web\n\n" \
+	"  # Return it to revision 2 instead\n" \
+	"  minictl rollout undo deployment/web --to-revision=2\n\n" \
+	"  # Recreate all pods of deployment api, one step at a time\n" \
+	"  minictl rollout restart deployment/api"
 
-#define MC_HELP_CORDON "Mark node as unschedulable.\n\nExamples:\n  # Mark node \"foo\" as unschedulable\n  minictl cordon foo"
-#define MC_HELP_UNCORDON "Mark node as schedulable.\n\nExamples:\n  # Mark node \"foo\" as schedulable\n  minictl uncordon foo"
-#define MC_HELP_DRAIN                                                                                   \
-	"Drain node in preparation for maintenance.\n\n"                                                \
-	" The given node will be marked unschedulable to prevent new pods from arriving. 'drain' evicts\n" \
-	"the pods. If there are daemon set-managed pods, drain will not proceed without\n"              \
-	"--ignore-daemonsets, and regardless it will not delete any daemon set-managed pods.\n\n"      \
-	"Examples:\n  # Drain node \"foo\", even if there are pods not managed by a controller on it\n" \
-	"  minictl drain foo --force --ignore-daemonsets"
+#define MC_HELP_LOGS \
+	"Print what a container in a pod has logged.\n\n" \
+	" The pod may also be given through a resource that owns pods, such as deployment/web. When\n" \
+	"the pod runs a single container, -c may be left out.\n\n" \
+	"Examples:\n" \
+	"  # Print the log so far of pod web, which runs one container\n" \
+	"  minictl logs web\n\n" \
+	"  # Follow the log of the sidecar container in pod api-1\n" \
+	"  minictl logs -f -c sidecar api-1\n\n" \
+	"  # Print only the last 50 lines logged by pod web\n" \
+	"  minictl logs --tail=50 web"
 
-#define MC_HELP_WAIT                                                                                   \
-	"Experimental: Wait for a specific condition on one or many resources.\n\n"                    \
-	" The command takes multiple resources and waits until the specified condition is seen in the\n" \
-	"Status field of every given resource.\n\n"                                                    \
-	"Examples:\n  # Wait for the pod \"busybox1\" to contain the status condition of type \"Ready\"\n" \
-	"  minictl wait --for=condition=Ready pod/busybox1\n\n"                                         \
-	"  # Wait for the pod \"busybox1\" to be deleted, with a timeout of 60s\n"                     \
-	"  minictl wait --for=delete pod/busybox1 --timeout=60s"
+#define MC_HELP_CORDON \
+	"Keep the scheduler from placing new pods on a node.\n\n" \
+	" Pods already running there are left alone.\n\n" \
+	"Examples:\n" \
+	"  # Stop new pods from landing on node-2\n" \
+	"  minictl cordon node-2"
+
+#define MC_HELP_UNCORDON \
+	"Let the scheduler place pods on a node again.\n\n" \
+	"Examples:\n" \
+	"  # Open node-2 to new pods again\n" \
+	"  minictl uncordon node-2"
+
+#define MC_HELP_DRAIN \
+	"Move the pods off a node so it can be taken down for maintenance.\n\n" \
+	" The node is first cordoned so nothing new lands on it, then its pods are evicted. Pods that\n" \
+	"belong to a daemon set are never removed, and drain stops when it finds any unless\n" \
+	"--ignore-daemonsets is given.\n\n" \
+	"Examples:\n" \
+	"  # Empty node-2, removing pods that no controller manages as well\n" \
+	"  minictl drain node-2 --force --ignore-daemonsets"
+
+#define MC_HELP_WAIT \
+	"Experimental: block until one or more resources meet a condition.\n\n" \
+	" Every named resource is watched until its status shows the condition given with --for.\n\n" \
+	"Examples:\n" \
+	"  # Return once pod web reports the Ready condition\n" \
+	"  minictl wait --for=condition=Ready pod/web\n\n" \
+	"  # Return once pod web is gone, giving up after 90 seconds\n" \
+	"  minictl wait --for=delete pod/web --timeout=90s"
 
 #define MC_HELP_CLUSTER_INFO \
-	"Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.\n\n" \
-	"Examples:\n  # Print the address of the control plane and cluster services\n  minictl cluster-info"
-#define MC_HELP_TOP "Display resource (CPU/memory) usage.\n\n The top command needs the metrics API (metrics.k8s.io) on the server."
-#define MC_HELP_COMPLETION                                                                      \
-	"Output shell completion code for the specified shell (bash).\n\n"                      \
-	"Examples:\n  # Load the minictl completion code for bash into the current shell\n"    \
+	"Show where the control plane and the cluster services can be reached.\n\n" \
+	" Cluster services are those labelled kubernetes.io/cluster-service=true.\n\n" \
+	"Examples:\n" \
+	"  # Print the addresses\n" \
+	"  minictl cluster-info"
+
+#define MC_HELP_TOP \
+	"Show how much CPU and memory is in use.\n\n" \
+	" This relies on the server offering the metrics API (metrics.k8s.io)."
+
+#define MC_HELP_COMPLETION \
+	"Print a script that teaches a shell to complete minictl commands (bash only).\n\n" \
+	"Examples:\n" \
+	"  # Turn on completion in the running bash\n" \
 	"  source <(minictl completion bash)"
+
 #define MC_HELP_API_RESOURCES \
-	"Print the supported API resources on the server.\n\nExamples:\n  # Print the supported API resources\n  minictl api-resources"
-#define MC_HELP_CONFIG                                                                          \
-	"Modify kubeconfig files using subcommands like \"minictl config set current-context my-context\".\n\n" \
-	"Available Commands:\n"                                                                 \
-	"  current-context   Display the current-context\n"                                    \
-	"  get-contexts      Describe one or many contexts\n"                                  \
-	"  set-context       Set a context entry in kubeconfig\n"                              \
-	"  use-context       Set the current-context in a kubeconfig file\n"                   \
-	"  view              Display merged kubeconfig settings or a specified kubeconfig file"
+	"List the resource types the server offers.\n\n" \
+	"Examples:\n" \
+	"  # List every resource type\n" \
+	"  minictl api-resources\n\n" \
+	"  # List only the types of the apps API group\n" \
+	"  minictl api-resources --api-group=apps"
+
+#define MC_HELP_CONFIG \
+	"Read and change kubeconfig files, one subcommand per task,\n" \
+	"e.g. \"minictl config use-context staging\".\n\n" \
+	"Available Commands:\n" \
+	"  current-context   Print the name of the context in use\n" \
+	"  get-contexts      List the contexts, or the named ones\n" \
+	"  set-cluster       Add or change a cluster entry\n" \
+	"  set-context       Add or change a context entry\n" \
+	"  set-credentials   Add or change a user entry\n" \
+	"  use-context       Switch the context in use\n" \
+	"  view              Print the merged kubeconfig, or the file given with --kubeconfig\n\n" \
+	"Examples:\n" \
+	"  # Work against the staging context from now on\n" \
+	"  minictl config use-context staging\n\n" \
+	"  # Print only what the current context needs\n" \
+	"  minictl config view --minify"
+
 #define MC_HELP_VERSION \
-	"Print the client and server version information for the current context.\n\nExamples:\n  # Print the client and server versions for the current context\n  minictl version"
-#define MC_HELP_EDIT                                                                                     \
-	"Edit a resource from the default editor.\n\n"                                                   \
-	" The edit command allows you to directly edit any API resource you can retrieve via the\n"      \
-	"command-line tools. It will open the editor defined by your KUBE_EDITOR, or EDITOR environment\n" \
-	"variables, or fall back to 'vi'.\n\n"                                                           \
-	"Examples:\n  # Edit the service named 'registry'\n  minictl edit svc/registry"
-#define MC_HELP_OPTIONS "Print the list of flags inherited by all commands."
+	"Show the version of minictl and of the server of the current context.\n\n" \
+	"Examples:\n" \
+	"  # Print both versions\n" \
+	"  minictl version\n\n" \
+	"  # Print the minictl version alone, without asking the server\n" \
+	"  minictl version --client"
+
+#define MC_HELP_EDIT \
+	"Change a live resource in a text editor.\n\n" \
+	" Any object that minictl can read may be edited: it is opened as a file, and what you save\n" \
+	"is sent back to the server. The editor is $KUBE_EDITOR, else $EDITOR, else 'vi'.\n\n" \
+	"Examples:\n" \
+	"  # Edit the service called api\n" \
+	"  minictl edit svc/api"
+
+#define MC_HELP_OPTIONS "List the flags that every command accepts."
 
 #endif

@@ -100,13 +100,20 @@ class MinictlTest(unittest.TestCase):
 
     # --- help and errors -------------------------------------------------------------------
     def test_help_reads_like_kubectl(self):
+        # The layout is kubectl's (grouped verb list, summary, Examples:, Options:, Usage:);
+        # the wording is our own, so only the structure is checked.
         out = self.mc("--help", server=False).stdout
-        for s in ("Basic Commands (Beginner):", "Deploy Commands:", "  get             Display one or many resources",
-                  'Use "minictl <command> --help" for more information about a given command.'):
+        for s in ("Basic Commands (Beginner):", "Deploy Commands:", "Other Commands:", "\nUsage:\n",
+                  '"minictl <command> --help"', '"minictl options"'):
             self.assertIn(s, out)
+        self.assertRegex(out, r"\n  get {13}\S.*\n")
+        self.assertTrue(all(len(line) < 100 for line in out.splitlines()), out)
         out = self.mc("get", "--help").stdout
-        for s in ("Display one or many resources.", "Examples:", "Options:", "    -o, --output='':",
-                  "Usage:\n  minictl get [(-o|--output=)", 'Use "minictl options"'):
+        summary = out.splitlines()[0]
+        self.assertTrue(summary and not summary.startswith(" ") and summary.endswith("."), summary)
+        self.assertRegex(out, r"\nExamples:\n  # .+\n  minictl get ")
+        for s in ("Options:", "    -o, --output='':", "    -l, --selector='':", "    -w, --watch=false:",
+                  "Usage:\n  minictl get [(-o|--output=)", '"minictl options"'):
             self.assertIn(s, out)
         p = self.mc("get", "pods", "--nope", ok=False)
         self.assertEqual(p.returncode, 1)
