@@ -67,7 +67,7 @@ static void pass_free(struct pass *p)
 	free(p);
 }
 
-static void on_finalized(const struct cm_api_resp *r, void *ud)
+static void on_spec_finalized(const struct cm_api_resp *r, void *ud)
 {
 	struct pass *p = ud;
 	bool ok = r->err == 0 && (r->status < 300 || r->status == 404);
@@ -77,11 +77,58 @@ static void on_finalized(const struct cm_api_resp *r, void *ud)
 		return;
 	}
 	if (!ok)
-		cm_warn("namespace %s: removing the finalizer failed: %ld %s", p->key, r->status, cm_api_resp_message(r));
+		cm_warn("namespace %s: finalize failed: %ld %s", p->key, r->status, cm_api_resp_message(r));
 	else
-		cm_info("namespace %s: emptied, finalizer removed", p->key);
+		cm_info("namespace %s: emptied and finalized", p->key);
 	cm_workqueue_done(p->c->q, p->key, ok ? 0 : -EIO);
 	pass_free(p);
+}
+
+/*
+ * The apiserver keeps a deleted namespace until spec.finalizers is empty, and
+ * only the finalize subresource changes it, as in Kubernetes.
+ */
+static void finalize_spec(struct pass *p)
+{
+	struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
+	int rc = cm_api_path(&path, "v1", "namespaces", NULL, p->key);
+
+	if (!rc)
+		rc = cm_buf_printf(&body, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+				   "{\"name\":\"%s\"},\"spec\":{\"finalizers\":[]}}", p->key);
+	if (!rc)
+		rc = cm_buf_puts(&path, "/finalize");
+	if (rc || cm_api_call(p->c->m->api, "PUT", path.data, "application/json", body.data, body.len, 0,
+			      on_spec_finalized, p) != 0) {
+		cm_workqueue_done(p->c->q, p->key, -ENOMEM);
+		pass_free(p);
+	}
+	cm_buf_close(&path);
+	cm_buf_close(&body);
+}
+
+static void on_finalized(const struct cm_api_resp *r, void *ud)
+{
+	struct pass *p = ud;
+	bool ok = r->err == 0 && (r->status < 300 || r->status == 404);
+
+	if (r->err == -ECANCELED || p->m->stopping) {
+		pass_free(p);
+		return;
+	}
+	if (!ok) {
+		cm_warn("namespace %s: removing the finalizer failed: %ld %s", p->key, r->status,
+			cm_api_resp_message(r));
+		cm_workqueue_done(p->c->q, p->key, -EIO);
+		pass_free(p);
+		return;
+	}
+	if (r->status == 404) {
+		cm_workqueue_done(p->c->q, p->key, 0);
+		pass_free(p);
+		return;
+	}
+	finalize_spec(p);
 }
 
 static void finish(struct pass *p)
