@@ -201,6 +201,8 @@ static void handle_group_list(struct cm_http_req *req, void *ud)
 
 static bool ready(const struct api_server *srv)
 {
+	if (srv->boot_pending > 0)
+		return false;
 	for (int i = 0; i < API_NRES; i++)
 		if (!srv->caches[i] || !api_wcache_ready(srv->caches[i]))
 			return false;
@@ -292,8 +294,8 @@ static void handle_openapi_doc(struct cm_http_req *req, void *ud)
 	reply(req, j);
 }
 
-int api_discovery_routes(struct api_server *srv);
-int api_discovery_routes(struct api_server *srv)
+int api_discovery_routes(struct api_server *srv, struct cm_http_server *http);
+int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 {
 	static const struct {
 		const char *pattern;
@@ -313,6 +315,6 @@ int api_discovery_routes(struct api_server *srv)
 	int rc = 0;
 
 	for (size_t i = 0; !rc && i < sizeof(routes) / sizeof(routes[0]); i++)
-		rc = cm_http_server_route(srv->http, "GET", routes[i].pattern, routes[i].h, srv);
+		rc = cm_http_server_route(http, "GET", routes[i].pattern, routes[i].h, srv);
 	return rc;
 }

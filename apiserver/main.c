@@ -45,7 +45,9 @@ int main(int argc, char **argv)
 		{"etcd-servers", CM_FLAG_LIST, &cfg.etcd_servers, "etcd members to connect to (scheme://ip:port,...)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address to serve on"},
 		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port, "port of the plain-HTTP API (0: any free port)"},
-		{"secure-port", CM_FLAG_INT, &cfg.secure_port, "accepted for compatibility; HTTPS is not served"},
+		{"secure-port", CM_FLAG_INT, &cfg.secure_port, "HTTPS port, served when --tls-cert-file and --tls-private-key-file are given"},
+		{"tls-cert-file", CM_FLAG_STRING, &cfg.tls_cert_file, "certificate (PEM) of the HTTPS port"},
+		{"tls-private-key-file", CM_FLAG_STRING, &cfg.tls_key_file, "private key (PEM) of the HTTPS port"},
 		{"service-cluster-ip-range", CM_FLAG_STRING, &cfg.service_cluster_ip_range, "CIDR of service cluster IPs"},
 		{"cluster-cidr", CM_FLAG_STRING, &cfg.cluster_cidr, "CIDR of pod IPs; each node gets a /24"},
 		{"max-requests-inflight", CM_FLAG_INT, &cfg.max_requests_inflight, "requests served at once before 429 (0: no limit)"},
@@ -80,6 +82,8 @@ int main(int argc, char **argv)
 	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d.sigint, on_signal, SIGINT);
 	cm_info("serving on %s:%d", cfg.bind_address, api_server_port(d.srv));
+	if (api_server_secure_port(d.srv) >= 0)
+		cm_info("serving HTTPS on port %d", api_server_secure_port(d.srv));
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);
 	cm_strlist_close(&cfg.etcd_servers);

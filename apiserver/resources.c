@@ -10,7 +10,7 @@
 #define API_SUBDOMAIN API_NAME_DNS1123_SUBDOMAIN
 
 const struct api_resource api_resources[API_NRES] = {
-	{0, "", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, false, API_SUB_STATUS,
+	{0, "", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, false, API_SUB_STATUS | API_SUB_FINALIZE,
 	 API_NAME_DNS1123_LABEL, "spec,status", &api_strategy_namespace},
 	{1, "", "v1", "pods", "pod", "Pod", true, {"po"}, true, API_SUB_STATUS | API_SUB_BINDING | API_SUB_LOG,
 	 SUB, "spec,status", &api_strategy_pod},

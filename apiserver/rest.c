@@ -163,6 +163,8 @@ static bool sub_allowed(const struct api_resource *r, const char *sub)
 		return r->subresources & API_SUB_BINDING;
 	if (!strcmp(sub, "log"))
 		return r->subresources & API_SUB_LOG;
+	if (!strcmp(sub, "finalize"))
+		return r->subresources & API_SUB_FINALIZE;
 	return false;
 }
 
@@ -367,15 +369,15 @@ static void handle_group(struct cm_http_req *req, void *ud)
 	       cm_http_req_param(req, "rest"));
 }
 
-int api_discovery_routes(struct api_server *srv);
+int api_discovery_routes(struct api_server *srv, struct cm_http_server *http);
 
-int api_rest_routes(struct api_server *srv)
+int api_rest_routes(struct api_server *srv, struct cm_http_server *http)
 {
-	int rc = api_discovery_routes(srv);
+	int rc = api_discovery_routes(srv, http);
 
 	if (!rc)
-		rc = cm_http_server_route(srv->http, "*", "/api/v1/{rest...}", handle_core, srv);
+		rc = cm_http_server_route(http, "*", "/api/v1/{rest...}", handle_core, srv);
 	if (!rc)
-		rc = cm_http_server_route(srv->http, "*", "/apis/{group}/{version}/{rest...}", handle_group, srv);
+		rc = cm_http_server_route(http, "*", "/apis/{group}/{version}/{rest...}", handle_group, srv);
 	return rc;
 }

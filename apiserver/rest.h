@@ -27,12 +27,16 @@ struct api_server {
 	struct api_ranges ranges;
 	struct api_strategy_env env;
 	struct cm_http_server *http;
+	struct cm_http_server *https; /* --secure-port with --tls-cert-file, or NULL */
+	int closing_listeners;
 	struct api_storage *store;
 	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
 	uint64_t rng;
 	int inflight;
+	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
+	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	struct cm_metric *m_inflight, *m_watchers;
 	void (*stop_done)(void *ud);
 	void *stop_ud;
@@ -67,14 +71,16 @@ struct api_ctx {
 	cJSON *obj;   /* the object being written */
 	struct api_alloc alloc;
 	int64_t delete_grace;
+	int64_t pending_mod_rev; /* a write waiting for its lease */
+	api_kv_cb pending_cb;
 	/* list/deletecollection state */
 	struct api_listing *listing;
 	void *extra; /* a verb's own state, freed with the context */
 	void (*extra_free)(void *extra);
 };
 
-/* Routes every API path on the server. Returns 0 or -ENOMEM. */
-int api_rest_routes(struct api_server *srv);
+/* Routes every API path on http (the plain or the TLS listener). Returns 0 or -ENOMEM. */
+int api_rest_routes(struct api_server *srv, struct cm_http_server *http);
 /* The per-request answer helpers; each ends the request's handler part (drops its reference). */
 void api_ctx_reply_status(struct api_ctx *c, cJSON *status);           /* takes status */
 void api_ctx_reply_err(struct api_ctx *c, int err, const char *message); /* status from err */
@@ -102,6 +108,8 @@ int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);
 /* Whether obj passes the listing's label and field selectors. */
 bool api_listing_match(const struct api_listing *l, const cJSON *obj);
+/* metadata.finalizers, and a namespace's spec.finalizers: what a deletion waits for. */
+int api_pending_finalizers(const cJSON *obj);
 /* Starts the update engine with c->mutate set: read, mutate, validate, write, retry. */
 void api_update_run(struct api_ctx *c);
 /* The Table form of a list or object (table.c); takes nothing. NULL on -ENOMEM. */

@@ -72,6 +72,8 @@ static cJSON *mutate_mark(struct api_ctx *c, const cJSON *old, cJSON **out)
 		rc = add_finalizer(obj, "foregroundDeletion");
 	else if (prop && !strcmp(prop, "Orphan"))
 		rc = add_finalizer(obj, "orphan");
+	if (!rc && !strcmp(c->res->plural, "namespaces"))
+		rc = cm_json_set_str(obj, "status.phase", "Terminating");
 	if (!rc && !cm_json_get(old, "metadata.deletionTimestamp")) {
 		api_obj_now(cm_time_wall_ms() + c->delete_grace * 1000, when);
 		rc = api_obj_meta_set(obj, "deletionTimestamp", when);
@@ -161,7 +163,7 @@ static void del_got(int err, const struct api_kv_result *r, void *ud)
 		grace = 0;
 	}
 	c->delete_grace = grace;
-	mark = grace > 0 || api_obj_finalizers(old) > 0 ||
+	mark = grace > 0 || api_pending_finalizers(old) > 0 ||
 	       (prop && (!strcmp(prop, "Foreground") || !strcmp(prop, "Orphan")) &&
 		!cm_json_get(old, "metadata.deletionTimestamp"));
 	if (mark) {
@@ -204,6 +206,15 @@ static void del_read(struct api_ctx *c)
 
 void api_rest_delete(struct api_ctx *c)
 {
+	static const char *const kept[] = {"default", "kube-system", "kube-public"};
+
+	for (size_t i = 0; !strcmp(c->res->plural, "namespaces") && i < sizeof(kept) / sizeof(kept[0]); i++) {
+		if (!strcmp(c->name, kept[i])) {
+			api_ctx_reply_status(c, api_status_forbidden("", "namespaces", c->name,
+								     "this namespace may not be deleted"));
+			return;
+		}
+	}
 	if (c->body && !cJSON_IsObject(c->body)) {
 		api_ctx_reply_status(c, api_status_bad_request("DeleteOptions must be an object"));
 		return;
@@ -257,7 +268,7 @@ static void coll_next(struct api_ctx *c, struct coll *k)
 		struct api_kv *kv = &k->kvs[k->i];
 		cJSON *obj = api_obj_parse_stored(kv->value, kv->value_len, kv->mod_rev);
 
-		if (obj && api_obj_finalizers(obj) > 0) {
+		if (obj && api_pending_finalizers(obj) > 0) {
 			struct cm_buf t = CM_BUF_INIT;
 			char now[CM_RFC3339_LEN];
 
@@ -268,7 +279,7 @@ static void coll_next(struct api_ctx *c, struct coll *k)
 			api_obj_order(obj);
 			rc = cm_json_print(obj, &t);
 			if (!rc)
-				rc = api_storage_put(c->srv->store, kv->key, t.data, t.len, kv->mod_rev, NULL, 0, NULL, 0,
+				rc = api_storage_put(c->srv->store, kv->key, t.data, t.len, kv->lease, kv->mod_rev, NULL, 0, NULL, 0,
 						     coll_one_done, c);
 			cm_buf_close(&t);
 		} else {

@@ -120,6 +120,23 @@ static cJSON *mutate_put(struct api_ctx *c, const cJSON *old, cJSON **out)
 		return st;
 	if (c->sub && !strcmp(c->sub, "status"))
 		return apply_status(old, c->body, out);
+	if (c->sub && !strcmp(c->sub, "finalize")) {
+		/* namespaces/{name}/finalize: only spec.finalizers changes */
+		const cJSON *want = cm_json_get(c->body, "spec.finalizers");
+		cJSON *obj = cm_json_copy(old), *f = want ? cm_json_copy(want) : cJSON_CreateArray();
+
+		if (!obj || !f) {
+			cJSON_Delete(obj);
+			cJSON_Delete(f);
+			return api_status_internal("out of memory");
+		}
+		if (cm_json_set(obj, "spec.finalizers", f) < 0) {
+			cJSON_Delete(obj);
+			return api_status_internal("out of memory");
+		}
+		*out = obj;
+		return NULL;
+	}
 	*out = cm_json_copy(c->body);
 	return NULL;
 }

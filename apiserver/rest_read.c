@@ -136,15 +136,14 @@ static void list_finish(struct api_ctx *c)
 	if (l->table) {
 		cJSON *t = l->table;
 
-		l->table = NULL;
-		cm_json_set_str(t, "metadata.resourceVersion", "");
-		{
-			char rv[24];
+		char rv[24];
 
-			snprintf(rv, sizeof(rv), "%lld", (long long)l->rev);
-			cm_json_set_str(t, "metadata.resourceVersion", rv);
-			if (l->cont)
-				cm_json_set_str(t, "metadata.continue", l->cont);
+		l->table = NULL;
+		snprintf(rv, sizeof(rv), "%lld", (long long)l->rev);
+		if (cm_json_set_str(t, "metadata.resourceVersion", rv) < 0 ||
+		    (l->cont && cm_json_set_str(t, "metadata.continue", l->cont) < 0)) {
+			cJSON_Delete(t);
+			t = NULL;
 		}
 		api_ctx_reply_obj(c, 200, t);
 		return;
@@ -270,8 +269,15 @@ int api_listing_prepare(struct api_ctx *c)
 		return -ENOMEM;
 	c->listing = l;
 	l->now_ms = cm_time_wall_ms();
-	if (cm_selector_parse(ls ? ls : "", &l->labels, &err) < 0 ||
-	    cm_fieldsel_parse(fs ? fs : "", &l->fields, &err) < 0 || cm_fieldsel_check(l->fields, &err) < 0) {
+	struct cm_buf byname = CM_BUF_INIT;
+
+	/* GET .../pods/web?watch=1, the old single-object watch, is a watch by metadata.name */
+	if (c->name && (!fs || !*fs) && cm_buf_printf(&byname, "metadata.name=%s", c->name) == 0)
+		fs = byname.data;
+	rc = cm_selector_parse(ls ? ls : "", &l->labels, &err) < 0 || cm_fieldsel_parse(fs ? fs : "", &l->fields, &err) < 0 ||
+	     cm_fieldsel_check(l->fields, &err) < 0;
+	cm_buf_close(&byname);
+	if (rc) {
 		api_ctx_reply_status(c, api_status_bad_request(err.data ? err.data : "invalid selector"));
 		cm_buf_close(&err);
 		return 1;

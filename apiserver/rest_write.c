@@ -112,13 +112,58 @@ static cJSON *allocate(struct api_ctx *c, cJSON *obj, const cJSON *old)
 	return st;
 }
 
+#define EVENT_TTL_S 3600      /* events expire as kube-apiserver's --event-ttl */
+#define EVENT_LEASE_REUSE_MS 60000 /* events written within a minute share a lease */
+
+static int write_obj(struct api_ctx *c, const cJSON *obj, int64_t mod_rev, api_kv_cb cb);
+
+static void lease_granted(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	int rc;
+
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	c->srv->event_lease = r->lease_id;
+	c->srv->event_lease_ms = cm_time_mono_ms();
+	rc = write_obj(c, c->obj, c->pending_mod_rev, c->pending_cb);
+	if (rc < 0)
+		api_ctx_reply_err(c, rc, NULL);
+}
+
+/* The lease an event is written with (0 for other kinds); 1 if one is being granted first. */
+static int event_lease(struct api_ctx *c, int64_t mod_rev, api_kv_cb cb, int64_t *lease)
+{
+	struct api_server *srv = c->srv;
+	int rc;
+
+	*lease = 0;
+	if (strcmp(c->res->plural, "events"))
+		return 0;
+	if (srv->event_lease && cm_time_mono_ms() - srv->event_lease_ms < EVENT_LEASE_REUSE_MS) {
+		*lease = srv->event_lease;
+		return 0;
+	}
+	c->pending_mod_rev = mod_rev;
+	c->pending_cb = cb;
+	rc = api_storage_lease_grant(srv->store, EVENT_TTL_S + EVENT_LEASE_REUSE_MS / 1000, lease_granted, c);
+	return rc < 0 ? rc : 1;
+}
+
+/* Writes obj (c->obj on the paths that may wait for a lease) at mod_rev with c->alloc. */
 static int write_obj(struct api_ctx *c, const cJSON *obj, int64_t mod_rev, api_kv_cb cb)
 {
 	struct api_txn_put extra[API_ALLOC_MAX];
 	struct cm_buf text = CM_BUF_INIT;
-	cJSON *stored = cm_json_copy(obj);
-	int rc;
+	cJSON *stored;
+	int64_t lease;
+	int rc = event_lease(c, mod_rev, cb, &lease);
 
+	if (rc)
+		return rc < 0 ? rc : 0;
+	stored = cm_json_copy(obj);
 	if (!stored)
 		return -ENOMEM;
 	cJSON_DeleteItemFromObjectCaseSensitive(api_obj_meta(stored), "resourceVersion");
@@ -131,7 +176,7 @@ static int write_obj(struct api_ctx *c, const cJSON *obj, int64_t mod_rev, api_k
 		extra[i].value_len = c->key.len;
 	}
 	if (!rc)
-		rc = api_storage_put(c->srv->store, c->key.data, text.data, text.len, mod_rev, extra,
+		rc = api_storage_put(c->srv->store, c->key.data, text.data, text.len, lease, mod_rev, extra,
 				     (size_t)c->alloc.ntake, (const char *const *)c->alloc.release,
 				     (size_t)c->alloc.nrelease, cb, c);
 	cm_buf_close(&text);
@@ -299,6 +344,36 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 	return validate(c, obj, NULL);
 }
 
+/* NamespaceLifecycle, as Kubernetes admits creates: the namespace must exist and not be terminating. */
+static void got_namespace(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *ns;
+	bool terminating;
+
+	if (err == -ENOENT) {
+		api_ctx_reply_status(c, api_status_not_found("", "namespaces", c->ns));
+		return;
+	}
+	if (err) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	ns = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
+	terminating = ns && cm_json_get(ns, "metadata.deletionTimestamp");
+	cJSON_Delete(ns);
+	if (terminating) {
+		struct cm_buf m = CM_BUF_INIT;
+
+		cm_buf_printf(&m, "unable to create new content in namespace %s because it is being terminated", c->ns);
+		api_ctx_reply_status(c, api_status_forbidden(c->res->group, c->res->plural, c->name,
+							     m.data ? m.data : "namespace is being terminated"));
+		cm_buf_close(&m);
+		return;
+	}
+	create_attempt(c);
+}
+
 void api_rest_create(struct api_ctx *c)
 {
 	cJSON *st;
@@ -320,10 +395,32 @@ void api_rest_create(struct api_ctx *c)
 		api_ctx_reply_err(c, -ENOMEM, NULL);
 		return;
 	}
+	if (c->res->namespaced && c->ns) {
+		struct cm_buf key = CM_BUF_INIT;
+		int rc = cm_buf_printf(&key, "/registry/namespaces/%s", c->ns);
+
+		if (!rc)
+			rc = api_storage_get(c->srv->store, key.data, got_namespace, c);
+		cm_buf_close(&key);
+		if (rc < 0)
+			api_ctx_reply_err(c, rc, NULL);
+		return;
+	}
 	create_attempt(c);
 }
 
 /* ---- the update engine ---- */
+
+int api_pending_finalizers(const cJSON *obj)
+{
+	/* a namespace also waits for its spec.finalizers (the namespace controller's) */
+	const cJSON *sf = cm_json_get(obj, "spec.finalizers");
+	int n = api_obj_finalizers(obj);
+
+	if (!strcmp(cm_json_str_or(obj, "kind", ""), "Namespace") && cJSON_IsArray(sf))
+		n += cJSON_GetArraySize(sf);
+	return n;
+}
 
 static void update_read(struct api_ctx *c);
 static void update_written(int err, const struct api_kv_result *r, void *ud);
@@ -402,10 +499,11 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 		st = api_status_internal("out of memory");
 	if (!st && keep_server_fields(obj, old, c->marking) < 0)
 		st = api_status_internal("out of memory");
-	if (!st && (!c->sub || strcmp(c->sub, "status")) && (c->res->subresources & API_SUB_STATUS) &&
+	if (!st && (!c->sub || strcmp(c->sub, "status")) && !c->marking && (c->res->subresources & API_SUB_STATUS) &&
 	    api_obj_copy_member(obj, old, "status") < 0)
 		st = api_status_internal("out of memory");
-	if (!st && c->res->strategy->prepare_update && c->res->strategy->prepare_update(obj, old) < 0)
+	if (!st && c->res->strategy->prepare_update && (!c->sub || strcmp(c->sub, "finalize")) &&
+	    c->res->strategy->prepare_update(obj, old) < 0)
 		st = api_status_internal("out of memory");
 	if (!st && cJSON_GetObjectItemCaseSensitive(obj, "spec") && (!c->sub || strcmp(c->sub, "binding")))
 		st = bump_generation(obj, old);
@@ -423,8 +521,8 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	}
 	cJSON_Delete(c->obj);
 	c->obj = obj;
-	if (cm_json_get(old, "metadata.deletionTimestamp") && api_obj_finalizers(old) > 0 &&
-	    api_obj_finalizers(obj) == 0 && cm_json_int64_or(old, "metadata.deletionGracePeriodSeconds", 0) == 0) {
+	if (cm_json_get(old, "metadata.deletionTimestamp") && api_pending_finalizers(old) > 0 &&
+	    api_pending_finalizers(obj) == 0 && cm_json_int64_or(old, "metadata.deletionGracePeriodSeconds", 0) == 0) {
 		/* the last finalizer is gone: the object goes with it */
 		api_alloc_close(&c->alloc);
 		rc = c->res->strategy->release ? c->res->strategy->release(old, &c->srv->env, &c->alloc) : 0;

@@ -74,10 +74,14 @@ static void boot_try(uv_timer_t *t);
 
 static void ns_created(int err, const struct api_kv_result *r, void *ud)
 {
+	struct api_server *srv = ud;
+
 	(void)r;
-	(void)ud;
-	if (err && err != -CM_ECONFLICT && err != -ECANCELED)
+	if (err == -ECANCELED)
+		return;
+	if (err && err != -CM_ECONFLICT)
 		cm_warn("default namespace: cannot create (%s)", cm_strerror(err));
+	srv->boot_pending--;
 }
 
 static void create_default_namespaces(struct api_server *srv)
@@ -97,7 +101,8 @@ static void create_default_namespaces(struct api_server *srv)
 				  "\"status\":{\"phase\":\"Active\"}}",
 				  default_namespaces[i], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now,
 				  default_namespaces[i]) == 0)
-			api_storage_put(srv->store, key.data, val.data, val.len, 0, NULL, 0, NULL, 0, ns_created, NULL);
+			if (api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, ns_created, srv) == 0)
+				srv->boot_pending++;
 		cm_buf_close(&key);
 		cm_buf_close(&val);
 	}
@@ -123,6 +128,7 @@ static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
 		uv_timer_start(&b->timer, boot_try, 1000, 0);
 		return;
 	}
+	srv->boot_pending--;
 	for (int i = 0; i < API_NRES && !rc; i++)
 		rc = api_wcache_start(srv->caches[i], r->revision);
 	if (rc < 0)
@@ -194,15 +200,30 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		cm_buf_printf(err, "cannot listen on %s:%d: %s", cfg->bind_address, cfg->insecure_port, cm_strerror(rc));
 		goto fail;
 	}
-	rc = api_rest_routes(srv);
+	rc = api_rest_routes(srv, srv->http);
 	if (rc < 0)
 		goto fail;
+	if (cfg->tls_cert_file && cfg->tls_key_file && cfg->secure_port >= 0) {
+		ho.port = cfg->secure_port;
+		ho.bind_address = cfg->secure_bind_address ? cfg->secure_bind_address : cfg->bind_address;
+		ho.tls_cert_file = cfg->tls_cert_file;
+		ho.tls_key_file = cfg->tls_key_file;
+		rc = cm_http_server_new(loop, &ho, &srv->https);
+		if (rc < 0) {
+			cm_buf_printf(err, "cannot serve TLS on port %d: %s", cfg->secure_port, cm_strerror(rc));
+			goto fail;
+		}
+		rc = api_rest_routes(srv, srv->https);
+		if (rc < 0)
+			goto fail;
+	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		rc = -ENOMEM;
 		goto fail;
 	}
 	b->srv = srv;
+	srv->boot_pending = 1; /* the caches' start, then the default namespaces */
 	uv_timer_init(loop, &b->timer);
 	b->timer.data = b;
 	uv_timer_start(&b->timer, boot_try, 0, 0);
@@ -216,6 +237,8 @@ fail:
 		api_wcache_free(srv->caches[i]);
 	if (srv->http)
 		cm_http_server_close(srv->http, NULL, NULL);
+	if (srv->https)
+		cm_http_server_close(srv->https, NULL, NULL);
 	api_storage_free(srv->store);
 	if (srv->kubelet_http)
 		cm_http_client_close(srv->kubelet_http, NULL, NULL);
@@ -232,6 +255,8 @@ static void http_closed(void *ud)
 {
 	struct api_server *srv = ud;
 
+	if (--srv->closing_listeners > 0)
+		return;
 	api_storage_free(srv->store);
 	cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	cm_metrics_free(srv->metrics);
@@ -248,5 +273,13 @@ void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 		api_wcache_free(s->caches[i]);
 		s->caches[i] = NULL;
 	}
+	s->closing_listeners = s->https ? 2 : 1;
+	if (s->https)
+		cm_http_server_close(s->https, http_closed, s);
 	cm_http_server_close(s->http, http_closed, s);
+}
+
+int api_server_secure_port(const struct api_server *s)
+{
+	return s->https ? cm_http_server_port(s->https) : -1;
 }

@@ -15,7 +15,8 @@
 struct api_config {
 	const char *bind_address;     /* insecure port's address; "127.0.0.1" */
 	int insecure_port;            /* 8080; 0 picks a free port */
-	int secure_port;              /* accepted for compatibility; HTTPS needs cert flags */
+	int secure_port;              /* HTTPS port (6443), served when both TLS files are given */
+	const char *secure_bind_address; /* its address; bind_address if NULL */
 	const char *tls_cert_file, *tls_key_file;
 	struct cm_strlist etcd_servers;
 	const char *service_cluster_ip_range; /* "10.96.0.0/12" */
@@ -44,6 +45,8 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		     struct cm_buf *err);
 /* The port the plain-HTTP listener bound. */
 int api_server_port(const struct api_server *s);
+/* The port the TLS listener bound, or -1 if there is none. */
+int api_server_secure_port(const struct api_server *s);
 /* Stops listening, ends watches, frees everything, then calls done (may be NULL). */
 void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud);
 

@@ -27,7 +27,7 @@ struct api_storage {
 	struct api_storage_watch *watches; /* linked through next */
 };
 
-enum op_kind { OP_RANGE, OP_GET, OP_TXN, OP_COMPACT };
+enum op_kind { OP_RANGE, OP_GET, OP_TXN, OP_COMPACT, OP_LEASE };
 
 struct op {
 	struct api_storage *s;
@@ -54,7 +54,7 @@ static void op_free_cb(uv_handle_t *h)
 
 static void op_finish(struct op *o, int err, const struct api_kv_result *r)
 {
-	static const char *const names[] = {"range", "get", "txn", "compact"};
+	static const char *const names[] = {"range", "get", "txn", "compact", "lease_grant"};
 
 	if (o->s->metrics) {
 		struct cm_buf l = CM_BUF_INIT;
@@ -243,12 +243,12 @@ int api_storage_range(struct api_storage *s, const char *prefix, const char *sta
 	return op_start(s, OP_RANGE, "/v3/kv/range", &b, cb, ud);
 }
 
-int api_storage_put(struct api_storage *s, const char *key, const char *value, size_t len, int64_t mod_rev,
+int api_storage_put(struct api_storage *s, const char *key, const char *value, size_t len, int64_t lease, int64_t mod_rev,
 		    const struct api_txn_put *extra, size_t nextra, const char *const *delete_keys,
 		    size_t ndelete, api_kv_cb cb, void *ud)
 {
 	struct cm_buf b = CM_BUF_INIT;
-	int rc = api_codec_txn_request(key, value, len, mod_rev, false, extra, nextra, delete_keys, ndelete, &b);
+	int rc = api_codec_txn_request(key, value, len, lease, mod_rev, false, extra, nextra, delete_keys, ndelete, &b);
 
 	if (rc < 0) {
 		cm_buf_close(&b);
@@ -261,13 +261,24 @@ int api_storage_delete(struct api_storage *s, const char *key, int64_t mod_rev, 
 		       size_t ndelete, api_kv_cb cb, void *ud)
 {
 	struct cm_buf b = CM_BUF_INIT;
-	int rc = api_codec_txn_request(key, NULL, 0, mod_rev, true, NULL, 0, delete_keys, ndelete, &b);
+	int rc = api_codec_txn_request(key, NULL, 0, 0, mod_rev, true, NULL, 0, delete_keys, ndelete, &b);
 
 	if (rc < 0) {
 		cm_buf_close(&b);
 		return rc;
 	}
 	return op_start(s, OP_TXN, "/v3/kv/txn", &b, cb, ud);
+}
+
+int api_storage_lease_grant(struct api_storage *s, int64_t ttl_s, api_kv_cb cb, void *ud)
+{
+	struct cm_buf b = CM_BUF_INIT;
+
+	if (cm_buf_printf(&b, "{\"TTL\":\"%lld\"}", (long long)ttl_s) < 0) {
+		cm_buf_close(&b);
+		return -ENOMEM;
+	}
+	return op_start(s, OP_LEASE, "/v3/lease/grant", &b, cb, ud);
 }
 
 int api_storage_compact(struct api_storage *s, int64_t rev, api_kv_cb cb, void *ud)

@@ -32,6 +32,7 @@ struct api_kv {
 	char *value;
 	size_t value_len;
 	int64_t create_rev, mod_rev, version;
+	int64_t lease; /* the lease the key is attached to, 0 if none */
 };
 
 /* What a read or write returns. Borrowed by the callback only. */
@@ -41,6 +42,7 @@ struct api_kv_result {
 	size_t n;
 	bool more;        /* range: more keys past the limit */
 	int64_t count;    /* range: keys in the whole range */
+	int64_t lease_id; /* lease grant: the new lease */
 };
 
 typedef void (*api_kv_cb)(int err, const struct api_kv_result *r, void *ud);
@@ -71,7 +73,8 @@ int api_storage_range(struct api_storage *s, const char *prefix, const char *sta
  * Writes key=value together with the writes in extra (more keys that must be
  * absent, e.g. allocated IPs, put with their value) in one transaction, if
  * key is absent (mod_rev 0) or at mod_rev. delete_keys are deleted in the
- * same transaction (released allocations). On success r->revision is the
+ * same transaction (released allocations). lease > 0 attaches key to that
+ * lease (0: none). On success r->revision is the
  * new revision. On a failed compare err is -CM_ECONFLICT and r->kvs holds
  * the current key (r->n 0 if it is absent), so the caller can tell
  * "already exists" from "taken allocation" from "stale".
@@ -81,12 +84,14 @@ struct api_txn_put {
 	const char *value;
 	size_t value_len;
 };
-int api_storage_put(struct api_storage *s, const char *key, const char *value, size_t len, int64_t mod_rev,
+int api_storage_put(struct api_storage *s, const char *key, const char *value, size_t len, int64_t lease, int64_t mod_rev,
 		    const struct api_txn_put *extra, size_t nextra, const char *const *delete_keys,
 		    size_t ndelete, api_kv_cb cb, void *ud);
 /* Deletes key if at mod_rev (0: whatever its revision), with delete_keys. Conflict as api_storage_put. */
 int api_storage_delete(struct api_storage *s, const char *key, int64_t mod_rev, const char *const *delete_keys,
 		       size_t ndelete, api_kv_cb cb, void *ud);
+/* Grants a lease of ttl_s seconds: r->lease_id. Keys put with it go when it expires. */
+int api_storage_lease_grant(struct api_storage *s, int64_t ttl_s, api_kv_cb cb, void *ud);
 /* Compacts history up to rev (tests and benchmarks). */
 int api_storage_compact(struct api_storage *s, int64_t rev, api_kv_cb cb, void *ud);
 

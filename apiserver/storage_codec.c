@@ -60,7 +60,7 @@ static int put_compare(struct cm_buf *out, const char *key, const char *target, 
 	return rc;
 }
 
-static int put_put(struct cm_buf *out, const char *key, const char *value, size_t len, bool *first)
+static int put_put(struct cm_buf *out, const char *key, const char *value, size_t len, int64_t lease, bool *first)
 {
 	int rc = cm_buf_puts(out, *first ? "{\"request_put\":{" : ",{\"request_put\":{");
 
@@ -71,6 +71,8 @@ static int put_put(struct cm_buf *out, const char *key, const char *value, size_
 		rc = cm_buf_putc(out, ',');
 	if (!rc)
 		rc = put_b64(out, "value", value, len);
+	if (!rc && lease > 0)
+		rc = cm_buf_printf(out, ",\"lease\":\"%lld\"", (long long)lease);
 	if (!rc)
 		rc = cm_buf_puts(out, "}}");
 	return rc;
@@ -88,7 +90,7 @@ static int put_op_key(struct cm_buf *out, const char *op, const char *key, bool 
 	return rc;
 }
 
-int api_codec_txn_request(const char *key, const char *value, size_t len, int64_t mod_rev, bool is_delete,
+int api_codec_txn_request(const char *key, const char *value, size_t len, int64_t lease, int64_t mod_rev, bool is_delete,
 			  const struct api_txn_put *extra, size_t nextra, const char *const *delete_keys,
 			  size_t ndelete, struct cm_buf *out)
 {
@@ -104,9 +106,9 @@ int api_codec_txn_request(const char *key, const char *value, size_t len, int64_
 	first = true;
 	if (!rc)
 		rc = is_delete ? put_op_key(out, "request_delete_range", key, &first)
-			       : put_put(out, key, value, len, &first);
+			       : put_put(out, key, value, len, lease, &first);
 	for (size_t i = 0; !rc && i < nextra; i++)
-		rc = put_put(out, extra[i].key, extra[i].value, extra[i].value_len, &first);
+		rc = put_put(out, extra[i].key, extra[i].value, extra[i].value_len, 0, &first);
 	for (size_t i = 0; !rc && i < ndelete; i++)
 		rc = put_op_key(out, "request_delete_range", delete_keys[i], &first);
 	if (!rc)
@@ -170,6 +172,7 @@ static int read_kv(const cJSON *j, struct api_kv *kv)
 	kv->create_rev = cm_json_int64_or(j, "create_revision", 0);
 	kv->mod_rev = cm_json_int64_or(j, "mod_revision", 0);
 	kv->version = cm_json_int64_or(j, "version", 0);
+	kv->lease = cm_json_int64_or(j, "lease", 0);
 	return 0;
 }
 
@@ -228,6 +231,7 @@ int api_codec_parse_response(long status, const char *body, size_t len, bool is_
 		return rc;
 	}
 	r->revision = cm_json_int64_or(j, "header.revision", 0);
+	r->lease_id = cm_json_int64_or(j, "ID", 0);
 	if (!is_txn) {
 		rc = read_kvs(j, r);
 	} else {

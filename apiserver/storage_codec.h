@@ -21,10 +21,11 @@ int api_codec_range_request(const char *key, const char *range_end, const char *
 /*
  * A TxnRequest: compare key's create_revision to 0 (mod_rev 0, put) or its
  * mod_revision to mod_rev (no compare for a delete with mod_rev 0), and each
- * extra key's create_revision to 0; success puts key (or deletes it), puts
+ * extra key's create_revision to 0; success puts key (attached to lease if
+ * lease > 0) or deletes it, puts
  * the extras and deletes delete_keys; failure reads key.
  */
-int api_codec_txn_request(const char *key, const char *value, size_t len, int64_t mod_rev, bool is_delete,
+int api_codec_txn_request(const char *key, const char *value, size_t len, int64_t lease, int64_t mod_rev, bool is_delete,
 			  const struct api_txn_put *extra, size_t nextra, const char *const *delete_keys,
 			  size_t ndelete, struct cm_buf *out);
 /* A WatchCreateRequest for [key, range_end) from start_rev, with prev_kv and progress_notify. */

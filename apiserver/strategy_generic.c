@@ -13,8 +13,28 @@ const struct api_strategy api_strategy_generic = {0};
 
 static int ns_prepare_create(cJSON *obj, const struct api_strategy_env *env)
 {
+	int rc;
+
 	(void)env;
-	return cm_json_set_str(obj, "status.phase", "Active");
+	rc = cm_json_set_str(obj, "status.phase", "Active");
+	if (!rc)
+		rc = api_default_json(obj, "spec.finalizers", "[\"kubernetes\"]");
+	if (!rc)
+		rc = api_default_str(obj, "metadata.labels.kubernetes\\.io/metadata\\.name",
+				     cm_json_str_or(obj, "metadata.name", ""));
+	return rc;
+}
+
+/* The main resource does not change spec.finalizers: that is the finalize subresource's. */
+static int ns_prepare_update(cJSON *obj, const cJSON *old)
+{
+	cJSON *f = cm_json_get(old, "spec.finalizers");
+
+	if (!f) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(obj, "spec"), "finalizers");
+		return 0;
+	}
+	return cm_json_set(obj, "spec.finalizers", cm_json_copy(f));
 }
 
 static int ns_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
@@ -32,6 +52,7 @@ static int ns_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 
 const struct api_strategy api_strategy_namespace = {
 	.prepare_create = ns_prepare_create,
+	.prepare_update = ns_prepare_update,
 	.columns = "[{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":\"\",\"priority\":0},"
 		   "{\"name\":\"Status\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0},"
 		   "{\"name\":\"Age\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0}]",

@@ -187,11 +187,6 @@ void api_rest_watch(struct api_ctx *c)
 		api_ctx_reply_status(c, api_status_too_many_requests("the watch cache is initializing", 1));
 		return;
 	}
-	if (c->name) {
-		/* GET .../pods/web?watch=1: the old form of fieldSelector=metadata.name=web */
-		api_ctx_reply_status(c, api_status_bad_request("watch of a single object: use fieldSelector=metadata.name"));
-		return;
-	}
 	if (from > 0) {
 		join(c, from, false);
 		return;

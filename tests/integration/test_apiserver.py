@@ -121,6 +121,14 @@ class ApiserverTest(unittest.TestCase):
                 self.assertEqual(pat["metadata"]["labels"]["updated"], "yes")
                 st, _ = self.req("DELETE", coll + "/" + name)
                 self.assertEqual(st, 200)
+                if coll == "/api/v1/namespaces":
+                    # a namespace waits for the namespace controller's finalizer
+                    st, ns = self.req("GET", coll + "/" + name)
+                    self.assertEqual((st, ns["status"]["phase"]), (200, "Terminating"))
+                    self.assertEqual(ns["spec"]["finalizers"], ["kubernetes"])
+                    ns["spec"]["finalizers"] = []
+                    st, _ = self.req("PUT", coll + "/" + name + "/finalize", ns)
+                    self.assertEqual(st, 200)
                 st, gone = self.req("GET", coll + "/" + name)
                 self.assertEqual(st, 404)
                 self.assertEqual(gone["reason"], "NotFound")
@@ -230,6 +238,24 @@ class ApiserverTest(unittest.TestCase):
         st, ok = self.req("POST", NS + "/services", service("alloc-dup", ip=ips[0]))
         self.assertEqual(st, 201, ok)
 
+    def test_events_expire_with_a_lease(self):
+        ev = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "ttl-ev"},
+              "involvedObject": {"kind": "Pod", "name": "x", "namespace": "default"}, "reason": "R", "message": "m"}
+        made = self.create(NS + "/events", ev)
+
+        def lease():
+            st, r = harness.post_json(self.etcd.client[0] + "/v3/kv/range",
+                                      {"key": base64.b64encode(b"/registry/events/default/ttl-ev").decode()})
+            return int(r["kvs"][0].get("lease", "0"))
+        first = lease()
+        self.assertGreater(first, 0)
+        made["count"] = 2
+        st, _ = self.req("PUT", NS + "/events/ttl-ev", made)
+        self.assertEqual(st, 200)
+        self.assertGreater(lease(), 0, "an update keeps the event on a lease")
+        st, ttl = harness.post_json(self.etcd.client[0] + "/v3/lease/timetolive", {"ID": str(first)})
+        self.assertGreater(int(ttl["TTL"]), 3000)
+
     def test_node_pod_cidr(self):
         a = self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cidr-a"}})
         b = self.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "cidr-b"}})
@@ -250,6 +276,20 @@ class ApiserverTest(unittest.TestCase):
                          ctype="application/merge-patch+json")
         self.assertEqual(st, 200)
         self.assertEqual(self.req("GET", NS + "/configmaps/fin")[0], 404)
+
+    def test_namespace_lifecycle(self):
+        st, s = self.req("POST", "/api/v1/namespaces/nowhere/configmaps",
+                         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+        self.assertEqual((st, s["reason"]), (404, "NotFound"))
+        self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ending"}})
+        self.create("/api/v1/namespaces/ending/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                            "metadata": {"name": "x"}})
+        self.assertEqual(self.req("DELETE", "/api/v1/namespaces/ending")[0], 200)
+        st, s = self.req("POST", "/api/v1/namespaces/ending/configmaps",
+                         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "y"}})
+        self.assertEqual((st, s["reason"]), (403, "Forbidden"), s)
+        st, s = self.req("DELETE", "/api/v1/namespaces/default")
+        self.assertEqual(st, 403, s)
 
     def test_delete_preconditions_and_collection(self):
         cm = self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "pre"}})
@@ -344,6 +384,11 @@ class ApiserverTest(unittest.TestCase):
         evs = read_events(resp)  # ends by the timeout
         conn.close()
         self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "now-1")])
+        self.create(NS + "/secrets", {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "now-2"}})
+        conn, resp = self.api.watch(NS + "/secrets/now-2" + q(watch=1, timeoutSeconds=1))  # the single-object form
+        evs = read_events(resp)
+        conn.close()
+        self.assertEqual([(e["type"], e["object"]["metadata"]["name"]) for e in evs], [("ADDED", "now-2")])
 
     def test_watch_too_old_is_410_error_event(self):
         # a small cache: 20 writes push the first out of its window

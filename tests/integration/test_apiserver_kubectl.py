@@ -187,6 +187,48 @@ class KubectlTest(unittest.TestCase):
         finally:
             kubelet.stop()
 
+    def test_6_kubeconfig(self):
+        cfg = self.write("kubeconfig", """apiVersion: v1
+kind: Config
+clusters:
+- name: mini
+  cluster: {server: "%s"}
+users:
+- name: me
+  user: {}
+contexts:
+- name: mini
+  context: {cluster: mini, user: me, namespace: kube-system}
+current-context: mini
+""" % self.api.url)
+        p = subprocess.run([KUBECTL, "--kubeconfig", cfg, "--cache-dir", self.cache, "get", "ns", "-o", "name"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("namespace/kube-system", p.stdout.split())
+        cm = self.write("inks.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: inks\ndata:\n  a: b\n")
+        p = subprocess.run([KUBECTL, "--kubeconfig", cfg, "--cache-dir", self.cache, "create", "-f", cm],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.stdout.strip(), "configmap/inks created", p.stderr)
+        st, cm = self.api.req("GET", "/api/v1/namespaces/kube-system/configmaps/inks")
+        self.assertEqual((st, cm["data"]), (200, {"a": "b"}))
+
+    @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
+    def test_7_https_with_token(self):
+        key, crt = os.path.join(self.dir, "tls.key"), os.path.join(self.dir, "tls.crt")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", crt,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        port = harness.free_ports(1)[0]
+        api = Apiserver(self.etcd.client, ["--secure-port", str(port), "--tls-cert-file", crt,
+                                           "--tls-private-key-file", key])
+        try:
+            p = subprocess.run([KUBECTL, "--server", "https://127.0.0.1:%d" % port, "--insecure-skip-tls-verify",
+                                "--token", "t0ken", "--cache-dir", tempfile.mkdtemp(dir=self.dir), "get", "ns",
+                                "-o", "name"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("namespace/default", p.stdout.split())
+        finally:
+            api.stop()
+
     def test_4_get_watch(self):
         argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "get", "configmaps", "-w"]
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -10,7 +10,7 @@ import harness
 class Apiserver:
     def __init__(self, etcd_urls, extra=None):
         self.port = harness.free_ports(1)[0]
-        self.dir = harness.tempdir("apiserver-")
+        self.dir = harness.tempdir("apisrv-test-")
         self.url = "http://127.0.0.1:%d" % self.port
         argv = [os.path.join(harness.BIN, "apiserver"), "--etcd-servers", ",".join(etcd_urls),
                 "--insecure-port", str(self.port)] + list(extra or [])

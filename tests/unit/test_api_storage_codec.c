@@ -52,7 +52,7 @@ START_TEST(txn_create_with_allocations)
 	const char *del[] = {"/ip/10.96.0.9"};
 	cJSON *j;
 
-	ck_assert_int_eq(api_codec_txn_request("/k", "{}", 2, 0, false, extra, 1, del, 1, &b), 0);
+	ck_assert_int_eq(api_codec_txn_request("/k", "{}", 2, 0, 0, false, extra, 1, del, 1, &b), 0);
 	j = parsed(&b);
 	ck_assert_int_eq(cJSON_GetArraySize(cm_json_get(j, "compare")), 2);
 	ck_assert_str_eq(cm_json_get_str(j, "compare.0.target"), "CREATE");
@@ -60,6 +60,7 @@ START_TEST(txn_create_with_allocations)
 	ck_assert_str_eq(cm_json_get_str(j, "compare.1.target"), "CREATE");
 	ck_assert_int_eq(cJSON_GetArraySize(cm_json_get(j, "success")), 3);
 	ck_assert_ptr_nonnull(cm_json_get(j, "success.0.request_put"));
+	ck_assert_ptr_null(cm_json_get(j, "success.0.request_put.lease"));
 	ck_assert_ptr_nonnull(cm_json_get(j, "success.1.request_put"));
 	ck_assert_ptr_nonnull(cm_json_get(j, "success.2.request_delete_range"));
 	ck_assert_ptr_nonnull(cm_json_get(j, "failure.0.request_range"));
@@ -73,14 +74,15 @@ START_TEST(txn_update_and_delete)
 	struct cm_buf b = CM_BUF_INIT;
 	cJSON *j;
 
-	ck_assert_int_eq(api_codec_txn_request("/k", "{}", 2, 17, false, NULL, 0, NULL, 0, &b), 0);
+	ck_assert_int_eq(api_codec_txn_request("/k", "{}", 2, 77, 17, false, NULL, 0, NULL, 0, &b), 0);
 	j = parsed(&b);
 	ck_assert_str_eq(cm_json_get_str(j, "compare.0.target"), "MOD");
 	ck_assert_str_eq(cm_json_get_str(j, "compare.0.mod_revision"), "17");
+	ck_assert_str_eq(cm_json_get_str(j, "success.0.request_put.lease"), "77");
 	cJSON_Delete(j);
 	cm_buf_reset(&b);
 	/* an unconditional delete compares nothing */
-	ck_assert_int_eq(api_codec_txn_request("/k", NULL, 0, 0, true, NULL, 0, NULL, 0, &b), 0);
+	ck_assert_int_eq(api_codec_txn_request("/k", NULL, 0, 0, 0, true, NULL, 0, NULL, 0, &b), 0);
 	j = parsed(&b);
 	ck_assert_int_eq(cJSON_GetArraySize(cm_json_get(j, "compare")), 0);
 	ck_assert_ptr_nonnull(cm_json_get(j, "success.0.request_delete_range"));
