@@ -4,6 +4,8 @@
 #   make asan       the same tests under AddressSanitizer + UBSan (in build-asan/)
 #   make bench      the benchmarks under bench/
 #   make deps       the Debian packages the build, tests and benchmarks use
+#   make certs      a CA and certificates for every component in $(CLUSTER_DIR)/pki (deploy/certs.sh)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (tests/fuzz/module.mk)
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -82,7 +84,9 @@ clean:
 .SECONDARY:
 
 # The local cluster (deploy/cluster.sh): `make up` installs what is missing, builds, starts.
-.PHONY: up down status
+.PHONY: up down status certs
+certs:
+	@deploy/certs.sh
 up: deps
 	@$(MAKE) --no-print-directory all
 	@deploy/cluster.sh up

@@ -112,6 +112,11 @@ const char *cm_http_req_header(const struct cm_http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_http_req *req)
+{
+	return req->peer;
+}
+
 const char *cm_http_req_body(const struct cm_http_req *req, size_t *len)
 {
 	*len = req->body.len;

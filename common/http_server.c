@@ -115,28 +115,51 @@ void cm_http_server_kick(struct cm_http_server *s)
  * MHD's spin on a stalled handshake. A would-block is no progress.
  */
 
-struct tls_conn {
-	struct cm_http_server *s;
-	int fd;
-};
-
 static int would_block(ssize_t n)
 {
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
 }
 
+static void on_conn_readable(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	struct cm_http_tls_conn *tc = p->data;
+	uv_poll_stop(p);
+	tc->polling = 0;
+	cm_http_server_kick(tc->s);
+}
+
 static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 {
-	struct tls_conn *tc = ptr;
+	struct cm_http_tls_conn *tc = ptr;
 	ssize_t n = recv(tc->fd, data, len, 0);
-	if (!would_block(n))
+	if (!would_block(n)) {
 		tc->s->progress++;
+	} else if (tc->poll_ok && !tc->polling) {
+		/*
+		 * MHD 0.9.75 leaves a connection whose handshake would block on
+		 * its ready list and never puts its socket in its epoll set, so
+		 * the peer's next bytes would wake nothing (each handshake step
+		 * waited for the stall recheck, a second). Watch the socket
+		 * ourselves until it is readable.
+		 */
+		int saved = errno; /* gnutls reads the would-block from errno */
+		if (uv_poll_start(&tc->poll, UV_READABLE, on_conn_readable) == 0)
+			tc->polling = 1;
+		errno = saved;
+	}
 	return n;
+}
+
+static void on_conn_poll_closed(uv_handle_t *h)
+{
+	cm_http_tls_conn_free(h->data);
 }
 
 static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 {
-	struct tls_conn *tc = ptr;
+	struct cm_http_tls_conn *tc = ptr;
 	/* MSG_NOSIGNAL: a peer gone away must not raise SIGPIPE in a daemon. */
 	ssize_t n = send(tc->fd, data, len, MSG_NOSIGNAL);
 	if (!would_block(n))
@@ -151,13 +174,20 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct cm_http_server *s = cls;
 	s->progress++;
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		free(*socket_ctx);
+		struct cm_http_tls_conn *tc = *socket_ctx;
 		*socket_ctx = NULL;
+		/* Stopping the poll forgets the fd at once, before MHD closes it. */
+		if (tc && tc->poll_ok) {
+			uv_poll_stop(&tc->poll);
+			uv_close((uv_handle_t *)&tc->poll, on_conn_poll_closed);
+		} else {
+			cm_http_tls_conn_free(tc);
+		}
 		return;
 	}
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	struct tls_conn *tc = malloc(sizeof(*tc));
+	struct cm_http_tls_conn *tc = calloc(1, sizeof(*tc));
 	if (!info || !info->tls_session || !tc) {
 		/* With gnutls's own transport the connection still works; only a
 		 * stalled handshake would then keep MHD busy. */
@@ -165,10 +195,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		return;
 	}
 	gnutls_session_t session = (gnutls_session_t)info->tls_session;
+	/* MHD asks for a certificate when it has a trust list; etcd's
+	 * --client-cert-auth fails the handshake without one. */
+	if (s->tls_trust && s->tls_client_required)
+		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
 	int rfd, wfd;
 	gnutls_transport_get_int2(session, &rfd, &wfd);
 	tc->s = s;
 	tc->fd = rfd;
+	tc->poll_ok = uv_poll_init(s->loop, &tc->poll, rfd) == 0;
+	tc->poll.data = tc;
 	gnutls_transport_set_ptr(session, tc);
 	gnutls_transport_set_pull_function(session, tls_pull);
 	gnutls_transport_set_push_function(session, tls_push);
@@ -282,6 +318,13 @@ static enum MHD_Result begin_request(struct cm_http_server *s, struct MHD_Connec
 	s->active = req;
 	s->nactive++;
 	*con_cls = req;
+	const char *why = NULL;
+	if (cm_http_tls_check_peer(s, conn, &req->peer, &why) < 0) {
+		req->refused = 1;
+		req->dispatched = 1;
+		cm_http_respond_error(req, 401, why);
+		return cm_http_req_queue(req);
+	}
 	/* Refuse a declared oversize body before reading it; MHD then closes the connection. */
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -307,7 +350,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (*upload_data_size > 0) {
 		size_t n = *upload_data_size;
 		*upload_data_size = 0;
-		if (req->too_large)
+		if (req->too_large || req->refused)
 			return MHD_YES;
 		if (req->body.len + n > s->max_body) {
 			/* A chunked body gives no warning: drop what came and discard the rest. */
@@ -442,13 +485,15 @@ static int start_mhd(struct cm_http_server *s, const struct cm_http_server_opts 
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
-	struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
+	struct MHD_OptionItem tls[5] = {{MHD_OPTION_END, 0, NULL}};
 	if (s->tls_cert) {
 		flags |= MHD_USE_TLS;
 		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
 		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
 		tls[2] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
 						 (intptr_t)on_connection, s};
+		if (s->tls_trust)
+			tls[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_trust};
 	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
@@ -480,13 +525,15 @@ static void free_server(struct cm_http_server *s)
 	}
 	free(s->tls_cert);
 	free(s->tls_key);
+	free(s->tls_trust);
 	free(s);
 }
 
 int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 		       struct cm_http_server **out)
 {
-	if (!loop || !opts || !out || (!opts->tls_cert_file != !opts->tls_key_file))
+	if (!loop || !opts || !out || (!opts->tls_cert_file != !opts->tls_key_file) ||
+	    (opts->tls_client_ca_file && !opts->tls_cert_file))
 		return -EINVAL;
 	struct cm_http_server *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -508,6 +555,13 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 			rc = rc == -ENOMEM ? rc : -EINVAL;
 			goto fail;
 		}
+		if (opts->tls_client_ca_file &&
+		    (rc = read_file(opts->tls_client_ca_file, &s->tls_trust)) < 0) {
+			cm_warn("http: client ca file %s: %s", opts->tls_client_ca_file, strerror(-rc));
+			rc = rc == -ENOMEM ? rc : -EINVAL;
+			goto fail;
+		}
+		s->tls_client_required = opts->tls_client_ca_file && opts->tls_client_cert_required;
 	}
 	if (!opts->own_healthz && (rc = cm_http_server_route(s, "GET", "/healthz", handle_healthz, NULL)) < 0)
 		goto fail;

@@ -36,6 +36,13 @@ struct cm_http_server_opts {
 	unsigned idle_timeout_s;  /* an idle or slow connection is closed; 0 means 60 */
 	const char *tls_cert_file; /* both set: serve HTTPS (GnuTLS) */
 	const char *tls_key_file;
+	/*
+	 * With TLS: client certificates are asked for and verified against this
+	 * CA bundle (chain, validity period, clientAuth usage). A request on a
+	 * connection whose certificate fails gets 401; see cm_http_req_peer_identity.
+	 */
+	const char *tls_client_ca_file;
+	int tls_client_cert_required; /* set: no certificate fails the handshake (401 if it gets through) */
 	struct cm_metrics *metrics; /* optional: served at /metrics, request counts recorded */
 	int own_healthz;            /* set: no built-in /healthz, the caller routes its own */
 };
@@ -80,6 +87,17 @@ const char *cm_http_req_query(const struct cm_http_req *req, const char *name);
 const char *cm_http_req_header(const struct cm_http_req *req, const char *name);
 /* The whole body (NUL-terminated for convenience), length in *len. */
 const char *cm_http_req_body(const struct cm_http_req *req, size_t *len);
+/* The subject of a verified client certificate: Kubernetes reads CN as the user, O as the groups. */
+struct cm_http_peer_identity {
+	const char *common_name;          /* "" if the subject has no CN */
+	const char *const *organizations; /* the subject's O values, in order */
+	size_t n_organizations;
+};
+/*
+ * The verified client certificate of req's connection, or NULL: plain HTTP, no
+ * tls_client_ca_file, or no certificate presented. Borrowed until the request ends.
+ */
+const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_http_req *req);
 /* Registers the one callback run when the request ends (answered or abandoned); replaces any earlier one. */
 void cm_http_req_on_done(struct cm_http_req *req, cm_http_req_done_cb cb, void *ud);
 

@@ -36,6 +36,8 @@ struct cm_http_server {
 	struct cm_metrics *metrics;
 	struct cm_http_router router;
 	char *tls_cert, *tls_key; /* file contents, kept for MHD while it runs */
+	char *tls_trust;          /* the client CA's PEM, or NULL: no client certificates */
+	int tls_client_required;  /* a request without a valid client certificate is refused */
 
 	struct cm_http_req *active; /* every request between its headers and its end */
 	size_t nactive;
@@ -72,6 +74,7 @@ struct cm_http_req {
 	cm_http_req_done_cb done_cb;
 	void *done_ud;
 	struct cm_http_req *prev, *next; /* in s->active, or next in s->free_reqs */
+	const struct cm_http_peer_identity *peer; /* the connection's, or NULL */
 
 	unsigned in_handler : 1; /* the handler is running: respond must not resume */
 	unsigned dispatched : 1;
@@ -81,9 +84,40 @@ struct cm_http_req {
 	unsigned streaming : 1;
 	unsigned stream_ended : 1;
 	unsigned too_large : 1;
+	unsigned refused : 1; /* answered before its body: the body is discarded */
 	unsigned failed : 1; /* could not build an answer: the connection is dropped */
 	unsigned over : 1;   /* ended: only the done callback may still see it */
 };
+
+/*
+ * A TLS connection's state (MHD's socket context): its transport, and the
+ * client certificate's verdict, made once per connection.
+ */
+struct cm_http_tls_conn {
+	struct cm_http_server *s;
+	int fd;
+	uv_poll_t poll;  /* the socket, watched while a read would block: see tls_pull */
+	int poll_ok;     /* poll initialised: closed (and tc freed) asynchronously */
+	int polling;
+	int checked;     /* the client certificate has been looked at */
+	int verdict;     /* 1 valid, 0 none presented, -1 invalid */
+	const char *why; /* static: why it is refused, when it is */
+	char *cn;
+	char *orgs[16];
+	struct cm_http_peer_identity id; /* points into cn and orgs */
+};
+
+/* http_tls.c: frees tc and the subject it holds; NULL does nothing. */
+void cm_http_tls_conn_free(struct cm_http_tls_conn *tc);
+/*
+ * Checks the client certificate of conn's TLS session against the client CA
+ * (once per connection). Returns 0 with *id the verified subject (or NULL when
+ * none was presented, or the server has no client CA), or -EACCES with the
+ * reason in *why (static) when the request must be refused: an invalid
+ * certificate, or none while one is required.
+ */
+int cm_http_tls_check_peer(struct cm_http_server *s, struct MHD_Connection *conn,
+			   const struct cm_http_peer_identity **id, const char **why);
 
 /* http_request.c: called by the server on its requests. */
 struct cm_http_req *cm_http_req_get(struct cm_http_server *s);

@@ -371,6 +371,83 @@ int cm_json_set_str(cJSON *root, const char *path, const char *s)
 	return cm_json_set(root, path, cJSON_CreateString(s));
 }
 
+/*
+ * The deepest nesting of arrays and objects in text[0..len), counted without
+ * parsing (strings skipped), stopping once past limit. cJSON recurses once per
+ * level and so does every walker of the tree after it (merge patches,
+ * equality, printing): the bound has to hold before any of them runs.
+ */
+static size_t nesting_depth(const char *text, size_t len, size_t limit)
+{
+	size_t depth = 0, max = 0;
+	int in_string = 0;
+
+	for (size_t i = 0; i < len && max <= limit; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return max;
+}
+
+struct member_pos {
+	cJSON *item;
+	size_t pos;
+};
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member_pos *x = a, *y = b;
+	int c = strcmp(x->item->string, y->item->string);
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/*
+ * Removes every member of every object in j that a later member of the same
+ * name overrides. cJSON keeps duplicates and finds the first, while Go (the
+ * clients, kubectl) reads the last: without this, a check made here could
+ * pass on one value and a client act on another. Last wins, as in Go's
+ * encoding/json and Kubernetes' default (non-strict) decoding. Returns 0 or
+ * -ENOMEM. Recursion is bounded by CM_JSON_MAX_DEPTH.
+ */
+static int drop_duplicate_members(cJSON *j)
+{
+	size_t n = 0, i;
+	cJSON *c;
+
+	for (c = j->child; c; c = c->next) {
+		n++;
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && drop_duplicate_members(c) < 0)
+			return -ENOMEM;
+	}
+	if (!cJSON_IsObject(j) || n < 2)
+		return 0;
+	struct member_pos *m = malloc(n * sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	for (c = j->child, i = 0; c; c = c->next, i++)
+		m[i] = (struct member_pos){c, i};
+	qsort(m, n, sizeof(*m), member_cmp);
+	for (i = 0; i + 1 < n; i++)
+		if (strcmp(m[i].item->string, m[i + 1].item->string) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(j, m[i].item));
+	free(m);
+	return 0;
+}
+
 int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
 {
 	const char *end = NULL;
@@ -381,6 +458,11 @@ int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
 			cm_buf_puts(err, "invalid JSON at offset 0: empty input");
 		return -EINVAL;
 	}
+	if (nesting_depth(text, len, CM_JSON_MAX_DEPTH) > CM_JSON_MAX_DEPTH) {
+		if (err)
+			cm_buf_printf(err, "invalid JSON: nested deeper than %d levels", CM_JSON_MAX_DEPTH);
+		return -EINVAL;
+	}
 	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!j) {
 		/* cJSON does not tell -ENOMEM from bad syntax; bad syntax is far likelier. */
@@ -389,15 +471,25 @@ int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
 			cm_buf_printf(err, "invalid JSON at offset %zu", off);
 		return -EINVAL;
 	}
-	/* Trailing whitespace is fine; anything else after the value is not. */
+	/*
+	 * Trailing whitespace is fine; anything else after the value is not,
+	 * a NUL included: "{}\0{...}" must not pass as {} here while another
+	 * reader of the same bytes sees more.
+	 */
 	while (end < text + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
 		end++;
-	if (end < text + len && *end != '\0') {
+	if (end < text + len) {
 		if (err)
 			cm_buf_printf(err, "invalid JSON at offset %zu: trailing data",
 				      (size_t)(end - text));
 		cJSON_Delete(j);
 		return -EINVAL;
+	}
+	if (drop_duplicate_members(j) < 0) {
+		if (err)
+			cm_buf_puts(err, "out of memory");
+		cJSON_Delete(j);
+		return -ENOMEM;
 	}
 	*out = j;
 	return 0;

@@ -53,12 +53,18 @@ int cm_json_set(cJSON *root, const char *path, cJSON *item);
 /* As cm_json_set with a copied string. */
 int cm_json_set_str(cJSON *root, const char *path, const char *s);
 
+/* Arrays and objects nested deeper than this are refused by cm_json_parse (cJSON allows 1000). */
+#define CM_JSON_MAX_DEPTH 100
+
 /*
  * Parses text[0..len) (need not be NUL-terminated). Returns 0 with *out owned
  * by the caller, or -EINVAL with a message in err naming the offset ("invalid
  * JSON at offset 5"; err may be NULL). Trailing whitespace is accepted, other
- * trailing data is not. cJSON cannot tell running out of memory from bad
- * syntax, so both come back as -EINVAL.
+ * trailing data (a NUL too) is not; nesting deeper than CM_JSON_MAX_DEPTH is
+ * -EINVAL ("nested deeper than 100 levels"). A member repeated in an object
+ * keeps its last value, as Go clients read it. cJSON cannot tell running out
+ * of memory from bad syntax, so both come back as -EINVAL (-ENOMEM only when
+ * removing duplicates fails).
  */
 int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err);
 /* Appends the compact form of j to out. Returns 0 or -ENOMEM. */

@@ -105,7 +105,12 @@ static int evaluate(const struct parsed *p, int scale, int64_t *out)
 	for (; e10 > 0; e10--)
 		if ((v *= 10) > limit)
 			return -ERANGE;
-	if (e10 < -40) {
+	/*
+	 * The mantissa has at most MAX_DIGITS digits, so past 10^-MAX_DIGITS the
+	 * value is below 1 and only its sign matters; dividing by 10^40 instead
+	 * overflowed the 128-bit divisor (fuzzing: ".000...0001833" with 40 zeros).
+	 */
+	if (e10 < -MAX_DIGITS) {
 		v = p->neg ? 0 : 1;
 	} else {
 		i128 d = 1;

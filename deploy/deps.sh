@@ -3,7 +3,7 @@
 set -e
 PKGS="gcc make pkg-config libuv1-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
 libyaml-dev libgnutls28-dev check etcd-server etcd-client wrk hyperfine curl openssl
-python3 python3-kubernetes iproute2 procps"
+python3 python3-kubernetes iproute2 procps clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -55,6 +55,31 @@ int el_url_host_port(const char *url, char *host, size_t hostlen, int *port)
 	return 0;
 }
 
+bool el_url_is_https(const char *url)
+{
+	return url && strncmp(url, "https://", 8) == 0;
+}
+
+/* An https:// listen URL needs a certificate and key; a CA or cert-auth needs TLS on. */
+static int check_tls(const char *what, const char *url, const struct el_tls_conf *t,
+		     const char *prefix, struct cm_buf *err)
+{
+	if (!!t->cert_file != !!t->key_file) {
+		cm_buf_printf(err, "--%scert-file and --%skey-file go together", prefix, prefix);
+		return -EINVAL;
+	}
+	if (el_url_is_https(url) && !t->cert_file) {
+		cm_buf_printf(err, "%s %s is https: --%scert-file and --%skey-file are required", what,
+			      url, prefix, prefix);
+		return -EINVAL;
+	}
+	if (t->client_cert_auth && !t->trusted_ca_file) {
+		cm_buf_printf(err, "--%sclient-cert-auth needs --%strusted-ca-file", prefix, prefix);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int add_member(struct el_config *c, const char *item, struct cm_buf *err)
 {
 	const char *eq = strchr(item, '=');
@@ -147,6 +172,9 @@ int el_config_resolve(struct el_config *c, struct cm_buf *err)
 	c->cluster_id = fnv1a(h, c->initial_cluster_token);
 	if (!c->advertise_client_urls)
 		c->advertise_client_urls = c->listen_client_urls;
+	if (check_tls("--listen-client-urls", c->listen_client_urls, &c->client_tls, "", err) ||
+	    check_tls("--listen-peer-urls", c->listen_peer_urls, &c->peer_tls, "peer-", err))
+		return -EINVAL;
 	if (c->heartbeat_ms <= 0 || c->election_ms < 5 * c->heartbeat_ms) {
 		cm_buf_puts(err, "--election-timeout must be at least 5 times --heartbeat-interval");
 		return -EINVAL;

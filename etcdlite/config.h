@@ -2,6 +2,7 @@
 #ifndef EL_CONFIG_H
 #define EL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,14 @@ struct el_config {
 	int64_t request_timeout_ms;
 	int64_t max_request_bytes;
 	int64_t progress_notify_ms;
+	/* TLS as etcd's flags: an https:// listen URL needs the cert and key; a
+	 * trusted CA asks clients for certificates, client_cert_auth requires them. */
+	struct el_tls_conf {
+		const char *cert_file;
+		const char *key_file;
+		const char *trusted_ca_file;
+		bool client_cert_auth;
+	} client_tls, peer_tls; /* peer_tls is also what this member presents to its peers */
 	/* Derived by el_config_resolve. */
 	struct el_peer_conf members[EL_MAX_MEMBERS];
 	size_t n_members;
@@ -48,5 +57,7 @@ void el_config_defaults(struct el_config *c);
 int el_config_resolve(struct el_config *c, struct cm_buf *err);
 /* Splits "http://host:port" into host and port. Returns 0 or -EINVAL. */
 int el_url_host_port(const char *url, char *host, size_t hostlen, int *port);
+/* True if url starts with "https://". */
+bool el_url_is_https(const char *url);
 
 #endif

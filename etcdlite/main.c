@@ -58,6 +58,14 @@ int main(int argc, char **argv)
 		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_request_bytes, "largest request accepted"},
 		{"request-timeout", CM_FLAG_DURATION, &cfg.request_timeout_ms, "how long a request may wait for quorum"},
 		{"watch-progress-notify-interval", CM_FLAG_DURATION, &cfg.progress_notify_ms, "progress notifications period"},
+		{"cert-file", CM_FLAG_STRING, &cfg.client_tls.cert_file, "client port: TLS certificate (https:// URLs)"},
+		{"key-file", CM_FLAG_STRING, &cfg.client_tls.key_file, "client port: TLS key"},
+		{"trusted-ca-file", CM_FLAG_STRING, &cfg.client_tls.trusted_ca_file, "client port: CA for client certificates"},
+		{"client-cert-auth", CM_FLAG_BOOL, &cfg.client_tls.client_cert_auth, "client port: require a client certificate"},
+		{"peer-cert-file", CM_FLAG_STRING, &cfg.peer_tls.cert_file, "peer port: TLS certificate, also presented to peers"},
+		{"peer-key-file", CM_FLAG_STRING, &cfg.peer_tls.key_file, "peer port: TLS key"},
+		{"peer-trusted-ca-file", CM_FLAG_STRING, &cfg.peer_tls.trusted_ca_file, "peer port: CA for peer certificates"},
+		{"peer-client-cert-auth", CM_FLAG_BOOL, &cfg.peer_tls.client_cert_auth, "peer port: require a peer certificate"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 	const size_t nflags = sizeof(flags) / sizeof(flags[0]);

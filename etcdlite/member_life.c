@@ -163,8 +163,8 @@ static int make_metrics(struct el_member *m)
 	return 0;
 }
 
-static int listen_on(struct el_member *m, const char *urls, struct cm_http_server **out,
-		     struct cm_buf *err)
+static int listen_on(struct el_member *m, const char *urls, const struct el_tls_conf *tls,
+		     struct cm_http_server **out, struct cm_buf *err)
 {
 	struct cm_http_server_opts o = {0};
 	char host[256];
@@ -180,6 +180,13 @@ static int listen_on(struct el_member *m, const char *urls, struct cm_http_serve
 	o.max_body = (size_t)m->cfg.max_request_bytes * 4 / 3 + 64 * 1024;
 	o.idle_timeout_s = 600; /* watches stay open */
 	o.metrics = m->metrics;
+	/* As etcd: TLS is served on https:// URLs; the files alone do not turn it on. */
+	if (el_url_is_https(urls)) {
+		o.tls_cert_file = tls->cert_file;
+		o.tls_key_file = tls->key_file;
+		o.tls_client_ca_file = tls->trusted_ca_file;
+		o.tls_client_cert_required = tls->client_cert_auth;
+	}
 	rc = cm_http_server_new(m->loop, &o, out);
 	if (rc)
 		cm_buf_printf(err, "listen on %s: %s", urls, cm_strerror(rc));
@@ -207,8 +214,8 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 	    (rc = el_store_new(NULL, &m->store)) || (rc = el_watch_hub_new(m->store, &m->hub)) ||
 	    (rc = load_snapshot(m, err)) || (rc = open_raft(m, err)) ||
 	    (rc = el_transport_init(m)) ||
-	    (rc = listen_on(m, cfg->listen_client_urls, &m->client_srv, err)) ||
-	    (rc = listen_on(m, cfg->listen_peer_urls, &m->peer_srv, err)) ||
+	    (rc = listen_on(m, cfg->listen_client_urls, &cfg->client_tls, &m->client_srv, err)) ||
+	    (rc = listen_on(m, cfg->listen_peer_urls, &cfg->peer_tls, &m->peer_srv, err)) ||
 	    (rc = el_gateway_routes(m, m->client_srv)) || (rc = el_gateway_routes(m, m->peer_srv)) ||
 	    (rc = el_gateway_watch_routes(m, m->client_srv)) || (rc = el_transport_routes(m)))
 		goto fail;

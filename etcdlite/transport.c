@@ -25,7 +25,11 @@ struct el_peer *el_member_peer(struct el_member *m, uint64_t id)
 
 int el_transport_init(struct el_member *m)
 {
-	int rc = cm_http_client_new(m->loop, NULL, &m->http);
+	/* Towards peers this member presents its peer certificate and trusts the peer CA, as etcd does. */
+	const struct el_tls_conf *t = &m->cfg.peer_tls;
+	struct cm_http_client_opts o = {.ca_file = t->trusted_ca_file, .cert_file = t->cert_file,
+					.key_file = t->key_file};
+	int rc = cm_http_client_new(m->loop, &o, &m->http);
 
 	if (rc)
 		return rc;

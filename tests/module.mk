@@ -39,3 +39,4 @@ $(BUILD)/tests/http_loopback: $(BUILD)/tests/integration/http_loopback.o $(BUILD
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 include tests/chaos/module.mk
+include tests/fuzz/module.mk

@@ -257,6 +257,62 @@ START_TEST(test_parse_not_terminated)
 }
 END_TEST
 
+/* "[[[...1...]]]" nested n deep, owned by the caller. */
+static char *nested(int n)
+{
+	char *s = malloc((size_t)n * 2 + 2);
+	memset(s, '[', (size_t)n);
+	s[n] = '1';
+	memset(s + n + 1, ']', (size_t)n);
+	s[2 * n + 1] = '\0';
+	return s;
+}
+
+START_TEST(test_parse_depth_limit)
+{
+	cJSON *j = NULL;
+	char *ok = nested(CM_JSON_MAX_DEPTH), *deep = nested(CM_JSON_MAX_DEPTH + 1);
+
+	ck_assert_int_eq(cm_json_parse(ok, strlen(ok), &j, &err), 0);
+	cJSON_Delete(j);
+	j = NULL;
+	ck_assert_int_eq(cm_json_parse(deep, strlen(deep), &j, &err), -EINVAL);
+	ck_assert_str_eq(err.data, "invalid JSON: nested deeper than 100 levels");
+	ck_assert_ptr_null(j);
+	/* Brackets inside strings are text, not nesting. */
+	cm_buf_reset(&err);
+	deep[0] = '"';
+	deep[CM_JSON_MAX_DEPTH + 1] = '"';
+	deep[CM_JSON_MAX_DEPTH + 2] = '\0';
+	ck_assert_int_eq(cm_json_parse(deep, strlen(deep), &j, &err), 0);
+	cJSON_Delete(j);
+	free(ok);
+	free(deep);
+}
+END_TEST
+
+START_TEST(test_parse_duplicate_keys_last_wins)
+{
+	const char *s = "{\"a\":1,\"b\":{\"x\":\"first\",\"y\":0,\"x\":\"last\"},\"a\":2}";
+	cJSON *j = NULL;
+
+	ck_assert_int_eq(cm_json_parse(s, strlen(s), &j, &err), 0);
+	JSON_IS(j, "{\"b\":{\"y\":0,\"x\":\"last\"},\"a\":2}");
+	ck_assert(cm_json_equal(j, j));
+	cJSON_Delete(j);
+}
+END_TEST
+
+START_TEST(test_parse_refuses_data_after_nul)
+{
+	cJSON *j = NULL;
+
+	ck_assert_int_eq(cm_json_parse("{}\0{\"a\":1}", 10, &j, &err), -EINVAL);
+	ck_assert_str_eq(err.data, "invalid JSON at offset 2: trailing data");
+	ck_assert_ptr_null(j);
+}
+END_TEST
+
 START_TEST(test_parse_errors)
 {
 	cJSON *j = (cJSON *)&err; /* any non-NULL marker */
@@ -354,6 +410,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_set_failures_free_item);
 	tcase_add_test(tc, test_parse_not_terminated);
 	tcase_add_test(tc, test_parse_errors);
+	tcase_add_test(tc, test_parse_depth_limit);
+	tcase_add_test(tc, test_parse_duplicate_keys_last_wins);
+	tcase_add_test(tc, test_parse_refuses_data_after_nul);
 	tcase_add_test(tc, test_print_compact_appends);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
