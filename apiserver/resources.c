@@ -86,6 +86,34 @@ int api_resource_key(const struct api_resource *r, const char *ns, const char *n
 	return rc;
 }
 
+const char *const *api_resource_field_labels(const struct api_resource *r)
+{
+	/* what kube-apiserver accepts in fieldSelector, besides metadata.name and metadata.namespace */
+	static const char *const pods[] = {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+					   "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+					   "status.podIP", "status.nominatedNodeName", NULL};
+	static const char *const events[] = {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+					     "involvedObject.uid", "involvedObject.apiVersion",
+					     "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+					     "reportingComponent", "source", "type", NULL};
+	static const char *const nodes[] = {"spec.unschedulable", NULL};
+	static const char *const secrets[] = {"type", NULL};
+	static const char *const namespaces[] = {"status.phase", NULL};
+	static const char *const none[] = {NULL};
+
+	if (!strcmp(r->plural, "pods"))
+		return pods;
+	if (!strcmp(r->plural, "events"))
+		return events;
+	if (!strcmp(r->plural, "nodes"))
+		return nodes;
+	if (!strcmp(r->plural, "secrets"))
+		return secrets;
+	if (!strcmp(r->plural, "namespaces"))
+		return namespaces;
+	return none;
+}
+
 void api_alloc_close(struct api_alloc *a)
 {
 	for (int i = 0; i < a->ntake; i++)

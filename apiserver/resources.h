@@ -95,6 +95,8 @@ extern const struct api_resource api_resources[API_NRES];
 
 /* The resource by group ("" core) and plural, or NULL. */
 const struct api_resource *api_resource_find(const char *group, const char *version, const char *plural);
+/* The fields ?fieldSelector= may name for r besides metadata.name/namespace (NULL-terminated, static). */
+const char *const *api_resource_field_labels(const struct api_resource *r);
 /* "apps/v1" or "v1", into out. */
 int api_resource_api_version(const struct api_resource *r, struct cm_buf *out);
 /* "/registry/pods/" + ns + "/" + name; ns and name may be NULL for prefixes. */

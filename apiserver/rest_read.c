@@ -275,7 +275,7 @@ int api_listing_prepare(struct api_ctx *c)
 	if (c->name && (!fs || !*fs) && cm_buf_printf(&byname, "metadata.name=%s", c->name) == 0)
 		fs = byname.data;
 	rc = cm_selector_parse(ls ? ls : "", &l->labels, &err) < 0 || cm_fieldsel_parse(fs ? fs : "", &l->fields, &err) < 0 ||
-	     cm_fieldsel_check(l->fields, &err) < 0;
+	     cm_fieldsel_check_allowed(l->fields, api_resource_field_labels(c->res), &err) < 0;
 	cm_buf_close(&byname);
 	if (rc) {
 		api_ctx_reply_status(c, api_status_bad_request(err.data ? err.data : "invalid selector"));

@@ -336,6 +336,10 @@ class ApiserverTest(unittest.TestCase):
         self.assertEqual(pages, 3)
         st, bad = self.req("GET", NS + "/pods" + q(labelSelector="app in (x"))
         self.assertEqual(st, 400, bad)
+        st, bad = self.req("GET", NS + "/configmaps" + q(fieldSelector="spec.nodeName=x"))
+        self.assertEqual((st, bad["message"]), (400, "field label not supported: spec.nodeName"))
+        st, lst = self.req("GET", "/api/v1/pods" + q(fieldSelector="spec.nodeName=,status.phase=Pending,metadata.name=page-1"))
+        self.assertEqual([i["metadata"]["name"] for i in lst["items"]], ["page-1"])
 
     def test_continue_after_compaction_is_410(self):
         for i in range(3):
