@@ -63,6 +63,8 @@ struct api_authz_attrs {
  * Appends to out; 0 or -ENOMEM.
  */
 int api_authz_forbidden_message(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out);
+/* Its part after "is forbidden: " (`User "bob" cannot ...`), with ": reason" if reason is not empty. */
+int api_authz_forbidden_why(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out);
 
 /* --- rbac.c: evaluation of RBAC objects --- */
 
@@ -86,10 +88,7 @@ struct api_rbac_source {
 bool api_rbac_rule_allows(const cJSON *rule, const struct api_authz_attrs *a);
 /* Whether a binding's subjects include the user (User, Group; ServiceAccount as system:serviceaccount:NS:NAME). */
 bool api_rbac_subject_matches(const cJSON *binding, const struct api_user *u, const char *binding_ns);
-/*
- * Whether any binding grants the request. When it does not and why is not
- * NULL, a short reason is left there (borrowed static text) for the message.
- */
+/* Whether any ClusterRoleBinding, or RoleBinding of the request's namespace, grants the request to its user. */
 bool api_rbac_allows(const struct api_rbac_source *src, const struct api_authz_attrs *a);
 
 /* --- authz_node.c: the Node authorizer --- */

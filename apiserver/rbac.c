@@ -156,30 +156,38 @@ bool api_rbac_allows(const struct api_rbac_source *src, const struct api_authz_a
 	return w.allowed;
 }
 
-int api_authz_forbidden_message(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out)
+int api_authz_forbidden_why(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out)
 {
 	const char *user = a->user ? a->user->name : "system:anonymous";
+	bool sub = a->subresource && *a->subresource;
 	int rc;
 
-	if (!a->resource_request) {
-		rc = cm_buf_printf(out, "forbidden: User \"%s\" cannot %s path \"%s\"", user, a->verb,
-				   a->path ? a->path : "");
-	} else {
-		const char *g = a->group ? a->group : "";
-		bool sub = a->subresource && *a->subresource;
-
-		rc = cm_buf_printf(out, "%s%s%s", a->resource, *g ? "." : "", g);
-		if (!rc && a->name && *a->name)
-			rc = cm_buf_printf(out, " \"%s\"", a->name);
-		if (!rc)
-			rc = cm_buf_printf(out, " is forbidden: User \"%s\" cannot %s resource \"%s%s%s\" in API group \"%s\"",
-					   user, a->verb, a->resource, sub ? "/" : "", sub ? a->subresource : "", g);
-		if (!rc && a->ns && *a->ns)
-			rc = cm_buf_printf(out, " in the namespace \"%s\"", a->ns);
-		else if (!rc)
-			rc = cm_buf_puts(out, " at the cluster scope");
-	}
+	if (!a->resource_request)
+		rc = cm_buf_printf(out, "User \"%s\" cannot %s path \"%s\"", user, a->verb, a->path ? a->path : "");
+	else
+		rc = cm_buf_printf(out, "User \"%s\" cannot %s resource \"%s%s%s\" in API group \"%s\"", user, a->verb,
+				   a->resource, sub ? "/" : "", sub ? a->subresource : "", a->group ? a->group : "");
+	if (!rc && a->resource_request && a->ns && *a->ns)
+		rc = cm_buf_printf(out, " in the namespace \"%s\"", a->ns);
+	else if (!rc && a->resource_request)
+		rc = cm_buf_puts(out, " at the cluster scope");
 	if (!rc && reason && *reason)
 		rc = cm_buf_printf(out, ": %s", reason);
 	return rc;
+}
+
+int api_authz_forbidden_message(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out)
+{
+	const char *g = a->group ? a->group : "";
+	int rc;
+
+	if (!a->resource_request)
+		rc = cm_buf_puts(out, "forbidden");
+	else
+		rc = cm_buf_printf(out, "%s%s%s", a->resource, *g ? "." : "", g);
+	if (!rc && a->resource_request && a->name && *a->name)
+		rc = cm_buf_printf(out, " \"%s\"", a->name);
+	if (!rc)
+		rc = cm_buf_puts(out, a->resource_request ? " is forbidden: " : ": ");
+	return rc ? rc : api_authz_forbidden_why(a, reason, out);
 }
