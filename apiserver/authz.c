@@ -199,8 +199,7 @@ bool api_auth_ready(const struct api_auth *a)
 	return !a || !a->cache || api_authz_cache_ready(a->cache);
 }
 
-/* The decision for attrs; *reason (static text or NULL) explains a Node authorizer denial. */
-static bool decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason)
+bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason)
 {
 	*reason = NULL;
 	/* system:masters is never subject to RBAC, as in Kubernetes */
@@ -249,6 +248,21 @@ static const char *verb_of(const char *method, struct api_ctx *c)
 	return "unknown";
 }
 
+int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out)
+{
+	struct api_authn_input in;
+
+	if (!a || !tls) {
+		*out = unsecured;
+		return 0;
+	}
+	in.authorization = cm_http_req_header(req, "Authorization");
+	in.peer = cm_http_req_peer_identity(req);
+	in.tokens = a->tokens;
+	in.anonymous = a->anonymous;
+	return api_authn_resolve(&in, out);
+}
+
 static void reply_headers_429(struct api_ctx *c)
 {
 	cm_http_req_add_header(c->req, "Retry-After", "1");
@@ -269,16 +283,9 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 		api_ctx_reply_status(c, api_status_new(403, "Forbidden", "forbidden: client address not allowed"));
 		return true;
 	}
-	if (tls) {
-		struct api_authn_input in = {cm_http_req_header(c->req, "Authorization"), cm_http_req_peer_identity(c->req),
-					     a->tokens, a->anonymous};
-
-		if (api_authn_resolve(&in, &u) < 0) {
-			api_ctx_reply_status(c, api_status_unauthorized(NULL));
-			return true;
-		}
-	} else {
-		u = unsecured;
+	if (api_auth_identify(a, c->req, tls, &u) < 0) {
+		api_ctx_reply_status(c, api_status_unauthorized(NULL));
+		return true;
 	}
 	if (mutating && a->max_mutating > 0) {
 		if (c->srv->mutating_inflight >= a->max_mutating) {
@@ -296,7 +303,7 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 	at.resource = plural;
 	at.subresource = c->sub;
 	at.name = c->name;
-	if (decide(a, &at, &reason))
+	if (api_auth_decide(a, &at, &reason))
 		return false;
 	{
 		struct cm_buf why = CM_BUF_INIT;
@@ -311,81 +318,4 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 		cm_buf_close(&why);
 	}
 	return true;
-}
-
-/* POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: may I? */
-static void handle_ssar(struct cm_http_req *req, struct api_server *srv, bool tls)
-{
-	struct api_auth *a = srv->auth;
-	struct api_user u = unsecured;
-	struct api_authz_attrs at = {0};
-	const cJSON *ra, *nra;
-	const char *reason = NULL;
-	cJSON *j = NULL, *st;
-	size_t len = 0;
-	const char *body = cm_http_req_body(req, &len);
-	struct cm_buf b = CM_BUF_INIT;
-	bool allowed;
-
-	if (a && tls) {
-		struct api_authn_input in = {cm_http_req_header(req, "Authorization"), cm_http_req_peer_identity(req),
-					     a->tokens, a->anonymous};
-
-		if (api_authn_resolve(&in, &u) < 0) {
-			st = api_status_unauthorized(NULL);
-			cm_http_respond_json(req, 401, st);
-			cJSON_Delete(st);
-			return;
-		}
-	}
-	if (cm_json_parse(body, len, &j, NULL) < 0 || !cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		st = api_status_bad_request("the body must be a SelfSubjectAccessReview");
-		cm_http_respond_json(req, 400, st);
-		cJSON_Delete(st);
-		return;
-	}
-	ra = cm_json_get(j, "spec.resourceAttributes");
-	nra = cm_json_get(j, "spec.nonResourceAttributes");
-	at.user = &u;
-	at.resource_request = ra != NULL;
-	if (ra) {
-		at.verb = cm_json_str_or(ra, "verb", "");
-		at.ns = cm_json_str_or(ra, "namespace", "");
-		at.group = cm_json_str_or(ra, "group", "");
-		at.resource = cm_json_str_or(ra, "resource", "");
-		at.subresource = cm_json_str_or(ra, "subresource", "");
-		at.name = cm_json_str_or(ra, "name", "");
-	} else {
-		at.verb = cm_json_str_or(nra, "verb", "");
-		at.path = cm_json_str_or(nra, "path", "");
-	}
-	allowed = !a || decide(a, &at, &reason);
-	cJSON_DeleteItemFromObjectCaseSensitive(j, "status");
-	st = cJSON_AddObjectToObject(j, "status");
-	if (!st || !cJSON_AddBoolToObject(st, "allowed", allowed) ||
-	    (reason && !cJSON_AddStringToObject(st, "reason", reason)) ||
-	    cm_json_set_str(j, "apiVersion", "authorization.k8s.io/v1") < 0 ||
-	    cm_json_set_str(j, "kind", "SelfSubjectAccessReview") < 0 || cm_json_print(j, &b) < 0)
-		cm_http_respond_error(req, 500, "out of memory");
-	else
-		cm_http_respond_buf(req, 201, "application/json", &b);
-	cm_buf_close(&b);
-	cJSON_Delete(j);
-}
-
-static void handle_ssar_plain(struct cm_http_req *req, void *ud)
-{
-	handle_ssar(req, ud, false);
-}
-
-static void handle_ssar_tls(struct cm_http_req *req, void *ud)
-{
-	handle_ssar(req, ud, true);
-}
-
-int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls)
-{
-	return cm_http_server_route(http, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-				    tls ? handle_ssar_tls : handle_ssar_plain, srv);
 }

@@ -65,7 +65,15 @@ bool api_auth_ready(const struct api_auth *a);
  * the request through. plural is the resource named in the path.
  */
 bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, const char *plural, bool tls);
-/* Routes SelfSubjectAccessReview on http. Returns 0 or -ENOMEM. */
+/*
+ * Who sent req: on the TLS listener as api_authn_resolve says, on the plain
+ * one (or without a) the trusted local user system:unsecured (group
+ * system:masters). 0 or -EACCES.
+ */
+int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out);
+/* Whether the authorizers allow at; *reason (static text or NULL) explains a Node authorizer denial. */
+bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
+/* Routes SelfSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM. */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);
