@@ -152,7 +152,7 @@ static int parse_line(struct api_tokens *t, char *line, struct cm_buf *why)
 	int rc;
 
 	if (nf < 0)
-		return cm_buf_puts(why, "bad quoting") ? -ENOMEM : -EINVAL;
+		return cm_buf_puts(why, "bad quoting or more than 4 columns") ? -ENOMEM : -EINVAL;
 	for (int i = 0; i < nf; i++)
 		f[i] = trim(f[i]);
 	if (nf < 3)

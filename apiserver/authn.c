@@ -14,7 +14,8 @@ int api_authn_resolve(const struct api_authn_input *in, struct api_user *out)
 {
 	struct api_user u = {0};
 
-	if (in->authorization && *in->authorization) {
+	/* with no token authenticator the header is nobody's to judge, as in Kubernetes: it is ignored */
+	if (in->tokens && in->authorization && *in->authorization) {
 		const char *t = in->authorization;
 		const struct api_user *found;
 

@@ -20,7 +20,8 @@ struct api_authn_input {
 };
 
 /*
- * Authenticates: a bearer token (must be in the table), else a client
+ * Authenticates: a bearer token (must be in the table; without a table the
+ * header is ignored), else a client
  * certificate (CN user, O groups), else the anonymous user
  * (system:anonymous, group system:unauthenticated) if allowed. Authenticated
  * users get the group system:authenticated. *out borrows from in's strings.
