@@ -72,6 +72,12 @@ static const struct mc_cmd cmds[] = {
 	{"config", "Other Commands", "Modify kubeconfig files", MC_HELP_CONFIG,
 	 "minictl config SUBCOMMAND [options]   (SUBCOMMAND: view, current-context, get-contexts, use-context, set-context)",
 	 mc_run_config},
+	{"auth", "Cluster Management Commands", "Inspect authorization",
+	 "Check whether an action is allowed: the server answers a SelfSubjectAccessReview.\n\n"
+	 "Examples:\n  # Check to see if I can create pods in any namespace\n  minictl auth can-i create pods --all-namespaces\n\n"
+	 "  # Check to see if I can read pod logs\n  minictl auth can-i get pods --subresource=log\n\n"
+	 "  # Check to see if I can access the URL /logs/\n  minictl auth can-i get /logs/",
+	 "minictl auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]", mc_run_auth},
 	{"version", "Other Commands", "Print the client and server version information", MC_HELP_VERSION,
 	 "minictl version [flags] [options]", mc_run_version},
 	{"options", NULL, "Print the list of flags inherited by all commands", MC_HELP_OPTIONS, "minictl options [flags] [options]",

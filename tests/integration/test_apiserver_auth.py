@@ -270,6 +270,25 @@ current-context: c
         p = self.kubectl(cfg, "auth", "can-i", "delete", "nodes")
         self.assertEqual(p.stdout.strip(), "yes", p.stderr)
 
+    def test_minictl_can_i(self):
+        minictl = os.path.join(harness.BIN, "minictl")
+
+        def can(cfg, *args):
+            p = subprocess.run([minictl, "--kubeconfig", cfg, "auth", "can-i"] + list(args), capture_output=True,
+                               text=True, timeout=30)
+            return p.returncode, p.stdout.strip(), p.stderr
+        bob = self.kubeconfig("{token: view-token}")
+        self.assertEqual(can(bob, "list", "pods")[:2], (0, "yes"))
+        self.assertEqual(can(bob, "create", "pods")[:2], (1, "no"))
+        self.assertEqual(can(bob, "get", "secrets")[:2], (1, "no"))
+        self.assertEqual(can(bob, "get", "deployments.apps", "-A")[:2], (0, "yes"))
+        n1 = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
+            os.path.join(self.pki, "kubelet-n1.crt"), os.path.join(self.pki, "kubelet-n1.key")))
+        self.assertEqual(can(n1, "update", "nodes/n1", "--subresource=status")[:2], (0, "yes"))
+        self.assertEqual(can(n1, "update", "nodes/n2", "--subresource=status")[:2], (1, "no"))
+        self.assertEqual(can(n1, "patch", "pods", "on-n1", "--subresource=status")[:2], (0, "yes"))
+        self.assertEqual(can(n1, "patch", "pods", "on-n2", "--subresource=status")[:2], (1, "no"))
+
     def test_secret_values_not_logged(self):
         secret = "c3VwZXItc2VjcmV0LXZhbHVl"  # base64 of a value that must not reach the log
         st, _, _ = self.https("POST", "/api/v1/namespaces/default/secrets", {
