@@ -303,6 +303,16 @@ current-context: c
             log = f.read()
         for s in (secret, "super-secret-value", "plain-secret-text", "view-token", "admin-token"):
             self.assertNotIn(s, log)
+        # minictl shows the data only when asked for the object
+        minictl = os.path.join(harness.BIN, "minictl")
+        cfg = self.kubeconfig("{token: admin-token}")
+        p = subprocess.run([minictl, "--kubeconfig", cfg, "get", "secrets"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("s1", p.stdout)
+        self.assertNotIn(secret, p.stdout)
+        p = subprocess.run([minictl, "--kubeconfig", cfg, "get", "secret", "s1", "-o", "json"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(json.loads(p.stdout)["data"]["k"], secret)
 
 
 if __name__ == "__main__":
