@@ -8,10 +8,12 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -313,6 +315,66 @@ current-context: c
         p = subprocess.run([minictl, "--kubeconfig", cfg, "get", "secret", "s1", "-o", "json"], capture_output=True,
                            text=True, timeout=30)
         self.assertEqual(json.loads(p.stdout)["data"]["k"], secret)
+
+
+class SourceAndLimitTest(unittest.TestCase):
+    """--allowed-client-cidrs and --max-mutating-requests-inflight on the trusted plain port."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Cluster(size=1).start_all()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.etcd.stop()
+
+    def test_other_sources_refused(self):
+        api = Apiserver(self.etcd.client, ["--allowed-client-cidrs", "10.0.0.0/8,192.168.0.0/16"])
+        try:
+            st, body = api.req("GET", "/api/v1/namespaces")
+            self.assertEqual(st, 403)
+            self.assertEqual(body["reason"], "Forbidden")
+        finally:
+            api.stop()
+        api = Apiserver(self.etcd.client, ["--allowed-client-cidrs", "10.0.0.0/8,127.0.0.0/8"])
+        try:
+            self.assertEqual(api.req("GET", "/api/v1/namespaces")[0], 200)
+        finally:
+            api.stop()
+
+    def test_mutating_limit_429(self):
+        api = Apiserver(self.etcd.client, ["--max-mutating-requests-inflight", "1", "--etcd-timeout", "5s"])
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "held"}}
+        out = {}
+        try:
+            self.etcd.kill(0, signal.SIGSTOP)  # the first write waits on storage, holding the one slot
+            t = threading.Thread(target=lambda: out.update(first=api.req("POST", "/api/v1/namespaces/default/configmaps", cm)))
+            t.start()
+            def second():
+                conn = http.client.HTTPConnection("127.0.0.1", api.port, timeout=10)
+                conn.request("POST", "/api/v1/namespaces/default/configmaps",
+                             body=json.dumps(dict(cm, metadata={"name": "other"})),
+                             headers={"Content-Type": "application/json"})
+                r = conn.getresponse()
+                out["second"] = (r.status, r.getheader("Retry-After"), json.loads(r.read()))
+                conn.close()
+                return r.status == 429
+            harness.wait_until(second, 5.0, "a second write refused while the first is in flight")
+            self.assertEqual(out["second"][1], "1")
+            self.assertEqual(out["second"][2]["reason"], "TooManyRequests")
+            self.assertEqual(api.req("GET", "/api/v1/namespaces/default/configmaps")[0] in (200, 504, 500), True)
+        finally:
+            self.etcd.kill(0, signal.SIGCONT)
+            t.join(15)
+            api.stop()
+        self.assertIn(out["first"][0], (201, 504, 500))
+
+    def test_bad_flags_refused_at_start(self):
+        for flag in (["--allowed-client-cidrs", "10.0.0.0/33"], ["--authorization-mode", "ABAC"],
+                     ["--token-auth-file", "/nonexistent.csv"]):
+            p = subprocess.run([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0],
+                                "--insecure-port", "0"] + flag, capture_output=True, text=True, timeout=10)
+            self.assertNotEqual(p.returncode, 0, flag)
 
 
 if __name__ == "__main__":
