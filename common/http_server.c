@@ -14,6 +14,9 @@
 
 #define DEFAULT_MAX_BODY (3u * 1024 * 1024)
 #define DEFAULT_IDLE_TIMEOUT_S 60
+/* Kubernetes' apiserver gives a client 32 s to send its request headers (ReadHeaderTimeout). */
+#define DEFAULT_HEADER_TIMEOUT_S 32
+#define HEADER_SWEEP_MS 250
 #define CONNECTION_LIMIT 10000
 #define CONNECTION_MEMORY (64 * 1024)
 #define LISTEN_BACKLOG 1024
@@ -124,7 +127,7 @@ static void on_conn_readable(uv_poll_t *p, int status, int events)
 {
 	(void)status;
 	(void)events;
-	struct cm_http_tls_conn *tc = p->data;
+	struct cm_http_conn *tc = p->data;
 	uv_poll_stop(p);
 	tc->polling = 0;
 	cm_http_server_kick(tc->s);
@@ -132,7 +135,7 @@ static void on_conn_readable(uv_poll_t *p, int status, int events)
 
 static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 {
-	struct cm_http_tls_conn *tc = ptr;
+	struct cm_http_conn *tc = ptr;
 	ssize_t n = recv(tc->fd, data, len, 0);
 	if (!would_block(n)) {
 		tc->s->progress++;
@@ -154,12 +157,12 @@ static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
 
 static void on_conn_poll_closed(uv_handle_t *h)
 {
-	cm_http_tls_conn_free(h->data);
+	cm_http_conn_free(h->data);
 }
 
 static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data, size_t len)
 {
-	struct cm_http_tls_conn *tc = ptr;
+	struct cm_http_conn *tc = ptr;
 	/* MSG_NOSIGNAL: a peer gone away must not raise SIGPIPE in a daemon. */
 	ssize_t n = send(tc->fd, data, len, MSG_NOSIGNAL);
 	if (!would_block(n))
@@ -167,33 +170,64 @@ static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *data, size_t len
 	return n;
 }
 
-/* MHD's connection start and end: a TLS connection gets its transport here, before its handshake. */
+static void conn_unlink(struct cm_http_conn *c)
+{
+	struct cm_http_server *s = c->s;
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (s->conns == c)
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/*
+ * MHD's connection start and end. Every connection gets a context (for the
+ * header deadline, see on_header_timer); a TLS connection also gets its
+ * transport here, before its handshake.
+ */
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
 			  enum MHD_ConnectionNotificationCode code)
 {
 	struct cm_http_server *s = cls;
 	s->progress++;
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-		struct cm_http_tls_conn *tc = *socket_ctx;
+		struct cm_http_conn *tc = *socket_ctx;
 		*socket_ctx = NULL;
+		if (!tc)
+			return;
+		conn_unlink(tc);
 		/* Stopping the poll forgets the fd at once, before MHD closes it. */
-		if (tc && tc->poll_ok) {
+		if (tc->poll_ok) {
 			uv_poll_stop(&tc->poll);
 			uv_close((uv_handle_t *)&tc->poll, on_conn_poll_closed);
 		} else {
-			cm_http_tls_conn_free(tc);
+			cm_http_conn_free(tc);
 		}
 		return;
 	}
-	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	struct cm_http_tls_conn *tc = calloc(1, sizeof(*tc));
-	if (!info || !info->tls_session || !tc) {
-		/* With gnutls's own transport the connection still works; only a
-		 * stalled handshake would then keep MHD busy. */
+	struct cm_http_conn *tc = calloc(1, sizeof(*tc));
+	const union MHD_ConnectionInfo *fdi =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!tc || !fdi) {
+		/* The connection still works, without a header deadline (and over
+		 * TLS with gnutls's own transport, without client certificates). */
 		free(tc);
 		return;
 	}
+	tc->s = s;
+	tc->fd = fdi->connect_fd;
+	tc->started_ms = uv_now(s->loop);
+	tc->next = s->conns;
+	if (s->conns)
+		s->conns->prev = tc;
+	s->conns = tc;
+	*socket_ctx = tc;
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (!info || !info->tls_session)
+		return;
 	gnutls_session_t session = (gnutls_session_t)info->tls_session;
 	/* MHD asks for a certificate when it has a trust list; etcd's
 	 * --client-cert-auth fails the handshake without one. */
@@ -201,14 +235,37 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		gnutls_certificate_server_set_request(session, GNUTLS_CERT_REQUIRE);
 	int rfd, wfd;
 	gnutls_transport_get_int2(session, &rfd, &wfd);
-	tc->s = s;
 	tc->fd = rfd;
 	tc->poll_ok = uv_poll_init(s->loop, &tc->poll, rfd) == 0;
 	tc->poll.data = tc;
 	gnutls_transport_set_ptr(session, tc);
 	gnutls_transport_set_pull_function(session, tls_pull);
 	gnutls_transport_set_push_function(session, tls_push);
-	*socket_ctx = tc;
+}
+
+/*
+ * Slowloris: a client that opens connections and sends its request headers a
+ * byte at a time resets MHD's idle timeout with every byte. A connection
+ * whose first request's headers are not in header_timeout after it was
+ * accepted is shut down; MHD then reads the end and closes it. (Later
+ * requests on a kept-alive connection are bounded by the idle timeout only.)
+ */
+static void on_header_timer(uv_timer_t *t)
+{
+	struct cm_http_server *s = t->data;
+	uint64_t now = uv_now(s->loop);
+	int shut = 0;
+	for (struct cm_http_conn *c = s->conns; c; c = c->next) {
+		if (c->headers_done || now - c->started_ms < s->header_timeout_ms)
+			continue;
+		c->headers_done = 1; /* once */
+		cm_debug(1, "http: connection %d: no request headers after %llu ms, closing", c->fd,
+			 (unsigned long long)(now - c->started_ms));
+		shutdown(c->fd, SHUT_RDWR);
+		shut = 1;
+	}
+	if (shut)
+		cm_http_server_kick(s);
 }
 
 /* ---- requests: MHD's access handler and completion callback ---- */
@@ -306,6 +363,10 @@ static void dispatch(struct cm_http_server *s, struct cm_http_req *req)
 static enum MHD_Result begin_request(struct cm_http_server *s, struct MHD_Connection *conn,
 				     const char *url, const char *method, void **con_cls)
 {
+	const union MHD_ConnectionInfo *ctx =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ctx && ctx->socket_context)
+		((struct cm_http_conn *)ctx->socket_context)->headers_done = 1;
 	struct cm_http_req *req = cm_http_req_get(s);
 	if (!req)
 		return MHD_NO;
@@ -490,14 +551,13 @@ static int start_mhd(struct cm_http_server *s, const struct cm_http_server_opts 
 		flags |= MHD_USE_TLS;
 		tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
 		tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
-		tls[2] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION,
-						 (intptr_t)on_connection, s};
 		if (s->tls_trust)
-			tls[3] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_trust};
+			tls[2] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, s->tls_trust};
 	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
 				  MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				  MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				  MHD_OPTION_CONNECTION_TIMEOUT, idle,
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
 				  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
@@ -540,6 +600,8 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 		return -ENOMEM;
 	s->loop = loop;
 	s->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+	s->header_timeout_ms = 1000ull * (opts->header_timeout_s ? opts->header_timeout_s
+								 : DEFAULT_HEADER_TIMEOUT_S);
 	s->metrics = opts->metrics;
 	cm_http_router_init(&s->router);
 	int rc, fd = -1, is_v6 = 0;
@@ -577,11 +639,14 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 	if ((rc = uv_poll_init(loop, &s->poll, efd)) < 0)
 		goto fail_mhd;
 	uv_timer_init(loop, &s->timer);
+	uv_timer_init(loop, &s->header_timer);
 	uv_idle_init(loop, &s->idle);
 	s->poll.data = s;
 	s->timer.data = s;
 	s->idle.data = s;
-	s->handles_open = 3;
+	s->header_timer.data = s;
+	s->handles_open = 4;
+	uv_timer_start(&s->header_timer, on_header_timer, HEADER_SWEEP_MS, HEADER_SWEEP_MS);
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
 	*out = s;
 	return 0;
@@ -638,6 +703,7 @@ static void finish_close(struct cm_http_server *s)
 	uv_close((uv_handle_t *)&s->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&s->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&s->idle, on_handle_closed);
+	uv_close((uv_handle_t *)&s->header_timer, on_handle_closed);
 }
 
 void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void *ud)

@@ -34,6 +34,7 @@ struct cm_http_server_opts {
 	int port;                 /* 0 picks an ephemeral port: see cm_http_server_port() */
 	size_t max_body;          /* larger bodies get 413; 0 means 3 MiB */
 	unsigned idle_timeout_s;  /* an idle or slow connection is closed; 0 means 60 */
+	unsigned header_timeout_s; /* a new connection's request headers must be in by then; 0 means 32 */
 	const char *tls_cert_file; /* both set: serve HTTPS (GnuTLS) */
 	const char *tls_key_file;
 	/*

@@ -31,6 +31,9 @@ struct cm_http_server {
 	uv_poll_t poll;
 	uv_timer_t timer;
 	uv_idle_t idle; /* a run on the next loop turn */
+	uv_timer_t header_timer; /* closes connections that are slow to send headers */
+	uint64_t header_timeout_ms;
+	struct cm_http_conn *conns; /* every connection with a context */
 	int port;
 	size_t max_body;
 	struct cm_metrics *metrics;
@@ -90,12 +93,16 @@ struct cm_http_req {
 };
 
 /*
- * A TLS connection's state (MHD's socket context): its transport, and the
- * client certificate's verdict, made once per connection.
+ * A connection's state (MHD's socket context): when it began and whether its
+ * first request's headers came (the header deadline); over TLS its transport
+ * and the client certificate's verdict, made once per connection.
  */
-struct cm_http_tls_conn {
+struct cm_http_conn {
 	struct cm_http_server *s;
+	struct cm_http_conn *prev, *next; /* in s->conns */
 	int fd;
+	uint64_t started_ms; /* uv_now when accepted */
+	int headers_done;    /* the first request's headers arrived (or it was shut) */
 	uv_poll_t poll;  /* the socket, watched while a read would block: see tls_pull */
 	int poll_ok;     /* poll initialised: closed (and tc freed) asynchronously */
 	int polling;
@@ -108,7 +115,7 @@ struct cm_http_tls_conn {
 };
 
 /* http_tls.c: frees tc and the subject it holds; NULL does nothing. */
-void cm_http_tls_conn_free(struct cm_http_tls_conn *tc);
+void cm_http_conn_free(struct cm_http_conn *tc);
 /*
  * Checks the client certificate of conn's TLS session against the client CA
  * (once per connection). Returns 0 with *id the verified subject (or NULL when

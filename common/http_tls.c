@@ -12,7 +12,7 @@
 /* Most O values kept from a subject: Kubernetes users rarely have more than a few groups. */
 #define MAX_ORGS 16
 
-void cm_http_tls_conn_free(struct cm_http_tls_conn *tc)
+void cm_http_conn_free(struct cm_http_conn *tc)
 {
 	if (!tc)
 		return;
@@ -41,7 +41,7 @@ static char *dn_part(gnutls_x509_crt_t crt, const char *oid, unsigned idx)
 }
 
 /* Reads CN and every O of the leaf certificate into tc. Returns 0 or -EINVAL. */
-static int read_subject(struct cm_http_tls_conn *tc, const gnutls_datum_t *leaf)
+static int read_subject(struct cm_http_conn *tc, const gnutls_datum_t *leaf)
 {
 	gnutls_x509_crt_t crt;
 	if (gnutls_x509_crt_init(&crt) < 0)
@@ -71,7 +71,7 @@ static int read_subject(struct cm_http_tls_conn *tc, const gnutls_datum_t *leaf)
  * Verifies the peer's chain against the trust list MHD loaded from the client
  * CA, its validity period and that it may be used for client authentication.
  */
-static int verify(struct cm_http_tls_conn *tc, gnutls_session_t session, const char **why)
+static int verify(struct cm_http_conn *tc, gnutls_session_t session, const char **why)
 {
 	unsigned n = 0;
 	const gnutls_datum_t *certs = gnutls_certificate_get_peers(session, &n);
@@ -113,7 +113,7 @@ int cm_http_tls_check_peer(struct cm_http_server *s, struct MHD_Connection *conn
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	const union MHD_ConnectionInfo *sess =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-	struct cm_http_tls_conn *tc = ctx ? ctx->socket_context : NULL;
+	struct cm_http_conn *tc = ctx ? ctx->socket_context : NULL;
 	if (!tc || !sess || !sess->tls_session) {
 		/* No per-connection state (out of memory at accept): refuse rather than guess. */
 		*why = "client certificate not checked";

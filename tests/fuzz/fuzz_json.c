@@ -29,14 +29,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)cm_json_read_int64(root, path, &i64, &err);
 		(void)cm_json_read_bool(root, path, &b, &err);
 
-		/* What we print must parse back to an equal tree. */
-		struct cm_buf out = CM_BUF_INIT;
+		/*
+		 * What we print must parse back, and print the same again. (Not
+		 * an equal tree: cJSON prints a double with 15 significant digits
+		 * when that reads back within DBL_EPSILON, so 6.8888888888888886e68
+		 * comes back as ...896e68. A known limit, see tests/fuzz/README.md.)
+		 */
+		struct cm_buf out = CM_BUF_INIT, out2 = CM_BUF_INIT;
 		FUZZ_CHECK(cm_json_print(root, &out) == 0);
 		cJSON *again = NULL;
 		FUZZ_CHECK(cm_json_parse(out.data, out.len, &again, NULL) == 0);
-		FUZZ_CHECK(cm_json_equal(root, again));
+		FUZZ_CHECK(cm_json_print(again, &out2) == 0);
+		FUZZ_CHECK(out.len == out2.len && memcmp(out.data, out2.data, out.len) == 0);
 		cJSON_Delete(again);
 		cm_buf_close(&out);
+		cm_buf_close(&out2);
 
 		cJSON *copy = cm_json_copy(root);
 		FUZZ_CHECK(copy && cm_json_equal(root, copy));

@@ -238,7 +238,9 @@ static void start(int tls, unsigned idle_s)
 		make_cert();
 	ck_assert_int_eq(uv_loop_init(&F.loop), 0);
 	ck_assert_int_eq(cm_metrics_new(&F.metrics), 0);
-	struct cm_http_server_opts opts = {.metrics = F.metrics, .idle_timeout_s = idle_s};
+	struct cm_http_server_opts opts = {.metrics = F.metrics, .idle_timeout_s = idle_s,
+					   /* the short-timeout case also tests the header deadline */
+					   .header_timeout_s = idle_s == 1 ? 3 : 0};
 	if (tls) {
 		opts.tls_cert_file = cert;
 		opts.tls_key_file = key;
@@ -661,6 +663,89 @@ START_TEST(idle_connection_is_closed)
 }
 END_TEST
 
+/* A loopback connection that has sent the start of a request and nothing more. */
+static int partial_request(const char *partial)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)F.port)};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(write(fd, partial, strlen(partial)), (ssize_t)strlen(partial));
+	return fd;
+}
+
+/* Whether the server has closed fd (EOF or reset) without waiting. */
+static int closed_by_server(int fd)
+{
+	char b[256];
+	ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+#define NSLOW 200
+
+START_TEST(slow_clients_do_not_starve_others)
+{
+	static const char partial[] = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a";
+	int fds[NSLOW];
+	for (int i = 0; i < NSLOW; i++)
+		fds[i] = partial_request(partial);
+	/* Served while every slow client holds its connection open. */
+	GET("/healthz", 200, "ok");
+	GET("/echo/a/b", 200, NULL);
+	int open_now = 0;
+	for (int i = 0; i < NSLOW; i++)
+		open_now += !closed_by_server(fds[i]);
+	ck_assert_msg(open_now > NSLOW / 2, "only %d slow clients still connected", open_now);
+	/* A client that trickles a header byte every 200 ms never idles (the idle
+	 * timeout is 1 s), yet the 3 s header deadline ends it, and the others. */
+	int trickler = partial_request("GET /healthz HTTP/1.1\r\nX-Trickle: ");
+	double t0 = now_s(CLOCK_MONOTONIC), waited = 0;
+	while (!closed_by_server(trickler) && (waited = now_s(CLOCK_MONOTONIC) - t0) < 10) {
+		if (send(trickler, "a", 1, MSG_NOSIGNAL) < 0)
+			break;
+		struct timespec ts = {0, 200 * 1000 * 1000};
+		nanosleep(&ts, NULL); /* the trickle's pace, not a wait for the server */
+	}
+	ck_assert_msg(waited > 2 && waited < 8, "trickler closed after %.2f s", waited);
+	double deadline = now_s(CLOCK_MONOTONIC) + 5;
+	int still_open;
+	do {
+		still_open = 0;
+		for (int i = 0; i < NSLOW; i++)
+			still_open += !closed_by_server(fds[i]);
+	} while (still_open && now_s(CLOCK_MONOTONIC) < deadline);
+	ck_assert_int_eq(still_open, 0);
+	for (int i = 0; i < NSLOW; i++)
+		close(fds[i]);
+	close(trickler);
+	GET("/healthz", 200, "ok");
+}
+END_TEST
+
+START_TEST(oversized_headers_are_refused)
+{
+	/* 100 KiB of headers: past the 64 KiB a connection may hold. */
+	struct curl_slist *h = NULL;
+	char *big = malloc(1024 + 16);
+	for (int i = 0; i < 100; i++) {
+		snprintf(big, 32, "X-Big-%d: ", i);
+		size_t n = strlen(big);
+		memset(big + n, 'x', 1000);
+		big[n + 1000] = '\0';
+		h = curl_slist_append(h, big);
+	}
+	struct resp r;
+	CURLcode rc = http_full("GET", "/healthz", NULL, 0, h, NULL, &r);
+	ck_assert_msg(rc != CURLE_OK || r.code >= 400, "served with %ld", r.code);
+	resp_close(&r);
+	curl_slist_free_all(h);
+	free(big);
+	GET("/healthz", 200, "ok");
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
 	Suite *s = suite_create("cm_http_server");
@@ -689,6 +774,8 @@ static Suite *server_suite(void)
 	tcase_add_checked_fixture(idle, setup_short_timeout, teardown);
 	tcase_set_timeout(idle, 15);
 	tcase_add_test(idle, idle_connection_is_closed);
+	tcase_add_test(idle, slow_clients_do_not_starve_others);
+	tcase_add_test(idle, oversized_headers_are_refused);
 	suite_add_tcase(s, idle);
 	return s;
 }
