@@ -313,7 +313,7 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 			api_ctx_reply_status(c, api_status_internal("out of memory"));
 			return true;
 		}
-		cm_info("forbidden: %s", why.data);
+		cm_debug(1, "forbidden: %s", why.data); /* at -v 1: a scan would flood the log otherwise */
 		api_ctx_reply_status(c, api_status_forbidden(at.group, plural, c->name, why.data));
 		cm_buf_close(&why);
 	}
