@@ -55,6 +55,12 @@ int main(int argc, char **argv)
 		{"watch-max-buffer", CM_FLAG_INT64, &cfg.watch_max_buffer, "bytes queued to a slow watcher before it is closed"},
 		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_body, "largest request body accepted"},
 		{"etcd-timeout", CM_FLAG_DURATION, &cfg.etcd_timeout_ms, "how long a storage call may take across retries"},
+		{"token-auth-file", CM_FLAG_STRING, &cfg.token_auth_file, "static tokens (CSV: token,user,uid,\"group1,group2\") for the HTTPS port"},
+		{"client-ca-file", CM_FLAG_STRING, &cfg.client_ca_file, "CA bundle verifying client certificates (CN user, O groups) on the HTTPS port"},
+		{"anonymous-auth", CM_FLAG_BOOL, &cfg.anonymous_auth, "HTTPS requests without credentials are system:anonymous (false: 401)"},
+		{"authorization-mode", CM_FLAG_STRING, &cfg.authorization_mode, "AlwaysAllow, AlwaysDeny, RBAC, Node, comma-separated (e.g. Node,RBAC)"},
+		{"allowed-client-cidrs", CM_FLAG_LIST, &cfg.allowed_client_cidrs, "only clients from these CIDRs are served (others: 403)"},
+		{"max-mutating-requests-inflight", CM_FLAG_INT, &cfg.max_mutating_requests_inflight, "writes served at once before 429 (0: no limit)"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 	const size_t nflags = sizeof(flags) / sizeof(flags[0]);
@@ -87,6 +93,7 @@ int main(int argc, char **argv)
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);
 	cm_strlist_close(&cfg.etcd_servers);
+	cm_strlist_close(&cfg.allowed_client_cidrs);
 	cm_buf_close(&err);
 	cm_info("stopped");
 	return rc ? 1 : 0;

@@ -44,6 +44,15 @@ const struct api_resource api_resources[API_NRES] = {
 	 API_SUB_STATUS, SUB, "spec,status", &api_strategy_generic},
 	{15, "", "v1", "limitranges", "limitrange", "LimitRange", true, {"limits"}, false, 0, SUB, "spec",
 	 &api_strategy_generic},
+	/* RBAC objects (rbac.c evaluates them; authz_cache.c follows them) */
+	{16, "rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, {NULL}, false, 0, API_NAME_PATH_SEGMENT, "rules",
+	 &api_strategy_generic},
+	{17, "rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, {NULL}, false, 0,
+	 API_NAME_PATH_SEGMENT, "rules,aggregationRule", &api_strategy_generic},
+	{18, "rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, {NULL}, false, 0,
+	 API_NAME_PATH_SEGMENT, "subjects,roleRef", &api_strategy_generic},
+	{19, "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
+	 false, {NULL}, false, 0, API_NAME_PATH_SEGMENT, "subjects,roleRef", &api_strategy_generic},
 };
 
 const struct api_resource *api_resource_find(const char *group, const char *version, const char *plural)

@@ -90,7 +90,7 @@ struct api_resource {
 	const struct api_strategy *strategy;
 };
 
-#define API_NRES 16
+#define API_NRES 20
 extern const struct api_resource api_resources[API_NRES];
 
 /* The resource by group ("" core) and plural, or NULL. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/authz.h"
 #include "apiserver/status.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -84,6 +85,8 @@ void api_ctx_reply_buf(struct api_ctx *c, int code, struct cm_buf *b)
 	if (!c->released) {
 		c->released = true;
 		c->srv->inflight--;
+		if (c->mutating)
+			c->srv->mutating_inflight--;
 	}
 	api_ctx_unref(c);
 }
@@ -324,8 +327,8 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
 }
 
-static void handle(struct cm_http_req *req, struct api_server *srv, const char *group, const char *version,
-		   const char *rest)
+static void handle(struct cm_http_req *req, struct api_server *srv, bool tls, const char *group,
+		   const char *version, const char *rest)
 {
 	struct api_ctx *c = calloc(1, sizeof(*c));
 	char *plural = NULL;
@@ -351,7 +354,12 @@ static void handle(struct cm_http_req *req, struct api_server *srv, const char *
 	c->res_group_core = !*group;
 	if (srv->cfg.max_inflight > 0 && srv->inflight > srv->cfg.max_inflight) {
 		free(plural);
+		cm_http_req_add_header(req, "Retry-After", "1");
 		api_ctx_reply_status(c, api_status_too_many_requests("Too many requests, please try again later.", 1));
+		return;
+	}
+	if (api_auth_gate(c, method, group, plural, tls)) {
+		free(plural);
 		return;
 	}
 	dispatch(c, method, plural);
@@ -360,12 +368,24 @@ static void handle(struct cm_http_req *req, struct api_server *srv, const char *
 
 static void handle_core(struct cm_http_req *req, void *ud)
 {
-	handle(req, ud, "", "v1", cm_http_req_param(req, "rest"));
+	handle(req, ud, false, "", "v1", cm_http_req_param(req, "rest"));
 }
 
 static void handle_group(struct cm_http_req *req, void *ud)
 {
-	handle(req, ud, cm_http_req_param(req, "group"), cm_http_req_param(req, "version"),
+	handle(req, ud, false, cm_http_req_param(req, "group"), cm_http_req_param(req, "version"),
+	       cm_http_req_param(req, "rest"));
+}
+
+/* The TLS listener's routes: the same, with authentication (authz.c). */
+static void handle_core_tls(struct cm_http_req *req, void *ud)
+{
+	handle(req, ud, true, "", "v1", cm_http_req_param(req, "rest"));
+}
+
+static void handle_group_tls(struct cm_http_req *req, void *ud)
+{
+	handle(req, ud, true, cm_http_req_param(req, "group"), cm_http_req_param(req, "version"),
 	       cm_http_req_param(req, "rest"));
 }
 
@@ -373,11 +393,15 @@ int api_discovery_routes(struct api_server *srv, struct cm_http_server *http);
 
 int api_rest_routes(struct api_server *srv, struct cm_http_server *http)
 {
+	bool tls = http == srv->https;
 	int rc = api_discovery_routes(srv, http);
 
 	if (!rc)
-		rc = cm_http_server_route(http, "*", "/api/v1/{rest...}", handle_core, srv);
+		rc = api_auth_routes(srv, http, tls);
 	if (!rc)
-		rc = cm_http_server_route(http, "*", "/apis/{group}/{version}/{rest...}", handle_group, srv);
+		rc = cm_http_server_route(http, "*", "/api/v1/{rest...}", tls ? handle_core_tls : handle_core, srv);
+	if (!rc)
+		rc = cm_http_server_route(http, "*", "/apis/{group}/{version}/{rest...}", tls ? handle_group_tls : handle_group,
+					  srv);
 	return rc;
 }

@@ -35,6 +35,8 @@ struct api_server {
 	struct api_wcache *caches[API_NRES];
 	uint64_t rng;
 	int inflight;
+	int mutating_inflight;  /* writes in flight, bounded by --max-mutating-requests-inflight */
+	struct api_auth *auth; /* authentication and authorization (authz.h) */
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	uv_timer_t health_timer; /* the store check (health.c) */
@@ -65,6 +67,7 @@ struct api_ctx {
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
 	bool res_group_core; /* the request came under /api/v1 */
 	bool released; /* no longer counted in flight (answered, or a watch) */
+	bool mutating; /* counted in srv->mutating_inflight until released */
 	cJSON *body;  /* parsed request body, or NULL */
 	struct cm_buf key;
 	/* update engine */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apiserver/authz.h"
 #include "apiserver/object.h"
 #include "apiserver/rest.h"
 #include "apiserver/watch_cache.h"
@@ -38,6 +39,10 @@ void api_config_defaults(struct api_config *cfg)
 	cfg->watch_max_buffer = 4 << 20;
 	cfg->max_body = 3 << 20;
 	cfg->etcd_timeout_ms = 10000;
+	cfg->anonymous_auth = true;
+	/* AlwaysAllow keeps a bare development cluster usable; RBAC is turned on with TLS (README: Security) */
+	cfg->authorization_mode = "AlwaysAllow";
+	cfg->max_mutating_requests_inflight = 200;
 }
 
 int api_parse_cidr(const char *s, uint32_t *base, int *bits)
@@ -134,6 +139,7 @@ static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
 	if (rc < 0)
 		cm_error("watch caches: cannot start (%s)", cm_strerror(rc));
 	create_default_namespaces(srv);
+	api_auth_bootstrap(srv);
 	cm_info("watch caches started at revision %lld", (long long)r->revision);
 	uv_close((uv_handle_t *)&b->timer, boot_closed);
 }
@@ -172,6 +178,16 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		free(srv);
 		return -EINVAL;
 	}
+	{
+		struct api_auth_config ac = {cfg->token_auth_file, cfg->anonymous_auth, cfg->authorization_mode,
+					     &cfg->allowed_client_cidrs, cfg->max_mutating_requests_inflight};
+
+		rc = api_auth_new(&ac, &srv->auth, err);
+		if (rc < 0) {
+			free(srv);
+			return rc;
+		}
+	}
 	srv->env.ranges = &srv->ranges;
 	srv->env.rand = env_rand;
 	srv->env.rand_ud = srv;
@@ -208,6 +224,7 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		ho.bind_address = cfg->secure_bind_address ? cfg->secure_bind_address : cfg->bind_address;
 		ho.tls_cert_file = cfg->tls_cert_file;
 		ho.tls_key_file = cfg->tls_key_file;
+		ho.tls_client_ca_file = cfg->client_ca_file;
 		rc = cm_http_server_new(loop, &ho, &srv->https);
 		if (rc < 0) {
 			cm_buf_printf(err, "cannot serve TLS on port %d: %s", cfg->secure_port, cm_strerror(rc));
@@ -224,6 +241,11 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	}
 	b->srv = srv;
 	srv->boot_pending = 1; /* the caches' start, then the default namespaces */
+	rc = api_auth_start(srv->auth, srv);
+	if (rc < 0) {
+		free(b);
+		goto fail;
+	}
 	uv_timer_init(loop, &b->timer);
 	b->timer.data = b;
 	uv_timer_start(&b->timer, boot_try, 0, 0);
@@ -240,6 +262,7 @@ fail:
 		cm_http_server_close(srv->http, NULL, NULL);
 	if (srv->https)
 		cm_http_server_close(srv->https, NULL, NULL);
+	api_auth_free(srv->auth);
 	api_storage_free(srv->store);
 	if (srv->kubelet_http)
 		cm_http_client_close(srv->kubelet_http, NULL, NULL);
@@ -279,6 +302,8 @@ void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 		api_wcache_free(s->caches[i]);
 		s->caches[i] = NULL;
 	}
+	api_auth_free(s->auth); /* its storage calls end with -ECANCELED when the storage goes */
+	s->auth = NULL;
 	s->closing_listeners = s->https ? 3 : 2; /* the listeners and the health timer */
 	api_health_close(s, health_closed);
 	if (s->https)

@@ -26,6 +26,13 @@ struct api_config {
 	int64_t watch_max_buffer;             /* bytes queued to a watcher before it is closed: 4 MiB */
 	int64_t max_body;                     /* 3 MiB, as kube-apiserver */
 	int64_t etcd_timeout_ms;
+	/* access control (authz.h) */
+	const char *token_auth_file;          /* --token-auth-file: token,user,uid,"groups" */
+	const char *client_ca_file;           /* --client-ca-file: verifies client certificates on the TLS port */
+	bool anonymous_auth;                  /* true: unauthenticated TLS requests are system:anonymous */
+	const char *authorization_mode;       /* "AlwaysAllow" (default), "RBAC", "Node,RBAC", "AlwaysDeny" */
+	struct cm_strlist allowed_client_cidrs; /* empty: any source */
+	int max_mutating_requests_inflight;   /* 200; 0 means no limit */
 };
 
 /* Fills cfg with kube-apiserver's defaults (strings static). */

@@ -107,6 +107,12 @@ static void check_name(struct api_ferrs *l, const char *field, const char *shown
 		else
 			api_ferr_invalid(l, field, shown, rule == API_NAME_DNS1035_LABEL ? DNS1035_MSG : LABEL_MSG);
 		break;
+	case API_NAME_PATH_SEGMENT:
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			api_ferr_invalid(l, field, shown, "may not be '.' or '..'");
+		else if (strchr(name, '/') || strchr(name, '%'))
+			api_ferr_invalid(l, field, shown, strchr(name, '/') ? "may not contain '/'" : "may not contain '%'");
+		break;
 	}
 }
 

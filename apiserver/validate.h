@@ -14,6 +14,7 @@ enum api_name_rule {
 	API_NAME_DNS1123_SUBDOMAIN, /* most kinds: pods, deployments, configmaps, nodes, ... (<= 253) */
 	API_NAME_DNS1123_LABEL,     /* namespaces (<= 63) */
 	API_NAME_DNS1035_LABEL,     /* services: starts with a letter (<= 63) */
+	API_NAME_PATH_SEGMENT,      /* RBAC objects ("system:node"): not "." or "..", no '/' or '%' */
 };
 
 /* Limits Kubernetes applies. */

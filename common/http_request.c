@@ -1,5 +1,7 @@
 /* http_request.c: a request's accessors, its one answer (whole or streamed), and request recycling. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +117,17 @@ const char *cm_http_req_header(const struct cm_http_req *req, const char *name)
 const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_http_req *req)
 {
 	return req->peer;
+}
+
+int cm_http_req_peer_addr(const struct cm_http_req *req, struct sockaddr_storage *out)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return -ENOTCONN;
+	memcpy(out, sa, sa->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+	return 0;
 }
 
 const char *cm_http_req_body(const struct cm_http_req *req, size_t *len)

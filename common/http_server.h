@@ -99,6 +99,12 @@ struct cm_http_peer_identity {
  * tls_client_ca_file, or no certificate presented. Borrowed until the request ends.
  */
 const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_http_req *req);
+/*
+ * The client's address (IPv4 or IPv6) into *out. Returns 0, or -ENOTCONN when
+ * the connection's address is unknown (*out unchanged).
+ */
+struct sockaddr_storage;
+int cm_http_req_peer_addr(const struct cm_http_req *req, struct sockaddr_storage *out);
 /* Registers the one callback run when the request ends (answered or abandoned); replaces any earlier one. */
 void cm_http_req_on_done(struct cm_http_req *req, cm_http_req_done_cb cb, void *ud);
 

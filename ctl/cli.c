@@ -72,6 +72,13 @@ static const struct mc_cmd cmds[] = {
 	{"config", "Other Commands", "Read and change kubeconfig files", MC_HELP_CONFIG,
 	 "minictl config SUBCOMMAND [options]   (SUBCOMMAND: view, current-context, get-contexts, use-context, set-context)",
 	 mc_run_config},
+	{"auth", "Cluster Management Commands", "Ask what you are allowed to do",
+	 "Ask the server whether the current user may perform an action (a SelfSubjectAccessReview);\n"
+	 "prints yes or no and exits 0 or 1.\n\n"
+	 "Examples:\n  # May I create deployments in the current namespace?\n  minictl auth can-i create deployments\n\n"
+	 "  # May I read the logs of the pods in namespace staging?\n  minictl auth can-i get pods --subresource=log -n staging\n\n"
+	 "  # May I fetch the /healthz path?\n  minictl auth can-i get /healthz",
+	 "minictl auth can-i VERB [TYPE | TYPE/NAME | NONRESOURCEURL] [options]", mc_run_auth},
 	{"version", "Other Commands", "Show the client and server versions", MC_HELP_VERSION,
 	 "minictl version [flags] [options]", mc_run_version},
 	{"options", NULL, "List the flags every command accepts", MC_HELP_OPTIONS, "minictl options [flags] [options]",

@@ -71,5 +71,6 @@ int mc_run_completion(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char
 int mc_run_edit(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
 int mc_run_top(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
 int mc_run_options(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
+int mc_run_auth(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv); /* cmd_auth.c */
 
 #endif

@@ -23,6 +23,11 @@ static const struct mc_resource resources[] = {
 	{"", "v1", "resourcequotas", "resourcequota", "ResourceQuota", "quota", true, false},
 	{"", "v1", "limitranges", "limitrange", "LimitRange", "limits", true, false},
 	{"coordination.k8s.io", "v1", "leases", "lease", "Lease", NULL, true, false},
+	{"rbac.authorization.k8s.io", "v1", "roles", "role", "Role", NULL, true, false},
+	{"rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", NULL, true, false},
+	{"rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", NULL, false, false},
+	{"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", NULL, false,
+	 false},
 };
 #define NRES (sizeof(resources) / sizeof(resources[0]))
 

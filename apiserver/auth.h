@@ -1,0 +1,109 @@
+/* auth.h: who is asking (users, token files) and what they may do (RBAC, Node authorizer): the pure parts. */
+#ifndef API_AUTH_H
+#define API_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/buf.h"
+
+#define API_AUTH_MAX_GROUPS 16
+
+/* An authenticated identity. Strings borrowed from whoever made it (token table, request). */
+struct api_user {
+	const char *name;
+	const char *uid; /* may be "" */
+	const char *groups[API_AUTH_MAX_GROUPS];
+	int ngroups;
+};
+
+/* Whether u is in group g. */
+bool api_user_in_group(const struct api_user *u, const char *g);
+
+/* --- auth_token.c: Kubernetes' static token file --- */
+
+/*
+ * The table of `token,user,uid,"group1,group2"` lines. Blank lines and lines
+ * starting with '#' are skipped; the groups column is optional.
+ */
+struct api_tokens;
+
+/*
+ * Parses text (len bytes). Returns 0 and *out (caller frees with
+ * api_tokens_free), -EINVAL with "line N: why" in err (a line with fewer than
+ * three columns, an empty token or user, a duplicate token, a bad quote, more
+ * than API_AUTH_MAX_GROUPS groups), or -ENOMEM.
+ */
+int api_tokens_parse(const char *text, size_t len, struct api_tokens **out, struct cm_buf *err);
+/* Reads and parses path: errors as api_tokens_parse, or -errno of the read (message in err). */
+int api_tokens_load(const char *path, struct api_tokens **out, struct cm_buf *err);
+void api_tokens_free(struct api_tokens *t);
+/* The user a token names, or NULL; the user lives as long as t. Compares in constant time per entry. */
+const struct api_user *api_tokens_lookup(const struct api_tokens *t, const char *token);
+size_t api_tokens_count(const struct api_tokens *t);
+
+/* --- what a request asks to do (Kubernetes' authorizer.Attributes) --- */
+struct api_authz_attrs {
+	const struct api_user *user;
+	bool resource_request; /* false: a non-resource URL (path) */
+	const char *verb;      /* get list watch create update patch delete deletecollection; or the HTTP verb lowered */
+	const char *ns;        /* "" or NULL: cluster scope */
+	const char *group;     /* "" core */
+	const char *resource;  /* plural */
+	const char *subresource; /* NULL or "status", "binding", "log", ... */
+	const char *name;      /* NULL or "" when none */
+	const char *path;      /* non-resource requests */
+};
+
+/*
+ * The 403 message Kubernetes writes: `pods is forbidden: User "bob" cannot
+ * create resource "pods" in API group "" in the namespace "default"`.
+ * Appends to out; 0 or -ENOMEM.
+ */
+int api_authz_forbidden_message(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out);
+/* Its part after "is forbidden: " (`User "bob" cannot ...`), with ": reason" if reason is not empty. */
+int api_authz_forbidden_why(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out);
+
+/* --- rbac.c: evaluation of RBAC objects --- */
+
+/*
+ * The RBAC objects the evaluator sees: callbacks over the current
+ * ClusterRoleBindings, RoleBindings of a namespace, and role lookup. Objects
+ * are borrowed cJSON trees (rbac.authorization.k8s.io/v1 JSON).
+ */
+struct api_rbac_source {
+	/* Calls fn for each ClusterRoleBinding until fn returns nonzero. */
+	void (*cluster_role_bindings)(void *ud, int (*fn)(const cJSON *binding, void *arg), void *arg);
+	/* Calls fn for each RoleBinding in ns until fn returns nonzero. */
+	void (*role_bindings)(void *ud, const char *ns, int (*fn)(const cJSON *binding, void *arg), void *arg);
+	/* The ClusterRole named name, or the Role ns/name; NULL if absent. */
+	const cJSON *(*cluster_role)(void *ud, const char *name);
+	const cJSON *(*role)(void *ud, const char *ns, const char *name);
+	void *ud;
+};
+
+/* Whether one PolicyRule object allows the request. */
+bool api_rbac_rule_allows(const cJSON *rule, const struct api_authz_attrs *a);
+/* Whether a binding's subjects include the user (User, Group; ServiceAccount as system:serviceaccount:NS:NAME). */
+bool api_rbac_subject_matches(const cJSON *binding, const struct api_user *u, const char *binding_ns);
+/* Whether any ClusterRoleBinding, or RoleBinding of the request's namespace, grants the request to its user. */
+bool api_rbac_allows(const struct api_rbac_source *src, const struct api_authz_attrs *a);
+
+/* --- authz_node.c: the Node authorizer --- */
+
+enum api_authz_decision { API_AUTHZ_NO_OPINION, API_AUTHZ_ALLOW, API_AUTHZ_DENY };
+
+/* What the Node authorizer needs to know of pods: the node a pod is bound to ("" none), or NULL if no such pod. */
+typedef const char *(*api_pod_node_fn)(void *ud, const char *ns, const char *name);
+
+/*
+ * The Node authorizer: a user system:node:NAME in group system:nodes may read
+ * what a kubelet needs, write its own Node and Lease, write the status of
+ * pods bound to NAME, and create events. Other users: NO_OPINION. A node
+ * identity asking for more: DENY (so RBAC cannot widen a kubelet's reach).
+ */
+enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, api_pod_node_fn pod_node, void *ud);
+
+#endif

@@ -1,0 +1,321 @@
+/* authz.c: the gate before dispatch (source, authentication, mutating limit, authorization) and SelfSubjectAccessReview. */
+#include "apiserver/authz.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "apiserver/authz_cache.h"
+#include "apiserver/rest.h"
+#include "apiserver/status.h"
+#include "common/json.h"
+#include "common/log.h"
+
+#define MAX_CIDRS 32
+
+struct cidr {
+	int family;
+	unsigned char net[16];
+	int bits;
+};
+
+struct api_auth {
+	struct api_tokens *tokens;
+	bool anonymous;
+	bool always_deny, rbac, node; /* none set: AlwaysAllow */
+	struct cidr cidrs[MAX_CIDRS];
+	int ncidrs;
+	int max_mutating;
+	struct api_authz_cache *cache;
+};
+
+/* The identity of requests on the plain listener: loopback only, trusted like kube-apiserver's insecure port. */
+static const struct api_user unsecured = {"system:unsecured", "", {"system:masters", "system:authenticated"}, 2};
+
+static int parse_cidr(const char *s, struct cidr *out)
+{
+	char ip[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	char *end;
+	long bits;
+
+	if (n >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, ip, out->net) == 1)
+		out->family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, out->net) == 1)
+		out->family = AF_INET6;
+	else
+		return -EINVAL;
+	bits = out->family == AF_INET ? 32 : 128;
+	if (slash) {
+		long b = strtol(slash + 1, &end, 10);
+
+		if (!slash[1] || *end || b < 0 || b > bits)
+			return -EINVAL;
+		bits = b;
+	}
+	out->bits = (int)bits;
+	return 0;
+}
+
+static bool cidr_has(const struct cidr *c, int family, const unsigned char *addr)
+{
+	int full = c->bits / 8, rest = c->bits % 8;
+
+	if (family != c->family || memcmp(c->net, addr, (size_t)full))
+		return false;
+	return !rest || ((c->net[full] ^ addr[full]) & (0xff << (8 - rest))) == 0;
+}
+
+static bool source_allowed(const struct api_auth *a, struct cm_http_req *req)
+{
+	struct sockaddr_storage ss;
+	const unsigned char *addr;
+	unsigned char v4[4];
+	int family;
+
+	if (a->ncidrs == 0)
+		return true;
+	if (cm_http_req_peer_addr(req, &ss) < 0)
+		return false;
+	if (ss.ss_family == AF_INET) {
+		family = AF_INET;
+		addr = (const unsigned char *)&((struct sockaddr_in *)&ss)->sin_addr;
+	} else {
+		const struct in6_addr *in6 = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+
+		family = AF_INET6;
+		addr = in6->s6_addr;
+		if (IN6_IS_ADDR_V4MAPPED(in6)) { /* an IPv4 client on a dual-stack socket */
+			memcpy(v4, in6->s6_addr + 12, 4);
+			family = AF_INET;
+			addr = v4;
+		}
+	}
+	for (int i = 0; i < a->ncidrs; i++)
+		if (cidr_has(&a->cidrs[i], family, addr))
+			return true;
+	return false;
+}
+
+static int parse_mode(struct api_auth *a, const char *mode, struct cm_buf *err)
+{
+	char *dup = strdup(mode ? mode : "AlwaysAllow"), *save = NULL, *m;
+	int rc = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	for (m = strtok_r(dup, ",", &save); m && !rc; m = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(m, "RBAC"))
+			a->rbac = true;
+		else if (!strcmp(m, "Node"))
+			a->node = true;
+		else if (!strcmp(m, "AlwaysDeny"))
+			a->always_deny = true;
+		else if (strcmp(m, "AlwaysAllow")) {
+			cm_buf_printf(err, "--authorization-mode: unknown mode \"%s\" (AlwaysAllow, AlwaysDeny, RBAC, Node)", m);
+			rc = -EINVAL;
+		}
+	}
+	free(dup);
+	return rc;
+}
+
+static void cache_ready(void *ud)
+{
+	struct api_server *srv = ud;
+
+	srv->boot_pending--;
+}
+
+int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struct cm_buf *err)
+{
+	struct api_auth *a = calloc(1, sizeof(*a));
+	int rc = 0;
+
+	if (!a)
+		return -ENOMEM;
+	a->anonymous = cfg->anonymous;
+	a->max_mutating = cfg->max_mutating;
+	rc = parse_mode(a, cfg->mode, err);
+	for (size_t i = 0; !rc && cfg->allowed_cidrs && i < cfg->allowed_cidrs->n; i++) {
+		if (a->ncidrs == MAX_CIDRS || parse_cidr(cfg->allowed_cidrs->items[i], &a->cidrs[a->ncidrs]) < 0) {
+			cm_buf_printf(err, "--allowed-client-cidrs: bad or too many CIDRs at \"%s\"",
+				      cfg->allowed_cidrs->items[i]);
+			rc = -EINVAL;
+		} else {
+			a->ncidrs++;
+		}
+	}
+	if (!rc && cfg->token_auth_file && *cfg->token_auth_file) {
+		rc = api_tokens_load(cfg->token_auth_file, &a->tokens, err);
+		if (!rc) /* never the tokens themselves */
+			cm_info("token file %s: %zu users", cfg->token_auth_file, api_tokens_count(a->tokens));
+	}
+	if (rc) {
+		api_tokens_free(a->tokens);
+		free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+int api_auth_start(struct api_auth *a, struct api_server *srv)
+{
+	int rc;
+
+	if (!a || !(a->rbac || a->node) || a->cache)
+		return 0;
+	rc = api_authz_cache_new(srv->loop, srv->store, a->node, cache_ready, srv, &a->cache);
+	if (!rc)
+		srv->boot_pending++;
+	return rc;
+}
+
+void api_auth_free(struct api_auth *a)
+{
+	if (!a)
+		return;
+	api_authz_cache_free(a->cache);
+	api_tokens_free(a->tokens);
+	free(a);
+}
+
+bool api_auth_rbac_enabled(const struct api_auth *a)
+{
+	return a && a->rbac;
+}
+
+bool api_auth_ready(const struct api_auth *a)
+{
+	return !a || !a->cache || api_authz_cache_ready(a->cache);
+}
+
+bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason)
+{
+	*reason = NULL;
+	/* system:masters is never subject to RBAC, as in Kubernetes */
+	if (api_user_in_group(at->user, "system:masters"))
+		return true;
+	if (a->always_deny)
+		return false;
+	if (!a->rbac && !a->node)
+		return true;
+	if (a->node) {
+		enum api_authz_decision d = api_authz_node(at, api_authz_cache_pod_node, a->cache);
+
+		if (d == API_AUTHZ_ALLOW)
+			return true;
+		if (d == API_AUTHZ_DENY) {
+			*reason = "no relationship found between node and this object";
+			return false;
+		}
+	}
+	if (a->rbac) {
+		struct api_rbac_source src;
+
+		api_authz_cache_rbac(a->cache, &src);
+		return api_rbac_allows(&src, at);
+	}
+	return false;
+}
+
+static const char *verb_of(const char *method, struct api_ctx *c)
+{
+	if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
+		if (c->sub && !strcmp(c->sub, "log"))
+			return "get";
+		if (api_query_bool(cm_http_req_query(c->req, "watch")))
+			return "watch";
+		return c->name ? "get" : "list";
+	}
+	if (!strcmp(method, "POST"))
+		return "create";
+	if (!strcmp(method, "PUT"))
+		return "update";
+	if (!strcmp(method, "PATCH"))
+		return "patch";
+	if (!strcmp(method, "DELETE"))
+		return c->name ? "delete" : "deletecollection";
+	return "unknown";
+}
+
+int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out)
+{
+	struct api_authn_input in;
+
+	if (!a || !tls) {
+		*out = unsecured;
+		return 0;
+	}
+	in.authorization = cm_http_req_header(req, "Authorization");
+	in.peer = cm_http_req_peer_identity(req);
+	in.tokens = a->tokens;
+	in.anonymous = a->anonymous;
+	return api_authn_resolve(&in, out);
+}
+
+static void reply_headers_429(struct api_ctx *c)
+{
+	cm_http_req_add_header(c->req, "Retry-After", "1");
+	api_ctx_reply_status(c, api_status_too_many_requests("Too many requests, please try again later.", 1));
+}
+
+bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, const char *plural, bool tls)
+{
+	struct api_auth *a = c->srv->auth;
+	struct api_user u;
+	struct api_authz_attrs at = {0};
+	const char *reason;
+	bool mutating = strcmp(method, "GET") && strcmp(method, "HEAD");
+
+	if (!a)
+		return false;
+	if (!source_allowed(a, c->req)) {
+		api_ctx_reply_status(c, api_status_new(403, "Forbidden", "forbidden: client address not allowed"));
+		return true;
+	}
+	if (api_auth_identify(a, c->req, tls, &u) < 0) {
+		api_ctx_reply_status(c, api_status_unauthorized(NULL));
+		return true;
+	}
+	if (mutating && a->max_mutating > 0) {
+		if (c->srv->mutating_inflight >= a->max_mutating) {
+			reply_headers_429(c);
+			return true;
+		}
+		c->mutating = true;
+		c->srv->mutating_inflight++;
+	}
+	at.user = &u;
+	at.resource_request = true;
+	at.verb = verb_of(method, c);
+	at.ns = c->ns;
+	at.group = group ? group : "";
+	at.resource = plural;
+	at.subresource = c->sub;
+	at.name = c->name;
+	if (api_auth_decide(a, &at, &reason))
+		return false;
+	{
+		struct cm_buf why = CM_BUF_INIT;
+
+		if (api_authz_forbidden_why(&at, reason, &why) < 0) {
+			cm_buf_close(&why);
+			api_ctx_reply_status(c, api_status_internal("out of memory"));
+			return true;
+		}
+		cm_debug(1, "forbidden: %s", why.data); /* at -v 1: a scan would flood the log otherwise */
+		api_ctx_reply_status(c, api_status_forbidden(at.group, plural, c->name, why.data));
+		cm_buf_close(&why);
+	}
+	return true;
+}

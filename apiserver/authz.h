@@ -1,0 +1,82 @@
+/* authz.h: the apiserver's access control: source addresses, authentication, authorization, mutating limit. */
+#ifndef API_AUTHZ_H
+#define API_AUTHZ_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "apiserver/auth.h"
+#include "apiserver/storage.h"
+#include "common/flags.h"
+#include "common/http_server.h"
+
+/* What authn.c needs of a request, so the decision is a function a test can call. */
+struct api_authn_input {
+	const char *authorization;               /* the Authorization header, or NULL */
+	const struct cm_http_peer_identity *peer; /* a verified client certificate, or NULL */
+	const struct api_tokens *tokens;         /* --token-auth-file, or NULL */
+	bool anonymous;                          /* --anonymous-auth */
+};
+
+/*
+ * Authenticates: a bearer token (must be in the table; without a table the
+ * header is ignored), else a client
+ * certificate (CN user, O groups), else the anonymous user
+ * (system:anonymous, group system:unauthenticated) if allowed. Authenticated
+ * users get the group system:authenticated. *out borrows from in's strings.
+ * Returns 0, or -EACCES (answer 401).
+ */
+int api_authn_resolve(const struct api_authn_input *in, struct api_user *out);
+
+struct api_auth_config {
+	const char *token_auth_file;   /* NULL: no tokens */
+	bool anonymous;                /* --anonymous-auth (true) */
+	const char *mode;              /* --authorization-mode: "AlwaysAllow", "AlwaysDeny", "RBAC", "Node", comma-separated */
+	const struct cm_strlist *allowed_cidrs; /* empty: every source */
+	int max_mutating;              /* --max-mutating-requests-inflight; 0: no limit */
+};
+
+struct api_auth;
+struct api_ctx;
+struct api_server;
+
+/*
+ * Reads the token file, parses the mode and CIDRs (cfg is not kept). Returns
+ * 0 and *out, -EINVAL with a message in err, -errno of the token file, or -ENOMEM.
+ */
+int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struct cm_buf *err);
+/*
+ * With RBAC or Node: starts following RBAC objects and pods in srv's storage;
+ * srv->boot_pending counts the load. NULL a does nothing. 0 or -ENOMEM.
+ */
+int api_auth_start(struct api_auth *a, struct api_server *srv);
+/* Stops following storage and frees (what is in flight ends before the storage goes). NULL does nothing. */
+void api_auth_free(struct api_auth *a);
+/* Whether RBAC is on (bootstrap roles are written then). */
+bool api_auth_rbac_enabled(const struct api_auth *a);
+/* Whether the authorizers' caches have loaded (the server is not ready before). */
+bool api_auth_ready(const struct api_auth *a);
+
+/*
+ * The one check before a resource request is dispatched: source address,
+ * authentication (on the TLS listener; the plain listener, loopback only, is
+ * trusted as kube-apiserver's insecure port was), mutating-request limit,
+ * authorization. Answers 403/401/429 itself and returns true then; false lets
+ * the request through. plural is the resource named in the path.
+ */
+bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, const char *plural, bool tls);
+/*
+ * Who sent req: on the TLS listener as api_authn_resolve says, on the plain
+ * one (or without a) the trusted local user system:unsecured (group
+ * system:masters). 0 or -EACCES.
+ */
+int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out);
+/* Whether the authorizers allow at; *reason (static text or NULL) explains a Node authorizer denial. */
+bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
+/* Routes SelfSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM. */
+int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
+/* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
+void api_auth_bootstrap(struct api_server *srv);
+
+#endif

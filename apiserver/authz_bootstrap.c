@@ -1,0 +1,100 @@
+/* authz_bootstrap.c: the default ClusterRoles and the system:masters binding, written at start when missing. */
+#include "apiserver/authz.h"
+
+#include <stdio.h>
+
+#include "apiserver/object.h"
+#include "apiserver/rest.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+#define CORE_NS_RES                                                                                              \
+	"\"pods\",\"pods/log\",\"pods/status\",\"services\",\"services/status\",\"endpoints\",\"configmaps\","     \
+	"\"events\",\"serviceaccounts\",\"persistentvolumeclaims\",\"persistentvolumeclaims/status\","            \
+	"\"resourcequotas\",\"resourcequotas/status\",\"limitranges\",\"bindings\""
+#define APPS_RES                                                                                                 \
+	"\"deployments\",\"deployments/scale\",\"deployments/status\",\"replicasets\",\"replicasets/scale\","       \
+	"\"replicasets/status\",\"daemonsets\",\"daemonsets/status\""
+#define RW "[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]"
+#define RO "[\"get\",\"list\",\"watch\"]"
+
+/* Kind, name, and the rest of the object after metadata (rules, or subjects and roleRef). */
+static const char *const defaults[][3] = {
+	{"ClusterRole", "cluster-admin",
+	 "\"rules\":[{\"apiGroups\":[\"*\"],\"resources\":[\"*\"],\"verbs\":[\"*\"]},"
+	 "{\"nonResourceURLs\":[\"*\"],\"verbs\":[\"*\"]}]"},
+	/* admin: everything in a namespace, including who may do what there */
+	{"ClusterRole", "admin",
+	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"secrets\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"rbac.authorization.k8s.io\"],\"resources\":[\"roles\",\"rolebindings\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"namespaces\"],\"verbs\":" RO "}]"},
+	/* edit: the workloads and their configuration, secrets included, but not roles */
+	{"ClusterRole", "edit",
+	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"secrets\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"namespaces\"],\"verbs\":" RO "}]"},
+	/* view: read everything but secrets (reading a secret is acting as whoever it belongs to) */
+	{"ClusterRole", "view",
+	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"namespaces\",\"namespaces/status\"],"
+	 "\"verbs\":" RO "},"
+	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RO "},"
+	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RO "}]"},
+	/* system:node: what a kubelet does; the Node authorizer narrows it to the kubelet's own objects */
+	{"ClusterRole", "system:node",
+	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"nodes\",\"services\",\"endpoints\"],"
+	 "\"verbs\":" RO "},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"nodes\",\"nodes/status\"],\"verbs\":[\"create\",\"get\",\"patch\",\"update\"]},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"pods/status\"],\"verbs\":[\"patch\",\"update\"]},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"delete\"]},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\",\"secrets\",\"persistentvolumeclaims\"],\"verbs\":[\"get\"]},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\",\"update\"]},"
+	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"create\",\"get\",\"update\",\"patch\",\"delete\"]}]"},
+	{"ClusterRoleBinding", "cluster-admin",
+	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:masters\"}],"
+	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"cluster-admin\"}"},
+};
+
+static void written(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_server *srv = ud;
+
+	(void)r;
+	if (err == -ECANCELED)
+		return;
+	/* a conflict means it exists: an administrator's edits are kept */
+	if (err && err != -CM_ECONFLICT)
+		cm_warn("bootstrap rbac object: cannot create (%s)", cm_strerror(err));
+	srv->boot_pending--;
+}
+
+void api_auth_bootstrap(struct api_server *srv)
+{
+	char now[CM_RFC3339_LEN];
+
+	if (!api_auth_rbac_enabled(srv->auth))
+		return;
+	api_obj_now(cm_time_wall_ms(), now);
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+		bool binding = defaults[i][0][11] == 'B'; /* "ClusterRoleBinding" */
+		uint64_t a = api_rand(srv);
+
+		if (cm_buf_printf(&key, "/registry/rbac.authorization.k8s.io/%s/%s",
+				  binding ? "clusterrolebindings" : "clusterroles", defaults[i][1]) == 0 &&
+		    cm_buf_printf(&val,
+				  "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\","
+				  "\"uid\":\"%08x-0000-4000-8000-%012llx\",\"creationTimestamp\":\"%s\","
+				  "\"labels\":{\"kubernetes.io/bootstrapping\":\"rbac-defaults\"},"
+				  "\"annotations\":{\"rbac.authorization.kubernetes.io/autoupdate\":\"true\"}},%s}",
+				  defaults[i][0], defaults[i][1], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL),
+				  now, defaults[i][2]) == 0 &&
+		    api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, written, srv) == 0)
+			srv->boot_pending++;
+		cm_buf_close(&key);
+		cm_buf_close(&val);
+	}
+}

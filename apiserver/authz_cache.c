@@ -1,0 +1,322 @@
+/* authz_cache.c: RBAC objects and pod placements kept in memory from a list then a watch of storage. */
+#include "apiserver/authz_cache.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/strmap.h"
+
+#define RBAC_PREFIX "/registry/rbac.authorization.k8s.io/"
+#define PODS_PREFIX "/registry/pods/"
+#define RETRY_MS 1000
+
+struct feed {
+	struct api_authz_cache *c;
+	const char *prefix;
+	struct cm_strmap map; /* etcd key -> cJSON (RBAC) or strdup'd node name (pods) */
+	bool pods, listed, listing;
+	struct api_storage_watch *w;
+};
+
+struct api_authz_cache {
+	uv_loop_t *loop;
+	struct api_storage *store;
+	struct feed feeds[2];
+	int nfeeds;
+	uv_timer_t retry;
+	bool dead, ready, timer_closed;
+	int inflight; /* ranges not yet answered: the last one frees a dead cache */
+	void (*on_ready)(void *ud);
+	void *ud;
+};
+
+static void feed_list(struct feed *f);
+
+static void *value_of(struct feed *f, const char *json, size_t len)
+{
+	cJSON *j = NULL;
+	void *v = NULL;
+
+	if (cm_json_parse(json, len, &j, NULL) < 0)
+		return NULL;
+	if (!f->pods)
+		return j;
+	v = strdup(cm_json_str_or(j, "spec.nodeName", ""));
+	cJSON_Delete(j);
+	return v;
+}
+
+static void drop(struct feed *f, void *v)
+{
+	if (f->pods)
+		free(v);
+	else
+		cJSON_Delete(v);
+}
+
+static int drop_each(const char *key, void *val, void *ud)
+{
+	(void)key;
+	drop(ud, val);
+	return 0;
+}
+
+static void feed_clear(struct feed *f)
+{
+	cm_strmap_foreach(&f->map, drop_each, f);
+	cm_strmap_close(&f->map); /* left empty and reusable */
+}
+
+static void set(struct feed *f, const char *key, void *v)
+{
+	void *old = NULL;
+
+	if (!v || cm_strmap_put(&f->map, key, v, &old) < 0) {
+		/* keep the stale value rather than none: a lost update heals at the next relist */
+		if (v)
+			drop(f, v);
+		return;
+	}
+	if (old)
+		drop(f, old);
+}
+
+static void on_event(int type, const struct api_kv *kv, const struct api_kv *prev, void *ud)
+{
+	struct feed *f = ud;
+
+	(void)prev;
+	if (type == 1)
+		drop(f, cm_strmap_del(&f->map, kv->key));
+	else
+		set(f, kv->key, value_of(f, kv->value, kv->value_len));
+}
+
+static void on_watch_error(int err, void *ud)
+{
+	struct feed *f = ud;
+
+	cm_warn("authorization cache %s: watch ended (%s), listing again", f->prefix, cm_strerror(err));
+	f->w = NULL;
+	feed_list(f);
+}
+
+static void maybe_ready(struct api_authz_cache *c)
+{
+	for (int i = 0; i < c->nfeeds; i++)
+		if (!c->feeds[i].listed)
+			return;
+	if (!c->ready) {
+		c->ready = true;
+		if (c->on_ready)
+			c->on_ready(c->ud);
+	}
+}
+
+static void cache_destroy(struct api_authz_cache *c)
+{
+	for (int i = 0; i < c->nfeeds; i++)
+		feed_clear(&c->feeds[i]);
+	free(c);
+}
+
+static void retry_later(struct api_authz_cache *c);
+
+static void on_list(int err, const struct api_kv_result *r, void *ud)
+{
+	struct feed *f = ud;
+	struct api_authz_cache *c = f->c;
+	static const struct api_watch_handlers h = {on_event, on_watch_error, NULL};
+
+	c->inflight--;
+	f->listing = false;
+	if (c->dead) {
+		if (c->inflight == 0 && c->timer_closed)
+			cache_destroy(c);
+		return;
+	}
+	if (err) {
+		cm_warn("authorization cache %s: cannot list (%s), retrying", f->prefix, cm_strerror(err));
+		retry_later(c);
+		return;
+	}
+	feed_clear(f);
+	for (size_t i = 0; i < r->n; i++)
+		set(f, r->kvs[i].key, value_of(f, r->kvs[i].value, r->kvs[i].value_len));
+	if (api_storage_watch(c->store, f->prefix, r->revision + 1, &h, f, &f->w) < 0) {
+		f->w = NULL;
+		retry_later(c);
+		return;
+	}
+	f->listed = true;
+	maybe_ready(c);
+}
+
+static void feed_list(struct feed *f)
+{
+	struct api_authz_cache *c = f->c;
+
+	if (f->listing)
+		return;
+	if (api_storage_range(c->store, f->prefix, NULL, 0, 0, false, on_list, f) < 0) {
+		retry_later(c);
+		return;
+	}
+	f->listing = true;
+	c->inflight++;
+}
+
+static void on_retry(uv_timer_t *t)
+{
+	struct api_authz_cache *c = t->data;
+
+	for (int i = 0; i < c->nfeeds; i++)
+		if (!c->feeds[i].w)
+			feed_list(&c->feeds[i]);
+}
+
+static void retry_later(struct api_authz_cache *c)
+{
+	if (!uv_is_active((uv_handle_t *)&c->retry))
+		uv_timer_start(&c->retry, on_retry, RETRY_MS, 0);
+}
+
+int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, bool pods, void (*on_ready)(void *ud),
+			void *ud, struct api_authz_cache **out)
+{
+	struct api_authz_cache *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->loop = loop;
+	c->store = store;
+	c->on_ready = on_ready;
+	c->ud = ud;
+	c->nfeeds = pods ? 2 : 1;
+	for (int i = 0; i < c->nfeeds; i++) {
+		c->feeds[i].c = c;
+		c->feeds[i].pods = i == 1;
+		c->feeds[i].prefix = i == 1 ? PODS_PREFIX : RBAC_PREFIX;
+		cm_strmap_init(&c->feeds[i].map);
+	}
+	uv_timer_init(loop, &c->retry);
+	c->retry.data = c;
+	for (int i = 0; i < c->nfeeds; i++)
+		feed_list(&c->feeds[i]);
+	*out = c;
+	return 0;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	struct api_authz_cache *c = h->data;
+
+	c->timer_closed = true;
+	if (c->inflight == 0)
+		cache_destroy(c);
+}
+
+void api_authz_cache_free(struct api_authz_cache *c)
+{
+	if (!c)
+		return;
+	c->dead = true;
+	for (int i = 0; i < c->nfeeds; i++)
+		if (c->feeds[i].w) {
+			api_storage_watch_stop(c->feeds[i].w);
+			c->feeds[i].w = NULL;
+		}
+	uv_close((uv_handle_t *)&c->retry, timer_closed);
+}
+
+bool api_authz_cache_ready(const struct api_authz_cache *c)
+{
+	return c && c->ready;
+}
+
+const char *api_authz_cache_pod_node(void *cache, const char *ns, const char *name)
+{
+	struct api_authz_cache *c = cache;
+	struct cm_buf k = CM_BUF_INIT;
+	const char *v = NULL;
+
+	if (c->nfeeds < 2 || cm_buf_printf(&k, PODS_PREFIX "%s/%s", ns, name) < 0) {
+		cm_buf_close(&k);
+		return NULL;
+	}
+	v = cm_strmap_get(&c->feeds[1].map, k.data);
+	cm_buf_close(&k);
+	return v;
+}
+
+/* The RBAC source over the map: keys are RBAC_PREFIX + "clusterroles/NAME", "roles/NS/NAME", ... */
+struct each {
+	const char *prefix;
+	size_t plen;
+	int (*fn)(const cJSON *binding, void *arg);
+	void *arg;
+};
+
+static int each_fn(const char *key, void *val, void *ud)
+{
+	struct each *e = ud;
+
+	if (strncmp(key, e->prefix, e->plen))
+		return 0;
+	return e->fn(val, e->arg);
+}
+
+static void for_prefix(struct api_authz_cache *c, const char *prefix, int (*fn)(const cJSON *, void *), void *arg)
+{
+	struct each e = {prefix, strlen(prefix), fn, arg};
+
+	cm_strmap_foreach(&c->feeds[0].map, each_fn, &e);
+}
+
+static void src_crbs(void *ud, int (*fn)(const cJSON *binding, void *arg), void *arg)
+{
+	for_prefix(ud, RBAC_PREFIX "clusterrolebindings/", fn, arg);
+}
+
+static void src_rbs(void *ud, const char *ns, int (*fn)(const cJSON *binding, void *arg), void *arg)
+{
+	struct cm_buf p = CM_BUF_INIT;
+
+	if (cm_buf_printf(&p, RBAC_PREFIX "rolebindings/%s/", ns) == 0)
+		for_prefix(ud, p.data, fn, arg);
+	cm_buf_close(&p);
+}
+
+static const cJSON *lookup(struct api_authz_cache *c, const char *kind, const char *ns, const char *name)
+{
+	struct cm_buf k = CM_BUF_INIT;
+	const cJSON *v = NULL;
+
+	if (cm_buf_printf(&k, RBAC_PREFIX "%s/%s%s%s", kind, ns ? ns : "", ns ? "/" : "", name) == 0)
+		v = cm_strmap_get(&c->feeds[0].map, k.data);
+	cm_buf_close(&k);
+	return v;
+}
+
+static const cJSON *src_cr(void *ud, const char *name)
+{
+	return lookup(ud, "clusterroles", NULL, name);
+}
+
+static const cJSON *src_role(void *ud, const char *ns, const char *name)
+{
+	return lookup(ud, "roles", ns, name);
+}
+
+void api_authz_cache_rbac(struct api_authz_cache *c, struct api_rbac_source *out)
+{
+	out->cluster_role_bindings = src_crbs;
+	out->role_bindings = src_rbs;
+	out->cluster_role = src_cr;
+	out->role = src_role;
+	out->ud = c;
+}

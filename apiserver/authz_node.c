@@ -1,0 +1,87 @@
+/* authz_node.c: the Node authorizer: a kubelet may write only its own Node, its Lease and its pods' status. */
+#include "apiserver/auth.h"
+
+#include <string.h>
+
+#define NODE_PREFIX "system:node:"
+
+static bool is(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static bool verb_in(const char *verb, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(verb, *list))
+			return true;
+	return false;
+}
+
+static const char *const reads[] = {"get", "list", "watch", NULL};
+static const char *const writes[] = {"create", "update", "patch", "delete", NULL};
+
+/* Resources a kubelet reads in full to run its pods: the pods, nodes, services and endpoints of the cluster. */
+static bool readable(const struct api_authz_attrs *a)
+{
+	static const char *const core[] = {"pods", "nodes", "services", "endpoints", "namespaces", NULL};
+
+	if (!*a->group && verb_in(a->resource, core))
+		return true;
+	/*
+	 * Secrets, ConfigMaps and claims one at a time only (a pod names them):
+	 * a kubelet cannot list every secret of the cluster.
+	 */
+	if (!*a->group && is(a->verb, "get") &&
+	    (is(a->resource, "secrets") || is(a->resource, "configmaps") || is(a->resource, "persistentvolumeclaims")))
+		return true;
+	return is(a->group, "coordination.k8s.io") && is(a->resource, "leases") && is(a->ns, "kube-node-lease");
+}
+
+enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, api_pod_node_fn pod_node, void *ud)
+{
+	const struct api_user *u = a->user;
+	const char *node;
+
+	if (!u || strncmp(u->name, NODE_PREFIX, sizeof(NODE_PREFIX) - 1) || !api_user_in_group(u, "system:nodes"))
+		return API_AUTHZ_NO_OPINION;
+	node = u->name + sizeof(NODE_PREFIX) - 1;
+	if (!*node)
+		return API_AUTHZ_NO_OPINION;
+	if (!a->resource_request)
+		return API_AUTHZ_NO_OPINION; /* discovery paths: RBAC's business */
+	if (!a->group)
+		return API_AUTHZ_DENY;
+	if (verb_in(a->verb, reads) && !(a->subresource && *a->subresource)) {
+		if (readable(a))
+			return API_AUTHZ_ALLOW;
+		return API_AUTHZ_DENY;
+	}
+	if (!verb_in(a->verb, writes))
+		return API_AUTHZ_DENY;
+	if (*a->group == '\0' && is(a->resource, "nodes")) {
+		/* its own Node object and status, created at registration */
+		return is(a->name, node) || (is(a->verb, "create") && (!a->name || !*a->name)) ? API_AUTHZ_ALLOW
+											     : API_AUTHZ_DENY;
+	}
+	if (is(a->group, "coordination.k8s.io") && is(a->resource, "leases")) {
+		if (!is(a->ns, "kube-node-lease"))
+			return API_AUTHZ_DENY;
+		return is(a->name, node) || (is(a->verb, "create") && (!a->name || !*a->name)) ? API_AUTHZ_ALLOW
+											     : API_AUTHZ_DENY;
+	}
+	if (*a->group == '\0' && is(a->resource, "events"))
+		return is(a->verb, "delete") ? API_AUTHZ_DENY : API_AUTHZ_ALLOW;
+	if (*a->group == '\0' && is(a->resource, "pods") && a->name && *a->name) {
+		const char *bound;
+		bool status = is(a->subresource, "status");
+
+		/* a kubelet reports status of its pods and removes them once they are gone; it cannot rewrite specs */
+		if (!(status && (is(a->verb, "update") || is(a->verb, "patch"))) &&
+		    !(!a->subresource && is(a->verb, "delete")))
+			return API_AUTHZ_DENY;
+		bound = pod_node ? pod_node(ud, a->ns ? a->ns : "", a->name) : NULL;
+		return bound && !strcmp(bound, node) ? API_AUTHZ_ALLOW : API_AUTHZ_DENY;
+	}
+	return API_AUTHZ_DENY;
+}

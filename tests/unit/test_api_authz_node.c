@@ -1,0 +1,107 @@
+/* test_api_authz_node.c: the Node authorizer as a table: a kubelet's own objects, its pods, and nothing else. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apiserver/auth.h"
+
+/* Pods: default/a on n1, default/b on n2, default/c unscheduled. */
+static const char *pod_node(void *ud, const char *ns, const char *name)
+{
+	(void)ud;
+	if (strcmp(ns, "default"))
+		return NULL;
+	if (!strcmp(name, "a"))
+		return "n1";
+	if (!strcmp(name, "b"))
+		return "n2";
+	if (!strcmp(name, "c"))
+		return "";
+	return NULL;
+}
+
+enum { N = API_AUTHZ_NO_OPINION, A = API_AUTHZ_ALLOW, D = API_AUTHZ_DENY };
+
+struct ncase {
+	const char *user, *group;
+	const char *verb, *ns, *api_group, *resource, *sub, *name;
+	int want;
+};
+
+#define CO "coordination.k8s.io"
+#define NL "kube-node-lease"
+
+static const struct ncase cases[] = {
+	/* its own Node and its status; not another's */
+	{"system:node:n1", "system:nodes", "update", NULL, "", "nodes", "status", "n1", A},
+	{"system:node:n1", "system:nodes", "patch", NULL, "", "nodes", NULL, "n1", A},
+	{"system:node:n1", "system:nodes", "create", NULL, "", "nodes", NULL, NULL, A},
+	{"system:node:n1", "system:nodes", "patch", NULL, "", "nodes", "status", "n2", D},
+	{"system:node:n1", "system:nodes", "delete", NULL, "", "nodes", NULL, "n2", D},
+	/* its Lease in kube-node-lease only */
+	{"system:node:n1", "system:nodes", "update", NL, CO, "leases", NULL, "n1", A},
+	{"system:node:n1", "system:nodes", "create", NL, CO, "leases", NULL, NULL, A},
+	{"system:node:n1", "system:nodes", "update", NL, CO, "leases", NULL, "n2", D},
+	{"system:node:n1", "system:nodes", "update", "default", CO, "leases", NULL, "n1", D},
+	/* status of pods bound to it; not others', not unscheduled ones, never their spec */
+	{"system:node:n1", "system:nodes", "patch", "default", "", "pods", "status", "a", A},
+	{"system:node:n1", "system:nodes", "update", "default", "", "pods", "status", "a", A},
+	{"system:node:n1", "system:nodes", "patch", "default", "", "pods", "status", "b", D},
+	{"system:node:n1", "system:nodes", "patch", "default", "", "pods", "status", "c", D},
+	{"system:node:n1", "system:nodes", "patch", "default", "", "pods", "status", "gone", D},
+	{"system:node:n1", "system:nodes", "update", "default", "", "pods", NULL, "a", D},
+	{"system:node:n1", "system:nodes", "delete", "default", "", "pods", NULL, "a", A},
+	{"system:node:n1", "system:nodes", "delete", "default", "", "pods", NULL, "b", D},
+	{"system:node:n1", "system:nodes", "create", "default", "", "pods", NULL, NULL, D},
+	/* reads a kubelet needs; secrets one at a time only */
+	{"system:node:n1", "system:nodes", "list", NULL, "", "pods", NULL, NULL, A},
+	{"system:node:n1", "system:nodes", "watch", NULL, "", "services", NULL, NULL, A},
+	{"system:node:n1", "system:nodes", "get", NULL, "", "nodes", NULL, "n2", A},
+	{"system:node:n1", "system:nodes", "get", "default", "", "secrets", NULL, "s", A},
+	{"system:node:n1", "system:nodes", "list", "default", "", "secrets", NULL, NULL, D},
+	{"system:node:n1", "system:nodes", "list", "default", "apps", "deployments", NULL, NULL, D},
+	/* events: created, not deleted */
+	{"system:node:n1", "system:nodes", "create", "default", "", "events", NULL, NULL, A},
+	{"system:node:n1", "system:nodes", "delete", "default", "", "events", NULL, "e", D},
+	/* anything else: denied; other identities: no opinion */
+	{"system:node:n1", "system:nodes", "update", "default", "", "configmaps", NULL, "x", D},
+	{"system:node:n1", NULL, "update", NULL, "", "nodes", NULL, "n1", N},     /* not in system:nodes */
+	{"system:node:", "system:nodes", "update", NULL, "", "nodes", NULL, "", N}, /* no node name */
+	{"bob", "system:nodes", "update", NULL, "", "nodes", NULL, "n1", N},
+	{"alice", NULL, "get", "default", "", "pods", NULL, "a", N},
+};
+
+START_TEST(node_table)
+{
+	const struct ncase *t = &cases[_i];
+	struct api_user u = {t->user, "", {t->group}, t->group ? 1 : 0};
+	struct api_authz_attrs a = {&u, true, t->verb, t->ns, t->api_group, t->resource, t->sub, t->name, NULL};
+
+	ck_assert_msg((int)api_authz_node(&a, pod_node, NULL) == t->want, "case %d: %s %s %s/%s%s%s %s: want %d", _i,
+		      t->user, t->verb, t->ns ? t->ns : "-", t->resource, t->sub ? "/" : "", t->sub ? t->sub : "",
+		      t->name ? t->name : "", t->want);
+}
+END_TEST
+
+START_TEST(paths_are_rbacs_business)
+{
+	struct api_user u = {"system:node:n1", "", {"system:nodes"}, 1};
+	struct api_authz_attrs a = {&u, false, "get", NULL, NULL, NULL, NULL, NULL, "/healthz"};
+
+	ck_assert_int_eq(api_authz_node(&a, pod_node, NULL), API_AUTHZ_NO_OPINION);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("api_authz_node");
+	TCase *tc = tcase_create("node");
+	tcase_add_loop_test(tc, node_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, paths_are_rbacs_business);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
