@@ -61,6 +61,7 @@ struct ld_watcher {
 	struct ld_run *run;
 	int warm_seen;  /* warm-up pods seen */
 	int last_write; /* highest measured write seen, -1 none */
+	int64_t retry_ns; /* the watch ended early: open it again at this time (0: open) */
 };
 
 struct ld_lat {
@@ -78,6 +79,8 @@ struct ld_run {
 	bool stopping;
 	int64_t start_ns, end_ns;
 	int64_t issued, inflight, errors, bytes;
+	int64_t rewatches; /* fanout: watches opened again after a refusal or a cut */
+	char list_rv[32];  /* fanout: watches start here, as an informer's after its list */
 	long last_status;
 	int last_err;
 	struct ld_lat lat;      /* per request; fanout: per write, to the last watcher */
@@ -309,32 +312,58 @@ static void on_watch_done(const struct cm_http_response *resp, void *ud)
 	struct ld_watcher *w = ud;
 	struct ld_run *run = w->run;
 	run->inflight--;
-	if (!run->stopping) {
-		run->errors++;
-		run->last_status = resp->status;
-		run->last_err = resp->err;
-		cm_debug(1, "fanout: a watch ended: err %d status %ld", resp->err, resp->status);
+	if (run->stopping)
+		return;
+	/* refused (429) or cut: open it again shortly, as an informer would */
+	run->rewatches++;
+	run->last_status = resp->status;
+	run->last_err = resp->err;
+	w->retry_ns = cm_time_mono_ns() + 100 * 1000000LL + (int64_t)(rng_next(&run->rng) % 100) * 1000000LL;
+	cm_debug(1, "fanout: a watch ended: err %d status %ld", resp->err, resp->status);
+}
+
+static int watch_open(struct ld_run *run, struct ld_watcher *w)
+{
+	struct cm_buf url = CM_BUF_INIT;
+	int rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?watch=1&timeoutSeconds=600&resourceVersion=%s",
+			       run->o->server, run->o->ns, run->list_rv);
+	struct cm_http_request req = {.url = url.data, .on_line = on_watch_line};
+	if (rc == 0)
+		rc = cm_http_client_send(run->http, &req, on_watch_done, w, NULL);
+	if (rc == 0) {
+		run->inflight++;
+		w->retry_ns = 0;
 	}
+	cm_buf_close(&url);
+	return rc;
 }
 
 static int fan_start(struct ld_run *run)
 {
 	const struct ld_opts *o = run->o;
-	struct cm_buf url = CM_BUF_INIT;
-	int rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?watch=1&timeoutSeconds=600", o->server, o->ns);
-	run->watchers = calloc((size_t)o->watchers, sizeof(*run->watchers));
-	if (rc < 0 || run->watchers == NULL) {
-		cm_buf_close(&url);
-		return -ENOMEM;
+	int rc = 0;
+	struct cm_buf url = CM_BUF_INIT, body = CM_BUF_INIT;
+	long status = 0;
+	rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
+	if (rc == 0) {
+		struct cm_http_request req = {.url = url.data, .timeout_ms = o->timeout_ms};
+		rc = cm_http_fetch(NULL, &req, &status, &body);
 	}
+	if (rc == 0 && (status != 200 || cm_buf_puts(&body, "") < 0))
+		rc = -EIO;
+	if (rc == 0)
+		find_rv(body.data, run->list_rv);
+	cm_buf_close(&url);
+	cm_buf_close(&body);
+	if (rc < 0 || run->list_rv[0] == '\0')
+		return rc < 0 ? rc : -EIO;
+	run->watchers = calloc((size_t)o->watchers, sizeof(*run->watchers));
+	if (run->watchers == NULL)
+		return -ENOMEM;
 	for (int i = 0; i < o->watchers && rc == 0; i++) {
 		run->watchers[i] = (struct ld_watcher){.run = run, .last_write = -1};
-		struct cm_http_request req = {.url = url.data, .on_line = on_watch_line};
-		rc = cm_http_client_send(run->http, &req, on_watch_done, &run->watchers[i], NULL);
-		if (rc == 0)
-			run->inflight++;
+		rc = watch_open(run, &run->watchers[i]);
 	}
-	cm_buf_close(&url);
 	run->cur_write = -1;
 	return rc;
 }
@@ -345,6 +374,11 @@ static void fan_tick(struct ld_run *run)
 	const struct ld_opts *o = run->o;
 	int64_t now = cm_time_mono_ns();
 	char name[128];
+	for (int i = 0; i < o->watchers; i++) {
+		struct ld_watcher *w = &run->watchers[i];
+		if (w->retry_ns != 0 && w->retry_ns <= now && watch_open(run, w) < 0)
+			run->stopping = true;
+	}
 	if (run->warm_ready < o->watchers) {
 		/* a watcher registered late misses earlier warm-ups: write another every 500 ms */
 		if (now >= run->next_write_ns) {
@@ -442,8 +476,9 @@ static void print_result(struct ld_run *run)
 	       run->lat.n ? (double)run->lat.v[run->lat.n - 1] / 1e6 : 0.0,
 	       run->lat.n ? (double)run->bytes / (double)run->lat.n : 0.0);
 	if (is_mode(run, "fanout"))
-		printf(",\"watchers\":%d,\"deliveries\":%zu,\"deliver_p50_ms\":%.3f,\"deliver_p99_ms\":%.3f",
-		       o->watchers, run->deliver.n, pct_ms(&run->deliver, 0.50), pct_ms(&run->deliver, 0.99));
+		printf(",\"watchers\":%d,\"rewatches\":%" PRId64 ",\"deliveries\":%zu,\"deliver_p50_ms\":%.3f,"
+		       "\"deliver_p99_ms\":%.3f",
+		       o->watchers, run->rewatches, run->deliver.n, pct_ms(&run->deliver, 0.50), pct_ms(&run->deliver, 0.99));
 	if (run->errors > 0)
 		printf(",\"last_error\":{\"err\":%d,\"status\":%ld}", run->last_err, run->last_status);
 	printf("}\n");
