@@ -117,6 +117,29 @@ START_TEST(bad_bodies)
 }
 END_TEST
 
+/* Every truncation and every single-byte change of a real body decodes or fails cleanly (run under ASan). */
+START_TEST(damaged_bodies_never_crash)
+{
+	unsigned char b[sizeof(cm1)];
+	for (size_t n = 0; n <= sizeof(cm1); n++) {
+		for (int pos = -1; pos < (int)n; pos++) {
+			for (int v = 0; v < 256; v += pos < 0 ? 256 : 37) {
+				memcpy(b, cm1, n);
+				if (pos >= 0)
+					b[pos] = (unsigned char)v;
+				cJSON *j = NULL;
+				struct cm_buf err = CM_BUF_INIT;
+				int rc = api_protobuf_decode(b, n, &j, &err);
+				ck_assert(rc == 0 || rc == -EINVAL);
+				ck_assert(rc == 0 ? j != NULL : j == NULL);
+				cJSON_Delete(j);
+				cm_buf_close(&err);
+			}
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api_protobuf");
@@ -126,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, secret_bytes_are_base64);
 	tcase_add_test(tc, deployment_keeps_zero_replicas_and_template);
 	tcase_add_test(tc, bad_bodies);
+	tcase_add_test(tc, damaged_bodies_never_crash);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
