@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apiserver/authz.h"
+#include "apiserver/protobuf.h"
 #include "apiserver/status.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -188,9 +189,23 @@ static int check_body(struct api_ctx *c, bool patch)
 		api_ctx_reply_status(c, api_status_too_large(c->srv->cfg.max_body));
 		return -1;
 	}
+	if (!patch && ct && !strncmp(ct, API_PROTOBUF_TYPE, strlen(API_PROTOBUF_TYPE)) && len > 0) {
+		/* kubectl's create generators send protobuf without asking discovery first */
+		rc = api_protobuf_decode(body, len, &c->body, &err);
+		if (rc < 0) {
+			if (rc == -ENOMEM)
+				api_ctx_reply_err(c, rc, NULL);
+			else
+				api_ctx_reply_status(c, api_status_bad_request(err.data ? err.data : "bad protobuf body"));
+			cm_buf_close(&err);
+			return -1;
+		}
+		cm_buf_close(&err);
+		return 0;
+	}
 	if (!patch && ct && !strstr(ct, "json") && !strstr(ct, "*/*")) {
 		api_ctx_reply_status(c, api_status_unsupported_media_type(
-						"application/json, application/yaml"));
+						"application/json, application/yaml, application/vnd.kubernetes.protobuf"));
 		return -1;
 	}
 	if (len == 0)
@@ -352,7 +367,10 @@ static void handle(struct cm_http_req *req, struct api_server *srv, bool tls, co
 	}
 	c->res = api_resource_find(group, version, plural);
 	c->res_group_core = !*group;
-	if (srv->cfg.max_inflight > 0 && srv->inflight > srv->cfg.max_inflight) {
+	/* as kube-apiserver, long-running requests (watches) are not held to --max-requests-inflight:
+	 * a thousand informers opening at once must not be turned away */
+	if (srv->cfg.max_inflight > 0 && srv->inflight > srv->cfg.max_inflight &&
+	    !api_query_bool(cm_http_req_query(req, "watch"))) {
 		free(plural);
 		cm_http_req_add_header(req, "Retry-After", "1");
 		api_ctx_reply_status(c, api_status_too_many_requests("Too many requests, please try again later.", 1));

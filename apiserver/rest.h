@@ -12,6 +12,7 @@
 #include "apiserver/storage.h"
 #include "common/buf.h"
 #include "common/http_server.h"
+#include "apiserver/ns_cache.h"
 #include "common/metrics.h"
 
 struct api_wcache;
@@ -33,6 +34,7 @@ struct api_server {
 	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
+	struct api_nscache nscache; /* namespaces known active: creates skip reading them from etcd */
 	uint64_t rng;
 	int inflight;
 	int mutating_inflight;  /* writes in flight, bounded by --max-mutating-requests-inflight */

@@ -2,6 +2,7 @@
 #include "apiserver/rest.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -334,7 +335,16 @@ bool api_listing_match(const struct api_listing *l, const cJSON *obj)
 
 void api_listing_free(struct api_listing *l)
 {
+	bool big = l && l->matched >= 1000;
+
 	listing_free(l);
+	/*
+	 * A big list freed tens of MB in small blocks (etcd's answer, parsed, and
+	 * the items' text) spread over the heap, which glibc keeps unless asked:
+	 * hand those pages back so the server's size follows what it holds.
+	 */
+	if (big)
+		malloc_trim(0);
 }
 
 void api_rest_list(struct api_ctx *c)

@@ -362,6 +362,8 @@ static void got_namespace(int err, const struct api_kv_result *r, void *ud)
 	ns = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
 	terminating = ns && cm_json_get(ns, "metadata.deletionTimestamp");
 	cJSON_Delete(ns);
+	/* the next create into it is admitted without this read; no memory just means no cache */
+	(void)api_nscache_set(&c->srv->nscache, c->ns, r->kvs[0].mod_rev, !terminating);
 	if (terminating) {
 		struct cm_buf m = CM_BUF_INIT;
 
@@ -395,7 +397,7 @@ void api_rest_create(struct api_ctx *c)
 		api_ctx_reply_err(c, -ENOMEM, NULL);
 		return;
 	}
-	if (c->res->namespaced && c->ns) {
+	if (c->res->namespaced && c->ns && !api_nscache_active(&c->srv->nscache, c->ns)) {
 		struct cm_buf key = CM_BUF_INIT;
 		int rc = cm_buf_printf(&key, "/registry/namespaces/%s", c->ns);
 

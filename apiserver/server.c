@@ -20,6 +20,9 @@
 
 #define SERVER_MAX_BODY (16u << 20) /* larger than the API's limit, so the API answers 413 as a Status */
 
+/* The namespaces' watch cache keeps NamespaceLifecycle's table current (rest_write.c reads it). */
+static const struct api_wcache_observer nscache_observer = {api_nscache_on_event, api_nscache_on_reset};
+
 static const char *const default_namespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
 
 void api_config_defaults(struct api_config *cfg)
@@ -206,6 +209,10 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 				    &srv->caches[i]);
 	if (rc < 0)
 		goto fail;
+	api_nscache_init(&srv->nscache);
+	for (int i = 0; i < API_NRES; i++)
+		if (!strcmp(api_resources[i].plural, "namespaces") && !api_resources[i].group[0])
+			api_wcache_observe(srv->caches[i], &nscache_observer, &srv->nscache);
 	ho.bind_address = cfg->bind_address;
 	ho.port = cfg->insecure_port;
 	ho.max_body = SERVER_MAX_BODY;
@@ -266,6 +273,7 @@ fail:
 	api_storage_free(srv->store);
 	if (srv->kubelet_http)
 		cm_http_client_close(srv->kubelet_http, NULL, NULL);
+	api_nscache_close(&srv->nscache);
 	free(srv);
 	return rc;
 }
@@ -284,6 +292,7 @@ static void http_closed(void *ud)
 	api_storage_free(srv->store);
 	cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	cm_metrics_free(srv->metrics);
+	api_nscache_close(&srv->nscache);
 	if (srv->stop_done)
 		srv->stop_done(srv->stop_ud);
 	free(srv);

@@ -54,6 +54,8 @@ struct api_wcache {
 	size_t max_pending; /* bytes queued to one watcher before it is closed */
 	uv_timer_t tick; /* bookmarks, and restarts after a compaction */
 	bool restarting;
+	const struct api_wcache_observer *obs;
+	void *obs_ud;
 };
 
 static void event_clear(struct wevent *e)
@@ -188,6 +190,8 @@ static void on_event(int type, const struct api_kv *kv, const struct api_kv *pre
 	if (!src) {
 		cm_warn("watch %s: delete of %s without its previous value, skipped", wc->res->plural, kv->key);
 		wc->last_rev = kv->mod_rev;
+		if (wc->obs)
+			wc->obs->on_event(wc->obs_ud, true, kv->key, kv->mod_rev, NULL, 0);
 		return;
 	}
 	/* a deleted object carries the revision of its deletion, as Kubernetes sends it */
@@ -220,6 +224,8 @@ static void on_event(int type, const struct api_kv *kv, const struct api_kv *pre
 	}
 	cm_buf_close(&b);
 	wc->last_rev = kv->mod_rev;
+	if (wc->obs)
+		wc->obs->on_event(wc->obs_ud, type != 0, kv->key, kv->mod_rev, e->obj, e->len);
 	for (struct api_watcher *w = wc->watchers, *next; w; w = next) {
 		next = w->next;
 		deliver(w, e);
@@ -245,6 +251,14 @@ static void reset(struct api_wcache *wc)
 	wc->n = wc->head = 0;
 	for (struct api_watcher *w = wc->watchers; w; w = w->next)
 		watcher_end(w);
+	if (wc->obs)
+		wc->obs->on_reset(wc->obs_ud);
+}
+
+void api_wcache_observe(struct api_wcache *wc, const struct api_wcache_observer *obs, void *ud)
+{
+	wc->obs = obs;
+	wc->obs_ud = ud;
 }
 
 static void on_rev_for_restart(int err, const struct api_kv_result *r, void *ud)

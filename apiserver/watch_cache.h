@@ -33,6 +33,17 @@ int api_wcache_new(uv_loop_t *loop, struct api_storage *store, const struct api_
 /* Starts the storage watch after revision rev (the store's revision when the server started). */
 int api_wcache_start(struct api_wcache *wc, int64_t rev);
 bool api_wcache_ready(const struct api_wcache *wc);
+/*
+ * Told of every event after the ring has it (key and obj borrowed for the
+ * call; obj is NULL for a delete whose last value the store did not send),
+ * and of every reset, after which events may have been missed.
+ */
+struct api_wcache_observer {
+	void (*on_event)(void *ud, bool deleted, const char *key, int64_t rev, const char *obj, size_t len);
+	void (*on_reset)(void *ud);
+};
+/* Sets the one observer (obs and ud borrowed; NULL obs removes it). */
+void api_wcache_observe(struct api_wcache *wc, const struct api_wcache_observer *obs, void *ud);
 /* Ends every watcher's stream, stops the storage watch, frees (handles close on the loop). */
 void api_wcache_free(struct api_wcache *wc);
 

@@ -1,5 +1,6 @@
 # bench/: programs that measure, each against an anchor run beside it.
-bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load $(BUILD)/bench/dns_load
+bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load $(BUILD)/bench/dns_load \
+		$(BUILD)/bench/apiserver_load
 	@BIN=$(BIN) BUILD=$(BUILD) bench/http/run.sh
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/etcd/run.py
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/proxy/run.py
@@ -8,6 +9,7 @@ bench: $(BINS) $(BUILD)/bench/http_server $(BUILD)/bench/etcd_load $(BUILD)/benc
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/dns/run.py
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/scheduler/run.py
 	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/deployment/run.py
+	@BIN=$(BIN) BUILD=$(BUILD) /usr/bin/python3 bench/apiserver/run.py
 
 $(BUILD)/bench/http_server: $(BUILD)/bench/http/server.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
@@ -25,6 +27,12 @@ bench-startup: $(BINS)
 	@/usr/bin/python3 bench/startup/run.py
 # dns_load: the DNS load generator bench/dns/run.py drives kubeproxy's responder and dnsmasq with.
 $(BUILD)/bench/dns_load: $(BUILD)/bench/dns/load.o $(BUILD)/libkubeproxy.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	@echo "  LINK  $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# apiserver_load: pod create/get/update/list and watch fan-out against an apiserver (bench/apiserver/run.py).
+$(BUILD)/bench/apiserver_load: $(BUILD)/bench/apiserver/load.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

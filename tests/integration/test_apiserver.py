@@ -540,6 +540,26 @@ class ApiserverTest(unittest.TestCase):
         conn.close()
         self.assertEqual(self.req("GET", "/healthz")[0], 200)
 
+    def test_namespace_lifecycle_after_cached_admission(self):
+        """Creates into a namespace are admitted from the apiserver's table of active namespaces
+        (fed by the namespaces' watch); a terminating or deleted namespace must still refuse them."""
+        self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "life"}})
+        coll = "/api/v1/namespaces/life/pods"
+        self.create(coll, pod("p0"))
+        self.create(coll, pod("p1"))  # admitted from the table now
+        st, body = self.req("DELETE", "/api/v1/namespaces/life")
+        self.assertIn(st, (200, 202), body)
+        seen = {}
+
+        def refused():
+            seen["st"], seen["body"] = self.req("POST", coll, pod("late-%d" % len(seen)))
+            return seen["st"] in (403, 404)
+        harness.wait_until(refused, 5.0, "a create into a deleted namespace refused")
+        self.assertIn(seen["st"], (403, 404), seen["body"])
+        st, body = self.req("POST", "/api/v1/namespaces/never-made/pods", pod("x"))
+        self.assertEqual(st, 404, body)
+        self.assertEqual(body["details"]["kind"], "namespaces")
+
     def test_discovery(self):
         st, v = self.req("GET", "/version")
         self.assertEqual((v["major"], v["minor"]), ("1", "32"))

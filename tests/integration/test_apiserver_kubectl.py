@@ -229,6 +229,34 @@ current-context: mini
         finally:
             api.stop()
 
+    def test_8_create_generators_send_protobuf(self):
+        """kubectl 1.32's create generators POST protobuf bodies without asking discovery first."""
+        p = self.kubectl("create", "namespace", "gen")
+        self.assertEqual(p.stdout.strip(), "namespace/gen created")
+        p = self.kubectl("create", "configmap", "cfg", "-n", "gen", "--from-literal=a=b", "--from-literal=c=")
+        self.assertEqual(p.stdout.strip(), "configmap/cfg created")
+        p = self.kubectl("create", "secret", "generic", "sec", "-n", "gen", "--from-literal=k=v")
+        self.assertEqual(p.stdout.strip(), "secret/sec created")
+        p = self.kubectl("create", "deployment", "gen", "-n", "gen", "--image=nginx:1", "--replicas=2", "--port=80")
+        self.assertEqual(p.stdout.strip(), "deployment.apps/gen created")
+        st, ns = self.api.req("GET", "/api/v1/namespaces/gen")
+        self.assertEqual((st, ns["status"]["phase"]), (200, "Active"))
+        st, cm = self.api.req("GET", "/api/v1/namespaces/gen/configmaps/cfg")
+        self.assertEqual(cm["data"], {"a": "b", "c": ""})
+        st, sec = self.api.req("GET", "/api/v1/namespaces/gen/secrets/sec")
+        self.assertEqual(sec["data"], {"k": "dg=="})  # kubectl leaves type empty; the server does not default it yet
+        st, d = self.api.req("GET", "/apis/apps/v1/namespaces/gen/deployments/gen")
+        self.assertEqual(d["spec"]["replicas"], 2)
+        self.assertEqual(d["spec"]["selector"], {"matchLabels": {"app": "gen"}})
+        self.assertEqual(d["spec"]["template"]["metadata"]["labels"], {"app": "gen"})
+        c = d["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual((c["name"], c["image"], c["ports"]), ("nginx", "nginx:1", [{"containerPort": 80, "protocol": "TCP"}]))
+        p = self.kubectl("get", "deployment", "gen", "-n", "gen", "-o", "name")
+        self.assertEqual(p.stdout.strip(), "deployment.apps/gen")
+        p = self.kubectl("create", "configmap", "cfg", "-n", "gen", "--from-literal=a=b", ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('configmaps "cfg" already exists', p.stderr)
+
     def test_4_get_watch(self):
         argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "get", "configmaps", "-w"]
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

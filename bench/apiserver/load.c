@@ -1,0 +1,571 @@
+/* load.c: the load generator of bench/apiserver: pod create/get/update/list and watch fan-out on one loop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "common/buf.h"
+#include "common/flags.h"
+#include "common/http_client.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+
+/*
+ * Modes (--mode):
+ *   create  pods PREFIX-0..COUNT-1 in --ns. With --rate it is an open loop:
+ *           request i is due at start + i/rate and its latency counts from
+ *           then, so a server that falls behind pays for the queue it caused
+ *           (no coordinated omission). Without --rate, --clients closed loops.
+ *   get     closed loops reading random pods PREFIX-i, i < COUNT.
+ *   update  closed loops; client c owns pod PREFIX-c, reads it once, then PUTs
+ *           it with a changed label and the resourceVersion of its last answer.
+ *   list    closed loops on --path (e.g. /api/v1/namespaces/x/pods).
+ *   fanout  --watchers watches on --ns; once every watcher saw a warm-up pod,
+ *           --writes pods are created one after another; each write's fan-out
+ *           is the time from sending it to the last watcher's event.
+ * Latencies are kept whole and sorted at the end: exact percentiles.
+ */
+
+struct ld_opts {
+	const char *server;
+	const char *mode;
+	const char *ns;
+	const char *prefix;
+	const char *path;
+	int count;
+	int clients;
+	int rate;
+	int watchers;
+	int writes;
+	int64_t duration_ms;
+	int64_t timeout_ms;
+	int verbosity;
+};
+
+struct ld_run;
+
+struct ld_client {
+	struct ld_run *run;
+	int id;
+	int64_t sent_ns;
+	bool put;    /* update: the request in flight is the PUT (its GET is not timed) */
+	char rv[32]; /* update: the resourceVersion of the owned pod, "" until read */
+};
+
+struct ld_watcher {
+	struct ld_run *run;
+	int warm_seen;  /* warm-up pods seen */
+	int last_write; /* highest measured write seen, -1 none */
+	int64_t retry_ns; /* the watch ended early: open it again at this time (0: open) */
+};
+
+struct ld_lat {
+	int64_t *v;
+	size_t n, cap;
+};
+
+struct ld_run {
+	const struct ld_opts *o;
+	uv_loop_t *loop;
+	struct cm_http_client *http;
+	struct ld_client *clients;
+	struct ld_watcher *watchers;
+	uv_timer_t tick;
+	bool stopping;
+	int64_t start_ns, end_ns;
+	int64_t issued, inflight, errors, bytes;
+	int64_t rewatches; /* fanout: watches opened again after a refusal or a cut */
+	char list_rv[32];  /* fanout: watches start here, as an informer's after its list */
+	long last_status;
+	int last_err;
+	struct ld_lat lat;      /* per request; fanout: per write, to the last watcher */
+	struct ld_lat deliver;  /* fanout: every watcher's event */
+	uint64_t rng;
+	struct cm_buf url, body;
+	/* fanout */
+	int warm_sent, warm_ready; /* warm-up writes sent; watchers that saw one */
+	int cur_write;             /* measured write in flight, -1 none */
+	int next_k;                /* the next measured write */
+	int64_t write_sent_ns, write_last_ns, next_write_ns;
+	int got; /* watchers that saw cur_write */
+};
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void lat_add(struct ld_run *run, struct ld_lat *l, int64_t ns)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		int64_t *p = realloc(l->v, cap * sizeof(*p));
+		if (p == NULL) {
+			run->errors++; /* cannot keep it: count it as lost rather than abort */
+			return;
+		}
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n++] = ns;
+}
+
+static bool is_mode(const struct ld_run *run, const char *m)
+{
+	return strcmp(run->o->mode, m) == 0;
+}
+
+/* A pod of the size kubectl users write: one container, a port, labels. */
+static int pod_json(struct cm_buf *b, const char *name, const char *ns, const char *rv, uint64_t gen)
+{
+	cm_buf_reset(b);
+	int rc = cm_buf_printf(b, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","
+			       "\"namespace\":\"%s\",", name, ns);
+	if (rc == 0 && rv != NULL && rv[0] != '\0')
+		rc = cm_buf_printf(b, "\"resourceVersion\":\"%s\",", rv);
+	if (rc == 0)
+		rc = cm_buf_printf(b, "\"labels\":{\"app\":\"bench\",\"tier\":\"web\",\"gen\":\"g%" PRIu64 "\"}},"
+				   "\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx:1.25\","
+				   "\"ports\":[{\"containerPort\":80,\"protocol\":\"TCP\"}],"
+				   "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}],"
+				   "\"restartPolicy\":\"Always\"}}", gen);
+	return rc;
+}
+
+/* The resourceVersion of the object in a JSON answer, without parsing the whole body. */
+static void find_rv(const char *body, char out[32])
+{
+	const char *p = strstr(body, "\"resourceVersion\":\"");
+	if (p == NULL)
+		return;
+	p += strlen("\"resourceVersion\":\"");
+	size_t n = strcspn(p, "\"");
+	if (n == 0 || n >= 32)
+		return;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static bool should_stop(struct ld_run *run)
+{
+	const struct ld_opts *o = run->o;
+	if (!run->stopping && o->duration_ms > 0 && cm_time_mono_ns() - run->start_ns >= o->duration_ms * 1000000)
+		run->stopping = true;
+	if (!run->stopping && is_mode(run, "create") && run->issued >= o->count)
+		run->stopping = true;
+	return run->stopping;
+}
+
+static void issue(struct ld_client *cl, int64_t due_ns);
+
+static void on_done(const struct cm_http_response *resp, void *ud)
+{
+	struct ld_client *cl = ud;
+	struct ld_run *run = cl->run;
+	int64_t now = cm_time_mono_ns();
+	run->inflight--;
+	run->end_ns = now;
+	bool ok = resp->err == 0 && resp->status >= 200 && resp->status < 300;
+	if (ok) {
+		if (!is_mode(run, "update") || cl->put)
+			lat_add(run, &run->lat, now - cl->sent_ns);
+		run->bytes += (int64_t)resp->len;
+		if (is_mode(run, "update"))
+			find_rv(resp->body, cl->rv);
+	} else {
+		run->errors++;
+		run->last_status = resp->status;
+		run->last_err = resp->err;
+		cm_debug(1, "request failed: err %d status %ld: %.*s", resp->err, resp->status,
+			 (int)(resp->len > 300 ? 300 : resp->len), resp->body);
+		if (is_mode(run, "update"))
+			cl->rv[0] = '\0'; /* read it again */
+	}
+	if (run->o->rate == 0 || !is_mode(run, "create"))
+		issue(cl, 0);
+}
+
+/* Sends the next request of a client; due_ns (open loop) is when it should have left. */
+static void issue(struct ld_client *cl, int64_t due_ns)
+{
+	struct ld_run *run = cl->run;
+	const struct ld_opts *o = run->o;
+	if (should_stop(run))
+		return;
+	struct cm_http_request req = {.method = "GET", .timeout_ms = o->timeout_ms};
+	char name[128];
+	int rc = 0;
+	cm_buf_reset(&run->url);
+	if (is_mode(run, "create")) {
+		snprintf(name, sizeof(name), "%s-%" PRId64, o->prefix, run->issued);
+		rc = pod_json(&run->body, name, o->ns, NULL, 0);
+		if (rc == 0)
+			rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
+		req.method = "POST";
+	} else if (is_mode(run, "get")) {
+		snprintf(name, sizeof(name), "%s-%d", o->prefix, (int)(rng_next(&run->rng) % (uint64_t)o->count));
+		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods/%s", o->server, o->ns, name);
+	} else if (is_mode(run, "update")) {
+		snprintf(name, sizeof(name), "%s-%d", o->prefix, cl->id);
+		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods/%s", o->server, o->ns, name);
+		if (rc == 0 && cl->rv[0] != '\0') {
+			rc = pod_json(&run->body, name, o->ns, cl->rv, rng_next(&run->rng) % 1000000);
+			req.method = "PUT";
+		}
+		cl->put = cl->rv[0] != '\0';
+	} else {
+		rc = cm_buf_printf(&run->url, "%s%s", o->server, o->path);
+	}
+	if (rc < 0)
+		goto fail;
+	req.url = run->url.data;
+	if (strcmp(req.method, "GET") != 0) {
+		req.body = run->body.data;
+		req.body_len = run->body.len;
+	}
+	cl->sent_ns = due_ns ? due_ns : cm_time_mono_ns();
+	rc = cm_http_client_send(run->http, &req, on_done, cl, NULL);
+	if (rc < 0)
+		goto fail;
+	run->issued++;
+	run->inflight++;
+	return;
+fail:
+	cm_error("load: sending a request failed: %s", strerror(-rc));
+	run->stopping = true;
+}
+
+/* ---- fanout ---- */
+
+static void fan_write(struct ld_run *run, const char *name);
+
+static void on_write_done(const struct cm_http_response *resp, void *ud)
+{
+	struct ld_run *run = ud;
+	run->inflight--;
+	if (!run->stopping && (resp->err != 0 || resp->status != 201)) {
+		run->errors++;
+		run->last_status = resp->status;
+		run->last_err = resp->err;
+		cm_warn("fanout: write failed: err %d status %ld: %.*s", resp->err, resp->status,
+			(int)(resp->len > 300 ? 300 : resp->len), resp->body);
+	}
+}
+
+static void fan_write(struct ld_run *run, const char *name)
+{
+	cm_buf_reset(&run->url);
+	int rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", run->o->server, run->o->ns);
+	if (rc == 0)
+		rc = pod_json(&run->body, name, run->o->ns, NULL, 0);
+	struct cm_http_request req = {.method = "POST", .url = run->url.data, .body = run->body.data,
+				      .body_len = run->body.len, .timeout_ms = run->o->timeout_ms};
+	if (rc == 0)
+		rc = cm_http_client_send(run->http, &req, on_write_done, run, NULL);
+	if (rc < 0) {
+		cm_error("fanout: write failed: %s", strerror(-rc));
+		run->stopping = true;
+		return;
+	}
+	run->inflight++;
+}
+
+static void on_watch_line(const char *line, size_t len, void *ud)
+{
+	struct ld_watcher *w = ud;
+	struct ld_run *run = w->run;
+	int64_t now = cm_time_mono_ns();
+	(void)len;
+	char tag[160];
+	snprintf(tag, sizeof(tag), "\"name\":\"%s-w", run->o->prefix);
+	const char *p = strstr(line, tag);
+	if (p != NULL) {
+		if (w->warm_seen++ == 0)
+			run->warm_ready++;
+		return;
+	}
+	snprintf(tag, sizeof(tag), "\"name\":\"%s-m", run->o->prefix);
+	p = strstr(line, tag);
+	if (p == NULL)
+		return;
+	int k = atoi(p + strlen(tag));
+	if (k != run->cur_write || k <= w->last_write)
+		return; /* a write whose round timed out, or a repeat */
+	w->last_write = k;
+	lat_add(run, &run->deliver, now - run->write_sent_ns);
+	run->write_last_ns = now;
+	run->got++;
+}
+
+static void on_watch_done(const struct cm_http_response *resp, void *ud)
+{
+	struct ld_watcher *w = ud;
+	struct ld_run *run = w->run;
+	run->inflight--;
+	if (run->stopping)
+		return;
+	/* refused (429) or cut: open it again shortly, as an informer would */
+	run->rewatches++;
+	run->last_status = resp->status;
+	run->last_err = resp->err;
+	w->retry_ns = cm_time_mono_ns() + 100 * 1000000LL + (int64_t)(rng_next(&run->rng) % 100) * 1000000LL;
+	cm_debug(1, "fanout: a watch ended: err %d status %ld", resp->err, resp->status);
+}
+
+static int watch_open(struct ld_run *run, struct ld_watcher *w)
+{
+	struct cm_buf url = CM_BUF_INIT;
+	int rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?watch=1&timeoutSeconds=600&resourceVersion=%s",
+			       run->o->server, run->o->ns, run->list_rv);
+	struct cm_http_request req = {.url = url.data, .on_line = on_watch_line};
+	if (rc == 0)
+		rc = cm_http_client_send(run->http, &req, on_watch_done, w, NULL);
+	if (rc == 0) {
+		run->inflight++;
+		w->retry_ns = 0;
+	}
+	cm_buf_close(&url);
+	return rc;
+}
+
+static int fan_start(struct ld_run *run)
+{
+	const struct ld_opts *o = run->o;
+	int rc = 0;
+	struct cm_buf url = CM_BUF_INIT, body = CM_BUF_INIT;
+	long status = 0;
+	rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
+	if (rc == 0) {
+		struct cm_http_request req = {.url = url.data, .timeout_ms = o->timeout_ms};
+		rc = cm_http_fetch(NULL, &req, &status, &body);
+	}
+	if (rc == 0 && (status != 200 || cm_buf_puts(&body, "") < 0))
+		rc = -EIO;
+	if (rc == 0)
+		find_rv(body.data, run->list_rv);
+	cm_buf_close(&url);
+	cm_buf_close(&body);
+	if (rc < 0 || run->list_rv[0] == '\0')
+		return rc < 0 ? rc : -EIO;
+	run->watchers = calloc((size_t)o->watchers, sizeof(*run->watchers));
+	if (run->watchers == NULL)
+		return -ENOMEM;
+	for (int i = 0; i < o->watchers && rc == 0; i++) {
+		run->watchers[i] = (struct ld_watcher){.run = run, .last_write = -1};
+		rc = watch_open(run, &run->watchers[i]);
+	}
+	run->cur_write = -1;
+	return rc;
+}
+
+/* Steps the fan-out: warm up until every watcher is live, then one measured write at a time. */
+static void fan_tick(struct ld_run *run)
+{
+	const struct ld_opts *o = run->o;
+	int64_t now = cm_time_mono_ns();
+	char name[128];
+	for (int i = 0; i < o->watchers; i++) {
+		struct ld_watcher *w = &run->watchers[i];
+		if (w->retry_ns != 0 && w->retry_ns <= now && watch_open(run, w) < 0)
+			run->stopping = true;
+	}
+	if (run->warm_ready < o->watchers) {
+		/* a watcher registered late misses earlier warm-ups: write another every 500 ms */
+		if (now >= run->next_write_ns) {
+			snprintf(name, sizeof(name), "%s-w%d", o->prefix, run->warm_sent++);
+			fan_write(run, name);
+			run->next_write_ns = now + 500 * 1000000LL;
+		}
+		return;
+	}
+	if (run->cur_write >= 0) {
+		bool all = run->got >= o->watchers;
+		if (!all && now - run->write_sent_ns < o->timeout_ms * 1000000LL)
+			return;
+		if (all)
+			lat_add(run, &run->lat, run->write_last_ns - run->write_sent_ns);
+		else
+			run->errors++; /* a write some watcher never saw in time */
+		run->next_write_ns = now + 20 * 1000000LL; /* let the loop drain between writes */
+		if (run->cur_write + 1 >= o->writes) {
+			run->stopping = true;
+			return;
+		}
+		run->next_k = run->cur_write + 1;
+		run->cur_write = -1;
+	}
+	if (now < run->next_write_ns)
+		return;
+	int k = run->next_k;
+	run->cur_write = k;
+	run->got = 0;
+	snprintf(name, sizeof(name), "%s-m%d", o->prefix, k);
+	run->write_sent_ns = cm_time_mono_ns();
+	fan_write(run, name);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct ld_run *run = t->data;
+	const struct ld_opts *o = run->o;
+	if (is_mode(run, "fanout") && !run->stopping) {
+		if (run->start_ns + 60 * 1000000000LL < cm_time_mono_ns()) {
+			cm_error("fanout: only %d of %d watchers live after 60 s", run->warm_ready, o->watchers);
+			run->stopping = true;
+		} else {
+			fan_tick(run);
+		}
+	} else if (is_mode(run, "create") && o->rate > 0 && !should_stop(run)) {
+		/* open loop: send every request that is due by now */
+		int64_t now = cm_time_mono_ns();
+		while (!run->stopping) {
+			int64_t due = run->start_ns + run->issued * 1000000000LL / o->rate;
+			if (due > now)
+				break;
+			issue(&run->clients[run->issued], due); /* one slot per request: they overlap */
+			should_stop(run);
+		}
+	}
+	should_stop(run);
+	if (run->stopping && (run->inflight == 0 || is_mode(run, "fanout"))) {
+		if (is_mode(run, "fanout"))
+			run->end_ns = cm_time_mono_ns();
+		uv_timer_stop(t);
+		uv_close((uv_handle_t *)t, NULL);
+		cm_http_client_close(run->http, NULL, NULL); /* cancels the watches */
+	}
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct_ms(const struct ld_lat *l, double q)
+{
+	if (l->n == 0)
+		return 0;
+	size_t i = (size_t)(q * (double)l->n);
+	return (double)l->v[i >= l->n ? l->n - 1 : i] / 1e6;
+}
+
+static void print_result(struct ld_run *run)
+{
+	const struct ld_opts *o = run->o;
+	qsort(run->lat.v, run->lat.n, sizeof(int64_t), cmp_i64);
+	qsort(run->deliver.v, run->deliver.n, sizeof(int64_t), cmp_i64);
+	double secs = (double)(run->end_ns - run->start_ns) / 1e9;
+	if (secs <= 0)
+		secs = 1e-9;
+	printf("{\"mode\":\"%s\",\"clients\":%d,\"rate\":%d,\"ops\":%zu,\"errors\":%" PRId64
+	       ",\"seconds\":%.3f,\"throughput\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,"
+	       "\"max_ms\":%.3f,\"avg_bytes\":%.0f",
+	       o->mode, o->clients, o->rate, run->lat.n, run->errors, secs, (double)run->lat.n / secs,
+	       pct_ms(&run->lat, 0.50), pct_ms(&run->lat, 0.90), pct_ms(&run->lat, 0.99),
+	       run->lat.n ? (double)run->lat.v[run->lat.n - 1] / 1e6 : 0.0,
+	       run->lat.n ? (double)run->bytes / (double)run->lat.n : 0.0);
+	if (is_mode(run, "fanout"))
+		printf(",\"watchers\":%d,\"rewatches\":%" PRId64 ",\"deliveries\":%zu,\"deliver_p50_ms\":%.3f,"
+		       "\"deliver_p99_ms\":%.3f",
+		       o->watchers, run->rewatches, run->deliver.n, pct_ms(&run->deliver, 0.50), pct_ms(&run->deliver, 0.99));
+	if (run->errors > 0)
+		printf(",\"last_error\":{\"err\":%d,\"status\":%ld}", run->last_err, run->last_status);
+	printf("}\n");
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct ld_opts o = {
+		.server = "http://127.0.0.1:8080",
+		.mode = "create",
+		.ns = "default",
+		.prefix = "bench",
+		.path = "/api/v1/pods",
+		.count = 1000,
+		.clients = 16,
+		.watchers = 1000,
+		.writes = 20,
+		.duration_ms = 0,
+		.timeout_ms = 10000,
+	};
+	const struct cm_flag flags[] = {
+		{"server", CM_FLAG_STRING, &o.server, "apiserver URL"},
+		{"mode", CM_FLAG_STRING, &o.mode, "create, get, update, list or fanout"},
+		{"ns", CM_FLAG_STRING, &o.ns, "namespace of the pods"},
+		{"prefix", CM_FLAG_STRING, &o.prefix, "pod names are PREFIX-N"},
+		{"path", CM_FLAG_STRING, &o.path, "list: the path to GET"},
+		{"count", CM_FLAG_INT, &o.count, "create: pods to create; get: pods that exist"},
+		{"clients", CM_FLAG_INT, &o.clients, "closed loops, one outstanding request each"},
+		{"rate", CM_FLAG_INT, &o.rate, "create: open loop at this many requests/s (0: closed loop)"},
+		{"watchers", CM_FLAG_INT, &o.watchers, "fanout: watches to open"},
+		{"writes", CM_FLAG_INT, &o.writes, "fanout: measured writes"},
+		{"duration", CM_FLAG_DURATION, &o.duration_ms, "stop after this long (0: create stops at --count)"},
+		{"timeout", CM_FLAG_DURATION, &o.timeout_ms, "per request; fanout: per write's round"},
+		{"v", CM_FLAG_INT, &o.verbosity, "log verbosity"},
+	};
+	int nargs = 0;
+	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]),
+			       "apiserver_load [flags]: drive an apiserver with pods, print one JSON result", argc,
+			       argv, &nargs);
+	cm_log_init("apiserver_load", o.verbosity);
+	struct ld_run run = {.o = &o, .rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)uv_os_getpid()};
+	bool known = is_mode(&run, "create") || is_mode(&run, "get") || is_mode(&run, "update") ||
+		     is_mode(&run, "list") || is_mode(&run, "fanout");
+	if (!known || o.clients < 1 || o.count < 1 || o.rate < 0 || o.watchers < 1 || o.writes < 1 ||
+	    (!is_mode(&run, "create") && !is_mode(&run, "fanout") && o.duration_ms <= 0)) {
+		fprintf(stderr, "apiserver_load: bad arguments (a known mode, counts >= 1, a duration "
+				"for get, update and list); see --help\n");
+		return 2;
+	}
+	cm_buf_init(&run.url);
+	cm_buf_init(&run.body);
+	run.loop = uv_default_loop();
+	int rc = cm_http_client_new(run.loop, NULL, &run.http);
+	if (is_mode(&run, "create") && o.rate > 0)
+		o.clients = o.count;
+	run.clients = calloc((size_t)o.clients, sizeof(*run.clients));
+	if (rc < 0 || run.clients == NULL) {
+		fprintf(stderr, "apiserver_load: start failed: %s\n", strerror(rc < 0 ? -rc : ENOMEM));
+		return 1;
+	}
+	for (int i = 0; i < o.clients; i++)
+		run.clients[i] = (struct ld_client){.run = &run, .id = i};
+	uv_timer_init(run.loop, &run.tick);
+	run.tick.data = &run;
+	run.start_ns = run.end_ns = cm_time_mono_ns();
+	uv_timer_start(&run.tick, on_tick, 1, 1);
+	if (is_mode(&run, "fanout")) {
+		rc = fan_start(&run);
+		if (rc < 0) {
+			fprintf(stderr, "apiserver_load: watches failed: %s\n", strerror(-rc));
+			return 1;
+		}
+		run.next_write_ns = run.start_ns + 200 * 1000000LL;
+	} else if (!(is_mode(&run, "create") && o.rate > 0)) {
+		for (int i = 0; i < o.clients; i++)
+			issue(&run.clients[i], 0);
+	}
+	uv_run(run.loop, UV_RUN_DEFAULT);
+	print_result(&run);
+
+	uv_loop_close(run.loop);
+	free(run.clients);
+	free(run.watchers);
+	free(run.lat.v);
+	free(run.deliver.v);
+	cm_buf_close(&run.url);
+	cm_buf_close(&run.body);
+	return run.lat.n == 0 ? 1 : 0;
+}
