@@ -53,12 +53,13 @@ components() {
 			[ $((n % 2)) = 0 ] && api=$A2
 			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master http://127.0.0.1:$api" \
 				"--hostname-override node$n --node-ip $ip --bind-address $ip --port $kport" \
-				"--root-dir $DIR/data/node$n --pod-network host --node-status-update-frequency 2s"
+				"--root-dir $DIR/data/node$n --pod-network host --node-status-update-frequency 2s" \
+				"--cluster-dns $ip"
 			if [ -x "$BIN/kubeproxy" ]; then
 				hport=$(p $((10246 + 10 * n)))
 				echo "kubeproxy$n http://$ip:$hport/healthz $BIN/kubeproxy --master $MASTERS" \
 					"--hostname-override node$n --bind-address $ip --healthz-port $hport --metrics-port -1" \
-					"--cluster-ip-interface="
+					"--cluster-ip-interface= --dns-bind-address $ip --dns-port 53"
 			fi
 		done
 	elif [ -x "$BIN/hollownodes" ]; then
