@@ -40,7 +40,7 @@ static void node_status(struct kl_server *s, struct cm_buf *out, bool whole)
 			   "\"allocatable\":{\"cpu\":\"%lldm\",\"memory\":\"%lld\",\"pods\":\"%lld\"},"
 			   "\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"%s\"},{\"type\":\"Hostname\",\"address\":\"%s\"}],"
 			   "\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":%d}},"
-			   "\"nodeInfo\":{\"kubeletVersion\":\"v1.29.0-minik8s\",\"containerRuntimeVersion\":\"%s://0.1\","
+			   "\"nodeInfo\":{\"kubeletVersion\":\"v1.32.0-minik8s\",\"containerRuntimeVersion\":\"%s://0.1\","
 			   "\"operatingSystem\":\"linux\",\"architecture\":\"amd64\"},\"conditions\":[",
 		      (long long)cpu_m, (long long)mem, (long long)s->cfg.max_pods, (long long)cpu_m, (long long)mem,
 		      (long long)s->cfg.max_pods, s->cfg.node_ip, host, kl_server_port(s), s->rt->ops->name);
