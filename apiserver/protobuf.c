@@ -96,6 +96,15 @@ MSG(deploy_spec, "DeploymentSpec", {1, "replicas", PB_INT, KEEP, NULL}, {2, "sel
 MSG(deployment_msg, "Deployment", {1, "metadata", PB_MSG, 0, &object_meta}, {2, "spec", PB_MSG, 0, &deploy_spec},
     {3, "status", PB_DROP, 0, NULL});
 
+MSG(ssar_resource, "ResourceAttributes", {1, "namespace", PB_STR, 0, NULL}, {2, "verb", PB_STR, 0, NULL},
+    {3, "group", PB_STR, 0, NULL}, {4, "version", PB_STR, 0, NULL}, {5, "resource", PB_STR, 0, NULL},
+    {6, "subresource", PB_STR, 0, NULL}, {7, "name", PB_STR, 0, NULL});
+MSG(ssar_nonresource, "NonResourceAttributes", {1, "path", PB_STR, 0, NULL}, {2, "verb", PB_STR, 0, NULL});
+MSG(ssar_spec, "SelfSubjectAccessReviewSpec", {1, "resourceAttributes", PB_MSG, 0, &ssar_resource},
+    {2, "nonResourceAttributes", PB_MSG, 0, &ssar_nonresource});
+MSG(ssar_msg, "SelfSubjectAccessReview", {1, "metadata", PB_MSG, 0, &object_meta},
+    {2, "spec", PB_MSG, 0, &ssar_spec}, {3, "status", PB_DROP, 0, NULL});
+
 /* The kinds decoded, by their TypeMeta. */
 static const struct {
 	const char *api_version, *kind;
@@ -105,6 +114,8 @@ static const struct {
 	{"v1", "ConfigMap", &configmap_msg},
 	{"v1", "Secret", &secret_msg},
 	{"apps/v1", "Deployment", &deployment_msg},
+	/* kubectl auth can-i */
+	{"authorization.k8s.io/v1", "SelfSubjectAccessReview", &ssar_msg},
 };
 
 struct pb_rd {
