@@ -1,5 +1,6 @@
 /* main.c: the apiserver daemon: kube-apiserver's flags, one server on one loop, SIGTERM stops it. */
 #include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,11 +9,10 @@
 #include "apiserver/server.h"
 #include "common/flags.h"
 #include "common/log.h"
-#include "common/signals.h"
 
 struct daemon {
 	uv_loop_t loop;
-	struct cm_signals signals;
+	uv_signal_t sigterm, sigint;
 	struct api_server *srv;
 };
 
@@ -20,13 +20,17 @@ static void on_stopped(void *ud)
 {
 	struct daemon *d = ud;
 
-	cm_signals_close(&d->signals);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
 }
 
-static void on_stop(void *ud)
+static void on_signal(uv_signal_t *s, int signum)
 {
-	struct daemon *d = ud;
+	struct daemon *d = s->data;
 
+	cm_info("received signal %d, stopping", signum);
+	uv_signal_stop(&d->sigterm);
+	uv_signal_stop(&d->sigint);
 	api_server_stop(d->srv, on_stopped, d);
 }
 
@@ -76,6 +80,7 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	rc = api_server_start(&d.loop, &cfg, &d.srv, &err);
 	if (rc) {
@@ -85,8 +90,11 @@ int main(int argc, char **argv)
 		uv_loop_close(&d.loop);
 		return rc == -22 ? 2 : 1;
 	}
-	if (cm_signals_start(&d.signals, &d.loop, on_stop, &d))
-		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sigint);
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
 	cm_info("serving on %s:%d", cfg.bind_address, api_server_port(d.srv));
 	if (api_server_secure_port(d.srv) >= 0)
 		cm_info("serving HTTPS on port %d", api_server_secure_port(d.srv));

@@ -2,6 +2,9 @@
 #include "common/http_easy.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +47,26 @@ static int build_headers(struct cm_http_easy *e, const struct cm_http_client_opt
 	return rc;
 }
 
+/*
+ * A peer whose host vanished (a killed container, a cut cable) sends no reset:
+ * an idle watch to it would wait forever. Keepalive probes every 5 s, and
+ * TCP_USER_TIMEOUT failing the connection once data or probes go unanswered
+ * for 15 s, turn that into an error within about 20 s, and the caller
+ * re-watches elsewhere.
+ */
+#define KEEPALIVE_S 5L
+#define USER_TIMEOUT_MS 15000
+
+static int set_user_timeout(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	unsigned int ms = USER_TIMEOUT_MS;
+
+	(void)ud;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms)); /* best effort */
+	return CURL_SOCKOPT_OK;
+}
+
 /* Options every handle gets; setopt on these can only fail for lack of memory. */
 static int set_common(struct cm_http_easy *e, const struct cm_http_client_opts *opts,
 		      const struct cm_http_request *req)
@@ -60,8 +83,11 @@ static int set_common(struct cm_http_easy *e, const struct cm_http_client_opts *
 	rc |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	rc |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 0L);
 	rc |= curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-	/* Long idle watches pass through NATs and proxies that drop silent flows. */
+	/* Long idle watches pass through NATs that drop silent flows, and a dead peer is noticed. */
 	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, KEEPALIVE_S);
+	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, KEEPALIVE_S);
+	rc |= curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, set_user_timeout);
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
 	if (opts && opts->ca_file)
 		rc |= curl_easy_setopt(h, CURLOPT_CAINFO, opts->ca_file);

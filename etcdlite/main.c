@@ -1,4 +1,5 @@
 /* main.c: the etcdlite daemon: flags as etcd's, one member on one loop, SIGTERM stops it. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -6,13 +7,12 @@
 
 #include "common/flags.h"
 #include "common/log.h"
-#include "common/signals.h"
 #include "etcdlite/config.h"
 #include "etcdlite/member.h"
 
 struct daemon {
 	uv_loop_t loop;
-	struct cm_signals signals;
+	uv_signal_t sigterm, sigint;
 	struct el_member *member;
 };
 
@@ -20,13 +20,17 @@ static void on_stopped(void *ud)
 {
 	struct daemon *d = ud;
 
-	cm_signals_close(&d->signals);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
 }
 
-static void on_stop(void *ud)
+static void on_signal(uv_signal_t *s, int signum)
 {
-	struct daemon *d = ud;
+	struct daemon *d = s->data;
 
+	cm_info("received signal %d, stopping", signum);
+	uv_signal_stop(&d->sigterm);
+	uv_signal_stop(&d->sigint);
 	el_member_stop(d->member, on_stopped, d);
 }
 
@@ -83,6 +87,7 @@ int main(int argc, char **argv)
 		cm_buf_close(&err);
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	rc = el_member_start(&d.loop, &cfg, &d.member, &err);
 	if (rc) {
@@ -91,8 +96,11 @@ int main(int argc, char **argv)
 		uv_loop_close(&d.loop);
 		return 1;
 	}
-	if (cm_signals_start(&d.signals, &d.loop, on_stop, &d))
-		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
+	uv_signal_init(&d.loop, &d.sigterm);
+	uv_signal_init(&d.loop, &d.sigint);
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
 	cm_info("ready to serve client requests on %s", cfg.listen_client_urls);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);

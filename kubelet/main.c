@@ -14,27 +14,16 @@
 #include "common/flags.h"
 #include "common/err.h"
 #include "common/log.h"
-#include "common/signals.h"
 #include "kubelet/kubelet.h"
 
-struct daemon {
-	struct cm_signals signals;
-	struct kl_server *server;
-};
-
-static void on_closed(void *ud)
+static void on_signal(uv_signal_t *h, int sig)
 {
-	struct daemon *d = ud;
+	struct kl_server *s = h->data;
 
-	cm_signals_close(&d->signals);
-}
-
-/* Containers keep running: a restarted kubelet adopts them. */
-static void on_stop(void *ud)
-{
-	struct daemon *d = ud;
-
-	kl_server_close(d->server, on_closed, d);
+	cm_info("signal %d: stopping (containers keep running)", sig);
+	uv_close((uv_handle_t *)h, NULL);
+	if (s)
+		kl_server_close(s, NULL, NULL);
 }
 
 /* A child tries a network namespace: the kubelet itself never moves. */
@@ -86,7 +75,7 @@ int main(int argc, char **argv)
 	struct kl_runtime *rt = NULL;
 	struct kl_server *s = NULL;
 	uv_loop_t loop;
-	struct daemon d;
+	uv_signal_t term, intr;
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
@@ -150,9 +139,11 @@ int main(int argc, char **argv)
 		kl_runtime_free(rt);
 		return 1;
 	}
-	d.server = s;
-	if (cm_signals_start(&d.signals, &loop, on_stop, &d))
-		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
+	uv_signal_init(&loop, &term);
+	uv_signal_init(&loop, &intr);
+	term.data = intr.data = s;
+	uv_signal_start(&term, on_signal, SIGTERM);
+	uv_signal_start(&intr, on_signal, SIGINT);
 	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
 		rt->ops->name, cfg.pod_network);
 	uv_run(&loop, UV_RUN_DEFAULT);
