@@ -4,8 +4,10 @@ The kubelet writes the pod's /etc/resolv.conf (--cluster-dns = the bridge's
 gateway, search NS.svc.cluster.local ..., ndots:5) and /etc/hosts, bound over
 /etc in the container's mount namespace; the pod runs getent on the host's
 filesystem (--allow-host-images) and its output is read through pods/log:
-a Service's short name resolves to its ClusterIP through the search list, a
-missing name does not resolve, and the pod's own name is in /etc/hosts.
+a Service's short name resolves to its ClusterIP through the search list, an
+HTTP request by that name reaches the echoserver pod behind the Service
+through kubeproxy's ClusterIP, a missing name does not resolve, and the pod's
+own name is in /etc/hosts.
 """
 import os
 import re
@@ -21,6 +23,7 @@ from etcd_cluster import Cluster  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
 CIDR = "10.217.0.0/16"
+SERVICE_CIDR = "10.218.0.0/24"  # its own range: the ClusterIP is added to lo while the test runs
 
 
 def why_not():
@@ -28,8 +31,9 @@ def why_not():
         return "not root"
     if subprocess.run(["unshare", "--net", "--mount", "true"], capture_output=True).returncode:
         return "network or mount namespaces forbidden"
-    if not os.path.exists("/usr/bin/getent"):
-        return "no getent"
+    for tool in ("/usr/bin/getent", "/usr/bin/curl"):
+        if not os.path.exists(tool):
+            return "no " + tool
     return None
 
 
@@ -37,7 +41,7 @@ def why_not():
 class PodDnsTest(unittest.TestCase):
     def test_getent_in_pod(self):
         etcd = Cluster(size=1).start_all()
-        api = Apiserver(etcd.client, ["--cluster-cidr", CIDR])
+        api = Apiserver(etcd.client, ["--cluster-cidr", CIDR, "--service-cluster-ip-range", SERVICE_CIDR])
         d = harness.tempdir("dns-pod-")
         bridge = "mk8sd%04x" % (os.getpid() & 0xffff)
         port = harness.free_ports(1)[0]
@@ -45,8 +49,9 @@ class PodDnsTest(unittest.TestCase):
         try:
             st, svc = api.req("POST", NS + "/services", {
                 "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-                "spec": {"ports": [{"name": "http", "port": 80}]}})
+                "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}})
             self.assertEqual(st, 201, svc)
+            cluster_ip = svc["spec"]["clusterIP"]
             def kubelet(cluster_dns):
                 return harness.start([
                     os.path.join(harness.BIN, "kubelet"), "--master", api.url, "--hostname-override", "dnsnode",
@@ -64,11 +69,27 @@ class PodDnsTest(unittest.TestCase):
             GATEWAY = cidr.split("/")[0].rsplit(".", 1)[0] + ".1"
             harness.stop(first)
             procs.append(kubelet(GATEWAY))
+            st, web = api.req("POST", NS + "/pods", {
+                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "labels": {"app": "web"}},
+                "spec": {"nodeName": "dnsnode", "terminationGracePeriodSeconds": 1,
+                         "containers": [{"name": "echo", "image": "echoserver", "args": ["--port", "8080"],
+                                         "env": [{"name": "POD_NAME", "valueFrom": {
+                                             "fieldRef": {"fieldPath": "metadata.name"}}}]}]}})
+            self.assertEqual(st, 201, web)
+            harness.wait_until(lambda: api.req("GET", NS + "/pods/web-1")[1].get("status", {}).get("podIP"),
+                               20.0, "web pod IP")
+            web_ip = api.req("GET", NS + "/pods/web-1")[1]["status"]["podIP"]
+            # no controller runs here: the Endpoints are what the endpoints controller would write
+            st, ep = api.req("POST", NS + "/endpoints", {
+                "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"},
+                "subsets": [{"addresses": [{"ip": web_ip}], "ports": [{"name": "http", "port": 8080}]}]})
+            self.assertEqual(st, 201, ep)
             st, pod = api.req("POST", NS + "/pods", {
                 "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
                 "spec": {"nodeName": "dnsnode", "terminationGracePeriodSeconds": 1, "restartPolicy": "Never",
                          "containers": [{"name": "c", "image": "host-sh", "command": ["/bin/sh", "-c",
                                          "getent hosts web; getent hosts nope || echo missing-ok; "
+                                         "curl -sS --max-time 3 http://web/ | head -n 3; "
                                          "cat /etc/resolv.conf /etc/hosts; echo done-done"]}]}})
             self.assertEqual(st, 201, pod)
             # the bridge exists once the pod's sandbox is made: then DNS can bind its address
@@ -77,7 +98,7 @@ class PodDnsTest(unittest.TestCase):
                                20.0, "bridge address")
             procs.append(harness.start([
                 os.path.join(harness.BIN, "kubeproxy"), "--master", api.url, "--hostname-override", "dnsnode",
-                "--healthz-port", "-1", "--metrics-port", "-1", "--cluster-ip-interface", "",
+                "--healthz-port", "-1", "--metrics-port", "-1", "--cluster-ip-interface", "lo",
                 "--bind-address", "127.0.0.1", "--dns-bind-address", GATEWAY, "--dns-port", "53",
                 "--resolv-conf", ""], os.path.join(d, "kubeproxy.log")))
 
@@ -91,13 +112,14 @@ class PodDnsTest(unittest.TestCase):
             while time.monotonic() < deadline:
                 harness.wait_until(lambda: "done-done" in log(), 30.0, "probe pod log")
                 out = log()
-                if svc["spec"]["clusterIP"] in out:
+                if cluster_ip in out and "pod: web-1" in out:
                     break
                 api.req("DELETE", NS + "/pods/probe?gracePeriodSeconds=0")
                 harness.wait_until(lambda: api.req("GET", NS + "/pods/probe")[0] == 404, 20.0, "probe deleted")
                 api.req("POST", NS + "/pods", pod_body(pod))
             print("pod output:\n" + out, flush=True)
-            self.assertRegex(out, r"%s\s+web.default.svc.cluster.local" % re.escape(svc["spec"]["clusterIP"]))
+            self.assertRegex(out, r"%s\s+web.default.svc.cluster.local" % re.escape(cluster_ip))
+            self.assertIn("pod: web-1", out, "an HTTP request to http://web/ from the pod reached the echoserver")
             self.assertIn("missing-ok", out)
             self.assertIn("nameserver %s" % GATEWAY, out)
             self.assertIn("search default.svc.cluster.local svc.cluster.local cluster.local", out)
