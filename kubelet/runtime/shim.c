@@ -291,6 +291,51 @@ static int pump(int fd, const char *stream, struct cm_buf *pending, int log_fd)
 	return n > 0;
 }
 
+static int write_proc_self(const char *file, const char *text)
+{
+	char path[64];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (cm_write_all(fd, text, strlen(text)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * An unprivileged kubelet cannot make mount or PID namespaces, but where the
+ * kernel allows unprivileged user namespaces it can own one, as rootless
+ * runtimes do: the kubelet's uid becomes root inside it, with the
+ * capabilities over the namespaces made after it. So volumes still mount at
+ * their paths and the image's root can still be entered. Returns 0 when in one.
+ */
+static int enter_user_namespace(FILE *diag)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int rc;
+
+	if (unshare(CLONE_NEWUSER) < 0) {
+		logf_(diag, "namespace user not entered: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)uid);
+	if ((rc = write_proc_self("uid_map", map)) < 0 || (rc = write_proc_self("setgroups", "deny")) < 0) {
+		logf_(diag, "user namespace id map: %s", strerror(-rc));
+		return rc;
+	}
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)gid);
+	if ((rc = write_proc_self("gid_map", map)) < 0) {
+		logf_(diag, "user namespace group map: %s", strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 /* Unshares what the kernel allows; returns the CLONE_* flags obtained. */
 static unsigned enter_namespaces(const struct kl_shim_spec *s, FILE *diag, struct cm_buf *names)
 {
@@ -302,6 +347,9 @@ static unsigned enter_namespaces(const struct kl_shim_spec *s, FILE *diag, struc
 
 	if (s->no_namespaces)
 		return 0;
+	/* a pod network namespace is only joined as root; a user namespace would forbid that */
+	if (geteuid() != 0 && !s->netns_path && enter_user_namespace(diag) == 0)
+		cm_buf_printf(names, "user");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		if (unshare(want[i].flag) == 0) {
 			got |= (unsigned)want[i].flag;
