@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/base64.h"
+#include "common/varint.h"
 
 /*
  * The wire format is read field by field against a table per message (field
@@ -133,19 +134,7 @@ struct pb_val {
 
 static int rd_varint(struct pb_rd *r, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (r->p >= r->end)
-			return -EINVAL;
-		uint8_t b = *r->p++;
-		v |= (uint64_t)(b & 0x7f) << shift;
-		if (!(b & 0x80)) {
-			*out = v;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return cm_varint_get(&r->p, r->end, out);
 }
 
 static int rd_field(struct pb_rd *r, struct pb_val *f)

@@ -5,6 +5,7 @@
 
 #include "common/crc32c.h"
 #include "common/err.h"
+#include "common/varint.h"
 #include "etcdlite/mvcc_int.h"
 
 /*
@@ -16,30 +17,12 @@
  */
 static const char MAGIC[4] = {'E', 'L', 'S', '1'};
 
-static int put_u64(struct cm_buf *b, uint64_t v)
-{
-	char tmp[10];
-	int n = 0;
-
-	while (v >= 0x80) {
-		tmp[n++] = (char)(v | 0x80);
-		v >>= 7;
-	}
-	tmp[n++] = (char)v;
-	return cm_buf_append(b, tmp, (size_t)n);
-}
-
-static int put_i64(struct cm_buf *b, int64_t v)
-{
-	return put_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
 static int put_ver(struct cm_buf *b, const struct el_ver *v)
 {
 	int rc;
 
-	if ((rc = put_i64(b, v->mod)) || (rc = put_u64(b, v->sub)) || (rc = put_i64(b, v->create)) ||
-	    (rc = put_i64(b, v->version)) || (rc = put_i64(b, v->lease)) || (rc = put_u64(b, v->vlen)))
+	if ((rc = cm_varint_put_signed(b, v->mod)) || (rc = cm_varint_put(b, v->sub)) || (rc = cm_varint_put_signed(b, v->create)) ||
+	    (rc = cm_varint_put_signed(b, v->version)) || (rc = cm_varint_put_signed(b, v->lease)) || (rc = cm_varint_put(b, v->vlen)))
 		return rc;
 	return cm_buf_append(b, v->value, v->vlen);
 }
@@ -53,22 +36,22 @@ int el_store_snapshot(const struct el_store *st, struct cm_buf *out)
 
 	if ((rc = cm_buf_reserve(out, st->bytes + 64)))
 		return rc;
-	if ((rc = cm_buf_append(out, MAGIC, 4)) || (rc = put_i64(out, st->rev)) ||
-	    (rc = put_i64(out, st->compact_rev)) || (rc = put_u64(out, st->lease_seed)) ||
-	    (rc = put_u64(out, st->nleases)))
+	if ((rc = cm_buf_append(out, MAGIC, 4)) || (rc = cm_varint_put_signed(out, st->rev)) ||
+	    (rc = cm_varint_put_signed(out, st->compact_rev)) || (rc = cm_varint_put(out, st->lease_seed)) ||
+	    (rc = cm_varint_put(out, st->nleases)))
 		goto fail;
 	for (size_t i = 0; i < st->nleases; i++) {
 		const struct el_lease *l = st->leases[i];
 
-		if ((rc = put_i64(out, l->id)) || (rc = put_i64(out, l->ttl)) ||
-		    (rc = put_i64(out, l->remaining)))
+		if ((rc = cm_varint_put_signed(out, l->id)) || (rc = cm_varint_put_signed(out, l->ttl)) ||
+		    (rc = cm_varint_put_signed(out, l->remaining)))
 			goto fail;
 	}
-	if ((rc = put_u64(out, st->nkeys)))
+	if ((rc = cm_varint_put(out, st->nkeys)))
 		goto fail;
 	for (const struct el_key *k = st->head->next[0]; k; k = k->next[0]) {
-		if ((rc = put_u64(out, k->klen)) || (rc = cm_buf_append(out, el_key_bytes(k), k->klen)) ||
-		    (rc = put_u64(out, k->nvers)))
+		if ((rc = cm_varint_put(out, k->klen)) || (rc = cm_buf_append(out, el_key_bytes(k), k->klen)) ||
+		    (rc = cm_varint_put(out, k->nvers)))
 			goto fail;
 		for (uint32_t i = 0; i < k->nvers; i++)
 			if ((rc = put_ver(out, k->vers[i])))
@@ -93,31 +76,12 @@ struct reader {
 
 static int get_u64(struct reader *r, uint64_t *v)
 {
-	uint64_t x = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		unsigned char c;
-
-		if (r->p >= r->end)
-			return -CM_ECORRUPT;
-		c = *r->p++;
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -CM_ECORRUPT;
+	return cm_varint_get(&r->p, r->end, v) ? -CM_ECORRUPT : 0;
 }
 
 static int get_i64(struct reader *r, int64_t *v)
 {
-	uint64_t u;
-	int rc = get_u64(r, &u);
-
-	if (rc == 0)
-		*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-	return rc;
+	return cm_varint_get_signed(&r->p, r->end, v) ? -CM_ECORRUPT : 0;
 }
 
 static int get_len(struct reader *r, uint32_t *n, size_t unit)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/varint.h"
+
 /*
  * Format: a version byte, the type byte, then the fields of that type in a
  * fixed order. Integers are LEB128 varints (signed ones zigzagged so small
@@ -16,27 +18,9 @@
 
 /* ---- encoding ---- */
 
-static int put_u64(struct cm_buf *b, uint64_t v)
-{
-	char tmp[10];
-	int n = 0;
-
-	while (v >= 0x80) {
-		tmp[n++] = (char)(v | 0x80);
-		v >>= 7;
-	}
-	tmp[n++] = (char)v;
-	return cm_buf_append(b, tmp, (size_t)n);
-}
-
-static int put_i64(struct cm_buf *b, int64_t v)
-{
-	return put_u64(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
 static int put_bytes(struct cm_buf *b, struct el_bytes s)
 {
-	int rc = put_u64(b, s.len);
+	int rc = cm_varint_put(b, s.len);
 
 	if (rc == 0 && s.len)
 		rc = cm_buf_append(b, s.data, s.len);
@@ -53,7 +37,7 @@ static int enc_range(struct cm_buf *b, const struct el_range_req *r)
 	int rc;
 
 	if ((rc = put_bytes(b, r->key)) || (rc = put_bytes(b, r->range_end)) ||
-	    (rc = put_i64(b, r->limit)) || (rc = put_i64(b, r->revision)) ||
+	    (rc = cm_varint_put_signed(b, r->limit)) || (rc = cm_varint_put_signed(b, r->revision)) ||
 	    (rc = cm_buf_putc(b, (char)r->sort_order)) || (rc = cm_buf_putc(b, (char)r->sort_target)))
 		return rc;
 	return put_flags(b, r->serializable, r->keys_only, r->count_only, false);
@@ -63,7 +47,7 @@ static int enc_put(struct cm_buf *b, const struct el_put_req *p)
 {
 	int rc;
 
-	if ((rc = put_bytes(b, p->key)) || (rc = put_bytes(b, p->value)) || (rc = put_i64(b, p->lease)))
+	if ((rc = put_bytes(b, p->key)) || (rc = put_bytes(b, p->value)) || (rc = cm_varint_put_signed(b, p->lease)))
 		return rc;
 	return put_flags(b, p->prev_kv, p->ignore_value, p->ignore_lease, false);
 }
@@ -85,14 +69,14 @@ static int enc_txn(struct cm_buf *b, const struct el_txn_req *t, int depth)
 
 	if (depth > EL_MAX_NESTING)
 		return -EINVAL;
-	if ((rc = put_u64(b, t->ncompares)))
+	if ((rc = cm_varint_put(b, t->ncompares)))
 		return rc;
 	for (uint32_t i = 0; i < t->ncompares; i++) {
 		const struct el_compare *c = &t->compares[i];
 
 		if ((rc = cm_buf_putc(b, (char)c->target)) || (rc = cm_buf_putc(b, (char)c->result)) ||
 		    (rc = put_bytes(b, c->key)) || (rc = put_bytes(b, c->range_end)) ||
-		    (rc = put_i64(b, c->number)) || (rc = put_bytes(b, c->value)))
+		    (rc = cm_varint_put_signed(b, c->number)) || (rc = put_bytes(b, c->value)))
 			return rc;
 	}
 	if ((rc = enc_ops(b, t->success, t->nsuccess, depth)))
@@ -102,7 +86,7 @@ static int enc_txn(struct cm_buf *b, const struct el_txn_req *t, int depth)
 
 static int enc_ops(struct cm_buf *b, const struct el_op *ops, uint32_t n, int depth)
 {
-	int rc = put_u64(b, n);
+	int rc = cm_varint_put(b, n);
 
 	for (uint32_t i = 0; rc == 0 && i < n; i++) {
 		rc = cm_buf_putc(b, (char)ops[i].type);
@@ -132,21 +116,21 @@ int el_request_encode(const struct el_request *req, struct cm_buf *out)
 	case EL_REQ_DELETE: rc = enc_del(out, &req->u.del); break;
 	case EL_REQ_TXN: rc = enc_txn(out, &req->u.txn, 0); break;
 	case EL_REQ_COMPACTION:
-		if (!(rc = put_i64(out, req->u.compaction.revision)))
+		if (!(rc = cm_varint_put_signed(out, req->u.compaction.revision)))
 			rc = put_flags(out, req->u.compaction.physical, false, false, false);
 		break;
 	case EL_REQ_LEASE_GRANT:
-		if (!(rc = put_i64(out, req->u.lease_grant.id)))
-			rc = put_i64(out, req->u.lease_grant.ttl);
+		if (!(rc = cm_varint_put_signed(out, req->u.lease_grant.id)))
+			rc = cm_varint_put_signed(out, req->u.lease_grant.ttl);
 		break;
-	case EL_REQ_LEASE_REVOKE: rc = put_i64(out, req->u.lease_revoke.id); break;
+	case EL_REQ_LEASE_REVOKE: rc = cm_varint_put_signed(out, req->u.lease_revoke.id); break;
 	case EL_REQ_LEASE_CHECKPOINT:
-		rc = put_u64(out, req->u.lease_checkpoint.n);
+		rc = cm_varint_put(out, req->u.lease_checkpoint.n);
 		for (uint32_t i = 0; rc == 0 && i < req->u.lease_checkpoint.n; i++) {
 			const struct el_lease_checkpoint *c = &req->u.lease_checkpoint.checkpoints[i];
 
-			if (!(rc = put_i64(out, c->id)))
-				rc = put_i64(out, c->remaining_ttl);
+			if (!(rc = cm_varint_put_signed(out, c->id)))
+				rc = cm_varint_put_signed(out, c->remaining_ttl);
 		}
 		break;
 	default: rc = -EINVAL;
@@ -170,33 +154,12 @@ struct reader {
 
 static int get_u64(struct reader *r, uint64_t *v)
 {
-	uint64_t x = 0;
-
-	for (int shift = 0; shift < 64; shift += 7) {
-		unsigned char c;
-
-		if (r->p >= r->end)
-			return -EINVAL;
-		c = *r->p++;
-		if (shift == 63 && c > 1)
-			return -EINVAL;
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return cm_varint_get(&r->p, r->end, v);
 }
 
 static int get_i64(struct reader *r, int64_t *v)
 {
-	uint64_t u;
-	int rc = get_u64(r, &u);
-
-	if (rc == 0)
-		*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-	return rc;
+	return cm_varint_get_signed(&r->p, r->end, v);
 }
 
 static int get_u8(struct reader *r, uint8_t *v, uint8_t max)
