@@ -51,6 +51,11 @@ ENV = """        env:
 """
 
 
+def harness_read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def manifest(replicas=2, image="nginx:1", env=True, extra=True):
     return DEPLOY % {"replicas": replicas, "image": image, "env": ENV if env else "",
                      "extra": "  extra: here" if extra else ""}
@@ -503,6 +508,54 @@ class MinictlTest(unittest.TestCase):
             out = subprocess.run([KUBECTL, "--cache-dir", self.cache, "get", "cm", "-n", "cfgns", "-o", "name"],
                                  capture_output=True, text=True, env=env).stdout
             self.assertEqual(out, "configmap/seen\n")
+
+    def test_kubeconfig_merged_from_kubeconfig_list(self):
+        # $KUBECONFIG=a:missing:b is merged as kubectl merges it: an entry comes whole from the first
+        # file naming it, current-context from the first file setting it; writes go where kubectl's go.
+        d = os.path.join(self.dir, "kcmerge")
+        os.makedirs(d, exist_ok=True)
+        a, b = os.path.join(d, "a.yaml"), os.path.join(d, "b.yaml")
+        with open(a, "w") as f:
+            f.write("apiVersion: v1\nkind: Config\nclusters:\n- name: shared\n  cluster: {server: \"%s\"}\n"
+                    "contexts:\n- name: ctx-a\n  context: {cluster: shared, namespace: km1}\nusers: []\n" % self.api.url)
+        b_text = ("apiVersion: v1\nkind: Config\nclusters:\n- name: shared\n  cluster: {server: \"http://127.0.0.1:1\"}\n"
+                  "contexts:\n- name: ctx-b\n  context: {cluster: shared, namespace: km2}\n"
+                  "- name: ctx-a\n  context: {cluster: shared, namespace: wrong}\ncurrent-context: ctx-b\n"
+                  "users:\n- name: ub\n  user: {token: secret}\n")
+        with open(b, "w") as f:
+            f.write(b_text)
+        env = dict(self.env, KUBECONFIG="%s:%s:%s" % (a, os.path.join(d, "missing.yaml"), b))
+        for n in ("km1", "km2"):
+            self.ns(n)
+            self.mc("create", "configmap", "in-" + n, "-n", n)
+        run = lambda *a, **kw: self.mc(*a, env=env, server=False, **kw)  # noqa: E731
+        # ctx-b (b's current-context) on a's "shared" cluster: b's unreachable server lost the merge
+        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/in-km2\n")
+        self.assertEqual(run("config", "current-context").stdout, "ctx-b\n")
+        view = run("config", "view").stdout
+        self.assertIn("    server: %s\n  name: shared\n" % self.api.url, view)
+        self.assertIn("    namespace: km1\n    user: \"\"\n  name: ctx-a\n", view)
+        self.assertIn("current-context: ctx-b\n", view)
+        self.assertIn("    token: REDACTED\n", view)
+        if KUBECTL:
+            kv = subprocess.run([KUBECTL, "config", "view"], capture_output=True, text=True, env=env).stdout
+            self.assertEqual(view, kv)
+        # use-context writes to the first existing file; set-context to the entry's own file, or the first
+        self.assertEqual(run("config", "use-context", "ctx-a").stdout, 'Switched to context "ctx-a".\n')
+        self.assertIn("current-context: ctx-a\n", harness_read(a))
+        self.assertEqual(harness_read(b), b_text)
+        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/in-km1\n")
+        self.assertEqual(run("config", "set-context", "ctx-b", "--namespace=km1").stdout, 'Context "ctx-b" modified.\n')
+        self.assertIn("    namespace: km1\n    user: \"\"\n  name: ctx-b\n", harness_read(b))
+        self.assertNotIn("ctx-b", harness_read(a))
+        self.assertEqual(run("config", "set-context", "fresh", "--cluster=shared").stdout, 'Context "fresh" created.\n')
+        self.assertIn("name: fresh", harness_read(a))
+        self.assertNotIn("fresh", harness_read(b))
+        self.assertEqual(run("get", "cm", "-o", "name", "--context", "ctx-b").stdout, "configmap/in-km1\n")
+        if KUBECTL:
+            out = subprocess.run([KUBECTL, "--cache-dir", self.cache, "get", "cm", "-o", "name"], capture_output=True,
+                                 text=True, env=env).stdout
+            self.assertEqual(out, "configmap/in-km1\n")
 
     def test_edit(self):
         self.ns("ed")
