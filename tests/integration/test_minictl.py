@@ -173,14 +173,83 @@ class MinictlTest(unittest.TestCase):
         self.assertEqual([l.split()[0] for l in out.splitlines()], ["a-pod", "b-pod"])
         out = self.mc("get", "pods", "-n", "g1", "-o", "custom-columns=N:.metadata.name,IMG:.spec.containers[0].image").stdout
         self.assertEqual(out, "N       IMG\na-pod   busybox\nb-pod   busybox\n")
-        wide = self.mc("get", "pods", "-n", "g1", "-o", "wide").stdout.splitlines()[0].split()
-        self.assertIn("NODE", wide)
+        wide = self.mc("get", "pods", "-n", "g1", "-o", "wide").stdout.splitlines()
+        self.assertEqual(wide[0].split(), ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED",
+                                           "NODE", "READINESS", "GATES"])
+        self.assertRegex(wide[1], r"^a-pod +0/1 +Pending +0 +\S+ +<none> +<none> +<none> +<none>$")
         out = self.mc("get", "pod/a-pod", "pod/b-pod", "-n", "g1", "-o", "name").stdout
         self.assertEqual(out, "pod/a-pod\npod/b-pod\n")
         p = self.mc("get", "pods", "-n", "empty-ns")
         self.assertEqual(p.stderr, "No resources found in empty-ns namespace.\n")
         out = self.mc("get", "all", "-n", "g1").stdout
         self.assertIn("pod/a-pod", out)
+
+    def test_get_wide_columns_as_kubectl(self):
+        self.ns("wd")
+        self.mc("create", "deployment", "web", "--image=nginx:1", "-n", "wd")
+        self.mc("expose", "deployment", "web", "--port=80", "-n", "wd")
+        tmpl = {"metadata": {"labels": {"tier": "a", "app": "x", "beta": "1"}},
+                "spec": {"containers": [{"name": "one", "image": "i1"}, {"name": "two", "image": "i2"}]}}
+        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
+              "spec": {"replicas": 0, "template": tmpl, "selector": {
+                  "matchLabels": {"tier": "a", "app": "x"},
+                  "matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod", "dev"]},
+                                       {"key": "beta", "operator": "Exists"}]}}}
+        self.assertEqual(self.api.req("POST", "/apis/apps/v1/namespaces/wd/replicasets", rs)[0], 201)
+        ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds"},
+              "spec": {"selector": {"matchLabels": {"app": "x"}},
+                       "template": dict(tmpl, spec=dict(tmpl["spec"], nodeSelector={"zone": "z1", "disk": "ssd"}))}}
+        self.assertEqual(self.api.req("POST", "/apis/apps/v1/namespaces/wd/daemonsets", ds)[0], 201)
+        ep = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "many"},
+              "subsets": [{"addresses": [{"ip": "10.0.0.%d" % i} for i in range(1, 4)],
+                           "ports": [{"port": 80}, {"port": 81}]}]}
+        self.assertEqual(self.api.req("POST", "/api/v1/namespaces/wd/endpoints", ep)[0], 201)
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "wide-node"},
+                "status": {"addresses": [{"type": "InternalIP", "address": "10.1.0.1"},
+                                         {"type": "ExternalIP", "address": "203.0.113.9"}],
+                           "nodeInfo": {"osImage": "Debian GNU/Linux 12", "kernelVersion": "6.1.0-x",
+                                        "containerRuntimeVersion": "process://0.1"}}}
+        self.assertEqual(self.api.req("POST", "/api/v1/nodes", node)[0], 201)
+
+        def table(*args):
+            return [l.split("   ") for l in self.mc("get", *args, "-o", "wide").stdout.splitlines()]
+
+        def row(lines, name):
+            return [c.strip() for c in next(l for l in lines if l[0].strip() == name) if c.strip()]
+        t = table("deploy", "-n", "wd")
+        self.assertEqual(t[0][0].split() + [c.strip() for c in t[0][1:] if c.strip()],
+                         ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"])
+        self.assertEqual(row(t, "web")[-3:], ["nginx", "nginx:1", "app=web"])
+        t = table("rs", "rs", "-n", "wd")
+        self.assertEqual(self.mc("get", "rs", "-n", "wd", "-o", "wide").stdout.split("\n")[0].split(),
+                         ["NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"])
+        self.assertEqual(row(t, "rs")[-3:], ["one,two", "i1,i2", "app=x,beta,env notin (dev,prod),tier=a"])
+        out = self.mc("get", "ds", "-n", "wd", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE",
+                                          "SELECTOR", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"])
+        self.assertRegex(out[1], r"^ds +0 +0 +0 +0 +0 +disk=ssd,zone=z1 +\S+ +one,two +i1,i2 +app=x$")
+        out = self.mc("get", "svc", "web", "-n", "wd", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"])
+        self.assertTrue(out[1].endswith("   app=web"), out[1])
+        out = self.mc("get", "ep", "many", "-n", "wd", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "ENDPOINTS", "AGE"])
+        self.assertRegex(out[1], r"^many +10\.0\.0\.1:80,10\.0\.0\.2:80,10\.0\.0\.3:80 \+ 3 more\.\.\. +\S+$")
+        out = self.mc("get", "node", "wide-node", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
+                                          "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"])
+        self.assertRegex(out[1], r"^wide-node +Unknown +<none> +\S+ +10\.1\.0\.1 +203\.0\.113\.9 +"
+                                 r"Debian GNU/Linux 12 +6\.1\.0-x +process://0\.1$")
+        # the narrow tables keep kubectl's default columns
+        self.assertEqual(self.mc("get", "rs", "-n", "wd").stdout.splitlines()[0].split(),
+                         ["NAME", "DESIRED", "CURRENT", "READY", "AGE"])
+        if KUBECTL:
+            # kubectl prints the same Table (the AGE column may tick between the two runs)
+            for args in (["deploy", "-n", "wd"], ["rs", "-n", "wd"], ["ds", "-n", "wd"], ["ep", "-n", "wd"],
+                         ["node", "wide-node"], ["svc", "-n", "wd"]):
+                mine = self.mc("get", *args, "-o", "wide").stdout
+                theirs = self.kubectl("get", *args, "-o", "wide").stdout
+                self.assertEqual(len(mine), len(theirs), (mine, theirs))
+                self.assertEqual(mine.splitlines()[0], theirs.splitlines()[0])
 
     def test_get_watch_across_apiserver_restart(self):
         self.ns("w1")
