@@ -437,6 +437,29 @@ class MinictlTest(unittest.TestCase):
         p = self.mc("rollout", "status", "deploy/web", "-n", "ro", "--timeout=1s", ok=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn('Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...', p.stdout)
+        # it prints progress while it waits and ends when the rollout does
+        proc = subprocess.Popen([MINICTL, "--server", self.api.url, "rollout", "status", "deployment/web", "-n", "ro"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        try:
+            first = proc.stdout.readline()  # the waiting line is out before the rollout completes
+            d = self.obj(base)
+            d["status"]["availableReplicas"] = 2
+            self.assertEqual(self.api.req("PUT", base + "/status", d)[0], 200)
+            out, err = proc.communicate(timeout=20)
+            out = first + out
+        finally:
+            proc.kill()
+        self.assertEqual((proc.returncode, out, err),
+                         (0, 'Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...\n'
+                             'deployment "web" successfully rolled out\n', ""))
+        # a passed progress deadline ends it with an error, at once
+        d = self.obj(base)
+        d["status"]["availableReplicas"] = 1
+        d["status"]["conditions"] = [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                                      "message": 'ReplicaSet "web-1" has timed out progressing.'}]
+        self.assertEqual(self.api.req("PUT", base + "/status", d)[0], 200)
+        p = self.mc("rollout", "status", "deployment/web", "-n", "ro", "--timeout=30s", ok=False)
+        self.assertEqual((p.returncode, p.stderr), (1, 'error: deployment "web" exceeded its progress deadline\n'))
         # two revisions as the deployment controller records them
         for rev, image in ((1, "nginx:0"), (2, "nginx:1")):
             rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -480,6 +503,59 @@ class MinictlTest(unittest.TestCase):
         self.mc("expose", "deploy", "d", "--port=80", "-n", "ds")
         out = self.mc("describe", "svc", "d", "-n", "ds").stdout
         self.assertIn("Selector:          app=d\nType:              ClusterIP", out)
+
+    def test_describe_rs_node_and_events_order(self):
+        self.ns("dx")
+        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs1", "labels": {"app": "r"}},
+              "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "r"}},
+                       "template": {"metadata": {"labels": {"app": "r"}},
+                                    "spec": {"containers": [{"name": "c", "image": "busybox",
+                                                             "env": [{"name": "A", "value": "1"}]}]}}}}
+        self.assertEqual(self.api.req("POST", "/apis/apps/v1/namespaces/dx/replicasets", rs)[0], 201)
+        out = self.mc("describe", "rs", "rs1", "-n", "dx").stdout
+        # kubectl's Pod Template layout: container names indented by three spaces, their fields by four
+        self.assertIn("Replicas:     0 current / 2 desired\nPods Status:  0 Running / 0 Waiting / 0 Succeeded / 0 Failed\n"
+                      "Pod Template:\n  Labels:  app=r\n  Containers:\n   c:\n    Image:      busybox\n", out)
+        self.assertIn("    Environment:\n      A:           1\n", out)
+        self.assertIn("  Volumes:         <none>\n  Node-Selectors:  <none>\n", out)
+        node = {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": "dnode", "labels": {"node-role.kubernetes.io/worker": ""}},
+                "status": {"nodeInfo": {"kubeletVersion": "v1.32.0", "kernelVersion": "6.1"},
+                           "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "ok",
+                                           "lastHeartbeatTime": "2024-01-01T00:00:00Z",
+                                           "lastTransitionTime": "2023-12-31T00:00:00Z"}]}}
+        self.assertEqual(self.api.req("POST", "/api/v1/nodes", node)[0], 201)
+        out = self.mc("describe", "node", "dnode").stdout
+        self.assertIn("Name:               dnode\nRoles:              worker\n", out)
+        self.assertIn("  Type    Status  LastHeartbeatTime                 LastTransitionTime                Reason  "
+                      "       Message\n", out)
+        self.assertIn("  Ready   True    Mon, 01 Jan 2024 00:00:00 +0000   Sun, 31 Dec 2023 00:00:00 +0000   KubeletReady"
+                      "   ok\n", out)
+        self.assertIn("  Kernel Version:             6.1\n", out)
+        self.assertIn("  Kubelet Version:            v1.32.0\n", out)
+        if KUBECTL:
+            self.assertEqual(out.split("Conditions:")[1].split("Addresses:")[0],
+                             self.kubectl("describe", "node", "dnode").stdout.split("Conditions:")[1].split("Addresses:")[0])
+            self.assertEqual(self.mc("describe", "rs", "rs1", "-n", "dx").stdout,
+                             self.kubectl("describe", "rs", "rs1", "-n", "dx").stdout)
+        # events: by name without --sort-by, by time with it
+        for name, ts in (("a-late", "2024-01-02T00:00:00Z"), ("b-early", "2024-01-01T00:00:00Z")):
+            ev = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name}, "type": "Normal", "reason": name,
+                  "message": "m", "count": 1, "source": {"component": "x"}, "firstTimestamp": ts, "lastTimestamp": ts,
+                  "involvedObject": {"kind": "Pod", "name": "p", "namespace": "dx"}}
+            self.assertEqual(self.api.req("POST", "/api/v1/namespaces/dx/events", ev)[0], 201)
+        out = self.mc("get", "events", "-n", "dx").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"])
+        self.assertEqual([l.split()[2] for l in out[1:]], ["a-late", "b-early"])
+        out = self.mc("get", "events", "-n", "dx", "--sort-by=.lastTimestamp").stdout.splitlines()
+        self.assertEqual([l.split()[2] for l in out[1:]], ["b-early", "a-late"])
+        # logs -l matching nothing, and a usage error, as kubectl
+        p = self.mc("logs", "-l", "app=none", "-n", "dx")
+        self.assertEqual((p.stdout, p.stderr), ("", "No resources found in dx namespace.\n"))
+        p = self.mc("scale", "deploy/x", ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, "error: The --replicas=COUNT flag is required, and COUNT must be greater than or "
+                                   "equal to 0\nSee 'minictl scale --help' for usage.\n")
 
     def test_logs(self):
         kubelet = FakeKubelet(["line one", "line two"], follow_lines=["line three"])
@@ -552,6 +628,22 @@ class MinictlTest(unittest.TestCase):
         script = self.mc("completion", "bash", server=False).stdout
         self.assertIn("complete -o default -F _minictl minictl", script)
         self.assertEqual(subprocess.run(["bash", "-n"], input=script, text=True).returncode, 0)
+        # completion asks the server for names: pods, then namespaces after -n
+        self.ns("cpl")
+        self.mc("run", "alpha", "--image=x", "-n", "cpl")
+        self.mc("run", "beta", "--image=x", "-n", "cpl")
+
+        def complete(*words):
+            words = ["minictl", "--server", self.api.url] + list(words)
+            prog = script + '\nCOMP_WORDS=(%s); COMP_CWORD=%d; _minictl; echo "${COMPREPLY[@]}"\n' % (
+                " ".join("'%s'" % w for w in words), len(words) - 1)
+            env = dict(self.env, PATH=harness.BIN + os.pathsep + os.environ.get("PATH", ""))
+            return subprocess.run(["bash"], input=prog, capture_output=True, text=True, env=env, timeout=30).stdout.split()
+        self.assertEqual(complete("get", "pods", "-n", "cpl", ""), ["alpha", "beta"])
+        self.assertEqual(complete("logs", "-n", "cpl", "b"), ["beta"])
+        self.assertIn("cpl", complete("get", "pods", "-n", "c"))
+        self.assertIn("deployments", complete("get", "dep"))
+        self.assertEqual(complete("rollo"), ["rollout"])
 
     def test_config_and_kubeconfig(self):
         kc = os.path.join(self.dir, "kubeconfig")
