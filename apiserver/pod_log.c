@@ -77,6 +77,18 @@ static void on_done(const struct cm_http_response *resp, void *ud)
 	if (resp->err) {
 		cm_buf_printf(&m, "pods/log: cannot reach the kubelet of node \"%s\": %s", lp->node, cm_strerror(resp->err));
 		api_ctx_reply_status(c, api_status_unavailable(m.data ? m.data : "kubelet unreachable"));
+	} else if (c->req && resp->status != 200) {
+		/* as kube-apiserver's response checker: the kubelet's refusal becomes a Status (400 BadRequest, ...) */
+		cJSON *j = cJSON_ParseWithLength(resp->body ? resp->body : "", resp->len);
+		const char *msg = cm_json_get_str(j, "message");
+
+		cm_buf_append(&m, msg ? msg : resp->body ? resp->body : "", msg ? strlen(msg) : resp->len);
+		if (!m.data)
+			cm_buf_puts(&m, "");
+		api_ctx_reply_status(c, resp->status == 400   ? api_status_bad_request(m.data)
+					: resp->status == 404 ? api_status_new(404, "NotFound", m.data)
+							      : api_status_internal(m.data));
+		cJSON_Delete(j);
 	} else if (c->req) {
 		struct cm_buf b = CM_BUF_INIT;
 

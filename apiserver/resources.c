@@ -17,7 +17,7 @@ const struct api_resource api_resources[API_NRES] = {
 	{2, "", "v1", "services", "service", "Service", true, {"svc"}, true, API_SUB_STATUS,
 	 API_NAME_DNS1035_LABEL, "spec,status", &api_strategy_service},
 	{3, "", "v1", "endpoints", "endpoints", "Endpoints", true, {"ep"}, false, 0, SUB, "subsets",
-	 &api_strategy_generic},
+	 &api_strategy_endpoints},
 	{4, "", "v1", "nodes", "node", "Node", false, {"no"}, false, API_SUB_STATUS, SUB, "spec,status",
 	 &api_strategy_node},
 	{5, "", "v1", "configmaps", "configmap", "ConfigMap", true, {"cm"}, false, 0, SUB,

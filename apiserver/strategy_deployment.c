@@ -73,13 +73,22 @@ static void cell_ratio(cJSON *out, int64_t a, int64_t b)
 	api_table_add_str(out, s);
 }
 
+/* -o wide's CONTAINERS, IMAGES and SELECTOR, as kubectl prints them for every workload. */
+static int wide_cells(const cJSON *obj, cJSON *out)
+{
+	int rc = api_table_add_containers(out, cm_json_get(obj, "spec.template.spec.containers"));
+
+	return rc ? rc : api_table_add_selector(out, cm_json_get(obj, "spec.selector"));
+}
+
 static int deploy_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 {
 	api_table_add_str(out, api_obj_meta_str(obj, "name"));
 	cell_ratio(out, cm_json_int64_or(obj, "status.readyReplicas", 0), cm_json_int64_or(obj, "spec.replicas", 1));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.updatedReplicas", 0));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.availableReplicas", 0));
-	return api_table_add_age(out, obj, now_ms);
+	api_table_add_age(out, obj, now_ms);
+	return wide_cells(obj, out);
 }
 
 static int rs_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
@@ -88,38 +97,34 @@ static int rs_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 	api_table_add_int(out, cm_json_int64_or(obj, "spec.replicas", 1));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.replicas", 0));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.readyReplicas", 0));
-	return api_table_add_age(out, obj, now_ms);
+	api_table_add_age(out, obj, now_ms);
+	return wide_cells(obj, out);
 }
 
 static int ds_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 {
-	struct cm_buf sel = CM_BUF_INIT;
-	const cJSON *s;
-
-	cJSON_ArrayForEach(s, cm_json_get(obj, "spec.template.spec.nodeSelector")) {
-		if (cJSON_IsString(s))
-			cm_buf_printf(&sel, "%s%s=%s", sel.len ? "," : "", s->string, s->valuestring);
-	}
 	api_table_add_str(out, api_obj_meta_str(obj, "name"));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.desiredNumberScheduled", 0));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.currentNumberScheduled", 0));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.numberReady", 0));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.updatedNumberScheduled", 0));
 	api_table_add_int(out, cm_json_int64_or(obj, "status.numberAvailable", 0));
-	api_table_add_str(out, sel.len ? sel.data : "<none>");
-	cm_buf_close(&sel);
-	return api_table_add_age(out, obj, now_ms);
+	api_table_add_labels(out, cm_json_get(obj, "spec.template.spec.nodeSelector"));
+	api_table_add_age(out, obj, now_ms);
+	return wide_cells(obj, out);
 }
 
 #define NAME_COL "{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":\"\",\"priority\":0}"
 #define COL(n, t) ",{\"name\":\"" n "\",\"type\":\"" t "\",\"format\":\"\",\"description\":\"\",\"priority\":0}"
+#define WIDE_COL(n) ",{\"name\":\"" n "\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":1}"
+#define WIDE_COLS WIDE_COL("Containers") WIDE_COL("Images") WIDE_COL("Selector")
 
 const struct api_strategy api_strategy_deployment = {
 	.prepare_create = deploy_create,
 	.prepare_update = deploy_update,
 	.validate = api_workload_validate,
 	.columns = "[" NAME_COL COL("Ready", "string") COL("Up-to-date", "integer") COL("Available", "integer")
-		   COL("Age", "string") "]",
+		   COL("Age", "string") WIDE_COLS "]",
 	.cells = deploy_cells,
 };
 
@@ -128,7 +133,7 @@ const struct api_strategy api_strategy_replicaset = {
 	.prepare_update = rs_update,
 	.validate = api_workload_validate,
 	.columns = "[" NAME_COL COL("Desired", "integer") COL("Current", "integer") COL("Ready", "integer")
-		   COL("Age", "string") "]",
+		   COL("Age", "string") WIDE_COLS "]",
 	.cells = rs_cells,
 };
 
@@ -138,6 +143,6 @@ const struct api_strategy api_strategy_daemonset = {
 	.validate = api_workload_validate,
 	.columns = "[" NAME_COL COL("Desired", "integer") COL("Current", "integer") COL("Ready", "integer")
 		   COL("Up-to-date", "integer") COL("Available", "integer") COL("Node Selector", "string")
-		   COL("Age", "string") "]",
+		   COL("Age", "string") WIDE_COLS "]",
 	.cells = ds_cells,
 };

@@ -1,4 +1,4 @@
-/* strategy_generic.c: resources with no rules of their own (configmaps, secrets, ...), and namespaces. */
+/* strategy_generic.c: resources with no rules of their own (configmaps, secrets, ...), namespaces, and the columns of endpoints. */
 #include "apiserver/strategy.h"
 
 #include <errno.h>
@@ -57,4 +57,53 @@ const struct api_strategy api_strategy_namespace = {
 		   "{\"name\":\"Status\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0},"
 		   "{\"name\":\"Age\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0}]",
 	.cells = ns_cells,
+};
+
+/* "10.0.0.1:80,10.0.0.2:80 + 3 more...": the first three addresses by port, as kubectl's formatEndpoints. */
+static int ep_cells(const cJSON *obj, cJSON *out, int64_t now_ms)
+{
+	const cJSON *ss, *p, *a, *subsets = cm_json_get(obj, "subsets");
+	struct cm_buf b = CM_BUF_INIT;
+	int shown = 0, count = 0, rc;
+
+	cJSON_ArrayForEach(ss, subsets) {
+		const cJSON *ports = cJSON_GetObjectItemCaseSensitive(ss, "ports");
+		const cJSON *addrs = cJSON_GetObjectItemCaseSensitive(ss, "addresses");
+
+		if (!cJSON_GetArraySize(ports)) {
+			cJSON_ArrayForEach(a, addrs) {
+				count++;
+				if (shown < 3 && ++shown)
+					cm_buf_printf(&b, "%s%s", b.len ? "," : "", cm_json_str_or(a, "ip", ""));
+			}
+			continue;
+		}
+		cJSON_ArrayForEach(p, ports) {
+			cJSON_ArrayForEach(a, addrs) {
+				const char *ip = cm_json_str_or(a, "ip", "");
+				bool v6 = strchr(ip, ':') != NULL;
+
+				count++;
+				if (shown < 3 && ++shown)
+					cm_buf_printf(&b, "%s%s%s%s:%lld", b.len ? "," : "", v6 ? "[" : "", ip, v6 ? "]" : "",
+						      (long long)cm_json_int64_or(p, "port", 0));
+			}
+		}
+	}
+	if (count > shown)
+		cm_buf_printf(&b, " + %d more...", count - shown);
+	rc = api_table_add_str(out, api_obj_meta_str(obj, "name"));
+	if (!rc)
+		rc = api_table_add_str(out, !cJSON_GetArraySize(subsets) ? "<none>" : b.data ? b.data : "");
+	if (!rc)
+		rc = api_table_add_age(out, obj, now_ms);
+	cm_buf_close(&b);
+	return rc;
+}
+
+const struct api_strategy api_strategy_endpoints = {
+	.columns = "[{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":\"\",\"priority\":0},"
+		   "{\"name\":\"Endpoints\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0},"
+		   "{\"name\":\"Age\",\"type\":\"string\",\"format\":\"\",\"description\":\"\",\"priority\":0}]",
+	.cells = ep_cells,
 };

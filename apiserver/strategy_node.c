@@ -96,7 +96,10 @@ static int cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 {
 	const cJSON *conds = cm_json_get(obj, "status.conditions"), *c, *labels = cm_json_get(obj, "metadata.labels"),
 		    *l, *addrs = cm_json_get(obj, "status.addresses");
-	const char *status = "Unknown", *ip = "<none>";
+	const char *status = "Unknown", *ip = "<none>", *ext = "<none>";
+	/* -o wide: what the kubelet reports of its machine, "<unknown>" where it is silent (as kubectl) */
+	static const char *const info[] = {"status.nodeInfo.osImage", "status.nodeInfo.kernelVersion",
+					   "status.nodeInfo.containerRuntimeVersion"};
 	struct cm_buf st = CM_BUF_INIT, roles = CM_BUF_INIT;
 	int rc;
 
@@ -112,8 +115,10 @@ static int cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 			cm_buf_printf(&roles, "%s%s", roles.len ? "," : "", l->string + 24);
 	}
 	cJSON_ArrayForEach(c, addrs) {
-		if (!strcmp(cm_json_str_or(c, "type", ""), "InternalIP"))
+		if (!strcmp(cm_json_str_or(c, "type", ""), "InternalIP") && !strcmp(ip, "<none>"))
 			ip = cm_json_str_or(c, "address", "<none>");
+		if (!strcmp(cm_json_str_or(c, "type", ""), "ExternalIP") && !strcmp(ext, "<none>"))
+			ext = cm_json_str_or(c, "address", "<none>");
 	}
 	rc = api_table_add_str(out, api_obj_meta_str(obj, "name"));
 	if (!rc)
@@ -126,6 +131,13 @@ static int cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 		rc = api_table_add_str(out, cm_json_str_or(obj, "status.nodeInfo.kubeletVersion", ""));
 	if (!rc)
 		rc = api_table_add_str(out, ip);
+	if (!rc)
+		rc = api_table_add_str(out, ext);
+	for (size_t i = 0; i < 3 && !rc; i++) {
+		const char *v = cm_json_str_or(obj, info[i], "");
+
+		rc = api_table_add_str(out, *v ? v : "<unknown>");
+	}
 	cm_buf_close(&st);
 	cm_buf_close(&roles);
 	return rc;
@@ -139,6 +151,7 @@ const struct api_strategy api_strategy_node = {
 	.release = release,
 	.columns = "[{\"name\":\"Name\",\"type\":\"string\",\"format\":\"name\",\"description\":\"\",\"priority\":0},"
 		   COL("Status", 0) "," COL("Roles", 0) "," COL("Age", 0) "," COL("Version", 0) ","
-		   COL("Internal-IP", 1) "]",
+		   COL("Internal-IP", 1) "," COL("External-IP", 1) "," COL("OS-Image", 1) ","
+		   COL("Kernel-Version", 1) "," COL("Container-Runtime", 1) "]",
 	.cells = cells,
 };

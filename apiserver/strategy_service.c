@@ -258,8 +258,8 @@ static int release(const cJSON *obj, const struct api_strategy_env *env, struct 
 
 static int cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 {
-	struct cm_buf ports = CM_BUF_INIT, sel = CM_BUF_INIT;
-	const cJSON *p, *s;
+	struct cm_buf ports = CM_BUF_INIT;
+	const cJSON *p;
 	const char *ext = cm_json_get_str(obj, "spec.externalName");
 	int rc;
 
@@ -268,10 +268,6 @@ static int cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 		if (cm_json_int64_or(p, "nodePort", 0))
 			cm_buf_printf(&ports, ":%lld", (long long)cm_json_int64_or(p, "nodePort", 0));
 		cm_buf_printf(&ports, "/%s", cm_json_str_or(p, "protocol", "TCP"));
-	}
-	cJSON_ArrayForEach(s, cm_json_get(obj, "spec.selector")) {
-		if (cJSON_IsString(s))
-			cm_buf_printf(&sel, "%s%s=%s", sel.len ? "," : "", s->string, s->valuestring);
 	}
 	rc = api_table_add_str(out, api_obj_meta_str(obj, "name"));
 	if (!rc)
@@ -285,9 +281,8 @@ static int cells(const cJSON *obj, cJSON *out, int64_t now_ms)
 	if (!rc)
 		rc = api_table_add_age(out, obj, now_ms);
 	if (!rc)
-		rc = api_table_add_str(out, sel.len ? sel.data : "<none>");
+		rc = api_table_add_labels(out, cm_json_get(obj, "spec.selector"));
 	cm_buf_close(&ports);
-	cm_buf_close(&sel);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "apiserver/object.h"
@@ -64,6 +65,133 @@ int api_table_add_str(cJSON *cells, const char *s)
 int api_table_add_int(cJSON *cells, int64_t v)
 {
 	return cJSON_AddItemToArray(cells, cJSON_CreateNumber((double)v)) ? 0 : -ENOMEM;
+}
+
+/* One requirement of a selector, with the key it sorts by. */
+struct req {
+	const char *key;
+	char *text;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct req *)a)->key, ((const struct req *)b)->key);
+}
+
+static int by_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "k in (a,b)": the values sorted, as labels.Requirement.String. */
+static char *requirement(const char *key, const char *op, const cJSON *values)
+{
+	int n = cJSON_GetArraySize(values), k = 0;
+	const char **v = calloc((size_t)n + 1, sizeof(*v));
+	const cJSON *e;
+	struct cm_buf b = CM_BUF_INIT;
+
+	if (!v)
+		return NULL;
+	cJSON_ArrayForEach(e, values) if (cJSON_IsString(e)) v[k++] = e->valuestring;
+	qsort(v, (size_t)k, sizeof(*v), by_str);
+	if (!strcmp(op, "Exists"))
+		cm_buf_puts(&b, key);
+	else if (!strcmp(op, "DoesNotExist"))
+		cm_buf_printf(&b, "!%s", key);
+	else {
+		cm_buf_printf(&b, "%s %s (", key, !strcmp(op, "NotIn") ? "notin" : "in");
+		for (int i = 0; i < k; i++)
+			cm_buf_printf(&b, "%s%s", i ? "," : "", v[i]);
+		cm_buf_putc(&b, ')');
+	}
+	free(v);
+	return cm_buf_take(&b);
+}
+
+/* Sorts reqs by key, joins them with ",", frees them, and adds the cell. */
+static int add_requirements(cJSON *cells, struct req *reqs, int n)
+{
+	struct cm_buf b = CM_BUF_INIT;
+	int rc;
+
+	qsort(reqs, (size_t)n, sizeof(*reqs), by_key);
+	for (int i = 0; i < n; i++) {
+		cm_buf_printf(&b, "%s%s", i ? "," : "", reqs[i].text ? reqs[i].text : "");
+		free(reqs[i].text);
+	}
+	free(reqs);
+	rc = api_table_add_str(cells, b.len ? b.data : "<none>");
+	cm_buf_close(&b);
+	return rc;
+}
+
+int api_table_add_labels(cJSON *cells, const cJSON *map)
+{
+	int n = 0;
+	struct req *reqs = calloc((size_t)cJSON_GetArraySize(map) + 1, sizeof(*reqs));
+	const cJSON *e;
+
+	if (!reqs)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, map) {
+		struct cm_buf t = CM_BUF_INIT;
+
+		if (!cJSON_IsString(e))
+			continue;
+		cm_buf_printf(&t, "%s=%s", e->string, e->valuestring);
+		reqs[n].key = e->string;
+		reqs[n++].text = cm_buf_take(&t);
+	}
+	return add_requirements(cells, reqs, n);
+}
+
+int api_table_add_selector(cJSON *cells, const cJSON *selector)
+{
+	const cJSON *ml = cJSON_GetObjectItemCaseSensitive(selector, "matchLabels");
+	const cJSON *me = cJSON_GetObjectItemCaseSensitive(selector, "matchExpressions"), *e;
+	struct req *reqs = calloc((size_t)(cJSON_GetArraySize(ml) + cJSON_GetArraySize(me)) + 1, sizeof(*reqs));
+	int n = 0;
+
+	if (!reqs)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, ml) {
+		struct cm_buf t = CM_BUF_INIT;
+
+		if (!cJSON_IsString(e))
+			continue;
+		cm_buf_printf(&t, "%s=%s", e->string, e->valuestring);
+		reqs[n].key = e->string;
+		reqs[n++].text = cm_buf_take(&t);
+	}
+	cJSON_ArrayForEach(e, me) {
+		const char *key = cm_json_get_str(e, "key");
+
+		if (!key)
+			continue;
+		reqs[n].key = key;
+		reqs[n++].text = requirement(key, cm_json_str_or(e, "operator", "In"),
+					     cJSON_GetObjectItemCaseSensitive(e, "values"));
+	}
+	return add_requirements(cells, reqs, n);
+}
+
+int api_table_add_containers(cJSON *cells, const cJSON *containers)
+{
+	struct cm_buf names = CM_BUF_INIT, images = CM_BUF_INIT;
+	const cJSON *c;
+	int rc;
+
+	cJSON_ArrayForEach(c, containers) {
+		cm_buf_printf(&names, "%s%s", names.len ? "," : "", cm_json_str_or(c, "name", ""));
+		cm_buf_printf(&images, "%s%s", images.len ? "," : "", cm_json_str_or(c, "image", ""));
+	}
+	rc = api_table_add_str(cells, names.data ? names.data : "");
+	if (!rc)
+		rc = api_table_add_str(cells, images.data ? images.data : "");
+	cm_buf_close(&names);
+	cm_buf_close(&images);
+	return rc;
 }
 
 cJSON *api_table_new(const struct api_resource *r, const char *rv, const char *cont)

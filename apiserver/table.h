@@ -13,5 +13,15 @@ void api_table_age(int64_t now_ms, const cJSON *obj, char *out, size_t n);
 int api_table_add_age(cJSON *cells, const cJSON *obj, int64_t now_ms);
 int api_table_add_str(cJSON *cells, const char *s);
 int api_table_add_int(cJSON *cells, int64_t v);
+/* A map of labels as kubectl prints one (labels.FormatLabels): "a=1,b=2", keys sorted; "<none>" when empty. */
+int api_table_add_labels(cJSON *cells, const cJSON *map);
+/*
+ * A LabelSelector as kubectl prints one (metav1.FormatLabelSelector): its
+ * requirements sorted by key, "k=v", "k in (a,b)", "k notin (a,b)", "k",
+ * "!k", joined by ","; "<none>" when it selects everything.
+ */
+int api_table_add_selector(cJSON *cells, const cJSON *selector);
+/* Two cells, the CONTAINERS and IMAGES of -o wide: the names and the images of containers, joined by ",". */
+int api_table_add_containers(cJSON *cells, const cJSON *containers);
 
 #endif

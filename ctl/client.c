@@ -19,6 +19,7 @@ void mc_ctx_init(struct mc_ctx *c, FILE *out, FILE *errout)
 void mc_ctx_close(struct mc_ctx *c)
 {
 	free(c->kc_path);
+	cJSON_Delete(c->kc_files);
 	cJSON_Delete(c->kc);
 	free(c->server_url);
 	free(c->ns);

@@ -24,8 +24,9 @@ struct mc_ctx {
 	bool config_only;     /* config verbs: load the kubeconfig, resolve nothing */
 	long v;
 	/* resolved */
-	char *kc_path;        /* the kubeconfig file used, NULL if none */
-	cJSON *kc;            /* its content as JSON, NULL if none */
+	cJSON *kc_files;      /* the kubeconfig files in loading order (JSON strings) */
+	char *kc_path;        /* the file new entries are written to (kubectl's default file) */
+	cJSON *kc;            /* the files merged, NULL if none was read */
 	char *server_url;     /* "http://127.0.0.1:8080", no trailing slash */
 	char *ns;             /* the namespace commands use */
 	bool ns_explicit;     /* given with -n */
@@ -42,8 +43,8 @@ void mc_ctx_init(struct mc_ctx *c, FILE *out, FILE *errout);
 void mc_ctx_close(struct mc_ctx *c);
 
 /*
- * Loads the kubeconfig (--kubeconfig, else the first file of $KUBECONFIG, else
- * ~/.kube/config; a missing default file is not an error) and works out the
+ * Loads the kubeconfig (--kubeconfig, else the files of $KUBECONFIG merged,
+ * else ~/.kube/config; a missing default file is not an error) and works out the
  * server, credentials and namespace from the flags and the current (or
  * --context) context. Returns 0, or -EINVAL with the message in err (a bad
  * file, an unknown context), or -ENOMEM.

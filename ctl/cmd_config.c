@@ -57,10 +57,76 @@ static void set_field(cJSON *obj, const char *key, const char *value)
 	free(copy);
 }
 
-static int save(struct mc_ctx *c)
+/* Reads path for a change, or starts an empty config when it does not exist yet. */
+static int load_for_write(struct mc_ctx *c, const char *path, cJSON **out)
 {
-	int rc = mc_kubeconfig_save(c->kc_path, c->kc);
-	return rc ? mc_errorf(c, "cannot write %s: %s", c->kc_path, strerror(-rc)) : 0;
+	struct cm_buf err = CM_BUF_INIT;
+	int rc = mc_kubeconfig_load(path, out, &err);
+
+	if (rc == -ENOENT)
+		rc = (*out = cJSON_CreateObject()) ? 0 : -ENOMEM;
+	if (rc)
+		rc = mc_errorf(c, "%s", err.len ? err.data : strerror(-rc));
+	cm_buf_close(&err);
+	return rc;
+}
+
+static int write_file(struct mc_ctx *c, const char *path, cJSON *doc)
+{
+	int rc;
+
+	mc_kubeconfig_normalize(doc);
+	rc = mc_kubeconfig_save(path, doc);
+	return rc ? mc_errorf(c, "cannot write %s: %s", path, strerror(-rc)) : 0;
+}
+
+/*
+ * Writes the merged entry name of list back as kubectl's ModifyConfig does:
+ * into the file it came from, or, for a new entry, into the default file;
+ * the other entries of that file stay as they are.
+ */
+static int save_entry(struct mc_ctx *c, const char *list, const char *name)
+{
+	char *path = NULL;
+	cJSON *doc = NULL, *arr, *e = mc_kubeconfig_named(c->kc, list, name), *copy = NULL;
+	int rc = mc_kubeconfig_origin(c->kc_files, list, name, &path);
+
+	if (rc == -ENOENT)
+		rc = (path = strdup(c->kc_path)) ? 0 : -ENOMEM;
+	if (rc || (rc = load_for_write(c, path, &doc)))
+		goto done;
+	arr = cJSON_GetObjectItemCaseSensitive(doc, list);
+	if (!cJSON_IsArray(arr)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, list);
+		arr = cJSON_AddArrayToObject(doc, list);
+	}
+	for (int i = cJSON_GetArraySize(arr) - 1; i >= 0; i--)
+		if (!strcmp(cm_json_str_or(cJSON_GetArrayItem(arr, i), "name", ""), name))
+			cJSON_DeleteItemFromArray(arr, i);
+	if (!arr || !(copy = cJSON_Duplicate(e, 1)) || !cJSON_AddItemToArray(arr, copy)) {
+		cJSON_Delete(copy);
+		rc = -ENOMEM;
+		goto done;
+	}
+	rc = write_file(c, path, doc);
+done:
+	cJSON_Delete(doc);
+	free(path);
+	return rc;
+}
+
+/* kubectl writes a new current-context into the default file (the first existing file of $KUBECONFIG). */
+static int save_current(struct mc_ctx *c, const char *name)
+{
+	cJSON *doc = NULL;
+	int rc = load_for_write(c, c->kc_path, &doc);
+
+	if (rc)
+		return rc;
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "current-context");
+	rc = cJSON_AddStringToObject(doc, "current-context", name) ? write_file(c, c->kc_path, doc) : -ENOMEM;
+	cJSON_Delete(doc);
+	return rc;
 }
 
 /* Hides secrets as kubectl config view does without --raw. */
@@ -161,6 +227,7 @@ int mc_run_config(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 		struct cm_buf out = CM_BUF_INIT;
 		if (do_minify)
 			minify(doc, c->context ? c->context : cm_json_str_or(doc, "current-context", ""));
+		mc_kubeconfig_normalize(doc);
 		if (!raw)
 			redact(doc);
 		if (!strcmp(output, "json"))
@@ -202,9 +269,10 @@ int mc_run_config(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 		} else if (!mc_kubeconfig_named(c->kc, "contexts", pos.v[1])) {
 			rc = mc_errorf(c, "no context exists with the name: \"%s\"", pos.v[1]);
 		} else {
-			cJSON_DeleteItemFromObjectCaseSensitive(c->kc, "current-context");
-			cJSON_AddStringToObject(c->kc, "current-context", pos.v[1]);
-			if (!(rc = save(c)))
+			/* as kubectl: nothing to write when it is already the current one */
+			if (strcmp(cm_json_str_or(c->kc, "current-context", ""), pos.v[1]))
+				rc = save_current(c, pos.v[1]);
+			if (!rc)
 				fprintf(c->out, "Switched to context \"%s\".\n", pos.v[1]);
 		}
 	} else if (!strcmp(sub, "set-context")) {
@@ -223,7 +291,7 @@ int mc_run_config(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 		set_field(ctx, "user", user ? user : cm_json_get_str(ctx, "user"));
 		if (ns)
 			set_field(ctx, "namespace", ns);
-		if (!(rc = save(c)))
+		if (!(rc = save_entry(c, "contexts", saved)))
 			fprintf(c->out, "Context \"%s\" %s.\n", saved, created ? "created" : "modified");
 		free(saved);
 	} else if (!strcmp(sub, "set-cluster") || !strcmp(sub, "set-credentials")) {
@@ -247,7 +315,7 @@ int mc_run_config(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **a
 		} else if (token) {
 			set_field(e, "token", token);
 		}
-		if (!(rc = save(c)))
+		if (!(rc = save_entry(c, is_cluster ? "clusters" : "users", pos.v[1])))
 			fprintf(c->out, "%s \"%s\" set.\n", is_cluster ? "Cluster" : "User", pos.v[1]);
 	} else {
 		rc = mc_usage_error(c, cmd, "unknown subcommand");

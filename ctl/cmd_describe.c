@@ -71,17 +71,25 @@ static void selector_text(const cJSON *m, struct cm_buf *out)
 		cm_buf_puts(out, "<none>");
 }
 
-static void time_line(struct cm_buf *b, const char *title, const char *ts)
+/* A timestamp as kubectl describe prints one (RFC 1123 with a numeric zone), or "<unknown>". */
+static void fmt_time(const char *ts, char *when, size_t n)
 {
 	int64_t ms;
-	char when[64] = "<unknown>";
 
+	snprintf(when, n, "<unknown>");
 	if (ts && !cm_time_parse(ts, &ms)) {
 		time_t t = (time_t)(ms / 1000);
 		struct tm tm;
 		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+		strftime(when, n, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	}
+}
+
+static void time_line(struct cm_buf *b, const char *title, const char *ts)
+{
+	char when[64];
+
+	fmt_time(ts, when, sizeof(when));
 	line(b, 0, "%s:\t%s", title, when);
 }
 
@@ -92,14 +100,15 @@ static void meta_header(struct cm_buf *b, const cJSON *o, bool namespaced)
 		line(b, 0, "Namespace:\t%s", str(o, "metadata.namespace", ""));
 }
 
-static void containers(struct cm_buf *b, int level, const cJSON *list, const cJSON *statuses)
+/* pad goes before each container's name: kubectl indents the names of a Pod Template's containers by one more space. */
+static void containers(struct cm_buf *b, int level, const cJSON *list, const cJSON *statuses, const char *pad)
 {
 	const cJSON *ctr;
 
 	cJSON_ArrayForEach(ctr, list)
 	{
 		const cJSON *port = cm_json_get(ctr, "ports.0"), *env = cJSON_GetObjectItem(ctr, "env"), *e, *st = NULL;
-		line(b, level, "%s:", str(ctr, "name", ""));
+		line(b, level, "%s%s:", pad, str(ctr, "name", ""));
 		cJSON_ArrayForEach(e, statuses) if (!strcmp(str(e, "name", ""), str(ctr, "name", ""))) st = e;
 		if (st && cm_json_get_str(st, "containerID"))
 			line(b, level + 1, "Container ID:\t%s", str(st, "containerID", ""));
@@ -190,10 +199,10 @@ static void describe_pod(struct cm_buf *b, const cJSON *o)
 	}
 	if (cm_json_get(o, "spec.initContainers.0")) {
 		line(b, 0, "Init Containers:");
-		containers(b, 1, cm_json_get(o, "spec.initContainers"), cm_json_get(o, "status.initContainerStatuses"));
+		containers(b, 1, cm_json_get(o, "spec.initContainers"), cm_json_get(o, "status.initContainerStatuses"), "");
 	}
 	line(b, 0, "Containers:");
-	containers(b, 1, cm_json_get(o, "spec.containers"), cm_json_get(o, "status.containerStatuses"));
+	containers(b, 1, cm_json_get(o, "spec.containers"), cm_json_get(o, "status.containerStatuses"), "");
 	if (cm_json_get(o, "status.conditions.0")) {
 		line(b, 0, "Conditions:");
 		line(b, 1, "Type\tStatus");
@@ -253,7 +262,7 @@ static void pod_template(struct cm_buf *b, const cJSON *tmpl)
 	if (cm_json_get(tmpl, "metadata.annotations"))
 		map_lines(b, 1, "Annotations", cm_json_get(tmpl, "metadata.annotations"));
 	line(b, 1, "Containers:");
-	containers(b, 2, cm_json_get(tmpl, "spec.containers"), NULL);
+	containers(b, 1, cm_json_get(tmpl, "spec.containers"), NULL, " ");
 	line(b, 1, "Volumes:\t%s", cm_json_get(tmpl, "spec.volumes.0") ? "(see spec)" : "<none>");
 	line(b, 1, "Node-Selectors:\t%s", cm_json_get(tmpl, "spec.nodeSelector") ? "(set)" : "<none>");
 	line(b, 1, "Tolerations:\t%s", cm_json_get(tmpl, "spec.tolerations.0") ? "(set)" : "<none>");
@@ -370,10 +379,22 @@ static void describe_service(struct cm_buf *b, const cJSON *o, const cJSON *endp
 
 static void describe_node(struct cm_buf *b, const cJSON *o)
 {
+	static const char *const info[][2] = {
+		{"Machine ID", "machineID"}, {"System UUID", "systemUUID"}, {"Boot ID", "bootID"},
+		{"Kernel Version", "kernelVersion"}, {"OS Image", "osImage"}, {"Operating System", "operatingSystem"},
+		{"Architecture", "architecture"}, {"Container Runtime Version", "containerRuntimeVersion"},
+		{"Kubelet Version", "kubeletVersion"}, {"Kube-Proxy Version", "kubeProxyVersion"}};
 	const cJSON *e;
+	struct cm_buf roles = CM_BUF_INIT;
 
 	meta_header(b, o, false);
-	line(b, 0, "Roles:\t<none>");
+	cJSON_ArrayForEach(e, cm_json_get(o, "metadata.labels"))
+	{
+		if (!strncmp(e->string, "node-role.kubernetes.io/", 24))
+			cm_buf_printf(&roles, "%s%s", roles.len ? "," : "", e->string + 24);
+	}
+	line(b, 0, "Roles:\t%s", roles.len ? roles.data : "<none>");
+	cm_buf_close(&roles);
 	map_lines(b, 0, "Labels", cm_json_get(o, "metadata.labels"));
 	map_lines(b, 0, "Annotations", cm_json_get(o, "metadata.annotations"));
 	time_line(b, "CreationTimestamp", cm_json_get_str(o, "metadata.creationTimestamp"));
@@ -390,11 +411,16 @@ static void describe_node(struct cm_buf *b, const cJSON *o)
 	}
 	line(b, 0, "Unschedulable:\t%s", cJSON_IsTrue(cm_json_get(o, "spec.unschedulable")) ? "true" : "false");
 	line(b, 0, "Conditions:");
-	line(b, 1, "Type\tStatus\tLastHeartbeatTime\tReason\tMessage");
-	line(b, 1, "----\t------\t-----------------\t------\t-------");
+	line(b, 1, "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage");
+	line(b, 1, "----\t------\t-----------------\t------------------\t------\t-------");
 	cJSON_ArrayForEach(e, cm_json_get(o, "status.conditions"))
-		line(b, 1, "%s \t%s \t%s \t%s \t%s", str(e, "type", ""), str(e, "status", ""), str(e, "lastHeartbeatTime", ""),
+	{
+		char hb[64], tr[64];
+		fmt_time(cm_json_get_str(e, "lastHeartbeatTime"), hb, sizeof(hb));
+		fmt_time(cm_json_get_str(e, "lastTransitionTime"), tr, sizeof(tr));
+		line(b, 1, "%s \t%s \t%s \t%s \t%s \t%s", str(e, "type", ""), str(e, "status", ""), hb, tr,
 		     str(e, "reason", ""), str(e, "message", ""));
+	}
 	line(b, 0, "Addresses:");
 	cJSON_ArrayForEach(e, cm_json_get(o, "status.addresses")) line(b, 1, "%s:\t%s", str(e, "type", ""), str(e, "address", ""));
 	line(b, 0, "Capacity:");
@@ -402,7 +428,16 @@ static void describe_node(struct cm_buf *b, const cJSON *o)
 	line(b, 0, "Allocatable:");
 	cJSON_ArrayForEach(e, cm_json_get(o, "status.allocatable")) line(b, 1, "%s:\t%s", e->string, cJSON_IsString(e) ? e->valuestring : "");
 	line(b, 0, "System Info:");
-	cJSON_ArrayForEach(e, cm_json_get(o, "status.nodeInfo")) line(b, 1, "%s:\t%s", e->string, cJSON_IsString(e) ? e->valuestring : "");
+	for (size_t i = 0; i < sizeof(info) / sizeof(info[0]); i++)
+		line(b, 1, "%s:\t%s", info[i][0], str(cm_json_get(o, "status.nodeInfo"), info[i][1], ""));
+	if (cm_json_get_str(o, "spec.podCIDR")) {
+		struct cm_buf cidrs = CM_BUF_INIT;
+		line(b, 0, "PodCIDR:\t%s", str(o, "spec.podCIDR", ""));
+		cJSON_ArrayForEach(e, cm_json_get(o, "spec.podCIDRs"))
+			cm_buf_printf(&cidrs, "%s%s", cidrs.len ? "," : "", cJSON_IsString(e) ? e->valuestring : "");
+		line(b, 0, "PodCIDRs:\t%s", cidrs.len ? cidrs.data : str(o, "spec.podCIDR", ""));
+		cm_buf_close(&cidrs);
+	}
 }
 
 static void describe_generic(struct cm_buf *b, const cJSON *o, bool namespaced)

@@ -100,6 +100,11 @@ int mc_run_logs(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **arg
 		tail = 10;
 	if ((rc = pods_for(c, pos.n ? pos.v[0] : NULL, selector, pods)))
 		goto done;
+	if (!pos.n && !cJSON_GetArraySize(pods)) {
+		/* as kubectl: a selector matching nothing is not an error */
+		fprintf(c->errout, "No resources found in %s namespace.\n", c->ns);
+		goto done;
+	}
 	if (pos.n > 1 && !container)
 		container = pos.v[1];
 	cJSON_ArrayForEach(pod, pods)

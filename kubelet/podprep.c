@@ -443,8 +443,15 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 		goto out;
 	}
 	cm_info("pod %s/%s: container %s started (attempt %d)", w->ns, w->name, c->name, cfg.attempt);
-	if (c->prev_id)
+	if (c->prev_id) {
+		/* as the kubelet's container GC: one dead attempt (and its log, for logs --previous) is kept */
+		struct cm_buf log = CM_BUF_INIT;
+
+		if (s->rt->ops->log_path(s->rt, c->prev_id, &log) == 0)
+			unlink(log.data);
+		cm_buf_close(&log);
 		s->rt->ops->container_remove(s->rt, c->prev_id);
+	}
 	free(c->prev_id);
 	c->prev_id = c->id;
 	c->id = id;

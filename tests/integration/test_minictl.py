@@ -51,6 +51,11 @@ ENV = """        env:
 """
 
 
+def harness_read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def manifest(replicas=2, image="nginx:1", env=True, extra=True):
     return DEPLOY % {"replicas": replicas, "image": image, "env": ENV if env else "",
                      "extra": "  extra: here" if extra else ""}
@@ -168,14 +173,83 @@ class MinictlTest(unittest.TestCase):
         self.assertEqual([l.split()[0] for l in out.splitlines()], ["a-pod", "b-pod"])
         out = self.mc("get", "pods", "-n", "g1", "-o", "custom-columns=N:.metadata.name,IMG:.spec.containers[0].image").stdout
         self.assertEqual(out, "N       IMG\na-pod   busybox\nb-pod   busybox\n")
-        wide = self.mc("get", "pods", "-n", "g1", "-o", "wide").stdout.splitlines()[0].split()
-        self.assertIn("NODE", wide)
+        wide = self.mc("get", "pods", "-n", "g1", "-o", "wide").stdout.splitlines()
+        self.assertEqual(wide[0].split(), ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED",
+                                           "NODE", "READINESS", "GATES"])
+        self.assertRegex(wide[1], r"^a-pod +0/1 +Pending +0 +\S+ +<none> +<none> +<none> +<none>$")
         out = self.mc("get", "pod/a-pod", "pod/b-pod", "-n", "g1", "-o", "name").stdout
         self.assertEqual(out, "pod/a-pod\npod/b-pod\n")
         p = self.mc("get", "pods", "-n", "empty-ns")
         self.assertEqual(p.stderr, "No resources found in empty-ns namespace.\n")
         out = self.mc("get", "all", "-n", "g1").stdout
         self.assertIn("pod/a-pod", out)
+
+    def test_get_wide_columns_as_kubectl(self):
+        self.ns("wd")
+        self.mc("create", "deployment", "web", "--image=nginx:1", "-n", "wd")
+        self.mc("expose", "deployment", "web", "--port=80", "-n", "wd")
+        tmpl = {"metadata": {"labels": {"tier": "a", "app": "x", "beta": "1"}},
+                "spec": {"containers": [{"name": "one", "image": "i1"}, {"name": "two", "image": "i2"}]}}
+        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs"},
+              "spec": {"replicas": 0, "template": tmpl, "selector": {
+                  "matchLabels": {"tier": "a", "app": "x"},
+                  "matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod", "dev"]},
+                                       {"key": "beta", "operator": "Exists"}]}}}
+        self.assertEqual(self.api.req("POST", "/apis/apps/v1/namespaces/wd/replicasets", rs)[0], 201)
+        ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds"},
+              "spec": {"selector": {"matchLabels": {"app": "x"}},
+                       "template": dict(tmpl, spec=dict(tmpl["spec"], nodeSelector={"zone": "z1", "disk": "ssd"}))}}
+        self.assertEqual(self.api.req("POST", "/apis/apps/v1/namespaces/wd/daemonsets", ds)[0], 201)
+        ep = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "many"},
+              "subsets": [{"addresses": [{"ip": "10.0.0.%d" % i} for i in range(1, 4)],
+                           "ports": [{"port": 80}, {"port": 81}]}]}
+        self.assertEqual(self.api.req("POST", "/api/v1/namespaces/wd/endpoints", ep)[0], 201)
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "wide-node"},
+                "status": {"addresses": [{"type": "InternalIP", "address": "10.1.0.1"},
+                                         {"type": "ExternalIP", "address": "203.0.113.9"}],
+                           "nodeInfo": {"osImage": "Debian GNU/Linux 12", "kernelVersion": "6.1.0-x",
+                                        "containerRuntimeVersion": "process://0.1"}}}
+        self.assertEqual(self.api.req("POST", "/api/v1/nodes", node)[0], 201)
+
+        def table(*args):
+            return [l.split("   ") for l in self.mc("get", *args, "-o", "wide").stdout.splitlines()]
+
+        def row(lines, name):
+            return [c.strip() for c in next(l for l in lines if l[0].strip() == name) if c.strip()]
+        t = table("deploy", "-n", "wd")
+        self.assertEqual(t[0][0].split() + [c.strip() for c in t[0][1:] if c.strip()],
+                         ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"])
+        self.assertEqual(row(t, "web")[-3:], ["nginx", "nginx:1", "app=web"])
+        t = table("rs", "rs", "-n", "wd")
+        self.assertEqual(self.mc("get", "rs", "-n", "wd", "-o", "wide").stdout.split("\n")[0].split(),
+                         ["NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"])
+        self.assertEqual(row(t, "rs")[-3:], ["one,two", "i1,i2", "app=x,beta,env notin (dev,prod),tier=a"])
+        out = self.mc("get", "ds", "-n", "wd", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE",
+                                          "SELECTOR", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"])
+        self.assertRegex(out[1], r"^ds +0 +0 +0 +0 +0 +disk=ssd,zone=z1 +\S+ +one,two +i1,i2 +app=x$")
+        out = self.mc("get", "svc", "web", "-n", "wd", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"])
+        self.assertTrue(out[1].endswith("   app=web"), out[1])
+        out = self.mc("get", "ep", "many", "-n", "wd", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "ENDPOINTS", "AGE"])
+        self.assertRegex(out[1], r"^many +10\.0\.0\.1:80,10\.0\.0\.2:80,10\.0\.0\.3:80 \+ 3 more\.\.\. +\S+$")
+        out = self.mc("get", "node", "wide-node", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
+                                          "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"])
+        self.assertRegex(out[1], r"^wide-node +Unknown +<none> +\S+ +10\.1\.0\.1 +203\.0\.113\.9 +"
+                                 r"Debian GNU/Linux 12 +6\.1\.0-x +process://0\.1$")
+        # the narrow tables keep kubectl's default columns
+        self.assertEqual(self.mc("get", "rs", "-n", "wd").stdout.splitlines()[0].split(),
+                         ["NAME", "DESIRED", "CURRENT", "READY", "AGE"])
+        if KUBECTL:
+            # kubectl prints the same Table (the AGE column may tick between the two runs)
+            for args in (["deploy", "-n", "wd"], ["rs", "-n", "wd"], ["ds", "-n", "wd"], ["ep", "-n", "wd"],
+                         ["node", "wide-node"], ["svc", "-n", "wd"]):
+                mine = self.mc("get", *args, "-o", "wide").stdout
+                theirs = self.kubectl("get", *args, "-o", "wide").stdout
+                self.assertEqual(len(mine), len(theirs), (mine, theirs))
+                self.assertEqual(mine.splitlines()[0], theirs.splitlines()[0])
 
     def test_get_watch_across_apiserver_restart(self):
         self.ns("w1")
@@ -363,6 +437,29 @@ class MinictlTest(unittest.TestCase):
         p = self.mc("rollout", "status", "deploy/web", "-n", "ro", "--timeout=1s", ok=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn('Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...', p.stdout)
+        # it prints progress while it waits and ends when the rollout does
+        proc = subprocess.Popen([MINICTL, "--server", self.api.url, "rollout", "status", "deployment/web", "-n", "ro"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
+        try:
+            first = proc.stdout.readline()  # the waiting line is out before the rollout completes
+            d = self.obj(base)
+            d["status"]["availableReplicas"] = 2
+            self.assertEqual(self.api.req("PUT", base + "/status", d)[0], 200)
+            out, err = proc.communicate(timeout=20)
+            out = first + out
+        finally:
+            proc.kill()
+        self.assertEqual((proc.returncode, out, err),
+                         (0, 'Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are available...\n'
+                             'deployment "web" successfully rolled out\n', ""))
+        # a passed progress deadline ends it with an error, at once
+        d = self.obj(base)
+        d["status"]["availableReplicas"] = 1
+        d["status"]["conditions"] = [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                                      "message": 'ReplicaSet "web-1" has timed out progressing.'}]
+        self.assertEqual(self.api.req("PUT", base + "/status", d)[0], 200)
+        p = self.mc("rollout", "status", "deployment/web", "-n", "ro", "--timeout=30s", ok=False)
+        self.assertEqual((p.returncode, p.stderr), (1, 'error: deployment "web" exceeded its progress deadline\n'))
         # two revisions as the deployment controller records them
         for rev, image in ((1, "nginx:0"), (2, "nginx:1")):
             rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -406,6 +503,59 @@ class MinictlTest(unittest.TestCase):
         self.mc("expose", "deploy", "d", "--port=80", "-n", "ds")
         out = self.mc("describe", "svc", "d", "-n", "ds").stdout
         self.assertIn("Selector:          app=d\nType:              ClusterIP", out)
+
+    def test_describe_rs_node_and_events_order(self):
+        self.ns("dx")
+        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "rs1", "labels": {"app": "r"}},
+              "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "r"}},
+                       "template": {"metadata": {"labels": {"app": "r"}},
+                                    "spec": {"containers": [{"name": "c", "image": "busybox",
+                                                             "env": [{"name": "A", "value": "1"}]}]}}}}
+        self.assertEqual(self.api.req("POST", "/apis/apps/v1/namespaces/dx/replicasets", rs)[0], 201)
+        out = self.mc("describe", "rs", "rs1", "-n", "dx").stdout
+        # kubectl's Pod Template layout: container names indented by three spaces, their fields by four
+        self.assertIn("Replicas:     0 current / 2 desired\nPods Status:  0 Running / 0 Waiting / 0 Succeeded / 0 Failed\n"
+                      "Pod Template:\n  Labels:  app=r\n  Containers:\n   c:\n    Image:      busybox\n", out)
+        self.assertIn("    Environment:\n      A:           1\n", out)
+        self.assertIn("  Volumes:         <none>\n  Node-Selectors:  <none>\n", out)
+        node = {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": "dnode", "labels": {"node-role.kubernetes.io/worker": ""}},
+                "status": {"nodeInfo": {"kubeletVersion": "v1.32.0", "kernelVersion": "6.1"},
+                           "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "ok",
+                                           "lastHeartbeatTime": "2024-01-01T00:00:00Z",
+                                           "lastTransitionTime": "2023-12-31T00:00:00Z"}]}}
+        self.assertEqual(self.api.req("POST", "/api/v1/nodes", node)[0], 201)
+        out = self.mc("describe", "node", "dnode").stdout
+        self.assertIn("Name:               dnode\nRoles:              worker\n", out)
+        self.assertIn("  Type    Status  LastHeartbeatTime                 LastTransitionTime                Reason  "
+                      "       Message\n", out)
+        self.assertIn("  Ready   True    Mon, 01 Jan 2024 00:00:00 +0000   Sun, 31 Dec 2023 00:00:00 +0000   KubeletReady"
+                      "   ok\n", out)
+        self.assertIn("  Kernel Version:             6.1\n", out)
+        self.assertIn("  Kubelet Version:            v1.32.0\n", out)
+        if KUBECTL:
+            self.assertEqual(out.split("Conditions:")[1].split("Addresses:")[0],
+                             self.kubectl("describe", "node", "dnode").stdout.split("Conditions:")[1].split("Addresses:")[0])
+            self.assertEqual(self.mc("describe", "rs", "rs1", "-n", "dx").stdout,
+                             self.kubectl("describe", "rs", "rs1", "-n", "dx").stdout)
+        # events: by name without --sort-by, by time with it
+        for name, ts in (("a-late", "2024-01-02T00:00:00Z"), ("b-early", "2024-01-01T00:00:00Z")):
+            ev = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name}, "type": "Normal", "reason": name,
+                  "message": "m", "count": 1, "source": {"component": "x"}, "firstTimestamp": ts, "lastTimestamp": ts,
+                  "involvedObject": {"kind": "Pod", "name": "p", "namespace": "dx"}}
+            self.assertEqual(self.api.req("POST", "/api/v1/namespaces/dx/events", ev)[0], 201)
+        out = self.mc("get", "events", "-n", "dx").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"])
+        self.assertEqual([l.split()[2] for l in out[1:]], ["a-late", "b-early"])
+        out = self.mc("get", "events", "-n", "dx", "--sort-by=.lastTimestamp").stdout.splitlines()
+        self.assertEqual([l.split()[2] for l in out[1:]], ["b-early", "a-late"])
+        # logs -l matching nothing, and a usage error, as kubectl
+        p = self.mc("logs", "-l", "app=none", "-n", "dx")
+        self.assertEqual((p.stdout, p.stderr), ("", "No resources found in dx namespace.\n"))
+        p = self.mc("scale", "deploy/x", ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, "error: The --replicas=COUNT flag is required, and COUNT must be greater than or "
+                                   "equal to 0\nSee 'minictl scale --help' for usage.\n")
 
     def test_logs(self):
         kubelet = FakeKubelet(["line one", "line two"], follow_lines=["line three"])
@@ -478,6 +628,22 @@ class MinictlTest(unittest.TestCase):
         script = self.mc("completion", "bash", server=False).stdout
         self.assertIn("complete -o default -F _minictl minictl", script)
         self.assertEqual(subprocess.run(["bash", "-n"], input=script, text=True).returncode, 0)
+        # completion asks the server for names: pods, then namespaces after -n
+        self.ns("cpl")
+        self.mc("run", "alpha", "--image=x", "-n", "cpl")
+        self.mc("run", "beta", "--image=x", "-n", "cpl")
+
+        def complete(*words):
+            words = ["minictl", "--server", self.api.url] + list(words)
+            prog = script + '\nCOMP_WORDS=(%s); COMP_CWORD=%d; _minictl; echo "${COMPREPLY[@]}"\n' % (
+                " ".join("'%s'" % w for w in words), len(words) - 1)
+            env = dict(self.env, PATH=harness.BIN + os.pathsep + os.environ.get("PATH", ""))
+            return subprocess.run(["bash"], input=prog, capture_output=True, text=True, env=env, timeout=30).stdout.split()
+        self.assertEqual(complete("get", "pods", "-n", "cpl", ""), ["alpha", "beta"])
+        self.assertEqual(complete("logs", "-n", "cpl", "b"), ["beta"])
+        self.assertIn("cpl", complete("get", "pods", "-n", "c"))
+        self.assertIn("deployments", complete("get", "dep"))
+        self.assertEqual(complete("rollo"), ["rollout"])
 
     def test_config_and_kubeconfig(self):
         kc = os.path.join(self.dir, "kubeconfig")
@@ -503,6 +669,54 @@ class MinictlTest(unittest.TestCase):
             out = subprocess.run([KUBECTL, "--cache-dir", self.cache, "get", "cm", "-n", "cfgns", "-o", "name"],
                                  capture_output=True, text=True, env=env).stdout
             self.assertEqual(out, "configmap/seen\n")
+
+    def test_kubeconfig_merged_from_kubeconfig_list(self):
+        # $KUBECONFIG=a:missing:b is merged as kubectl merges it: an entry comes whole from the first
+        # file naming it, current-context from the first file setting it; writes go where kubectl's go.
+        d = os.path.join(self.dir, "kcmerge")
+        os.makedirs(d, exist_ok=True)
+        a, b = os.path.join(d, "a.yaml"), os.path.join(d, "b.yaml")
+        with open(a, "w") as f:
+            f.write("apiVersion: v1\nkind: Config\nclusters:\n- name: shared\n  cluster: {server: \"%s\"}\n"
+                    "contexts:\n- name: ctx-a\n  context: {cluster: shared, namespace: km1}\nusers: []\n" % self.api.url)
+        b_text = ("apiVersion: v1\nkind: Config\nclusters:\n- name: shared\n  cluster: {server: \"http://127.0.0.1:1\"}\n"
+                  "contexts:\n- name: ctx-b\n  context: {cluster: shared, namespace: km2}\n"
+                  "- name: ctx-a\n  context: {cluster: shared, namespace: wrong}\ncurrent-context: ctx-b\n"
+                  "users:\n- name: ub\n  user: {token: secret}\n")
+        with open(b, "w") as f:
+            f.write(b_text)
+        env = dict(self.env, KUBECONFIG="%s:%s:%s" % (a, os.path.join(d, "missing.yaml"), b))
+        for n in ("km1", "km2"):
+            self.ns(n)
+            self.mc("create", "configmap", "in-" + n, "-n", n)
+        run = lambda *a, **kw: self.mc(*a, env=env, server=False, **kw)  # noqa: E731
+        # ctx-b (b's current-context) on a's "shared" cluster: b's unreachable server lost the merge
+        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/in-km2\n")
+        self.assertEqual(run("config", "current-context").stdout, "ctx-b\n")
+        view = run("config", "view").stdout
+        self.assertIn("    server: %s\n  name: shared\n" % self.api.url, view)
+        self.assertIn("    namespace: km1\n    user: \"\"\n  name: ctx-a\n", view)
+        self.assertIn("current-context: ctx-b\n", view)
+        self.assertIn("    token: REDACTED\n", view)
+        if KUBECTL:
+            kv = subprocess.run([KUBECTL, "config", "view"], capture_output=True, text=True, env=env).stdout
+            self.assertEqual(view, kv)
+        # use-context writes to the first existing file; set-context to the entry's own file, or the first
+        self.assertEqual(run("config", "use-context", "ctx-a").stdout, 'Switched to context "ctx-a".\n')
+        self.assertIn("current-context: ctx-a\n", harness_read(a))
+        self.assertEqual(harness_read(b), b_text)
+        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/in-km1\n")
+        self.assertEqual(run("config", "set-context", "ctx-b", "--namespace=km1").stdout, 'Context "ctx-b" modified.\n')
+        self.assertIn("    namespace: km1\n    user: \"\"\n  name: ctx-b\n", harness_read(b))
+        self.assertNotIn("ctx-b", harness_read(a))
+        self.assertEqual(run("config", "set-context", "fresh", "--cluster=shared").stdout, 'Context "fresh" created.\n')
+        self.assertIn("name: fresh", harness_read(a))
+        self.assertNotIn("fresh", harness_read(b))
+        self.assertEqual(run("get", "cm", "-o", "name", "--context", "ctx-b").stdout, "configmap/in-km1\n")
+        if KUBECTL:
+            out = subprocess.run([KUBECTL, "--cache-dir", self.cache, "get", "cm", "-o", "name"], capture_output=True,
+                                 text=True, env=env).stdout
+            self.assertEqual(out, "configmap/in-km1\n")
 
     def test_edit(self):
         self.ns("ed")

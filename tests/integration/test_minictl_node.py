@@ -1,0 +1,106 @@
+"""minictl against a real kubelet (runs as root, like test_kubelet_pods.py): logs of the current and the previous
+run of a restarted container, and -o wide with the node's own columns."""
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import harness  # noqa: E402
+from apiserver_proc import Apiserver  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
+
+KUBECTL = shutil.which("kubectl")
+MINICTL = os.path.join(harness.BIN, "minictl")
+NS = "/api/v1/namespaces/default"
+NODE = "node-mc"
+
+
+class MinictlNodeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.etcd = Cluster(size=1).start_all()
+        cls.api = Apiserver(cls.etcd.client)
+        cls.dir = harness.tempdir("minictl-node-")
+        cls.env = dict(os.environ, HOME=cls.dir, KUBECONFIG=os.path.join(cls.dir, "none"))
+        cls.kport = harness.free_ports(1)[0]
+        cls.kubelet = harness.start(
+            [os.path.join(harness.BIN, "kubelet"), "--master", cls.api.url, "--hostname-override", NODE, "--node-ip",
+             "127.0.0.1", "--bind-address", "127.0.0.1", "--port", str(cls.kport), "--root-dir",
+             os.path.join(cls.dir, "root"), "--restart-backoff", "500ms", "--pod-network", "host",
+             "--node-status-update-frequency", "2s", "--cgroup-name", "minik8s-mc-%d" % os.getpid()],
+            os.path.join(cls.dir, "kubelet.log"))
+        harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/healthz" % cls.kport,
+                                                timeout=1.0)[0] == 200, 10.0, "kubelet up")
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in (cls.api.req("GET", NS + "/pods")[1] or {}).get("items", []):
+            cls.api.req("DELETE", NS + "/pods/" + p["metadata"]["name"])
+        try:
+            harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
+        except Exception:
+            pass
+        harness.kill(cls.kubelet)
+        for c in ("", "memory/", "cpu/", "pids/"):
+            try:
+                os.rmdir("/sys/fs/cgroup/%sminik8s-mc-%d" % (c, os.getpid()))
+            except OSError:
+                pass
+        cls.api.stop()
+        cls.etcd.stop()
+
+    def mc(self, *args, ok=True):
+        p = subprocess.run([MINICTL, "--server", self.api.url] + list(args), capture_output=True, text=True,
+                           timeout=60, env=self.env)
+        if ok and p.returncode != 0:
+            self.fail("minictl %s failed (%d): %s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def cstatus(self, name):
+        st, p = self.api.req("GET", NS + "/pods/" + name)
+        return ((p.get("status") or {}).get("containerStatuses") or [{}])[0] if st == 200 else {}
+
+    def test_logs_previous_after_a_restart(self):
+        # Run 1 prints its number and exits once told to; run 2 prints its own and stays up.
+        count, go = os.path.join(self.dir, "count"), os.path.join(self.dir, "go")
+        script = ("n=$(cat %s 2>/dev/null || echo 0); n=$((n+1)); echo $n > %s; echo \"run $n\"; "
+                  "if [ $n -gt 1 ]; then exec sleep 300; fi; "
+                  "i=0; while [ ! -e %s ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; exit 1") % (count, count, go)
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "counter"},
+               "spec": {"nodeName": NODE, "restartPolicy": "Always", "terminationGracePeriodSeconds": 1,
+                        "containers": [{"name": "c", "image": "echoserver", "command": ["/bin/sh", "-c", script]}]}}
+        st, out = self.api.req("POST", NS + "/pods", pod)
+        self.assertEqual(st, 201, out)
+        harness.wait_until(lambda: self.mc("logs", "counter", ok=False).stdout == "run 1\n", 15.0, "run 1 logged")
+        # no previous run yet: Kubernetes' answer, a 400
+        p = self.mc("logs", "counter", "--previous", ok=False)
+        self.assertEqual((p.returncode, p.stdout, p.stderr),
+                         (1, "", 'Error from server (BadRequest): previous terminated container "c" in pod "counter" '
+                                 'not found\n'))
+        open(go, "w").close()
+        harness.wait_until(lambda: self.cstatus("counter").get("restartCount") == 1, 15.0, "one restart")
+        harness.wait_until(lambda: self.mc("logs", "counter", ok=False).stdout == "run 2\n", 15.0, "run 2 logged")
+        self.assertEqual(self.mc("logs", "counter", "--previous").stdout, "run 1\n")
+        self.assertEqual(self.mc("logs", "-p", "counter", "-c", "c").stdout, "run 1\n")
+        self.assertEqual(self.mc("logs", "counter").stdout, "run 2\n")
+        if KUBECTL:
+            k = subprocess.run([KUBECTL, "--server", self.api.url, "--cache-dir", os.path.join(self.dir, "kc"), "logs",
+                                "counter", "--previous"], capture_output=True, text=True, env=self.env, timeout=60)
+            self.assertEqual(k.stdout, "run 1\n", k.stderr)
+
+    def test_get_wide_with_a_real_node(self):
+        harness.wait_until(lambda: self.api.req("GET", "/api/v1/nodes/" + NODE)[0] == 200, 10.0, "node registered")
+        out = self.mc("get", "nodes", "-o", "wide").stdout.splitlines()
+        self.assertEqual(out[0].split(), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
+                                          "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"])
+        row = out[1].split()
+        self.assertEqual((row[0], row[5], row[6]), (NODE, "127.0.0.1", "<none>"))
+        node = self.api.req("GET", "/api/v1/nodes/" + NODE)[1]
+        # the kubelet reports its runtime, not yet its OS image or kernel: kubectl prints "<unknown>" for those
+        self.assertEqual(row[7:], ["<unknown>", "<unknown>", node["status"]["nodeInfo"]["containerRuntimeVersion"]])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
