@@ -22,8 +22,10 @@ static void on_signal(uv_signal_t *h, int sig)
 
 	cm_info("signal %d: stopping (containers keep running)", sig);
 	uv_close((uv_handle_t *)h, NULL);
-	if (s)
+	if (s) {
+		kl_runtime_shutdown(s->rt);
 		kl_server_close(s, NULL, NULL);
+	}
 }
 
 /* A child tries a network namespace: the kubelet itself never moves. */
@@ -42,6 +44,16 @@ static int pick_network(struct kl_config *cfg, const char *runtime)
 {
 	bool can = geteuid() == 0 && !strcmp(runtime, "process") && netns_works();
 
+	if (!strcmp(runtime, "docker")) {
+		/* docker gives pods their network (--docker-network); host is the only alternative */
+		if (!strcmp(cfg->pod_network, "auto"))
+			cfg->pod_network = "docker";
+		if (strcmp(cfg->pod_network, "docker") && strcmp(cfg->pod_network, "host")) {
+			fprintf(stderr, "kubelet: the docker runtime takes --pod-network=host or auto (--docker-network)\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strcmp(cfg->pod_network, "auto")) {
 		cfg->pod_network = can ? "bridge" : "host";
 		return 0;
@@ -67,6 +79,8 @@ int main(int argc, char **argv)
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
 				.cluster_dns = "", .cluster_domain = "cluster.local"};
 	struct kl_process_opts popts = {0};
+	struct kl_docker_opts dopts = {.endpoint = "unix:///var/run/docker.sock", .network = "bridge",
+				       .infra_image = "minik8s:latest"};
 	const char *runtime = "process", *node = NULL;
 	char host[256] = "", self[PATH_MAX], echo[PATH_MAX + 16];
 	bool allow_host = false;
@@ -83,7 +97,11 @@ int main(int argc, char **argv)
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
 		{"port", CM_FLAG_INT, &cfg.port, "the kubelet API's port (0: any)"},
 		{"root-dir", CM_FLAG_STRING, &cfg.root_dir, "the kubelet's state: pods, containers, logs"},
-		{"container-runtime", CM_FLAG_STRING, &runtime, "process or fake"},
+		{"container-runtime", CM_FLAG_STRING, &runtime, "process, docker or fake"},
+		{"docker-endpoint", CM_FLAG_STRING, &dopts.endpoint, "the Docker Engine API (unix:///path or tcp://host:port)"},
+		{"docker-network", CM_FLAG_STRING, &dopts.network, "the docker network pods join (docker runtime)"},
+		{"pod-infra-container-image", CM_FLAG_STRING, &dopts.infra_image,
+		 "the image of pods' sandbox containers (docker runtime)"},
 		{"image-dir", CM_FLAG_STRING, &popts.image_dir, "image store: <dir>/<image>/rootfs"},
 		{"allow-host-images", CM_FLAG_BOOL, &allow_host,
 		 "run images missing from --image-dir as their command on the host filesystem (unsafe; for tests)"},
@@ -121,19 +139,24 @@ int main(int argc, char **argv)
 	popts.allow_host_images = allow_host;
 	if (allow_host)
 		cm_warn("--allow-host-images: images not in the store run their command on the host filesystem");
+	uv_loop_init(&loop);
+	dopts.root_dir = cfg.root_dir;
+	dopts.node_name = cfg.node_name;
+	dopts.host_network_only = !strcmp(cfg.pod_network, "host");
 	if (!strcmp(runtime, "fake"))
 		rc = kl_runtime_fake_new(&rt);
+	else if (!strcmp(runtime, "docker"))
+		rc = kl_runtime_docker_new(&loop, &dopts, &rt);
 	else if (!strcmp(runtime, "process"))
 		rc = kl_runtime_process_new(&popts, &rt);
 	else {
-		fprintf(stderr, "kubelet: unknown --container-runtime %s (process or fake)\n", runtime);
+		fprintf(stderr, "kubelet: unknown --container-runtime %s (process, docker or fake)\n", runtime);
 		return 2;
 	}
 	if (rc < 0) {
 		cm_error("runtime %s: %s", runtime, cm_strerror(rc));
 		return 1;
 	}
-	uv_loop_init(&loop);
 	if ((rc = kl_server_new(&loop, &cfg, rt, &s)) < 0) {
 		cm_error("kubelet start failed: %s", cm_strerror(rc));
 		kl_runtime_free(rt);
