@@ -635,7 +635,8 @@ static int d_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud)
 
 	for (struct dk_ctr *c = d->ctrs, *next; c; c = next) {
 		next = c->next; /* cb may kill or remove */
-		if (!c->info.sandbox && !c->removing)
+		/* sandboxes too ("POD", a name no spec has): a pod deleted before its first container still had one */
+		if (!c->removing)
 			cb(c->info.pod_uid, c->info.ctr, c->info.attempt, c->name, ud);
 	}
 	return 0;

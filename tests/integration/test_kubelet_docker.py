@@ -228,6 +228,20 @@ class DockerKubeletTest(unittest.TestCase):
         self.delete("never", uid_never)
         self.delete("pull", uid_pull)
 
+    def test_pod_deleted_while_kubelet_down_is_removed(self):
+        uid = self.create("gone", [{"name": "sh", "image": "minik8s:latest", "imagePullPolicy": "Never",
+                                    "command": ["sleep", "3600"]}])
+        harness.wait_until(lambda: self.cstatus("gone").get("state", {}).get("running"), 60.0, "gone running")
+        self.assertEqual(len(self.running_ctrs(uid)), 2)  # the sandbox and sh
+        harness.kill(self.__class__.kubelet)
+        st, out = self.api.req("DELETE", NS + "/pods/gone?gracePeriodSeconds=0")
+        self.assertEqual(st, 200, out)
+        harness.wait_until(lambda: self.get("gone") is None, 10.0, "pod gone from the apiserver")
+        self.assertEqual(len(self.running_ctrs(uid)), 2)
+        self.__class__.start_kubelet()
+        harness.wait_until(lambda: not containers("io.kubernetes.pod.uid=" + uid), 30.0,
+                           "the deleted pod's containers removed by the new kubelet")
+
 
 def main():
     why = skip_reason()
