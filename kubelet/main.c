@@ -16,15 +16,22 @@
 #include "common/log.h"
 #include "kubelet/kubelet.h"
 
+/* Both signal handles: either signal closes both, or the other one would keep the loop alive. */
+struct stopper {
+	uv_signal_t term, intr;
+	struct kl_server *s;
+};
+
 static void on_signal(uv_signal_t *h, int sig)
 {
-	struct kl_server *s = h->data;
+	struct stopper *st = h->data;
 
 	cm_info("signal %d: stopping (containers keep running)", sig);
-	uv_close((uv_handle_t *)h, NULL);
-	if (s) {
-		kl_runtime_shutdown(s->rt);
-		kl_server_close(s, NULL, NULL);
+	uv_close((uv_handle_t *)&st->term, NULL);
+	uv_close((uv_handle_t *)&st->intr, NULL);
+	if (st->s) {
+		kl_runtime_shutdown(st->s->rt);
+		kl_server_close(st->s, NULL, NULL);
 	}
 }
 
@@ -89,7 +96,7 @@ int main(int argc, char **argv)
 	struct kl_runtime *rt = NULL;
 	struct kl_server *s = NULL;
 	uv_loop_t loop;
-	uv_signal_t term, intr;
+	struct stopper stop = {0};
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
@@ -162,11 +169,12 @@ int main(int argc, char **argv)
 		kl_runtime_free(rt);
 		return 1;
 	}
-	uv_signal_init(&loop, &term);
-	uv_signal_init(&loop, &intr);
-	term.data = intr.data = s;
-	uv_signal_start(&term, on_signal, SIGTERM);
-	uv_signal_start(&intr, on_signal, SIGINT);
+	uv_signal_init(&loop, &stop.term);
+	uv_signal_init(&loop, &stop.intr);
+	stop.term.data = stop.intr.data = &stop;
+	stop.s = s;
+	uv_signal_start(&stop.term, on_signal, SIGTERM);
+	uv_signal_start(&stop.intr, on_signal, SIGINT);
 	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
 		rt->ops->name, cfg.pod_network);
 	uv_run(&loop, UV_RUN_DEFAULT);
