@@ -176,6 +176,7 @@ class DockerKubeletTest(unittest.TestCase):
         harness.wait_until(lambda: self.cstatus("web").get("restartCount", 0) >= 1 and
                            self.cstatus("web").get("state", {}).get("running"), 60.0, "restarted after liveness")
         self.assertNotEqual(self.cstatus("web").get("containerID"), first_id)
+        self.assertEqual(first_id, "docker://" + echo[0])
         self.assertEqual(len([n for n in self.running_ctrs(uid) if n.startswith("mk8s_echo_")]), 1)
         harness.wait_until(lambda: harness.http("GET", "http://%s:8080/healthz" % ip, timeout=1)[0] == 200,
                            20.0, "restarted container serving")
