@@ -178,7 +178,7 @@ static void log_ended(const struct cm_http_response *r, void *ud)
 
 	c->log_call = NULL;
 	/* the stream ends when the container stops; an error is retried on the resync */
-	if (!r->err && r->status == 200)
+	if (!r->err && (r->status == 200 || r->status == 404)) /* 404: docker never made it */
 		c->logs_done = true;
 	else if (r->err != -ECANCELED)
 		cm_debug(1, "container %s: log stream ended: %s (%ld)", c->name, cm_strerror(r->err), r->status);
@@ -820,6 +820,9 @@ static int adopt_existing(struct dk *d)
 		for (struct dk_ctr *c = d->ctrs; c && !busy; c = c->next)
 			busy = c->inspecting;
 	}
+	/* l lives on this stack: its call (10 s timeout) must have ended before we return */
+	while (!l.done)
+		uv_run(d->loop, UV_RUN_ONCE);
 	rc = busy ? -ETIMEDOUT : l.err;
 	/* a container whose inspect failed is not this node's to adopt */
 	for (struct dk_ctr *c = d->ctrs, *next; c; c = next) {
