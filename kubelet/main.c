@@ -161,7 +161,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (rc < 0) {
-		cm_error("runtime %s: %s", runtime, cm_strerror(rc));
+		cm_error("runtime %s: %s%s%s", runtime, cm_strerror(rc), strcmp(runtime, "docker") ? "" : " at ",
+			 strcmp(runtime, "docker") ? "" : dopts.endpoint);
+		uv_loop_close(&loop);
 		return 1;
 	}
 	if ((rc = kl_server_new(&loop, &cfg, rt, &s)) < 0) {
