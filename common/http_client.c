@@ -31,10 +31,11 @@ struct cm_http_call {
 	struct cm_http_easy e;
 	cm_http_done_cb done;
 	cm_http_line_cb on_line;
+	cm_http_data_cb on_data;
 	void *ud;
 	struct cm_buf body;  /* the body, or the partial line being streamed */
 	int cancelled;
-	int streaming;       /* -1 unknown yet, 0 collecting the body, 1 lines */
+	int streaming;       /* -1 unknown yet, 0 collecting the body, 1 lines or raw bytes */
 };
 
 struct sock {
@@ -111,7 +112,7 @@ static void call_finish(struct cm_http_call *call, int err)
 	curl_easy_getinfo(call->e.easy, CURLINFO_RESPONSE_CODE, &resp.status);
 	curl_easy_getinfo(call->e.easy, CURLINFO_CONTENT_TYPE, &ct);
 	/* A last line without its newline still counts, but not after a failure. */
-	if (!err && call->streaming == 1 && call->body.len) {
+	if (!err && call->streaming == 1 && call->on_line && call->body.len) {
 		call->on_line(call->body.data, call->body.len, call->ud);
 		cm_buf_reset(&call->body);
 	}
@@ -156,6 +157,7 @@ static void handle_closed(struct cm_http_client *c)
 	free((char *)c->opts.ca_file);
 	free((char *)c->opts.cert_file);
 	free((char *)c->opts.key_file);
+	free((char *)c->opts.unix_socket);
 	free(c);
 	curl_global_cleanup();
 	if (cb)
@@ -329,7 +331,11 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 		long status = 0;
 
 		curl_easy_getinfo(call->e.easy, CURLINFO_RESPONSE_CODE, &status);
-		call->streaming = call->on_line && status >= 200 && status < 300;
+		call->streaming = (call->on_line || call->on_data) && status >= 200 && status < 300;
+	}
+	if (call->streaming == 1 && !call->on_line) {
+		call->on_data(ptr, n, call->ud);
+		return call->cancelled ? 0 : n;
 	}
 	if (cm_buf_append(&call->body, ptr, n))
 		return 0;
@@ -374,7 +380,7 @@ int cm_http_client_new(uv_loop_t *loop, const struct cm_http_client_opts *opts,
 	c->opts = *opts;
 	if (dup_opt(&c->opts.bearer_token, opts->bearer_token) ||
 	    dup_opt(&c->opts.ca_file, opts->ca_file) || dup_opt(&c->opts.cert_file, opts->cert_file) ||
-	    dup_opt(&c->opts.key_file, opts->key_file))
+	    dup_opt(&c->opts.key_file, opts->key_file) || dup_opt(&c->opts.unix_socket, opts->unix_socket))
 		goto err_opts;
 	c->multi = curl_multi_init();
 	if (!c->multi)
@@ -402,6 +408,7 @@ err_opts:
 	free((char *)c->opts.ca_file);
 	free((char *)c->opts.cert_file);
 	free((char *)c->opts.key_file);
+	free((char *)c->opts.unix_socket);
 	free(c);
 err_global:
 	curl_global_cleanup();
@@ -427,6 +434,7 @@ int cm_http_client_send(struct cm_http_client *c, const struct cm_http_request *
 	call->client = c;
 	call->done = done;
 	call->on_line = req->on_line;
+	call->on_data = req->on_data;
 	call->ud = ud;
 	call->streaming = -1;
 	list_init(&call->link);

@@ -23,6 +23,7 @@ struct cm_http_client_opts {
 	const char *key_file;
 	int insecure_skip_verify;  /* TLS: do not verify the server */
 	long connect_timeout_ms;   /* 0 means 3000 */
+	const char *unix_socket;   /* set: every call goes over this unix socket (the URL's host is ignored) */
 };
 
 /*
@@ -55,6 +56,12 @@ typedef void (*cm_http_done_cb)(const struct cm_http_response *resp, void *ud);
  * NUL-terminated. It may cancel its own call (no line follows) or others.
  */
 typedef void (*cm_http_line_cb)(const char *line, size_t len, void *ud);
+/*
+ * Streaming bytes: as on_line, but the body of a 2xx response is handed over
+ * in the pieces it arrives in, unsplit (binary streams such as Docker's
+ * multiplexed logs). data is borrowed. It may cancel its own call.
+ */
+typedef void (*cm_http_data_cb)(const char *data, size_t len, void *ud);
 
 struct cm_http_request {
 	const char *method;       /* "GET" if NULL */
@@ -65,6 +72,7 @@ struct cm_http_request {
 	long timeout_ms;          /* whole call; 0 means none (watches) */
 	const char *const *headers; /* NULL-terminated "Name: value" strings, copied */
 	cm_http_line_cb on_line;  /* set: the body is delivered line by line */
+	cm_http_data_cb on_data;  /* set (and on_line not): the body is delivered as it arrives */
 };
 
 /*

@@ -89,6 +89,8 @@ static int set_common(struct cm_http_easy *e, const struct cm_http_client_opts *
 	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, KEEPALIVE_S);
 	rc |= curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, set_user_timeout);
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
+	if (opts && opts->unix_socket)
+		rc |= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, opts->unix_socket);
 	if (opts && opts->ca_file)
 		rc |= curl_easy_setopt(h, CURLOPT_CAINFO, opts->ca_file);
 	if (opts && opts->cert_file)

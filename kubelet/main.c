@@ -16,14 +16,23 @@
 #include "common/log.h"
 #include "kubelet/kubelet.h"
 
+/* Both signal handles: either signal closes both, or the other one would keep the loop alive. */
+struct stopper {
+	uv_signal_t term, intr;
+	struct kl_server *s;
+};
+
 static void on_signal(uv_signal_t *h, int sig)
 {
-	struct kl_server *s = h->data;
+	struct stopper *st = h->data;
 
 	cm_info("signal %d: stopping (containers keep running)", sig);
-	uv_close((uv_handle_t *)h, NULL);
-	if (s)
-		kl_server_close(s, NULL, NULL);
+	uv_close((uv_handle_t *)&st->term, NULL);
+	uv_close((uv_handle_t *)&st->intr, NULL);
+	if (st->s) {
+		kl_runtime_shutdown(st->s->rt);
+		kl_server_close(st->s, NULL, NULL);
+	}
 }
 
 /* A child tries a network namespace: the kubelet itself never moves. */
@@ -42,6 +51,16 @@ static int pick_network(struct kl_config *cfg, const char *runtime)
 {
 	bool can = geteuid() == 0 && !strcmp(runtime, "process") && netns_works();
 
+	if (!strcmp(runtime, "docker")) {
+		/* docker gives pods their network (--docker-network); host is the only alternative */
+		if (!strcmp(cfg->pod_network, "auto"))
+			cfg->pod_network = "docker";
+		if (strcmp(cfg->pod_network, "docker") && strcmp(cfg->pod_network, "host")) {
+			fprintf(stderr, "kubelet: the docker runtime takes --pod-network=host or auto (--docker-network)\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strcmp(cfg->pod_network, "auto")) {
 		cfg->pod_network = can ? "bridge" : "host";
 		return 0;
@@ -67,6 +86,8 @@ int main(int argc, char **argv)
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
 				.cluster_dns = "", .cluster_domain = "cluster.local"};
 	struct kl_process_opts popts = {0};
+	struct kl_docker_opts dopts = {.endpoint = "unix:///var/run/docker.sock", .network = "bridge",
+				       .infra_image = "minik8s:latest"};
 	const char *runtime = "process", *node = NULL;
 	char host[256] = "", self[PATH_MAX], echo[PATH_MAX + 16];
 	bool allow_host = false;
@@ -75,7 +96,7 @@ int main(int argc, char **argv)
 	struct kl_runtime *rt = NULL;
 	struct kl_server *s = NULL;
 	uv_loop_t loop;
-	uv_signal_t term, intr;
+	struct stopper stop = {0};
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
@@ -83,7 +104,11 @@ int main(int argc, char **argv)
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
 		{"port", CM_FLAG_INT, &cfg.port, "the kubelet API's port (0: any)"},
 		{"root-dir", CM_FLAG_STRING, &cfg.root_dir, "the kubelet's state: pods, containers, logs"},
-		{"container-runtime", CM_FLAG_STRING, &runtime, "process or fake"},
+		{"container-runtime", CM_FLAG_STRING, &runtime, "process, docker or fake"},
+		{"docker-endpoint", CM_FLAG_STRING, &dopts.endpoint, "the Docker Engine API (unix:///path or tcp://host:port)"},
+		{"docker-network", CM_FLAG_STRING, &dopts.network, "the docker network pods join (docker runtime)"},
+		{"pod-infra-container-image", CM_FLAG_STRING, &dopts.infra_image,
+		 "the image of pods' sandbox containers (docker runtime)"},
 		{"image-dir", CM_FLAG_STRING, &popts.image_dir, "image store: <dir>/<image>/rootfs"},
 		{"allow-host-images", CM_FLAG_BOOL, &allow_host,
 		 "run images missing from --image-dir as their command on the host filesystem (unsafe; for tests)"},
@@ -121,29 +146,37 @@ int main(int argc, char **argv)
 	popts.allow_host_images = allow_host;
 	if (allow_host)
 		cm_warn("--allow-host-images: images not in the store run their command on the host filesystem");
+	uv_loop_init(&loop);
+	dopts.root_dir = cfg.root_dir;
+	dopts.node_name = cfg.node_name;
+	dopts.host_network_only = !strcmp(cfg.pod_network, "host");
 	if (!strcmp(runtime, "fake"))
 		rc = kl_runtime_fake_new(&rt);
+	else if (!strcmp(runtime, "docker"))
+		rc = kl_runtime_docker_new(&loop, &dopts, &rt);
 	else if (!strcmp(runtime, "process"))
 		rc = kl_runtime_process_new(&popts, &rt);
 	else {
-		fprintf(stderr, "kubelet: unknown --container-runtime %s (process or fake)\n", runtime);
+		fprintf(stderr, "kubelet: unknown --container-runtime %s (process, docker or fake)\n", runtime);
 		return 2;
 	}
 	if (rc < 0) {
-		cm_error("runtime %s: %s", runtime, cm_strerror(rc));
+		cm_error("runtime %s: %s%s%s", runtime, cm_strerror(rc), strcmp(runtime, "docker") ? "" : " at ",
+			 strcmp(runtime, "docker") ? "" : dopts.endpoint);
+		uv_loop_close(&loop);
 		return 1;
 	}
-	uv_loop_init(&loop);
 	if ((rc = kl_server_new(&loop, &cfg, rt, &s)) < 0) {
 		cm_error("kubelet start failed: %s", cm_strerror(rc));
 		kl_runtime_free(rt);
 		return 1;
 	}
-	uv_signal_init(&loop, &term);
-	uv_signal_init(&loop, &intr);
-	term.data = intr.data = s;
-	uv_signal_start(&term, on_signal, SIGTERM);
-	uv_signal_start(&intr, on_signal, SIGINT);
+	uv_signal_init(&loop, &stop.term);
+	uv_signal_init(&loop, &stop.intr);
+	stop.term.data = stop.intr.data = &stop;
+	stop.s = s;
+	uv_signal_start(&stop.term, on_signal, SIGTERM);
+	uv_signal_start(&stop.intr, on_signal, SIGINT);
 	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
 		rt->ops->name, cfg.pod_network);
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -347,6 +347,50 @@ static int64_t quantity(const cJSON *c, const char *path, bool milli)
 	return v;
 }
 
+/* The spec's string array field as a NULL-terminated vector borrowing its strings; NULL when absent. 0 or -ENOMEM. */
+static int spec_strings(const cJSON *spec, const char *field, const char ***out)
+{
+	const cJSON *a = cm_json_get(spec, field), *it;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!cJSON_IsArray(a))
+		return 0;
+	if (!(*out = calloc((size_t)cJSON_GetArraySize(a) + 1, sizeof(**out))))
+		return -ENOMEM;
+	cJSON_ArrayForEach(it, a)
+		(*out)[n++] = cJSON_IsString(it) ? it->valuestring : "";
+	return 0;
+}
+
+/*
+ * A runtime with a registry is fetching the image (-EINPROGRESS: Kubernetes
+ * shows ContainerCreating, or keeps the pull error it showed) or failed to
+ * (-EREMOTEIO: ErrImagePull, then ImagePullBackOff while it retries).
+ */
+static void image_wait(struct kl_pod_worker *w, struct kl_ctr *c, int rc, const char *image)
+{
+	struct kl_runtime *rt = w->srv->rt;
+	struct cm_buf why = CM_BUF_INIT;
+	bool again = !strcmp(c->waiting_reason, "ErrImagePull") || !strcmp(c->waiting_reason, "ImagePullBackOff");
+
+	if (rc == -EINPROGRESS) {
+		if (!again)
+			snprintf(c->waiting_reason, sizeof(c->waiting_reason), "ContainerCreating");
+		c->backoff_until = 0;
+		return;
+	}
+	if (!rt->ops->last_error || rt->ops->last_error(rt, &why) < 0)
+		cm_buf_puts(&why, "the pull failed");
+	snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s", again ? "ImagePullBackOff" : "ErrImagePull");
+	snprintf(c->waiting_msg, sizeof(c->waiting_msg), "%s\"%s\": %s", again ? "Back-off pulling image " : "",
+		 image, why.data ? why.data : "");
+	cm_warn("pod %s/%s: container %s: image %s: %s", w->ns, w->name, c->name, image, why.data ? why.data : "");
+	/* Kubernetes' image back-off: 10 s, doubling per failure would need a count; a fixed 10 s keeps it simple */
+	c->backoff_until = cm_time_wall_ms() + 10000;
+	cm_buf_close(&why);
+}
+
 int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 {
 	struct kl_server *s = w->srv;
@@ -355,7 +399,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	const cJSON *it;
 	struct kl_env *env = NULL;
 	struct kl_mount *mounts = NULL;
-	const char **argv = NULL;
+	const char **argv = NULL, **spec_cmd = NULL, **spec_args = NULL;
 	struct cm_buf *paths = NULL;
 	char *id = NULL;
 	size_t n_env, n_m = (size_t)cJSON_GetArraySize(cm_json_get(c->spec, "volumeMounts")), i = 0;
@@ -376,7 +420,8 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	env = calloc(n_env + 1, sizeof(*env));
 	mounts = calloc(n_m + 3, sizeof(*mounts)); /* + resolv.conf and hosts */
 	paths = calloc(n_m + 3, sizeof(*paths));
-	if (!argv || !env || !mounts || !paths)
+	if (!argv || !env || !mounts || !paths || spec_strings(c->spec, "command", &spec_cmd) < 0 ||
+	    spec_strings(c->spec, "args", &spec_args) < 0)
 		goto out;
 	cJSON_ArrayForEach(it, cmd)
 		argv[i++] = it->valuestring;
@@ -414,7 +459,14 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	cfg.cpu_limit_m = quantity(c->spec, "resources.limits.cpu", true);
 	cfg.netns_path = w->sb.netns_path;
 	cfg.hostname = cm_json_str_or(w->pod, "spec.hostname", w->name);
+	cfg.pull_policy = pull_policy(c->spec);
+	cfg.spec_command = spec_cmd;
+	cfg.spec_args = spec_args;
 	rc = s->rt->ops->container_start(s->rt, &cfg, &id);
+	if (rc == -EINPROGRESS || rc == -EREMOTEIO) {
+		image_wait(w, c, rc, cfg.image);
+		goto out;
+	}
 	if (rc == -EEXIST) {
 		/* that attempt exists (a start raced a kubelet restart): take the next one */
 		c->attempt = cfg.attempt;
@@ -427,7 +479,10 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 
 		snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s",
 			 rc != -ENOENT ? "CreateContainerError" : never ? "ErrImageNeverPull" : "ImagePullBackOff");
-		if (rc == -ENOENT && never)
+		if (rc == -ENOENT && never && s->rt->ops->last_error) /* a runtime with a registry: Kubernetes' words */
+			snprintf(c->waiting_msg, sizeof(c->waiting_msg),
+				 "Container image \"%s\" is not present with pull policy of Never", cfg.image);
+		else if (rc == -ENOENT && never)
 			snprintf(c->waiting_msg, sizeof(c->waiting_msg),
 				 "Container image \"%s\" is not present with pull policy of Never (not in --image-dir; "
 				 "only the echoserver image runs on the host filesystem, or any with --allow-host-images)",
@@ -464,6 +519,8 @@ out:
 	free(paths);
 	free(id);
 	free(argv);
+	free(spec_cmd);
+	free(spec_args);
 	free(env);
 	free(mounts);
 	cJSON_Delete(strs);

@@ -17,7 +17,8 @@ static void add_time(cJSON *o, const char *k, int64_t ms)
 		cJSON_AddStringToObject(o, k, t);
 }
 
-static cJSON *terminated(const struct kl_container_status *st, const char *id)
+/* ids are written "<runtime>://<id>" (process://, docker://) as Kubernetes writes them. */
+static cJSON *terminated(const struct kl_container_status *st, const char *id, const char *rt)
 {
 	cJSON *t = cJSON_CreateObject();
 	struct cm_buf cid = CM_BUF_INIT;
@@ -29,7 +30,7 @@ static cJSON *terminated(const struct kl_container_status *st, const char *id)
 	add_time(t, "startedAt", st->started_ms);
 	add_time(t, "finishedAt", st->finished_ms);
 	if (id) {
-		cm_buf_printf(&cid, "process://%s", id);
+		cm_buf_printf(&cid, "%s://%s", rt, id);
 		cJSON_AddStringToObject(t, "containerID", cid.data);
 	}
 	cm_buf_close(&cid);
@@ -47,7 +48,7 @@ static bool ctr_ready(const struct kl_ctr *c)
 	return true;
 }
 
-static cJSON *ctr_status(const struct kl_ctr *c)
+static cJSON *ctr_status(const struct kl_ctr *c, const char *rt)
 {
 	cJSON *o = cJSON_CreateObject(), *state = cJSON_CreateObject(), *x;
 	struct cm_buf cid = CM_BUF_INIT;
@@ -56,7 +57,7 @@ static cJSON *ctr_status(const struct kl_ctr *c)
 	cJSON_AddStringToObject(o, "image", cm_json_str_or(c->spec, "image", ""));
 	cJSON_AddStringToObject(o, "imageID", "");
 	if (c->id) {
-		cm_buf_printf(&cid, "process://%s", c->id);
+		cm_buf_printf(&cid, "%s://%s", rt, c->id);
 		cJSON_AddStringToObject(o, "containerID", cid.data);
 	}
 	cJSON_AddBoolToObject(o, "ready", ctr_ready(c));
@@ -74,12 +75,12 @@ static cJSON *ctr_status(const struct kl_ctr *c)
 		x = cJSON_AddObjectToObject(state, "running");
 		add_time(x, "startedAt", c->st.started_ms);
 	} else {
-		cJSON_AddItemToObject(state, "terminated", terminated(&c->st, c->id));
+		cJSON_AddItemToObject(state, "terminated", terminated(&c->st, c->id, rt));
 	}
 	cJSON_AddItemToObject(o, "state", state);
 	x = cJSON_AddObjectToObject(o, "lastState");
 	if (c->has_last)
-		cJSON_AddItemToObject(x, "terminated", terminated(&c->last, c->prev_id));
+		cJSON_AddItemToObject(x, "terminated", terminated(&c->last, c->prev_id, rt));
 	cm_buf_close(&cid);
 	return o;
 }
@@ -130,7 +131,7 @@ void kl_status_sync(struct kl_pod_worker *w)
 	ilist = cJSON_CreateArray();
 	list = cJSON_CreateArray();
 	for (size_t i = 0; i < w->n_ctrs; i++) {
-		cJSON_AddItemToArray(w->ctrs[i].init ? ilist : list, ctr_status(&w->ctrs[i]));
+		cJSON_AddItemToArray(w->ctrs[i].init ? ilist : list, ctr_status(&w->ctrs[i], w->srv->rt->ops->name));
 		if (!w->ctrs[i].init)
 			ready &= ctr_ready(&w->ctrs[i]);
 	}

@@ -146,6 +146,34 @@ static void start_exec(struct kl_pod_worker *w, struct kl_ctr *c, int which, int
 	c->exec_deadline[which] = now + c->probes[which].timeout_ms;
 }
 
+static void exec_done(int code, void *ud)
+{
+	struct probe_op *op = ud;
+
+	op->ok = code == 0;
+	op_finish(op);
+}
+
+/* A runtime that runs commands itself (docker's exec API); the argv borrows the pod's strings. */
+static void start_runtime_exec(struct kl_pod_worker *w, struct kl_ctr *c, int which, struct probe_op *op)
+{
+	struct kl_runtime *rt = w->srv->rt;
+	const char *argv[64];
+	const cJSON *it;
+	int n = 0;
+
+	cJSON_ArrayForEach(it, c->probes[which].command)
+	{
+		if (n < 63 && cJSON_IsString(it))
+			argv[n++] = it->valuestring;
+	}
+	argv[n] = NULL;
+	if (!c->id || rt->ops->exec(rt, c->id, argv, c->probes[which].timeout_ms, exec_done, op) < 0) {
+		op->ok = false;
+		op_finish(op);
+	}
+}
+
 static void start_probe(struct kl_pod_worker *w, struct kl_ctr *c, int which, int64_t now)
 {
 	const struct kl_probe_spec *sp = &c->probes[which];
@@ -155,7 +183,7 @@ static void start_probe(struct kl_pod_worker *w, struct kl_ctr *c, int which, in
 
 	c->probe_busy[which] = true;
 	c->pst[which].last_run_ms = now;
-	if (sp->kind == KL_PROBE_EXEC) {
+	if (sp->kind == KL_PROBE_EXEC && !w->srv->rt->ops->exec) {
 		start_exec(w, c, which, now);
 		return;
 	}
@@ -168,6 +196,10 @@ static void start_probe(struct kl_pod_worker *w, struct kl_ctr *c, int which, in
 	op->attempt = c->attempt;
 	op->which = which;
 	w->refs++;
+	if (sp->kind == KL_PROBE_EXEC) {
+		start_runtime_exec(w, c, which, op);
+		return;
+	}
 	if (sp->kind == KL_PROBE_HTTP) {
 		struct cm_buf url = CM_BUF_INIT;
 		struct cm_http_request req = {0};

@@ -10,6 +10,12 @@ void kl_runtime_free(struct kl_runtime *rt)
 		rt->ops->free(rt);
 }
 
+void kl_runtime_shutdown(struct kl_runtime *rt)
+{
+	if (rt && rt->ops->shutdown)
+		rt->ops->shutdown(rt);
+}
+
 void kl_sandbox_close(struct kl_sandbox *sb)
 {
 	free(sb->dir);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "common/buf.h"
 
 /*
@@ -48,6 +50,10 @@ struct kl_container_config {
 	int64_t pids_limit;   /* 0 for none */
 	const char *netns_path; /* the pod's network namespace, NULL to share the host's */
 	const char *hostname;   /* set in a new UTS namespace; NULL leaves it */
+	/* For backends that lay the spec over an image's config (docker); the others ignore them. */
+	const char *pull_policy;               /* "Always", "IfNotPresent", "Never"; NULL: IfNotPresent */
+	const char *const *spec_command;       /* the spec's command as written, NULL when absent */
+	const char *const *spec_args;          /* the spec's args as written, NULL when absent */
 };
 
 struct kl_sandbox_config {
@@ -82,6 +88,9 @@ struct kl_container_status {
 	char message[256];
 };
 
+/* The end of an exec: the command's exit code (>= 0) or a negative errno (-ETIMEDOUT, -ECANCELED). */
+typedef void (*kl_runtime_exec_cb)(int code, void *ud);
+
 /* Called per container found by list(); strings are borrowed for the call. */
 typedef void (*kl_runtime_list_cb)(const char *pod_uid, const char *name, int attempt,
 				   const char *id, void *ud);
@@ -100,6 +109,9 @@ struct kl_runtime_ops {
 	 * until it does); *id_out (malloc'd, the caller's) names it. 0,
 	 * -ENOENT when the image is not available (the caller reports
 	 * ErrImageNeverPull), -EEXIST when that attempt exists, or -errno.
+	 * Backends with a registry also return -EINPROGRESS while the image is
+	 * being fetched (call again later) and -EREMOTEIO when the pull failed
+	 * (last_error says why).
 	 */
 	int (*container_start)(struct kl_runtime *rt, const struct kl_container_config *cfg,
 			       char **id_out);
@@ -114,6 +126,18 @@ struct kl_runtime_ops {
 	/* Calls cb for every container the runtime holds, running or not. 0 or -errno. */
 	int (*list)(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud);
 	void (*free)(struct kl_runtime *rt);
+	/* Optional: appends why the last container_start failed (a registry's message). 0 or -ENOENT. */
+	int (*last_error)(struct kl_runtime *rt, struct cm_buf *out);
+	/*
+	 * Optional (NULL: the kubelet enters the container's namespaces itself):
+	 * runs argv (NULL-terminated, copied) in the running container; done is
+	 * called once, later, from the loop. 0, or -ENOENT / -errno and done is
+	 * never called.
+	 */
+	int (*exec)(struct kl_runtime *rt, const char *id, const char *const *argv, int64_t timeout_ms,
+		    kl_runtime_exec_cb done, void *ud);
+	/* Optional: closes the backend's loop handles so the loop can end; free still follows. */
+	void (*shutdown)(struct kl_runtime *rt);
 };
 
 struct kl_runtime {
@@ -147,6 +171,27 @@ int kl_runtime_fake_new(struct kl_runtime **out);
 int kl_runtime_fake_exit(struct kl_runtime *rt, const char *id, int code);
 /* How many fake containers are running now. */
 int kl_runtime_fake_running(const struct kl_runtime *rt);
+
+/* Options of the docker backend. Strings are copied. */
+struct kl_docker_opts {
+	const char *endpoint;    /* unix:///var/run/docker.sock (default) or tcp://host:port */
+	const char *network;     /* the docker network pods join; "bridge" if NULL */
+	const char *root_dir;    /* the kubelet's state: pods' volumes and logs under <root>/pods/<uid> */
+	const char *node_name;   /* labels every container: other kubelets' containers are left alone */
+	const char *infra_image; /* the sandbox's image; "minik8s:latest" if NULL */
+	bool host_network_only;  /* every pod in the host's network */
+};
+
+/*
+ * The docker backend: the Docker Engine API on loop through the common HTTP
+ * client. Lists this node's containers before it returns (running the loop
+ * for up to 15 s), so that list() adopts them. Returns 0 and *out, -EINVAL,
+ * -ENOMEM, or the transport error when the engine does not answer.
+ */
+int kl_runtime_docker_new(uv_loop_t *loop, const struct kl_docker_opts *opts, struct kl_runtime **out);
+
+/* Calls the backend's shutdown if it has one (the kubelet stops); NULL does nothing. */
+void kl_runtime_shutdown(struct kl_runtime *rt);
 
 /* Frees a runtime of any backend; NULL does nothing. Containers keep running. */
 void kl_runtime_free(struct kl_runtime *rt);
