@@ -2,6 +2,9 @@
 #include "common/fileio.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cm_write_all(int fd, const void *buf, size_t len)
@@ -39,4 +42,24 @@ int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got)
 	}
 	*got = done;
 	return 0;
+}
+
+int cm_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	int rc = 0;
+
+	if (!p)
+		return -ENOMEM;
+	/* each parent in turn: the first byte is skipped so "/" is never made */
+	for (char *s = p[0] ? strchr(p + 1, '/') : NULL; s && rc == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			rc = -errno;
+		*s = '/';
+	}
+	if (rc == 0 && p[0] && mkdir(p, mode) < 0 && errno != EEXIST)
+		rc = -errno;
+	free(p);
+	return rc;
 }

@@ -13,4 +13,7 @@ int cm_write_all(int fd, const void *buf, size_t len);
  */
 int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got);
 
+/* Makes path and every missing parent with mode (like mkdir -p). 0 or a negative errno. */
+int cm_mkdir_p(const char *path, mode_t mode);
+
 #endif

@@ -117,26 +117,6 @@ static void ctr_drop(struct dk_ctr *c)
 	ctr_unref(c);
 }
 
-/* Makes path and its parents (0755). 0 or -errno. */
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = strchr(p + 1, '/'); s && rc == 0; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			rc = -errno;
-		*s = '/';
-	}
-	if (rc == 0 && mkdir(p, 0755) < 0 && errno != EEXIST)
-		rc = -errno;
-	free(p);
-	return rc;
-}
-
 static void pod_dir(struct dk *d, const char *uid, struct cm_buf *out)
 {
 	cm_buf_printf(out, "%s/%s", d->root, uid);
@@ -475,7 +455,7 @@ static int d_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_confi
 			cm_warn("pod %s/%s: sandbox image %s: %s", cfg->pod_namespace, cfg->pod_name, d->infra, d->last_error);
 		goto out;
 	}
-	if ((rc = mkdir_p(dir.data)) < 0)
+	if ((rc = cm_mkdir_p(dir.data, 0755)) < 0)
 		goto out;
 	snprintf(hostname, sizeof(hostname), "%s", cfg->pod_name);
 	/* an image with its own entrypoint (a real pause image) runs it; ours holds the namespaces by sleeping */
@@ -556,7 +536,7 @@ static int d_container_start(struct kl_runtime *rt, const struct kl_container_co
 	    kl_docker_create_body(cfg, mode.data, d->node, &body) < 0)
 		goto out;
 	cm_buf_printf(&logs, "%s/%s/logs", d->root, cfg->pod_uid);
-	if (!logs.data || (rc = mkdir_p(logs.data)) < 0)
+	if (!logs.data || (rc = cm_mkdir_p(logs.data, 0755)) < 0)
 		goto out;
 	rc = -ENOMEM;
 	if (!(id = strdup(name.data)) || !(c = ctr_new(d, name.data))) {
@@ -872,7 +852,7 @@ int kl_runtime_docker_new(uv_loop_t *loop, const struct kl_docker_opts *opts, st
 	    !(d->network = strdup(opts->network ? opts->network : "bridge")) || !(d->node = strdup(opts->node_name)) ||
 	    !(d->infra = strdup(opts->infra_image ? opts->infra_image : "minik8s:latest")))
 		goto fail;
-	if ((rc = mkdir_p(d->root)) < 0 || (rc = cm_http_client_new(loop, &hopts, &d->http)) < 0)
+	if ((rc = cm_mkdir_p(d->root, 0755)) < 0 || (rc = cm_http_client_new(loop, &hopts, &d->http)) < 0)
 		goto fail;
 	d->rt.ops = &docker_ops;
 	d->rt.impl = d;

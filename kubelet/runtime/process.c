@@ -28,29 +28,6 @@ struct process_rt {
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				rc = -errno;
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* "<uid>/<name>/<attempt>" into its container folder. */
 static int cdir(const struct process_rt *p, const char *id, struct cm_buf *out)
 {
@@ -165,10 +142,8 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (mkdir_p(dir.data) < 0 && errno != EEXIST) {
-		rc = -errno;
+	if ((rc = cm_mkdir_p(dir.data, 0755)) < 0)
 		goto out;
-	}
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
 	if (access(tmp.data, F_OK) == 0) {
 		rc = -EEXIST;
@@ -203,7 +178,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
 	cm_buf_reset(&tmp);
 	cm_buf_printf(&tmp, "%s/%s/logs/%s", p->root, cfg->pod_uid, cfg->name);
-	mkdir_p(tmp.data);
+	cm_mkdir_p(tmp.data, 0755);
 	cm_buf_printf(&tmp, "/%d.log", cfg->attempt);
 	spec.log_path = cm_buf_take(&tmp);
 	spec.cgroup_parent = strdup(p->cgroup_name);
@@ -392,7 +367,7 @@ static int p_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_confi
 	struct cm_buf dir = CM_BUF_INIT, meta = CM_BUF_INIT, f = CM_BUF_INIT;
 	int rc, fd;
 
-	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0 || (rc = mkdir_p(dir.data)) < 0)
+	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0 || (rc = cm_mkdir_p(dir.data, 0755)) < 0)
 		goto out;
 	cm_buf_printf(&meta, "{\"namespace\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\"}\n", cfg->pod_namespace,
 		      cfg->pod_name, cfg->pod_uid);
@@ -499,7 +474,7 @@ int kl_runtime_process_new(const struct kl_process_opts *opts, struct kl_runtime
 		return -EINVAL;
 	if (cm_buf_printf(&root, "%s/pods", opts->root_dir) < 0)
 		return -ENOMEM;
-	if ((rc = mkdir_p(root.data)) < 0) {
+	if ((rc = cm_mkdir_p(root.data, 0755)) < 0) {
 		cm_buf_close(&root);
 		return rc;
 	}

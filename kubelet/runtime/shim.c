@@ -71,29 +71,6 @@ out:
 	return rc;
 }
 
-static int mkdir_p(const char *path)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				rc = -errno;
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
-	return rc;
-}
-
 /* Binds every volume under root ("" for the host's root), making mount points as needed. */
 static void mount_volumes(const struct kl_shim_spec *s, const char *root, FILE *diag, FILE *out)
 {
@@ -111,12 +88,12 @@ static void mount_volumes(const struct kl_shim_spec *s, const char *root, FILE *
 
 			if (slash && slash != target.data) {
 				*slash = '\0';
-				mkdir_p(target.data);
+				cm_mkdir_p(target.data, 0755);
 				*slash = '/';
 			}
 			close(open(target.data, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
 		} else {
-			mkdir_p(target.data);
+			cm_mkdir_p(target.data, 0755);
 		}
 		if (mount(m->host_path, target.data, NULL, MS_BIND | MS_REC, NULL) < 0) {
 			logf_(diag, "volume %s at %s: bind failed: %s", m->host_path, m->path, strerror(errno));

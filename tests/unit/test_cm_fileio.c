@@ -1,0 +1,85 @@
+/* test_cm_fileio.c: mkdir -p semantics: parents made, existing ones fine, a file in the way refused. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fileio.h"
+
+static char root[64];
+
+static void setup(void)
+{
+	strcpy(root, "/tmp/cm-fileio-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+START_TEST(test_mkdir_p_makes_parents)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/a/b/c", root);
+	ck_assert_int_eq(cm_mkdir_p(path, 0755), 0);
+	ck_assert(is_dir(path));
+	ck_assert_int_eq(cm_mkdir_p(path, 0755), 0); /* again: nothing to do */
+	snprintf(path, sizeof(path), "%s/a/b/d/", root); /* a trailing slash */
+	ck_assert_int_eq(cm_mkdir_p(path, 0755), 0);
+	ck_assert(is_dir(path));
+	ck_assert_int_eq(cm_mkdir_p("", 0755), 0);
+	ck_assert_int_eq(cm_mkdir_p("/", 0755), 0);
+}
+END_TEST
+
+START_TEST(test_mkdir_p_file_in_the_way)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/file", root);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/file/sub", root);
+	ck_assert_int_eq(cm_mkdir_p(path, 0755), -ENOTDIR);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("cm_fileio");
+	TCase *tc = tcase_create("mkdir_p");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_mkdir_p_makes_parents);
+	tcase_add_test(tc, test_mkdir_p_file_in_the_way);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
