@@ -19,7 +19,7 @@ SANFLAGS :=
 endif
 
 CC ?= gcc
-PKGS := libuv libmicrohttpd libcjson libcurl gnutls
+PKGS := libuv libmicrohttpd libcjson libcurl gnutls zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)

@@ -1,6 +1,6 @@
 # kubelet/: the node agent; kubelet/runtime/ holds the runtime interface and its backends.
 # Everything but main.c is libkubelet.a; echoserver is the project's test workload.
-KL_SRCS := $(filter-out kubelet/main.c kubelet/echoserver/main.c,$(wildcard kubelet/*.c kubelet/runtime/*.c))
+KL_SRCS := $(filter-out kubelet/main.c kubelet/echoserver/main.c,$(wildcard kubelet/*.c kubelet/runtime/*.c kubelet/image/*.c))
 $(BUILD)/libkubelet.a: $(KL_SRCS:%.c=$(BUILD)/%.o)
 
 ifneq ($(wildcard kubelet/main.c),)
