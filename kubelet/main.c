@@ -14,6 +14,7 @@
 #include "common/flags.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "kubelet/image/cmd.h"
 #include "kubelet/kubelet.h"
 
 /* Both signal handles: either signal closes both, or the other one would keep the loop alive. */
@@ -130,7 +131,10 @@ int main(int argc, char **argv)
 		{"v", CM_FLAG_INT, &v, "log verbosity"},
 	};
 
-	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]), "kubelet [flags]", argc, argv, &nargs);
+	if (argc > 1 && !strcmp(argv[1], "images"))
+		return kl_images_main(argc - 1, argv + 1, stdout, stderr);
+	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]), "kubelet [flags] | kubelet images ...", argc,
+			       argv, &nargs);
 	cm_log_init("kubelet", v);
 	gethostname(host, sizeof(host) - 1);
 	cfg.node_name = node && *node ? node : host;
