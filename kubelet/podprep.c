@@ -412,6 +412,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	if (!cJSON_GetArraySize(cmd) && cJSON_GetArraySize(cm_json_get(c->spec, "args")) &&
 	    strstr(cm_json_str_or(c->spec, "image", ""), "echoserver"))
 		cJSON_AddItemToArray(cmd, cJSON_CreateString("echoserver"));
+	cfg.n_command = (size_t)cJSON_GetArraySize(cmd);
 	cJSON_ArrayForEach(it, cm_json_get(c->spec, "args"))
 		cJSON_AddItemToArray(cmd, cJSON_CreateString(cJSON_GetStringValue(it) ? it->valuestring : ""));
 	build_env(w, c->spec, strs);

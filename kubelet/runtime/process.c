@@ -14,7 +14,10 @@
 #include "common/fileio.h"
 #include "common/json.h"
 #include "common/timeutil.h"
+#include "common/err.h"
 #include "common/log.h"
+#include "kubelet/image/store.h"
+#include "kubelet/image/user.h"
 #include "kubelet/runtime/runtime.h"
 #include "kubelet/runtime/shim.h"
 
@@ -39,47 +42,6 @@ static int cdir(const struct process_rt *p, const char *id, struct cm_buf *out)
 			     (int)(b - a - 1), a + 1, b + 1);
 }
 
-/* The last path segment of an image without tag or digest: "docker.io/x/echoserver:1" -> "echoserver". */
-static void image_base(const char *image, char *out, size_t n)
-{
-	const char *s = strrchr(image, '/');
-	size_t len;
-
-	s = s ? s + 1 : image;
-	len = strcspn(s, ":@");
-	snprintf(out, n, "%.*s", (int)len, s);
-}
-
-/*
- * Where the image's root filesystem is: <image_dir>/<image with / and : as _>/rootfs,
- * then <image_dir>/<base name>/rootfs. 0 with *rootfs set (malloc'd), -ENOENT.
- */
-static int image_rootfs(const struct process_rt *p, const char *image, char **rootfs)
-{
-	struct cm_buf b = CM_BUF_INIT;
-	char base[256];
-	struct stat st;
-
-	if (!p->image_dir)
-		return -ENOENT;
-	cm_buf_printf(&b, "%s/", p->image_dir);
-	for (const char *c = image; *c; c++)
-		cm_buf_putc(&b, (*c == '/' || *c == ':') ? '_' : *c);
-	cm_buf_puts(&b, "/rootfs");
-	if (stat(b.data, &st) == 0 && S_ISDIR(st.st_mode))
-		goto found;
-	image_base(image, base, sizeof(base));
-	cm_buf_reset(&b);
-	cm_buf_printf(&b, "%s/%s/rootfs", p->image_dir, base);
-	if (stat(b.data, &st) == 0 && S_ISDIR(st.st_mode))
-		goto found;
-	cm_buf_close(&b);
-	return -ENOENT;
-found:
-	*rootfs = cm_buf_take(&b);
-	return *rootfs ? 0 : -ENOMEM;
-}
-
 static char **strv_from(const char *const *v, size_t extra)
 {
 	size_t n = 0;
@@ -93,20 +55,100 @@ static char **strv_from(const char *const *v, size_t extra)
 	return out;
 }
 
-/* Fills spec.argv from the config and the image; -ENOENT when the image cannot run here. */
+/* The last path segment of an image without tag or digest: "docker.io/x/echoserver:1" -> "echoserver". */
+static void image_base(const char *image, char *out, size_t n)
+{
+	const char *s = strrchr(image, '/');
+	size_t len;
+
+	s = s ? s + 1 : image;
+	len = strcspn(s, ":@");
+	snprintf(out, n, "%.*s", (int)len, s);
+}
+
+/* Appends the strings of v to the NULL-terminated *out of *n entries. 0 or -ENOMEM. */
+static int strv_cat(char ***out, size_t *n, const char *const *v, size_t count)
+{
+	char **nv = realloc(*out, (*n + count + 1) * sizeof(**out));
+
+	if (!nv)
+		return -ENOMEM;
+	*out = nv;
+	for (size_t i = 0; i < count; i++) {
+		if (!(nv[*n] = strdup(v[i]))) {
+			nv[*n] = NULL;
+			return -ENOMEM;
+		}
+		nv[++*n] = NULL;
+	}
+	nv[*n] = NULL;
+	return 0;
+}
+
+static size_t strv_len(const char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/*
+ * The command line as Docker makes it from the image's config: the
+ * container's command replaces Entrypoint and Cmd, its args replace Cmd.
+ */
+static int image_argv(const struct kl_container_config *cfg, const struct kl_image *im, char ***argv)
+{
+	size_t total = strv_len(cfg->command), n_cmd = cfg->n_command < total ? cfg->n_command : total, n = 0;
+	int rc = 0;
+
+	*argv = calloc(1, sizeof(**argv));
+	if (!*argv)
+		return -ENOMEM;
+	if (n_cmd > 0) {
+		rc = strv_cat(argv, &n, cfg->command, total);
+	} else {
+		rc = strv_cat(argv, &n, (const char *const *)im->entrypoint, strv_len((const char *const *)im->entrypoint));
+		if (rc == 0 && total)
+			rc = strv_cat(argv, &n, cfg->command, total);
+		else if (rc == 0)
+			rc = strv_cat(argv, &n, (const char *const *)im->cmd, strv_len((const char *const *)im->cmd));
+	}
+	if (rc == 0 && n == 0)
+		rc = -EINVAL; /* nothing to run: no command and an image without Entrypoint or Cmd */
+	return rc;
+}
+
+/*
+ * Fills spec.argv and spec.rootfs (and the image's User) from the config and
+ * the image store; *im gets the image's config. -ENOENT when the image
+ * cannot run here.
+ */
 static int resolve_image(const struct process_rt *p, const struct kl_container_config *cfg,
-			 struct kl_shim_spec *spec)
+			 struct kl_shim_spec *spec, struct kl_image *im)
 {
 	char base[256];
 	bool has_cmd = cfg->command && cfg->command[0];
+	int rc;
 
 	image_base(cfg->image ? cfg->image : "", base, sizeof(base));
-	if (image_rootfs(p, cfg->image ? cfg->image : "", &spec->rootfs) == 0) {
-		if (!has_cmd)
-			return -EINVAL; /* image configs (Entrypoint/Cmd) are not read yet */
-		spec->argv = strv_from(cfg->command, 0);
-		return spec->argv ? 0 : -ENOMEM;
+	if ((rc = kl_image_store_lookup(p->image_dir, cfg->image, im)) == 0) {
+		if ((rc = image_argv(cfg, im, &spec->argv)) < 0)
+			return rc;
+		if (!(spec->rootfs = strdup(im->rootfs)))
+			return -ENOMEM;
+		if (im->user) {
+			if ((rc = kl_image_user_resolve(im->rootfs, im->user, &spec->uid, &spec->gid)) < 0) {
+				cm_warn("image %s: user \"%s\" not resolved: %s", cfg->image, im->user, cm_strerror(rc));
+				return -EINVAL;
+			}
+			spec->has_user = true;
+		}
+		return 0;
 	}
+	if (rc != -ENOENT)
+		return rc;
 	if (!strcmp(base, "echoserver") && p->echoserver) {
 		/* the project's own image runs its binary on the host filesystem */
 		spec->argv = has_cmd ? strv_from(cfg->command, 0) : strv_from((const char *const[]){"echoserver", NULL}, 0);
@@ -125,17 +167,30 @@ static int resolve_image(const struct process_rt *p, const struct kl_container_c
 	return -ENOENT;
 }
 
+/* Whether the container's own env sets name (it wins over the image's Env). */
+static bool env_has(const struct kl_container_config *cfg, const char *kv)
+{
+	size_t n = strcspn(kv, "=");
+
+	for (size_t i = 0; i < cfg->n_env; i++)
+		if (strlen(cfg->env[i].name) == n && !strncmp(cfg->env[i].name, kv, n))
+			return true;
+	return false;
+}
+
 static int p_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out)
 {
 	struct process_rt *p = rt->impl;
 	struct kl_shim_spec spec = {0};
 	struct cm_buf dir = CM_BUF_INIT, id = CM_BUF_INIT, tmp = CM_BUF_INIT;
 	struct kl_mount *mounts = NULL;
+	struct kl_image im = {0};
+	size_t n_img_env, n_envp = 0;
 	int rc, st;
 	bool has_path = false;
 	pid_t a;
 
-	if ((rc = resolve_image(p, cfg, &spec)) < 0)
+	if ((rc = resolve_image(p, cfg, &spec, &im)) < 0)
 		goto out;
 	if (cm_buf_printf(&id, "%s/%s/%d", cfg->pod_uid, cfg->name, cfg->attempt) < 0 ||
 	    cdir(p, id.data, &dir) < 0) {
@@ -149,22 +204,31 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		rc = -EEXIST;
 		goto out;
 	}
-	spec.envp = calloc(cfg->n_env + 3, sizeof(char *));
+	n_img_env = strv_len((const char *const *)im.env);
+	spec.envp = calloc(n_img_env + cfg->n_env + 3, sizeof(char *));
 	mounts = calloc(cfg->n_mounts + 1, sizeof(*mounts));
 	if (!spec.envp || !mounts) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* the image's Env first, each unless the container sets it too, as Docker merges them */
+	for (size_t i = 0; i < n_img_env; i++) {
+		if (env_has(cfg, im.env[i]) || !strchr(im.env[i], '='))
+			continue;
+		spec.envp[n_envp++] = strdup(im.env[i]);
+		if (!strncmp(im.env[i], "PATH=", 5))
+			has_path = true;
+	}
 	for (size_t i = 0; i < cfg->n_env; i++) {
 		struct cm_buf e = CM_BUF_INIT;
 
 		cm_buf_printf(&e, "%s=%s", cfg->env[i].name, cfg->env[i].value ? cfg->env[i].value : "");
-		spec.envp[i] = cm_buf_take(&e);
+		spec.envp[n_envp++] = cm_buf_take(&e);
 		if (!strcmp(cfg->env[i].name, "PATH"))
 			has_path = true;
 	}
 	if (!has_path)
-		spec.envp[cfg->n_env] = strdup(DEFAULT_PATH);
+		spec.envp[n_envp] = strdup(DEFAULT_PATH);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		mounts[i].host_path = strdup(cfg->mounts[i].host_path);
 		mounts[i].path = strdup(cfg->mounts[i].path);
@@ -173,7 +237,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.mounts = mounts;
 	spec.n_mounts = cfg->n_mounts;
 	mounts = NULL;
-	spec.working_dir = cfg->working_dir ? strdup(cfg->working_dir) : NULL;
+	spec.working_dir = cfg->working_dir ? strdup(cfg->working_dir) : im.working_dir ? strdup(im.working_dir) : NULL;
 	spec.netns_path = cfg->netns_path ? strdup(cfg->netns_path) : NULL;
 	spec.hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
 	cm_buf_reset(&tmp);
@@ -216,6 +280,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	rc = *id_out ? 0 : -ENOMEM;
 out:
 	free(mounts);
+	kl_image_close(&im);
 	kl_shim_spec_close(&spec);
 	cm_buf_close(&dir);
 	cm_buf_close(&id);

@@ -39,10 +39,12 @@ struct kl_container_config {
 	const char *name;     /* the container's name in the pod */
 	int attempt;          /* 0 for the first start, +1 per restart */
 	const char *image;
-	const char *const *command; /* NULL-terminated, may be empty: the image's default */
+	const char *const *command; /* NULL-terminated: the container's command, then its args; may be empty */
+	size_t n_command;           /* how many leading entries are its command: those replace the image's
+				       Entrypoint (and Cmd); the rest, its args, replace only the Cmd */
 	const struct kl_env *env;
 	size_t n_env;
-	const char *working_dir; /* NULL: the image's, or the pod's directory on the host */
+	const char *working_dir; /* NULL: the image's WorkingDir, or the pod's directory on the host */
 	const struct kl_mount *mounts;
 	size_t n_mounts;
 	int64_t memory_limit; /* bytes, 0 for none */
@@ -148,7 +150,7 @@ struct kl_runtime {
 /* Options of the process backend. Strings are copied. */
 struct kl_process_opts {
 	const char *root_dir;       /* state: <root>/pods/<uid>/... */
-	const char *image_dir;      /* image store: <image_dir>/<image>/rootfs; may be NULL */
+	const char *image_dir;      /* image store (kubelet/image/store.h); may be NULL */
 	const char *echoserver_path; /* the binary the "echoserver" image runs on the host */
 	bool allow_host_images;     /* run other images' commands on the host filesystem */
 	const char *cgroup_name;    /* parent cgroup name; "minik8s" if NULL */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -118,6 +119,18 @@ static int enter_rootfs(const char *rootfs, FILE *diag)
 	return 0;
 }
 
+/* Becomes uid:gid with gid as the only group (the image's User); as that user already, changes nothing. */
+static int drop_to(uint32_t uid, uint32_t gid)
+{
+	gid_t g = (gid_t)gid;
+
+	if (geteuid() != 0)
+		return uid == geteuid() && gid == getegid() ? 0 : (errno = EPERM, -1);
+	if (setgroups(1, &g) < 0 || setgid(g) < 0 || setuid((uid_t)uid) < 0)
+		return -1;
+	return 0;
+}
+
 static pid_t g_child; /* init's command, for the signal forwarder (one per process: init is single-purpose) */
 
 static void forward(int sig)
@@ -188,6 +201,13 @@ static void run_init(const struct kl_shim_spec *s, unsigned ns, int out_fd, int 
 			int e = errno;
 
 			dprintf(2, "[minik8s] working dir %s: %s\n", s->working_dir, strerror(e));
+			(void)!write(exec_pipe[1], &e, sizeof(e));
+			_exit(127);
+		}
+		if (s->has_user && drop_to(s->uid, s->gid) < 0) {
+			int e = errno;
+
+			dprintf(2, "[minik8s] user %u:%u: %s\n", s->uid, s->gid, strerror(e));
 			(void)!write(exec_pipe[1], &e, sizeof(e));
 			_exit(127);
 		}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kubelet/runtime/cgroup.h"
 #include "kubelet/runtime/runtime.h"
@@ -39,6 +40,8 @@ struct kl_shim_spec {
 	char *cgroup_parent;
 	char *cgroup_name;
 	struct kl_cgroup_limits limits;
+	bool has_user;      /* run the command as uid:gid (the image's User), not as the shim's user */
+	uint32_t uid, gid;
 	bool no_namespaces; /* tests: run without any new namespace */
 };
 

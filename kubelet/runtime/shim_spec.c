@@ -74,6 +74,10 @@ int kl_shim_spec_write(const struct kl_shim_spec *s, const char *path)
 	cJSON_AddNumberToObject(o, "cpuMilli", (double)s->limits.cpu_m);
 	cJSON_AddNumberToObject(o, "pids", (double)s->limits.pids);
 	cJSON_AddBoolToObject(o, "noNamespaces", s->no_namespaces);
+	if (s->has_user) {
+		cJSON_AddNumberToObject(o, "uid", (double)s->uid);
+		cJSON_AddNumberToObject(o, "gid", (double)s->gid);
+	}
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		cJSON *m = cJSON_CreateObject();
 
@@ -153,6 +157,18 @@ int kl_shim_spec_read(const char *path, struct kl_shim_spec *out)
 	s.limits.cpu_m = cm_json_int64_or(o, "cpuMilli", 0);
 	s.limits.pids = cm_json_int64_or(o, "pids", 0);
 	s.no_namespaces = cJSON_IsTrue(cm_json_get(o, "noNamespaces"));
+	if (cm_json_get(o, "uid")) {
+		int64_t uid = cm_json_int64_or(o, "uid", -1), gid = cm_json_int64_or(o, "gid", -1);
+
+		if (uid < 0 || uid >= UINT32_MAX || gid < 0 || gid >= UINT32_MAX) {
+			kl_shim_spec_close(&s);
+			rc = -EINVAL;
+			goto out;
+		}
+		s.has_user = true;
+		s.uid = (uint32_t)uid;
+		s.gid = (uint32_t)gid;
+	}
 	mounts = cm_json_get(o, "mounts");
 	s.n_mounts = cJSON_IsArray(mounts) ? (size_t)cJSON_GetArraySize(mounts) : 0;
 	s.mounts = calloc(s.n_mounts + 1, sizeof(*s.mounts));
