@@ -491,7 +491,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 		else if (rc == -ENOENT)
 			snprintf(c->waiting_msg, sizeof(c->waiting_msg),
 				 "Back-off pulling image \"%s\": the process runtime has no registry; import it into "
-				 "--image-dir (a <dir>/<image>/rootfs folder)", cfg.image);
+				 "--image-dir with `kubelet images import` (docker save or OCI archive)", cfg.image);
 		else
 			snprintf(c->waiting_msg, sizeof(c->waiting_msg), "start failed: %s", cm_strerror(rc));
 		cm_warn("pod %s/%s: container %s: %s", w->ns, w->name, c->name, c->waiting_msg);
