@@ -160,6 +160,13 @@ static void run_init(const struct kl_shim_spec *s, unsigned ns, int out_fd, int 
 			kl_cgroup_join(CGROUP_FS, mode, s->cgroup_parent, s->cgroup_name);
 	}
 	if (ns & CLONE_NEWNS) {
+		/*
+		 * A mount namespace of init's own: pivot_root moves the root of every
+		 * process of the namespace, and the shim must keep the host's to write
+		 * its records.
+		 */
+		if (s->rootfs && unshare(CLONE_NEWNS) < 0)
+			logf_(diag, "own mount namespace for init: %s", strerror(errno));
 		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 		mount_volumes(s, s->rootfs ? s->rootfs : "", diag, err_out);
 		if (s->rootfs) {

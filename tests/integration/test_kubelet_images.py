@@ -198,6 +198,25 @@ class ImportTest(unittest.TestCase):
         self.assertIn("other/name:3", self.imp(arch, "--tag", "quay.io/other/name:3"))
         self.assertTrue(os.path.isdir(os.path.join(self.store, "quay.io+other+name:3", "rootfs", "bin")))
 
+    def test_docker25_save_layout(self):
+        """Docker 25+ writes an OCI layout plus a manifest.json whose paths are blobs."""
+        lay = os.path.join(self.dir, "d25")
+        os.makedirs(lay)
+        digest = oci_layout(lay, "docker.io/library/d25:latest")
+        with open(os.path.join(lay, "index.json")) as f:
+            m = json.load(f)["manifests"][0]["digest"].split(":")[1]
+        with open(os.path.join(lay, "blobs", "sha256", m)) as f:
+            man = json.load(f)
+        with open(os.path.join(lay, "manifest.json"), "w") as f:
+            json.dump([{"Config": "blobs/sha256/" + man["config"]["digest"].split(":")[1], "RepoTags": ["d25:latest"],
+                        "Layers": ["blobs/sha256/" + l["digest"].split(":")[1] for l in man["layers"]]}], f)
+        arch = os.path.join(self.dir, "d25.tar")
+        with tarfile.open(arch, "w") as t:
+            for n in sorted(os.listdir(lay)):
+                t.add(os.path.join(lay, n), arcname=n)
+        self.assertIn("d25:latest %s 2 " % digest, self.imp(arch))
+        self.assertFalse(os.path.lexists(os.path.join(self.store, "d25:latest", "rootfs", "etc", "old.conf")))
+
     def test_no_name_needs_tag(self):
         arch = os.path.join(self.dir, "untagged.tar")
         docker_save(arch, None)
@@ -313,6 +332,21 @@ class PodFromImageTest(unittest.TestCase):
         except OSError:
             return ""
 
+    def status(self, name):
+        """The pod's container status and its shim's records, for failure messages."""
+        p = self.get(name) or {}
+        uid = p.get("metadata", {}).get("uid", "")
+        cdir = os.path.join(self.root, "pods", uid, "containers")
+        out = [json.dumps(p.get("status", {}).get("containerStatuses"))]
+        for d in sorted(os.listdir(cdir)) if os.path.isdir(cdir) else []:
+            for f in ("exit.json", "shim.log"):
+                try:
+                    with open(os.path.join(cdir, d, f)) as fh:
+                        out.append("%s/%s: %s" % (d, f, fh.read()))
+                except OSError:
+                    pass
+        return "\n".join(out)
+
     def delete(self, name):
         self.api.req("DELETE", NS + "/pods/" + name)
         harness.wait_until(lambda: self.get(name) is None, 15.0, "pod %s removed" % name)
@@ -322,7 +356,7 @@ class PodFromImageTest(unittest.TestCase):
                              "env": [{"name": "BAR", "value": "pod"}]})
         harness.wait_until(lambda: self.phase("cfg") in ("Succeeded", "Failed"), 20.0, "pod cfg done")
         out = self.log("cfg", "c")
-        self.assertEqual(self.phase("cfg"), "Succeeded", out + harness.tail(os.path.join(self.dir, "kubelet.log")))
+        self.assertEqual(self.phase("cfg"), "Succeeded", out + self.status("cfg"))
         self.assertIn("FOO=from-image BAR=pod", out)  # image Env under the container's
         self.assertIn("cwd=/work", out)               # WorkingDir
         self.assertIn("uid=1234 gid=4321", out)       # User resolved from the image's /etc/passwd
@@ -333,8 +367,11 @@ class PodFromImageTest(unittest.TestCase):
                               "args": ['echo "args-run FOO=$FOO"']})
         self.run_pod("cmd", {"name": "c", "image": "demo:1", "imagePullPolicy": "Never", "workingDir": "/etc",
                              "command": ["/bin/busybox", "sh", "-c", "echo cmd-run $(pwd)"]})
-        harness.wait_until(lambda: self.phase("args") == "Succeeded" and self.phase("cmd") == "Succeeded",
-                           20.0, "pods args and cmd done")
+        try:
+            harness.wait_until(lambda: self.phase("args") == "Succeeded" and self.phase("cmd") == "Succeeded",
+                               20.0, "pods args and cmd done")
+        except AssertionError:
+            self.fail("%s\n%s\n%s" % (self.status("args"), self.status("cmd"), self.log("args", "c")))
         self.assertIn("args-run FOO=from-image", self.log("args", "c"))
         self.assertIn("cmd-run /etc", self.log("cmd", "c"))
         self.delete("args")
