@@ -2,7 +2,7 @@
 # Installs the Debian packages that the build, tests and benchmarks use; quiet when all are there.
 set -e
 PKGS="gcc make pkg-config libuv1-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
-libyaml-dev libgnutls28-dev check etcd-server etcd-client wrk hyperfine curl openssl
+libyaml-dev libgnutls28-dev zlib1g-dev check etcd-server etcd-client wrk hyperfine curl openssl
 python3 python3-kubernetes iproute2 procps busybox-static dnsmasq-base clang
 libclang-rt-14-dev"
 missing=""
