@@ -59,24 +59,6 @@ static char **strv_json(const cJSON *a)
 	return v;
 }
 
-static int mkdir_p(const char *path)
-{
-	struct cm_buf b = CM_BUF_INIT;
-	int rc = cm_buf_puts(&b, path);
-
-	for (size_t i = 1; rc == 0 && i <= b.len; i++) {
-		if (b.data[i] != '/' && b.data[i] != '\0')
-			continue;
-		b.data[i] = '\0';
-		if (mkdir(b.data, 0755) < 0 && errno != EEXIST)
-			rc = -errno;
-		if (i < b.len)
-			b.data[i] = '/';
-	}
-	cm_buf_close(&b);
-	return rc;
-}
-
 /* Reads <dir>/<key>/image.json's config into im. 0, -ENOENT (a hand-made folder), -EINVAL, -ENOMEM. */
 static int read_image_json(const char *folder, struct kl_image *im)
 {
@@ -375,7 +357,7 @@ int kl_image_store_import(const char *dir, const char *path, const char *tag, st
 	int storefd = -1, rc;
 	char *slash;
 
-	if ((rc = mkdir_p(dir)) < 0 || (storefd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	if ((rc = cm_mkdir_p(dir, 0755)) < 0 || (storefd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = rc < 0 ? rc : -errno;
 		cm_buf_printf(err, "image store %s: %s", dir, strerror(-rc));
 		return rc;
