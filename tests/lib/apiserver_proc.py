@@ -22,7 +22,11 @@ class Apiserver:
         return st == 200
 
     def stop(self):
-        harness.kill(self.proc)
+        """SIGTERM, as an operator stops it: it must exit 0 (and under ASan, leak nothing)."""
+        was_running = self.proc.poll() is None
+        rc = harness.stop(self.proc)
+        if was_running and rc != 0:
+            raise AssertionError("apiserver exited with %s:\n%s" % (rc, harness.tail(self.proc.log_path)))
 
     def req(self, method, path, body=None, ctype="application/json", headers=None, timeout=10.0):
         """Returns (status, parsed JSON or raw bytes)."""

@@ -1,7 +1,15 @@
 """harness.py: start real daemons on ephemeral loopback ports in temp folders, always kill them.
 
 Integration tests use this instead of sleeping: every wait polls a condition
-with a deadline (wait_until), and every process started is killed at exit.
+with a deadline (wait_until), and every process started is stopped at exit.
+
+Under the sanitizers (make asan) every process a test starts, directly or not (a
+kubelet's shims, minictl runs), writes its AddressSanitizer/LeakSanitizer/UBSan
+reports to a folder of the harness (log_path), since a shim's stderr is /dev/null
+and a CLI's is captured. stop() and kill() raise when a report appeared, and at
+exit any report not raised yet makes the test program fail (exit status 1). Leaks
+are only reported by a process that exits: stop() (SIGTERM) does, kill() does not,
+and at exit every process still running gets SIGTERM before SIGKILL.
 """
 import atexit
 import json
@@ -10,6 +18,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -20,11 +29,61 @@ BIN = os.path.join(ROOT, os.environ.get("BIN", "bin"))
 
 _procs = []
 _dirs = []
+SAN_DIR = tempfile.mkdtemp(prefix="minik8s-san-")
+_raised = set()  # report files already raised by stop() or kill()
+
+
+def _sanitizer_env():
+    """Reports to SAN_DIR/<tool>.<pid>; options the caller set come after, so they win."""
+    for var, opts in (("ASAN_OPTIONS", "log_path=%s/asan:detect_leaks=1" % SAN_DIR),
+                      ("UBSAN_OPTIONS", "log_path=%s/ubsan:print_stacktrace=1" % SAN_DIR)):
+        old = os.environ.get(var)
+        os.environ[var] = opts + (":" + old if old else "")
+
+
+_sanitizer_env()
+
+
+def sanitizer_reports(new_only=False):
+    """{file: text} of the sanitizer reports written so far (new_only: not raised yet)."""
+    out = {}
+    for name in sorted(os.listdir(SAN_DIR)) if os.path.isdir(SAN_DIR) else []:
+        path = os.path.join(SAN_DIR, name)
+        if new_only and path in _raised:
+            continue
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except OSError:
+            continue
+        if any(m in text for m in SANITIZER_MARKS):
+            out[path] = text
+    return out
+
+
+def _raise_new_reports(p):
+    new = sanitizer_reports(new_only=True)
+    if new:
+        _raised.update(new)
+        raise AssertionError("sanitizer report(s) after %s exited (%s):\n%s" %
+                             (os.path.basename(p.argv[0]), p.returncode,
+                              "\n".join("%s:\n%s" % kv for kv in new.items())[:20000]))
 
 
 def _cleanup():
-    for p in _procs:
-        if p.poll() is None:
+    # SIGTERM first, as an operator stops a daemon: LeakSanitizer runs only at a clean exit
+    alive = [p for p in _procs if p.poll() is None]
+    for p in alive:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + 10.0
+    for p in alive:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            print("harness: %s did not stop on SIGTERM, killed" % p.argv[0], file=sys.stderr)
             try:
                 os.killpg(p.pid, signal.SIGKILL)
             except OSError:
@@ -35,6 +94,16 @@ def _cleanup():
             print("kept", d)
         else:
             shutil.rmtree(d, ignore_errors=True)
+    left = sanitizer_reports(new_only=True)
+    if not left:
+        shutil.rmtree(SAN_DIR, ignore_errors=True)
+        return
+    for path, text in left.items():
+        print("harness: sanitizer report %s:\n%s" % (path, text), file=sys.stderr)
+    print("harness: FAIL: %d sanitizer report(s) (kept in %s)" % (len(left), SAN_DIR), file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(1)  # an exception or sys.exit in an atexit handler leaves the exit status as it was
 
 
 atexit.register(_cleanup)
@@ -75,6 +144,7 @@ def start(argv, log_path, env=None):
 
 
 def kill(p, sig=signal.SIGKILL):
+    """Sends sig to p's group; for SIGKILL and SIGTERM waits, then raises on a sanitizer report."""
     if p.poll() is None:
         try:
             os.killpg(p.pid, sig)
@@ -82,31 +152,39 @@ def kill(p, sig=signal.SIGKILL):
             pass
         if sig in (signal.SIGKILL, signal.SIGTERM):
             p.wait()
+            _raise_new_reports(p)
 
 
 def stop(p, timeout=10.0):
-    """Stops p with SIGTERM as an operator would; SIGKILL after timeout. Returns its exit code."""
+    """Stops p with SIGTERM as an operator would; SIGKILL after timeout. Returns its exit code;
+    raises if a sanitizer report appeared (a leak is reported at this exit)."""
     if p.poll() is not None:
         return p.returncode
     os.killpg(p.pid, signal.SIGTERM)
     try:
-        return p.wait(timeout)
+        rc = p.wait(timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
-        return "killed after %.0fs" % timeout
+        rc = "killed after %.0fs" % timeout
+    _raise_new_reports(p)
+    return rc
 
 
 SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer")
 
 
 def log_problems(path):
-    """Lines of a daemon's log that report a sanitizer finding."""
-    try:
-        with open(path, errors="replace") as f:
-            return [l.rstrip() for l in f if any(m in l for m in SANITIZER_MARKS)]
-    except OSError:
-        return []
+    """Lines of a daemon's log that report a sanitizer finding, and those of the reports
+    of any process in SAN_DIR (where the harness sends them)."""
+    lines = []
+    for f in [path] + list(sanitizer_reports()):
+        try:
+            with open(f, errors="replace") as fh:
+                lines += [l.rstrip() for l in fh if any(m in l for m in SANITIZER_MARKS)]
+        except OSError:
+            pass
+    return lines
 
 
 def tail(path, n=20):
