@@ -65,8 +65,9 @@ def _raise_new_reports(p):
     new = sanitizer_reports(new_only=True)
     if new:
         _raised.update(new)
-        raise AssertionError("sanitizer report(s) after %s exited (%s):\n%s" %
-                             (os.path.basename(p.argv[0]), p.returncode,
+        # a report's file ends with the pid of the process that wrote it: p, a child, or an earlier run
+        raise AssertionError("sanitizer report(s) found when %s (pid %d) exited with %s:\n%s" %
+                             (os.path.basename(p.argv[0]), p.pid, p.returncode,
                               "\n".join("%s:\n%s" % kv for kv in new.items())[:20000]))
 
 
@@ -176,9 +177,10 @@ SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSani
 
 def log_problems(path):
     """Lines of a daemon's log that report a sanitizer finding, and those of the reports
-    of any process in SAN_DIR (where the harness sends them)."""
+    of any process in SAN_DIR (where the harness sends them) that stop() or kill() did not
+    raise already."""
     lines = []
-    for f in [path] + list(sanitizer_reports()):
+    for f in [path] + list(sanitizer_reports(new_only=True)):
         try:
             with open(f, errors="replace") as fh:
                 lines += [l.rstrip() for l in fh if any(m in l for m in SANITIZER_MARKS)]
