@@ -15,6 +15,9 @@ static void on_checked(int err, const struct api_kv_result *r, void *ud)
 	struct api_server *srv = ud;
 
 	(void)r;
+	/* The storage is closing with the server, which may be freed already: touch nothing. */
+	if (err == -ECANCELED)
+		return;
 	srv->store_check_inflight = false;
 	/* A missing key is a successful (linearizable) read: the store answers. */
 	if (err == 0 || err == -ENOENT) {
