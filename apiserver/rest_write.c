@@ -391,6 +391,7 @@ void api_rest_create(struct api_ctx *c)
 		return;
 	}
 	name = api_obj_meta_str(c->body, "name");
+	free(c->name); /* a server-side apply that creates comes with the name of its path */
 	c->name = strdup(name ? name : "");
 	cm_buf_reset(&c->key);
 	if (!c->name || api_resource_key(c->res, c->ns, c->name, &c->key) < 0) {
