@@ -70,7 +70,8 @@ int main(int argc, char **argv)
 			       &nargs);
 	if (nargs > 0) {
 		fprintf(stderr, "apiserver: unexpected argument \"%s\" (see --help)\n", argv[1]);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	cm_log_init("apiserver", verbosity);
 	/*
@@ -85,10 +86,10 @@ int main(int argc, char **argv)
 	rc = api_server_start(&d.loop, &cfg, &d.srv, &err);
 	if (rc) {
 		cm_error("%s", err.data ? err.data : "cannot start");
-		cm_buf_close(&err);
 		uv_run(&d.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&d.loop);
-		return rc == -22 ? 2 : 1;
+		rc = rc == -22 ? 2 : 1;
+		goto out;
 	}
 	uv_signal_init(&d.loop, &d.sigterm);
 	uv_signal_init(&d.loop, &d.sigint);
@@ -99,10 +100,12 @@ int main(int argc, char **argv)
 	if (api_server_secure_port(d.srv) >= 0)
 		cm_info("serving HTTPS on port %d", api_server_secure_port(d.srv));
 	uv_run(&d.loop, UV_RUN_DEFAULT);
-	rc = uv_loop_close(&d.loop);
+	rc = uv_loop_close(&d.loop) ? 1 : 0;
+	cm_info("stopped");
+out:
+	/* the lists the flags made, also when the daemon refuses to start */
 	cm_strlist_close(&cfg.etcd_servers);
 	cm_strlist_close(&cfg.allowed_client_cidrs);
 	cm_buf_close(&err);
-	cm_info("stopped");
-	return rc ? 1 : 0;
+	return rc;
 }
