@@ -25,6 +25,7 @@ struct api_storage {
 	long timeout_ms;
 	struct cm_metrics *metrics;
 	struct api_storage_watch *watches; /* linked through next */
+	struct op *waiting;                /* ops between two attempts, on their retry timer */
 };
 
 enum op_kind { OP_RANGE, OP_GET, OP_TXN, OP_COMPACT, OP_LEASE };
@@ -40,6 +41,8 @@ struct op {
 	int64_t start_ms;
 	uv_timer_t timer; /* retry delay, initialised on first use */
 	bool timer_used;
+	bool cancelled;       /* the storage was freed while this op waited on its timer */
+	struct op *next_wait; /* in s->waiting */
 };
 
 static void op_send(struct op *o);
@@ -77,7 +80,18 @@ static void op_finish(struct op *o, int err, const struct api_kv_result *r)
 
 static void op_retry_timer(uv_timer_t *t)
 {
-	op_send(t->data);
+	struct op *o = t->data, **pp;
+
+	if (o->cancelled) {
+		/* as the HTTP client ends the calls in flight when the storage goes: later, touching nothing */
+		o->cb(-ECANCELED, NULL, o->ud);
+		uv_close((uv_handle_t *)&o->timer, op_free_cb);
+		return;
+	}
+	for (pp = &o->s->waiting; *pp != o; pp = &(*pp)->next_wait)
+		;
+	*pp = o->next_wait;
+	op_send(o);
 }
 
 /* A failure worth another member: the transport, or a member without a leader. */
@@ -98,6 +112,10 @@ static void op_done(const struct cm_http_response *resp, void *ud)
 	if (err == -ECANCELED) {
 		/* The client is closing with the storage: report, touch nothing else. */
 		o->cb(err, NULL, o->ud);
+		if (o->timer_used) {
+			uv_close((uv_handle_t *)&o->timer, op_free_cb);
+			return;
+		}
 		cm_buf_close(&o->body);
 		free(o);
 		return;
@@ -114,6 +132,8 @@ static void op_done(const struct cm_http_response *resp, void *ud)
 				o->timer_used = true;
 			}
 			uv_timer_start(&o->timer, op_retry_timer, RETRY_DELAY_MS, 0);
+			o->next_wait = s->waiting;
+			s->waiting = o;
 		} else {
 			op_send(o);
 		}
@@ -491,6 +511,12 @@ void api_storage_free(struct api_storage *s)
 		return;
 	while (s->watches)
 		api_storage_watch_stop(s->watches);
+	/* an op waiting to retry is in no HTTP call the client could cancel: its timer ends it */
+	for (struct op *o = s->waiting; o; o = o->next_wait) {
+		o->cancelled = true;
+		uv_timer_start(&o->timer, op_retry_timer, 0, 0);
+	}
+	s->waiting = NULL;
 	cm_http_client_close(s->http, NULL, NULL);
 	for (size_t i = 0; i < s->n; i++)
 		free(s->urls[i]);
