@@ -82,7 +82,9 @@ def _cleanup():
     deadline = time.monotonic() + 10.0
     for p in alive:
         try:
-            p.wait(max(0.1, deadline - time.monotonic()))
+            rc = p.wait(max(0.1, deadline - time.monotonic()))
+            if rc != 0:
+                print("harness: %s exited with %s on SIGTERM" % (p.argv[0], rc), file=sys.stderr)
         except subprocess.TimeoutExpired:
             print("harness: %s did not stop on SIGTERM, killed" % p.argv[0], file=sys.stderr)
             try:
