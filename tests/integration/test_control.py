@@ -50,8 +50,7 @@ class ControlTest(unittest.TestCase):
             problems = harness.log_problems(p.log_path)
             assert not problems, problems
         cls.api.stop()
-        for i in range(cls.etcd.size):
-            cls.etcd.kill(i)
+        cls.etcd.stop()
 
     @classmethod
     def nodes(cls):

@@ -61,8 +61,7 @@ class ControlLoopsTest(unittest.TestCase):
             problems = harness.log_problems(p.log_path)
             assert not problems, problems
         cls.api.stop()
-        for i in range(cls.etcd.size):
-            cls.etcd.kill(i)
+        cls.etcd.stop()
 
     @classmethod
     def nodes(cls):

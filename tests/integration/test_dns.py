@@ -249,17 +249,16 @@ class DnsTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for p in reversed(cls.procs):
-            if p.poll() is None:
-                harness.stop(p)
+        problems = harness.stop_problems(*reversed(cls.procs))
         if cls.backend:
             cls.backend.close()
         if cls.upstream:
             cls.upstream.close()
         if cls.api:
             cls.api.stop()
-        for i in range(cls.etcd.size if cls.etcd else 0):
-            cls.etcd.kill(i)
+        if cls.etcd:
+            cls.etcd.stop()
+        assert not problems, problems
 
     @classmethod
     def create(cls, path, obj):
@@ -417,9 +416,10 @@ class NoUpstreamTest(unittest.TestCase):
             self.assertEqual(dns.udp("kubernetes.default.svc.cluster.local")["rcode"], REFUSED)
             self.assertEqual(dns.udp("nope.default.svc.corp.internal")["rcode"], NXDOMAIN)
         finally:
-            harness.stop(p)
+            problems = harness.stop_problems(p)
             api.stop()
-            etcd.kill(0)
+            etcd.stop()
+        self.assertEqual(problems, [])
 
 
 if __name__ == "__main__":

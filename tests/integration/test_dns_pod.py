@@ -138,8 +138,7 @@ class PodDnsTest(unittest.TestCase):
                 harness.wait_until(lambda: not namespaces(), 20.0, "pod network removed")
             except AssertionError:
                 pass
-            for p in reversed(procs):
-                harness.stop(p)
+            problems = harness.stop_problems(*reversed(procs))
             for f in namespaces():
                 subprocess.run(["umount", os.path.join(netdir, f)], capture_output=True)
             subprocess.run(["ip", "link", "del", bridge], capture_output=True)
@@ -151,7 +150,8 @@ class PodDnsTest(unittest.TestCase):
                 except OSError:
                     pass
             api.stop()
-            etcd.kill(0)
+            etcd.stop()
+        self.assertEqual(problems, [])
 
 
 def pod_body(pod):

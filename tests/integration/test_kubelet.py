@@ -84,7 +84,7 @@ class KubeletTest(unittest.TestCase):
         except Exception:
             pass
         cls.kill_leftovers()
-        harness.kill(cls.kubelet)
+        problems = harness.stop_problems(cls.kubelet)
         for c in ("", "memory/", "cpu/", "pids/"):  # the (empty) parent cgroup the shims made
             try:
                 os.rmdir("/sys/fs/cgroup/%sminik8s-it-%d" % (c, os.getpid()))
@@ -92,6 +92,7 @@ class KubeletTest(unittest.TestCase):
                 pass
         cls.api.stop()
         cls.etcd.stop()
+        assert not problems, problems
 
     @classmethod
     def kill_leftovers(cls):

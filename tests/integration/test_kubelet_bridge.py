@@ -83,8 +83,9 @@ class BridgeTest(unittest.TestCase):
             harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
         except Exception:
             pass
+        problems = []
         for n in cls.nodes.values():
-            harness.kill(n["proc"])
+            problems += harness.stop_problems(n["proc"])
             # what a failed test may have left: pod processes, namespaces, veths; then the bridge and rules
             for dirpath, _, files in os.walk(os.path.join(n["root"], "pods")):
                 if "state.json" in files and "exit.json" not in files:
@@ -110,6 +111,7 @@ class BridgeTest(unittest.TestCase):
                 pass
         cls.api.stop()
         cls.etcd.stop()
+        assert not problems, problems
 
     def get_pod(self, name):
         st, p = self.api.req("GET", NS + "/pods/" + name)

@@ -90,11 +90,11 @@ class DockerKubeletTest(unittest.TestCase):
         except Exception:
             pass
         finally:
-            if cls.kubelet:
-                harness.kill(cls.kubelet)
+            problems = harness.stop_problems(cls.kubelet) if cls.kubelet else []
             remove_all()
             cls.api.stop()
             cls.etcd.stop()
+            assert not problems, problems
 
     # ---- helpers ----
 

@@ -300,7 +300,7 @@ class PodFromImageTest(unittest.TestCase):
             harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
         except Exception:
             pass
-        harness.kill(cls.kubelet)
+        problems = harness.stop_problems(cls.kubelet)
         for c in ("", "memory/", "cpu/", "pids/"):
             try:
                 os.rmdir("/sys/fs/cgroup/%s%s" % (c, cls.cgroup))
@@ -308,6 +308,7 @@ class PodFromImageTest(unittest.TestCase):
                 pass
         cls.api.stop()
         cls.etcd.stop()
+        assert not problems, problems
 
     def get(self, name):
         st, p = self.api.req("GET", NS + "/pods/" + name)

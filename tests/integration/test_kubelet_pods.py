@@ -71,8 +71,7 @@ class PodLifecycleTest(unittest.TestCase):
             harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
         except Exception:
             pass
-        harness.kill(cls.ctl)
-        harness.kill(cls.kubelet)
+        problems = harness.stop_problems(cls.ctl, cls.kubelet)
         for c in ("", "memory/", "cpu/", "pids/"):
             try:
                 os.rmdir("/sys/fs/cgroup/%sminik8s-pods-%d" % (c, os.getpid()))
@@ -80,6 +79,7 @@ class PodLifecycleTest(unittest.TestCase):
                 pass
         cls.api.stop()
         cls.etcd.stop()
+        assert not problems, problems
 
     def get(self, name):
         st, p = self.api.req("GET", NS + "/pods/" + name)

@@ -161,8 +161,7 @@ class KubeproxyTest(unittest.TestCase):
         for b in cls.http + cls.udp:
             b.close()
         cls.api.stop()
-        for i in range(cls.etcd.size):
-            cls.etcd.kill(i)
+        cls.etcd.stop()
 
     @classmethod
     def set_endpoints(cls, ips, create=False):

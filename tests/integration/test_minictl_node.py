@@ -42,7 +42,7 @@ class MinictlNodeTest(unittest.TestCase):
             harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
         except Exception:
             pass
-        harness.kill(cls.kubelet)
+        problems = harness.stop_problems(cls.kubelet)
         for c in ("", "memory/", "cpu/", "pids/"):
             try:
                 os.rmdir("/sys/fs/cgroup/%sminik8s-mc-%d" % (c, os.getpid()))
@@ -50,6 +50,7 @@ class MinictlNodeTest(unittest.TestCase):
                 pass
         cls.api.stop()
         cls.etcd.stop()
+        assert not problems, problems
 
     def mc(self, *args, ok=True):
         p = subprocess.run([MINICTL, "--server", self.api.url] + list(args), capture_output=True, text=True,

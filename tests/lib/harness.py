@@ -174,6 +174,27 @@ def stop(p, timeout=10.0):
     return rc
 
 
+def stop_clean(p, timeout=10.0):
+    """stop(), and fail unless p exited 0: a daemon must end cleanly on SIGTERM (under ASan,
+    that is also where LeakSanitizer looks)."""
+    rc = stop(p, timeout)
+    if rc != 0:
+        raise AssertionError("%s exited with %s on SIGTERM:\n%s" %
+                             (os.path.basename(p.argv[0]), rc, tail(p.log_path)))
+
+
+def stop_problems(*procs):
+    """stop_clean() for each; returns what went wrong instead of raising, for a teardown
+    that has more to clean up before it asserts."""
+    out = []
+    for p in procs:
+        try:
+            stop_clean(p)
+        except AssertionError as e:
+            out.append(str(e))
+    return out
+
+
 SANITIZER_MARKS = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer")
 
 
