@@ -46,7 +46,11 @@ def link_exists(name):
 
 
 def veths():
-    out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    """The pods' veths (host ends) on this test's bridges: not those of another test run at once."""
+    out = ""
+    for n in BridgeTest.nodes.values():
+        out += subprocess.run(["ip", "-o", "link", "show", "master", n["bridge"]], capture_output=True,
+                              text=True).stdout
     return sorted(l.split(":")[1].strip().split("@")[0] for l in out.splitlines() if ": mkv" in l)
 
 
@@ -84,6 +88,7 @@ class BridgeTest(unittest.TestCase):
         except Exception:
             pass
         problems = []
+        left = veths()  # known by their bridges: before these go
         for n in cls.nodes.values():
             problems += harness.stop_problems(n["proc"])
             # what a failed test may have left: pod processes, namespaces, veths; then the bridge and rules
@@ -102,7 +107,7 @@ class BridgeTest(unittest.TestCase):
             for d in ("-i", "-o"):
                 subprocess.run(["iptables", "-w", "-D", "FORWARD", d, n["bridge"], "-j", "ACCEPT"],
                                capture_output=True)
-        for v in veths():
+        for v in left:
             subprocess.run(["ip", "link", "del", v], capture_output=True)
         for c in ("", "memory/", "cpu/", "pids/"):
             try:
