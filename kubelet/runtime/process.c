@@ -254,16 +254,20 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
 	if ((rc = kl_shim_spec_write(&spec, tmp.data)) < 0)
 		goto out;
+	/* the shim's stderr: what libc or a sanitizer (UBSan has no log file) says goes with its diagnostics */
+	cm_buf_reset(&tmp);
+	cm_buf_printf(&tmp, "%s/shim.log", dir.data);
 	/* double fork: the shim belongs to no one, so it outlives this kubelet */
 	a = fork();
 	if (a == 0) {
 		setsid();
 		if (fork() == 0) {
 			int devnull = open("/dev/null", O_RDWR);
+			int diag = tmp.data ? open(tmp.data, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
 
 			dup2(devnull, 0);
 			dup2(devnull, 1);
-			dup2(devnull, 2);
+			dup2(diag >= 0 ? diag : devnull, 2);
 			close_range(3, ~0U, 0); /* the kubelet's sockets must not stay open in containers */
 			_exit(kl_shim_run(dir.data, -1) < 0 ? 1 : 0);
 		}

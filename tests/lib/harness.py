@@ -4,12 +4,14 @@ Integration tests use this instead of sleeping: every wait polls a condition
 with a deadline (wait_until), and every process started is stopped at exit.
 
 Under the sanitizers (make asan) every process a test starts, directly or not (a
-kubelet's shims, minictl runs), writes its AddressSanitizer/LeakSanitizer/UBSan
-reports to a folder of the harness (log_path), since a shim's stderr is /dev/null
-and a CLI's is captured. stop() and kill() raise when a report appeared, and at
-exit any report not raised yet makes the test program fail (exit status 1). Leaks
-are only reported by a process that exits: stop() (SIGTERM) does, kill() does not,
-and at exit every process still running gets SIGTERM before SIGKILL.
+kubelet's shims, minictl runs), writes its AddressSanitizer/LeakSanitizer reports
+to a folder of the harness (log_path), since a CLI's stderr is captured. UBSan has
+no log_path here (GCC's ignores it): its reports stay on stderr, so the logs are
+scanned too: a daemon's, and at exit every *.log in the harness's temp folders (a
+kubelet's shim.log, a container's log). stop() and kill() raise when a report
+appeared, and at exit any report not raised yet makes the test program fail (exit
+status 1). Leaks are only reported by a process that exits: stop() (SIGTERM) does,
+kill() does not, and at exit every process still running gets SIGTERM before SIGKILL.
 """
 import atexit
 import json
@@ -31,6 +33,7 @@ _procs = []
 _dirs = []
 SAN_DIR = tempfile.mkdtemp(prefix="minik8s-san-")
 _raised = set()  # report files already raised by stop() or kill()
+_log_seen = {}  # log path -> bytes of it already scanned for reports
 
 
 def _sanitizer_env():
@@ -61,8 +64,23 @@ def sanitizer_reports(new_only=False):
     return out
 
 
+def _new_log_reports(path):
+    """Report lines added to the log at path since the last call for it."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(_log_seen.get(path, 0))
+            data = f.read()
+    except OSError:
+        return []
+    _log_seen[path] = _log_seen.get(path, 0) + len(data)
+    return [l for l in data.decode(errors="replace").splitlines() if any(m in l for m in SANITIZER_MARKS)]
+
+
 def _raise_new_reports(p):
     new = sanitizer_reports(new_only=True)
+    lines = _new_log_reports(p.log_path)
+    if lines:
+        new[p.log_path] = "\n".join(lines)
     if new:
         _raised.update(new)
         # a report's file ends with the pid of the process that wrote it: p, a child, or an earlier run
@@ -92,18 +110,27 @@ def _cleanup():
             except OSError:
                 pass
             p.wait()
+    left = sanitizer_reports(new_only=True)
+    logs = {p.log_path for p in _procs}
+    for d in _dirs:
+        for dirpath, dirs, files in os.walk(d):
+            dirs[:] = [x for x in dirs if not os.path.ismount(os.path.join(dirpath, x))]  # a pod's mounts
+            logs.update(os.path.join(dirpath, f) for f in files if f.endswith(".log"))
+    for path in sorted(logs):
+        lines = _new_log_reports(path)
+        if lines:
+            left[path] = "\n".join(lines)
     for d in _dirs:
         if os.environ.get("KEEP_TMP"):
             print("kept", d)
         else:
             shutil.rmtree(d, ignore_errors=True)
-    left = sanitizer_reports(new_only=True)
     if not left:
         shutil.rmtree(SAN_DIR, ignore_errors=True)
         return
     for path, text in left.items():
         print("harness: sanitizer report %s:\n%s" % (path, text), file=sys.stderr)
-    print("harness: FAIL: %d sanitizer report(s) (kept in %s)" % (len(left), SAN_DIR), file=sys.stderr)
+    print("harness: FAIL: %d sanitizer report(s)" % len(left), file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(1)  # an exception or sys.exit in an atexit handler leaves the exit status as it was
@@ -153,15 +180,16 @@ def kill(p, sig=signal.SIGKILL):
             os.killpg(p.pid, sig)
         except OSError:
             pass
-        if sig in (signal.SIGKILL, signal.SIGTERM):
-            p.wait()
-            _raise_new_reports(p)
+    if sig in (signal.SIGKILL, signal.SIGTERM):
+        p.wait()
+        _raise_new_reports(p)
 
 
 def stop(p, timeout=10.0):
     """Stops p with SIGTERM as an operator would; SIGKILL after timeout. Returns its exit code;
     raises if a sanitizer report appeared (a leak is reported at this exit)."""
     if p.poll() is not None:
+        _raise_new_reports(p)
         return p.returncode
     os.killpg(p.pid, signal.SIGTERM)
     try:
