@@ -18,8 +18,9 @@
  * bring back an old state. Only "active" answers come from here: an unknown,
  * deleted or terminating namespace still goes to etcd, which words the error.
  * Like Kubernetes' admission, it is as fresh as the watch: a namespace deleted
- * a few milliseconds ago may still admit a create, which the namespace
- * controller then removes with the rest of the namespace.
+ * a few milliseconds ago through another apiserver may still admit a create,
+ * which the namespace controller then removes with the rest of the namespace.
+ * A delete through this one is recorded when it is stored (rest_write.c).
  */
 struct api_nscache {
 	struct api_nsentry *v;

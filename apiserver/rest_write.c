@@ -583,6 +583,9 @@ static void update_written(int err, const struct api_kv_result *r, void *ud)
 		api_ctx_reply_err(c, -ENOMEM, NULL);
 		return;
 	}
+	/* a namespace this server marked deleted admits no create from now on, not once the watch says so */
+	if (c->marking && !strcmp(c->res->plural, "namespaces"))
+		(void)api_nscache_set(&c->srv->nscache, c->name, r->revision, false);
 	if (c->sub && !strcmp(c->sub, "scale")) {
 		cJSON *scale = api_scale_from(c->res, obj);
 
