@@ -10,11 +10,12 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from apiserver_proc import Apiserver  # noqa: E402
+from apiserver_proc import Apiserver, q, read_events  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 from fake_kubelet import FakeKubelet  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 POD = """apiVersion: v1
 kind: Pod
@@ -280,6 +281,68 @@ current-context: mini
             p.wait()
             p.stdout.close()
             p.stderr.close()
+
+    def test_9_sort_by_asks_rows_with_objects(self):
+        """--sort-by sorts on rows[].object, so kubectl asks includeObject=Object and the rows must carry it."""
+        self.kubectl("create", "namespace", "sorted")
+        for name, minute in (("ev-b", 3), ("ev-a", 5), ("ev-c", 1)):
+            st, _ = self.api.req("POST", "/api/v1/namespaces/sorted/events", {
+                "apiVersion": "v1", "kind": "Event", "metadata": {"name": name},
+                "involvedObject": {"kind": "Pod", "name": "p-" + name, "namespace": "sorted"},
+                "reason": "R" + name, "message": "m " + name, "type": "Normal", "count": 1,
+                "firstTimestamp": "2024-01-01T00:0%d:00Z" % minute,
+                "lastTimestamp": "2024-01-01T00:0%d:00Z" % minute, "source": {"component": "test"}})
+            self.assertEqual(st, 201)
+        p = self.kubectl("get", "events", "-n", "sorted", "--sort-by=.lastTimestamp")
+        self.assertNotIn("No resources found", p.stderr)
+        objs = [line.split()[3] for line in p.stdout.strip().splitlines()[1:]]  # LAST SEEN, TYPE, REASON, OBJECT
+        self.assertEqual(objs, ["pod/p-ev-c", "pod/p-ev-b", "pod/p-ev-a"], p.stdout)
+        for name in ("zeta", "alpha", "mid"):
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"sort": "me"}},
+                   "spec": {"containers": [{"name": "c", "image": "img:%s" % name}]}}
+            self.assertEqual(self.api.req("POST", "/api/v1/namespaces/sorted/pods", pod)[0], 201)
+        p = self.kubectl("get", "pods", "-n", "sorted", "--sort-by=.metadata.name")
+        self.assertEqual([l.split()[0] for l in p.stdout.strip().splitlines()], ["NAME", "alpha", "mid", "zeta"])
+        p = self.kubectl("get", "pods", "-n", "sorted", "--sort-by=.spec.containers[0].image", "-o", "wide")
+        self.assertEqual([l.split()[0] for l in p.stdout.strip().splitlines()[1:]], ["alpha", "mid", "zeta"])
+        # custom-columns lists plain objects (no Table): sorted the same
+        p = self.kubectl("get", "pods", "-n", "sorted", "--sort-by=.metadata.name",
+                         "-o", "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image")
+        self.assertEqual(p.stdout.strip().splitlines(), ["NAME    IMAGE", "alpha   img:alpha", "mid     img:mid",
+                                                         "zeta    img:zeta"])
+
+        # the three includeObject policies, on a get, a list and a watch; anything else is a 400
+        base = "/api/v1/namespaces/sorted/pods"
+        st, t = self.api.req("GET", base, headers={"Accept": TABLE})
+        self.assertEqual(t["rows"][0]["object"]["kind"], "PartialObjectMetadata")
+        self.assertNotIn("spec", t["rows"][0]["object"])
+        st, t = self.api.req("GET", base + q(includeObject="Object"), headers={"Accept": TABLE})
+        self.assertEqual((st, t["kind"]), (200, "Table"))
+        self.assertEqual([(r["object"]["kind"], r["object"]["apiVersion"], r["object"]["spec"]["containers"][0]["image"])
+                          for r in t["rows"]], [("Pod", "v1", "img:alpha"), ("Pod", "v1", "img:mid"),
+                                                ("Pod", "v1", "img:zeta")])
+        self.assertTrue(t["rows"][0]["object"]["metadata"]["resourceVersion"])
+        st, t = self.api.req("GET", base + "/mid" + q(includeObject="Object"), headers={"Accept": TABLE})
+        self.assertEqual(t["rows"][0]["object"]["spec"]["containers"][0]["image"], "img:mid")
+        st, t = self.api.req("GET", base + q(includeObject="None"), headers={"Accept": TABLE})
+        self.assertEqual((st, len(t["rows"])), (200, 3))
+        self.assertNotIn("object", t["rows"][0])
+        st, t = self.api.req("GET", base + q(includeObject="Metadata"), headers={"Accept": TABLE})
+        self.assertEqual(t["rows"][0]["object"]["apiVersion"], "meta.k8s.io/v1")
+        st, s = self.api.req("GET", base + q(includeObject="Everything"), headers={"Accept": TABLE})
+        self.assertEqual((st, s["reason"]), (400, "BadRequest"))
+        self.assertEqual(s["message"], 'unrecognized includeObject value: "Everything"')
+        # without a Table the option is not read
+        self.assertEqual(self.api.req("GET", base + q(includeObject="Everything"))[0], 200)
+        for policy, want in (("Object", "Pod"), ("None", None), ("Metadata", "PartialObjectMetadata")):
+            conn, resp = self.api.watch(base + q(watch="true", includeObject=policy, labelSelector="sort=me"),
+                                        headers={"Accept": TABLE})
+            try:
+                evs = read_events(resp, n=3)
+            finally:
+                conn.close()
+            rows = [e["object"]["rows"][0] for e in evs]
+            self.assertEqual([r.get("object", {}).get("kind") for r in rows], [want] * 3, policy)
 
 
 if __name__ == "__main__":
