@@ -120,6 +120,16 @@ class MinictlNodeTest(unittest.TestCase):
             self.assertEqual({c: krow[c] for c in want}, want)
 
 
+    def test_describe_node_shows_the_kubelets_lease(self):
+        lease = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/" + NODE
+        harness.wait_until(lambda: self.api.req("GET", lease)[0] == 200, 10.0, "lease renewed")
+        out = self.mc("describe", "node", NODE).stdout
+        self.assertRegex(out, r"\nLease:\n  HolderIdentity:  %s\n  AcquireTime:     <unset>\n"
+                              r"  RenewTime:       \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000\n" % NODE)
+        self.assertRegex(out, r"\nNon-terminated Pods:\s+\(\d+ in total\)\n")
+        self.assertRegex(out, r"\n  cpu\s+\d+m? \(\d+%\)\s+\d+m? \(\d+%\)\n")
+        self.assertIn("  Operating System:           linux\n", out)
+
 def os_pretty_name():
     for path in ("/etc/os-release", "/usr/lib/os-release"):
         try:
