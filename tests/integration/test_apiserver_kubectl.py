@@ -258,6 +258,48 @@ current-context: mini
         self.assertNotEqual(p.returncode, 0)
         self.assertIn('configmaps "cfg" already exists', p.stderr)
 
+    def test_8_create_services_accounts_rbac_protobuf(self):
+        """kubectl create service|serviceaccount|role|rolebinding|clusterrole|clusterrolebinding send protobuf too."""
+        out = lambda *a: self.kubectl(*a).stdout.strip()  # noqa: E731
+        self.assertEqual(out("create", "service", "clusterip", "pb-svc", "--tcp=80:8080", "--tcp=443:https"),
+                         "service/pb-svc created")
+        self.assertEqual(out("create", "service", "nodeport", "pb-np", "--tcp=80:8080", "--node-port=30080"),
+                         "service/pb-np created")
+        self.assertEqual(out("create", "service", "externalname", "pb-ext", "--external-name=example.com"),
+                         "service/pb-ext created")
+        self.assertEqual(out("create", "serviceaccount", "pb-sa"), "serviceaccount/pb-sa created")
+        self.assertEqual(out("create", "role", "pb-r", "--verb=get,list", "--resource=pods,deployments.apps"),
+                         "role.rbac.authorization.k8s.io/pb-r created")
+        self.assertEqual(out("create", "rolebinding", "pb-rb", "--role=pb-r", "--serviceaccount=default:pb-sa",
+                             "--user=bob"), "rolebinding.rbac.authorization.k8s.io/pb-rb created")
+        self.assertEqual(out("create", "clusterrole", "pb-cr", "--verb=get", "--non-resource-url=/healthz"),
+                         "clusterrole.rbac.authorization.k8s.io/pb-cr created")
+        self.assertEqual(out("create", "clusterrolebinding", "pb-crb", "--clusterrole=pb-cr", "--group=devs"),
+                         "clusterrolebinding.rbac.authorization.k8s.io/pb-crb created")
+        get = lambda path: self.api.req("GET", path)[1]  # noqa: E731
+        svc = get("/api/v1/namespaces/default/services/pb-svc")
+        self.assertEqual(svc["spec"]["ports"], [
+            {"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080},
+            {"name": "443-https", "protocol": "TCP", "port": 443, "targetPort": "https"}])
+        self.assertEqual((svc["spec"]["type"], svc["spec"]["selector"]), ("ClusterIP", {"app": "pb-svc"}))
+        self.assertTrue(svc["spec"]["clusterIP"])
+        np = get("/api/v1/namespaces/default/services/pb-np")
+        self.assertEqual((np["spec"]["type"], np["spec"]["ports"][0]["nodePort"]), ("NodePort", 30080))
+        ext = get("/api/v1/namespaces/default/services/pb-ext")
+        self.assertEqual((ext["spec"]["type"], ext["spec"]["externalName"]), ("ExternalName", "example.com"))
+        self.assertEqual(get("/api/v1/namespaces/default/serviceaccounts/pb-sa")["metadata"]["name"], "pb-sa")
+        rbac = "/apis/rbac.authorization.k8s.io/v1"
+        self.assertEqual(get(rbac + "/namespaces/default/roles/pb-r")["rules"], [
+            {"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]},
+            {"verbs": ["get", "list"], "apiGroups": ["apps"], "resources": ["deployments"]}])
+        rb = get(rbac + "/namespaces/default/rolebindings/pb-rb")
+        self.assertEqual(rb["roleRef"], {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pb-r"})
+        self.assertEqual(sorted((s["kind"], s["name"]) for s in rb["subjects"]),
+                         [("ServiceAccount", "pb-sa"), ("User", "bob")])
+        self.assertEqual(get(rbac + "/clusterroles/pb-cr")["rules"], [{"verbs": ["get"], "nonResourceURLs": ["/healthz"]}])
+        self.assertEqual(get(rbac + "/clusterrolebindings/pb-crb")["subjects"],
+                         [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "devs"}])
+
     def test_4_get_watch(self):
         argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "get", "configmaps", "-w"]
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
