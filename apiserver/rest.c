@@ -262,8 +262,16 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	const char *accept = cm_http_req_header(c->req, "Accept");
 	const char *watch = cm_http_req_query(c->req, "watch");
 	const char *dry = cm_http_req_query(c->req, "dryRun");
+	const char *include = cm_http_req_query(c->req, "includeObject");
 
-	c->table = accept && strstr(accept, "as=Table");
+	if (api_table_mode_parse(accept, include, &c->table) < 0) {
+		struct cm_buf m = CM_BUF_INIT;
+
+		cm_buf_printf(&m, "unrecognized includeObject value: \"%s\"", include);
+		api_ctx_reply_status(c, api_status_bad_request(m.data ? m.data : "unrecognized includeObject value"));
+		cm_buf_close(&m);
+		return;
+	}
 	c->strict = fv && !strcmp(fv, "Strict");
 	c->dry_run = dry && *dry;
 	if (!c->res && c->res_group_core)

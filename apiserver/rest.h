@@ -10,6 +10,7 @@
 
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
+#include "apiserver/table.h"
 #include "common/buf.h"
 #include "common/http_server.h"
 #include "apiserver/ns_cache.h"
@@ -63,7 +64,7 @@ struct api_ctx {
 	const char *verb;
 	int refs;
 	int64_t t0_ns;
-	bool table;   /* Accept asks for a meta.k8s.io Table */
+	enum api_table_mode table; /* Accept asks for a meta.k8s.io Table (and includeObject) */
 	bool strict;  /* fieldValidation=Strict */
 	bool dry_run;
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
@@ -122,7 +123,9 @@ int api_pending_finalizers(const cJSON *obj);
 void api_update_run(struct api_ctx *c);
 /* The Table form of a list or object (table.c); takes nothing. NULL on -ENOMEM. */
 cJSON *api_table_new(const struct api_resource *r, const char *rv, const char *cont);
-int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms);
+/* Appends obj's row (obj borrowed; mode says what the row's object holds). Returns 0 or -ENOMEM. */
+int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms,
+		      enum api_table_mode mode);
 /* autoscaling/v1 Scale of obj. Caller owns. */
 cJSON *api_scale_from(const struct api_resource *r, const cJSON *obj);
 

@@ -141,6 +141,7 @@ static void finish(struct kl_server *s)
 	kl_workers_free(s);
 	cm_metrics_free(s->metrics);
 	cJSON_Delete(s->adopted);
+	cJSON_Delete(s->node_info);
 	free(s);
 	if (done)
 		done(ud);

@@ -55,6 +55,7 @@ struct kl_server {
 	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
 	bool listed;                   /* the first pod list arrived: orphans may be cleaned up */
 	bool node_registered;
+	cJSON *node_info;              /* status.nodeInfo, read once by kl_node_start */
 	bool stopping;
 	void (*stopped)(void *ud);
 	void *stopped_ud;

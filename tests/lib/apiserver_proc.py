@@ -43,10 +43,10 @@ class Apiserver:
         except ValueError:
             return r.status, raw
 
-    def watch(self, path, timeout=10.0):
+    def watch(self, path, timeout=10.0, headers=None):
         """Opens a watch; returns (conn, response) to read lines from (events are one JSON a line)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        conn.request("GET", path)
+        conn.request("GET", path, headers=dict(headers or {}))
         return conn, conn.getresponse()
 
 
