@@ -29,7 +29,14 @@ struct call {
 
 int cm_api_new(uv_loop_t *loop, const char *const *servers, size_t n, struct cm_api **out)
 {
+	return cm_api_new_opts(loop, servers, n, NULL, out);
+}
+
+int cm_api_new_opts(uv_loop_t *loop, const char *const *servers, size_t n, const struct cm_http_client_opts *opts,
+		    struct cm_api **out)
+{
 	struct cm_api *a;
+	int rc = -ENOMEM;
 
 	if (!n || !servers)
 		return -EINVAL;
@@ -49,7 +56,7 @@ int cm_api_new(uv_loop_t *loop, const char *const *servers, size_t n, struct cm_
 		a->n++;
 	}
 	a->loop = loop;
-	if (cm_http_client_new(loop, NULL, &a->http))
+	if ((rc = cm_http_client_new(loop, opts, &a->http)) < 0)
 		goto fail;
 	*out = a;
 	return 0;
@@ -58,7 +65,7 @@ fail:
 		free(a->servers[i]);
 	free(a->servers);
 	free(a);
-	return -ENOMEM;
+	return rc;
 }
 
 static void release(void *ud)

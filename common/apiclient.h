@@ -38,6 +38,13 @@ typedef void (*cm_api_cb)(const struct cm_api_resp *r, void *ud);
  * is dropped. Returns 0 and *out, -EINVAL (no server), or -ENOMEM.
  */
 int cm_api_new(uv_loop_t *loop, const char *const *servers, size_t n, struct cm_api **out);
+/*
+ * As cm_api_new, with the HTTP client's options (copied; may be NULL): a CA
+ * and a client certificate for https:// apiservers. Also -EINVAL when a file
+ * in opts is not readable.
+ */
+int cm_api_new_opts(uv_loop_t *loop, const char *const *servers, size_t n, const struct cm_http_client_opts *opts,
+		    struct cm_api **out);
 /* Cancels calls in flight (their callbacks get -ECANCELED), then frees the client from the loop. NULL does nothing. */
 void cm_api_free(struct cm_api *a);
 

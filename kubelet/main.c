@@ -16,14 +16,24 @@
 #include "common/log.h"
 #include "kubelet/kubelet.h"
 
+struct stop {
+	uv_signal_t term, intr;
+	struct kl_server *server;
+};
+
+/*
+ * SIGTERM or SIGINT: both signal handles close (either one left open keeps
+ * the loop alive) and the server stops. Pods keep running, as a real
+ * kubelet leaves them: a restarted kubelet adopts them.
+ */
 static void on_signal(uv_signal_t *h, int sig)
 {
-	struct kl_server *s = h->data;
+	struct stop *st = h->data;
 
 	cm_info("signal %d: stopping (containers keep running)", sig);
-	uv_close((uv_handle_t *)h, NULL);
-	if (s)
-		kl_server_close(s, NULL, NULL);
+	uv_close((uv_handle_t *)&st->term, NULL);
+	uv_close((uv_handle_t *)&st->intr, NULL);
+	kl_server_close(st->server, NULL, NULL);
 }
 
 /* A child tries a network namespace: the kubelet itself never moves. */
@@ -61,7 +71,10 @@ static int pick_network(struct kl_config *cfg, const char *runtime)
 
 int main(int argc, char **argv)
 {
-	struct kl_config cfg = {.master = "http://127.0.0.1:8080", .node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
+	static const char *default_master[] = {"http://127.0.0.1:8080"};
+	struct cm_strlist masters = {default_master, 1, 0};
+	struct cm_http_client_opts tls = {0};
+	struct kl_config cfg = {.node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
 				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "auto", .pod_bridge = "mk8s0",
 				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
@@ -75,9 +88,13 @@ int main(int argc, char **argv)
 	struct kl_runtime *rt = NULL;
 	struct kl_server *s = NULL;
 	uv_loop_t loop;
-	uv_signal_t term, intr;
+	struct stop st;
 	const struct cm_flag flags[] = {
-		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
+		{"master", CM_FLAG_LIST, &masters, "apiserver URLs, tried in turn when one fails"},
+		{"certificate-authority", CM_FLAG_STRING, &tls.ca_file, "CA bundle verifying https:// apiservers"},
+		{"client-certificate", CM_FLAG_STRING, &tls.cert_file,
+		 "client certificate towards the apiservers (CN system:node:<name>, O system:nodes)"},
+		{"client-key", CM_FLAG_STRING, &tls.key_file, "its private key"},
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
 		{"node-ip", CM_FLAG_STRING, &cfg.node_ip, "the node's address (pods use it with --pod-network=host)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
@@ -109,6 +126,9 @@ int main(int argc, char **argv)
 	cm_log_init("kubelet", v);
 	gethostname(host, sizeof(host) - 1);
 	cfg.node_name = node && *node ? node : host;
+	cfg.masters = masters.items;
+	cfg.nmasters = masters.n;
+	cfg.api_tls = &tls;
 	if ((rc = pick_network(&cfg, runtime)) < 0)
 		return 2;
 	if (!popts.echoserver_path && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
@@ -139,15 +159,18 @@ int main(int argc, char **argv)
 		kl_runtime_free(rt);
 		return 1;
 	}
-	uv_signal_init(&loop, &term);
-	uv_signal_init(&loop, &intr);
-	term.data = intr.data = s;
-	uv_signal_start(&term, on_signal, SIGTERM);
-	uv_signal_start(&intr, on_signal, SIGINT);
+	st.server = s;
+	uv_signal_init(&loop, &st.term);
+	uv_signal_init(&loop, &st.intr);
+	st.term.data = st.intr.data = &st;
+	uv_signal_start(&st.term, on_signal, SIGTERM);
+	uv_signal_start(&st.intr, on_signal, SIGINT);
 	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
 		rt->ops->name, cfg.pod_network);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	kl_runtime_free(rt);
+	cm_strlist_close(&masters);
+	cm_info("stopped");
 	return 0;
 }
