@@ -49,9 +49,10 @@ components() {
 			n=$((n + 1))
 			ip=$NODE_NET.$((n + 1))
 			kport=$(p $((10240 + 10 * n)))
-			api=$A1 # the kubelet takes one apiserver: odd nodes use the first, even the second
-			[ $((n % 2)) = 0 ] && api=$A2
-			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master http://127.0.0.1:$api" \
+			# both apiservers, failing over in order: odd nodes start on the first, even on the second
+			masters=$MASTERS
+			[ $((n % 2)) = 0 ] && masters="http://127.0.0.1:$A2,http://127.0.0.1:$A1"
+			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master $masters" \
 				"--hostname-override node$n --node-ip $ip --bind-address $ip --port $kport" \
 				"--root-dir $DIR/data/node$n --pod-network host --node-status-update-frequency 2s" \
 				"--cluster-dns $ip"
