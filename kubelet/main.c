@@ -91,10 +91,7 @@ int main(int argc, char **argv)
 	struct stop st;
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &masters, "apiserver URLs, tried in turn when one fails"},
-		{"certificate-authority", CM_FLAG_STRING, &tls.ca_file, "CA bundle verifying https:// apiservers"},
-		{"client-certificate", CM_FLAG_STRING, &tls.cert_file,
-		 "client certificate towards the apiservers (CN system:node:<name>, O system:nodes)"},
-		{"client-key", CM_FLAG_STRING, &tls.key_file, "its private key"},
+		CM_API_TLS_FLAGS(&tls),
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
 		{"node-ip", CM_FLAG_STRING, &cfg.node_ip, "the node's address (pods use it with --pod-network=host)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
