@@ -120,52 +120,10 @@ healthy() {
 	fi
 }
 
-b64() { base64 -w0 "$1"; }
-
 write_kubeconfig() {
-	if [ "$TLS" = 1 ]; then
-		(umask 077 && cat >"$DIR/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: minik8s
-  cluster:
-    server: $API
-    certificate-authority-data: $(b64 "$PKI/ca.crt")
-contexts:
-- name: minik8s
-  context:
-    cluster: minik8s
-    user: admin
-    namespace: default
-current-context: minik8s
-users:
-- name: admin
-  user:
-    client-certificate-data: $(b64 "$PKI/admin.crt")
-    client-key-data: $(b64 "$PKI/admin.key")
-EOF
-		)
-		return 0
-	fi
-	cat >"$DIR/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: minik8s
-  cluster:
-    server: http://127.0.0.1:$A1
-contexts:
-- name: minik8s
-  context:
-    cluster: minik8s
-    user: admin
-    namespace: default
-current-context: minik8s
-users:
-- name: admin
-  user: {}
-EOF
+	pki=""
+	[ "$TLS" = 1 ] && pki=$PKI
+	(umask 077 && deploy/kubeconfig.sh "$API" ${pki:+"$pki"} >"$DIR/kubeconfig")
 }
 
 # Prints "Ready/total" for the nodes the apiserver knows, from /api/v1/nodes.
