@@ -251,7 +251,7 @@ stop_all() {
 
 down() {
 	# Nodes first, then their pods, then the control plane, then the store; each tier at once.
-	# A kubelet keeps its pods on SIGTERM (and may take a while over it): 1 s, then SIGKILL.
+	# A kubelet keeps its pods on SIGTERM and exits at once; SIGKILL after 1 s for one that hangs.
 	# shellcheck disable=SC2046
 	stop_all 1 $(names | grep -E '^(kube|hollow)')
 	pids=$(pod_pids)
