@@ -4,6 +4,7 @@
 
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "controller/manager.h"
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
 	ctl_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &cfg.servers, "apiserver URLs, tried in turn when one fails"},
+		CM_API_TLS_FLAGS(&cfg.tls),
 		{"leader-elect", CM_FLAG_BOOL, &cfg.leader_elect, "only act while holding the kube-system/kube-controller-manager Lease"},
 		{"leader-elect-identity", CM_FLAG_STRING, &cfg.identity, "identity in the Lease (default hostname_pid)"},
 		{"leader-elect-lease-duration", CM_FLAG_DURATION, &cfg.lease_ms, "how long a Lease lasts unrenewed"},

@@ -465,7 +465,7 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 		gethostname(host, sizeof(host) - 1);
 		snprintf(m->identity, sizeof(m->identity), "%s_%d", host, (int)getpid());
 	}
-	rc = cm_api_new(loop, cfg->servers.items, cfg->servers.n, &m->api);
+	rc = cm_api_new_opts(loop, cfg->servers.items, cfg->servers.n, &cfg->tls, &m->api);
 	if (!rc)
 		rc = cm_events_new(m->api, "controller-manager", &m->events);
 	if (!rc)

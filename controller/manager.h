@@ -15,6 +15,7 @@
 
 struct ctl_config {
 	struct cm_strlist servers;
+	struct cm_http_client_opts tls; /* CA and client certificate towards the apiservers (strings borrowed) */
 	bool leader_elect;
 	const char *identity;
 	int64_t lease_ms, renew_ms, retry_ms;

@@ -133,8 +133,10 @@ static int open_raft(struct el_member *m, struct cm_buf *err)
 			rp.snap.index);
 	free(ents);
 	el_wal_replay_close(&rp);
-	if (!rc)
+	if (!rc) {
+		raft_advance_election(m->raft);
 		raft_status(m->raft, &m->st);
+	}
 	return rc;
 }
 

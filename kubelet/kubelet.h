@@ -17,7 +17,9 @@
 
 /* The kubelet's settings; strings are borrowed from main and outlive the server. */
 struct kl_config {
-	const char *master;        /* the apiserver's URL */
+	const char *const *masters; /* the apiservers' URLs, tried in turn when one fails */
+	size_t nmasters;
+	const struct cm_http_client_opts *api_tls; /* client certificate and CA towards them; may be NULL */
 	const char *node_name;
 	const char *node_ip;       /* the address pods and probes use in host network mode */
 	const char *bind_address;
@@ -80,7 +82,11 @@ int kl_server_port(const struct kl_server *s);
 void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud);
 
 /* Internal between the kubelet's files. */
-/* Sends method path with body (may be NULL) to the apiserver; done may be NULL. 0 or -errno. */
+/*
+ * Sends method path with body (may be NULL) to the apiserver in use, failing
+ * over to the next one on a transport error; done may be NULL and sees no
+ * content_type. 0 or -errno (done is not called then).
+ */
 int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
 		const char *body, cm_http_done_cb done, void *ud);
 /* Starts the node registration and lease renewals (node.c). */

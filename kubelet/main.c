@@ -17,7 +17,11 @@
 #include "kubelet/image/cmd.h"
 #include "kubelet/kubelet.h"
 
-/* Both signal handles: either signal closes both, or the other one would keep the loop alive. */
+/*
+ * SIGTERM or SIGINT: both signal handles close (either one left open keeps
+ * the loop alive) and the server stops. Pods keep running, as a real
+ * kubelet leaves them: a restarted kubelet adopts them.
+ */
 struct stopper {
 	uv_signal_t term, intr;
 	struct kl_server *s;
@@ -81,7 +85,10 @@ static int pick_network(struct kl_config *cfg, const char *runtime)
 
 int main(int argc, char **argv)
 {
-	struct kl_config cfg = {.master = "http://127.0.0.1:8080", .node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
+	static const char *default_master[] = {"http://127.0.0.1:8080"};
+	struct cm_strlist masters = {default_master, 1, 0};
+	struct cm_http_client_opts tls = {0};
+	struct kl_config cfg = {.node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
 				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "auto", .pod_bridge = "mk8s0",
 				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
@@ -99,7 +106,8 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	struct stopper stop = {0};
 	const struct cm_flag flags[] = {
-		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
+		{"master", CM_FLAG_LIST, &masters, "apiserver URLs, tried in turn when one fails"},
+		CM_API_TLS_FLAGS(&tls),
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
 		{"node-ip", CM_FLAG_STRING, &cfg.node_ip, "the node's address (pods use it with --pod-network=host)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
@@ -138,6 +146,9 @@ int main(int argc, char **argv)
 	cm_log_init("kubelet", v);
 	gethostname(host, sizeof(host) - 1);
 	cfg.node_name = node && *node ? node : host;
+	cfg.masters = masters.items;
+	cfg.nmasters = masters.n;
+	cfg.api_tls = &tls;
 	if ((rc = pick_network(&cfg, runtime)) < 0)
 		return 2;
 	if (!popts.echoserver_path && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
@@ -186,5 +197,7 @@ int main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	kl_runtime_free(rt);
+	cm_strlist_close(&masters);
+	cm_info("stopped");
 	return 0;
 }

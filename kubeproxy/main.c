@@ -6,6 +6,7 @@
 
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "kubeproxy/kubeconfig.h"
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &masters, "apiserver URLs (comma-separated; failover in order)"},
 		{"kubeconfig", CM_FLAG_STRING, &kubeconfig, "kubeconfig file naming the apiserver"},
+		CM_API_TLS_FLAGS(&cfg.tls),
 		{"hostname-override", CM_FLAG_STRING, &cfg.hostname, "this node's name (default: the host name)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "node address for NodePorts and HTTP endpoints"},
 		{"healthz-port", CM_FLAG_INT, &cfg.healthz_port, "port of /healthz and /readyz (-1: off)"},

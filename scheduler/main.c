@@ -4,6 +4,7 @@
 
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "scheduler/scheduler.h"
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
 	sch_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &cfg.servers, "apiserver URLs, tried in turn when one fails"},
+		CM_API_TLS_FLAGS(&cfg.tls),
 		{"scheduler-name", CM_FLAG_STRING, &cfg.scheduler_name, "schedules pods with this spec.schedulerName"},
 		{"leader-elect", CM_FLAG_BOOL, &cfg.leader_elect, "only act while holding the kube-system/kube-scheduler Lease"},
 		{"leader-elect-identity", CM_FLAG_STRING, &cfg.identity, "identity in the Lease (default hostname_pid)"},
