@@ -1,6 +1,5 @@
 /* main.c: the apiserver daemon: kube-apiserver's flags, one server on one loop, SIGTERM stops it. */
 #include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,10 +8,11 @@
 #include "apiserver/server.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
+	struct cm_signals signals;
 	struct api_server *srv;
 };
 
@@ -20,17 +20,13 @@ static void on_stopped(void *ud)
 {
 	struct daemon *d = ud;
 
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
+	cm_signals_close(&d->signals);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_stop(void *ud)
 {
-	struct daemon *d = s->data;
+	struct daemon *d = ud;
 
-	cm_info("received signal %d, stopping", signum);
-	uv_signal_stop(&d->sigterm);
-	uv_signal_stop(&d->sigint);
 	api_server_stop(d->srv, on_stopped, d);
 }
 
@@ -80,7 +76,6 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	rc = api_server_start(&d.loop, &cfg, &d.srv, &err);
 	if (rc) {
@@ -90,11 +85,8 @@ int main(int argc, char **argv)
 		uv_loop_close(&d.loop);
 		return rc == -22 ? 2 : 1;
 	}
-	uv_signal_init(&d.loop, &d.sigterm);
-	uv_signal_init(&d.loop, &d.sigint);
-	d.sigterm.data = d.sigint.data = &d;
-	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	if (cm_signals_start(&d.signals, &d.loop, on_stop, &d))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
 	cm_info("serving on %s:%d", cfg.bind_address, api_server_port(d.srv));
 	if (api_server_secure_port(d.srv) >= 0)
 		cm_info("serving HTTPS on port %d", api_server_secure_port(d.srv));
