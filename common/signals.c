@@ -31,8 +31,16 @@ int cm_signals_start(struct cm_signals *s, uv_loop_t *loop, void (*stop)(void *u
 	return 0;
 }
 
+void cm_signals_unref(struct cm_signals *s)
+{
+	uv_unref((uv_handle_t *)&s->term);
+	uv_unref((uv_handle_t *)&s->intr);
+}
+
 void cm_signals_close(struct cm_signals *s)
 {
-	uv_close((uv_handle_t *)&s->term, NULL);
-	uv_close((uv_handle_t *)&s->intr, NULL);
+	if (!uv_is_closing((uv_handle_t *)&s->term))
+		uv_close((uv_handle_t *)&s->term, NULL);
+	if (!uv_is_closing((uv_handle_t *)&s->intr))
+		uv_close((uv_handle_t *)&s->intr, NULL);
 }

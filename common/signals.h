@@ -17,7 +17,12 @@ struct cm_signals {
  * writes to sockets whose peer may be gone. Returns 0 or a negative errno.
  */
 int cm_signals_start(struct cm_signals *s, uv_loop_t *loop, void (*stop)(void *ud), void *ud);
-/* Closes the handles (from the daemon's stop callback), so that the loop can end. */
+/*
+ * Lets the loop end while the signals are still watched: for daemons whose
+ * loop ends by itself when they stop for another reason (a lost lease).
+ */
+void cm_signals_unref(struct cm_signals *s);
+/* Closes the handles (from the daemon's stop callback), so that the loop can end; once. */
 void cm_signals_close(struct cm_signals *s);
 
 #endif
