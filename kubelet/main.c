@@ -14,30 +14,24 @@
 #include "common/flags.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "kubelet/image/cmd.h"
 #include "kubelet/kubelet.h"
 
-/*
- * SIGTERM or SIGINT: both signal handles close (either one left open keeps
- * the loop alive) and the server stops. Pods keep running, as a real
- * kubelet leaves them: a restarted kubelet adopts them.
- */
 struct stopper {
-	uv_signal_t term, intr;
+	struct cm_signals signals;
 	struct kl_server *s;
 };
 
-static void on_signal(uv_signal_t *h, int sig)
+/* The server stops; pods keep running, as a real kubelet leaves them: a restarted kubelet adopts them. */
+static void on_stop(void *ud)
 {
-	struct stopper *st = h->data;
+	struct stopper *st = ud;
 
-	cm_info("signal %d: stopping (containers keep running)", sig);
-	uv_close((uv_handle_t *)&st->term, NULL);
-	uv_close((uv_handle_t *)&st->intr, NULL);
-	if (st->s) {
-		kl_runtime_shutdown(st->s->rt);
-		kl_server_close(st->s, NULL, NULL);
-	}
+	cm_info("stopping (containers keep running)");
+	cm_signals_close(&st->signals);
+	kl_runtime_shutdown(st->s->rt);
+	kl_server_close(st->s, NULL, NULL);
 }
 
 /* A child tries a network namespace: the kubelet itself never moves. */
@@ -186,12 +180,9 @@ int main(int argc, char **argv)
 		kl_runtime_free(rt);
 		return 1;
 	}
-	uv_signal_init(&loop, &stop.term);
-	uv_signal_init(&loop, &stop.intr);
-	stop.term.data = stop.intr.data = &stop;
 	stop.s = s;
-	uv_signal_start(&stop.term, on_signal, SIGTERM);
-	uv_signal_start(&stop.intr, on_signal, SIGINT);
+	if (cm_signals_start(&stop.signals, &loop, on_stop, &stop))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
 	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
 		rt->ops->name, cfg.pod_network);
 	uv_run(&loop, UV_RUN_DEFAULT);
