@@ -74,7 +74,7 @@ static bool cidr_has(const struct cidr *c, int family, const unsigned char *addr
 	return !rest || ((c->net[full] ^ addr[full]) & (0xff << (8 - rest))) == 0;
 }
 
-static bool source_allowed(const struct api_auth *a, struct cm_http_req *req)
+bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req)
 {
 	struct sockaddr_storage ss;
 	const unsigned char *addr;
@@ -279,10 +279,7 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 
 	if (!a)
 		return false;
-	if (!source_allowed(a, c->req)) {
-		api_ctx_reply_status(c, api_status_new(403, "Forbidden", "forbidden: client address not allowed"));
-		return true;
-	}
+	/* the source address was checked by api_auth_http_gate before routing */
 	if (api_auth_identify(a, c->req, tls, &u) < 0) {
 		api_ctx_reply_status(c, api_status_unauthorized(NULL));
 		return true;

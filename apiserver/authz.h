@@ -76,6 +76,18 @@ int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tl
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
 /* Routes SelfSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM. */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
+/* Whether the client's address is in --allowed-client-cidrs (or there is no list). */
+bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);
+/* Whether path names a resource ("/api/v1/X...", "/apis/G/V/X..."): rest.c authorizes those. */
+bool api_path_is_resource(const char *path);
+/*
+ * The HTTP servers' gate (cm_http_server_opts.gate, ud the api_server), run
+ * before any route: refuses a source outside --allowed-client-cidrs (403),
+ * and for non-resource paths (/version, /healthz, /metrics, discovery,
+ * unknown paths) authenticates (401) and authorizes the lowered method on the
+ * path (403 with Kubernetes' message). Returns 1 when it answered, else 0.
+ */
+int api_auth_http_gate(struct cm_http_req *req, void *ud);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);
 

@@ -44,8 +44,11 @@ int main(int argc, char **argv)
 	api_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"etcd-servers", CM_FLAG_LIST, &cfg.etcd_servers, "etcd members to connect to (scheme://ip:port,...)"},
-		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address to serve on"},
-		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port, "port of the plain-HTTP API (0: any free port)"},
+		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address of the HTTPS port (0.0.0.0: every interface)"},
+		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port,
+		 "port of the plain-HTTP API, unauthenticated and trusted as system:masters (0: off)"},
+		{"insecure-bind-address", CM_FLAG_STRING, &cfg.insecure_bind_address,
+		 "address of the plain-HTTP port: loopback only"},
 		{"secure-port", CM_FLAG_INT, &cfg.secure_port, "HTTPS port, served when --tls-cert-file and --tls-private-key-file are given"},
 		{"tls-cert-file", CM_FLAG_STRING, &cfg.tls_cert_file, "certificate (PEM) of the HTTPS port"},
 		{"tls-private-key-file", CM_FLAG_STRING, &cfg.tls_key_file, "private key (PEM) of the HTTPS port"},
@@ -95,9 +98,10 @@ int main(int argc, char **argv)
 	d.sigterm.data = d.sigint.data = &d;
 	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d.sigint, on_signal, SIGINT);
-	cm_info("serving on %s:%d", cfg.bind_address, api_server_port(d.srv));
+	if (api_server_port(d.srv) >= 0)
+		cm_info("serving on %s:%d", cfg.insecure_bind_address, api_server_port(d.srv));
 	if (api_server_secure_port(d.srv) >= 0)
-		cm_info("serving HTTPS on port %d", api_server_secure_port(d.srv));
+		cm_info("serving HTTPS on %s:%d", cfg.bind_address, api_server_secure_port(d.srv));
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);
 	cm_strlist_close(&cfg.etcd_servers);

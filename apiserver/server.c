@@ -30,8 +30,10 @@ void api_config_defaults(struct api_config *cfg)
 	static const char *const etcd[] = {"http://127.0.0.1:2379"};
 
 	memset(cfg, 0, sizeof(*cfg));
+	/* kube-apiserver listens on 0.0.0.0; here AlwaysAllow is the default, so loopback until asked */
 	cfg->bind_address = "127.0.0.1";
 	cfg->insecure_port = 8080;
+	cfg->insecure_bind_address = "127.0.0.1";
 	cfg->secure_port = 6443;
 	cfg->etcd_servers.items = (const char **)etcd;
 	cfg->etcd_servers.n = 1;
@@ -66,6 +68,19 @@ int api_parse_cidr(const char *s, uint32_t *base, int *bits)
 	*bits = (int)b;
 	*base = ntohl(in.s_addr) & (uint32_t)(0xffffffffu << (32 - b));
 	return 0;
+}
+
+/* Whether addr is a loopback address (127.0.0.0/8, ::1, localhost). */
+static bool is_loopback(const char *addr)
+{
+	struct in_addr in4;
+	struct in6_addr in6;
+
+	if (!strcmp(addr, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, addr, &in4) == 1)
+		return (ntohl(in4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &in6) == 1 && IN6_IS_ADDR_LOOPBACK(&in6);
 }
 
 static uint64_t env_rand(void *ud)
@@ -181,6 +196,19 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		free(srv);
 		return -EINVAL;
 	}
+	/* the plain port answers everyone as system:masters: reachable from this machine only */
+	if (cfg->insecure_port > 0 && !is_loopback(cfg->insecure_bind_address)) {
+		cm_buf_printf(err, "--insecure-bind-address %s: the insecure port serves without authentication "
+				   "and listens on loopback only (use --secure-port for other addresses)",
+			      cfg->insecure_bind_address);
+		free(srv);
+		return -EINVAL;
+	}
+	if (cfg->insecure_port <= 0 && !(cfg->tls_cert_file && cfg->tls_key_file)) {
+		cm_buf_printf(err, "--insecure-port=0 and no --tls-cert-file/--tls-private-key-file: nothing to serve");
+		free(srv);
+		return -EINVAL;
+	}
 	{
 		struct api_auth_config ac = {cfg->token_auth_file, cfg->anonymous_auth, cfg->authorization_mode,
 					     &cfg->allowed_client_cidrs, cfg->max_mutating_requests_inflight};
@@ -213,22 +241,27 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	for (int i = 0; i < API_NRES; i++)
 		if (!strcmp(api_resources[i].plural, "namespaces") && !api_resources[i].group[0])
 			api_wcache_observe(srv->caches[i], &nscache_observer, &srv->nscache);
-	ho.bind_address = cfg->bind_address;
-	ho.port = cfg->insecure_port;
 	ho.max_body = SERVER_MAX_BODY;
 	ho.idle_timeout_s = 3600;
 	ho.metrics = srv->metrics;
-	rc = cm_http_server_new(loop, &ho, &srv->http);
-	if (rc < 0) {
-		cm_buf_printf(err, "cannot listen on %s:%d: %s", cfg->bind_address, cfg->insecure_port, cm_strerror(rc));
-		goto fail;
+	ho.gate = api_auth_http_gate;
+	ho.gate_ud = srv;
+	if (cfg->insecure_port > 0) {
+		ho.bind_address = cfg->insecure_bind_address;
+		ho.port = cfg->insecure_port;
+		rc = cm_http_server_new(loop, &ho, &srv->http);
+		if (rc < 0) {
+			cm_buf_printf(err, "cannot listen on %s:%d: %s", cfg->insecure_bind_address, cfg->insecure_port,
+				      cm_strerror(rc));
+			goto fail;
+		}
+		rc = api_rest_routes(srv, srv->http);
+		if (rc < 0)
+			goto fail;
 	}
-	rc = api_rest_routes(srv, srv->http);
-	if (rc < 0)
-		goto fail;
 	if (cfg->tls_cert_file && cfg->tls_key_file && cfg->secure_port >= 0) {
 		ho.port = cfg->secure_port;
-		ho.bind_address = cfg->secure_bind_address ? cfg->secure_bind_address : cfg->bind_address;
+		ho.bind_address = cfg->bind_address;
 		ho.tls_cert_file = cfg->tls_cert_file;
 		ho.tls_key_file = cfg->tls_key_file;
 		ho.tls_client_ca_file = cfg->client_ca_file;
@@ -280,7 +313,7 @@ fail:
 
 int api_server_port(const struct api_server *s)
 {
-	return cm_http_server_port(s->http);
+	return s->http ? cm_http_server_port(s->http) : -1;
 }
 
 static void http_closed(void *ud)
@@ -313,11 +346,12 @@ void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 	}
 	api_auth_free(s->auth); /* its storage calls end with -ECANCELED when the storage goes */
 	s->auth = NULL;
-	s->closing_listeners = s->https ? 3 : 2; /* the listeners and the health timer */
+	s->closing_listeners = 1 + !!s->https + !!s->http; /* the listeners and the health timer */
 	api_health_close(s, health_closed);
 	if (s->https)
 		cm_http_server_close(s->https, http_closed, s);
-	cm_http_server_close(s->http, http_closed, s);
+	if (s->http)
+		cm_http_server_close(s->http, http_closed, s);
 }
 
 int api_server_secure_port(const struct api_server *s)

@@ -26,6 +26,8 @@ TOKENS = """# token,user,uid,"groups"
 admin-token,alice,u1,"system:masters"
 view-token,bob,u2
 n1-token,system:node:n1,u3,"system:nodes"
+carol-token,carol,u4
+dave-token,dave,u5
 """
 
 
@@ -148,6 +150,37 @@ class AuthTest(unittest.TestCase):
     def test_unknown_token_401(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods", token="nope")
         self.assertEqual(st, 401)
+
+    def test_discovery_for_any_authenticated_user_metrics_refused(self):
+        # carol has no binding: system:discovery and system:public-info-viewer still let her find the API
+        for path in ("/api", "/api/v1", "/apis", "/apis/apps/v1", "/version", "/healthz", "/livez", "/readyz",
+                     "/openapi/v3", "/openapi/v3/api/v1"):
+            st, body, _ = self.https("GET", path, token="carol-token")
+            self.assertEqual(st, 200, (path, body))
+        st, body, _ = self.https("GET", "/metrics", token="carol-token")
+        self.assertEqual(st, 403)
+        self.assertEqual((body["kind"], body["reason"], body["message"]),
+                         ("Status", "Forbidden", 'forbidden: User "carol" cannot get path "/metrics"'))
+        self.assertEqual(self.https("GET", "/no/such/path", token="carol-token")[0], 403)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/pods", token="carol-token")[0], 403)
+        self.assertEqual(self.https("GET", "/metrics", token="admin-token")[0], 200)
+        # with --anonymous-auth=false even the health paths want credentials, as in Kubernetes
+        self.assertEqual(self.https("GET", "/healthz")[0], 401)
+        self.assertEqual(self.https("GET", "/version")[0], 401)
+
+    def test_non_resource_urls_in_a_cluster_role(self):
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "metrics-reader"},
+            "rules": [{"nonResourceURLs": ["/metr*"], "verbs": ["get"]}]})
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "dave-metrics"},
+            "subjects": [{"kind": "User", "name": "dave", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": "metrics-reader", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.https("GET", "/metrics", token="dave-token")[0] == 200, 10.0,
+                           "dave's metrics binding in effect")
+        self.assertEqual(self.https("POST", "/metrics", {}, token="dave-token")[0], 403)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps", token="dave-token")[0], 403)
 
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
@@ -320,6 +353,57 @@ current-context: c
         self.assertEqual(json.loads(p.stdout)["data"]["k"], secret)
 
 
+class InsecurePortTest(unittest.TestCase):
+    """--insecure-port=0 turns the trusted plain port off; it never listens beyond loopback."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.tempdir("apiinsecure-")
+        cls.pki, _ = make_pki(cls.dir)
+        cls.etcd = Cluster(size=1).start_all()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.etcd.stop()
+
+    def apiserver(self, *flags):
+        return subprocess.run([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0]] +
+                              list(flags), capture_output=True, text=True, timeout=10)
+
+    def test_port_zero_is_off(self):
+        sport = harness.free_ports(1)[0]
+        p = harness.start([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0],
+                           "--insecure-port", "0", "--secure-port", str(sport),
+                           "--tls-cert-file", os.path.join(self.pki, "apiserver.crt"),
+                           "--tls-private-key-file", os.path.join(self.pki, "apiserver.key"),
+                           "--client-ca-file", os.path.join(self.pki, "ca.crt"), "--authorization-mode=Node,RBAC"],
+                          os.path.join(self.dir, "apiserver.log"))
+        ctx = ssl.create_default_context(cafile=os.path.join(self.pki, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))
+
+        def ready():
+            conn = http.client.HTTPSConnection("127.0.0.1", sport, timeout=2, context=ctx)
+            try:
+                conn.request("GET", "/readyz")
+                return conn.getresponse().status == 200
+            finally:
+                conn.close()
+        try:
+            harness.wait_until(ready, 15.0, "apiserver ready over HTTPS")
+            self.assertEqual(harness.listening_ports(p.pid), {sport})
+        finally:
+            self.assertEqual(harness.stop(p), 0)
+
+    def test_plain_port_only_on_loopback(self):
+        port = str(harness.free_ports(1)[0])
+        p = self.apiserver("--insecure-port", port, "--insecure-bind-address", "0.0.0.0")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("loopback only", p.stderr)
+        # neither port: nothing to serve
+        p = self.apiserver("--insecure-port", "0")
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+
 class SourceAndLimitTest(unittest.TestCase):
     """--allowed-client-cidrs and --max-mutating-requests-inflight on the trusted plain port."""
 
@@ -332,8 +416,10 @@ class SourceAndLimitTest(unittest.TestCase):
         cls.etcd.stop()
 
     def test_other_sources_refused(self):
-        api = Apiserver(self.etcd.client, ["--allowed-client-cidrs", "10.0.0.0/8,192.168.0.0/16"])
+        api = Apiserver(self.etcd.client, ["--allowed-client-cidrs", "10.0.0.0/8,192.168.0.0/16"], ready_status=403)
         try:
+            # before any other work: discovery and health too
+            self.assertEqual(api.req("GET", "/version")[0], 403)
             st, body = api.req("GET", "/api/v1/namespaces")
             self.assertEqual(st, 403)
             self.assertEqual(body["reason"], "Forbidden")
