@@ -65,6 +65,11 @@ int main(int argc, char **argv)
 		{"authorization-mode", CM_FLAG_STRING, &cfg.authorization_mode, "AlwaysAllow, AlwaysDeny, RBAC, Node, comma-separated (e.g. Node,RBAC)"},
 		{"allowed-client-cidrs", CM_FLAG_LIST, &cfg.allowed_client_cidrs, "only clients from these CIDRs are served (others: 403)"},
 		{"max-mutating-requests-inflight", CM_FLAG_INT, &cfg.max_mutating_requests_inflight, "writes served at once before 429 (0: no limit)"},
+		{"kubelet-client-certificate", CM_FLAG_STRING, &cfg.kubelet_client_cert,
+		 "client certificate (PEM) towards kubelets (pods/log); kubelets are then reached over HTTPS"},
+		{"kubelet-client-key", CM_FLAG_STRING, &cfg.kubelet_client_key, "its private key (PEM)"},
+		{"kubelet-certificate-authority", CM_FLAG_STRING, &cfg.kubelet_ca,
+		 "CA bundle verifying kubelets' serving certificates (without it they are not verified, as Kubernetes)"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 	const size_t nflags = sizeof(flags) / sizeof(flags[0]);

@@ -32,6 +32,7 @@ struct api_server {
 	int closing_listeners;
 	struct api_storage *store;
 	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
+	bool kubelet_https;                  /* kubelets are reached over HTTPS (api_config) */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
 	struct api_nscache nscache; /* namespaces known active: creates skip reading them from etcd */

@@ -226,8 +226,18 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	if (!rc)
 		rc = api_storage_new(loop, cfg->etcd_servers.items, cfg->etcd_servers.n, (long)cfg->etcd_timeout_ms,
 				     srv->metrics, &srv->store);
-	if (!rc)
-		rc = cm_http_client_new(loop, NULL, &srv->kubelet_http);
+	{
+		struct cm_http_client_opts ko = {.cert_file = cfg->kubelet_client_cert, .key_file = cfg->kubelet_client_key,
+						 .ca_file = cfg->kubelet_ca, .insecure_skip_verify = !cfg->kubelet_ca};
+
+		srv->kubelet_https = cfg->kubelet_client_cert || cfg->kubelet_ca;
+		if (!rc && !cfg->kubelet_client_cert != !cfg->kubelet_client_key) {
+			cm_buf_printf(err, "--kubelet-client-certificate and --kubelet-client-key go together");
+			rc = -EINVAL;
+		}
+		if (!rc)
+			rc = cm_http_client_new(loop, srv->kubelet_https ? &ko : NULL, &srv->kubelet_http);
+	}
 	if (rc < 0)
 		goto fail;
 	srv->m_watchers = cm_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "open watch streams", NULL);

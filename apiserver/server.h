@@ -38,6 +38,12 @@ struct api_config {
 	const char *authorization_mode;       /* "AlwaysAllow" (default), "RBAC", "Node,RBAC", "AlwaysDeny" */
 	struct cm_strlist allowed_client_cidrs; /* empty: any source */
 	int max_mutating_requests_inflight;   /* 200; 0 means no limit */
+	/*
+	 * The pods/log proxy towards kubelets: with a client certificate or a CA it
+	 * speaks HTTPS (without a CA, as Kubernetes, the kubelet's certificate is
+	 * not verified); with neither, plain HTTP as a development kubelet serves.
+	 */
+	const char *kubelet_client_cert, *kubelet_client_key, *kubelet_ca;
 };
 
 /* Fills cfg with kube-apiserver's defaults (strings static). */
