@@ -70,6 +70,8 @@ int main(int argc, char **argv)
 		{"kubelet-client-key", CM_FLAG_STRING, &cfg.kubelet_client_key, "its private key (PEM)"},
 		{"kubelet-certificate-authority", CM_FLAG_STRING, &cfg.kubelet_ca,
 		 "CA bundle verifying kubelets' serving certificates (without it they are not verified, as Kubernetes)"},
+		{"service-account-key-file", CM_FLAG_STRING, &cfg.service_account_key_file,
+		 "secret (at least 32 bytes) signing and verifying ServiceAccount tokens (HS256)"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 	const size_t nflags = sizeof(flags) / sizeof(flags[0]);

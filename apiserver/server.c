@@ -20,8 +20,57 @@
 
 #define SERVER_MAX_BODY (16u << 20) /* larger than the API's limit, so the API answers 413 as a Status */
 
-/* The namespaces' watch cache keeps NamespaceLifecycle's table current (rest_write.c reads it). */
-static const struct api_wcache_observer nscache_observer = {api_nscache_on_event, api_nscache_on_reset};
+static void sa_created(int err, const struct api_kv_result *r, void *ud)
+{
+	(void)r;
+	(void)ud;
+	if (err && err != -ECANCELED && err != -CM_ECONFLICT)
+		cm_warn("default serviceaccount: cannot create (%s)", cm_strerror(err));
+}
+
+/*
+ * Every namespace gets a ServiceAccount "default" (kube-controller-manager's
+ * serviceaccounts controller does it in Kubernetes; here the apiserver that
+ * sees the namespace appear). Written only if absent, so several apiservers
+ * seeing the same namespace write it once and an edited one is kept.
+ */
+static void ensure_default_sa(struct api_server *srv, const char *ns)
+{
+	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+	char now[CM_RFC3339_LEN];
+	uint64_t a = api_rand(srv);
+
+	api_obj_now(cm_time_wall_ms(), now);
+	if (cm_buf_printf(&key, "/registry/serviceaccounts/%s/default", ns) == 0 &&
+	    cm_buf_printf(&val,
+			  "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"default\","
+			  "\"namespace\":\"%s\",\"uid\":\"%08x-0000-4000-8000-%012llx\",\"creationTimestamp\":\"%s\"}}",
+			  ns, (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now) == 0)
+		api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, sa_created, srv);
+	cm_buf_close(&key);
+	cm_buf_close(&val);
+}
+
+/* The namespaces' watch cache keeps NamespaceLifecycle's table current (rest_write.c reads it) and adds default SAs. */
+static void ns_event(void *ud, bool deleted, const char *key, int64_t rev, const char *obj, size_t len)
+{
+	struct api_server *srv = ud;
+	const char *name = strrchr(key, '/');
+
+	api_nscache_on_event(&srv->nscache, deleted, key, rev, obj, len);
+	name = name ? name + 1 : key;
+	if (!deleted && api_nscache_active(&srv->nscache, name))
+		ensure_default_sa(srv, name);
+}
+
+static void ns_reset(void *ud)
+{
+	struct api_server *srv = ud;
+
+	api_nscache_on_reset(&srv->nscache);
+}
+
+static const struct api_wcache_observer nscache_observer = {ns_event, ns_reset};
 
 static const char *const default_namespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
 
@@ -157,6 +206,8 @@ static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
 	if (rc < 0)
 		cm_error("watch caches: cannot start (%s)", cm_strerror(rc));
 	create_default_namespaces(srv);
+	for (size_t i = 0; i < sizeof(default_namespaces) / sizeof(default_namespaces[0]); i++)
+		ensure_default_sa(srv, default_namespaces[i]);
 	api_auth_bootstrap(srv);
 	cm_info("watch caches started at revision %lld", (long long)r->revision);
 	uv_close((uv_handle_t *)&b->timer, boot_closed);
@@ -211,7 +262,8 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	}
 	{
 		struct api_auth_config ac = {cfg->token_auth_file, cfg->anonymous_auth, cfg->authorization_mode,
-					     &cfg->allowed_client_cidrs, cfg->max_mutating_requests_inflight};
+					     &cfg->allowed_client_cidrs, cfg->max_mutating_requests_inflight,
+					     cfg->service_account_key_file};
 
 		rc = api_auth_new(&ac, &srv->auth, err);
 		if (rc < 0) {
@@ -250,7 +302,7 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	api_nscache_init(&srv->nscache);
 	for (int i = 0; i < API_NRES; i++)
 		if (!strcmp(api_resources[i].plural, "namespaces") && !api_resources[i].group[0])
-			api_wcache_observe(srv->caches[i], &nscache_observer, &srv->nscache);
+			api_wcache_observe(srv->caches[i], &nscache_observer, srv);
 	ho.max_body = SERVER_MAX_BODY;
 	ho.idle_timeout_s = 3600;
 	ho.metrics = srv->metrics;

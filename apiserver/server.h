@@ -38,6 +38,7 @@ struct api_config {
 	const char *authorization_mode;       /* "AlwaysAllow" (default), "RBAC", "Node,RBAC", "AlwaysDeny" */
 	struct cm_strlist allowed_client_cidrs; /* empty: any source */
 	int max_mutating_requests_inflight;   /* 200; 0 means no limit */
+	const char *service_account_key_file; /* HMAC secret signing ServiceAccount tokens; NULL: none */
 	/*
 	 * The pods/log proxy towards kubelets: with a client certificate or a CA it
 	 * speaks HTTPS (without a CA, as Kubernetes, the kubelet's certificate is

@@ -2,6 +2,8 @@
 #include "common/fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cm_write_all(int fd, const void *buf, size_t len)
@@ -39,4 +41,25 @@ int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got)
 	}
 	*got = done;
 	return 0;
+}
+
+int cm_file_read(const char *path, size_t max, struct cm_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	struct cm_buf b = CM_BUF_INIT;
+	struct stat st;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if ((size_t)st.st_size > max)
+		rc = -EFBIG;
+	else if ((rc = cm_buf_reserve(&b, (size_t)st.st_size + 1)) == 0 &&
+		 (rc = cm_pread_all(fd, b.data, (size_t)st.st_size, 0, &got)) == 0)
+		rc = cm_buf_append(out, b.data, got);
+	close(fd);
+	cm_buf_close(&b);
+	return rc;
 }

@@ -76,6 +76,9 @@ class AuthTest(unittest.TestCase):
         tokens = os.path.join(cls.dir, "tokens.csv")
         with open(tokens, "w") as f:
             f.write(TOKENS)
+        cls.sa_key = os.path.join(cls.dir, "sa.key")
+        with open(cls.sa_key, "wb") as f:
+            f.write(os.urandom(32).hex().encode())
         cls.sport = harness.free_ports(1)[0]
         cls.etcd = Cluster(size=1).start_all()
         cls.api = Apiserver(cls.etcd.client, [
@@ -83,7 +86,8 @@ class AuthTest(unittest.TestCase):
             "--tls-cert-file", os.path.join(cls.pki, "apiserver.crt"),
             "--tls-private-key-file", os.path.join(cls.pki, "apiserver.key"),
             "--client-ca-file", os.path.join(cls.pki, "ca.crt"),
-            "--token-auth-file", tokens, "--anonymous-auth=false", "--authorization-mode=Node,RBAC"])
+            "--token-auth-file", tokens, "--anonymous-auth=false", "--authorization-mode=Node,RBAC",
+            "--service-account-key-file", cls.sa_key])
         # bob may view the cluster; two nodes and a pod bound to each (through the trusted loopback port)
         cls.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
@@ -181,6 +185,56 @@ class AuthTest(unittest.TestCase):
                            "dave's metrics binding in effect")
         self.assertEqual(self.https("POST", "/metrics", {}, token="dave-token")[0], 403)
         self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps", token="dave-token")[0], 403)
+
+    def sa_token(self, ns, name, **spec):
+        st, body, _ = self.https("POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (ns, name), {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}, token="admin-token")
+        self.assertEqual(st, 201, body)
+        self.assertEqual(body["kind"], "TokenRequest")
+        return body["status"]["token"]
+
+    def test_serviceaccount_tokens(self):
+        # every namespace gets a ServiceAccount "default", the new one too
+        self.admin("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+        for ns in ("default", "team"):
+            harness.wait_until(lambda: self.api.req("GET", "/api/v1/namespaces/%s/serviceaccounts/default" % ns)[0] == 200,
+                               10.0, "serviceaccount %s/default" % ns)
+        tok = self.sa_token("default", "default", expirationSeconds=600)
+        self.assertEqual(tok.count("."), 2)
+        # authenticated (discovery works) but granted nothing yet
+        self.assertEqual(self.https("GET", "/api", token=tok)[0], 200)
+        st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods", token=tok)
+        self.assertEqual(st, 403)
+        self.assertIn('User "system:serviceaccount:default:default" cannot list resource "pods"', body["message"])
+        # a RoleBinding to the ServiceAccount applies in its namespace only
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "sa-view"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "default"}],
+            "roleRef": {"kind": "ClusterRole", "name": "view", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.https("GET", "/api/v1/namespaces/default/pods", token=tok)[0] == 200, 10.0,
+                           "the serviceaccount's binding in effect")
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/team/pods", token=tok)[0], 403)
+        self.assertEqual(self.https("POST", "/api/v1/namespaces/default/configmaps", {
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sa-cm"}}, token=tok)[0], 403)
+        # the groups: system:serviceaccounts:team
+        team = self.sa_token("team", "default")
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "team-view"},
+            "subjects": [{"kind": "Group", "name": "system:serviceaccounts:team", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": "view", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.https("GET", "/api/v1/namespaces/default/pods", token=team)[0] == 200, 10.0,
+                           "the group binding in effect")
+        # a token altered by one character, or for a ServiceAccount that does not exist
+        self.assertEqual(self.https("GET", "/api", token=tok[:-2] + ("AA" if tok[-2:] != "AA" else "BB"))[0], 401)
+        st, body, _ = self.https("POST", "/api/v1/namespaces/default/serviceaccounts/nobody/token",
+                                 {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1", "spec": {}},
+                                 token="admin-token")
+        self.assertEqual(st, 404, body)
+        # asking for a token is itself authorized: bob (view) may not
+        st, _, _ = self.https("POST", "/api/v1/namespaces/default/serviceaccounts/default/token",
+                              {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1", "spec": {}},
+                              token="view-token")
+        self.assertEqual(st, 403)
 
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
