@@ -281,7 +281,9 @@ static int emit_node(const cJSON *j, int indent, bool inline_first, struct cm_bu
 		return emit_map(j, indent, inline_first, out);
 	if (cJSON_IsArray(j) && j->child)
 		return emit_seq(j, indent, inline_first, out);
-	int rc = put_scalar(j, indent, out);
+	/* a lone scalar (a whole document): a literal block's lines still need indenting, or a
+	 * line like "--- x" or "..." would read as a document marker (fuzz_yaml found it) */
+	int rc = put_scalar(j, indent + 2, out);
 	return rc ? rc : cm_buf_putc(out, '\n');
 }
 
