@@ -235,8 +235,14 @@ static cJSON *resolve_plain(const char *s)
 		*w = '\0';
 		if (parse_go_int(plain, &d))
 			r = cJSON_CreateNumber(d);
-		else if (yaml_style_float(plain))
-			r = cJSON_CreateNumber(strtod(plain, NULL));
+		else if (yaml_style_float(plain)) {
+			/* out of a double's range it stays a string, as go-yaml's ParseFloat fails
+			 * there (JSON has no infinity; fuzz_yaml found "2e808" loading as one) */
+			errno = 0;
+			double f = strtod(plain, NULL);
+			if (errno != ERANGE || (f != 0 && !isinf(f)))
+				r = cJSON_CreateNumber(f);
+		}
 		free(plain);
 		if (r)
 			return r;

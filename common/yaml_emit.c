@@ -156,8 +156,9 @@ static int put_string(const char *s, int indent, struct cm_buf *out)
 	if (!printable(s))
 		return put_double_quoted(s, out);
 	if (strchr(s, '\n')) {
-		/* A leading space on the first line would need an indentation indicator. */
-		if (s[0] == ' ' || strstr(s, " \n"))
+		/* A leading space (or tab: fuzz_yaml) on the first line would need an indentation indicator; a
+		 * block of nothing but line breaks reads back shorter (found by fuzz_yaml). */
+		if (s[0] == ' ' || s[0] == '\t' || strstr(s, " \n") || s[strspn(s, "\n")] == '\0')
 			return put_double_quoted(s, out);
 		return put_literal(s, indent, out);
 	}
