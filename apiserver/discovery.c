@@ -176,6 +176,8 @@ static cJSON *resource_list(const char *group, const char *version)
 			add_sub(list, r, "binding", "Binding", NULL, NULL, create_verb, 1);
 		if (r->subresources & API_SUB_LOG)
 			add_sub(list, r, "log", "Pod", NULL, NULL, get_verb, 1);
+		if (r->subresources & API_SUB_TOKEN)
+			add_sub(list, r, "token", "TokenRequest", "authentication.k8s.io", "v1", create_verb, 1);
 	}
 	return j;
 }

@@ -28,7 +28,7 @@ const struct api_resource api_resources[API_NRES] = {
 	 "involvedObject,reason,message,source,firstTimestamp,lastTimestamp,count,type,eventTime,series,"
 	 "action,related,reportingComponent,reportingInstance",
 	 &api_strategy_event},
-	{8, "", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, 0, SUB,
+	{8, "", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, API_SUB_TOKEN, SUB,
 	 "secrets,imagePullSecrets,automountServiceAccountToken", &api_strategy_generic},
 	{9, "apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, true,
 	 API_SUB_STATUS | API_SUB_SCALE, SUB, "spec,status", &api_strategy_deployment},

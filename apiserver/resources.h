@@ -17,6 +17,7 @@ enum {
 	API_SUB_BINDING = 1 << 2,
 	API_SUB_LOG = 1 << 3,
 	API_SUB_FINALIZE = 1 << 4,
+	API_SUB_TOKEN = 1 << 5,
 };
 
 /* Address ranges the strategies allocate from (parsed from flags). */

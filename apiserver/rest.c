@@ -169,6 +169,8 @@ static bool sub_allowed(const struct api_resource *r, const char *sub)
 		return r->subresources & API_SUB_LOG;
 	if (!strcmp(sub, "finalize"))
 		return r->subresources & API_SUB_FINALIZE;
+	if (!strcmp(sub, "token"))
+		return r->subresources & API_SUB_TOKEN;
 	return false;
 }
 
@@ -285,6 +287,10 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 		not_found_path(c);
 		return;
 	}
+	if (c->sub && !strcmp(c->sub, "token") && strcmp(method, "POST")) {
+		api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
+		return;
+	}
 	if (!strcmp(method, "GET")) {
 		bool w = api_query_bool(watch);
 
@@ -308,6 +314,8 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 			return;
 		if (c->sub && !strcmp(c->sub, "binding"))
 			api_rest_binding(c);
+		else if (c->sub && !strcmp(c->sub, "token"))
+			api_rest_token_request(c);
 		else if (c->name)
 			api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, "create"));
 		else if (c->res->namespaced && !c->ns)

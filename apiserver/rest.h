@@ -33,6 +33,7 @@ struct api_server {
 	int closing_listeners;
 	struct api_storage *store;
 	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
+	bool kubelet_https;                  /* kubelets are reached over HTTPS (api_config) */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
 	struct api_nscache nscache; /* namespaces known active: creates skip reading them from etcd */
@@ -112,6 +113,7 @@ void api_rest_delete(struct api_ctx *c);
 void api_rest_deletecollection(struct api_ctx *c);
 void api_rest_watch(struct api_ctx *c);
 void api_rest_pod_log(struct api_ctx *c); /* pod_log.c */
+void api_rest_token_request(struct api_ctx *c); /* rest_token.c: POST serviceaccounts/{name}/token */
 /* Parses list options into c->listing: 0, 1 if it answered (bad input), or -ENOMEM. */
 int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);

@@ -108,6 +108,11 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 	hopts.bind_address = cfg->bind_address;
 	hopts.port = cfg->port;
 	hopts.metrics = s->metrics;
+	hopts.tls_cert_file = cfg->tls_cert_file;
+	hopts.tls_key_file = cfg->tls_key_file;
+	hopts.tls_client_ca_file = cfg->client_ca_file;
+	hopts.gate = kl_api_gate;
+	hopts.gate_ud = s;
 	if ((rc = cm_http_server_new(loop, &hopts, &s->api)) < 0)
 		goto fail;
 	if ((rc = kl_api_routes(s)) < 0)

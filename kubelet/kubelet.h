@@ -37,6 +37,11 @@ struct kl_config {
 	int64_t capacity_cpu_m;    /* 0: from the machine */
 	int64_t capacity_memory;   /* bytes; 0: from the machine */
 	int64_t max_pods;
+	/* the kubelet API's access control (api.c) */
+	const char *tls_cert_file, *tls_key_file; /* both: serve HTTPS */
+	const char *client_ca_file;  /* verifies client certificates (CN user, O groups) */
+	bool anonymous_auth;         /* false: a request without a verified certificate gets 401 */
+	bool authz_webhook;          /* --authorization-mode=Webhook: only the apiserver and system:masters (api.c) */
 };
 
 struct kl_pod_worker;
@@ -97,6 +102,8 @@ void kl_node_heartbeat(struct kl_server *s);
 int kl_podwatch_start(struct kl_server *s);
 /* Routes the kubelet API (api.c). 0 or -ENOMEM. */
 int kl_api_routes(struct kl_server *s);
+/* The kubelet API's gate (cm_http_server_opts.gate, ud the kl_server): authentication and authorization (api.c). */
+int kl_api_gate(struct cm_http_req *req, void *ud);
 
 /* Pod workers (worker.c). */
 /* The pod arrived or changed (pod borrowed, copied). */

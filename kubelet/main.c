@@ -86,7 +86,8 @@ int main(int argc, char **argv)
 				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "auto", .pod_bridge = "mk8s0",
 				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
-				.cluster_dns = "", .cluster_domain = "cluster.local"};
+				.cluster_dns = "", .cluster_domain = "cluster.local", .anonymous_auth = true};
+	const char *authz_mode = "AlwaysAllow";
 	struct kl_process_opts popts = {0};
 	struct kl_docker_opts dopts = {.endpoint = "unix:///var/run/docker.sock", .network = "bridge",
 				       .infra_image = "minik8s:latest"};
@@ -130,6 +131,14 @@ int main(int argc, char **argv)
 		{"max-pods", CM_FLAG_INT64, &cfg.max_pods, "pods capacity"},
 		{"cpu-capacity-milli", CM_FLAG_INT64, &cfg.capacity_cpu_m, "cpu capacity in millicores (0: the machine's)"},
 		{"memory-capacity", CM_FLAG_INT64, &cfg.capacity_memory, "memory capacity in bytes (0: the machine's)"},
+		{"tls-cert-file", CM_FLAG_STRING, &cfg.tls_cert_file, "certificate (PEM) of the kubelet API: HTTPS with the key"},
+		{"tls-private-key-file", CM_FLAG_STRING, &cfg.tls_key_file, "private key (PEM) of the kubelet API"},
+		{"client-ca-file", CM_FLAG_STRING, &cfg.client_ca_file,
+		 "CA bundle verifying client certificates (CN user, O groups) on the kubelet API"},
+		{"anonymous-auth", CM_FLAG_BOOL, &cfg.anonymous_auth,
+		 "requests without a verified client certificate are system:anonymous (false: 401)"},
+		{"authorization-mode", CM_FLAG_STRING, &authz_mode,
+		 "AlwaysAllow, or Webhook: only system:masters and the apiserver's kubelet client (kube-apiserver-kubelet-client)"},
 		{"v", CM_FLAG_INT, &v, "log verbosity"},
 	};
 
@@ -137,6 +146,15 @@ int main(int argc, char **argv)
 		return kl_images_main(argc - 1, argv + 1, stdout, stderr);
 	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]), "kubelet [flags] | kubelet images ...", argc,
 			       argv, &nargs);
+	if (strcmp(authz_mode, "AlwaysAllow") && strcmp(authz_mode, "Webhook")) {
+		fprintf(stderr, "kubelet: unknown --authorization-mode %s (AlwaysAllow or Webhook)\n", authz_mode);
+		return 2;
+	}
+	cfg.authz_webhook = !strcmp(authz_mode, "Webhook");
+	if (!cfg.tls_cert_file != !cfg.tls_key_file || (cfg.client_ca_file && !cfg.tls_cert_file)) {
+		fprintf(stderr, "kubelet: --tls-cert-file and --tls-private-key-file go together, and --client-ca-file needs them\n");
+		return 2;
+	}
 	cm_log_init("kubelet", v);
 	gethostname(host, sizeof(host) - 1);
 	cfg.node_name = node && *node ? node : host;

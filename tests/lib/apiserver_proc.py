@@ -8,7 +8,9 @@ import harness
 
 
 class Apiserver:
-    def __init__(self, etcd_urls, extra=None):
+    def __init__(self, etcd_urls, extra=None, ready_status=200):
+        """ready_status: what /readyz answers once up (403 when --allowed-client-cidrs leaves out loopback)."""
+        self.ready_status = ready_status
         self.port = harness.free_ports(1)[0]
         self.dir = harness.tempdir("apisrv-test-")
         self.url = "http://127.0.0.1:%d" % self.port
@@ -19,7 +21,7 @@ class Apiserver:
 
     def ready(self):
         st, _ = harness.http("GET", self.url + "/readyz", timeout=1.0)
-        return st == 200
+        return st == self.ready_status
 
     def stop(self):
         harness.kill(self.proc)
