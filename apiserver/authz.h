@@ -76,6 +76,8 @@ int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tl
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
 /* Routes SelfSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM. */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
+/* Routes SelfSubjectReview (kubectl auth whoami) on http (authn_review.c). Returns 0 or -ENOMEM. */
+int api_authn_review_route(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);
 
