@@ -101,6 +101,8 @@ int api_auth_http_gate(struct cm_http_req *req, void *ud);
  */
 int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid, int64_t ttl_s,
 		      struct cm_buf *out);
+/* Routes SelfSubjectReview (kubectl auth whoami) on http (authn_review.c). Returns 0 or -ENOMEM. */
+int api_authn_review_route(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);
 

@@ -30,19 +30,22 @@ static const char *const defaults[][3] = {
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"rbac.authorization.k8s.io\"],\"resources\":[\"roles\",\"rolebindings\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"namespaces\"],\"verbs\":" RO "}]"},
 	/* edit: the workloads and their configuration, secrets included, but not roles */
 	{"ClusterRole", "edit",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"secrets\"],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"namespaces\"],\"verbs\":" RO "}]"},
 	/* view: read everything but secrets (reading a secret is acting as whoever it belongs to) */
 	{"ClusterRole", "view",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"namespaces\",\"namespaces/status\"],"
 	 "\"verbs\":" RO "},"
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RO "},"
-	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RO "}]"},
+	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RO "},"
+	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "}]"},
 	/* system:node: what a kubelet does; the Node authorizer narrows it to the kubelet's own objects */
 	{"ClusterRole", "system:node",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"nodes\",\"services\",\"endpoints\"],"

@@ -8,7 +8,8 @@
 #include "apiserver/watch_cache.h"
 #include "common/json.h"
 
-static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}, {"rbac.authorization.k8s.io", "v1"}};
+static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}, {"rbac.authorization.k8s.io", "v1"},
+						{"discovery.k8s.io", "v1"}};
 #define API_NGROUPS (sizeof(groups) / sizeof(groups[0]))
 #define OPENAPI_HASH "6d696e696b3873"
 

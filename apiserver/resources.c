@@ -53,6 +53,9 @@ const struct api_resource api_resources[API_NRES] = {
 	 API_NAME_PATH_SEGMENT, "subjects,roleRef", &api_strategy_generic},
 	{19, "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
 	 false, {NULL}, false, 0, API_NAME_PATH_SEGMENT, "subjects,roleRef", &api_strategy_generic},
+	/* written by the controller-manager's EndpointSlice controller; kubectl describe svc reads them */
+	{20, "discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, {NULL}, false, 0, SUB,
+	 "addressType,endpoints,ports", &api_strategy_endpointslice},
 };
 
 const struct api_resource *api_resource_find(const char *group, const char *version, const char *plural)

@@ -433,6 +433,8 @@ int api_rest_routes(struct api_server *srv, struct cm_http_server *http)
 	if (!rc)
 		rc = api_auth_routes(srv, http, tls);
 	if (!rc)
+		rc = api_authn_review_route(srv, http, tls);
+	if (!rc)
 		rc = cm_http_server_route(http, "*", "/api/v1/{rest...}", tls ? handle_core_tls : handle_core, srv);
 	if (!rc)
 		rc = cm_http_server_route(http, "*", "/apis/{group}/{version}/{rest...}", tls ? handle_group_tls : handle_group,

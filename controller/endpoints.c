@@ -22,8 +22,7 @@ bool ctl_labels_match_map(const cJSON *selector, const cJSON *labels)
 	return true;
 }
 
-/* A service port's target on one pod: the number, or the named container port; 0 if the pod has none. */
-static int resolve(const cJSON *sp, const struct cm_pod *p)
+int ctl_endpoints_target_port(const cJSON *sp, const struct cm_pod *p)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(sp, "targetPort"), *cp;
 
@@ -137,7 +136,7 @@ cJSON *ctl_endpoints_subsets(const cJSON *svc, const struct cm_pod *const *pods,
 		cJSON_ArrayForEach(sp, ports) {
 			if (i >= np)
 				break;
-			res[i] = resolve(sp, p);
+			res[i] = ctl_endpoints_target_port(sp, p);
 			any |= res[i] != 0;
 			i++;
 		}

@@ -372,6 +372,8 @@ static void describe_service(struct cm_buf *b, const cJSON *o, const cJSON *endp
 	mc_desc_line(b, 0, "Session Affinity:\t%s", str(o, "spec.sessionAffinity", "None"));
 	if (cm_json_get(o, "spec.externalTrafficPolicy"))
 		mc_desc_line(b, 0, "External Traffic Policy:\t%s", str(o, "spec.externalTrafficPolicy", "Cluster"));
+	if (cm_json_get(o, "spec.internalTrafficPolicy"))
+		mc_desc_line(b, 0, "Internal Traffic Policy:\t%s", str(o, "spec.internalTrafficPolicy", "Cluster"));
 	cm_buf_close(&sel);
 	cm_buf_close(&eps);
 }

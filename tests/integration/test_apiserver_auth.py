@@ -362,6 +362,21 @@ current-context: c
         p = self.kubectl(cfg, "auth", "can-i", "delete", "nodes")
         self.assertEqual(p.stdout.strip(), "yes", p.stderr)
 
+    @unittest.skipUnless(KUBECTL, "kubectl not installed")
+    def test_kubectl_auth_whoami(self):
+        p = self.kubectl(self.kubeconfig("{token: view-token}"), "auth", "whoami", "-o", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["status"]["userInfo"],
+                         {"username": "bob", "uid": "u2", "groups": ["system:authenticated"]})
+        p = self.kubectl(self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
+            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))), "auth", "whoami")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Username    admin", p.stdout)
+        self.assertIn("system:masters", p.stdout)
+        p = self.kubectl(self.kubeconfig("{token: no-such-token}"), "auth", "whoami")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Unauthorized", p.stderr)
+
     def test_minictl_can_i(self):
         minictl = os.path.join(harness.BIN, "minictl")
 

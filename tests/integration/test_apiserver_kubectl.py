@@ -213,6 +213,17 @@ current-context: mini
         st, cm = self.api.req("GET", "/api/v1/namespaces/kube-system/configmaps/inks")
         self.assertEqual((st, cm["data"]), (200, {"a": "b"}))
 
+    def test_7_auth_whoami_insecure_port(self):
+        """The trusted loopback port answers as system:unsecured in system:masters."""
+        p = self.kubectl("auth", "whoami", "-o", "json")
+        review = json.loads(p.stdout)
+        self.assertEqual((review["apiVersion"], review["kind"]), ("authentication.k8s.io/v1", "SelfSubjectReview"))
+        self.assertEqual(review["status"]["userInfo"], {"username": "system:unsecured",
+                                                        "groups": ["system:masters", "system:authenticated"]})
+        rows = [l.split(None, 1) for l in self.kubectl("auth", "whoami").stdout.splitlines()]
+        self.assertEqual(rows, [["ATTRIBUTE", "VALUE"], ["Username", "system:unsecured"],
+                                ["Groups", "[system:masters system:authenticated]"]])
+
     @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
     def test_7_https_with_token(self):
         key, crt = os.path.join(self.dir, "tls.key"), os.path.join(self.dir, "tls.crt")

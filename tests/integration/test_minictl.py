@@ -503,7 +503,10 @@ class MinictlTest(unittest.TestCase):
         self.assertIn("Replicas:               1 desired | 0 updated | 0 total | 0 available | 0 unavailable", out)
         self.mc("expose", "deploy", "d", "--port=80", "-n", "ds")
         out = self.mc("describe", "svc", "d", "-n", "ds").stdout
-        self.assertIn("Selector:          app=d\nType:              ClusterIP", out)
+        # aligned on the longest label, "Internal Traffic Policy:" (the apiserver defaults it), as kubectl
+        self.assertIn("Selector:                 app=d\nType:                     ClusterIP", out)
+        self.assertIn("IP Families:              IPv4\n", out)
+        self.assertIn("Internal Traffic Policy:  Cluster\n", out)
 
     def test_describe_node_lease_pods_and_allocated(self):
         node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "rnode"},
