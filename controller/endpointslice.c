@@ -10,6 +10,7 @@
 #include "controller/endpoints.h"
 #include "controller/endpointslice.h"
 #include "controller/manager.h"
+#include "controller/selection.h"
 
 #define MAX_PORTS 32
 
@@ -311,10 +312,9 @@ struct ctl_endpointslice {
 
 struct found {
 	const char *service;
-	const cJSON *sel;
-	const void **p; /* selected pods (struct cm_pod) */
+	struct ctl_selected pods;
 	const void **s; /* the Service's managed slices (trees) */
-	size_t n, cap, ns, scap;
+	size_t ns, scap;
 };
 
 /* Room for one more pointer in *v (n used of *cap); 0 or -ENOMEM. */
@@ -329,20 +329,6 @@ static int grow(const void ***v, size_t *cap, size_t n)
 		return -ENOMEM;
 	*v = nv;
 	*cap = c;
-	return 0;
-}
-
-static int select_pod(const char *key, const void *view, void *ud)
-{
-	struct found *f = ud;
-	const struct cm_pod *p = view;
-
-	(void)key;
-	if (!ctl_labels_match_map(f->sel, p->m.labels))
-		return 0;
-	if (grow(&f->p, &f->cap, f->n))
-		return 1;
-	f->p[f->n++] = view;
 	return 0;
 }
 
@@ -388,10 +374,9 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		goto out;
 	}
 	f.service = slash + 1;
-	f.sel = sel;
 	if (cm_informer_index_foreach(c->m->slices, "ns", ns.data, select_slice, &f) ||
-	    (svc && cm_informer_index_foreach(c->m->pods, "ns", ns.data, select_pod, &f)) ||
-	    (svc && !(want = ctl_endpointslices_desired(svc, (const struct cm_pod *const *)f.p, f.n)))) {
+	    (svc && ctl_select_pods(c->m, ns.data, sel, &f.pods) < 0) ||
+	    (svc && !(want = ctl_endpointslices_desired(svc, f.pods.pods, f.pods.n)))) {
 		op->err = -ENOMEM;
 		goto out;
 	}
@@ -419,41 +404,23 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	}
 out:
 	cJSON_Delete(want);
-	free(f.p);
+	free(f.pods.pods);
 	free(f.s);
 	cm_buf_close(&path);
 	cm_buf_close(&ns);
 	ctl_op_release(op);
 }
 
-struct pod_ev {
-	struct ctl_endpointslice *c;
-	const struct cm_pod *a, *b;
-};
-
-static int service_of(const char *key, const void *view, void *ud)
-{
-	struct pod_ev *e = ud;
-	const cJSON *sel = cm_json_get(view, "spec.selector");
-
-	if (!cJSON_IsObject(sel) || !sel->child)
-		return 0;
-	if ((e->a && ctl_labels_match_map(sel, e->a->m.labels)) || (e->b && ctl_labels_match_map(sel, e->b->m.labels)))
-		cm_workqueue_add(e->c->q, key);
-	return 0;
-}
-
 void ctl_endpointslice_pod_event(struct ctl_endpointslice *c, const void *old_pod, const void *pod)
 {
 	const struct cm_pod *o = old_pod, *p = pod;
-	struct pod_ev e = {c, o, p};
 
 	/* only what a slice shows: IP, readiness, labels, ports, terminating, node */
 	if (o && p && strcmp(o->pod_ip, p->pod_ip) == 0 && o->ready == p->ready && o->m.deleting == p->m.deleting &&
 	    strcmp(o->phase, p->phase) == 0 && cm_json_equal(o->m.labels, p->m.labels) &&
 	    strcmp(o->node_name, p->node_name) == 0 && cm_json_equal(o->ports, p->ports))
 		return;
-	cm_informer_index_foreach(c->m->svcs, "ns", p->m.ns, service_of, &e);
+	ctl_queue_selecting_services(c->m, c->q, o, p);
 }
 
 void ctl_endpointslice_event(struct ctl_endpointslice *c, const char *key)
