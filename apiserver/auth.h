@@ -11,12 +11,17 @@
 
 #define API_AUTH_MAX_GROUPS 16
 
-/* An authenticated identity. Strings borrowed from whoever made it (token table, request). */
+/*
+ * An authenticated identity. Strings borrowed from whoever made it (token
+ * table, request), or for a ServiceAccount token from store: such a user must
+ * not be copied (its pointers would still point into the original).
+ */
 struct api_user {
 	const char *name;
 	const char *uid; /* may be "" */
 	const char *groups[API_AUTH_MAX_GROUPS];
 	int ngroups;
+	char store[640];
 };
 
 /* Whether u is in group g. */

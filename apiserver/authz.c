@@ -9,9 +9,13 @@
 
 #include "apiserver/authz_cache.h"
 #include "apiserver/rest.h"
+#include "apiserver/sa_token.h"
 #include "apiserver/status.h"
+#include "common/err.h"
+#include "common/fileio.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 #define MAX_CIDRS 32
 
@@ -29,10 +33,11 @@ struct api_auth {
 	int ncidrs;
 	int max_mutating;
 	struct api_authz_cache *cache;
+	struct cm_buf sa_key; /* empty: no ServiceAccount tokens */
 };
 
 /* The identity of requests on the plain listener: loopback only, trusted like kube-apiserver's insecure port. */
-static const struct api_user unsecured = {"system:unsecured", "", {"system:masters", "system:authenticated"}, 2};
+static const struct api_user unsecured = {"system:unsecured", "", {"system:masters", "system:authenticated"}, 2, ""};
 
 static int parse_cidr(const char *s, struct cidr *out)
 {
@@ -74,7 +79,7 @@ static bool cidr_has(const struct cidr *c, int family, const unsigned char *addr
 	return !rest || ((c->net[full] ^ addr[full]) & (0xff << (8 - rest))) == 0;
 }
 
-static bool source_allowed(const struct api_auth *a, struct cm_http_req *req)
+bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req)
 {
 	struct sockaddr_storage ss;
 	const unsigned char *addr;
@@ -159,8 +164,19 @@ int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struc
 		if (!rc) /* never the tokens themselves */
 			cm_info("token file %s: %zu users", cfg->token_auth_file, api_tokens_count(a->tokens));
 	}
+	if (!rc && cfg->sa_key_file && *cfg->sa_key_file) {
+		rc = cm_file_read(cfg->sa_key_file, 64 * 1024, &a->sa_key);
+		if (rc < 0)
+			cm_buf_printf(err, "--service-account-key-file %s: %s", cfg->sa_key_file, cm_strerror(rc));
+		else if (a->sa_key.len < API_SA_KEY_MIN) {
+			cm_buf_printf(err, "--service-account-key-file %s: the secret must be at least %d bytes",
+				      cfg->sa_key_file, API_SA_KEY_MIN);
+			rc = -EINVAL;
+		}
+	}
 	if (rc) {
 		api_tokens_free(a->tokens);
+		cm_buf_close(&a->sa_key);
 		free(a);
 		return rc;
 	}
@@ -186,6 +202,7 @@ void api_auth_free(struct api_auth *a)
 		return;
 	api_authz_cache_free(a->cache);
 	api_tokens_free(a->tokens);
+	cm_buf_close(&a->sa_key);
 	free(a);
 }
 
@@ -260,7 +277,20 @@ int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tl
 	in.peer = cm_http_req_peer_identity(req);
 	in.tokens = a->tokens;
 	in.anonymous = a->anonymous;
+	in.sa_key = a->sa_key.len ? a->sa_key.data : NULL;
+	in.sa_keylen = a->sa_key.len;
+	in.now_s = cm_time_wall_ms() / 1000;
 	return api_authn_resolve(&in, out);
+}
+
+int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid, int64_t ttl_s,
+		      struct cm_buf *out)
+{
+	if (!a || !a->sa_key.len)
+		return -ENOTSUP;
+	if (!out)
+		return 0;
+	return api_sa_token_sign(a->sa_key.data, a->sa_key.len, ns, name, uid, cm_time_wall_ms() / 1000, ttl_s, out);
 }
 
 static void reply_headers_429(struct api_ctx *c)
@@ -279,10 +309,7 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 
 	if (!a)
 		return false;
-	if (!source_allowed(a, c->req)) {
-		api_ctx_reply_status(c, api_status_new(403, "Forbidden", "forbidden: client address not allowed"));
-		return true;
-	}
+	/* the source address was checked by api_auth_http_gate before routing */
 	if (api_auth_identify(a, c->req, tls, &u) < 0) {
 		api_ctx_reply_status(c, api_status_unauthorized(NULL));
 		return true;

@@ -3,6 +3,7 @@
 #define API_AUTHZ_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -17,10 +18,15 @@ struct api_authn_input {
 	const struct cm_http_peer_identity *peer; /* a verified client certificate, or NULL */
 	const struct api_tokens *tokens;         /* --token-auth-file, or NULL */
 	bool anonymous;                          /* --anonymous-auth */
+	const void *sa_key;                      /* --service-account-key-file's secret, or NULL */
+	size_t sa_keylen;
+	int64_t now_s;                           /* the time SA tokens are checked against */
 };
 
 /*
- * Authenticates: a bearer token (must be in the table; without a table the
+ * Authenticates: a bearer token (a ServiceAccount JWT signed with sa_key:
+ * system:serviceaccount:NS:NAME in groups system:serviceaccounts and
+ * system:serviceaccounts:NS; else it must be in the table; with neither the
  * header is ignored), else a client
  * certificate (CN user, O groups), else the anonymous user
  * (system:anonymous, group system:unauthenticated) if allowed. Authenticated
@@ -35,6 +41,7 @@ struct api_auth_config {
 	const char *mode;              /* --authorization-mode: "AlwaysAllow", "AlwaysDeny", "RBAC", "Node", comma-separated */
 	const struct cm_strlist *allowed_cidrs; /* empty: every source */
 	int max_mutating;              /* --max-mutating-requests-inflight; 0: no limit */
+	const char *sa_key_file;       /* --service-account-key-file: HMAC secret of ServiceAccount tokens */
 };
 
 struct api_auth;
@@ -76,6 +83,26 @@ int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tl
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
 /* Routes SelfSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM. */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
+/* Whether the client's address is in --allowed-client-cidrs (or there is no list). */
+bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);
+/* Whether path names a resource ("/api/v1/X...", "/apis/G/V/X..."): rest.c authorizes those. */
+bool api_path_is_resource(const char *path);
+/*
+ * The HTTP servers' gate (cm_http_server_opts.gate, ud the api_server), run
+ * before any route: refuses a source outside --allowed-client-cidrs (403),
+ * and for non-resource paths (/version, /healthz, /metrics, discovery,
+ * unknown paths) authenticates (401) and authorizes the lowered method on the
+ * path (403 with Kubernetes' message). Returns 1 when it answered, else 0.
+ */
+int api_auth_http_gate(struct cm_http_req *req, void *ud);
+/*
+ * Signs a ServiceAccount token for ns/name (uid may be "") valid for ttl_s
+ * seconds into out (NULL: only whether tokens can be signed). 0, -ENOTSUP without --service-account-key-file, -EINVAL or -ENOMEM.
+ */
+int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid, int64_t ttl_s,
+		      struct cm_buf *out);
+/* Routes SelfSubjectReview (kubectl auth whoami) on http (authn_review.c). Returns 0 or -ENOMEM. */
+int api_authn_review_route(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);
 

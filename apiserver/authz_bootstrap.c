@@ -30,19 +30,22 @@ static const char *const defaults[][3] = {
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"rbac.authorization.k8s.io\"],\"resources\":[\"roles\",\"rolebindings\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"namespaces\"],\"verbs\":" RO "}]"},
 	/* edit: the workloads and their configuration, secrets included, but not roles */
 	{"ClusterRole", "edit",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"secrets\"],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"namespaces\"],\"verbs\":" RO "}]"},
 	/* view: read everything but secrets (reading a secret is acting as whoever it belongs to) */
 	{"ClusterRole", "view",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"namespaces\",\"namespaces/status\"],"
 	 "\"verbs\":" RO "},"
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RO "},"
-	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RO "}]"},
+	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RO "},"
+	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "}]"},
 	/* system:node: what a kubelet does; the Node authorizer narrows it to the kubelet's own objects */
 	{"ClusterRole", "system:node",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[\"pods\",\"nodes\",\"services\",\"endpoints\"],"
@@ -53,6 +56,35 @@ static const char *const defaults[][3] = {
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\",\"secrets\",\"persistentvolumeclaims\"],\"verbs\":[\"get\"]},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\",\"update\"]},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"create\",\"get\",\"update\",\"patch\",\"delete\"]}]"},
+	/* discovery, for anyone authenticated: enough for kubectl to find the API */
+	{"ClusterRole", "system:discovery",
+	 "\"rules\":[{\"nonResourceURLs\":[\"/api\",\"/api/*\",\"/apis\",\"/apis/*\",\"/healthz\",\"/livez\","
+	 "\"/openapi\",\"/openapi/*\",\"/readyz\",\"/version\",\"/version/\"],\"verbs\":[\"get\"]}]"},
+	/* health and version, for everyone: load balancers probe without credentials */
+	{"ClusterRole", "system:public-info-viewer",
+	 "\"rules\":[{\"nonResourceURLs\":[\"/healthz\",\"/livez\",\"/readyz\",\"/version\",\"/version/\"],"
+	 "\"verbs\":[\"get\"]}]"},
+	/* what every user may ask about itself */
+	{"ClusterRole", "system:basic-user",
+	 "\"rules\":[{\"apiGroups\":[\"authorization.k8s.io\"],"
+	 "\"resources\":[\"selfsubjectaccessreviews\",\"selfsubjectrulesreviews\"],\"verbs\":[\"create\"]}]"},
+	/* metrics and detailed health, for monitoring agents (group system:monitoring) */
+	{"ClusterRole", "system:monitoring",
+	 "\"rules\":[{\"nonResourceURLs\":[\"/healthz\",\"/healthz/*\",\"/livez\",\"/livez/*\",\"/readyz\","
+	 "\"/readyz/*\",\"/metrics\",\"/metrics/slis\"],\"verbs\":[\"get\"]}]"},
+	{"ClusterRoleBinding", "system:discovery",
+	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:authenticated\"}],"
+	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"system:discovery\"}"},
+	{"ClusterRoleBinding", "system:public-info-viewer",
+	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:authenticated\"},"
+	 "{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:unauthenticated\"}],"
+	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"system:public-info-viewer\"}"},
+	{"ClusterRoleBinding", "system:basic-user",
+	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:authenticated\"}],"
+	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"system:basic-user\"}"},
+	{"ClusterRoleBinding", "system:monitoring",
+	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:monitoring\"}],"
+	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"system:monitoring\"}"},
 	{"ClusterRoleBinding", "cluster-admin",
 	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:masters\"}],"
 	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"cluster-admin\"}"},

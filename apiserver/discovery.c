@@ -8,7 +8,8 @@
 #include "apiserver/watch_cache.h"
 #include "common/json.h"
 
-static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}, {"rbac.authorization.k8s.io", "v1"}};
+static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}, {"rbac.authorization.k8s.io", "v1"},
+						{"discovery.k8s.io", "v1"}};
 #define API_NGROUPS (sizeof(groups) / sizeof(groups[0]))
 #define OPENAPI_HASH "6d696e696b3873"
 
@@ -176,6 +177,8 @@ static cJSON *resource_list(const char *group, const char *version)
 			add_sub(list, r, "binding", "Binding", NULL, NULL, create_verb, 1);
 		if (r->subresources & API_SUB_LOG)
 			add_sub(list, r, "log", "Pod", NULL, NULL, get_verb, 1);
+		if (r->subresources & API_SUB_TOKEN)
+			add_sub(list, r, "token", "TokenRequest", "authentication.k8s.io", "v1", create_verb, 1);
 	}
 	return j;
 }

@@ -1,6 +1,5 @@
 /* main.c: the apiserver daemon: kube-apiserver's flags, one server on one loop, SIGTERM stops it. */
 #include <malloc.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,10 +8,11 @@
 #include "apiserver/server.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
+	struct cm_signals signals;
 	struct api_server *srv;
 };
 
@@ -20,17 +20,13 @@ static void on_stopped(void *ud)
 {
 	struct daemon *d = ud;
 
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
+	cm_signals_close(&d->signals);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_stop(void *ud)
 {
-	struct daemon *d = s->data;
+	struct daemon *d = ud;
 
-	cm_info("received signal %d, stopping", signum);
-	uv_signal_stop(&d->sigterm);
-	uv_signal_stop(&d->sigint);
 	api_server_stop(d->srv, on_stopped, d);
 }
 
@@ -44,8 +40,11 @@ int main(int argc, char **argv)
 	api_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"etcd-servers", CM_FLAG_LIST, &cfg.etcd_servers, "etcd members to connect to (scheme://ip:port,...)"},
-		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address to serve on"},
-		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port, "port of the plain-HTTP API (0: any free port)"},
+		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address of the HTTPS port (0.0.0.0: every interface)"},
+		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port,
+		 "port of the plain-HTTP API, unauthenticated and trusted as system:masters (0: off)"},
+		{"insecure-bind-address", CM_FLAG_STRING, &cfg.insecure_bind_address,
+		 "address of the plain-HTTP port (trusted as system:masters: keep it on loopback)"},
 		{"secure-port", CM_FLAG_INT, &cfg.secure_port, "HTTPS port, served when --tls-cert-file and --tls-private-key-file are given"},
 		{"tls-cert-file", CM_FLAG_STRING, &cfg.tls_cert_file, "certificate (PEM) of the HTTPS port"},
 		{"tls-private-key-file", CM_FLAG_STRING, &cfg.tls_key_file, "private key (PEM) of the HTTPS port"},
@@ -62,6 +61,13 @@ int main(int argc, char **argv)
 		{"authorization-mode", CM_FLAG_STRING, &cfg.authorization_mode, "AlwaysAllow, AlwaysDeny, RBAC, Node, comma-separated (e.g. Node,RBAC)"},
 		{"allowed-client-cidrs", CM_FLAG_LIST, &cfg.allowed_client_cidrs, "only clients from these CIDRs are served (others: 403)"},
 		{"max-mutating-requests-inflight", CM_FLAG_INT, &cfg.max_mutating_requests_inflight, "writes served at once before 429 (0: no limit)"},
+		{"kubelet-client-certificate", CM_FLAG_STRING, &cfg.kubelet_client_cert,
+		 "client certificate (PEM) towards kubelets (pods/log); kubelets are then reached over HTTPS"},
+		{"kubelet-client-key", CM_FLAG_STRING, &cfg.kubelet_client_key, "its private key (PEM)"},
+		{"kubelet-certificate-authority", CM_FLAG_STRING, &cfg.kubelet_ca,
+		 "CA bundle verifying kubelets' serving certificates (without it they are not verified, as Kubernetes)"},
+		{"service-account-key-file", CM_FLAG_STRING, &cfg.service_account_key_file,
+		 "secret (at least 32 bytes) signing and verifying ServiceAccount tokens (HS256)"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 	const size_t nflags = sizeof(flags) / sizeof(flags[0]);
@@ -81,7 +87,6 @@ int main(int argc, char **argv)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	rc = api_server_start(&d.loop, &cfg, &d.srv, &err);
 	if (rc) {
@@ -91,14 +96,12 @@ int main(int argc, char **argv)
 		rc = rc == -22 ? 2 : 1;
 		goto out;
 	}
-	uv_signal_init(&d.loop, &d.sigterm);
-	uv_signal_init(&d.loop, &d.sigint);
-	d.sigterm.data = d.sigint.data = &d;
-	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-	uv_signal_start(&d.sigint, on_signal, SIGINT);
-	cm_info("serving on %s:%d", cfg.bind_address, api_server_port(d.srv));
+	if (cm_signals_start(&d.signals, &d.loop, on_stop, &d))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
+	if (api_server_port(d.srv) >= 0)
+		cm_info("serving on %s:%d", cfg.insecure_bind_address, api_server_port(d.srv));
 	if (api_server_secure_port(d.srv) >= 0)
-		cm_info("serving HTTPS on port %d", api_server_secure_port(d.srv));
+		cm_info("serving HTTPS on %s:%d", cfg.bind_address, api_server_secure_port(d.srv));
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop) ? 1 : 0;
 	cm_info("stopped");

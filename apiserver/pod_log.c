@@ -153,7 +153,8 @@ static void got_node(int err, const struct api_kv_result *r, void *ud)
 		cm_buf_close(&m);
 		return;
 	}
-	cm_buf_printf(&url, "http://%s:%lld/containerLogs/%s/%s/%s", ip, (long long)port, c->ns, c->name, lp->container);
+	cm_buf_printf(&url, "%s://%s:%lld/containerLogs/%s/%s/%s", c->srv->kubelet_https ? "https" : "http", ip,
+		      (long long)port, c->ns, c->name, lp->container);
 	append_query(c, &url);
 	cJSON_Delete(node);
 	req.url = url.data;

@@ -96,6 +96,28 @@ MSG(deploy_spec, "DeploymentSpec", {1, "replicas", PB_INT, KEEP, NULL}, {2, "sel
     {7, "paused", PB_BOOL, 0, NULL}, {9, "progressDeadlineSeconds", PB_INT, KEEP, NULL});
 MSG(deployment_msg, "Deployment", {1, "metadata", PB_MSG, 0, &object_meta}, {2, "spec", PB_MSG, 0, &deploy_spec},
     {3, "status", PB_DROP, 0, NULL});
+MSG(service_port, "ServicePort", {1, "name", PB_STR, 0, NULL}, {2, "protocol", PB_STR, 0, NULL},
+    {3, "port", PB_INT, 0, NULL}, {4, "targetPort", PB_INTSTR, 0, NULL}, {5, "nodePort", PB_INT, 0, NULL},
+    {6, "appProtocol", PB_STR, 0, NULL});
+MSG(service_spec, "ServiceSpec", {1, "ports", PB_MSG, REPEATED, &service_port}, {2, "selector", PB_MAP_STR, 0, NULL},
+    {3, "clusterIP", PB_STR, 0, NULL}, {4, "type", PB_STR, 0, NULL}, {5, "externalIPs", PB_STR, REPEATED, NULL},
+    {7, "sessionAffinity", PB_STR, 0, NULL}, {8, "loadBalancerIP", PB_STR, 0, NULL},
+    {10, "externalName", PB_STR, 0, NULL}, {11, "externalTrafficPolicy", PB_STR, 0, NULL},
+    {18, "clusterIPs", PB_STR, REPEATED, NULL});
+MSG(service_msg, "Service", {1, "metadata", PB_MSG, 0, &object_meta}, {2, "spec", PB_MSG, 0, &service_spec},
+    {3, "status", PB_DROP, 0, NULL});
+MSG(local_ref, "LocalObjectReference", {1, "name", PB_STR, 0, NULL});
+MSG(serviceaccount_msg, "ServiceAccount", {1, "metadata", PB_MSG, 0, &object_meta},
+    {3, "imagePullSecrets", PB_MSG, REPEATED, &local_ref}, {4, "automountServiceAccountToken", PB_BOOL, KEEP, NULL});
+MSG(policy_rule, "PolicyRule", {1, "verbs", PB_STR, REPEATED, NULL}, {2, "apiGroups", PB_STR, REPEATED, NULL},
+    {3, "resources", PB_STR, REPEATED, NULL}, {4, "resourceNames", PB_STR, REPEATED, NULL},
+    {5, "nonResourceURLs", PB_STR, REPEATED, NULL});
+MSG(role_msg, "Role", {1, "metadata", PB_MSG, 0, &object_meta}, {2, "rules", PB_MSG, REPEATED, &policy_rule});
+MSG(rbac_subject, "Subject", {1, "kind", PB_STR, 0, NULL}, {2, "apiGroup", PB_STR, 0, NULL},
+    {3, "name", PB_STR, 0, NULL}, {4, "namespace", PB_STR, 0, NULL});
+MSG(role_ref, "RoleRef", {1, "apiGroup", PB_STR, 0, NULL}, {2, "kind", PB_STR, 0, NULL}, {3, "name", PB_STR, 0, NULL});
+MSG(rolebinding_msg, "RoleBinding", {1, "metadata", PB_MSG, 0, &object_meta},
+    {2, "subjects", PB_MSG, REPEATED, &rbac_subject}, {3, "roleRef", PB_MSG, KEEP, &role_ref});
 
 MSG(ssar_resource, "ResourceAttributes", {1, "namespace", PB_STR, 0, NULL}, {2, "verb", PB_STR, 0, NULL},
     {3, "group", PB_STR, 0, NULL}, {4, "version", PB_STR, 0, NULL}, {5, "resource", PB_STR, 0, NULL},
@@ -115,6 +137,13 @@ static const struct {
 	{"v1", "ConfigMap", &configmap_msg},
 	{"v1", "Secret", &secret_msg},
 	{"apps/v1", "Deployment", &deployment_msg},
+	{"v1", "Service", &service_msg},
+	{"v1", "ServiceAccount", &serviceaccount_msg},
+	/* ClusterRole and ClusterRoleBinding have the same fields as far as kubectl create fills them */
+	{"rbac.authorization.k8s.io/v1", "Role", &role_msg},
+	{"rbac.authorization.k8s.io/v1", "ClusterRole", &role_msg},
+	{"rbac.authorization.k8s.io/v1", "RoleBinding", &rolebinding_msg},
+	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &rolebinding_msg},
 	/* kubectl auth can-i */
 	{"authorization.k8s.io/v1", "SelfSubjectAccessReview", &ssar_msg},
 };

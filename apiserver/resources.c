@@ -28,7 +28,7 @@ const struct api_resource api_resources[API_NRES] = {
 	 "involvedObject,reason,message,source,firstTimestamp,lastTimestamp,count,type,eventTime,series,"
 	 "action,related,reportingComponent,reportingInstance",
 	 &api_strategy_event},
-	{8, "", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, 0, SUB,
+	{8, "", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, API_SUB_TOKEN, SUB,
 	 "secrets,imagePullSecrets,automountServiceAccountToken", &api_strategy_generic},
 	{9, "apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, true,
 	 API_SUB_STATUS | API_SUB_SCALE, SUB, "spec,status", &api_strategy_deployment},
@@ -53,6 +53,9 @@ const struct api_resource api_resources[API_NRES] = {
 	 API_NAME_PATH_SEGMENT, "subjects,roleRef", &api_strategy_generic},
 	{19, "rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
 	 false, {NULL}, false, 0, API_NAME_PATH_SEGMENT, "subjects,roleRef", &api_strategy_generic},
+	/* written by the controller-manager's EndpointSlice controller; kubectl describe svc reads them */
+	{20, "discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, {NULL}, false, 0, SUB,
+	 "addressType,endpoints,ports", &api_strategy_endpointslice},
 };
 
 const struct api_resource *api_resource_find(const char *group, const char *version, const char *plural)

@@ -17,6 +17,7 @@ enum {
 	API_SUB_BINDING = 1 << 2,
 	API_SUB_LOG = 1 << 3,
 	API_SUB_FINALIZE = 1 << 4,
+	API_SUB_TOKEN = 1 << 5,
 };
 
 /* Address ranges the strategies allocate from (parsed from flags). */
@@ -90,7 +91,7 @@ struct api_resource {
 	const struct api_strategy *strategy;
 };
 
-#define API_NRES 20
+#define API_NRES 21
 extern const struct api_resource api_resources[API_NRES];
 
 /* The resource by group ("" core) and plural, or NULL. */
@@ -105,7 +106,7 @@ int api_resource_key(const struct api_resource *r, const char *ns, const char *n
 /* Strategies defined in strategy_*.c. */
 extern const struct api_strategy api_strategy_pod, api_strategy_service, api_strategy_node,
 	api_strategy_deployment, api_strategy_replicaset, api_strategy_daemonset, api_strategy_namespace,
-	api_strategy_event, api_strategy_endpoints,
+	api_strategy_event, api_strategy_endpoints, api_strategy_endpointslice,
 	api_strategy_generic;
 
 #endif

@@ -169,6 +169,8 @@ static bool sub_allowed(const struct api_resource *r, const char *sub)
 		return r->subresources & API_SUB_LOG;
 	if (!strcmp(sub, "finalize"))
 		return r->subresources & API_SUB_FINALIZE;
+	if (!strcmp(sub, "token"))
+		return r->subresources & API_SUB_TOKEN;
 	return false;
 }
 
@@ -262,8 +264,16 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	const char *accept = cm_http_req_header(c->req, "Accept");
 	const char *watch = cm_http_req_query(c->req, "watch");
 	const char *dry = cm_http_req_query(c->req, "dryRun");
+	const char *include = cm_http_req_query(c->req, "includeObject");
 
-	c->table = accept && strstr(accept, "as=Table");
+	if (api_table_mode_parse(accept, include, &c->table) < 0) {
+		struct cm_buf m = CM_BUF_INIT;
+
+		cm_buf_printf(&m, "unrecognized includeObject value: \"%s\"", include);
+		api_ctx_reply_status(c, api_status_bad_request(m.data ? m.data : "unrecognized includeObject value"));
+		cm_buf_close(&m);
+		return;
+	}
 	c->strict = fv && !strcmp(fv, "Strict");
 	c->dry_run = dry && *dry;
 	if (!c->res && c->res_group_core)
@@ -275,6 +285,10 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	(void)plural;
 	if ((c->ns && !c->res->namespaced) || (c->sub && !sub_allowed(c->res, c->sub))) {
 		not_found_path(c);
+		return;
+	}
+	if (c->sub && !strcmp(c->sub, "token") && strcmp(method, "POST")) {
+		api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
 		return;
 	}
 	if (!strcmp(method, "GET")) {
@@ -300,6 +314,8 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 			return;
 		if (c->sub && !strcmp(c->sub, "binding"))
 			api_rest_binding(c);
+		else if (c->sub && !strcmp(c->sub, "token"))
+			api_rest_token_request(c);
 		else if (c->name)
 			api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, "create"));
 		else if (c->res->namespaced && !c->ns)
@@ -416,6 +432,8 @@ int api_rest_routes(struct api_server *srv, struct cm_http_server *http)
 
 	if (!rc)
 		rc = api_auth_routes(srv, http, tls);
+	if (!rc)
+		rc = api_authn_review_route(srv, http, tls);
 	if (!rc)
 		rc = cm_http_server_route(http, "*", "/api/v1/{rest...}", tls ? handle_core_tls : handle_core, srv);
 	if (!rc)

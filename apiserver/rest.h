@@ -10,6 +10,7 @@
 
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
+#include "apiserver/table.h"
 #include "common/buf.h"
 #include "common/http_server.h"
 #include "apiserver/ns_cache.h"
@@ -32,6 +33,7 @@ struct api_server {
 	int closing_listeners;
 	struct api_storage *store;
 	struct cm_http_client *kubelet_http; /* pods/log proxy calls */
+	bool kubelet_https;                  /* kubelets are reached over HTTPS (api_config) */
 	struct cm_metrics *metrics;
 	struct api_wcache *caches[API_NRES];
 	struct api_nscache nscache; /* namespaces known active: creates skip reading them from etcd */
@@ -63,7 +65,7 @@ struct api_ctx {
 	const char *verb;
 	int refs;
 	int64_t t0_ns;
-	bool table;   /* Accept asks for a meta.k8s.io Table */
+	enum api_table_mode table; /* Accept asks for a meta.k8s.io Table (and includeObject) */
 	bool strict;  /* fieldValidation=Strict */
 	bool dry_run;
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
@@ -111,6 +113,7 @@ void api_rest_delete(struct api_ctx *c);
 void api_rest_deletecollection(struct api_ctx *c);
 void api_rest_watch(struct api_ctx *c);
 void api_rest_pod_log(struct api_ctx *c); /* pod_log.c */
+void api_rest_token_request(struct api_ctx *c); /* rest_token.c: POST serviceaccounts/{name}/token */
 /* Parses list options into c->listing: 0, 1 if it answered (bad input), or -ENOMEM. */
 int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);
@@ -122,7 +125,9 @@ int api_pending_finalizers(const cJSON *obj);
 void api_update_run(struct api_ctx *c);
 /* The Table form of a list or object (table.c); takes nothing. NULL on -ENOMEM. */
 cJSON *api_table_new(const struct api_resource *r, const char *rv, const char *cont);
-int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms);
+/* Appends obj's row (obj borrowed; mode says what the row's object holds). Returns 0 or -ENOMEM. */
+int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms,
+		      enum api_table_mode mode);
 /* autoscaling/v1 Scale of obj. Caller owns. */
 cJSON *api_scale_from(const struct api_resource *r, const cJSON *obj);
 

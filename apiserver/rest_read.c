@@ -52,7 +52,7 @@ static void got_one(int err, const struct api_kv_result *r, void *ud)
 	if (c->table) {
 		cJSON *t = api_table_new(c->res, api_obj_meta_str(obj, "resourceVersion"), NULL);
 
-		if (t && api_table_add_row(t, c->res, obj, cm_time_wall_ms()) < 0) {
+		if (t && api_table_add_row(t, c->res, obj, cm_time_wall_ms(), c->table) < 0) {
 			cJSON_Delete(t);
 			t = NULL;
 		}
@@ -199,7 +199,7 @@ static void got_page(int err, const struct api_kv_result *r, void *ud)
 		if (wanted(l, &parsed, &r->kvs[i])) {
 			l->matched++;
 			if (l->table) {
-				rc = api_table_add_row(l->table, c->res, parsed, l->now_ms);
+				rc = api_table_add_row(l->table, c->res, parsed, l->now_ms, c->table);
 			} else {
 				if (l->items.len)
 					rc = cm_buf_putc(&l->items, ',');

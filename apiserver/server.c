@@ -20,8 +20,57 @@
 
 #define SERVER_MAX_BODY (16u << 20) /* larger than the API's limit, so the API answers 413 as a Status */
 
-/* The namespaces' watch cache keeps NamespaceLifecycle's table current (rest_write.c reads it). */
-static const struct api_wcache_observer nscache_observer = {api_nscache_on_event, api_nscache_on_reset};
+static void sa_created(int err, const struct api_kv_result *r, void *ud)
+{
+	(void)r;
+	(void)ud;
+	if (err && err != -ECANCELED && err != -CM_ECONFLICT)
+		cm_warn("default serviceaccount: cannot create (%s)", cm_strerror(err));
+}
+
+/*
+ * Every namespace gets a ServiceAccount "default" (kube-controller-manager's
+ * serviceaccounts controller does it in Kubernetes; here the apiserver that
+ * sees the namespace appear). Written only if absent, so several apiservers
+ * seeing the same namespace write it once and an edited one is kept.
+ */
+static void ensure_default_sa(struct api_server *srv, const char *ns)
+{
+	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+	char now[CM_RFC3339_LEN];
+	uint64_t a = api_rand(srv);
+
+	api_obj_now(cm_time_wall_ms(), now);
+	if (cm_buf_printf(&key, "/registry/serviceaccounts/%s/default", ns) == 0 &&
+	    cm_buf_printf(&val,
+			  "{\"apiVersion\":\"v1\",\"kind\":\"ServiceAccount\",\"metadata\":{\"name\":\"default\","
+			  "\"namespace\":\"%s\",\"uid\":\"%08x-0000-4000-8000-%012llx\",\"creationTimestamp\":\"%s\"}}",
+			  ns, (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now) == 0)
+		api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, sa_created, srv);
+	cm_buf_close(&key);
+	cm_buf_close(&val);
+}
+
+/* The namespaces' watch cache keeps NamespaceLifecycle's table current (rest_write.c reads it) and adds default SAs. */
+static void ns_event(void *ud, bool deleted, const char *key, int64_t rev, const char *obj, size_t len)
+{
+	struct api_server *srv = ud;
+	const char *name = strrchr(key, '/');
+
+	api_nscache_on_event(&srv->nscache, deleted, key, rev, obj, len);
+	name = name ? name + 1 : key;
+	if (!deleted && api_nscache_active(&srv->nscache, name))
+		ensure_default_sa(srv, name);
+}
+
+static void ns_reset(void *ud)
+{
+	struct api_server *srv = ud;
+
+	api_nscache_on_reset(&srv->nscache);
+}
+
+static const struct api_wcache_observer nscache_observer = {ns_event, ns_reset};
 
 static const char *const default_namespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease"};
 
@@ -30,8 +79,10 @@ void api_config_defaults(struct api_config *cfg)
 	static const char *const etcd[] = {"http://127.0.0.1:2379"};
 
 	memset(cfg, 0, sizeof(*cfg));
+	/* kube-apiserver listens on 0.0.0.0; here AlwaysAllow is the default, so loopback until asked */
 	cfg->bind_address = "127.0.0.1";
 	cfg->insecure_port = 8080;
+	cfg->insecure_bind_address = "127.0.0.1";
 	cfg->secure_port = 6443;
 	cfg->etcd_servers.items = (const char **)etcd;
 	cfg->etcd_servers.n = 1;
@@ -66,6 +117,19 @@ int api_parse_cidr(const char *s, uint32_t *base, int *bits)
 	*bits = (int)b;
 	*base = ntohl(in.s_addr) & (uint32_t)(0xffffffffu << (32 - b));
 	return 0;
+}
+
+/* Whether addr is a loopback address (127.0.0.0/8, ::1, localhost). */
+static bool is_loopback(const char *addr)
+{
+	struct in_addr in4;
+	struct in6_addr in6;
+
+	if (!strcmp(addr, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, addr, &in4) == 1)
+		return (ntohl(in4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, addr, &in6) == 1 && IN6_IS_ADDR_LOOPBACK(&in6);
 }
 
 static uint64_t env_rand(void *ud)
@@ -142,6 +206,8 @@ static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
 	if (rc < 0)
 		cm_error("watch caches: cannot start (%s)", cm_strerror(rc));
 	create_default_namespaces(srv);
+	for (size_t i = 0; i < sizeof(default_namespaces) / sizeof(default_namespaces[0]); i++)
+		ensure_default_sa(srv, default_namespaces[i]);
 	api_auth_bootstrap(srv);
 	cm_info("watch caches started at revision %lld", (long long)r->revision);
 	uv_close((uv_handle_t *)&b->timer, boot_closed);
@@ -181,9 +247,25 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		free(srv);
 		return -EINVAL;
 	}
+	/*
+	 * The plain port answers everyone as system:masters, so it stays on
+	 * loopback unless --insecure-bind-address says otherwise, as
+	 * kube-apiserver's did: the compose cluster's plain mode opens it on its
+	 * private network. Say so loudly.
+	 */
+	if (cfg->insecure_port > 0 && !is_loopback(cfg->insecure_bind_address))
+		cm_warn("--insecure-bind-address %s: the plain port serves anyone who reaches it as system:masters, "
+			"without authentication; use the secure port (TLS) for other machines",
+			cfg->insecure_bind_address);
+	if (cfg->insecure_port <= 0 && !(cfg->tls_cert_file && cfg->tls_key_file)) {
+		cm_buf_printf(err, "--insecure-port=0 and no --tls-cert-file/--tls-private-key-file: nothing to serve");
+		free(srv);
+		return -EINVAL;
+	}
 	{
 		struct api_auth_config ac = {cfg->token_auth_file, cfg->anonymous_auth, cfg->authorization_mode,
-					     &cfg->allowed_client_cidrs, cfg->max_mutating_requests_inflight};
+					     &cfg->allowed_client_cidrs, cfg->max_mutating_requests_inflight,
+					     cfg->service_account_key_file};
 
 		rc = api_auth_new(&ac, &srv->auth, err);
 		if (rc < 0) {
@@ -198,8 +280,18 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	if (!rc)
 		rc = api_storage_new(loop, cfg->etcd_servers.items, cfg->etcd_servers.n, (long)cfg->etcd_timeout_ms,
 				     srv->metrics, &srv->store);
-	if (!rc)
-		rc = cm_http_client_new(loop, NULL, &srv->kubelet_http);
+	{
+		struct cm_http_client_opts ko = {.cert_file = cfg->kubelet_client_cert, .key_file = cfg->kubelet_client_key,
+						 .ca_file = cfg->kubelet_ca, .insecure_skip_verify = !cfg->kubelet_ca};
+
+		srv->kubelet_https = cfg->kubelet_client_cert || cfg->kubelet_ca;
+		if (!rc && !cfg->kubelet_client_cert != !cfg->kubelet_client_key) {
+			cm_buf_printf(err, "--kubelet-client-certificate and --kubelet-client-key go together");
+			rc = -EINVAL;
+		}
+		if (!rc)
+			rc = cm_http_client_new(loop, srv->kubelet_https ? &ko : NULL, &srv->kubelet_http);
+	}
 	if (rc < 0)
 		goto fail;
 	srv->m_watchers = cm_metrics_gauge(srv->metrics, "apiserver_registered_watchers", "open watch streams", NULL);
@@ -212,23 +304,28 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	api_nscache_init(&srv->nscache);
 	for (int i = 0; i < API_NRES; i++)
 		if (!strcmp(api_resources[i].plural, "namespaces") && !api_resources[i].group[0])
-			api_wcache_observe(srv->caches[i], &nscache_observer, &srv->nscache);
-	ho.bind_address = cfg->bind_address;
-	ho.port = cfg->insecure_port;
+			api_wcache_observe(srv->caches[i], &nscache_observer, srv);
 	ho.max_body = SERVER_MAX_BODY;
 	ho.idle_timeout_s = 3600;
 	ho.metrics = srv->metrics;
-	rc = cm_http_server_new(loop, &ho, &srv->http);
-	if (rc < 0) {
-		cm_buf_printf(err, "cannot listen on %s:%d: %s", cfg->bind_address, cfg->insecure_port, cm_strerror(rc));
-		goto fail;
+	ho.gate = api_auth_http_gate;
+	ho.gate_ud = srv;
+	if (cfg->insecure_port > 0) {
+		ho.bind_address = cfg->insecure_bind_address;
+		ho.port = cfg->insecure_port;
+		rc = cm_http_server_new(loop, &ho, &srv->http);
+		if (rc < 0) {
+			cm_buf_printf(err, "cannot listen on %s:%d: %s", cfg->insecure_bind_address, cfg->insecure_port,
+				      cm_strerror(rc));
+			goto fail;
+		}
+		rc = api_rest_routes(srv, srv->http);
+		if (rc < 0)
+			goto fail;
 	}
-	rc = api_rest_routes(srv, srv->http);
-	if (rc < 0)
-		goto fail;
 	if (cfg->tls_cert_file && cfg->tls_key_file && cfg->secure_port >= 0) {
 		ho.port = cfg->secure_port;
-		ho.bind_address = cfg->secure_bind_address ? cfg->secure_bind_address : cfg->bind_address;
+		ho.bind_address = cfg->bind_address;
 		ho.tls_cert_file = cfg->tls_cert_file;
 		ho.tls_key_file = cfg->tls_key_file;
 		ho.tls_client_ca_file = cfg->client_ca_file;
@@ -280,7 +377,7 @@ fail:
 
 int api_server_port(const struct api_server *s)
 {
-	return cm_http_server_port(s->http);
+	return s->http ? cm_http_server_port(s->http) : -1;
 }
 
 static void http_closed(void *ud)
@@ -313,11 +410,12 @@ void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 	}
 	api_auth_free(s->auth); /* its storage calls end with -ECANCELED when the storage goes */
 	s->auth = NULL;
-	s->closing_listeners = s->https ? 3 : 2; /* the listeners and the health timer */
+	s->closing_listeners = 1 + !!s->https + !!s->http; /* the listeners and the health timer */
 	api_health_close(s, health_closed);
 	if (s->https)
 		cm_http_server_close(s->https, http_closed, s);
-	cm_http_server_close(s->http, http_closed, s);
+	if (s->http)
+		cm_http_server_close(s->http, http_closed, s);
 }
 
 int api_server_secure_port(const struct api_server *s)

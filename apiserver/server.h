@@ -13,10 +13,15 @@
 #include "common/metrics.h"
 
 struct api_config {
-	const char *bind_address;     /* insecure port's address; "127.0.0.1" */
-	int insecure_port;            /* 8080; 0 picks a free port */
-	int secure_port;              /* HTTPS port (6443), served when both TLS files are given */
-	const char *secure_bind_address; /* its address; bind_address if NULL */
+	const char *bind_address;     /* --bind-address: the HTTPS port's address; "127.0.0.1" */
+	/*
+	 * --insecure-port: the plain-HTTP port (8080), 0 turns it off. It has no
+	 * authentication: every request is system:masters, so it must listen on
+	 * loopback only (--insecure-bind-address, "127.0.0.1"; anything else is refused).
+	 */
+	int insecure_port;
+	const char *insecure_bind_address;
+	int secure_port;              /* HTTPS port (6443), served when both TLS files are given; 0 picks a free one */
 	const char *tls_cert_file, *tls_key_file;
 	struct cm_strlist etcd_servers;
 	const char *service_cluster_ip_range; /* "10.96.0.0/12" */
@@ -33,6 +38,13 @@ struct api_config {
 	const char *authorization_mode;       /* "AlwaysAllow" (default), "RBAC", "Node,RBAC", "AlwaysDeny" */
 	struct cm_strlist allowed_client_cidrs; /* empty: any source */
 	int max_mutating_requests_inflight;   /* 200; 0 means no limit */
+	const char *service_account_key_file; /* HMAC secret signing ServiceAccount tokens; NULL: none */
+	/*
+	 * The pods/log proxy towards kubelets: with a client certificate or a CA it
+	 * speaks HTTPS (without a CA, as Kubernetes, the kubelet's certificate is
+	 * not verified); with neither, plain HTTP as a development kubelet serves.
+	 */
+	const char *kubelet_client_cert, *kubelet_client_key, *kubelet_ca;
 };
 
 /* Fills cfg with kube-apiserver's defaults (strings static). */

@@ -24,13 +24,88 @@
 #define NODEPORT_MIN 30000
 #define NODEPORT_MAX 32767
 
-static int prepare(cJSON *obj)
+static bool absent(const cJSON *obj, const char *path)
+{
+	const cJSON *v = cm_json_get(obj, path);
+
+	return !v || cJSON_IsNull(v);
+}
+
+static bool headless_selectorless(const cJSON *obj)
+{
+	const cJSON *sel = cm_json_get(obj, "spec.selector");
+
+	return !strcmp(cm_json_str_or(obj, "spec.clusterIP", ""), "None") && !(cJSON_IsObject(sel) && sel->child);
+}
+
+/* old's value of path copied into obj when obj lacks it; 1 if copied, 0 if not, -ENOMEM. */
+static int keep_old(cJSON *obj, const cJSON *old, const char *path)
+{
+	const cJSON *o = old ? cm_json_get(old, path) : NULL;
+	cJSON *c;
+
+	if (!absent(obj, path) || !o || cJSON_IsNull(o))
+		return 0;
+	if (!(c = cm_json_copy(o)) || cm_json_set(obj, path, c) < 0)
+		return -ENOMEM;
+	return 1;
+}
+
+/* An ExternalName service has no IP families: a type change drops them when the client left them as they were. */
+static void drop_if_unchanged(cJSON *obj, const cJSON *old, const char *field)
+{
+	cJSON *spec = cm_json_get(obj, "spec");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(spec, field);
+	const cJSON *o = old ? cm_json_get(old, "spec") : NULL;
+
+	if (v && (!o || cm_json_equal(v, cJSON_GetObjectItemCaseSensitive(o, field))))
+		cJSON_DeleteItemFromObjectCaseSensitive(spec, field);
+}
+
+/*
+ * What kube-apiserver fills in on a single-stack IPv4 cluster for every type
+ * but ExternalName: one IPv4 family, SingleStack; a headless service without
+ * selector asks for both families (RequireDualStack), as Kubernetes answers it
+ * even where only IPv4 is configured. An update keeps what the stored object had.
+ */
+static int family_defaults(cJSON *obj, const cJSON *old)
+{
+	const char *t = cm_json_str_or(obj, "spec.type", "ClusterIP");
+	bool dual = headless_selectorless(obj);
+	int rc;
+
+	if (!strcmp(t, "ExternalName")) {
+		drop_if_unchanged(obj, old, "ipFamilies");
+		drop_if_unchanged(obj, old, "ipFamilyPolicy");
+		drop_if_unchanged(obj, old, "internalTrafficPolicy");
+		return 0;
+	}
+	rc = api_default_str(obj, "spec.internalTrafficPolicy", "Cluster");
+	if (!rc && (!strcmp(t, "NodePort") || !strcmp(t, "LoadBalancer")))
+		rc = api_default_str(obj, "spec.externalTrafficPolicy", "Cluster");
+	if (!rc && !strcmp(t, "LoadBalancer") && absent(obj, "spec.allocateLoadBalancerNodePorts"))
+		rc = cm_json_set(obj, "spec.allocateLoadBalancerNodePorts", cJSON_CreateTrue());
+	if (!rc && !strcmp(cm_json_str_or(obj, "spec.clusterIP", ""), "None") && absent(obj, "spec.clusterIPs"))
+		rc = api_default_json(obj, "spec.clusterIPs", "[\"None\"]");
+	if (!rc && (rc = keep_old(obj, old, "spec.ipFamilyPolicy")) == 0 && absent(obj, "spec.ipFamilyPolicy"))
+		rc = cm_json_set_str(obj, "spec.ipFamilyPolicy", dual ? "RequireDualStack" : "SingleStack");
+	if (rc < 0)
+		return rc;
+	if ((rc = keep_old(obj, old, "spec.ipFamilies")) != 0 || !absent(obj, "spec.ipFamilies"))
+		return rc < 0 ? rc : 0;
+	dual = dual && strcmp(cm_json_str_or(obj, "spec.ipFamilyPolicy", ""), "SingleStack");
+	return cm_json_set(obj, "spec.ipFamilies", cJSON_Parse(dual ? "[\"IPv4\",\"IPv6\"]" : "[\"IPv4\"]"));
+}
+
+static int prepare(cJSON *obj, const cJSON *old)
 {
 	cJSON *ports = cm_json_get(obj, "spec.ports"), *p;
 	int rc = api_default_str(obj, "spec.type", "ClusterIP");
 
 	if (!rc)
 		rc = api_default_str(obj, "spec.sessionAffinity", "None");
+	if (!rc)
+		rc = family_defaults(obj, old);
 	cJSON_ArrayForEach(p, ports) {
 		if (rc || !cJSON_IsObject(p))
 			continue;
@@ -45,13 +120,12 @@ static int prepare(cJSON *obj)
 static int prepare_create(cJSON *obj, const struct api_strategy_env *env)
 {
 	(void)env;
-	return prepare(obj);
+	return prepare(obj, NULL);
 }
 
 static int prepare_update(cJSON *obj, const cJSON *old)
 {
-	(void)old;
-	return prepare(obj);
+	return prepare(obj, old);
 }
 
 static bool needs_node_ports(const cJSON *obj)
@@ -59,6 +133,42 @@ static bool needs_node_ports(const cJSON *obj)
 	const char *t = cm_json_str_or(obj, "spec.type", "ClusterIP");
 
 	return !strcmp(t, "NodePort") || !strcmp(t, "LoadBalancer");
+}
+
+/* IP families as a single-stack IPv4 cluster takes them (a headless service without selector may name both). */
+static void validate_families(const cJSON *obj, struct api_ferrs *errs)
+{
+	static const char *const policies[] = {"SingleStack", "PreferDualStack", "RequireDualStack", NULL};
+	static const char *const families[] = {"IPv4", "IPv6", NULL};
+	static const char *const itps[] = {"Cluster", "Local", NULL};
+	const char *pol = cm_json_get_str(obj, "spec.ipFamilyPolicy"), *itp = cm_json_get_str(obj, "spec.internalTrafficPolicy");
+	const cJSON *fams = cm_json_get(obj, "spec.ipFamilies"), *f;
+	bool loose = headless_selectorless(obj);
+	char field[48];
+	int i = 0;
+
+	if (pol && !(!strcmp(pol, policies[0]) || !strcmp(pol, policies[1]) || !strcmp(pol, policies[2])))
+		api_ferr_not_supported(errs, "spec.ipFamilyPolicy", pol, policies);
+	else if (pol && !loose && !strcmp(pol, "RequireDualStack"))
+		api_ferr_invalid(errs, "spec.ipFamilyPolicy", pol, "this cluster is not configured for dual-stack services");
+	if (itp && strcmp(itp, "Cluster") && strcmp(itp, "Local"))
+		api_ferr_not_supported(errs, "spec.internalTrafficPolicy", itp, itps);
+	if (cJSON_GetArraySize(fams) > 2)
+		api_ferr_invalid(errs, "spec.ipFamilies", "", "may specify no more than one IP for each IP family");
+	cJSON_ArrayForEach(f, fams) {
+		const char *v = cJSON_IsString(f) ? f->valuestring : "";
+
+		snprintf(field, sizeof(field), "spec.ipFamilies[%d]", i++);
+		if (strcmp(v, "IPv4") && strcmp(v, "IPv6"))
+			api_ferr_not_supported(errs, field, v, families);
+		else if (i == 2 && cJSON_IsString(fams->child) && !strcmp(fams->child->valuestring, v))
+			api_ferr_duplicate(errs, field, v);
+		else if (!loose && !strcmp(v, "IPv6"))
+			api_ferr_invalid(errs, field, v, "not configured on this cluster");
+	}
+	if (pol && !strcmp(pol, "SingleStack") && cJSON_GetArraySize(fams) == 2)
+		api_ferr_invalid(errs, "spec.ipFamilyPolicy", pol,
+				 "must be 'RequireDualStack' or 'PreferDualStack' when multiple IP families are specified");
 }
 
 static void validate(const cJSON *obj, const cJSON *old, struct api_ferrs *errs)
@@ -92,6 +202,7 @@ static void validate(const cJSON *obj, const cJSON *old, struct api_ferrs *errs)
 		}
 		i++;
 	}
+	validate_families(obj, errs);
 	if (old) {
 		const char *a = cm_json_get_str(obj, "spec.clusterIP"), *b = cm_json_get_str(old, "spec.clusterIP");
 

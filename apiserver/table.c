@@ -220,7 +220,25 @@ fail:
 	return NULL;
 }
 
-int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms)
+int api_table_mode_parse(const char *accept, const char *include, enum api_table_mode *out)
+{
+	if (!accept || !strstr(accept, "as=Table")) {
+		*out = API_TABLE_OFF; /* TableOptions are read only for a Table answer */
+		return 0;
+	}
+	if (!include || !*include || !strcmp(include, "Metadata"))
+		*out = API_TABLE_METADATA;
+	else if (!strcmp(include, "Object"))
+		*out = API_TABLE_OBJECT;
+	else if (!strcmp(include, "None"))
+		*out = API_TABLE_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *obj, int64_t now_ms,
+		      enum api_table_mode mode)
 {
 	cJSON *rows = cJSON_GetObjectItemCaseSensitive(table, "rows");
 	cJSON *row = cJSON_CreateObject(), *cells, *pom, *meta;
@@ -241,6 +259,18 @@ int api_table_add_row(cJSON *table, const struct api_resource *r, const cJSON *o
 	}
 	if (rc < 0)
 		return rc;
+	if (mode == API_TABLE_NONE)
+		return 0;
+	if (mode == API_TABLE_OBJECT) {
+		/* the object as stored carries its kind and apiVersion, as Kubernetes' converted object does */
+		cJSON *whole = cm_json_copy(obj);
+
+		if (!whole || !cJSON_AddItemToObject(row, "object", whole)) {
+			cJSON_Delete(whole);
+			return -ENOMEM;
+		}
+		return 0;
+	}
 	pom = cJSON_AddObjectToObject(row, "object");
 	if (!pom)
 		return -ENOMEM;

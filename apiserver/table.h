@@ -7,6 +7,21 @@
 
 #include <cjson/cJSON.h>
 
+/*
+ * Whether a request wants a Table, and what each row's object holds: the
+ * includeObject query parameter of meta.k8s.io/v1 TableOptions. Metadata (a
+ * PartialObjectMetadata, the default), Object (the whole object, as kubectl
+ * asks for --sort-by), None (no object). API_TABLE_OFF is a plain answer.
+ */
+enum api_table_mode { API_TABLE_OFF = 0, API_TABLE_METADATA, API_TABLE_OBJECT, API_TABLE_NONE };
+
+/*
+ * The mode asked by an Accept header and an includeObject value (either may
+ * be NULL). Returns 0, or -EINVAL for an includeObject Kubernetes does not
+ * know (the caller answers 400); *out is unchanged then.
+ */
+int api_table_mode_parse(const char *accept, const char *include, enum api_table_mode *out);
+
 /* The age of obj (its creationTimestamp) as kubectl prints it: "5s", "3m20s", "4h", "2d3h". */
 void api_table_age(int64_t now_ms, const cJSON *obj, char *out, size_t n);
 /* Append one cell to cells. Each returns 0 or -ENOMEM. */

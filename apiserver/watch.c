@@ -61,7 +61,7 @@ static int send_initial(struct api_ctx *c, const struct api_kv *kv)
 	if (c->table) {
 		cJSON *t = api_table_new(c->res, api_obj_meta_str(obj, "resourceVersion"), NULL);
 
-		rc = t ? api_table_add_row(t, c->res, obj, cm_time_wall_ms()) : -ENOMEM;
+		rc = t ? api_table_add_row(t, c->res, obj, cm_time_wall_ms(), c->table) : -ENOMEM;
 		if (!rc)
 			rc = cm_json_print(t, &text);
 		cJSON_Delete(t);

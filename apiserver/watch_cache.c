@@ -109,7 +109,7 @@ static int watcher_send_obj(struct api_watcher *w, const char *type, const char 
 	if (w->o.table && tree) {
 		cJSON *table = api_table_new(w->wc->res, api_obj_meta_str(tree, "resourceVersion"), NULL);
 
-		rc = table ? api_table_add_row(table, w->wc->res, tree, cm_time_wall_ms()) : -ENOMEM;
+		rc = table ? api_table_add_row(table, w->wc->res, tree, cm_time_wall_ms(), w->o.table) : -ENOMEM;
 		if (!rc)
 			rc = cm_json_print(table, &t);
 		cJSON_Delete(table);

@@ -10,6 +10,7 @@
 
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
+#include "apiserver/table.h"
 #include "common/http_server.h"
 #include "common/metrics.h"
 
@@ -51,7 +52,7 @@ void api_wcache_free(struct api_wcache *wc);
 struct api_watch_opts {
 	int64_t from_rev;   /* events after this revision */
 	bool bookmarks;     /* allowWatchBookmarks */
-	bool table;         /* one-row meta.k8s.io Tables as objects */
+	enum api_table_mode table; /* one-row meta.k8s.io Tables as objects, unless OFF */
 	int64_t timeout_ms; /* the stream ends after this */
 	const char *ns;     /* only this namespace (NULL: all) */
 	bool (*match)(const void *sel, const cJSON *obj); /* NULL: everything */

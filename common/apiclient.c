@@ -23,13 +23,21 @@ struct call {
 	size_t len;
 	long timeout_ms;
 	size_t tries;
+	const char *server; /* the base URL the call went to last */
 	cm_api_cb cb;
 	void *ud;
 };
 
 int cm_api_new(uv_loop_t *loop, const char *const *servers, size_t n, struct cm_api **out)
 {
+	return cm_api_new_opts(loop, servers, n, NULL, out);
+}
+
+int cm_api_new_opts(uv_loop_t *loop, const char *const *servers, size_t n, const struct cm_http_client_opts *opts,
+		    struct cm_api **out)
+{
 	struct cm_api *a;
+	int rc = -ENOMEM;
 
 	if (!n || !servers)
 		return -EINVAL;
@@ -49,7 +57,7 @@ int cm_api_new(uv_loop_t *loop, const char *const *servers, size_t n, struct cm_
 		a->n++;
 	}
 	a->loop = loop;
-	if (cm_http_client_new(loop, NULL, &a->http))
+	if ((rc = cm_http_client_new(loop, opts, &a->http)) < 0)
 		goto fail;
 	*out = a;
 	return 0;
@@ -58,7 +66,7 @@ fail:
 		free(a->servers[i]);
 	free(a->servers);
 	free(a);
-	return -ENOMEM;
+	return rc;
 }
 
 static void release(void *ud)
@@ -84,8 +92,10 @@ const char *cm_api_server(const struct cm_api *a)
 	return a->servers[a->cur];
 }
 
-void cm_api_failover(struct cm_api *a)
+void cm_api_failover(struct cm_api *a, const char *failed)
 {
+	if (failed && failed != a->servers[a->cur])
+		return; /* another call already moved on from it */
 	if (a->n > 1) {
 		a->cur = (a->cur + 1) % a->n;
 		cm_info("apiclient: switching to apiserver %s", a->servers[a->cur]);
@@ -123,7 +133,7 @@ static void on_done(const struct cm_http_response *resp, void *ud)
 	if (resp->err && resp->err != -ECANCELED && !a->freeing) {
 		/* Only transport failures fail over; the same server may answer the retry too. */
 		if (++c->tries < a->n) {
-			cm_api_failover(a);
+			cm_api_failover(a, c->server);
 			if (send_call(c) == 0)
 				return;
 		}
@@ -143,7 +153,8 @@ static int send_call(struct call *c)
 	static const char *const hdrs[] = {"Accept: application/json", NULL};
 	int rc;
 
-	if (cm_buf_printf(&url, "%s%s", a->servers[a->cur], c->path))
+	c->server = a->servers[a->cur];
+	if (cm_buf_printf(&url, "%s%s", c->server, c->path))
 		return -ENOMEM;
 	req.method = c->method;
 	req.url = url.data;

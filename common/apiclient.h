@@ -38,13 +38,35 @@ typedef void (*cm_api_cb)(const struct cm_api_resp *r, void *ud);
  * is dropped. Returns 0 and *out, -EINVAL (no server), or -ENOMEM.
  */
 int cm_api_new(uv_loop_t *loop, const char *const *servers, size_t n, struct cm_api **out);
+/*
+ * As cm_api_new, with the HTTP client's options (copied; may be NULL): a CA
+ * and a client certificate for https:// apiservers. Also -EINVAL when a file
+ * in opts is not readable.
+ */
+int cm_api_new_opts(uv_loop_t *loop, const char *const *servers, size_t n, const struct cm_http_client_opts *opts,
+		    struct cm_api **out);
+/*
+ * The client flags of every daemon that talks to the apiservers, as kubectl
+ * names them: rows of a struct cm_flag table filling opts (a struct
+ * cm_http_client_opts) for cm_api_new_opts.
+ */
+#define CM_API_TLS_FLAGS(opts)                                                                          \
+	{"certificate-authority", CM_FLAG_STRING, &(opts)->ca_file, "CA bundle verifying https:// apiservers"}, \
+	{"client-certificate", CM_FLAG_STRING, &(opts)->cert_file,                                        \
+	 "client certificate (PEM) presented to the apiservers (CN the user, O its groups)"},               \
+	{"client-key", CM_FLAG_STRING, &(opts)->key_file, "the client certificate's private key (PEM)"}
 /* Cancels calls in flight (their callbacks get -ECANCELED), then frees the client from the loop. NULL does nothing. */
 void cm_api_free(struct cm_api *a);
 
-/* The base URL in use now (borrowed, valid until the next call fails over). */
+/* The base URL in use now (borrowed; the same pointer for a server as long as the client lives). */
 const char *cm_api_server(const struct cm_api *a);
-/* Moves to the next server (the informer calls it when a watch breaks). */
-void cm_api_failover(struct cm_api *a);
+/*
+ * Moves to the next server if failed (a pointer cm_api_server returned) is
+ * still the one in use, so that calls failing together on a dead server move
+ * on once instead of each flipping the choice back to it; failed NULL moves
+ * unconditionally. The informer calls it when a list or watch broke.
+ */
+void cm_api_failover(struct cm_api *a, const char *failed);
 /* The loop the client runs on (borrowed). */
 uv_loop_t *cm_api_loop(struct cm_api *a);
 /* The underlying HTTP client, for streams (borrowed). */

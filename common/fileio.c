@@ -2,6 +2,7 @@
 #include "common/fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,5 +62,26 @@ int cm_mkdir_p(const char *path, mode_t mode)
 	if (rc == 0 && p[0] && mkdir(p, mode) < 0 && errno != EEXIST)
 		rc = -errno;
 	free(p);
+	return rc;
+}
+
+int cm_file_read(const char *path, size_t max, struct cm_buf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	struct cm_buf b = CM_BUF_INIT;
+	struct stat st;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if ((size_t)st.st_size > max)
+		rc = -EFBIG;
+	else if ((rc = cm_buf_reserve(&b, (size_t)st.st_size + 1)) == 0 &&
+		 (rc = cm_pread_all(fd, b.data, (size_t)st.st_size, 0, &got)) == 0)
+		rc = cm_buf_append(out, b.data, got);
+	close(fd);
+	cm_buf_close(&b);
 	return rc;
 }

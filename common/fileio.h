@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/buf.h"
+
 /* Writes all len bytes. Returns 0 or a negative errno (then some may have been written). */
 int cm_write_all(int fd, const void *buf, size_t len);
 /*
@@ -12,6 +14,12 @@ int cm_write_all(int fd, const void *buf, size_t len);
  * than len only at the end of the file. Returns 0 or a negative errno.
  */
 int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got);
+/*
+ * Appends the whole file at path to out (NUL-terminated by the buffer).
+ * Returns 0, -EFBIG when it is larger than max bytes, or a negative errno of
+ * the open or read; out is unchanged on failure.
+ */
+int cm_file_read(const char *path, size_t max, struct cm_buf *out);
 
 /* Makes path and every missing parent with mode (like mkdir -p). 0 or a negative errno. */
 int cm_mkdir_p(const char *path, mode_t mode);

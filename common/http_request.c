@@ -119,6 +119,11 @@ const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_ht
 	return req->peer;
 }
 
+int cm_http_req_is_tls(const struct cm_http_req *req)
+{
+	return req->s->tls_cert != NULL;
+}
+
 int cm_http_req_peer_addr(const struct cm_http_req *req, struct sockaddr_storage *out)
 {
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

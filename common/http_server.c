@@ -334,6 +334,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void dispatch(struct cm_http_server *s, struct cm_http_req *req)
 {
 	struct cm_http_match m;
+	if (s->gate) {
+		req->in_handler = 1;
+		int stop = s->gate(req, s->gate_ud);
+		req->in_handler = 0;
+		if (stop)
+			return;
+	}
 	int rc = cm_http_router_match(&s->router, req->method, req->path, &m);
 	if (rc == -ENOENT) {
 		cm_http_respond_error(req, 404, "not found");
@@ -603,6 +610,8 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 	s->header_timeout_ms = 1000ull * (opts->header_timeout_s ? opts->header_timeout_s
 								 : DEFAULT_HEADER_TIMEOUT_S);
 	s->metrics = opts->metrics;
+	s->gate = opts->gate;
+	s->gate_ud = opts->gate_ud;
 	cm_http_router_init(&s->router);
 	int rc, fd = -1, is_v6 = 0;
 	if (opts->tls_cert_file) {

@@ -46,6 +46,14 @@ struct cm_http_server_opts {
 	int tls_client_cert_required; /* set: no certificate fails the handshake (401 if it gets through) */
 	struct cm_metrics *metrics; /* optional: served at /metrics, request counts recorded */
 	int own_healthz;            /* set: no built-in /healthz, the caller routes its own */
+	/*
+	 * Optional: called for every request once its body is in, before its route
+	 * is looked up (so the built-in /healthz and /metrics, and unknown paths,
+	 * pass it too). Returns nonzero when it answered (401, 403, ...) and no
+	 * route runs; 0 lets the request through. Access control lives here.
+	 */
+	int (*gate)(struct cm_http_req *req, void *ud);
+	void *gate_ud;
 };
 
 /*
@@ -105,6 +113,8 @@ const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_ht
  */
 struct sockaddr_storage;
 int cm_http_req_peer_addr(const struct cm_http_req *req, struct sockaddr_storage *out);
+/* Whether req came over TLS. */
+int cm_http_req_is_tls(const struct cm_http_req *req);
 /* Registers the one callback run when the request ends (answered or abandoned); replaces any earlier one. */
 void cm_http_req_on_done(struct cm_http_req *req, cm_http_req_done_cb cb, void *ud);
 

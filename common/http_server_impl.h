@@ -41,6 +41,8 @@ struct cm_http_server {
 	char *tls_cert, *tls_key; /* file contents, kept for MHD while it runs */
 	char *tls_trust;          /* the client CA's PEM, or NULL: no client certificates */
 	int tls_client_required;  /* a request without a valid client certificate is refused */
+	int (*gate)(struct cm_http_req *req, void *ud);
+	void *gate_ud;
 
 	struct cm_http_req *active; /* every request between its headers and its end */
 	size_t nactive;

@@ -35,6 +35,7 @@ struct cm_informer {
 	int64_t backoff_ms;
 	int relist;     /* the next start is a list (410 seen, or the first) */
 	int fail_over;  /* the call ended on a transport error */
+	const char *server; /* the apiserver of the last list or watch (cm_api_server's pointer) */
 	bool synced;
 	int freeing;    /* 1 freeing, 2 timer closed */
 	unsigned lists, watches, gen;
@@ -268,7 +269,7 @@ static void on_timer(uv_timer_t *t)
 static void retry_later(struct cm_informer *inf)
 {
 	if (inf->fail_over) {
-		cm_api_failover(inf->api);
+		cm_api_failover(inf->api, inf->server);
 		inf->fail_over = 0;
 	}
 	inf->backoff_ms = inf->backoff_ms ? inf->backoff_ms * 2 : BACKOFF_MIN_MS;
@@ -282,7 +283,10 @@ static void finish_free(struct cm_informer *inf);
 
 static int build_url(struct cm_informer *inf, int watch, struct cm_buf *url)
 {
-	int rc = cm_buf_printf(url, "%s%s?", cm_api_server(inf->api), inf->o.path);
+	int rc;
+
+	inf->server = cm_api_server(inf->api);
+	rc = cm_buf_printf(url, "%s%s?", inf->server, inf->o.path);
 
 	if (!rc && inf->o.label_selector) {
 		rc = cm_buf_puts(url, "labelSelector=");

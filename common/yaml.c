@@ -22,7 +22,25 @@ struct yparser {
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
 	int depth;
+	size_t alias_nodes; /* nodes copied through aliases in this parse */
 };
+
+/*
+ * A few lines of anchors and aliases can expand to billions of nodes ("a
+ * billion laughs"); go-yaml refuses such a document, and so do we, past this
+ * many nodes copied through aliases. Real manifests stay far below it.
+ */
+#define YAML_MAX_ALIAS_NODES 100000
+
+/* The nodes of j, counting no further than limit. */
+static size_t count_nodes(const cJSON *j, size_t limit)
+{
+	size_t n = 1;
+
+	for (const cJSON *c = j->child; c && n <= limit; c = c->next)
+		n += count_nodes(c, limit - n);
+	return n;
+}
 
 static int fail_at(struct yparser *y, size_t line, size_t col, const char *what)
 {
@@ -217,8 +235,14 @@ static cJSON *resolve_plain(const char *s)
 		*w = '\0';
 		if (parse_go_int(plain, &d))
 			r = cJSON_CreateNumber(d);
-		else if (yaml_style_float(plain))
-			r = cJSON_CreateNumber(strtod(plain, NULL));
+		else if (yaml_style_float(plain)) {
+			/* out of a double's range it stays a string, as go-yaml's ParseFloat fails
+			 * there (JSON has no infinity; fuzz_yaml found "2e808" loading as one) */
+			errno = 0;
+			double f = strtod(plain, NULL);
+			if (errno != ERANGE || (f != 0 && !isinf(f)))
+				r = cJSON_CreateNumber(f);
+		}
 		free(plain);
 		if (r)
 			return r;
@@ -419,6 +443,11 @@ static int parse_node(struct yparser *y, yaml_event_t *ev, cJSON **out)
 			char msg[300];
 			snprintf(msg, sizeof(msg), "unknown anchor '%.200s' referenced", ev->data.alias.anchor);
 			rc = fail_at(y, ev->start_mark.line, ev->start_mark.column, msg);
+			break;
+		}
+		y->alias_nodes += count_nodes(a, YAML_MAX_ALIAS_NODES);
+		if (y->alias_nodes > YAML_MAX_ALIAS_NODES) {
+			rc = fail_at(y, ev->start_mark.line, ev->start_mark.column, "document contains excessive aliasing");
 			break;
 		}
 		if (!(node = cJSON_Duplicate(a, 1)))

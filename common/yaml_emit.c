@@ -156,8 +156,9 @@ static int put_string(const char *s, int indent, struct cm_buf *out)
 	if (!printable(s))
 		return put_double_quoted(s, out);
 	if (strchr(s, '\n')) {
-		/* A leading space on the first line would need an indentation indicator. */
-		if (s[0] == ' ' || strstr(s, " \n"))
+		/* A leading space (or tab: fuzz_yaml) on the first line would need an indentation indicator; a
+		 * block of nothing but line breaks reads back shorter (found by fuzz_yaml). */
+		if (s[0] == ' ' || s[0] == '\t' || strstr(s, " \n") || s[strspn(s, "\n")] == '\0')
 			return put_double_quoted(s, out);
 		return put_literal(s, indent, out);
 	}
@@ -281,7 +282,9 @@ static int emit_node(const cJSON *j, int indent, bool inline_first, struct cm_bu
 		return emit_map(j, indent, inline_first, out);
 	if (cJSON_IsArray(j) && j->child)
 		return emit_seq(j, indent, inline_first, out);
-	int rc = put_scalar(j, indent, out);
+	/* a lone scalar (a whole document): a literal block's lines still need indenting, or a
+	 * line like "--- x" or "..." would read as a document marker (fuzz_yaml found it) */
+	int rc = put_scalar(j, indent + 2, out);
 	return rc ? rc : cm_buf_putc(out, '\n');
 }
 

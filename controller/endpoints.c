@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "controller/endpoints.h"
 #include "controller/manager.h"
+#include "controller/selection.h"
 
 #define MAX_PORTS 32
 
@@ -22,8 +23,7 @@ bool ctl_labels_match_map(const cJSON *selector, const cJSON *labels)
 	return true;
 }
 
-/* A service port's target on one pod: the number, or the named container port; 0 if the pod has none. */
-static int resolve(const cJSON *sp, const struct cm_pod *p)
+int ctl_endpoints_target_port(const cJSON *sp, const struct cm_pod *p)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(sp, "targetPort"), *cp;
 
@@ -137,7 +137,7 @@ cJSON *ctl_endpoints_subsets(const cJSON *svc, const struct cm_pod *const *pods,
 		cJSON_ArrayForEach(sp, ports) {
 			if (i >= np)
 				break;
-			res[i] = resolve(sp, p);
+			res[i] = ctl_endpoints_target_port(sp, p);
 			any |= res[i] != 0;
 			i++;
 		}
@@ -165,38 +165,12 @@ struct ctl_endpoints {
 	struct cm_workqueue *q;
 };
 
-struct selected {
-	const cJSON *sel;
-	const struct cm_pod **p;
-	size_t n, cap;
-};
-
-static int select_pod(const char *key, const void *view, void *ud)
-{
-	struct selected *s = ud;
-	const struct cm_pod *p = view;
-
-	(void)key;
-	if (!ctl_labels_match_map(s->sel, p->m.labels))
-		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		const struct cm_pod **np = realloc(s->p, cap * sizeof(*np));
-		if (!np)
-			return 1;
-		s->p = np;
-		s->cap = cap;
-	}
-	s->p[s->n++] = p;
-	return 0;
-}
-
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_endpoints *c = ud;
 	const cJSON *svc = cm_informer_get(c->m->svcs, key), *ep = cm_informer_get(c->m->eps, key);
 	const cJSON *sel = cm_json_get(svc, "spec.selector");
-	struct selected s = {0};
+	struct ctl_selected s = {0};
 	struct cm_buf path = CM_BUF_INIT;
 	const char *ns, *name;
 	struct ctl_op *op;
@@ -219,10 +193,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	}
 	ns = cm_json_str_or(svc, "metadata.namespace", "default");
 	name = cm_json_str_or(svc, "metadata.name", "");
-	s.sel = sel;
-	cm_informer_index_foreach(c->m->pods, "ns", ns, select_pod, &s);
-	subsets = ctl_endpoints_subsets(svc, s.p, s.n);
-	if (!subsets) {
+	if (ctl_select_pods(c->m, ns, sel, &s) < 0 || !(subsets = ctl_endpoints_subsets(svc, s.pods, s.n))) {
 		op->err = -ENOMEM;
 		goto out;
 	}
@@ -250,39 +221,21 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	ctl_op_write(c->m, op, ep ? "PUT" : "POST", path.data, obj);
 	cJSON_Delete(obj);
 out:
-	free(s.p);
+	free(s.pods);
 	cm_buf_close(&path);
 	ctl_op_release(op);
-}
-
-struct pod_ev {
-	struct ctl_endpoints *c;
-	const struct cm_pod *a, *b;
-};
-
-static int service_of(const char *key, const void *view, void *ud)
-{
-	struct pod_ev *e = ud;
-	const cJSON *sel = cm_json_get(view, "spec.selector");
-
-	if (!cJSON_IsObject(sel) || !sel->child)
-		return 0;
-	if ((e->a && ctl_labels_match_map(sel, e->a->m.labels)) || (e->b && ctl_labels_match_map(sel, e->b->m.labels)))
-		cm_workqueue_add(e->c->q, key);
-	return 0;
 }
 
 void ctl_endpoints_pod_event(struct ctl_endpoints *c, const void *old_pod, const void *pod)
 {
 	const struct cm_pod *o = old_pod, *p = pod;
-	struct pod_ev e = {c, o, p};
 
 	/* only what an Endpoints shows: IP, readiness, labels, ports, terminating */
 	if (o && p && strcmp(o->pod_ip, p->pod_ip) == 0 && o->ready == p->ready && o->m.deleting == p->m.deleting &&
 	    strcmp(o->phase, p->phase) == 0 && cm_json_equal(o->m.labels, p->m.labels) &&
 	    strcmp(o->node_name, p->node_name) == 0)
 		return;
-	cm_informer_index_foreach(c->m->svcs, "ns", p->m.ns, service_of, &e);
+	ctl_queue_selecting_services(c->m, c->q, o, p);
 }
 
 void ctl_endpoints_event(struct ctl_endpoints *c, const char *key)

@@ -12,6 +12,9 @@
 /* Whether labels (a JSON object or NULL) carry every key=value of a Service's spec.selector map. */
 bool ctl_labels_match_map(const cJSON *selector, const cJSON *labels);
 
+/* A service port (spec.ports[i]) on one pod: targetPort's number, or the named container port; 0 if the pod has none. */
+int ctl_endpoints_target_port(const cJSON *sp, const struct cm_pod *p);
+
 /*
  * The Endpoints subsets of svc (a Service tree) over pods[0..n) (those of its
  * namespace its selector picks; the function does not re-check labels).

@@ -1,18 +1,17 @@
 /* main.c: the controller-manager daemon: flags, logging, the manager on one loop, SIGTERM stops it. */
-#include <signal.h>
 #include <stdio.h>
 
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "controller/manager.h"
 
-static void on_signal(uv_signal_t *sig, int signum)
+static void on_stop(void *ud)
 {
-	cm_info("received signal %d, stopping", signum);
-	ctl_manager_stop(sig->data);
-	uv_close((uv_handle_t *)sig, NULL);
+	ctl_manager_stop(ud);
 }
 
 int main(int argc, char **argv)
@@ -20,12 +19,13 @@ int main(int argc, char **argv)
 	struct ctl_config cfg;
 	struct ctl_manager *m;
 	uv_loop_t loop;
-	uv_signal_t sigterm;
+	struct cm_signals signals;
 	int verbosity = 0, nargs = 0, rc;
 
 	ctl_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &cfg.servers, "apiserver URLs, tried in turn when one fails"},
+		CM_API_TLS_FLAGS(&cfg.tls),
 		{"leader-elect", CM_FLAG_BOOL, &cfg.leader_elect, "only act while holding the kube-system/kube-controller-manager Lease"},
 		{"leader-elect-identity", CM_FLAG_STRING, &cfg.identity, "identity in the Lease (default hostname_pid)"},
 		{"leader-elect-lease-duration", CM_FLAG_DURATION, &cfg.lease_ms, "how long a Lease lasts unrenewed"},
@@ -41,21 +41,18 @@ int main(int argc, char **argv)
 	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]),
 			       "controller [flags]: the controller-manager (ReplicaSet, Deployment, DaemonSet, Endpoints, node lifecycle, garbage collector, Namespace)", argc, argv, &nargs);
 	cm_log_init("controller", verbosity);
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&loop);
 	rc = ctl_manager_start(&loop, &cfg, &m);
 	if (rc) {
 		cm_error("cannot start: %d", rc);
 		return 1;
 	}
-	uv_signal_init(&loop, &sigterm);
-	sigterm.data = m;
-	uv_signal_start(&sigterm, on_signal, SIGTERM);
-	uv_unref((uv_handle_t *)&sigterm); /* the loop ends when the daemon has stopped, by signal or lost lease */
+	if (cm_signals_start(&signals, &loop, on_stop, m))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
+	cm_signals_unref(&signals); /* the loop ends when the daemon has stopped, by signal or lost lease */
 	uv_run(&loop, UV_RUN_DEFAULT);
 	rc = m->lost;
-	if (!uv_is_closing((uv_handle_t *)&sigterm))
-		uv_close((uv_handle_t *)&sigterm, NULL);
+	cm_signals_close(&signals);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	ctl_manager_free(m);

@@ -158,6 +158,7 @@ static void pod_event(struct ctl_manager *m, const void *old, const void *pod, i
 		return;
 	ctl_replicaset_pod_event(m->rsc, old, pod, what);
 	ctl_endpoints_pod_event(m->epc, old, pod);
+	ctl_endpointslice_pod_event(m->esc, old, pod);
 	ctl_daemonset_pod_event(m->dsc, pod);
 	ctl_gc_dependent_event(m->gc, "Pod", old, pod, what);
 }
@@ -249,6 +250,7 @@ static void on_svc_add(void *ud, const char *key, const void *v)
 	(void)v;
 	if (m->active) {
 		ctl_endpoints_event(m->epc, key);
+		ctl_endpointslice_event(m->esc, key);
 		ctl_servicelb_event(m->slb, key);
 	}
 }
@@ -261,6 +263,19 @@ static void on_ep_update(void *ud, const char *key, const void *o, const void *v
 {
 	(void)o;
 	on_svc_add(ud, key, v);
+}
+
+static void on_slice_add(void *ud, const char *key, const void *v)
+{
+	struct ctl_manager *m = ud;
+	(void)key;
+	if (m->active)
+		ctl_endpointslice_slice_event(m->esc, v);
+}
+static void on_slice_update(void *ud, const char *key, const void *o, const void *v)
+{
+	(void)o;
+	on_slice_add(ud, key, v);
 }
 
 static void node_event(struct ctl_manager *m)
@@ -344,7 +359,15 @@ static int kick_svc(const char *key, const void *v, void *ud)
 	struct ctl_manager *m = ud;
 	(void)v;
 	ctl_endpoints_event(m->epc, key);
+	ctl_endpointslice_event(m->esc, key);
 	ctl_servicelb_event(m->slb, key);
+	return 0;
+}
+static int kick_slice(const char *key, const void *v, void *ud)
+{
+	struct ctl_manager *m = ud;
+	(void)key;
+	ctl_endpointslice_slice_event(m->esc, v); /* slices whose Service is gone */
 	return 0;
 }
 static int kick_ep(const char *key, const void *v, void *ud)
@@ -370,13 +393,13 @@ static int kick_ns(const char *key, const void *v, void *ud)
 	return 0;
 }
 
-#define NINF 9
+#define NINF 10
 
 /* Every informer's slot, for what is done to all of them alike. */
 static void informers(struct ctl_manager *m, struct cm_informer **all[NINF])
 {
 	struct cm_informer **list[NINF] = {&m->pods, &m->rs, &m->deploys, &m->svcs, &m->eps,
-					   &m->nodes, &m->leases, &m->ds, &m->nss};
+					   &m->nodes, &m->leases, &m->ds, &m->nss, &m->slices};
 	memcpy(all, list, sizeof(list));
 }
 
@@ -398,6 +421,7 @@ static void maybe_activate(struct ctl_manager *m)
 	cm_informer_foreach(m->ds, kick_ds, m);
 	cm_informer_foreach(m->svcs, kick_svc, m);
 	cm_informer_foreach(m->eps, kick_ep, m);
+	cm_informer_foreach(m->slices, kick_slice, m);
 	cm_informer_foreach(m->pods, kick_pod, m);
 	cm_informer_foreach(m->nss, kick_ns, m);
 }
@@ -428,6 +452,7 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 	struct cm_informer_opts lo = {.path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases"};
 	struct cm_informer_opts dso = {.path = "/apis/apps/v1/daemonsets"};
 	struct cm_informer_opts nso = {.path = "/api/v1/namespaces"};
+	struct cm_informer_opts eso = {.path = "/apis/discovery.k8s.io/v1/endpointslices"};
 	struct cm_informer_handlers ph = {on_pod_add, on_pod_update, on_pod_delete, on_synced, m};
 	struct cm_informer_handlers rh = {on_rs_add, on_rs_update, on_rs_delete, on_synced, m};
 	struct cm_informer_handlers dh = {on_d_add, on_d_update, on_d_delete, on_synced, m};
@@ -437,6 +462,7 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 	struct cm_informer_handlers lh = {on_lease_add, on_lease_update, NULL, on_synced, m};
 	struct cm_informer_handlers dsh = {on_ds_add, on_ds_update, on_ds_delete, on_synced, m};
 	struct cm_informer_handlers nsh = {on_ns_add, on_ns_update, NULL, on_synced, m};
+	struct cm_informer_handlers esh = {on_slice_add, on_slice_update, on_slice_add, on_synced, m};
 	int rc;
 
 	if (!m)
@@ -457,6 +483,8 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 	dopt.indexes[0].fn = ctl_tree_ns;
 	so.indexes[0].name = "ns";
 	so.indexes[0].fn = ctl_tree_ns;
+	eso.indexes[0].name = "ns";
+	eso.indexes[0].fn = ctl_tree_ns;
 	ph.ud = rh.ud = dh.ud = sh.ud = eh.ud = nh.ud = lh.ud = dsh.ud = nsh.ud = m;
 	if (cfg->identity) {
 		snprintf(m->identity, sizeof(m->identity), "%s", cfg->identity);
@@ -465,7 +493,7 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 		gethostname(host, sizeof(host) - 1);
 		snprintf(m->identity, sizeof(m->identity), "%s_%d", host, (int)getpid());
 	}
-	rc = cm_api_new(loop, cfg->servers.items, cfg->servers.n, &m->api);
+	rc = cm_api_new_opts(loop, cfg->servers.items, cfg->servers.n, &cfg->tls, &m->api);
 	if (!rc)
 		rc = cm_events_new(m->api, "controller-manager", &m->events);
 	if (!rc)
@@ -487,11 +515,15 @@ int ctl_manager_start(uv_loop_t *loop, const struct ctl_config *cfg, struct ctl_
 	if (!rc)
 		rc = cm_informer_new(m->api, &nso, &nsh, &m->nss);
 	if (!rc)
+		rc = cm_informer_new(m->api, &eso, &esh, &m->slices);
+	if (!rc)
 		rc = ctl_replicaset_start(m, &m->rsc);
 	if (!rc)
 		rc = ctl_deployment_start(m, &m->dc);
 	if (!rc)
 		rc = ctl_endpoints_start(m, &m->epc);
+	if (!rc)
+		rc = ctl_endpointslice_start(m, &m->esc);
 	if (!rc)
 		rc = ctl_nodelife_start(m, &m->nlc);
 	if (!rc)
@@ -537,6 +569,8 @@ void ctl_manager_stop(struct ctl_manager *m)
 		ctl_deployment_stop(m->dc);
 	if (m->epc)
 		ctl_endpoints_stop(m->epc);
+	if (m->esc)
+		ctl_endpointslice_stop(m->esc);
 	if (m->nlc)
 		ctl_nodelife_stop(m->nlc);
 	if (m->gc)

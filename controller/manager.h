@@ -15,6 +15,7 @@
 
 struct ctl_config {
 	struct cm_strlist servers;
+	struct cm_http_client_opts tls; /* CA and client certificate towards the apiservers (strings borrowed) */
 	bool leader_elect;
 	const char *identity;
 	int64_t lease_ms, renew_ms, retry_ms;
@@ -37,10 +38,11 @@ struct ctl_manager {
 	struct cm_events *events;
 	struct cm_leader *leader;
 	struct cm_informer *pods, *rs, *deploys;
-	struct cm_informer *svcs, *eps, *nodes, *leases, *ds, *nss;
+	struct cm_informer *svcs, *eps, *nodes, *leases, *ds, *nss, *slices;
 	struct ctl_replicaset *rsc;
 	struct ctl_deployment *dc;
 	struct ctl_endpoints *epc;
+	struct ctl_endpointslice *esc;
 	struct ctl_nodelife *nlc;
 	struct ctl_gc *gc;
 	struct ctl_namespace *nsc;
@@ -104,6 +106,14 @@ int ctl_endpoints_start(struct ctl_manager *m, struct ctl_endpoints **out);
 void ctl_endpoints_stop(struct ctl_endpoints *c);
 void ctl_endpoints_pod_event(struct ctl_endpoints *c, const void *old_pod, const void *pod);
 void ctl_endpoints_event(struct ctl_endpoints *c, const char *key);
+
+/* EndpointSlices (discovery.k8s.io/v1, "ns" index): from pod, service and slice events. */
+int ctl_endpointslice_start(struct ctl_manager *m, struct ctl_endpointslice **out);
+void ctl_endpointslice_stop(struct ctl_endpointslice *c);
+void ctl_endpointslice_pod_event(struct ctl_endpointslice *c, const void *old_pod, const void *pod);
+void ctl_endpointslice_event(struct ctl_endpointslice *c, const char *key);
+/* A slice changed or went away: its Service (if the slice is ours) is looked at again. */
+void ctl_endpointslice_slice_event(struct ctl_endpointslice *c, const cJSON *slice);
 
 /* Node lifecycle: a periodic check of every node's Lease; lease events note when each was renewed. */
 int ctl_nodelife_start(struct ctl_manager *m, struct ctl_nodelife **out);

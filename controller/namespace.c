@@ -31,7 +31,7 @@ static const struct {
 	{"v1", "pods"},             {"v1", "services"},        {"v1", "endpoints"},
 	{"v1", "configmaps"},       {"v1", "secrets"},         {"v1", "serviceaccounts"},
 	{"v1", "persistentvolumeclaims"}, {"v1", "resourcequotas"}, {"v1", "limitranges"},
-	{"coordination.k8s.io/v1", "leases"}, {"v1", "events"},
+	{"coordination.k8s.io/v1", "leases"}, {"discovery.k8s.io/v1", "endpointslices"}, {"v1", "events"},
 };
 #define NCOLL (sizeof(collections) / sizeof(collections[0]))
 

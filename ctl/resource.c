@@ -23,6 +23,7 @@ static const struct mc_resource resources[] = {
 	{"", "v1", "resourcequotas", "resourcequota", "ResourceQuota", "quota", true, false},
 	{"", "v1", "limitranges", "limitrange", "LimitRange", "limits", true, false},
 	{"coordination.k8s.io", "v1", "leases", "lease", "Lease", NULL, true, false},
+	{"discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", NULL, true, false},
 	{"rbac.authorization.k8s.io", "v1", "roles", "role", "Role", NULL, true, false},
 	{"rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", NULL, true, false},
 	{"rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", NULL, false, false},

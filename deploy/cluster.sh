@@ -8,6 +8,13 @@
 # The folder is $CLUSTER_DIR (default .cluster/): data/, logs/, pids/, kubeconfig.
 # PORT_OFFSET=N moves every port by N and NODE_NET=a.b.c picks the nodes' loopback
 # addresses (a.b.c.2 and a.b.c.3), so a second cluster (the e2e test) can run beside a user's.
+# TLS=1 makes certificates (deploy/certs.sh, into $CLUSTER_DIR/pki) and turns on: HTTPS on 6443
+# and 6444 with client-certificate authentication (anonymous requests refused) for every daemon,
+# each with its own certificate (kubelets as system:node:NAME in system:nodes), TLS with mutual
+# authentication between etcd members, and a kubeconfig holding the CA and the admin's
+# certificate. The apiservers still reach etcd's client port, and serve their plain port, on
+# 127.0.0.1 over HTTP (they have no etcd client certificate flags, and the plain port cannot be
+# turned off yet).
 set -eu
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
@@ -17,13 +24,36 @@ OFF=${PORT_OFFSET:-0}
 NODE_NET=${NODE_NET:-127.0.0}
 NODES=${NODES:-2}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
+TLS=${TLS:-0}
+PKI=$DIR/pki
 
 p() { echo $(($1 + OFF)); }
 E1=$(p 2379) E2=$(p 22379) E3=$(p 32379)
 A1=$(p 8080) A2=$(p 8081)
-ETCD_PEERS="etcd1=http://127.0.0.1:$((E1 + 1)),etcd2=http://127.0.0.1:$((E2 + 1)),etcd3=http://127.0.0.1:$((E3 + 1))"
+S1=$(p 6443) S2=$(p 6444)
 ETCD_CLIENTS="http://127.0.0.1:$E1,http://127.0.0.1:$E2,http://127.0.0.1:$E3"
-MASTERS="http://127.0.0.1:$A1,http://127.0.0.1:$A2"
+if [ "$TLS" = 1 ]; then
+	PEER=https API=https://127.0.0.1:$S1 API2=https://127.0.0.1:$S2
+	CURL_TLS="--cacert $PKI/ca.crt --cert $PKI/admin.crt --key $PKI/admin.key"
+else
+	PEER=http API=http://127.0.0.1:$A1 API2=http://127.0.0.1:$A2
+	CURL_TLS=""
+fi
+ETCD_PEERS="etcd1=$PEER://127.0.0.1:$((E1 + 1)),etcd2=$PEER://127.0.0.1:$((E2 + 1)),etcd3=$PEER://127.0.0.1:$((E3 + 1))"
+MASTERS="$API,$API2"
+
+# client_tls NAME: the flags a daemon reaches the apiservers with: its certificate pki/NAME.crt.
+client_tls() {
+	[ "$TLS" = 1 ] && echo "--certificate-authority $PKI/ca.crt --client-certificate $PKI/$1.crt --client-key $PKI/$1.key"
+	return 0
+}
+
+# etcd_tls NAME: mutual TLS on the peer port with the member's peer certificate.
+etcd_tls() {
+	[ "$TLS" = 1 ] && echo " --peer-cert-file $PKI/etcd-$1-peer.crt --peer-key-file $PKI/etcd-$1-peer.key" \
+		"--peer-trusted-ca-file $PKI/ca.crt --peer-client-cert-auth"
+	return 0
+}
 
 # The topology, one line per process: name, health URL ("-": alive is healthy), command line.
 # Order is start order; every process retries its upstreams, so they all start at once.
@@ -33,33 +63,37 @@ components() {
 		i=$((i + 1))
 		echo "etcd$i http://127.0.0.1:$port/health $BIN/etcdlite --name etcd$i --data-dir $DIR/data/etcd$i" \
 			"--listen-client-urls http://127.0.0.1:$port --advertise-client-urls http://127.0.0.1:$port" \
-			"--listen-peer-urls http://127.0.0.1:$((port + 1)) --initial-advertise-peer-urls http://127.0.0.1:$((port + 1))" \
-			"--initial-cluster $ETCD_PEERS"
+			"--listen-peer-urls $PEER://127.0.0.1:$((port + 1)) --initial-advertise-peer-urls $PEER://127.0.0.1:$((port + 1))" \
+			"--initial-cluster $ETCD_PEERS$(etcd_tls "etcd$i")"
 	done
 	for i in 1 2; do
 		port=$(eval echo "\$A$i")
+		sport=$(eval echo "\$S$i")
+		tls=""
+		[ "$TLS" = 1 ] && tls=" --secure-port $sport --tls-cert-file $PKI/apiserver.crt --tls-private-key-file $PKI/apiserver.key --client-ca-file $PKI/ca.crt --anonymous-auth=false"
 		echo "apiserver$i http://127.0.0.1:$port/healthz $BIN/apiserver --etcd-servers $ETCD_CLIENTS" \
-			"--bind-address 127.0.0.1 --insecure-port $port"
+			"--bind-address 127.0.0.1 --insecure-port $port$tls"
 	done
-	[ -x "$BIN/scheduler" ] && echo "scheduler - $BIN/scheduler --master $MASTERS"
-	[ -x "$BIN/controller" ] && echo "controller - $BIN/controller --master $MASTERS"
+	[ -x "$BIN/scheduler" ] && echo "scheduler - $BIN/scheduler --master $MASTERS $(client_tls scheduler)"
+	[ -x "$BIN/controller" ] && echo "controller - $BIN/controller --master $MASTERS $(client_tls controller)"
 	if [ -x "$BIN/kubelet" ]; then
 		n=0
 		while [ $n -lt "$NODES" ]; do
 			n=$((n + 1))
 			ip=$NODE_NET.$((n + 1))
 			kport=$(p $((10240 + 10 * n)))
-			api=$A1 # the kubelet takes one apiserver: odd nodes use the first, even the second
-			[ $((n % 2)) = 0 ] && api=$A2
-			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master http://127.0.0.1:$api" \
+			# both apiservers, failing over in order: odd nodes start on the first, even on the second
+			masters=$MASTERS
+			[ $((n % 2)) = 0 ] && masters="$API2,$API"
+			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master $masters" \
 				"--hostname-override node$n --node-ip $ip --bind-address $ip --port $kport" \
 				"--root-dir $DIR/data/node$n --pod-network host --node-status-update-frequency 2s" \
-				"--cluster-dns $ip"
+				"--cluster-dns $ip $(client_tls "kubelet-node$n")"
 			if [ -x "$BIN/kubeproxy" ]; then
 				hport=$(p $((10246 + 10 * n)))
 				echo "kubeproxy$n http://$ip:$hport/healthz $BIN/kubeproxy --master $MASTERS" \
 					"--hostname-override node$n --bind-address $ip --healthz-port $hport --metrics-port -1" \
-					"--cluster-ip-interface= --dns-bind-address $ip --dns-port 53"
+					"--cluster-ip-interface= --dns-bind-address $ip --dns-port 53 $(client_tls kubeproxy)"
 			fi
 		done
 	elif [ -x "$BIN/hollownodes" ]; then
@@ -87,29 +121,15 @@ healthy() {
 }
 
 write_kubeconfig() {
-	cat >"$DIR/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: minik8s
-  cluster:
-    server: http://127.0.0.1:$A1
-contexts:
-- name: minik8s
-  context:
-    cluster: minik8s
-    user: admin
-    namespace: default
-current-context: minik8s
-users:
-- name: admin
-  user: {}
-EOF
+	pki=""
+	[ "$TLS" = 1 ] && pki=$PKI
+	(umask 077 && deploy/kubeconfig.sh "$API" ${pki:+"$pki"} >"$DIR/kubeconfig")
 }
 
 # Prints "Ready/total" for the nodes the apiserver knows, from /api/v1/nodes.
 nodes_ready() {
-	curl -sf -m 2 "http://127.0.0.1:$A1/api/v1/nodes" 2>/dev/null | python3 -c '
+	# shellcheck disable=SC2086 # the TLS options are split on purpose
+	curl -sf -m 2 $CURL_TLS "$API/api/v1/nodes" 2>/dev/null | python3 -c '
 import json, sys
 try:
     items = json.load(sys.stdin).get("items") or []
@@ -138,6 +158,9 @@ up() {
 		return 0
 	fi
 	start=$(date +%s%N)
+	if [ "$TLS" = 1 ]; then
+		NODES="$(seq -s' ' -f 'node%g' 1 "$NODES")" deploy/certs.sh "$PKI" | grep -v '^certs: made' || true
+	fi
 	write_kubeconfig
 	component_lines | while read -r name _url cmd; do
 		if running "$name"; then
@@ -175,7 +198,11 @@ up() {
 	echo "  export KUBECONFIG=$DIR/kubeconfig PATH=$(pwd)/$BIN:\$PATH"
 	echo "  minictl get nodes                      # or kubectl get nodes"
 	echo "  minictl create deployment web --image=echoserver --replicas=2"
-	echo "  curl http://127.0.0.1:$A1/api/v1/pods"
+	if [ "$TLS" = 1 ]; then
+		echo "  curl --cacert $PKI/ca.crt --cert $PKI/admin.crt --key $PKI/admin.key $API/api/v1/pods"
+	else
+		echo "  curl http://127.0.0.1:$A1/api/v1/pods"
+	fi
 	echo "  make status; make down (CLEAN=1 also removes the data); README.md, 'Use it', has more"
 }
 
@@ -224,7 +251,7 @@ stop_all() {
 
 down() {
 	# Nodes first, then their pods, then the control plane, then the store; each tier at once.
-	# A kubelet keeps its pods on SIGTERM (and may take a while over it): 1 s, then SIGKILL.
+	# A kubelet keeps its pods on SIGTERM and exits at once; SIGKILL after 1 s for one that hangs.
 	# shellcheck disable=SC2046
 	stop_all 1 $(names | grep -E '^(kube|hollow)')
 	pids=$(pod_pids)
@@ -283,6 +310,8 @@ env_vars() {
 	echo "CLUSTER_DIR=$DIR ETCD1=http://127.0.0.1:$E1 ETCD2=http://127.0.0.1:$E2 ETCD3=http://127.0.0.1:$E3"
 	echo "APISERVER1=http://127.0.0.1:$A1 APISERVER2=http://127.0.0.1:$A2 NODE1_IP=$NODE_NET.2 NODE2_IP=$NODE_NET.3"
 	echo "KUBECONFIG=$DIR/kubeconfig"
+	[ "$TLS" = 1 ] && echo "APISERVER1_TLS=$API APISERVER2_TLS=$API2 PKI=$PKI"
+	return 0
 }
 
 case ${1:-} in

@@ -5,13 +5,20 @@
 #   deploy/compose.sh status   the containers, then the nodes
 # The project is "minik8s" (COMPOSE_PROJECT overrides); the kubeconfig goes to $COMPOSE_DIR
 # (default .compose/). Uses docker-compose (1.29) or, failing that, `docker compose` (v2).
+# TLS=1 up: certificates into $COMPOSE_DIR/pki (deploy/certs.sh) and deploy/docker-compose.tls.yml
+# over the base file (HTTPS with client certificates on 6443, mutual TLS between etcd peers); the
+# kubeconfig then names https://127.0.0.1:6443 and holds the CA and the admin's certificate.
 set -eu
 cd "$(dirname "$0")/.."
 PROJECT=${COMPOSE_PROJECT:-minik8s}
 CDIR=${COMPOSE_DIR:-.compose}
-API=http://127.0.0.1:8080
+case $CDIR in /*) ;; *) CDIR=$(pwd)/$CDIR ;; esac
 NODES=2
 READY_TIMEOUT=${READY_TIMEOUT:-60}
+TLS=${TLS:-0}
+# docker-compose.tls.yml mounts it; set for every command, as the file list may name that file.
+MINIK8S_PKI=$CDIR/pki
+export MINIK8S_PKI
 
 # Privileged nodes where the daemon can start them, else the capabilities the runtime needs;
 # the choice is remembered in $CDIR so that later commands use the same files.
@@ -24,6 +31,7 @@ files() {
 				"SYS_ADMIN (deploy/docker-compose.unprivileged.yml)" >&2
 			f="$f -f deploy/docker-compose.unprivileged.yml"
 		fi
+		[ "$TLS" = 1 ] && f="$f -f deploy/docker-compose.tls.yml"
 		echo "$f" >"$CDIR/files"
 	fi
 	cat "$CDIR/files"
@@ -36,8 +44,18 @@ else
 	dc() { docker compose -p "$PROJECT" $(files) "$@"; }
 fi
 
+# The cluster's address for clients, and curl's options for it: TLS when the file list says so.
+api() {
+	if grep -q tls "$CDIR/files" 2>/dev/null; then
+		echo "https://127.0.0.1:6443 --cacert $MINIK8S_PKI/ca.crt --cert $MINIK8S_PKI/admin.crt --key $MINIK8S_PKI/admin.key"
+	else
+		echo "http://127.0.0.1:8080"
+	fi
+}
+
 nodes_ready() {
-	curl -sf -m 2 "$API/api/v1/nodes" 2>/dev/null | python3 -c '
+	# shellcheck disable=SC2046 # the URL and its options are split on purpose
+	curl -sf -m 2 $(api | sed 's|^\([^ ]*\)|\1/api/v1/nodes|') 2>/dev/null | python3 -c '
 import json, sys
 try:
     items = json.load(sys.stdin).get("items") or []
@@ -54,9 +72,15 @@ up() {
 		exit 1
 	fi
 	start=$(date +%s%N)
-	dc up -d --no-build 2>&1 | grep -v '^$' || true
 	mkdir -p "$CDIR"
-	printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: minik8s\n  cluster:\n    server: %s\ncontexts:\n- name: minik8s\n  context: {cluster: minik8s, user: admin, namespace: default}\ncurrent-context: minik8s\nusers:\n- name: admin\n  user: {}\n' "$API" >"$CDIR/kubeconfig"
+	rm -f "$CDIR/files" # TLS or not is chosen now
+	if [ "$TLS" = 1 ]; then
+		SANS="DNS:apiserver1,DNS:apiserver2" deploy/certs.sh "$MINIK8S_PKI" | grep -v '^certs: made' || true
+		(umask 077 && deploy/kubeconfig.sh https://127.0.0.1:6443 "$MINIK8S_PKI" >"$CDIR/kubeconfig")
+	else
+		deploy/kubeconfig.sh http://127.0.0.1:8080 >"$CDIR/kubeconfig"
+	fi
+	dc up -d --no-build 2>&1 | grep -v '^$' || true
 	deadline=$(($(date +%s) + READY_TIMEOUT))
 	until [ "$(nodes_ready)" = "$NODES/$NODES" ]; do
 		if [ "$(date +%s)" -ge "$deadline" ]; then
@@ -67,7 +91,7 @@ up() {
 	done
 	ms=$((($(date +%s%N) - start) / 1000000))
 	echo "compose cluster is up: $NODES nodes Ready in $ms ms. Try:"
-	echo "  export KUBECONFIG=$(pwd)/$CDIR/kubeconfig PATH=$(pwd)/bin:\$PATH"
+	echo "  export KUBECONFIG=$CDIR/kubeconfig PATH=$(pwd)/bin:\$PATH"
 	echo "  minictl get nodes; minictl apply -f deploy/examples/echoserver.yaml; curl 127.0.0.1:30080"
 	echo "  deploy/chaos kill-etcd 1; deploy/chaos status; make compose-down"
 }

@@ -22,6 +22,7 @@ void el_config_defaults(struct el_config *c)
 	c->snapshot_count = 100000;
 	c->request_timeout_ms = 5000;
 	c->max_request_bytes = 1572864; /* etcd's 1.5 MiB */
+	c->max_concurrent_streams = 4294967295LL;
 	c->progress_notify_ms = 600000;
 }
 

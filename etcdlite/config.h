@@ -31,6 +31,8 @@ struct el_config {
 	int64_t snapshot_count;
 	int64_t request_timeout_ms;
 	int64_t max_request_bytes;
+	/* --max-concurrent-streams: watch streams one client (address) may hold; etcd's default is 2^32-1 */
+	int64_t max_concurrent_streams;
 	int64_t progress_notify_ms;
 	/* TLS as etcd's flags: an https:// listen URL needs the cert and key; a
 	 * trusted CA asks clients for certificates, client_cert_auth requires them. */

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,8 +21,39 @@ struct el_watch_stream {
 	bool progress;
 	int64_t next_progress_ms;
 	bool ended;
+	struct sockaddr_storage peer; /* family AF_UNSPEC when unknown */
 	struct el_watch_stream *prev, *next;
 };
+
+static bool same_host(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr == ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr, &((const struct sockaddr_in6 *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return false;
+}
+
+/*
+ * etcd bounds the gRPC streams of one client connection; over the JSON
+ * gateway each watch is its own HTTP connection, so the bound is per client
+ * address. Where gRPC would make the client wait for a free stream, an HTTP
+ * client is told 429 and retries.
+ */
+static bool streams_exhausted(const struct el_member *m, const struct sockaddr_storage *peer)
+{
+	int64_t n = 0;
+
+	if (peer->ss_family == AF_UNSPEC)
+		return false;
+	for (const struct el_watch_stream *w = m->watches; w; w = w->next)
+		if (!w->ended && same_host(&w->peer, peer) && ++n >= m->cfg.max_concurrent_streams)
+			return true;
+	return false;
+}
 
 static void unlink_stream(struct el_member *m, struct el_watch_stream *ws)
 {
@@ -106,7 +139,15 @@ static void on_watch(struct cm_http_req *req, void *ud)
 	const char *body = cm_http_req_body(req, &len);
 	int rc;
 
+	struct sockaddr_storage peer = {.ss_family = AF_UNSPEC};
+
 	memset(&jr, 0, sizeof(jr));
+	if (cm_http_req_peer_addr(req, &peer) < 0)
+		peer.ss_family = AF_UNSPEC;
+	if (streams_exhausted(m, &peer)) {
+		el_member_respond_error(req, -EBUSY, "etcdserver: too many requests");
+		return;
+	}
 	rc = el_json_decode(EL_J_WATCH, len ? body : "{}", len ? len : 2, &jr, &err);
 	if (!rc && jr.watch_cancel)
 		rc = -EINVAL; /* nothing to cancel on a new stream */
@@ -121,6 +162,7 @@ static void on_watch(struct cm_http_req *req, void *ud)
 	}
 	ws->m = m;
 	ws->req = req;
+	ws->peer = peer;
 	ws->progress = jr.watch_progress_notify;
 	rc = el_watch_create(m->hub, &jr.watch, on_batch, ws, &ws->watch_id);
 	if (rc) {

@@ -1,5 +1,4 @@
 /* main.c: the etcdlite daemon: flags as etcd's, one member on one loop, SIGTERM stops it. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -7,12 +6,13 @@
 
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "etcdlite/config.h"
 #include "etcdlite/member.h"
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
+	struct cm_signals signals;
 	struct el_member *member;
 };
 
@@ -20,17 +20,13 @@ static void on_stopped(void *ud)
 {
 	struct daemon *d = ud;
 
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
+	cm_signals_close(&d->signals);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_stop(void *ud)
 {
-	struct daemon *d = s->data;
+	struct daemon *d = ud;
 
-	cm_info("received signal %d, stopping", signum);
-	uv_signal_stop(&d->sigterm);
-	uv_signal_stop(&d->sigint);
 	el_member_stop(d->member, on_stopped, d);
 }
 
@@ -55,7 +51,10 @@ int main(int argc, char **argv)
 		{"heartbeat-interval", CM_FLAG_INT64, &cfg.heartbeat_ms, "heartbeat interval (ms)"},
 		{"election-timeout", CM_FLAG_INT64, &cfg.election_ms, "election timeout (ms)"},
 		{"snapshot-count", CM_FLAG_INT64, &cfg.snapshot_count, "applied entries between snapshots"},
-		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_request_bytes, "largest request accepted"},
+		{"max-request-bytes", CM_FLAG_INT64, &cfg.max_request_bytes,
+		 "largest request accepted (larger: \"etcdserver: request is too large\")"},
+		{"max-concurrent-streams", CM_FLAG_INT64, &cfg.max_concurrent_streams,
+		 "watch streams one client address may hold at once (more: 429, \"etcdserver: too many requests\")"},
 		{"request-timeout", CM_FLAG_DURATION, &cfg.request_timeout_ms, "how long a request may wait for quorum"},
 		{"watch-progress-notify-interval", CM_FLAG_DURATION, &cfg.progress_notify_ms, "progress notifications period"},
 		{"cert-file", CM_FLAG_STRING, &cfg.client_tls.cert_file, "client port: TLS certificate (https:// URLs)"},
@@ -87,7 +86,6 @@ int main(int argc, char **argv)
 		cm_buf_close(&err);
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	rc = el_member_start(&d.loop, &cfg, &d.member, &err);
 	if (rc) {
@@ -96,11 +94,8 @@ int main(int argc, char **argv)
 		uv_loop_close(&d.loop);
 		return 1;
 	}
-	uv_signal_init(&d.loop, &d.sigterm);
-	uv_signal_init(&d.loop, &d.sigint);
-	d.sigterm.data = d.sigint.data = &d;
-	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	if (cm_signals_start(&d.signals, &d.loop, on_stop, &d))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
 	cm_info("ready to serve client requests on %s", cfg.listen_client_urls);
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);

@@ -22,6 +22,13 @@
 #define EL_PENDING_BUCKETS 1024
 #define EL_PEER_MAX_INFLIGHT 4
 #define EL_PEER_MAX_QUEUED 256
+/*
+ * What a peer may send in one body: a batch of appends (up to 1 MiB of
+ * entries each) or a whole snapshot, which is as large as the store. The
+ * client limit (--max-request-bytes) must not apply here, or a follower that
+ * fell behind a store larger than it could never catch up.
+ */
+#define EL_PEER_MAX_BODY ((size_t)2 << 30)
 
 /*
  * A write waiting for its entry to be applied here. Every proposal carries

@@ -133,8 +133,10 @@ static int open_raft(struct el_member *m, struct cm_buf *err)
 			rp.snap.index);
 	free(ents);
 	el_wal_replay_close(&rp);
-	if (!rc)
+	if (!rc) {
+		raft_advance_election(m->raft);
 		raft_status(m->raft, &m->st);
+	}
 	return rc;
 }
 
@@ -163,7 +165,13 @@ static int make_metrics(struct el_member *m)
 	return 0;
 }
 
-static int listen_on(struct el_member *m, const char *urls, const struct el_tls_conf *tls,
+/* Base64 makes a 1.5 MiB request about 2 MiB of JSON. */
+static size_t client_max_body(const struct el_config *cfg)
+{
+	return (size_t)cfg->max_request_bytes * 4 / 3 + 64 * 1024;
+}
+
+static int listen_on(struct el_member *m, const char *urls, const struct el_tls_conf *tls, size_t max_body,
 		     struct cm_http_server **out, struct cm_buf *err)
 {
 	struct cm_http_server_opts o = {0};
@@ -176,8 +184,7 @@ static int listen_on(struct el_member *m, const char *urls, const struct el_tls_
 	}
 	o.bind_address = host;
 	o.port = port;
-	/* Base64 makes a 1.5 MiB request about 2 MiB of JSON. */
-	o.max_body = (size_t)m->cfg.max_request_bytes * 4 / 3 + 64 * 1024;
+	o.max_body = max_body;
 	o.idle_timeout_s = 600; /* watches stay open */
 	o.metrics = m->metrics;
 	/* As etcd: TLS is served on https:// URLs; the files alone do not turn it on. */
@@ -214,8 +221,8 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 	    (rc = el_store_new(NULL, &m->store)) || (rc = el_watch_hub_new(m->store, &m->hub)) ||
 	    (rc = load_snapshot(m, err)) || (rc = open_raft(m, err)) ||
 	    (rc = el_transport_init(m)) ||
-	    (rc = listen_on(m, cfg->listen_client_urls, &cfg->client_tls, &m->client_srv, err)) ||
-	    (rc = listen_on(m, cfg->listen_peer_urls, &cfg->peer_tls, &m->peer_srv, err)) ||
+	    (rc = listen_on(m, cfg->listen_client_urls, &cfg->client_tls, client_max_body(cfg), &m->client_srv, err)) ||
+	    (rc = listen_on(m, cfg->listen_peer_urls, &cfg->peer_tls, EL_PEER_MAX_BODY, &m->peer_srv, err)) ||
 	    (rc = el_gateway_routes(m, m->client_srv)) || (rc = el_gateway_routes(m, m->peer_srv)) ||
 	    (rc = el_gateway_watch_routes(m, m->client_srv)) || (rc = el_transport_routes(m)))
 		goto fail;

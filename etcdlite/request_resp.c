@@ -69,6 +69,7 @@ int el_err_grpc_code(int err)
 	case CM_ETOOLARGE:
 		return GRPC_INVALID_ARGUMENT;
 	case ENOMEM:
+	case EBUSY: /* a limit reached: --max-concurrent-streams */
 		return GRPC_RESOURCE_EXHAUSTED;
 	case CM_ECORRUPT:
 		return GRPC_DATA_LOSS;

@@ -161,6 +161,55 @@ out:
 	cm_buf_close(&out);
 }
 
+/*
+ * The identity kube-apiserver presents to kubelets (kubeadm's CN for
+ * --kubelet-client-certificate). Kubernetes' kubelet asks the apiserver
+ * (SubjectAccessReview, --authorization-mode=Webhook) whether a caller may get
+ * nodes/proxy, and kubeadm's RBAC grants that to this user and to
+ * system:masters; here the decision is made locally for exactly those two,
+ * so the kubelet needs no call back to the apiserver per request.
+ */
+#define APISERVER_KUBELET_CLIENT "kube-apiserver-kubelet-client"
+
+static bool allowed(const struct cm_http_peer_identity *id)
+{
+	if (!id)
+		return false;
+	if (!strcmp(id->common_name, APISERVER_KUBELET_CLIENT))
+		return true;
+	for (size_t i = 0; i < id->n_organizations; i++)
+		if (!strcmp(id->organizations[i], "system:masters"))
+			return true;
+	return false;
+}
+
+int kl_api_gate(struct cm_http_req *req, void *ud)
+{
+	struct kl_server *s = ud;
+	const struct cm_http_peer_identity *id = cm_http_req_peer_identity(req);
+	struct cm_buf msg = CM_BUF_INIT;
+
+	if (id && !*id->common_name)
+		id = NULL; /* a certificate without a CN names nobody */
+	/* liveness, as the kubelet's separate healthz port: no credentials needed */
+	if (!strcmp(cm_http_req_path(req), "/healthz"))
+		return 0;
+	if (!id && !s->cfg.anonymous_auth) {
+		cm_http_respond(req, 401, "text/plain", "Unauthorized", 12);
+		return 1;
+	}
+	if (!s->cfg.authz_webhook || allowed(id))
+		return 0;
+	/* the kubelet's own words for a refusal (everything here is nodes/proxy in Kubernetes' terms) */
+	if (cm_buf_printf(&msg, "Forbidden (user=%s, verb=%s, resource=nodes, subresource=proxy)",
+			  id ? id->common_name : "system:anonymous", strcmp(cm_http_req_method(req), "GET") ? "create" : "get") < 0)
+		cm_http_respond(req, 403, "text/plain", "Forbidden", 9);
+	else
+		cm_http_respond_buf(req, 403, "text/plain", &msg);
+	cm_buf_close(&msg);
+	return 1;
+}
+
 int kl_api_routes(struct kl_server *s)
 {
 	int rc;

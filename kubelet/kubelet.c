@@ -11,23 +11,37 @@
 #include "kubelet/kubelet.h"
 #include "kubelet/podnet.h"
 
+struct api_send {
+	cm_http_done_cb done;
+	void *ud;
+};
+
+static void api_sent(const struct cm_api_resp *r, void *ud)
+{
+	struct api_send *a = ud;
+	struct cm_http_response resp = {.err = r->err, .status = r->status, .body = r->body ? r->body : "",
+					.len = r->len};
+
+	if (a->done)
+		a->done(&resp, a->ud);
+	free(a);
+}
+
 int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
 		const char *body, cm_http_done_cb done, void *ud)
 {
-	struct cm_buf url = CM_BUF_INIT;
-	struct cm_http_request req = {0};
+	struct api_send *a;
 	int rc;
 
-	if (cm_buf_printf(&url, "%s%s", s->cfg.master, path) < 0)
+	if (!s->client)
+		return -CM_ESTOPPED;
+	if (!(a = malloc(sizeof(*a))))
 		return -ENOMEM;
-	req.method = method;
-	req.url = url.data;
-	req.content_type = content_type;
-	req.body = body;
-	req.body_len = body ? strlen(body) : 0;
-	req.timeout_ms = 10000;
-	rc = cm_http_client_send(s->http, &req, done ? done : NULL, ud, NULL);
-	cm_buf_close(&url);
+	a->done = done;
+	a->ud = ud;
+	rc = cm_api_call(s->client, method, path, content_type, body, body ? strlen(body) : 0, 10000, api_sent, a);
+	if (rc < 0)
+		free(a);
 	return rc;
 }
 
@@ -89,11 +103,16 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 		cm_info("found containers of %d pods on disk: adopting them", cJSON_GetArraySize(s->adopted));
 	if ((rc = cm_http_client_new(loop, NULL, &s->http)) < 0)
 		goto fail;
-	if ((rc = cm_api_new(loop, &cfg->master, 1, &s->client)) < 0)
+	if ((rc = cm_api_new_opts(loop, cfg->masters, cfg->nmasters, cfg->api_tls, &s->client)) < 0)
 		goto fail;
 	hopts.bind_address = cfg->bind_address;
 	hopts.port = cfg->port;
 	hopts.metrics = s->metrics;
+	hopts.tls_cert_file = cfg->tls_cert_file;
+	hopts.tls_key_file = cfg->tls_key_file;
+	hopts.tls_client_ca_file = cfg->client_ca_file;
+	hopts.gate = kl_api_gate;
+	hopts.gate_ud = s;
 	if ((rc = cm_http_server_new(loop, &hopts, &s->api)) < 0)
 		goto fail;
 	if ((rc = kl_api_routes(s)) < 0)
@@ -141,6 +160,7 @@ static void finish(struct kl_server *s)
 	kl_workers_free(s);
 	cm_metrics_free(s->metrics);
 	cJSON_Delete(s->adopted);
+	cJSON_Delete(s->node_info);
 	free(s);
 	if (done)
 		done(ud);

@@ -17,7 +17,9 @@
 
 /* The kubelet's settings; strings are borrowed from main and outlive the server. */
 struct kl_config {
-	const char *master;        /* the apiserver's URL */
+	const char *const *masters; /* the apiservers' URLs, tried in turn when one fails */
+	size_t nmasters;
+	const struct cm_http_client_opts *api_tls; /* client certificate and CA towards them; may be NULL */
 	const char *node_name;
 	const char *node_ip;       /* the address pods and probes use in host network mode */
 	const char *bind_address;
@@ -35,6 +37,11 @@ struct kl_config {
 	int64_t capacity_cpu_m;    /* 0: from the machine */
 	int64_t capacity_memory;   /* bytes; 0: from the machine */
 	int64_t max_pods;
+	/* the kubelet API's access control (api.c) */
+	const char *tls_cert_file, *tls_key_file; /* both: serve HTTPS */
+	const char *client_ca_file;  /* verifies client certificates (CN user, O groups) */
+	bool anonymous_auth;         /* false: a request without a verified certificate gets 401 */
+	bool authz_webhook;          /* --authorization-mode=Webhook: only the apiserver and system:masters (api.c) */
 };
 
 struct kl_pod_worker;
@@ -55,6 +62,7 @@ struct kl_server {
 	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
 	bool listed;                   /* the first pod list arrived: orphans may be cleaned up */
 	bool node_registered;
+	cJSON *node_info;              /* status.nodeInfo, read once by kl_node_start */
 	bool stopping;
 	void (*stopped)(void *ud);
 	void *stopped_ud;
@@ -79,7 +87,11 @@ int kl_server_port(const struct kl_server *s);
 void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud);
 
 /* Internal between the kubelet's files. */
-/* Sends method path with body (may be NULL) to the apiserver; done may be NULL. 0 or -errno. */
+/*
+ * Sends method path with body (may be NULL) to the apiserver in use, failing
+ * over to the next one on a transport error; done may be NULL and sees no
+ * content_type. 0 or -errno (done is not called then).
+ */
 int kl_api_send(struct kl_server *s, const char *method, const char *path, const char *content_type,
 		const char *body, cm_http_done_cb done, void *ud);
 /* Starts the node registration and lease renewals (node.c). */
@@ -90,6 +102,8 @@ void kl_node_heartbeat(struct kl_server *s);
 int kl_podwatch_start(struct kl_server *s);
 /* Routes the kubelet API (api.c). 0 or -ENOMEM. */
 int kl_api_routes(struct kl_server *s);
+/* The kubelet API's gate (cm_http_server_opts.gate, ud the kl_server): authentication and authorization (api.c). */
+int kl_api_gate(struct cm_http_req *req, void *ud);
 
 /* Pod workers (worker.c). */
 /* The pod arrived or changed (pod borrowed, copied). */

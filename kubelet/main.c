@@ -14,26 +14,24 @@
 #include "common/flags.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "kubelet/image/cmd.h"
 #include "kubelet/kubelet.h"
 
-/* Both signal handles: either signal closes both, or the other one would keep the loop alive. */
 struct stopper {
-	uv_signal_t term, intr;
+	struct cm_signals signals;
 	struct kl_server *s;
 };
 
-static void on_signal(uv_signal_t *h, int sig)
+/* The server stops; pods keep running, as a real kubelet leaves them: a restarted kubelet adopts them. */
+static void on_stop(void *ud)
 {
-	struct stopper *st = h->data;
+	struct stopper *st = ud;
 
-	cm_info("signal %d: stopping (containers keep running)", sig);
-	uv_close((uv_handle_t *)&st->term, NULL);
-	uv_close((uv_handle_t *)&st->intr, NULL);
-	if (st->s) {
-		kl_runtime_shutdown(st->s->rt);
-		kl_server_close(st->s, NULL, NULL);
-	}
+	cm_info("stopping (containers keep running)");
+	cm_signals_close(&st->signals);
+	kl_runtime_shutdown(st->s->rt);
+	kl_server_close(st->s, NULL, NULL);
 }
 
 /* A child tries a network namespace: the kubelet itself never moves. */
@@ -81,11 +79,15 @@ static int pick_network(struct kl_config *cfg, const char *runtime)
 
 int main(int argc, char **argv)
 {
-	struct kl_config cfg = {.master = "http://127.0.0.1:8080", .node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
+	static const char *default_master[] = {"http://127.0.0.1:8080"};
+	struct cm_strlist masters = {default_master, 1, 0};
+	struct cm_http_client_opts tls = {0};
+	struct kl_config cfg = {.node_ip = "127.0.0.1", .bind_address = "0.0.0.0",
 				.port = 10250, .root_dir = "/var/lib/minik8s/kubelet", .pod_network = "auto", .pod_bridge = "mk8s0",
 				.lease_duration_s = 40, .renew_interval_ms = 10000, .sync_interval_ms = 200,
 				.backoff_base_ms = 10000, .backoff_cap_ms = 300000, .max_pods = 110,
-				.cluster_dns = "", .cluster_domain = "cluster.local"};
+				.cluster_dns = "", .cluster_domain = "cluster.local", .anonymous_auth = true};
+	const char *authz_mode = "AlwaysAllow";
 	struct kl_process_opts popts = {0};
 	struct kl_docker_opts dopts = {.endpoint = "unix:///var/run/docker.sock", .network = "bridge",
 				       .infra_image = "minik8s:latest"};
@@ -99,7 +101,8 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	struct stopper stop = {0};
 	const struct cm_flag flags[] = {
-		{"master", CM_FLAG_STRING, &cfg.master, "the apiserver's URL"},
+		{"master", CM_FLAG_LIST, &masters, "apiserver URLs, tried in turn when one fails"},
+		CM_API_TLS_FLAGS(&tls),
 		{"hostname-override", CM_FLAG_STRING, &node, "the node's name (default: the hostname)"},
 		{"node-ip", CM_FLAG_STRING, &cfg.node_ip, "the node's address (pods use it with --pod-network=host)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "the kubelet API's address"},
@@ -128,6 +131,14 @@ int main(int argc, char **argv)
 		{"max-pods", CM_FLAG_INT64, &cfg.max_pods, "pods capacity"},
 		{"cpu-capacity-milli", CM_FLAG_INT64, &cfg.capacity_cpu_m, "cpu capacity in millicores (0: the machine's)"},
 		{"memory-capacity", CM_FLAG_INT64, &cfg.capacity_memory, "memory capacity in bytes (0: the machine's)"},
+		{"tls-cert-file", CM_FLAG_STRING, &cfg.tls_cert_file, "certificate (PEM) of the kubelet API: HTTPS with the key"},
+		{"tls-private-key-file", CM_FLAG_STRING, &cfg.tls_key_file, "private key (PEM) of the kubelet API"},
+		{"client-ca-file", CM_FLAG_STRING, &cfg.client_ca_file,
+		 "CA bundle verifying client certificates (CN user, O groups) on the kubelet API"},
+		{"anonymous-auth", CM_FLAG_BOOL, &cfg.anonymous_auth,
+		 "requests without a verified client certificate are system:anonymous (false: 401)"},
+		{"authorization-mode", CM_FLAG_STRING, &authz_mode,
+		 "AlwaysAllow, or Webhook: only system:masters and the apiserver's kubelet client (kube-apiserver-kubelet-client)"},
 		{"v", CM_FLAG_INT, &v, "log verbosity"},
 	};
 
@@ -135,9 +146,21 @@ int main(int argc, char **argv)
 		return kl_images_main(argc - 1, argv + 1, stdout, stderr);
 	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]), "kubelet [flags] | kubelet images ...", argc,
 			       argv, &nargs);
+	if (strcmp(authz_mode, "AlwaysAllow") && strcmp(authz_mode, "Webhook")) {
+		fprintf(stderr, "kubelet: unknown --authorization-mode %s (AlwaysAllow or Webhook)\n", authz_mode);
+		return 2;
+	}
+	cfg.authz_webhook = !strcmp(authz_mode, "Webhook");
+	if (!cfg.tls_cert_file != !cfg.tls_key_file || (cfg.client_ca_file && !cfg.tls_cert_file)) {
+		fprintf(stderr, "kubelet: --tls-cert-file and --tls-private-key-file go together, and --client-ca-file needs them\n");
+		return 2;
+	}
 	cm_log_init("kubelet", v);
 	gethostname(host, sizeof(host) - 1);
 	cfg.node_name = node && *node ? node : host;
+	cfg.masters = masters.items;
+	cfg.nmasters = masters.n;
+	cfg.api_tls = &tls;
 	if ((rc = pick_network(&cfg, runtime)) < 0)
 		return 2;
 	if (!popts.echoserver_path && (n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
@@ -175,16 +198,15 @@ int main(int argc, char **argv)
 		kl_runtime_free(rt);
 		return 1;
 	}
-	uv_signal_init(&loop, &stop.term);
-	uv_signal_init(&loop, &stop.intr);
-	stop.term.data = stop.intr.data = &stop;
 	stop.s = s;
-	uv_signal_start(&stop.term, on_signal, SIGTERM);
-	uv_signal_start(&stop.intr, on_signal, SIGINT);
+	if (cm_signals_start(&stop.signals, &loop, on_stop, &stop))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
 	cm_info("node %s: kubelet ready on port %d (runtime %s, network %s)", cfg.node_name, kl_server_port(s),
 		rt->ops->name, cfg.pod_network);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	kl_runtime_free(rt);
+	cm_strlist_close(&masters);
+	cm_info("stopped");
 	return 0;
 }

@@ -10,6 +10,9 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kubelet/kubelet.h"
+#include "kubelet/nodeinfo.h"
+
+#define RUNTIME_VERSION "0.1" /* our runtimes' own version, until a backend reports its engine's */
 
 /* The Node's status as this kubelet sees it, JSON for a merge patch or a create. */
 static void node_status(struct kl_server *s, struct cm_buf *out, bool whole)
@@ -39,11 +42,15 @@ static void node_status(struct kl_server *s, struct cm_buf *out, bool whole)
 	cm_buf_printf(out, "\"status\":{\"capacity\":{\"cpu\":\"%lldm\",\"memory\":\"%lld\",\"pods\":\"%lld\"},"
 			   "\"allocatable\":{\"cpu\":\"%lldm\",\"memory\":\"%lld\",\"pods\":\"%lld\"},"
 			   "\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"%s\"},{\"type\":\"Hostname\",\"address\":\"%s\"}],"
-			   "\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":%d}},"
-			   "\"nodeInfo\":{\"kubeletVersion\":\"v1.32.0-minik8s\",\"containerRuntimeVersion\":\"%s://0.1\","
-			   "\"operatingSystem\":\"linux\",\"architecture\":\"amd64\"},\"conditions\":[",
+			   "\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":%d}},",
 		      (long long)cpu_m, (long long)mem, (long long)s->cfg.max_pods, (long long)cpu_m, (long long)mem,
-		      (long long)s->cfg.max_pods, s->cfg.node_ip, host, kl_server_port(s), s->rt->ops->name);
+		      (long long)s->cfg.max_pods, s->cfg.node_ip, host, kl_server_port(s));
+	if (s->node_info) {
+		cm_buf_puts(out, "\"nodeInfo\":");
+		cm_json_print(s->node_info, out);
+		cm_buf_putc(out, ',');
+	}
+	cm_buf_puts(out, "\"conditions\":[");
 	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
 		cm_buf_printf(out, "%s{\"type\":\"%s\",\"status\":\"%s\",\"reason\":\"%s\",\"message\":\"%s\","
 				   "\"lastHeartbeatTime\":\"%s\",\"lastTransitionTime\":\"%s\"}",
@@ -87,6 +94,13 @@ static void created(const struct cm_http_response *r, void *ud)
 
 void kl_node_start(struct kl_server *s)
 {
+	struct kl_node_facts facts;
+
+	/* read once: none of it changes while the kubelet runs, and the heartbeat stays off the disk */
+	kl_node_facts_read(&facts);
+	if (kl_node_info(&facts, s->rt->ops->name, RUNTIME_VERSION, &s->node_info) < 0)
+		cm_warn("node %s: no memory for nodeInfo; the Node goes without it", s->cfg.node_name);
+	kl_node_facts_free(&facts);
 	kl_node_heartbeat(s);
 }
 

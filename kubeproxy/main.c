@@ -1,19 +1,20 @@
 /* main.c: the kubeproxy daemon: flags, logging, loop; SIGTERM stops it and removes what it set up. */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "kubeproxy/kubeconfig.h"
 #include "kubeproxy/server.h"
 
 struct daemon {
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
+	struct cm_signals signals;
 	struct kp_server *server;
 };
 
@@ -21,17 +22,13 @@ static void on_stopped(void *ud)
 {
 	struct daemon *d = ud;
 
-	uv_close((uv_handle_t *)&d->sigterm, NULL);
-	uv_close((uv_handle_t *)&d->sigint, NULL);
+	cm_signals_close(&d->signals);
 }
 
-static void on_signal(uv_signal_t *s, int signum)
+static void on_stop(void *ud)
 {
-	struct daemon *d = s->data;
+	struct daemon *d = ud;
 
-	cm_info("received signal %d, stopping", signum);
-	uv_signal_stop(&d->sigterm);
-	uv_signal_stop(&d->sigint);
 	kp_server_stop(d->server, on_stopped, d);
 }
 
@@ -52,6 +49,7 @@ int main(int argc, char **argv)
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &masters, "apiserver URLs (comma-separated; failover in order)"},
 		{"kubeconfig", CM_FLAG_STRING, &kubeconfig, "kubeconfig file naming the apiserver"},
+		CM_API_TLS_FLAGS(&cfg.tls),
 		{"hostname-override", CM_FLAG_STRING, &cfg.hostname, "this node's name (default: the host name)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "node address for NodePorts and HTTP endpoints"},
 		{"healthz-port", CM_FLAG_INT, &cfg.healthz_port, "port of /healthz and /readyz (-1: off)"},
@@ -89,7 +87,6 @@ int main(int argc, char **argv)
 	cfg.masters = masters.items;
 	cfg.nmasters = masters.n;
 	cfg.udp_idle_ms = (uint64_t)udp_idle_ms;
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&d.loop);
 	rc = kp_server_start(&d.loop, &cfg, &d.server, &err);
 	if (rc < 0) {
@@ -100,11 +97,8 @@ int main(int argc, char **argv)
 		cm_strlist_close(&masters);
 		return 1;
 	}
-	uv_signal_init(&d.loop, &d.sigterm);
-	uv_signal_init(&d.loop, &d.sigint);
-	d.sigterm.data = d.sigint.data = &d;
-	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
-	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	if (cm_signals_start(&d.signals, &d.loop, on_stop, &d))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	rc = uv_loop_close(&d.loop);
 	cm_buf_close(&err);

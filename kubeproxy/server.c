@@ -295,7 +295,7 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 	if (!both && cfg->metrics_port >= 0 &&
 	    (rc = http_open(s, bind, cfg->metrics_port, true, &s->metricsrv, err)) < 0)
 		goto fail;
-	rc = cm_api_new(loop, cfg->masters, cfg->nmasters, &s->api);
+	rc = cm_api_new_opts(loop, cfg->masters, cfg->nmasters, &cfg->tls, &s->api);
 	if (rc < 0)
 		goto fail;
 	rc = informer_open(s, "/api/v1/services", kp_svc_decode, kp_svc_free, on_svcs_synced, &s->svcs);

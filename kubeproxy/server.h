@@ -6,12 +6,14 @@
 #include <uv.h>
 
 #include "common/buf.h"
+#include "common/http_client.h"
 
 struct kp_server;
 
 struct kp_server_config {
 	const char *const *masters; /* apiserver base URLs, n >= 1 */
 	size_t nmasters;
+	struct cm_http_client_opts tls; /* CA and client certificate towards them (strings borrowed) */
 	const char *hostname;       /* the node's name (--hostname-override), for logs */
 	const char *bind_address;   /* NodePorts and the HTTP endpoints listen here; "0.0.0.0": all */
 	int healthz_port;           /* /healthz; 0: ephemeral, -1: off */

@@ -1,18 +1,17 @@
 /* main.c: the scheduler daemon: flags, logging, one scheduler on one loop, SIGTERM stops it. */
-#include <signal.h>
 #include <stdio.h>
 
 #include <uv.h>
 
+#include "common/apiclient.h"
 #include "common/flags.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "scheduler/scheduler.h"
 
-static void on_signal(uv_signal_t *sig, int signum)
+static void on_stop(void *ud)
 {
-	cm_info("received signal %d, stopping", signum);
-	sch_scheduler_stop(sig->data);
-	uv_close((uv_handle_t *)sig, NULL);
+	sch_scheduler_stop(ud);
 }
 
 int main(int argc, char **argv)
@@ -20,12 +19,13 @@ int main(int argc, char **argv)
 	struct sch_config cfg;
 	struct sch_scheduler *s;
 	uv_loop_t loop;
-	uv_signal_t sigterm, sigint;
+	struct cm_signals signals;
 	int verbosity = 0, nargs = 0, rc;
 
 	sch_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"master", CM_FLAG_LIST, &cfg.servers, "apiserver URLs, tried in turn when one fails"},
+		CM_API_TLS_FLAGS(&cfg.tls),
 		{"scheduler-name", CM_FLAG_STRING, &cfg.scheduler_name, "schedules pods with this spec.schedulerName"},
 		{"leader-elect", CM_FLAG_BOOL, &cfg.leader_elect, "only act while holding the kube-system/kube-scheduler Lease"},
 		{"leader-elect-identity", CM_FLAG_STRING, &cfg.identity, "identity in the Lease (default hostname_pid)"},
@@ -39,26 +39,18 @@ int main(int argc, char **argv)
 	cm_flags_parse_or_exit(flags, sizeof(flags) / sizeof(flags[0]),
 			       "scheduler [flags]: places pods on nodes", argc, argv, &nargs);
 	cm_log_init("scheduler", verbosity);
-	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&loop);
 	rc = sch_scheduler_start(&loop, &cfg, &s);
 	if (rc) {
 		cm_error("cannot start: %d", rc);
 		return 1;
 	}
-	uv_signal_init(&loop, &sigterm);
-	uv_signal_init(&loop, &sigint);
-	sigterm.data = sigint.data = s;
-	uv_signal_start(&sigterm, on_signal, SIGTERM);
-	uv_unref((uv_handle_t *)&sigterm); /* the loop ends when the daemon has stopped, by signal or lost lease */
-	uv_signal_start(&sigint, on_signal, SIGINT);
-	uv_unref((uv_handle_t *)&sigint);
+	if (cm_signals_start(&signals, &loop, on_stop, s))
+		cm_warn("cannot watch SIGTERM and SIGINT: stop me with SIGKILL");
+	cm_signals_unref(&signals); /* the loop ends when the daemon has stopped, by signal or lost lease */
 	uv_run(&loop, UV_RUN_DEFAULT);
 	rc = sch_scheduler_lost_lease(s);
-	if (!uv_is_closing((uv_handle_t *)&sigterm))
-		uv_close((uv_handle_t *)&sigterm, NULL);
-	if (!uv_is_closing((uv_handle_t *)&sigint))
-		uv_close((uv_handle_t *)&sigint, NULL);
+	cm_signals_close(&signals);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	sch_scheduler_free(s);

@@ -408,7 +408,7 @@ int sch_scheduler_start(uv_loop_t *loop, const struct sch_config *cfg, struct sc
 		gethostname(host, sizeof(host) - 1);
 		snprintf(s->identity, sizeof(s->identity), "%s_%d", host, (int)getpid());
 	}
-	rc = cm_api_new(loop, cfg->servers.items, cfg->servers.n, &s->api);
+	rc = cm_api_new_opts(loop, cfg->servers.items, cfg->servers.n, &cfg->tls, &s->api);
 	if (!rc)
 		rc = cm_events_new(s->api, cfg->scheduler_name, &s->events);
 	if (!rc)

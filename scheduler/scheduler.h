@@ -7,9 +7,11 @@
 #include <uv.h>
 
 #include "common/flags.h"
+#include "common/http_client.h"
 
 struct sch_config {
 	struct cm_strlist servers;   /* apiserver URLs */
+	struct cm_http_client_opts tls; /* CA and client certificate towards them (strings borrowed) */
 	const char *scheduler_name;  /* pods with this spec.schedulerName are ours */
 	bool leader_elect;
 	const char *identity;        /* for the Lease; hostname_pid if NULL */

@@ -228,6 +228,12 @@ static void tick_leader(struct raft *r)
 	}
 }
 
+void raft_advance_election(struct raft *r)
+{
+	if (r->role != RAFT_LEADER)
+		r->election_elapsed = r->election_tick - 1;
+}
+
 void raft_tick(struct raft *r)
 {
 	if (r->role == RAFT_LEADER) {

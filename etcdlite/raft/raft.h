@@ -251,6 +251,15 @@ void raft_free(struct raft *r);
 
 /* Advances logical time by one tick: elections, heartbeats, quorum checks. */
 void raft_tick(struct raft *r);
+/*
+ * At boot, before the first tick: moves the election clock forward so that a
+ * follower campaigns after 1 to election_tick ticks instead of election_tick
+ * to 2*election_tick, as etcd's initial election tick advance does: a fresh
+ * cluster elects its first leader about twice as soon. Harmless in a cluster
+ * that has a leader: its heartbeat resets the clock, and a pre-vote to members
+ * that hear a leader is refused without raising the term.
+ */
+void raft_advance_election(struct raft *r);
 
 /*
  * Takes a message from a peer; msg stays the caller's (raft copies entries

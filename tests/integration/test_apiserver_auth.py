@@ -26,6 +26,8 @@ TOKENS = """# token,user,uid,"groups"
 admin-token,alice,u1,"system:masters"
 view-token,bob,u2
 n1-token,system:node:n1,u3,"system:nodes"
+carol-token,carol,u4
+dave-token,dave,u5
 """
 
 
@@ -74,6 +76,9 @@ class AuthTest(unittest.TestCase):
         tokens = os.path.join(cls.dir, "tokens.csv")
         with open(tokens, "w") as f:
             f.write(TOKENS)
+        cls.sa_key = os.path.join(cls.dir, "sa.key")
+        with open(cls.sa_key, "wb") as f:
+            f.write(os.urandom(32).hex().encode())
         cls.sport = harness.free_ports(1)[0]
         cls.etcd = Cluster(size=1).start_all()
         cls.api = Apiserver(cls.etcd.client, [
@@ -81,7 +86,8 @@ class AuthTest(unittest.TestCase):
             "--tls-cert-file", os.path.join(cls.pki, "apiserver.crt"),
             "--tls-private-key-file", os.path.join(cls.pki, "apiserver.key"),
             "--client-ca-file", os.path.join(cls.pki, "ca.crt"),
-            "--token-auth-file", tokens, "--anonymous-auth=false", "--authorization-mode=Node,RBAC"])
+            "--token-auth-file", tokens, "--anonymous-auth=false", "--authorization-mode=Node,RBAC",
+            "--service-account-key-file", cls.sa_key])
         # bob may view the cluster; two nodes and a pod bound to each (through the trusted loopback port)
         cls.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
@@ -148,6 +154,87 @@ class AuthTest(unittest.TestCase):
     def test_unknown_token_401(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods", token="nope")
         self.assertEqual(st, 401)
+
+    def test_discovery_for_any_authenticated_user_metrics_refused(self):
+        # carol has no binding: system:discovery and system:public-info-viewer still let her find the API
+        for path in ("/api", "/api/v1", "/apis", "/apis/apps/v1", "/version", "/healthz", "/livez", "/readyz",
+                     "/openapi/v3", "/openapi/v3/api/v1"):
+            st, body, _ = self.https("GET", path, token="carol-token")
+            self.assertEqual(st, 200, (path, body))
+        st, body, _ = self.https("GET", "/metrics", token="carol-token")
+        self.assertEqual(st, 403)
+        self.assertEqual((body["kind"], body["reason"], body["message"]),
+                         ("Status", "Forbidden", 'forbidden: User "carol" cannot get path "/metrics"'))
+        self.assertEqual(self.https("GET", "/no/such/path", token="carol-token")[0], 403)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/pods", token="carol-token")[0], 403)
+        self.assertEqual(self.https("GET", "/metrics", token="admin-token")[0], 200)
+        # with --anonymous-auth=false even the health paths want credentials, as in Kubernetes
+        self.assertEqual(self.https("GET", "/healthz")[0], 401)
+        self.assertEqual(self.https("GET", "/version")[0], 401)
+
+    def test_non_resource_urls_in_a_cluster_role(self):
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "metrics-reader"},
+            "rules": [{"nonResourceURLs": ["/metr*"], "verbs": ["get"]}]})
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "dave-metrics"},
+            "subjects": [{"kind": "User", "name": "dave", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": "metrics-reader", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.https("GET", "/metrics", token="dave-token")[0] == 200, 10.0,
+                           "dave's metrics binding in effect")
+        self.assertEqual(self.https("POST", "/metrics", {}, token="dave-token")[0], 403)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps", token="dave-token")[0], 403)
+
+    def sa_token(self, ns, name, **spec):
+        st, body, _ = self.https("POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (ns, name), {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}, token="admin-token")
+        self.assertEqual(st, 201, body)
+        self.assertEqual(body["kind"], "TokenRequest")
+        return body["status"]["token"]
+
+    def test_serviceaccount_tokens(self):
+        # every namespace gets a ServiceAccount "default", the new one too
+        self.admin("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team"}})
+        for ns in ("default", "team"):
+            harness.wait_until(lambda: self.api.req("GET", "/api/v1/namespaces/%s/serviceaccounts/default" % ns)[0] == 200,
+                               10.0, "serviceaccount %s/default" % ns)
+        tok = self.sa_token("default", "default", expirationSeconds=600)
+        self.assertEqual(tok.count("."), 2)
+        # authenticated (discovery works) but granted nothing yet
+        self.assertEqual(self.https("GET", "/api", token=tok)[0], 200)
+        st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods", token=tok)
+        self.assertEqual(st, 403)
+        self.assertIn('User "system:serviceaccount:default:default" cannot list resource "pods"', body["message"])
+        # a RoleBinding to the ServiceAccount applies in its namespace only
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "sa-view"},
+            "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": "default"}],
+            "roleRef": {"kind": "ClusterRole", "name": "view", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.https("GET", "/api/v1/namespaces/default/pods", token=tok)[0] == 200, 10.0,
+                           "the serviceaccount's binding in effect")
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/team/pods", token=tok)[0], 403)
+        self.assertEqual(self.https("POST", "/api/v1/namespaces/default/configmaps", {
+            "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sa-cm"}}, token=tok)[0], 403)
+        # the groups: system:serviceaccounts:team
+        team = self.sa_token("team", "default")
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": {"name": "team-view"},
+            "subjects": [{"kind": "Group", "name": "system:serviceaccounts:team", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": "view", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.https("GET", "/api/v1/namespaces/default/pods", token=team)[0] == 200, 10.0,
+                           "the group binding in effect")
+        # a token altered by one character, or for a ServiceAccount that does not exist
+        self.assertEqual(self.https("GET", "/api", token=tok[:-2] + ("AA" if tok[-2:] != "AA" else "BB"))[0], 401)
+        st, body, _ = self.https("POST", "/api/v1/namespaces/default/serviceaccounts/nobody/token",
+                                 {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1", "spec": {}},
+                                 token="admin-token")
+        self.assertEqual(st, 404, body)
+        # asking for a token is itself authorized: bob (view) may not
+        st, _, _ = self.https("POST", "/api/v1/namespaces/default/serviceaccounts/default/token",
+                              {"kind": "TokenRequest", "apiVersion": "authentication.k8s.io/v1", "spec": {}},
+                              token="view-token")
+        self.assertEqual(st, 403)
 
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
@@ -275,6 +362,21 @@ current-context: c
         p = self.kubectl(cfg, "auth", "can-i", "delete", "nodes")
         self.assertEqual(p.stdout.strip(), "yes", p.stderr)
 
+    @unittest.skipUnless(KUBECTL, "kubectl not installed")
+    def test_kubectl_auth_whoami(self):
+        p = self.kubectl(self.kubeconfig("{token: view-token}"), "auth", "whoami", "-o", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["status"]["userInfo"],
+                         {"username": "bob", "uid": "u2", "groups": ["system:authenticated"]})
+        p = self.kubectl(self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
+            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))), "auth", "whoami")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("Username    admin", p.stdout)
+        self.assertIn("system:masters", p.stdout)
+        p = self.kubectl(self.kubeconfig("{token: no-such-token}"), "auth", "whoami")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Unauthorized", p.stderr)
+
     def test_minictl_can_i(self):
         minictl = os.path.join(harness.BIN, "minictl")
 
@@ -320,6 +422,69 @@ current-context: c
         self.assertEqual(json.loads(p.stdout)["data"]["k"], secret)
 
 
+class InsecurePortTest(unittest.TestCase):
+    """--insecure-port=0 turns the trusted plain port off; it never listens beyond loopback."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.tempdir("apiinsecure-")
+        cls.pki, _ = make_pki(cls.dir)
+        cls.etcd = Cluster(size=1).start_all()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.etcd.stop()
+
+    def apiserver(self, *flags):
+        return subprocess.run([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0]] +
+                              list(flags), capture_output=True, text=True, timeout=10)
+
+    def test_port_zero_is_off(self):
+        sport = harness.free_ports(1)[0]
+        p = harness.start([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0],
+                           "--insecure-port", "0", "--secure-port", str(sport),
+                           "--tls-cert-file", os.path.join(self.pki, "apiserver.crt"),
+                           "--tls-private-key-file", os.path.join(self.pki, "apiserver.key"),
+                           "--client-ca-file", os.path.join(self.pki, "ca.crt"), "--authorization-mode=Node,RBAC"],
+                          os.path.join(self.dir, "apiserver.log"))
+        ctx = ssl.create_default_context(cafile=os.path.join(self.pki, "ca.crt"))
+        ctx.load_cert_chain(os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))
+
+        def ready():
+            conn = http.client.HTTPSConnection("127.0.0.1", sport, timeout=2, context=ctx)
+            try:
+                conn.request("GET", "/readyz")
+                return conn.getresponse().status == 200
+            finally:
+                conn.close()
+        try:
+            harness.wait_until(ready, 15.0, "apiserver ready over HTTPS")
+            self.assertEqual(harness.listening_ports(p.pid), {sport})
+        finally:
+            self.assertEqual(harness.stop(p), 0)
+
+    def test_plain_port_only_on_loopback(self):
+        # --bind-address is the secure port's: the trusted plain port stays on loopback
+        port, sport = harness.free_ports(2)
+        p = harness.start([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0],
+                           "--insecure-port", str(port), "--bind-address", "0.0.0.0", "--secure-port", str(sport),
+                           "--tls-cert-file", os.path.join(self.pki, "apiserver.crt"),
+                           "--tls-private-key-file", os.path.join(self.pki, "apiserver.key")],
+                          os.path.join(self.dir, "apiserver-bind.log"))
+        try:
+            harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/healthz" % port,
+                                                    timeout=1.0)[0] == 200, 15.0, "plain port up")
+            with open("/proc/net/tcp") as f:
+                rows = [l.split() for l in f.readlines()[1:]]
+            plain = [r[1] for r in rows if r[3] == "0A" and int(r[1].split(":")[1], 16) == port]
+            self.assertEqual(plain, ["0100007F:%04X" % port], "plain port listens on 127.0.0.1 only")
+        finally:
+            harness.stop(p)
+        # neither port: nothing to serve
+        p = self.apiserver("--insecure-port", "0")
+        self.assertEqual(p.returncode, 2, p.stderr)
+
+
 class SourceAndLimitTest(unittest.TestCase):
     """--allowed-client-cidrs and --max-mutating-requests-inflight on the trusted plain port."""
 
@@ -332,8 +497,10 @@ class SourceAndLimitTest(unittest.TestCase):
         cls.etcd.stop()
 
     def test_other_sources_refused(self):
-        api = Apiserver(self.etcd.client, ["--allowed-client-cidrs", "10.0.0.0/8,192.168.0.0/16"])
+        api = Apiserver(self.etcd.client, ["--allowed-client-cidrs", "10.0.0.0/8,192.168.0.0/16"], ready_status=403)
         try:
+            # before any other work: discovery and health too
+            self.assertEqual(api.req("GET", "/version")[0], 403)
             st, body = api.req("GET", "/api/v1/namespaces")
             self.assertEqual(st, 403)
             self.assertEqual(body["reason"], "Forbidden")

@@ -10,11 +10,12 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from apiserver_proc import Apiserver  # noqa: E402
+from apiserver_proc import Apiserver, q, read_events  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 from fake_kubelet import FakeKubelet  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 POD = """apiVersion: v1
 kind: Pod
@@ -212,6 +213,17 @@ current-context: mini
         st, cm = self.api.req("GET", "/api/v1/namespaces/kube-system/configmaps/inks")
         self.assertEqual((st, cm["data"]), (200, {"a": "b"}))
 
+    def test_7_auth_whoami_insecure_port(self):
+        """The trusted loopback port answers as system:unsecured in system:masters."""
+        p = self.kubectl("auth", "whoami", "-o", "json")
+        review = json.loads(p.stdout)
+        self.assertEqual((review["apiVersion"], review["kind"]), ("authentication.k8s.io/v1", "SelfSubjectReview"))
+        self.assertEqual(review["status"]["userInfo"], {"username": "system:unsecured",
+                                                        "groups": ["system:masters", "system:authenticated"]})
+        rows = [l.split(None, 1) for l in self.kubectl("auth", "whoami").stdout.splitlines()]
+        self.assertEqual(rows, [["ATTRIBUTE", "VALUE"], ["Username", "system:unsecured"],
+                                ["Groups", "[system:masters system:authenticated]"]])
+
     @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
     def test_7_https_with_token(self):
         key, crt = os.path.join(self.dir, "tls.key"), os.path.join(self.dir, "tls.crt")
@@ -257,6 +269,48 @@ current-context: mini
         self.assertNotEqual(p.returncode, 0)
         self.assertIn('configmaps "cfg" already exists', p.stderr)
 
+    def test_8_create_services_accounts_rbac_protobuf(self):
+        """kubectl create service|serviceaccount|role|rolebinding|clusterrole|clusterrolebinding send protobuf too."""
+        out = lambda *a: self.kubectl(*a).stdout.strip()  # noqa: E731
+        self.assertEqual(out("create", "service", "clusterip", "pb-svc", "--tcp=80:8080", "--tcp=443:https"),
+                         "service/pb-svc created")
+        self.assertEqual(out("create", "service", "nodeport", "pb-np", "--tcp=80:8080", "--node-port=30080"),
+                         "service/pb-np created")
+        self.assertEqual(out("create", "service", "externalname", "pb-ext", "--external-name=example.com"),
+                         "service/pb-ext created")
+        self.assertEqual(out("create", "serviceaccount", "pb-sa"), "serviceaccount/pb-sa created")
+        self.assertEqual(out("create", "role", "pb-r", "--verb=get,list", "--resource=pods,deployments.apps"),
+                         "role.rbac.authorization.k8s.io/pb-r created")
+        self.assertEqual(out("create", "rolebinding", "pb-rb", "--role=pb-r", "--serviceaccount=default:pb-sa",
+                             "--user=bob"), "rolebinding.rbac.authorization.k8s.io/pb-rb created")
+        self.assertEqual(out("create", "clusterrole", "pb-cr", "--verb=get", "--non-resource-url=/healthz"),
+                         "clusterrole.rbac.authorization.k8s.io/pb-cr created")
+        self.assertEqual(out("create", "clusterrolebinding", "pb-crb", "--clusterrole=pb-cr", "--group=devs"),
+                         "clusterrolebinding.rbac.authorization.k8s.io/pb-crb created")
+        get = lambda path: self.api.req("GET", path)[1]  # noqa: E731
+        svc = get("/api/v1/namespaces/default/services/pb-svc")
+        self.assertEqual(svc["spec"]["ports"], [
+            {"name": "80-8080", "protocol": "TCP", "port": 80, "targetPort": 8080},
+            {"name": "443-https", "protocol": "TCP", "port": 443, "targetPort": "https"}])
+        self.assertEqual((svc["spec"]["type"], svc["spec"]["selector"]), ("ClusterIP", {"app": "pb-svc"}))
+        self.assertTrue(svc["spec"]["clusterIP"])
+        np = get("/api/v1/namespaces/default/services/pb-np")
+        self.assertEqual((np["spec"]["type"], np["spec"]["ports"][0]["nodePort"]), ("NodePort", 30080))
+        ext = get("/api/v1/namespaces/default/services/pb-ext")
+        self.assertEqual((ext["spec"]["type"], ext["spec"]["externalName"]), ("ExternalName", "example.com"))
+        self.assertEqual(get("/api/v1/namespaces/default/serviceaccounts/pb-sa")["metadata"]["name"], "pb-sa")
+        rbac = "/apis/rbac.authorization.k8s.io/v1"
+        self.assertEqual(get(rbac + "/namespaces/default/roles/pb-r")["rules"], [
+            {"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]},
+            {"verbs": ["get", "list"], "apiGroups": ["apps"], "resources": ["deployments"]}])
+        rb = get(rbac + "/namespaces/default/rolebindings/pb-rb")
+        self.assertEqual(rb["roleRef"], {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pb-r"})
+        self.assertEqual(sorted((s["kind"], s["name"]) for s in rb["subjects"]),
+                         [("ServiceAccount", "pb-sa"), ("User", "bob")])
+        self.assertEqual(get(rbac + "/clusterroles/pb-cr")["rules"], [{"verbs": ["get"], "nonResourceURLs": ["/healthz"]}])
+        self.assertEqual(get(rbac + "/clusterrolebindings/pb-crb")["subjects"],
+                         [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "devs"}])
+
     def test_4_get_watch(self):
         argv = [KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "get", "configmaps", "-w"]
         p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -280,6 +334,68 @@ current-context: mini
             p.wait()
             p.stdout.close()
             p.stderr.close()
+
+    def test_9_sort_by_asks_rows_with_objects(self):
+        """--sort-by sorts on rows[].object, so kubectl asks includeObject=Object and the rows must carry it."""
+        self.kubectl("create", "namespace", "sorted")
+        for name, minute in (("ev-b", 3), ("ev-a", 5), ("ev-c", 1)):
+            st, _ = self.api.req("POST", "/api/v1/namespaces/sorted/events", {
+                "apiVersion": "v1", "kind": "Event", "metadata": {"name": name},
+                "involvedObject": {"kind": "Pod", "name": "p-" + name, "namespace": "sorted"},
+                "reason": "R" + name, "message": "m " + name, "type": "Normal", "count": 1,
+                "firstTimestamp": "2024-01-01T00:0%d:00Z" % minute,
+                "lastTimestamp": "2024-01-01T00:0%d:00Z" % minute, "source": {"component": "test"}})
+            self.assertEqual(st, 201)
+        p = self.kubectl("get", "events", "-n", "sorted", "--sort-by=.lastTimestamp")
+        self.assertNotIn("No resources found", p.stderr)
+        objs = [line.split()[3] for line in p.stdout.strip().splitlines()[1:]]  # LAST SEEN, TYPE, REASON, OBJECT
+        self.assertEqual(objs, ["pod/p-ev-c", "pod/p-ev-b", "pod/p-ev-a"], p.stdout)
+        for name in ("zeta", "alpha", "mid"):
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"sort": "me"}},
+                   "spec": {"containers": [{"name": "c", "image": "img:%s" % name}]}}
+            self.assertEqual(self.api.req("POST", "/api/v1/namespaces/sorted/pods", pod)[0], 201)
+        p = self.kubectl("get", "pods", "-n", "sorted", "--sort-by=.metadata.name")
+        self.assertEqual([l.split()[0] for l in p.stdout.strip().splitlines()], ["NAME", "alpha", "mid", "zeta"])
+        p = self.kubectl("get", "pods", "-n", "sorted", "--sort-by=.spec.containers[0].image", "-o", "wide")
+        self.assertEqual([l.split()[0] for l in p.stdout.strip().splitlines()[1:]], ["alpha", "mid", "zeta"])
+        # custom-columns lists plain objects (no Table): sorted the same
+        p = self.kubectl("get", "pods", "-n", "sorted", "--sort-by=.metadata.name",
+                         "-o", "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image")
+        self.assertEqual(p.stdout.strip().splitlines(), ["NAME    IMAGE", "alpha   img:alpha", "mid     img:mid",
+                                                         "zeta    img:zeta"])
+
+        # the three includeObject policies, on a get, a list and a watch; anything else is a 400
+        base = "/api/v1/namespaces/sorted/pods"
+        st, t = self.api.req("GET", base, headers={"Accept": TABLE})
+        self.assertEqual(t["rows"][0]["object"]["kind"], "PartialObjectMetadata")
+        self.assertNotIn("spec", t["rows"][0]["object"])
+        st, t = self.api.req("GET", base + q(includeObject="Object"), headers={"Accept": TABLE})
+        self.assertEqual((st, t["kind"]), (200, "Table"))
+        self.assertEqual([(r["object"]["kind"], r["object"]["apiVersion"], r["object"]["spec"]["containers"][0]["image"])
+                          for r in t["rows"]], [("Pod", "v1", "img:alpha"), ("Pod", "v1", "img:mid"),
+                                                ("Pod", "v1", "img:zeta")])
+        self.assertTrue(t["rows"][0]["object"]["metadata"]["resourceVersion"])
+        st, t = self.api.req("GET", base + "/mid" + q(includeObject="Object"), headers={"Accept": TABLE})
+        self.assertEqual(t["rows"][0]["object"]["spec"]["containers"][0]["image"], "img:mid")
+        st, t = self.api.req("GET", base + q(includeObject="None"), headers={"Accept": TABLE})
+        self.assertEqual((st, len(t["rows"])), (200, 3))
+        self.assertNotIn("object", t["rows"][0])
+        st, t = self.api.req("GET", base + q(includeObject="Metadata"), headers={"Accept": TABLE})
+        self.assertEqual(t["rows"][0]["object"]["apiVersion"], "meta.k8s.io/v1")
+        st, s = self.api.req("GET", base + q(includeObject="Everything"), headers={"Accept": TABLE})
+        self.assertEqual((st, s["reason"]), (400, "BadRequest"))
+        self.assertEqual(s["message"], 'unrecognized includeObject value: "Everything"')
+        # without a Table the option is not read
+        self.assertEqual(self.api.req("GET", base + q(includeObject="Everything"))[0], 200)
+        for policy, want in (("Object", "Pod"), ("None", None), ("Metadata", "PartialObjectMetadata")):
+            conn, resp = self.api.watch(base + q(watch="true", includeObject=policy, labelSelector="sort=me"),
+                                        headers={"Accept": TABLE})
+            try:
+                evs = read_events(resp, n=3)
+            finally:
+                conn.close()
+            rows = [e["object"]["rows"][0] for e in evs]
+            self.assertEqual([r.get("object", {}).get("kind") for r in rows], [want] * 3, policy)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """Endpoints, node lifecycle, DaemonSet, garbage collector, Namespace, adoption, rollback and progress deadline,
 end to end with real processes: etcdlite, apiserver, scheduler, controller, hollownodes."""
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -12,6 +15,8 @@ from etcd_cluster import Cluster  # noqa: E402
 NS = "/api/v1/namespaces/default"
 APPS = "/apis/apps/v1/namespaces/default"
 MERGE = "application/merge-patch+json"
+SLICES = "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+KUBECTL = shutil.which("kubectl")
 
 
 def deployment(name, replicas, image, ports=None, cpu="100m", deadline=None):
@@ -119,6 +124,80 @@ class ControlLoopsTest(unittest.TestCase):
                            "no addresses once the pods are gone")
         self.api.req("DELETE", NS + "/services/ep")
         harness.wait_until(lambda: self.get(NS + "/endpoints/ep") is None, 10, "Endpoints gone with the Service")
+
+    def test_endpointslices_follow_pods(self):
+        svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "es", "labels": {"tier": "front"}},
+               "spec": {"selector": {"app": "es"}, "ports": [{"name": "http", "port": 80, "targetPort": "web"}]}}
+        st, svc = self.api.req("POST", NS + "/services", svc)
+        self.assertEqual(st, 201, svc)
+        self.assertEqual((svc["spec"]["ipFamilies"], svc["spec"]["ipFamilyPolicy"]), (["IPv4"], "SingleStack"))
+        self.assertEqual(self.api.req("POST", APPS + "/deployments", deployment(
+            "es", 2, "img", ports=[{"name": "web", "containerPort": 8080}]))[0], 201)
+
+        def slices():
+            st, body = self.api.req("GET", SLICES + "?labelSelector=kubernetes.io%2Fservice-name%3Des")
+            self.assertEqual(st, 200, body)
+            return body["items"]
+
+        def endpoints(ready=None):
+            out = []
+            for s in slices():
+                out += [e for e in s.get("endpoints") or []
+                        if ready is None or e["conditions"]["ready"] == ready]
+            return sorted(e["addresses"][0] for e in out)
+
+        def pod_ips():
+            return sorted(p["status"]["podIP"] for p in self.running("es") if ready(p))
+        harness.wait_until(lambda: len(endpoints(True)) == 2 and endpoints(True) == pod_ips(), 15, "2 ready endpoints")
+        s = slices()[0]
+        self.assertEqual(len(slices()), 1)
+        self.assertTrue(s["metadata"]["name"].startswith("es-") and len(s["metadata"]["name"]) == 8, s)
+        self.assertEqual(s["metadata"]["labels"], {"tier": "front", "kubernetes.io/service-name": "es",
+                                                   "endpointslice.kubernetes.io/managed-by":
+                                                   "endpointslice-controller.k8s.io"})
+        ref = s["metadata"]["ownerReferences"][0]
+        self.assertEqual((ref["kind"], ref["name"], ref["uid"], ref["controller"]),
+                         ("Service", "es", svc["metadata"]["uid"], True))
+        self.assertEqual((s["addressType"], s["ports"]), ("IPv4", [{"name": "http", "port": 8080, "protocol": "TCP"}]))
+        e = s["endpoints"][0]
+        p = self.get(NS + "/pods/" + e["targetRef"]["name"])
+        self.assertEqual((e["targetRef"]["kind"], e["targetRef"]["uid"], e["nodeName"], e["addresses"]),
+                         ("Pod", p["metadata"]["uid"], p["spec"]["nodeName"], [p["status"]["podIP"]]))
+        self.assertEqual(e["conditions"], {"ready": True, "serving": True, "terminating": False})
+        # scale up: the new pod joins the slice
+        self.patch(APPS + "/deployments/es", {"spec": {"replicas": 3}})
+        harness.wait_until(lambda: len(endpoints(True)) == 3 and endpoints(True) == pod_ips(), 15, "3 ready endpoints")
+        # one pod stops being ready: ready and serving false
+        victim = self.running("es")[0]
+        self.patch(NS + "/pods/%s/status" % victim["metadata"]["name"],
+                   {"status": {"conditions": [{"type": "Ready", "status": "False"}]}},
+                   ctype="application/strategic-merge-patch+json")
+        harness.wait_until(lambda: endpoints(False) == [victim["status"]["podIP"]] and len(endpoints(True)) == 2, 10,
+                           "the unready pod's endpoint not ready")
+        cond = [e["conditions"] for s in slices() for e in s["endpoints"]
+                if e["addresses"] == [victim["status"]["podIP"]]][0]
+        self.assertEqual(cond, {"ready": False, "serving": False, "terminating": False})
+        if KUBECTL:
+            self.describe_shows_endpoints()
+        # scale to zero: a placeholder slice without endpoints remains
+        self.patch(APPS + "/deployments/es", {"spec": {"replicas": 0}})
+        harness.wait_until(lambda: len(slices()) == 1 and endpoints() == [], 20, "no endpoints once the pods are gone")
+        self.assertEqual(slices()[0]["ports"], [])
+        # the Service goes: so do its slices
+        self.assertEqual(self.api.req("DELETE", NS + "/services/es")[0], 200)
+        harness.wait_until(lambda: slices() == [], 10, "slices deleted with the Service")
+
+    def describe_shows_endpoints(self):
+        ips = sorted(p["status"]["podIP"] for p in self.running("es") if ready(p))
+        p = subprocess.run([KUBECTL, "--server", self.api.url, "--cache-dir", tempfile.mkdtemp(dir=self.dir),
+                            "describe", "svc", "es"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = dict(l.split(":", 1) for l in p.stdout.splitlines() if ":" in l and not l.startswith(" "))
+        self.assertEqual(lines["IP Families"].strip(), "IPv4", p.stdout)
+        self.assertEqual(lines["IP Family Policy"].strip(), "SingleStack", p.stdout)
+        self.assertEqual(lines["Internal Traffic Policy"].strip(), "Cluster", p.stdout)
+        # kubectl 1.32 reads endpoints from the slices only: the ready ones, with the target port
+        self.assertEqual(sorted(lines["Endpoints"].strip().split(",")), ["%s:8080" % ip for ip in ips], p.stdout)
 
     def test_node_stops_renewing(self):
         self.assertEqual(self.api.req("POST", APPS + "/deployments", deployment("nl", 3, "img"))[0], 201)

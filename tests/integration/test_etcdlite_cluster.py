@@ -79,6 +79,28 @@ class ClusterTest(unittest.TestCase):
                 self.assertEqual((200, v), get(self.c.client[i], k, serializable=True),
                                  "member %d key %s" % (i, k))
 
+    def test_catch_up_by_snapshot_larger_than_a_client_request(self):
+        # 4 MiB of values, twice what a client body may hold: the snapshot (and the
+        # append batches) a lagging member is sent must still get through.
+        leader = self.c.wait_leader()
+        lag = next(i for i in range(3) if i != leader)
+        up = [i for i in range(3) if i != lag]
+        self.c.kill(lag)
+        big = "z" * (256 * 1024)
+        for n in range(16):
+            st, _ = put(self.c.client[up[n % 2]], "big%d" % n, big + str(n), timeout=10)
+            self.assertEqual(200, st)
+        for n in range(250):  # past --snapshot-count: member 3 needs a snapshot
+            self.assertEqual(200, put(self.c.client[up[n % 2]], "pad%d" % n, "p")[0])
+        self.c.restart(lag)
+        harness.wait_until(lambda: get(self.c.client[lag], "pad249", serializable=True) == (200, "p"), 30,
+                           "the restarted member to catch up")
+        self.assertEqual((200, big + "15"), get(self.c.client[lag], "big15", serializable=True))
+        with open(self.c.procs[lag].log_path) as f:
+            log = f.read()
+        self.assertIn("installed snapshot", log)
+        self.assertNotIn("too large", log)
+
     def test_without_quorum_writes_fail_in_bounded_time_and_serializable_reads_answer(self):
         self.assertEqual(200, put(self.c.client[0], "q", "1")[0])
         harness.wait_until(lambda: get(self.c.client[2], "q", serializable=True) == (200, "1"),

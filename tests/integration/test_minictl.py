@@ -1,6 +1,7 @@
 """minictl against a real apiserver over etcdlite: every verb with its output checked, and kubectl interop."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -502,7 +503,72 @@ class MinictlTest(unittest.TestCase):
         self.assertIn("Replicas:               1 desired | 0 updated | 0 total | 0 available | 0 unavailable", out)
         self.mc("expose", "deploy", "d", "--port=80", "-n", "ds")
         out = self.mc("describe", "svc", "d", "-n", "ds").stdout
-        self.assertIn("Selector:          app=d\nType:              ClusterIP", out)
+        # aligned on the longest label, "Internal Traffic Policy:" (the apiserver defaults it), as kubectl
+        self.assertIn("Selector:                 app=d\nType:                     ClusterIP", out)
+        self.assertIn("IP Families:              IPv4\n", out)
+        self.assertIn("Internal Traffic Policy:  Cluster\n", out)
+
+    def test_describe_node_lease_pods_and_allocated(self):
+        node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "rnode"},
+                "status": {"capacity": {"pods": "110", "memory": "4Gi", "cpu": "2", "example.com/gpu": "4"},
+                           "allocatable": {"cpu": "1900m", "memory": "3917012Ki", "pods": "110", "example.com/gpu": "4"}}}
+        self.assertEqual(self.api.req("POST", "/api/v1/nodes", node)[0], 201)
+        out = self.mc("describe", "node", "rnode").stdout
+        self.assertIn('Unschedulable:      false\nLease:              Failed to get lease: '
+                      'leases.coordination.k8s.io "rnode" not found\nAddresses:\nCapacity:\n  cpu:              2\n'
+                      '  example.com/gpu:  4\n', out)  # no conditions: no Conditions section; names sorted
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": "rnode", "namespace": "kube-node-lease"},
+                 "spec": {"holderIdentity": "rnode", "leaseDurationSeconds": 40,
+                          "renewTime": "2024-01-01T00:00:05.123456Z"}}
+        self.assertEqual(self.api.req("POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+                                      lease)[0], 201)
+        self.ns("rn")
+
+        def pod(name, containers, init=None, node="rnode", phase=None):
+            p = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                 "spec": {"nodeName": node, "containers": [{"name": "c%d" % i, "image": "x", "resources": r}
+                                                           for i, r in enumerate(containers)]}}
+            if init:
+                p["spec"]["initContainers"] = [dict({"name": "i%d" % i, "image": "x"}, **c) for i, c in enumerate(init)]
+            st, made = self.api.req("POST", "/api/v1/namespaces/rn/pods", p)
+            self.assertEqual(st, 201, made)
+            if phase:
+                made["status"] = {"phase": phase}
+                self.assertEqual(self.api.req("PUT", "/api/v1/namespaces/rn/pods/%s/status" % name, made)[0], 200)
+
+        pod("web", [{"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "500m", "memory": "128Mi"}},
+                    {"requests": {"cpu": "0.25", "memory": "100M"}}])
+        # init containers: the largest one (with the sidecars started before it) if larger than the containers
+        pod("with-init", [{"limits": {"cpu": "1", "memory": "1Gi"}, "requests": {"example.com/gpu": "1"}}],
+            init=[{"restartPolicy": "Always", "resources": {"requests": {"cpu": "200m"}}},
+                  {"resources": {"requests": {"cpu": "2", "memory": "10Mi", "example.com/gpu": "2"}}}])
+        pod("finished", [{"requests": {"cpu": "1"}}], phase="Succeeded")
+        pod("elsewhere", [{"requests": {"cpu": "1"}}], node="dnode-other")
+        out = self.mc("describe", "node", "rnode").stdout
+        self.assertIn("Unschedulable:      false\nLease:\n  HolderIdentity:  rnode\n  AcquireTime:     <unset>\n"
+                      "  RenewTime:       Mon, 01 Jan 2024 00:00:05 +0000\nAddresses:\n", out)
+        self.assertRegex(out, r"Non-terminated Pods:          \(2 in total\)\n"
+                              r"  Namespace                   Name         CPU Requests  CPU Limits  Memory Requests  "
+                              r"Memory Limits  Age\n"
+                              r"  ---------                   ----         ------------  ----------  ---------------  "
+                              r"-------------  ---\n"
+                              r"  rn                          web          350m \(18%\)    500m \(26%\)  167108864 \(4%\)   "
+                              r"128Mi \(3%\)     \d+s\n"
+                              r"  rn                          with-init    2200m \(115%\)  1 \(52%\)     10Mi \(0%\)        "
+                              r"1Gi \(26%\)      \d+s\n")
+        self.assertIn("Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n"
+                      "  Resource           Requests        Limits\n"
+                      "  --------           --------        ------\n"
+                      "  cpu                2550m (134%)    1500m (78%)\n"
+                      "  memory             177594624 (4%)  1152Mi (30%)\n"
+                      "  ephemeral-storage  0 (0%)          0 (0%)\n"
+                      "  example.com/gpu    2               0\n"
+                      "Events:             ", out)
+        if KUBECTL:
+            def masked(text):  # the pods' ages may tick between the two runs
+                return re.sub(r"(?m)^(  rn .*?)\d+s$", r"\1AGE", text)
+            self.assertEqual(masked(out), masked(self.kubectl("describe", "node", "rnode").stdout))
 
     def test_describe_rs_node_and_events_order(self):
         self.ns("dx")

@@ -93,15 +93,68 @@ class MinictlNodeTest(unittest.TestCase):
 
     def test_get_wide_with_a_real_node(self):
         harness.wait_until(lambda: self.api.req("GET", "/api/v1/nodes/" + NODE)[0] == 200, 10.0, "node registered")
-        out = self.mc("get", "nodes", "-o", "wide").stdout.splitlines()
-        self.assertEqual(out[0].split(), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
-                                          "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"])
-        row = out[1].split()
-        self.assertEqual((row[0], row[5], row[6]), (NODE, "127.0.0.1", "<none>"))
-        node = self.api.req("GET", "/api/v1/nodes/" + NODE)[1]
-        # the kubelet reports its runtime, not yet its OS image or kernel: kubectl prints "<unknown>" for those
-        self.assertEqual(row[7:], ["<unknown>", "<unknown>", node["status"]["nodeInfo"]["containerRuntimeVersion"]])
+        info = self.api.req("GET", "/api/v1/nodes/" + NODE)[1]["status"]["nodeInfo"]
+        uname = os.uname()
+        self.assertEqual(info["kernelVersion"], uname.release)
+        self.assertEqual(info["operatingSystem"], "linux")
+        self.assertEqual(info["architecture"], {"x86_64": "amd64", "aarch64": "arm64"}.get(uname.machine, uname.machine))
+        self.assertEqual(info["osImage"], os_pretty_name())
+        self.assertEqual((info["kubeletVersion"], info["kubeProxyVersion"]), ("v1.32.0-minik8s", "v1.32.0-minik8s"))
+        self.assertRegex(info["containerRuntimeVersion"], r"^[a-z]+://")
+        for field, path in (("machineID", "/etc/machine-id"), ("bootID", "/proc/sys/kernel/random/boot_id")):
+            if os.path.exists(path):
+                with open(path) as f:
+                    self.assertEqual(info[field], f.read().strip())
+        want = {"NAME": NODE, "INTERNAL-IP": "127.0.0.1", "EXTERNAL-IP": "<none>", "OS-IMAGE": info["osImage"],
+                "KERNEL-VERSION": info["kernelVersion"], "CONTAINER-RUNTIME": info["containerRuntimeVersion"],
+                "VERSION": "v1.32.0-minik8s"}
+        out = self.mc("get", "nodes", "-o", "wide").stdout
+        self.assertEqual(out.splitlines()[0].split(), ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP",
+                                                       "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"])
+        row = columns(out)[0]
+        self.assertEqual({k: row[k] for k in want}, want)
+        if KUBECTL:
+            k = subprocess.run([KUBECTL, "--server", self.api.url, "--cache-dir", os.path.join(self.dir, "kc"), "get",
+                                "nodes", "-o", "wide"], capture_output=True, text=True, env=self.env, timeout=60)
+            self.assertEqual(k.returncode, 0, k.stderr)
+            krow = columns(k.stdout)[0]
+            self.assertEqual({c: krow[c] for c in want}, want)
 
+
+    def test_describe_node_shows_the_kubelets_lease(self):
+        lease = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/" + NODE
+        harness.wait_until(lambda: self.api.req("GET", lease)[0] == 200, 10.0, "lease renewed")
+        out = self.mc("describe", "node", NODE).stdout
+        self.assertRegex(out, r"\nLease:\n  HolderIdentity:  %s\n  AcquireTime:     <unset>\n"
+                              r"  RenewTime:       \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000\n" % NODE)
+        self.assertRegex(out, r"\nNon-terminated Pods:\s+\(\d+ in total\)\n")
+        self.assertRegex(out, r"\n  cpu\s+\d+m? \(\d+%\)\s+\d+m? \(\d+%\)\n")
+        self.assertIn("  Operating System:           linux\n", out)
+
+def os_pretty_name():
+    for path in ("/etc/os-release", "/usr/lib/os-release"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("PRETTY_NAME="):
+                        return line.split("=", 1)[1].strip().strip("\"'")
+            return "Linux"
+        except OSError:
+            pass
+    return "Linux"
+
+
+def columns(text):
+    """Rows of a kubectl-style table as dicts, cut at the header's column starts (values may hold spaces)."""
+    lines = text.rstrip("\n").splitlines()
+    head = lines[0]
+    starts = [i for i, ch in enumerate(head) if ch != " " and (i == 0 or head[i - 1] == " ")]
+    names = head.split()
+    rows = []
+    for line in lines[1:]:
+        cells = [line[a:b].strip() for a, b in zip(starts, starts[1:] + [None])]
+        rows.append(dict(zip(names, cells)))
+    return rows
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -8,7 +8,9 @@ import harness
 
 
 class Apiserver:
-    def __init__(self, etcd_urls, extra=None):
+    def __init__(self, etcd_urls, extra=None, ready_status=200):
+        """ready_status: what /readyz answers once up (403 when --allowed-client-cidrs leaves out loopback)."""
+        self.ready_status = ready_status
         self.port = harness.free_ports(1)[0]
         self.dir = harness.tempdir("apisrv-test-")
         self.url = "http://127.0.0.1:%d" % self.port
@@ -19,7 +21,7 @@ class Apiserver:
 
     def ready(self):
         st, _ = harness.http("GET", self.url + "/readyz", timeout=1.0)
-        return st == 200
+        return st == self.ready_status
 
     def stop(self):
         """SIGTERM, as an operator stops it: it must exit 0 (and under ASan, leak nothing)."""
@@ -47,10 +49,10 @@ class Apiserver:
         except ValueError:
             return r.status, raw
 
-    def watch(self, path, timeout=10.0):
+    def watch(self, path, timeout=10.0, headers=None):
         """Opens a watch; returns (conn, response) to read lines from (events are one JSON a line)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        conn.request("GET", path)
+        conn.request("GET", path, headers=dict(headers or {}))
         return conn, conn.getresponse()
 
 

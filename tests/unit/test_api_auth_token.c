@@ -124,7 +124,7 @@ START_TEST(authn_bearer_certificate_anonymous)
 	struct api_tokens *t = parse_ok("tok,alice,u1,devs\n");
 	static const char *const orgs[] = {"system:nodes"};
 	struct cm_http_peer_identity peer = {"system:node:n1", orgs, 1};
-	struct api_authn_input in = {"Bearer tok", NULL, t, false};
+	struct api_authn_input in = {.authorization = "Bearer tok", .tokens = t};
 	struct api_user u;
 
 	ck_assert_int_eq(api_authn_resolve(&in, &u), 0);

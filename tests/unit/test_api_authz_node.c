@@ -74,7 +74,7 @@ static const struct ncase cases[] = {
 START_TEST(node_table)
 {
 	const struct ncase *t = &cases[_i];
-	struct api_user u = {t->user, "", {t->group}, t->group ? 1 : 0};
+	struct api_user u = {.name = t->user, .uid = "", .groups = {t->group}, .ngroups = t->group ? 1 : 0};
 	struct api_authz_attrs a = {&u, true, t->verb, t->ns, t->api_group, t->resource, t->sub, t->name, NULL};
 
 	ck_assert_msg((int)api_authz_node(&a, pod_node, NULL) == t->want, "case %d: %s %s %s/%s%s%s %s: want %d", _i,
@@ -85,7 +85,7 @@ END_TEST
 
 START_TEST(paths_are_rbacs_business)
 {
-	struct api_user u = {"system:node:n1", "", {"system:nodes"}, 1};
+	struct api_user u = {.name = "system:node:n1", .uid = "", .groups = {"system:nodes"}, .ngroups = 1};
 	struct api_authz_attrs a = {&u, false, "get", NULL, NULL, NULL, NULL, NULL, "/healthz"};
 
 	ck_assert_int_eq(api_authz_node(&a, pod_node, NULL), API_AUTHZ_NO_OPINION);

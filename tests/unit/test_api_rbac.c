@@ -157,7 +157,7 @@ static const struct rcase cases[] = {
 START_TEST(rbac_table)
 {
 	const struct rcase *t = &cases[_i];
-	struct api_user u = {t->user, "", {t->group}, t->group ? 1 : 0};
+	struct api_user u = {.name = t->user, .uid = "", .groups = {t->group}, .ngroups = t->group ? 1 : 0};
 	struct api_authz_attrs a = {&u, t->path == NULL, t->verb, t->ns, t->api_group, t->resource, t->sub, t->name,
 				    t->path};
 
@@ -170,7 +170,7 @@ END_TEST
 START_TEST(rule_wildcard_subresource)
 {
 	cJSON *rule = cJSON_Parse("{\"apiGroups\":[\"\"],\"resources\":[\"*/status\"],\"verbs\":[\"get\"]}");
-	struct api_user u = {"x", "", {NULL}, 0};
+	struct api_user u = {.name = "x", .uid = ""};
 	struct api_authz_attrs a = {&u, true, "get", "ns", "", "pods", "status", "p", NULL};
 
 	ck_assert(api_rbac_rule_allows(rule, &a));
@@ -208,7 +208,7 @@ static const struct mcase messages[] = {
 START_TEST(forbidden_messages)
 {
 	const struct mcase *m = &messages[_i];
-	struct api_user u = {"bob", "", {NULL}, 0};
+	struct api_user u = {.name = "bob", .uid = ""};
 	struct api_authz_attrs a = {&u, m->path == NULL, m->verb, m->ns, m->group, m->resource, m->sub, m->name, m->path};
 	struct cm_buf b = CM_BUF_INIT;
 

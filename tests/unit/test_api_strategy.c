@@ -133,6 +133,56 @@ START_TEST(service_validation)
 }
 END_TEST
 
+START_TEST(service_ip_family_defaults)
+{
+	cJSON *np = J("{\"spec\":{\"type\":\"NodePort\",\"ports\":[{\"port\":80}]}}");
+	cJSON *hl = J("{\"spec\":{\"clusterIP\":\"None\",\"selector\":{\"a\":\"b\"},\"ports\":[{\"port\":80}]}}");
+	cJSON *bare = J("{\"spec\":{\"clusterIP\":\"None\"}}");
+	cJSON *ext = J("{\"spec\":{\"type\":\"ExternalName\",\"externalName\":\"x.example\"}}");
+	cJSON *upd = J("{\"spec\":{\"ports\":[{\"port\":80}]}}");
+	cJSON *old = J("{\"spec\":{\"ipFamilyPolicy\":\"PreferDualStack\",\"ipFamilies\":[\"IPv4\"]}}");
+	cJSON *v6 = J("{\"spec\":{\"ipFamilies\":[\"IPv6\"],\"ipFamilyPolicy\":\"RequireDualStack\",\"ports\":[{\"port\":80}]}}");
+
+	ck_assert_int_eq(api_strategy_service.prepare_create(np, &env), 0);
+	ck_assert_str_eq(cm_json_get_str(np, "spec.ipFamilyPolicy"), "SingleStack");
+	ck_assert_str_eq(cm_json_get_str(np, "spec.ipFamilies.0"), "IPv4");
+	ck_assert_int_eq(cJSON_GetArraySize(cm_json_get(np, "spec.ipFamilies")), 1);
+	ck_assert_str_eq(cm_json_get_str(np, "spec.internalTrafficPolicy"), "Cluster");
+	ck_assert_str_eq(cm_json_get_str(np, "spec.externalTrafficPolicy"), "Cluster");
+	ck_assert_str_eq(cm_json_get_str(np, "spec.sessionAffinity"), "None");
+	ck_assert_int_eq(nerrs(&api_strategy_service, np, NULL), 0);
+
+	ck_assert_int_eq(api_strategy_service.prepare_create(hl, &env), 0);
+	ck_assert_str_eq(cm_json_get_str(hl, "spec.ipFamilyPolicy"), "SingleStack");
+	ck_assert_str_eq(cm_json_get_str(hl, "spec.clusterIPs.0"), "None");
+	ck_assert_ptr_null(cm_json_get(hl, "spec.externalTrafficPolicy"));
+
+	/* headless without selector: both families, as Kubernetes answers on a single-stack cluster */
+	ck_assert_int_eq(api_strategy_service.prepare_create(bare, &env), 0);
+	ck_assert_str_eq(cm_json_get_str(bare, "spec.ipFamilyPolicy"), "RequireDualStack");
+	ck_assert_str_eq(cm_json_get_str(bare, "spec.ipFamilies.1"), "IPv6");
+	ck_assert_int_eq(nerrs(&api_strategy_service, bare, NULL), 0);
+
+	ck_assert_int_eq(api_strategy_service.prepare_create(ext, &env), 0);
+	ck_assert_ptr_null(cm_json_get(ext, "spec.ipFamilies"));
+	ck_assert_ptr_null(cm_json_get(ext, "spec.ipFamilyPolicy"));
+	ck_assert_ptr_null(cm_json_get(ext, "spec.internalTrafficPolicy"));
+	ck_assert_str_eq(cm_json_get_str(ext, "spec.sessionAffinity"), "None");
+
+	ck_assert_int_eq(api_strategy_service.prepare_update(upd, old), 0);
+	ck_assert_str_eq(cm_json_get_str(upd, "spec.ipFamilyPolicy"), "PreferDualStack");
+
+	ck_assert_int_eq(nerrs(&api_strategy_service, v6, NULL), 2);
+	cJSON_Delete(np);
+	cJSON_Delete(hl);
+	cJSON_Delete(bare);
+	cJSON_Delete(ext);
+	cJSON_Delete(upd);
+	cJSON_Delete(old);
+	cJSON_Delete(v6);
+}
+END_TEST
+
 START_TEST(node_pod_cidr)
 {
 	cJSON *n = J("{\"metadata\":{\"name\":\"n\"}}");
@@ -224,6 +274,7 @@ int main(void)
 	tcase_add_test(tc, service_update_keeps_and_releases);
 	tcase_add_test(tc, service_chosen_ip_checked);
 	tcase_add_test(tc, service_validation);
+	tcase_add_test(tc, service_ip_family_defaults);
 	tcase_add_test(tc, node_pod_cidr);
 	tcase_add_test(tc, pod_defaults_and_validation);
 	tcase_add_test(tc, deployment_selector_rules);

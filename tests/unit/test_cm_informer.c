@@ -256,6 +256,33 @@ START_TEST(fails_over_to_the_next_apiserver)
 }
 END_TEST
 
+static int calls_ok, calls_done;
+static void on_call(const struct cm_api_resp *r, void *ud)
+{
+	(void)ud;
+	calls_done++;
+	calls_ok += r->err == 0 && r->status == 200;
+}
+
+START_TEST(calls_failing_together_fail_over_once)
+{
+	char url[64];
+	const char *servers[2] = {"http://127.0.0.1:1", url};
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", cm_http_server_port(srv));
+	ck_assert_int_eq(cm_api_new(&loop, servers, 2, &api), 0);
+	calls_ok = calls_done = 0;
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(cm_api_call(api, "GET", "/api/v1/pods", NULL, NULL, 0, 0, on_call, NULL), 0);
+	RUN_UNTIL(calls_done == 4);
+	/* each call that failed on the dead server moved on to the live one, none flipped back */
+	ck_assert_int_eq(calls_ok, 4);
+	ck_assert_str_eq(cm_api_server(api), url);
+	cm_api_failover(api, "http://127.0.0.1:1"); /* a late report about the dead one: ignored */
+	ck_assert_str_eq(cm_api_server(api), url);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("informer");
@@ -268,6 +295,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, relists_on_410_event_and_reconciles);
 	tcase_add_test(tc, relists_on_http_410);
 	tcase_add_test(tc, fails_over_to_the_next_apiserver);
+	tcase_add_test(tc, calls_failing_together_fail_over_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

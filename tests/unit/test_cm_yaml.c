@@ -67,6 +67,12 @@ START_TEST(test_anchors_aliases_and_merge)
 		 "[{\"base\":{\"image\":\"nginx\",\"port\":80},\"c1\":{\"image\":\"nginx\",\"port\":80},"
 		 "\"c2\":{\"image\":\"nginx\",\"port\":81}}]");
 	CONVERTS("x: &v hello\nyy: *v\n", "[{\"x\":\"hello\",\"yy\":\"hello\"}]");
+	/* a billion laughs: ten levels of ten aliases each is refused, not expanded */
+	CONVERT_ERROR("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+		      "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+		      "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+		      "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n",
+		      "excessive aliasing");
 }
 END_TEST
 

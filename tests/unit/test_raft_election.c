@@ -59,6 +59,25 @@ START_TEST(timeout_is_randomized_within_bounds)
 }
 END_TEST
 
+START_TEST(advance_at_boot_campaigns_within_one_election_tick)
+{
+	/* After the boot advance a follower campaigns after 1 to election_tick ticks. */
+	for (uint64_t id = 1; id <= 3; id++) {
+		struct raft *r = rf_new(id, 3, false, false, NULL);
+		int t = 0;
+		raft_advance_election(r);
+		while (rf_role(r) == RAFT_FOLLOWER && t < 100) {
+			rf_ticks(r, 1);
+			t++;
+		}
+		ck_assert_int_ge(t, 1);
+		ck_assert_int_le(t, 10);
+		ck_assert_int_eq(rf_role(r), RAFT_CANDIDATE);
+		raft_free(r);
+	}
+}
+END_TEST
+
 START_TEST(three_members_elect_one_leader)
 {
 	for (uint64_t seed = 1; seed <= 20; seed++) {
@@ -313,6 +332,7 @@ int main(void)
 	TCase *tc = tcase_create("election");
 	tcase_add_test(tc, single_member_elects_itself_and_commits_noop);
 	tcase_add_test(tc, timeout_is_randomized_within_bounds);
+	tcase_add_test(tc, advance_at_boot_campaigns_within_one_election_tick);
 	tcase_add_test(tc, three_members_elect_one_leader);
 	tcase_add_test(tc, vote_once_per_term_and_only_for_up_to_date_logs);
 	tcase_add_test(tc, persisted_vote_survives_restart);
