@@ -166,6 +166,7 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 		return;
 	if (!(w = find_uid(s, uid))) {
 		const char *phase = cm_json_str_or(pod, "status.phase", "");
+		struct kl_pod_worker **tail = &s->workers;
 
 		/* a finished pod is not started again by a kubelet that lost track of it */
 		if ((!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) && !cm_json_get(s->adopted, uid))
@@ -174,8 +175,10 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 			cm_error("pod %s: worker not made: out of memory", uid);
 			return;
 		}
-		w->next = s->workers;
-		s->workers = w;
+		/* appended: a tick serves pods in the order they came, so the first created is not started last */
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = w;
 		cm_metric_add(s->m_pods, 1);
 		cm_info("pod %s/%s: admitted", w->ns, w->name);
 		/* a new pod starts on the next loop pass, not a whole tick later; a burst shares that pass */

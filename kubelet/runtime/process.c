@@ -24,6 +24,8 @@ struct process_rt {
 	char *echoserver;
 	char *cgroup_name;
 	bool allow_host_images;
+	pid_t *reap;      /* middle children of the double fork not waited for yet */
+	size_t n_reap, cap_reap;
 };
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -49,6 +51,45 @@ static int mkdir_p(const char *path)
 	}
 	free(p);
 	return rc;
+}
+
+/*
+ * The double fork's middle child exits at once, but waiting for it on the
+ * loop cost a few ms per container (it has the kubelet's pages to copy and
+ * the CPU to wait for): it is reaped later, whenever the runtime is called.
+ */
+static void reap_done(struct process_rt *p)
+{
+	size_t kept = 0;
+	int st;
+
+	for (size_t i = 0; i < p->n_reap; i++) {
+		pid_t r = waitpid(p->reap[i], &st, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR))
+			p->reap[kept++] = p->reap[i];
+	}
+	p->n_reap = kept;
+}
+
+/* Notes a middle child to reap; waits for it now only when there is no room to note it. */
+static void reap_later(struct process_rt *p, pid_t pid)
+{
+	int st;
+
+	if (p->n_reap == p->cap_reap) {
+		size_t cap = p->cap_reap ? 2 * p->cap_reap : 16;
+		pid_t *r = realloc(p->reap, cap * sizeof(*r));
+
+		if (!r) {
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			return;
+		}
+		p->reap = r;
+		p->cap_reap = cap;
+	}
+	p->reap[p->n_reap++] = pid;
 }
 
 /* "<uid>/<name>/<attempt>" into its container folder. */
@@ -154,10 +195,11 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	struct kl_shim_spec spec = {0};
 	struct cm_buf dir = CM_BUF_INIT, id = CM_BUF_INIT, tmp = CM_BUF_INIT;
 	struct kl_mount *mounts = NULL;
-	int rc, st;
+	int rc;
 	bool has_path = false;
 	pid_t a;
 
+	reap_done(p);
 	if ((rc = resolve_image(p, cfg, &spec)) < 0)
 		goto out;
 	if (cm_buf_printf(&id, "%s/%s/%d", cfg->pod_uid, cfg->name, cfg->attempt) < 0 ||
@@ -234,9 +276,8 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		rc = -errno;
 		goto out;
 	}
-	/* only the short-lived middle child is waited for: the shim reports through state.json */
-	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
-		;
+	/* only the short-lived middle child is waited for (later): the shim reports through state.json */
+	reap_later(p, a);
 	*id_out = cm_buf_take(&id);
 	rc = *id_out ? 0 : -ENOMEM;
 out:
@@ -302,6 +343,7 @@ static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_c
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	reap_done(rt->impl);
 	if (cdir(rt->impl, id, &dir) < 0 || !(state = read_json(dir.data, "state.json"))) {
 		ex = dir.data ? read_json(dir.data, "exit.json") : NULL;
 		if (!ex) {
@@ -466,7 +508,12 @@ static int p_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud)
 static void p_free(struct kl_runtime *rt)
 {
 	struct process_rt *p = rt->impl;
+	int st;
 
+	for (size_t i = 0; i < p->n_reap; i++)
+		while (waitpid(p->reap[i], &st, 0) < 0 && errno == EINTR)
+			;
+	free(p->reap);
 	free(p->root);
 	free(p->image_dir);
 	free(p->echoserver);
