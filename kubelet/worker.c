@@ -237,6 +237,9 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 {
 	bool running = false;
 
+	if (w->net_busy)
+		return; /* no container runs yet; the network is torn down once it is made */
+
 	for (size_t i = 0; i < w->n_ctrs; i++) {
 		struct kl_ctr *c = &w->ctrs[i];
 
@@ -368,6 +371,30 @@ static void set_phase(struct kl_pod_worker *w)
 		snprintf(w->phase, sizeof(w->phase), "Pending");
 }
 
+/* The pod's network is made (or failed: the next tick tries again); its containers may start at once. */
+static void net_done(int rc, char *ip, char *netns_path, void *ud)
+{
+	struct kl_pod_worker *w = ud;
+
+	w->net_busy = false;
+	if (w->removed) {
+		free(ip);
+		free(netns_path);
+		kl_worker_unref(w);
+		return;
+	}
+	if (rc < 0) {
+		cm_warn("pod %s/%s: network not made: %s", w->ns, w->name, cm_strerror(rc));
+	} else {
+		free(w->sb.ip);
+		free(w->sb.netns_path);
+		w->sb.ip = ip;
+		w->sb.netns_path = netns_path;
+		kl_server_kick(w->srv);
+	}
+	kl_worker_unref(w);
+}
+
 static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool inits_done = true;
@@ -389,10 +416,23 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 	if (!w->sandbox_ok) {
 		struct kl_sandbox_config sc = {w->uid, w->ns, w->name,
 					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork"))};
-		int rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
+		int rc = 0;
 
-		if (!rc && s->net && !sc.host_network && !w->sb.netns_path)
-			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path);
+		if (w->net_busy) {
+			kl_status_sync(w);
+			return;
+		}
+		if (!w->sb.dir)
+			rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
+		if (!rc && s->net && !sc.host_network && !w->sb.netns_path) {
+			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path, net_done, w);
+			if (rc == -EINPROGRESS) {
+				w->net_busy = true;
+				w->refs++;
+				kl_status_sync(w);
+				return;
+			}
+		}
 		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
 			if (rc == -EAGAIN)
 				cm_debug(1, "pod %s/%s: waiting for the node's podCIDR", w->ns, w->name);

@@ -43,6 +43,7 @@ struct kl_pod_worker {
 	int64_t prep_retry_at;
 	struct kl_sandbox sb;
 	bool sandbox_ok;
+	bool net_busy;          /* its network is being made on the thread pool */
 	struct kl_ctr *ctrs;    /* init containers first */
 	size_t n_ctrs, n_init;
 	int64_t start_ms;
