@@ -24,8 +24,14 @@ struct process_rt {
 	char *echoserver;
 	char *cgroup_name;
 	bool allow_host_images;
-	pid_t *reap;      /* middle children of the double fork not waited for yet */
+	struct starting *reap; /* middle children of the double fork not waited for yet */
 	size_t n_reap, cap_reap;
+};
+
+/* A container whose folder and config.json its middle child is still writing. */
+struct starting {
+	pid_t pid;
+	char *id;
 };
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -54,9 +60,12 @@ static int mkdir_p(const char *path)
 }
 
 /*
- * The double fork's middle child exits at once, but waiting for it on the
- * loop cost a few ms per container (it has the kubelet's pages to copy and
- * the CPU to wait for): it is reaped later, whenever the runtime is called.
+ * The double fork's middle child makes the container's folders and writes
+ * its config.json, then forks the shim and exits. Made on the loop, those
+ * file creations waited on the file system's journal (behind every fsync on
+ * the machine) a few ms each, and the wait for the child as long again, for
+ * every container in turn. The child is reaped later, whenever the runtime
+ * is called; until then its container is CREATED.
  */
 static void reap_done(struct process_rt *p)
 {
@@ -64,32 +73,50 @@ static void reap_done(struct process_rt *p)
 	int st;
 
 	for (size_t i = 0; i < p->n_reap; i++) {
-		pid_t r = waitpid(p->reap[i], &st, WNOHANG);
+		pid_t r = waitpid(p->reap[i].pid, &st, WNOHANG);
 
-		if (r == 0 || (r < 0 && errno == EINTR))
+		if (r == 0 || (r < 0 && errno == EINTR)) {
 			p->reap[kept++] = p->reap[i];
+			continue;
+		}
+		if (r > 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+			cm_warn("container %s: not started: its folder or config.json was not written", p->reap[i].id);
+		free(p->reap[i].id);
 	}
 	p->n_reap = kept;
 }
 
-/* Notes a middle child to reap; waits for it now only when there is no room to note it. */
-static void reap_later(struct process_rt *p, pid_t pid)
+static bool is_starting(const struct process_rt *p, const char *id)
 {
+	for (size_t i = 0; i < p->n_reap; i++)
+		if (!strcmp(p->reap[i].id, id))
+			return true;
+	return false;
+}
+
+/* Notes the middle child of container id to reap; waits for it now only when there is no room to note it. */
+static void reap_later(struct process_rt *p, pid_t pid, const char *id)
+{
+	char *copy = strdup(id);
 	int st;
 
-	if (p->n_reap == p->cap_reap) {
+	if (copy && p->n_reap == p->cap_reap) {
 		size_t cap = p->cap_reap ? 2 * p->cap_reap : 16;
-		pid_t *r = realloc(p->reap, cap * sizeof(*r));
+		struct starting *r = realloc(p->reap, cap * sizeof(*r));
 
-		if (!r) {
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-			return;
+		if (r) {
+			p->reap = r;
+			p->cap_reap = cap;
 		}
-		p->reap = r;
-		p->cap_reap = cap;
 	}
-	p->reap[p->n_reap++] = pid;
+	if (!copy || p->n_reap == p->cap_reap) {
+		free(copy);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	p->reap[p->n_reap].pid = pid;
+	p->reap[p->n_reap++].id = copy;
 }
 
 /* "<uid>/<name>/<attempt>" into its container folder. */
@@ -207,10 +234,6 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (mkdir_p(dir.data) < 0 && errno != EEXIST) {
-		rc = -errno;
-		goto out;
-	}
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
 	if (access(tmp.data, F_OK) == 0) {
 		rc = -EEXIST;
@@ -244,9 +267,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.netns_path = cfg->netns_path ? strdup(cfg->netns_path) : NULL;
 	spec.hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
 	cm_buf_reset(&tmp);
-	cm_buf_printf(&tmp, "%s/%s/logs/%s", p->root, cfg->pod_uid, cfg->name);
-	mkdir_p(tmp.data);
-	cm_buf_printf(&tmp, "/%d.log", cfg->attempt);
+	cm_buf_printf(&tmp, "%s/%s/logs/%s/%d.log", p->root, cfg->pod_uid, cfg->name, cfg->attempt);
 	spec.log_path = cm_buf_take(&tmp);
 	spec.cgroup_parent = strdup(p->cgroup_name);
 	cm_buf_printf(&tmp, "%s-%s-%d", cfg->pod_uid, cfg->name, cfg->attempt);
@@ -255,12 +276,18 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.limits.cpu_m = cfg->cpu_limit_m;
 	spec.limits.pids = cfg->pids_limit;
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
-	if ((rc = kl_shim_spec_write(&spec, tmp.data)) < 0)
-		goto out;
 	/* double fork: the shim belongs to no one, so it outlives this kubelet */
 	a = fork();
 	if (a == 0) {
+		char *slash = strrchr(spec.log_path, '/');
+
 		setsid();
+		*slash = '\0';
+		if (mkdir_p(dir.data) < 0 || mkdir_p(spec.log_path) < 0)
+			_exit(1);
+		*slash = '/';
+		if (kl_shim_spec_write(&spec, tmp.data) < 0)
+			_exit(1);
 		if (fork() == 0) {
 			int devnull = open("/dev/null", O_RDWR);
 
@@ -277,7 +304,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		goto out;
 	}
 	/* only the short-lived middle child is waited for (later): the shim reports through state.json */
-	reap_later(p, a);
+	reap_later(p, a, id.data);
 	*id_out = cm_buf_take(&id);
 	rc = *id_out ? 0 : -ENOMEM;
 out:
@@ -344,6 +371,10 @@ static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_c
 
 	memset(out, 0, sizeof(*out));
 	reap_done(rt->impl);
+	if (is_starting(rt->impl, id)) {
+		out->state = KL_CSTATE_CREATED;
+		return 0;
+	}
 	if (cdir(rt->impl, id, &dir) < 0 || !(state = read_json(dir.data, "state.json"))) {
 		ex = dir.data ? read_json(dir.data, "exit.json") : NULL;
 		if (!ex) {
@@ -510,9 +541,11 @@ static void p_free(struct kl_runtime *rt)
 	struct process_rt *p = rt->impl;
 	int st;
 
-	for (size_t i = 0; i < p->n_reap; i++)
-		while (waitpid(p->reap[i], &st, 0) < 0 && errno == EINTR)
+	for (size_t i = 0; i < p->n_reap; i++) {
+		while (waitpid(p->reap[i].pid, &st, 0) < 0 && errno == EINTR)
 			;
+		free(p->reap[i].id);
+	}
 	free(p->reap);
 	free(p->root);
 	free(p->image_dir);
