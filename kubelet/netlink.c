@@ -181,15 +181,39 @@ int kl_nl_link_index(int nl, const char *name, int *index)
 	return 0;
 }
 
+/*
+ * A bridge without an address of its own takes the lowest of its ports',
+ * so it changed as pods' veths joined; pods that had resolved the gateway
+ * kept the old one and their replies were dropped until ARP found out (a
+ * readiness probe then timed out). Its own fixed address, locally
+ * administered and derived from its name, never changes.
+ */
+static void bridge_mac(const char *name, unsigned char mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	mac[0] = 0x02;
+	mac[1] = 0x6b; /* 'k' */
+	mac[2] = (unsigned char)(h >> 24);
+	mac[3] = (unsigned char)(h >> 16);
+	mac[4] = (unsigned char)(h >> 8);
+	mac[5] = (unsigned char)h;
+}
+
 int kl_nl_bridge_ensure(int nl, const char *name)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	unsigned char mac[6];
 	struct req r;
 	long li;
 	int rc;
 
+	bridge_mac(name, mac);
 	start(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
-	if ((rc = put_str(&r, IFLA_IFNAME, name)) < 0 || (li = nest(&r, IFLA_LINKINFO)) < 0 ||
+	if ((rc = put_str(&r, IFLA_IFNAME, name)) < 0 || (rc = put(&r, IFLA_ADDRESS, mac, sizeof(mac))) < 0 ||
+	    (li = nest(&r, IFLA_LINKINFO)) < 0 ||
 	    (rc = put_str(&r, IFLA_INFO_KIND, "bridge")) < 0)
 		return rc < 0 ? rc : -ENOBUFS;
 	nest_end(&r, li);
