@@ -257,7 +257,13 @@ int kl_nl_addr_add(int nl, int index, uint32_t addr, int prefix)
 
 int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, int peer_nsfd)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	/*
+	 * The host end is made up (two requests fewer, each waiting for the
+	 * kernel's rtnl lock); the peer cannot be: a veth opens only once its
+	 * peer is linked, after the peer is configured (-ENOTCONN).
+	 */
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
 	struct req r;
 	long li, data, peer;
 	int rc;
@@ -269,7 +275,7 @@ int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_n
 		return rc;
 	if ((li = nest(&r, IFLA_LINKINFO)) < 0 || (rc = put_str(&r, IFLA_INFO_KIND, "veth")) < 0 ||
 	    (data = nest(&r, IFLA_INFO_DATA)) < 0 || (peer = nest(&r, VETH_INFO_PEER)) < 0 ||
-	    (rc = put_raw(&r, &ifi, sizeof(ifi))) < 0 || (rc = put_str(&r, IFLA_IFNAME, peer_name)) < 0 ||
+	    (rc = put_raw(&r, &peer_ifi, sizeof(peer_ifi))) < 0 || (rc = put_str(&r, IFLA_IFNAME, peer_name)) < 0 ||
 	    (rc = put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_nsfd)) < 0)
 		return rc < 0 ? rc : -ENOBUFS;
 	nest_end(&r, peer);

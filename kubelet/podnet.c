@@ -387,9 +387,15 @@ static int wire(const struct setup_job *j, int nl)
 	kl_podnet_veth_name(j->uid, veth);
 	if ((nsfd = open(j->ns_path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	kl_nl_link_del(nl, veth); /* a half-made one from a crash */
-	if ((rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd)) < 0 ||
-	    (rc = kl_nl_link_index(nl, veth, &idx)) < 0 || (rc = kl_nl_link_up(nl, idx)) < 0)
+	/*
+	 * Every request waits for the kernel's rtnl lock, which all pods being
+	 * made (and torn down) on the host share: as few as can do. The host
+	 * end comes up made; one half made before a crash is removed only if found.
+	 */
+	rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd);
+	if (rc == -EEXIST && kl_nl_link_del(nl, veth) == 0)
+		rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd);
+	if (rc < 0)
 		goto out;
 	if ((rc = kl_nl_open(nsfd, &inner)) < 0 || (rc = kl_nl_link_up(inner, 1)) < 0 ||
 	    (rc = kl_nl_link_index(inner, "eth0", &idx)) < 0 ||
