@@ -3,11 +3,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
@@ -411,6 +415,67 @@ out:
 	return rc;
 }
 
+/* A datagram socket made in the namespace of nsfd (-1: this thread's): for interface ioctls there. */
+static int ns_socket(int nsfd)
+{
+	int self = -1, fd;
+
+	if (nsfd >= 0 && ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+			  setns(nsfd, CLONE_NEWNET) < 0)) {
+		if (self >= 0)
+			close(self);
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (self >= 0) {
+		if (setns(self, CLONE_NEWNET) < 0 && fd >= 0) {
+			close(fd);
+			fd = -1;
+		}
+		close(self);
+	}
+	return fd;
+}
+
+static bool running(int fd, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+/*
+ * Waits (up to KL_NET_SETTLE_MS) until the kernel has taken both ends of the
+ * veth as running. That happens asynchronously (linkwatch, behind the rtnl
+ * lock): until then the bridge port does not forward and the pod's eth0
+ * drops what it sends, so a busy node lost a new pod's first ARP or SYN and
+ * its readiness probe waited a second for the retry. Best effort: a pod
+ * whose link is still settling then starts anyway.
+ */
+#define KL_NET_SETTLE_MS 2000
+
+static void settle(const struct setup_job *j)
+{
+	struct timespec step = {0, 2 * 1000 * 1000};
+	char veth[16];
+	int nsfd = open(j->ns_path, O_RDONLY | O_CLOEXEC), in = nsfd >= 0 ? ns_socket(nsfd) : -1, out = ns_socket(-1);
+
+	kl_podnet_veth_name(j->uid, veth);
+	for (int i = 0; in >= 0 && out >= 0 && i < KL_NET_SETTLE_MS / 2; i++) {
+		if (running(in, "eth0") && running(out, veth))
+			break;
+		nanosleep(&step, NULL);
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (nsfd >= 0)
+		close(nsfd);
+}
+
 /* On a pool thread: the namespace, its wiring, then the address file that says it is complete. */
 static void setup_work(uv_work_t *req)
 {
@@ -427,6 +492,7 @@ static void setup_work(uv_work_t *req)
 		kl_netns_remove(j->ns_path);
 		goto out;
 	}
+	settle(j);
 	ip_text(j->addr, ip);
 	len = strlen(ip);
 	ip[len] = '\n';
