@@ -216,6 +216,23 @@ static int resolve_image(const struct process_rt *p, const struct kl_container_c
 	return -ENOENT;
 }
 
+/* <root>/<uid>/pod.json, once: which pod a folder is, for people looking at the disk (nothing reads it). */
+static void write_pod_json(const struct process_rt *p, const struct kl_container_config *cfg)
+{
+	struct cm_buf f = CM_BUF_INIT, meta = CM_BUF_INIT;
+	int fd;
+
+	cm_buf_printf(&f, "%s/%s/pod.json", p->root, cfg->pod_uid);
+	cm_buf_printf(&meta, "{\"namespace\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\"}\n", cfg->pod_namespace,
+		      cfg->pod_name, cfg->pod_uid);
+	if (f.data && meta.data && (fd = open(f.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0) {
+		(void)!cm_write_all(fd, meta.data, meta.len);
+		close(fd);
+	}
+	cm_buf_close(&f);
+	cm_buf_close(&meta);
+}
+
 static int p_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out)
 {
 	struct process_rt *p = rt->impl;
@@ -288,6 +305,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		*slash = '/';
 		if (kl_shim_spec_write(&spec, tmp.data) < 0)
 			_exit(1);
+		write_pod_json(p, cfg);
 		if (fork() == 0) {
 			int devnull = open("/dev/null", O_RDWR);
 
@@ -462,30 +480,18 @@ static int p_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
 static int p_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out)
 {
 	struct process_rt *p = rt->impl;
-	struct cm_buf dir = CM_BUF_INIT, meta = CM_BUF_INIT, f = CM_BUF_INIT;
-	int rc, fd;
+	struct cm_buf dir = CM_BUF_INIT;
+	int rc;
 
+	/* pod.json (which pod the folder is) is written by the first container's middle child, off the loop */
 	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0 || (rc = mkdir_p(dir.data)) < 0)
 		goto out;
-	cm_buf_printf(&meta, "{\"namespace\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\"}\n", cfg->pod_namespace,
-		      cfg->pod_name, cfg->pod_uid);
-	cm_buf_printf(&f, "%s/pod.json", dir.data);
-	if ((fd = open(f.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = cm_write_all(fd, meta.data, meta.len);
-	close(fd);
-	if (rc < 0)
-		goto out;
-	/* network namespaces (--pod-network=bridge) are not made yet: every pod shares the node's */
+	/* the runtime makes no network namespace: the kubelet's podnet does (--pod-network=bridge) */
 	memset(out, 0, sizeof(*out));
 	out->dir = cm_buf_take(&dir);
 	rc = out->dir ? 0 : -ENOMEM;
 out:
 	cm_buf_close(&dir);
-	cm_buf_close(&meta);
-	cm_buf_close(&f);
 	return rc;
 }
 
