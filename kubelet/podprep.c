@@ -230,9 +230,8 @@ int kl_prep_volumes(struct kl_pod_worker *w)
 	struct cm_buf dir = CM_BUF_INIT;
 	const cJSON *v;
 	int rc = 0;
+	bool made = false;
 
-	cm_buf_printf(&dir, "%s/volumes", w->sb.dir);
-	mkdir(dir.data, 0755);
 	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
 	{
 		const char *name = cm_json_str_or(v, "name", "");
@@ -244,6 +243,15 @@ int kl_prep_volumes(struct kl_pod_worker *w)
 			if (!strcmp(cm_json_str_or(v, "hostPath.type", ""), "DirectoryOrCreate"))
 				mkdir(dir.data, 0755);
 			continue;
+		}
+		if (!made) {
+			/* made only for a pod that has such a volume: a file creation is not free on a busy disk */
+			char *slash = strrchr(dir.data, '/');
+
+			*slash = '\0';
+			mkdir(dir.data, 0755);
+			*slash = '/';
+			made = true;
 		}
 		if (mkdir(dir.data, 0755) < 0 && errno != EEXIST) {
 			rc = -errno;
