@@ -102,6 +102,7 @@ static void d_free(struct kl_runtime *rt)
 static const struct kl_runtime_ops docker_ops = {
 	.name = "docker",
 	.sandbox_create = dk_sandbox_create,
+	.sandbox_check = dk_sandbox_check,
 	.sandbox_remove = dk_sandbox_remove,
 	.container_start = dk_container_start,
 	.container_signal = dk_container_signal,

@@ -108,6 +108,7 @@ int dk_adopt(struct dk *d);
 
 /* docker_pod.c: the runtime interface's ops, as runtime.h says */
 int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out);
+int dk_sandbox_check(struct kl_runtime *rt, const char *pod_uid);
 int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid);
 int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out);
 int dk_container_signal(struct kl_runtime *rt, const char *id, int sig);

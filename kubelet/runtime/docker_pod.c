@@ -22,6 +22,32 @@ static int sandbox_name(const struct kl_sandbox_config *cfg, struct cm_buf *out)
 	return kl_docker_name(KL_DOCKER_SANDBOX_CTR, cfg->pod_name, cfg->pod_namespace, cfg->pod_uid, 0, out);
 }
 
+/*
+ * The pod's containers still running though its sandbox is dead or gone: they
+ * hold a network no one reaches, so each is killed (SIGKILL: the pod's grace
+ * period is the kubelet's, and the pod is cut off already), as Kubernetes'
+ * kubelet kills a pod whose sandbox changed; the kubelet starts them again in
+ * the new sandbox. Returns how many are not down yet (the kill is sent again
+ * while they run: repeats are harmless).
+ */
+static int stop_orphans(struct dk *d, const char *pod_uid)
+{
+	int left = 0;
+
+	for (struct dk_ctr *c = d->ctrs; c; c = c->next) {
+		if (c->info.sandbox || c->removing || strcmp(c->info.pod_uid, pod_uid))
+			continue;
+		if (c->creating) {
+			c->pending_sig = SIGKILL;
+			left++;
+		} else if (c->info.st.state == KL_CSTATE_RUNNING) {
+			dk_ctr_signal(c, SIGKILL);
+			left++;
+		}
+	}
+	return left;
+}
+
 int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out)
 {
 	static const char *const sleeper[] = {"sleep", "2147483647", NULL};
@@ -30,7 +56,6 @@ int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg
 	struct dk_ctr *c;
 	struct dk_image *img;
 	bool host = d->host_only || cfg->host_network;
-	char hostname[64];
 	int rc = -ENOMEM;
 
 	if (sandbox_name(cfg, &name) < 0)
@@ -49,14 +74,19 @@ int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg
 			dk_ctr_inspect(c); /* its address comes with the next inspect */
 			rc = -EAGAIN;
 		} else {
-			/* the sandbox died: the pod's network went with it; a new one is made on the next call */
-			cm_warn("pod %s/%s: sandbox %s is not running: replacing it", cfg->pod_namespace, cfg->pod_name,
-				c->name);
+			/* the sandbox died: the pod's network went with it; a new one is made once it is gone */
+			cm_warn("pod %s/%s: sandbox %s is not running: the pod's containers are killed and it is made "
+				"again", cfg->pod_namespace, cfg->pod_name, c->name);
+			stop_orphans(d, cfg->pod_uid);
 			dk_ctr_remove(c);
 			rc = -EAGAIN;
 		}
 		goto out;
 	}
+	rc = -EAGAIN;
+	if (stop_orphans(d, cfg->pod_uid) > 0)
+		goto out;
+	rc = -ENOMEM;
 	if (!(img = dk_image_get(d, d->infra)))
 		goto out;
 	if ((rc = dk_image_ready(d, img, "IfNotPresent")) < 0) {
@@ -68,10 +98,9 @@ int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg
 	}
 	if ((rc = cm_mkdir_p(dir.data, 0755)) < 0)
 		goto out;
-	snprintf(hostname, sizeof(hostname), "%s", cfg->pod_name);
 	/* an image with its own entrypoint (a real pause image) runs it; ours holds the namespaces by sleeping */
 	if ((rc = kl_docker_sandbox_body(cfg, d->infra, img->has_entrypoint ? NULL : sleeper, host ? "host" : d->network,
-					 hostname, d->node, &body)) < 0)
+					 cfg->hostname ? cfg->hostname : cfg->pod_name, d->node, &body)) < 0)
 		goto out;
 	rc = -ENOMEM;
 	if (!(c = dk_ctr_new(d, name.data)))
@@ -90,6 +119,16 @@ out:
 	cm_buf_close(&dir);
 	cm_buf_close(&body);
 	return rc;
+}
+
+int dk_sandbox_check(struct kl_runtime *rt, const char *pod_uid)
+{
+	struct dk *d = rt->impl;
+
+	for (struct dk_ctr *c = d->ctrs; c; c = c->next)
+		if (c->info.sandbox && !strcmp(c->info.pod_uid, pod_uid))
+			return c->info.st.state == KL_CSTATE_EXITED || c->removing ? -ESTALE : 0;
+	return -ESTALE; /* removed behind our back */
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -122,7 +161,7 @@ int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *
 {
 	struct dk *d = rt->impl;
 	struct cm_buf name = CM_BUF_INIT, sb = CM_BUF_INIT, mode = CM_BUF_INIT, body = CM_BUF_INIT, logs = CM_BUF_INIT;
-	struct kl_sandbox_config scfg = {cfg->pod_uid, cfg->pod_namespace, cfg->pod_name, false};
+	struct kl_sandbox_config scfg = {cfg->pod_uid, cfg->pod_namespace, cfg->pod_name, false, NULL};
 	struct dk_ctr *c, *box;
 	struct dk_image *img;
 	char *id;
