@@ -9,6 +9,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "kubelet/poddns.h"
 #include "kubelet/podnet.h"
 #include "kubelet/worker.h"
 
@@ -432,10 +433,19 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 			return;
 		}
 	}
+	if (w->sandbox_ok && s->rt->ops->sandbox_check && s->rt->ops->sandbox_check(s->rt, w->uid) == -ESTALE) {
+		/* as Kubernetes' kubelet when a pod's sandbox changed: made again, its containers restarted in it */
+		cm_warn("pod %s/%s: sandbox changed: it is made again and the containers restarted", w->ns, w->name);
+		kl_sandbox_close(&w->sb);
+		w->sandbox_ok = false;
+	}
 	if (!w->sandbox_ok) {
+		char host[64];
 		struct kl_sandbox_config sc = {w->uid, w->ns, w->name,
-					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork"))};
+					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork")), host};
 		int rc = 0;
+
+		kl_dns_hostname(w->pod, host);
 
 		if (w->net_busy) {
 			kl_status_sync(w);

@@ -17,6 +17,7 @@ struct kl_ctr {
 	int attempt;            /* the current attempt */
 	int restarts;
 	int64_t backoff_until;  /* no start before this (wall ms) */
+	int pull_failures;      /* image pulls failed in a row: the image back-off doubles with them */
 	char waiting_reason[48];
 	char waiting_msg[256];
 	struct kl_container_status st;   /* as last seen */
