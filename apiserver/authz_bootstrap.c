@@ -1,4 +1,4 @@
-/* authz_bootstrap.c: the default ClusterRoles and the system:masters binding, written at start when missing. */
+/* authz_bootstrap.c: Kubernetes' default ClusterRoles and bindings (users, components, controller loops), written at start when missing. */
 #include "apiserver/authz.h"
 
 #include <stdio.h>
@@ -18,6 +18,34 @@
 	"\"replicasets/status\",\"daemonsets\",\"daemonsets/status\""
 #define RW "[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]"
 #define RO "[\"get\",\"list\",\"watch\"]"
+#define LW "[\"list\",\"watch\"]"
+/* A rule: API groups, resources (quoted, comma-separated) and verbs (a JSON array). */
+#define RULE(groups, res, verbs) "{\"apiGroups\":[" groups "],\"resources\":[" res "],\"verbs\":" verbs "}"
+#define CORE "\"\""
+#define APPS "\"apps\",\"extensions\""
+#define EVENTS_RULE RULE(CORE ",\"events.k8s.io\"", "\"events\"", "[\"create\",\"patch\",\"update\"]")
+/* Leader election: any Lease may be created, only the component's own read and renewed. */
+#define LEASE_RULES(name)                                                                                          \
+	RULE("\"coordination.k8s.io\"", "\"leases\"", "[\"create\"]") ","                                           \
+	"{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"resourceNames\":[\"" name "\"],"     \
+	"\"verbs\":[\"get\",\"update\"]}"
+#define REVIEW_RULES                                                                                               \
+	RULE("\"authentication.k8s.io\"", "\"tokenreviews\"", "[\"create\"]") ","                                   \
+	RULE("\"authorization.k8s.io\"", "\"subjectaccessreviews\"", "[\"create\"]")
+#define SUBJECT(kind, name) "{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"" kind "\",\"name\":\"" name "\"}"
+#define ROLE_REF(name) "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"" name "\"}"
+/*
+ * Kubernetes binds each system:controller:NAME role to the ServiceAccount
+ * kube-system/NAME, which kube-controller-manager uses with
+ * --use-service-account-credentials. Our controller runs every loop with its
+ * own certificate (system:kube-controller-manager), like kube-controller-manager
+ * without that flag, for which Kubernetes asks that the user be granted the
+ * loops' roles: so the user is a second subject of each binding.
+ */
+#define CONTROLLER_BINDING(name)                                                                                   \
+	{"ClusterRoleBinding", "system:controller:" name,                                                          \
+	 "\"subjects\":[{\"kind\":\"ServiceAccount\",\"name\":\"" name "\",\"namespace\":\"kube-system\"},"           \
+	 SUBJECT("User", "system:kube-controller-manager") "]," ROLE_REF("system:controller:" name)}
 
 /* Kind, name, and the rest of the object after metadata (rules, or subjects and roleRef). */
 static const char *const defaults[][3] = {
@@ -72,6 +100,84 @@ static const char *const defaults[][3] = {
 	{"ClusterRole", "system:monitoring",
 	 "\"rules\":[{\"nonResourceURLs\":[\"/healthz\",\"/healthz/*\",\"/livez\",\"/livez/*\",\"/readyz\","
 	 "\"/readyz/*\",\"/metrics\",\"/metrics/slis\"],\"verbs\":[\"get\"]}]"},
+	/* the components' roles (Kubernetes' bootstrap policy, minus kinds minik8s does not serve) */
+	{"ClusterRole", "system:kube-scheduler",
+	 "\"rules\":[" EVENTS_RULE "," LEASE_RULES("kube-scheduler") ","
+	 RULE(CORE, "\"nodes\"", RO) ","
+	 RULE(CORE, "\"pods\"", "[\"delete\",\"get\",\"list\",\"watch\"]") ","
+	 RULE(CORE, "\"bindings\",\"pods/binding\"", "[\"create\"]") ","
+	 RULE(CORE, "\"pods/status\"", "[\"patch\",\"update\"]") ","
+	 RULE(CORE, "\"replicationcontrollers\",\"services\"", RO) ","
+	 RULE(APPS, "\"replicasets\"", RO) "," RULE("\"apps\"", "\"statefulsets\"", RO) ","
+	 RULE("\"policy\"", "\"poddisruptionbudgets\"", RO) ","
+	 RULE(CORE, "\"persistentvolumeclaims\",\"persistentvolumes\"", RO) "," REVIEW_RULES ","
+	 RULE(CORE, "\"namespaces\"", RO) "]"},
+	{"ClusterRole", "system:kube-controller-manager",
+	 "\"rules\":[" EVENTS_RULE "," LEASE_RULES("kube-controller-manager") ","
+	 RULE(CORE, "\"secrets\",\"serviceaccounts\"", "[\"create\"]") ","
+	 RULE(CORE, "\"secrets\"", "[\"delete\"]") ","
+	 RULE(CORE, "\"configmaps\",\"namespaces\",\"secrets\",\"serviceaccounts\"", "[\"get\"]") ","
+	 RULE(CORE, "\"secrets\",\"serviceaccounts\"", "[\"update\"]") "," REVIEW_RULES ","
+	 RULE("\"*\"", "\"*\"", LW) "," RULE(CORE, "\"serviceaccounts/token\"", "[\"create\"]") "]"},
+	{"ClusterRole", "system:node-proxier",
+	 "\"rules\":[" RULE(CORE, "\"endpoints\",\"services\"", LW) "," RULE(CORE, "\"nodes\"", RO) ","
+	 EVENTS_RULE "," RULE("\"discovery.k8s.io\"", "\"endpointslices\"", LW) "]"},
+	/* the controller loops minik8s runs */
+	{"ClusterRole", "system:controller:replicaset-controller",
+	 "\"rules\":[" RULE(APPS, "\"replicasets\"", "[\"get\",\"list\",\"update\",\"watch\"]") ","
+	 RULE(APPS, "\"replicasets/status\",\"replicasets/finalizers\"", "[\"update\"]") ","
+	 RULE(CORE, "\"pods\"", "[\"create\",\"delete\",\"list\",\"patch\",\"watch\"]") "," EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:deployment-controller",
+	 "\"rules\":[" RULE(APPS, "\"deployments\"", "[\"get\",\"list\",\"update\",\"watch\"]") ","
+	 RULE(APPS, "\"deployments/status\",\"deployments/finalizers\"", "[\"update\"]") ","
+	 RULE(APPS, "\"replicasets\"", "[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]") ","
+	 RULE(CORE, "\"pods\"", "[\"get\",\"list\",\"update\",\"watch\"]") "," EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:daemon-set-controller",
+	 "\"rules\":[" RULE(APPS, "\"daemonsets\"", RO) ","
+	 RULE(APPS, "\"daemonsets/status\",\"daemonsets/finalizers\"", "[\"update\"]") ","
+	 RULE(CORE, "\"nodes\"", LW) ","
+	 RULE(CORE, "\"pods\"", "[\"create\",\"delete\",\"list\",\"patch\",\"watch\"]") ","
+	 RULE(CORE, "\"pods/binding\"", "[\"create\"]") ","
+	 RULE("\"apps\"", "\"controllerrevisions\"", "[\"create\",\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]") ","
+	 EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:endpoint-controller",
+	 "\"rules\":[" RULE(CORE, "\"pods\",\"services\"", RO) ","
+	 RULE(CORE, "\"endpoints\"", "[\"create\",\"delete\",\"get\",\"list\",\"update\",\"watch\"]") ","
+	 RULE(CORE, "\"endpoints/restricted\"", "[\"create\"]") "," EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:endpointslice-controller",
+	 "\"rules\":[" RULE(CORE, "\"nodes\",\"pods\",\"services\"", RO) ","
+	 RULE(CORE, "\"services/finalizers\"", "[\"update\"]") ","
+	 RULE("\"discovery.k8s.io\"", "\"endpointslices\"", "[\"create\",\"delete\",\"get\",\"list\",\"update\",\"watch\"]") ","
+	 EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:node-controller",
+	 "\"rules\":[" RULE(CORE, "\"nodes\"", "[\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]") ","
+	 RULE(CORE, "\"nodes/status\",\"pods/status\"", "[\"patch\",\"update\"]") ","
+	 RULE(CORE, "\"pods\"", "[\"delete\",\"get\",\"list\",\"watch\"]") "," EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:generic-garbage-collector",
+	 "\"rules\":[" RULE("\"*\"", "\"*\"", "[\"delete\",\"get\",\"list\",\"patch\",\"update\",\"watch\"]") ","
+	 EVENTS_RULE "]"},
+	{"ClusterRole", "system:controller:namespace-controller",
+	 "\"rules\":[" RULE(CORE, "\"namespaces\"", "[\"delete\",\"get\",\"list\",\"watch\"]") ","
+	 RULE(CORE, "\"namespaces/finalize\",\"namespaces/status\"", "[\"update\"]") ","
+	 RULE("\"*\"", "\"*\"", "[\"delete\",\"deletecollection\",\"get\",\"list\",\"watch\"]") "]"},
+	{"ClusterRole", "system:controller:service-controller",
+	 "\"rules\":[" RULE(CORE, "\"services\"", RO) "," RULE(CORE, "\"services/status\"", "[\"patch\",\"update\"]") ","
+	 RULE(CORE, "\"nodes\"", LW) "," EVENTS_RULE "]"},
+	{"ClusterRoleBinding", "system:kube-scheduler",
+	 "\"subjects\":[" SUBJECT("User", "system:kube-scheduler") "]," ROLE_REF("system:kube-scheduler")},
+	{"ClusterRoleBinding", "system:kube-controller-manager",
+	 "\"subjects\":[" SUBJECT("User", "system:kube-controller-manager") "]," ROLE_REF("system:kube-controller-manager")},
+	{"ClusterRoleBinding", "system:node-proxier",
+	 "\"subjects\":[" SUBJECT("User", "system:kube-proxy") "]," ROLE_REF("system:node-proxier")},
+	CONTROLLER_BINDING("replicaset-controller"),
+	CONTROLLER_BINDING("deployment-controller"),
+	CONTROLLER_BINDING("daemon-set-controller"),
+	CONTROLLER_BINDING("endpoint-controller"),
+	CONTROLLER_BINDING("endpointslice-controller"),
+	CONTROLLER_BINDING("node-controller"),
+	CONTROLLER_BINDING("generic-garbage-collector"),
+	CONTROLLER_BINDING("namespace-controller"),
+	CONTROLLER_BINDING("service-controller"),
 	{"ClusterRoleBinding", "system:discovery",
 	 "\"subjects\":[{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Group\",\"name\":\"system:authenticated\"}],"
 	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"system:discovery\"}"},

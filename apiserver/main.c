@@ -40,6 +40,9 @@ int main(int argc, char **argv)
 	api_config_defaults(&cfg);
 	const struct cm_flag flags[] = {
 		{"etcd-servers", CM_FLAG_LIST, &cfg.etcd_servers, "etcd members to connect to (scheme://ip:port,...)"},
+		{"etcd-cafile", CM_FLAG_STRING, &cfg.etcd_ca_file, "CA bundle verifying https:// etcd members"},
+		{"etcd-certfile", CM_FLAG_STRING, &cfg.etcd_cert_file, "client certificate (PEM) presented to etcd"},
+		{"etcd-keyfile", CM_FLAG_STRING, &cfg.etcd_key_file, "the etcd client certificate's private key (PEM)"},
 		{"bind-address", CM_FLAG_STRING, &cfg.bind_address, "address of the HTTPS port (0.0.0.0: every interface)"},
 		{"insecure-port", CM_FLAG_INT, &cfg.insecure_port,
 		 "port of the plain-HTTP API, unauthenticated and trusted as system:masters (0: off)"},

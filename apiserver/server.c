@@ -277,9 +277,19 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	srv->env.rand = env_rand;
 	srv->env.rand_ud = srv;
 	rc = cm_metrics_new(&srv->metrics);
-	if (!rc)
+	if (!rc && !cfg->etcd_cert_file != !cfg->etcd_key_file) {
+		cm_buf_printf(err, "--etcd-certfile and --etcd-keyfile go together");
+		rc = -EINVAL;
+	}
+	if (!rc) {
+		struct cm_http_client_opts eo = {.ca_file = cfg->etcd_ca_file, .cert_file = cfg->etcd_cert_file,
+						 .key_file = cfg->etcd_key_file};
+
 		rc = api_storage_new(loop, cfg->etcd_servers.items, cfg->etcd_servers.n, (long)cfg->etcd_timeout_ms,
-				     srv->metrics, &srv->store);
+				     &eo, srv->metrics, &srv->store);
+		if (rc == -EINVAL && cfg->etcd_servers.n)
+			cm_buf_printf(err, "--etcd-cafile, --etcd-certfile or --etcd-keyfile: a file is not readable");
+	}
 	{
 		struct cm_http_client_opts ko = {.cert_file = cfg->kubelet_client_cert, .key_file = cfg->kubelet_client_key,
 						 .ca_file = cfg->kubelet_ca, .insecure_skip_verify = !cfg->kubelet_ca};

@@ -24,6 +24,8 @@ struct api_config {
 	int secure_port;              /* HTTPS port (6443), served when both TLS files are given; 0 picks a free one */
 	const char *tls_cert_file, *tls_key_file;
 	struct cm_strlist etcd_servers;
+	/* --etcd-cafile, --etcd-certfile, --etcd-keyfile: TLS towards https:// members (kube-apiserver's flags) */
+	const char *etcd_ca_file, *etcd_cert_file, *etcd_key_file;
 	const char *service_cluster_ip_range; /* "10.96.0.0/12" */
 	const char *cluster_cidr;             /* "10.244.0.0/16" */
 	int max_requests_inflight;            /* 400; 0 means no limit */

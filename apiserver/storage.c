@@ -192,7 +192,7 @@ static int op_start(struct api_storage *s, enum op_kind kind, const char *path, 
 }
 
 int api_storage_new(uv_loop_t *loop, const char *const *urls, size_t n, long timeout_ms,
-		    struct cm_metrics *metrics, struct api_storage **out)
+		    const struct cm_http_client_opts *tls, struct cm_metrics *metrics, struct api_storage **out)
 {
 	struct api_storage *s;
 	int rc;
@@ -219,7 +219,7 @@ int api_storage_new(uv_loop_t *loop, const char *const *urls, size_t n, long tim
 		}
 		s->n++;
 	}
-	rc = cm_http_client_new(loop, NULL, &s->http);
+	rc = cm_http_client_new(loop, tls, &s->http);
 	if (rc < 0)
 		goto fail;
 	s->loop = loop;

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "common/buf.h"
+#include "common/http_client.h"
 #include "common/metrics.h"
 
 /*
@@ -50,12 +51,13 @@ typedef void (*api_kv_cb)(int err, const struct api_kv_result *r, void *ud);
 /*
  * Makes a client of the members in urls[0..n) ("http://127.0.0.1:2379"),
  * copied. timeout_ms bounds a call across its attempts (0 means 10000); each
- * attempt gets a third of it. metrics (may be
+ * attempt gets a third of it. tls (may be NULL, copied) holds the CA and the
+ * client certificate for https:// members. metrics (may be
  * NULL, borrowed) receives etcd_request_duration_seconds by operation.
- * Returns 0 and *out, -EINVAL (no url), or -ENOMEM.
+ * Returns 0 and *out, -EINVAL (no url, or a TLS file not readable), or -ENOMEM.
  */
 int api_storage_new(uv_loop_t *loop, const char *const *urls, size_t n, long timeout_ms,
-		    struct cm_metrics *metrics, struct api_storage **out);
+		    const struct cm_http_client_opts *tls, struct cm_metrics *metrics, struct api_storage **out);
 /* Cancels every call and watch (their callbacks run with -ECANCELED), then frees. */
 void api_storage_free(struct api_storage *s);
 

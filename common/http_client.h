@@ -30,7 +30,7 @@ struct cm_http_client_opts {
  * err is about the transport only: 0 means a response arrived, whatever its
  * status (a 404 or 500 comes with err 0). Otherwise err is negative:
  * -ETIMEDOUT (connect or call timeout), -ECONNREFUSED, -EHOSTUNREACH (name not
- * resolved), -ECONNRESET (the peer closed or reset mid-exchange), -ECANCELED
+ * resolved), the OS's connect error otherwise (-ENOENT: no such unix socket), -ECONNRESET (the peer closed or reset mid-exchange), -ECANCELED
  * (cm_http_call_cancel or cm_http_client_close), -ENOMEM, -EPROTO (TLS), or
  * -CM_EHTTP for any other failed exchange.
  */

@@ -6,6 +6,9 @@
 # Environment (all optional):
 #   ETCD_MEMBERS  etcd member names                 (default "etcd1 etcd2 etcd3")
 #   NODES         kubelet node names                (default "node1 node2")
+#   NODE_IPS      the nodes' addresses, in the order of NODES (optional): an IP SAN of each
+#                 kubelet's serving certificate, which the apiserver verifies when it reaches
+#                 the kubelet at the Node's InternalIP (pods/log)
 #   SANS          extra subjectAltNames for every serving cert, comma-separated
 #                 openssl syntax ("IP:10.0.0.5,DNS:api.example.com")
 #   DAYS          validity of the leaf certificates (default 365; the CA gets 10 years)
@@ -19,19 +22,23 @@
 #                                                kubernetes, kubernetes.default(.svc(.cluster.local)),
 #                                                10.96.0.1 (the Service VIP)
 #   apiserver-etcd-client.{crt,key}              the apiserver towards etcd: CN=kube-apiserver-etcd-client
+#   etcd-healthcheck-client.{crt,key}            probes and deploy/chaos towards etcd: CN=kube-etcd-healthcheck-client
 #   apiserver-kubelet-client.{crt,key}           the apiserver towards kubelets: O=system:masters
 #   admin.{crt,key}                              CN=admin, O=system:masters (cluster-admin via RBAC)
 #   kubelet-<n>.{crt,key}                        CN=system:node:<n>, O=system:nodes (client auth)
-#   kubelet-<n>-server.{crt,key}                 the kubelet's own API: SANs <n>, localhost, 127.0.0.1
+#   kubelet-<n>-server.{crt,key}                 the kubelet's own API: SANs <n>, its NODE_IPS address,
+#                                                localhost, 127.0.0.1
 #   scheduler.{crt,key}                          CN=system:kube-scheduler
 #   controller.{crt,key}                         CN=system:kube-controller-manager
 #   kubeproxy.{crt,key}                          CN=system:kube-proxy
-# An existing certificate is kept (so members keep theirs across runs) unless FORCE=1.
+# An existing certificate is kept (so members keep theirs across runs) unless FORCE=1 or it lacks
+# an IPv4 or DNS SAN now asked for (a node that moved to another address gets a new one).
 set -eu
 cd "$(dirname "$0")/.."
 PKI=${1:-${CLUSTER_DIR:-.cluster}/pki}
 ETCD_MEMBERS=${ETCD_MEMBERS:-etcd1 etcd2 etcd3}
 NODES=${NODES:-node1 node2}
+NODE_IPS=${NODE_IPS:-}
 DAYS=${DAYS:-365}
 SANS=${SANS:-}
 FORCE=${FORCE:-0}
@@ -56,11 +63,26 @@ if [ ! -f "$PKI/ca.crt" ] || [ ! -f "$PKI/ca.key" ]; then
 	echo "certs: made $PKI/ca.crt"
 fi
 
+# has_sans CRT SANS: whether the certificate holds every DNS and IPv4 entry of SANS.
+has_sans() {
+	# one SAN a line: "DNS:node1", "IP Address:127.0.0.2"
+	text=$(openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | tr ',' '\n' | sed 's/^ *//') || return 1
+	for s in $(echo "$2" | tr ',' ' '); do
+		case $s in
+		DNS:*) want=$s ;;
+		IP:*:*) continue ;; # IPv6: printed expanded; the ones asked for are fixed (::1)
+		IP:*) want="IP Address:${s#IP:}" ;;
+		*) continue ;;
+		esac
+		echo "$text" | grep -qxF "$want" || return 1
+	done
+}
+
 # leaf NAME SUBJECT USAGE [SANS]: a key and a certificate signed by the CA.
 #   USAGE: server (serverAuth), client (clientAuth) or both.
 leaf() {
 	name=$1 subj=$2 usage=$3 sans=${4:-}
-	[ -f "$PKI/$name.crt" ] && [ -f "$PKI/$name.key" ] && return 0
+	[ -f "$PKI/$name.crt" ] && [ -f "$PKI/$name.key" ] && has_sans "$PKI/$name.crt" "$sans" && return 0
 	case $usage in
 	server) eku=serverAuth ;;
 	client) eku=clientAuth ;;
@@ -89,11 +111,15 @@ done
 leaf apiserver "/CN=kube-apiserver" server \
 	"DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:10.96.0.1,$LOCAL$(extra_sans)"
 leaf apiserver-etcd-client "/CN=kube-apiserver-etcd-client" client
+leaf etcd-healthcheck-client "/CN=kube-etcd-healthcheck-client" client
 leaf apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" client
 leaf admin "/O=system:masters/CN=admin" client
+set -- $NODE_IPS
 for n in $NODES; do
+	ip=""
+	[ $# -gt 0 ] && ip=",IP:$1" && shift
 	leaf "kubelet-$n" "/O=system:nodes/CN=system:node:$n" client
-	leaf "kubelet-$n-server" "/CN=$n" server "DNS:$n,$LOCAL$(extra_sans)"
+	leaf "kubelet-$n-server" "/CN=$n" server "DNS:$n$ip,$LOCAL$(extra_sans)"
 done
 leaf scheduler "/CN=system:kube-scheduler" client
 leaf controller "/CN=system:kube-controller-manager" client

@@ -10,11 +10,14 @@
 # addresses (a.b.c.2 and a.b.c.3), so a second cluster (the e2e test) can run beside a user's.
 # TLS=1 makes certificates (deploy/certs.sh, into $CLUSTER_DIR/pki) and turns on: HTTPS on 6443
 # and 6444 with client-certificate authentication (anonymous requests refused) for every daemon,
-# each with its own certificate (kubelets as system:node:NAME in system:nodes), TLS with mutual
-# authentication between etcd members, and a kubeconfig holding the CA and the admin's
-# certificate. The apiservers still reach etcd's client port, and serve their plain port, on
-# 127.0.0.1 over HTTP (they have no etcd client certificate flags, and the plain port cannot be
-# turned off yet).
+# each with its own certificate (kubelets as system:node:NAME in system:nodes), authorization
+# Node,RBAC (the components' users have Kubernetes' default roles), etcd's client port over https
+# with client certificates required (the apiservers present apiserver-etcd-client) and mutual TLS
+# between members (health on a plain --listen-metrics-urls port, client port + 2), kubelets
+# serving their API over HTTPS to the apiservers' apiserver-kubelet-client certificate only, and
+# a kubeconfig holding the CA and the admin's certificate. The plain port (8080) stays, on
+# 127.0.0.1 only. The choice is remembered in $CLUSTER_DIR (tls): later commands without TLS=...
+# (down, status, env, start, and up again) follow it.
 set -eu
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
@@ -24,14 +27,17 @@ OFF=${PORT_OFFSET:-0}
 NODE_NET=${NODE_NET:-127.0.0}
 NODES=${NODES:-2}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
-TLS=${TLS:-0}
 PKI=$DIR/pki
+# Unset TLS: as the cluster in $DIR was made (its data and certificates go with it).
+if [ -z "${TLS:-}" ]; then
+	TLS=0
+	[ -f "$DIR/tls" ] && TLS=1
+fi
 
 p() { echo $(($1 + OFF)); }
 E1=$(p 2379) E2=$(p 22379) E3=$(p 32379)
 A1=$(p 8080) A2=$(p 8081)
 S1=$(p 6443) S2=$(p 6444)
-ETCD_CLIENTS="http://127.0.0.1:$E1,http://127.0.0.1:$E2,http://127.0.0.1:$E3"
 if [ "$TLS" = 1 ]; then
 	PEER=https API=https://127.0.0.1:$S1 API2=https://127.0.0.1:$S2
 	CURL_TLS="--cacert $PKI/ca.crt --cert $PKI/admin.crt --key $PKI/admin.key"
@@ -39,6 +45,7 @@ else
 	PEER=http API=http://127.0.0.1:$A1 API2=http://127.0.0.1:$A2
 	CURL_TLS=""
 fi
+ETCD_CLIENTS="$PEER://127.0.0.1:$E1,$PEER://127.0.0.1:$E2,$PEER://127.0.0.1:$E3"
 ETCD_PEERS="etcd1=$PEER://127.0.0.1:$((E1 + 1)),etcd2=$PEER://127.0.0.1:$((E2 + 1)),etcd3=$PEER://127.0.0.1:$((E3 + 1))"
 MASTERS="$API,$API2"
 
@@ -48,10 +55,40 @@ client_tls() {
 	return 0
 }
 
-# etcd_tls NAME: mutual TLS on the peer port with the member's peer certificate.
+# etcd_tls NAME PORT: mutual TLS on the peer port with the member's peer certificate, https with
+# client certificates required on the client port, and /health in plain HTTP on PORT + 2.
 etcd_tls() {
 	[ "$TLS" = 1 ] && echo " --peer-cert-file $PKI/etcd-$1-peer.crt --peer-key-file $PKI/etcd-$1-peer.key" \
-		"--peer-trusted-ca-file $PKI/ca.crt --peer-client-cert-auth"
+		"--peer-trusted-ca-file $PKI/ca.crt --peer-client-cert-auth" \
+		"--cert-file $PKI/etcd-$1-server.crt --key-file $PKI/etcd-$1-server.key" \
+		"--trusted-ca-file $PKI/ca.crt --client-cert-auth --listen-metrics-urls http://127.0.0.1:$(($2 + 2))"
+	return 0
+}
+
+# etcd_health PORT: the URL probes use (the metrics port with TLS: the client port wants a certificate).
+etcd_health() {
+	if [ "$TLS" = 1 ]; then
+		echo "http://127.0.0.1:$(($1 + 2))/health"
+	else
+		echo "http://127.0.0.1:$1/health"
+	fi
+}
+
+# apiserver_tls PORT: HTTPS on PORT for clients with certificates, Node,RBAC, and TLS towards etcd
+# and the kubelets.
+apiserver_tls() {
+	[ "$TLS" = 1 ] && echo " --secure-port $1 --tls-cert-file $PKI/apiserver.crt --tls-private-key-file $PKI/apiserver.key" \
+		"--client-ca-file $PKI/ca.crt --anonymous-auth=false --authorization-mode=Node,RBAC" \
+		"--etcd-cafile $PKI/ca.crt --etcd-certfile $PKI/apiserver-etcd-client.crt --etcd-keyfile $PKI/apiserver-etcd-client.key" \
+		"--kubelet-client-certificate $PKI/apiserver-kubelet-client.crt --kubelet-client-key $PKI/apiserver-kubelet-client.key" \
+		"--kubelet-certificate-authority $PKI/ca.crt"
+	return 0
+}
+
+# kubelet_tls NODE: the kubelet's API over HTTPS, for certificates the kubelet authorizes only.
+kubelet_tls() {
+	[ "$TLS" = 1 ] && echo " --tls-cert-file $PKI/kubelet-$1-server.crt --tls-private-key-file $PKI/kubelet-$1-server.key" \
+		"--client-ca-file $PKI/ca.crt --anonymous-auth=false --authorization-mode=Webhook"
 	return 0
 }
 
@@ -61,18 +98,16 @@ components() {
 	i=0
 	for port in $E1 $E2 $E3; do
 		i=$((i + 1))
-		echo "etcd$i http://127.0.0.1:$port/health $BIN/etcdlite --name etcd$i --data-dir $DIR/data/etcd$i" \
-			"--listen-client-urls http://127.0.0.1:$port --advertise-client-urls http://127.0.0.1:$port" \
+		echo "etcd$i $(etcd_health "$port") $BIN/etcdlite --name etcd$i --data-dir $DIR/data/etcd$i" \
+			"--listen-client-urls $PEER://127.0.0.1:$port --advertise-client-urls $PEER://127.0.0.1:$port" \
 			"--listen-peer-urls $PEER://127.0.0.1:$((port + 1)) --initial-advertise-peer-urls $PEER://127.0.0.1:$((port + 1))" \
-			"--initial-cluster $ETCD_PEERS$(etcd_tls "etcd$i")"
+			"--initial-cluster $ETCD_PEERS$(etcd_tls "etcd$i" "$port")"
 	done
 	for i in 1 2; do
 		port=$(eval echo "\$A$i")
 		sport=$(eval echo "\$S$i")
-		tls=""
-		[ "$TLS" = 1 ] && tls=" --secure-port $sport --tls-cert-file $PKI/apiserver.crt --tls-private-key-file $PKI/apiserver.key --client-ca-file $PKI/ca.crt --anonymous-auth=false"
 		echo "apiserver$i http://127.0.0.1:$port/healthz $BIN/apiserver --etcd-servers $ETCD_CLIENTS" \
-			"--bind-address 127.0.0.1 --insecure-port $port$tls"
+			"--bind-address 127.0.0.1 --insecure-port $port$(apiserver_tls "$sport")"
 	done
 	[ -x "$BIN/scheduler" ] && echo "scheduler - $BIN/scheduler --master $MASTERS $(client_tls scheduler)"
 	[ -x "$BIN/controller" ] && echo "controller - $BIN/controller --master $MASTERS $(client_tls controller)"
@@ -85,10 +120,12 @@ components() {
 			# both apiservers, failing over in order: odd nodes start on the first, even on the second
 			masters=$MASTERS
 			[ $((n % 2)) = 0 ] && masters="$API2,$API"
-			echo "kubelet$n http://$ip:$kport/healthz $BIN/kubelet --master $masters" \
+			kscheme=http
+			[ "$TLS" = 1 ] && kscheme=https
+			echo "kubelet$n $kscheme://$ip:$kport/healthz $BIN/kubelet --master $masters" \
 				"--hostname-override node$n --node-ip $ip --bind-address $ip --port $kport" \
 				"--root-dir $DIR/data/node$n --pod-network host --node-status-update-frequency 2s" \
-				"--cluster-dns $ip $(client_tls "kubelet-node$n")"
+				"--cluster-dns $ip $(client_tls "kubelet-node$n")$(kubelet_tls "node$n")"
 			if [ -x "$BIN/kubeproxy" ]; then
 				hport=$(p $((10246 + 10 * n)))
 				echo "kubeproxy$n http://$ip:$hport/healthz $BIN/kubeproxy --master $MASTERS" \
@@ -116,7 +153,8 @@ healthy() {
 	if [ "$url" = - ]; then
 		running "$1"
 	else
-		curl -sf -m 1 "$url" >/dev/null 2>&1
+		# a kubelet's https /healthz needs no certificate, only the CA to verify the kubelet's
+		curl -sf -m 1 --cacert "$PKI/ca.crt" "$url" >/dev/null 2>&1
 	fi
 }
 
@@ -159,7 +197,12 @@ up() {
 	fi
 	start=$(date +%s%N)
 	if [ "$TLS" = 1 ]; then
-		NODES="$(seq -s' ' -f 'node%g' 1 "$NODES")" deploy/certs.sh "$PKI" | grep -v '^certs: made' || true
+		names=$(seq -s' ' -f 'node%g' 1 "$NODES")
+		ips=$(seq -s' ' -f "$NODE_NET.%g" 2 $((NODES + 1)))
+		NODES=$names NODE_IPS=$ips deploy/certs.sh "$PKI" | grep -v '^certs: made' || true
+		touch "$DIR/tls"
+	else
+		rm -f "$DIR/tls"
 	fi
 	write_kubeconfig
 	component_lines | while read -r name _url cmd; do
@@ -307,10 +350,12 @@ start_one() {
 }
 
 env_vars() {
-	echo "CLUSTER_DIR=$DIR ETCD1=http://127.0.0.1:$E1 ETCD2=http://127.0.0.1:$E2 ETCD3=http://127.0.0.1:$E3"
+	echo "CLUSTER_DIR=$DIR ETCD1=$PEER://127.0.0.1:$E1 ETCD2=$PEER://127.0.0.1:$E2 ETCD3=$PEER://127.0.0.1:$E3"
 	echo "APISERVER1=http://127.0.0.1:$A1 APISERVER2=http://127.0.0.1:$A2 NODE1_IP=$NODE_NET.2 NODE2_IP=$NODE_NET.3"
 	echo "KUBECONFIG=$DIR/kubeconfig"
-	[ "$TLS" = 1 ] && echo "APISERVER1_TLS=$API APISERVER2_TLS=$API2 PKI=$PKI"
+	# with TLS, etcd's client port wants a certificate: ETCD_CERT (etcd-healthcheck-client) is for tools
+	[ "$TLS" = 1 ] && echo "APISERVER1_TLS=$API APISERVER2_TLS=$API2 PKI=$PKI ETCD_CA=$PKI/ca.crt" \
+		"ETCD_CERT=$PKI/etcd-healthcheck-client.crt ETCD_KEY=$PKI/etcd-healthcheck-client.key"
 	return 0
 }
 

@@ -6,8 +6,11 @@
 # The project is "minik8s" (COMPOSE_PROJECT overrides); the kubeconfig goes to $COMPOSE_DIR
 # (default .compose/). Uses docker-compose (1.29) or, failing that, `docker compose` (v2).
 # TLS=1 up: certificates into $COMPOSE_DIR/pki (deploy/certs.sh) and deploy/docker-compose.tls.yml
-# over the base file (HTTPS with client certificates on 6443, mutual TLS between etcd peers); the
-# kubeconfig then names https://127.0.0.1:6443 and holds the CA and the admin's certificate.
+# over the base file (HTTPS with client certificates on 6443 and 6444, Node,RBAC, etcd over https
+# with client certificates, kubelets' API over HTTPS; the plain port stays inside each apiserver
+# container); the kubeconfig then names https://127.0.0.1:6443 and holds the CA and the admin's
+# certificate. The nodes get fixed addresses in the subnet (.201 and .202), which their kubelets'
+# serving certificates name.
 set -eu
 cd "$(dirname "$0")/.."
 PROJECT=${COMPOSE_PROJECT:-minik8s}
@@ -18,7 +21,10 @@ READY_TIMEOUT=${READY_TIMEOUT:-60}
 TLS=${TLS:-0}
 # docker-compose.tls.yml mounts it; set for every command, as the file list may name that file.
 MINIK8S_PKI=$CDIR/pki
-export MINIK8S_PKI
+SUBNET_PREFIX=$(echo "${MINIK8S_SUBNET:-172.31.213.0/24}" | cut -d. -f1-3)
+MINIK8S_NODE1_IP=$SUBNET_PREFIX.201
+MINIK8S_NODE2_IP=$SUBNET_PREFIX.202
+export MINIK8S_PKI MINIK8S_NODE1_IP MINIK8S_NODE2_IP
 
 # Privileged nodes where the daemon can start them, else the capabilities the runtime needs;
 # the choice is remembered in $CDIR so that later commands use the same files.
@@ -75,7 +81,8 @@ up() {
 	mkdir -p "$CDIR"
 	rm -f "$CDIR/files" # TLS or not is chosen now
 	if [ "$TLS" = 1 ]; then
-		SANS="DNS:apiserver1,DNS:apiserver2" deploy/certs.sh "$MINIK8S_PKI" | grep -v '^certs: made' || true
+		SANS="DNS:apiserver1,DNS:apiserver2" NODE_IPS="$MINIK8S_NODE1_IP $MINIK8S_NODE2_IP" \
+			deploy/certs.sh "$MINIK8S_PKI" | grep -v '^certs: made' || true
 		(umask 077 && deploy/kubeconfig.sh https://127.0.0.1:6443 "$MINIK8S_PKI" >"$CDIR/kubeconfig")
 	else
 		deploy/kubeconfig.sh http://127.0.0.1:8080 >"$CDIR/kubeconfig"

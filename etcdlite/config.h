@@ -23,6 +23,9 @@ struct el_config {
 	const char *advertise_client_urls;
 	const char *listen_peer_urls;
 	const char *initial_advertise_peer_urls;
+	/* --listen-metrics-urls: /health and /metrics over plain HTTP (NULL: not served), so probes
+	 * need no client certificate when the client port requires one, as etcd's */
+	const char *listen_metrics_urls;
 	const char *initial_cluster;       /* "m1=http://127.0.0.1:2380,m2=..." */
 	const char *initial_cluster_state; /* "new" or "existing": both start from the data dir */
 	const char *initial_cluster_token;

@@ -260,6 +260,11 @@ static void on_version(struct cm_http_req *req, void *ud)
 	cm_http_respond(req, 200, "application/json", v, sizeof(v) - 1);
 }
 
+int el_gateway_health_route(struct el_member *m, struct cm_http_server *s)
+{
+	return cm_http_server_route(s, "GET", "/health", on_health, m);
+}
+
 int el_gateway_routes(struct el_member *m, struct cm_http_server *s)
 {
 	static const struct {

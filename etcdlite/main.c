@@ -45,6 +45,8 @@ int main(int argc, char **argv)
 		{"advertise-client-urls", CM_FLAG_STRING, &cfg.advertise_client_urls, "client URL told to the cluster"},
 		{"listen-peer-urls", CM_FLAG_STRING, &cfg.listen_peer_urls, "URL to serve peers on"},
 		{"initial-advertise-peer-urls", CM_FLAG_STRING, &cfg.initial_advertise_peer_urls, "peer URL told to the cluster"},
+		{"listen-metrics-urls", CM_FLAG_STRING, &cfg.listen_metrics_urls,
+		 "plain http:// URL serving only /health and /metrics (for probes without a client certificate)"},
 		{"initial-cluster", CM_FLAG_STRING, &cfg.initial_cluster, "every member: name=peerURL,..."},
 		{"initial-cluster-state", CM_FLAG_STRING, &cfg.initial_cluster_state, "new or existing"},
 		{"initial-cluster-token", CM_FLAG_STRING, &cfg.initial_cluster_token, "cluster token, part of the ids"},

@@ -97,6 +97,7 @@ struct el_member {
 	struct el_watch_hub *hub;
 	struct cm_metrics *metrics;
 	struct cm_http_server *client_srv, *peer_srv;
+	struct cm_http_server *metrics_srv; /* --listen-metrics-urls; NULL without */
 	struct cm_http_client *http;
 
 	/* The Ready loop: busy while a Ready is being made durable off the loop. */
@@ -219,6 +220,8 @@ void el_transport_close(struct el_member *m);
 
 /* gateway*.c */
 int el_gateway_routes(struct el_member *m, struct cm_http_server *s);
+/* Only /health, for the --listen-metrics-urls server (its /metrics is the server's own). */
+int el_gateway_health_route(struct el_member *m, struct cm_http_server *s);
 int el_gateway_watch_routes(struct el_member *m, struct cm_http_server *s);
 void el_watch_streams_close(struct el_member *m);
 /* Sends progress notifications that are due. */

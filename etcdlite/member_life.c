@@ -226,6 +226,18 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 	    (rc = el_gateway_routes(m, m->client_srv)) || (rc = el_gateway_routes(m, m->peer_srv)) ||
 	    (rc = el_gateway_watch_routes(m, m->client_srv)) || (rc = el_transport_routes(m)))
 		goto fail;
+	if (cfg->listen_metrics_urls && *cfg->listen_metrics_urls) {
+		static const struct el_tls_conf plain = {0};
+
+		if (el_url_is_https(cfg->listen_metrics_urls)) {
+			cm_buf_printf(err, "--listen-metrics-urls %s: only http:// is served", cfg->listen_metrics_urls);
+			rc = -EINVAL;
+			goto fail;
+		}
+		if ((rc = listen_on(m, cfg->listen_metrics_urls, &plain, 4096, &m->metrics_srv, err)) ||
+		    (rc = el_gateway_health_route(m, m->metrics_srv)))
+			goto fail;
+	}
 	el_member_loop_start(m);
 	cm_info("member %s: id %" PRIx64 ", cluster %" PRIx64 ", serving clients on %s, peers on %s",
 		cfg->name, cfg->id, cfg->cluster_id, cfg->listen_client_urls, cfg->listen_peer_urls);
@@ -239,6 +251,8 @@ fail:
 		cm_http_server_close(m->client_srv, NULL, NULL);
 	if (m->peer_srv)
 		cm_http_server_close(m->peer_srv, NULL, NULL);
+	if (m->metrics_srv)
+		cm_http_server_close(m->metrics_srv, NULL, NULL);
 	el_transport_close(m);
 	raft_free(m->raft);
 	el_wal_close(m->wal);
@@ -308,6 +322,10 @@ static void finish_stop(struct el_member *m)
 	m->close_pending = 7; /* two servers, the client, the idle and three timers */
 	cm_http_server_close(m->client_srv, on_server_closed, m);
 	cm_http_server_close(m->peer_srv, on_server_closed, m);
+	if (m->metrics_srv) {
+		m->close_pending++;
+		cm_http_server_close(m->metrics_srv, on_server_closed, m);
+	}
 	el_transport_close(m);
 	uv_close((uv_handle_t *)&m->kick, on_handle_closed);
 	uv_close((uv_handle_t *)&m->tick_timer, on_handle_closed);

@@ -71,8 +71,13 @@ static void on_sync(uv_timer_t *t)
 
 void kl_server_kick(struct kl_server *s)
 {
-	if (!s->stopping)
-		uv_timer_start(&s->sync_timer, on_sync, 0, (uint64_t)s->cfg.sync_interval_ms);
+	kl_server_kick_in(s, 0);
+}
+
+void kl_server_kick_in(struct kl_server *s, uint64_t ms)
+{
+	if (!s->stopping && (!uv_is_active((uv_handle_t *)&s->sync_timer) || uv_timer_get_due_in(&s->sync_timer) > ms))
+		uv_timer_start(&s->sync_timer, on_sync, ms, (uint64_t)s->cfg.sync_interval_ms);
 }
 
 static void on_renew(uv_timer_t *t)

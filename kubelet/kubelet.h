@@ -112,6 +112,8 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod);
 void kl_worker_gone(struct kl_server *s, const char *uid);
 /* Runs the workers' tick on the next loop pass (a pod arrived), then every sync interval again. */
 void kl_server_kick(struct kl_server *s);
+/* Runs the workers' tick within ms (unless it is due sooner), then every sync interval again. */
+void kl_server_kick_in(struct kl_server *s, uint64_t ms);
 /* One tick of every worker. */
 void kl_workers_sync(struct kl_server *s);
 /* After the first list: stops and removes containers of pods whose uid is not a key of known_uids (borrowed). */

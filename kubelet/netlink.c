@@ -181,15 +181,39 @@ int kl_nl_link_index(int nl, const char *name, int *index)
 	return 0;
 }
 
+/*
+ * A bridge without an address of its own takes the lowest of its ports',
+ * so it changed as pods' veths joined; pods that had resolved the gateway
+ * kept the old one and their replies were dropped until ARP found out (a
+ * readiness probe then timed out). Its own fixed address, locally
+ * administered and derived from its name, never changes.
+ */
+static void bridge_mac(const char *name, unsigned char mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	mac[0] = 0x02;
+	mac[1] = 0x6b; /* 'k' */
+	mac[2] = (unsigned char)(h >> 24);
+	mac[3] = (unsigned char)(h >> 16);
+	mac[4] = (unsigned char)(h >> 8);
+	mac[5] = (unsigned char)h;
+}
+
 int kl_nl_bridge_ensure(int nl, const char *name)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	unsigned char mac[6];
 	struct req r;
 	long li;
 	int rc;
 
+	bridge_mac(name, mac);
 	start(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
-	if ((rc = put_str(&r, IFLA_IFNAME, name)) < 0 || (li = nest(&r, IFLA_LINKINFO)) < 0 ||
+	if ((rc = put_str(&r, IFLA_IFNAME, name)) < 0 || (rc = put(&r, IFLA_ADDRESS, mac, sizeof(mac))) < 0 ||
+	    (li = nest(&r, IFLA_LINKINFO)) < 0 ||
 	    (rc = put_str(&r, IFLA_INFO_KIND, "bridge")) < 0)
 		return rc < 0 ? rc : -ENOBUFS;
 	nest_end(&r, li);
@@ -233,7 +257,13 @@ int kl_nl_addr_add(int nl, int index, uint32_t addr, int prefix)
 
 int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, int peer_nsfd)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	/*
+	 * The host end is made up (two requests fewer, each waiting for the
+	 * kernel's rtnl lock); the peer cannot be: a veth opens only once its
+	 * peer is linked, after the peer is configured (-ENOTCONN).
+	 */
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
 	struct req r;
 	long li, data, peer;
 	int rc;
@@ -245,7 +275,7 @@ int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_n
 		return rc;
 	if ((li = nest(&r, IFLA_LINKINFO)) < 0 || (rc = put_str(&r, IFLA_INFO_KIND, "veth")) < 0 ||
 	    (data = nest(&r, IFLA_INFO_DATA)) < 0 || (peer = nest(&r, VETH_INFO_PEER)) < 0 ||
-	    (rc = put_raw(&r, &ifi, sizeof(ifi))) < 0 || (rc = put_str(&r, IFLA_IFNAME, peer_name)) < 0 ||
+	    (rc = put_raw(&r, &peer_ifi, sizeof(peer_ifi))) < 0 || (rc = put_str(&r, IFLA_IFNAME, peer_name)) < 0 ||
 	    (rc = put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_nsfd)) < 0)
 		return rc < 0 ? rc : -ENOBUFS;
 	nest_end(&r, peer);

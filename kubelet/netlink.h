@@ -26,8 +26,9 @@ int kl_nl_link_del(int nl, const char *name);
 /* Adds addr/prefix to link index; -EEXIST if it has it. */
 int kl_nl_addr_add(int nl, int index, uint32_t addr, int prefix);
 /*
- * Makes a veth pair: host_name in nl's namespace, enslaved to the bridge
- * master (an index; 0 for none), and peer_name inside the namespace of peer_nsfd.
+ * Makes a veth pair: host_name in nl's namespace, up and enslaved to the
+ * bridge master (an index; 0 for none), and peer_name (down) inside the
+ * namespace of peer_nsfd. -EEXIST if host_name exists.
  */
 int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, int peer_nsfd);
 /* Adds (add != 0) or deletes the route dst/prefix via gw (0: on link oif, 0: any). -EEXIST, -ESRCH. */

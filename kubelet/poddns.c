@@ -123,13 +123,27 @@ out:
 	return rc;
 }
 
+void kl_dns_hostname(const cJSON *pod, char out[64])
+{
+	const char *host = cm_json_str_or(pod, "spec.hostname", "");
+	size_t n;
+
+	if (!*host)
+		host = cm_json_str_or(pod, "metadata.name", "pod");
+	snprintf(out, 64, "%s", host);
+	/* a generated name can pass 63 characters; the cut must still end a valid label */
+	for (n = strlen(out); n > 1 && (out[n - 1] == '-' || out[n - 1] == '.'); n--)
+		out[n - 1] = '\0';
+}
+
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out)
 {
-	const char *host = cm_json_str_or(pod, "spec.hostname", cm_json_str_or(pod, "metadata.name", "pod"));
+	char host[64];
 	const char *sub = cm_json_get_str(pod, "spec.subdomain");
 	const cJSON *a, *h;
 	int rc = 0;
 
+	kl_dns_hostname(pod, host);
 	rc |= cm_buf_puts(out, "# Kubernetes-managed hosts file (minik8s).\n"
 			       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 			       "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"

@@ -24,6 +24,12 @@ int kl_dns_resolv_conf(const cJSON *pod, const char *cluster_dns, const char *do
 		       struct cm_buf *out);
 
 /*
+ * The pod's hostname as Kubernetes gives it, into out: spec.hostname, else its
+ * name, cut to 63 characters (a DNS label) without a trailing '-' or '.'.
+ */
+void kl_dns_hostname(const cJSON *pod, char out[64]);
+
+/*
  * The pod's /etc/hosts appended to out: localhost lines, then ip with the
  * pod's hostname (spec.hostname or its name, with its FQDN under
  * spec.subdomain), then spec.hostAliases. Returns 0 or -ENOMEM.

@@ -3,11 +3,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
@@ -37,6 +41,26 @@ struct kl_podnet {
 	unsigned char *used;    /* 1 << (32 - prefix) entries */
 	struct cm_informer *nodes;
 	cJSON *routes;          /* {node: "cidr via gw"} this kubelet added */
+	int jobs;               /* setups running on the thread pool */
+	bool closed;            /* kl_podnet_free was called: the last job frees n */
+};
+
+/*
+ * One pod's network being made on the thread pool: unshare, the bind mount,
+ * the netlink round trips and the file creations wait on the kernel (its
+ * locks, the file system's journal), and made on the loop they held every
+ * other pod and every status write behind them. The thread gets copies of
+ * all it reads and its own netlink socket; the loop keeps the address table.
+ */
+struct setup_job {
+	uv_work_t req;
+	struct kl_podnet *n;
+	char *uid, *ns_path, *ip_path;
+	uint32_t addr, net;     /* host order */
+	int prefix, br_index;
+	int rc;
+	kl_podnet_done_cb done;
+	void *ud;
 };
 
 int kl_podnet_parse_cidr(const char *cidr, uint32_t *net, int *prefix)
@@ -304,6 +328,15 @@ static void on_node_delete(void *ud, const char *key, const void *old_view)
 	route_del(ud, key);
 }
 
+static void free_net(struct kl_podnet *n)
+{
+	cJSON_Delete(n->routes);
+	free(n->used);
+	free(n->bridge);
+	free(n->dir);
+	free(n);
+}
+
 int kl_podnet_new(struct kl_server *s, const char *bridge, struct kl_podnet **out)
 {
 	struct kl_podnet *n = calloc(1, sizeof(*n));
@@ -340,49 +373,183 @@ void kl_podnet_free(struct kl_podnet *n)
 	if (!n)
 		return;
 	cm_informer_free(n->nodes);
+	n->nodes = NULL;
 	if (n->nl >= 0)
 		close(n->nl);
-	cJSON_Delete(n->routes);
-	free(n->used);
-	free(n->bridge);
-	free(n->dir);
-	free(n);
+	n->nl = -1;
+	n->closed = true;
+	if (n->jobs == 0)
+		free_net(n);
 }
 
-/* Wires a fresh namespace: the veth into the bridge, then lo, eth0, its address and the default route inside. */
-static int wire(struct kl_podnet *n, const char *uid, const char *ns_path, uint32_t ip)
+/* Wires a fresh namespace through host netlink socket nl: the veth into the bridge, then lo, eth0, its address and the default route inside. */
+static int wire(const struct setup_job *j, int nl)
 {
 	char veth[16];
 	int nsfd, inner = -1, idx, rc;
 
-	kl_podnet_veth_name(uid, veth);
-	if ((nsfd = open(ns_path, O_RDONLY | O_CLOEXEC)) < 0)
+	kl_podnet_veth_name(j->uid, veth);
+	if ((nsfd = open(j->ns_path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	kl_nl_link_del(n->nl, veth); /* a half-made one from a crash */
-	if ((rc = kl_nl_veth_add(n->nl, veth, n->br_index, "eth0", nsfd)) < 0 ||
-	    (rc = kl_nl_link_index(n->nl, veth, &idx)) < 0 || (rc = kl_nl_link_up(n->nl, idx)) < 0)
+	/*
+	 * Every request waits for the kernel's rtnl lock, which all pods being
+	 * made (and torn down) on the host share: as few as can do. The host
+	 * end comes up made; one half made before a crash is removed only if found.
+	 */
+	rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd);
+	if (rc == -EEXIST && kl_nl_link_del(nl, veth) == 0)
+		rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd);
+	if (rc < 0)
 		goto out;
 	if ((rc = kl_nl_open(nsfd, &inner)) < 0 || (rc = kl_nl_link_up(inner, 1)) < 0 ||
 	    (rc = kl_nl_link_index(inner, "eth0", &idx)) < 0 ||
-	    (rc = kl_nl_addr_add(inner, idx, htonl(ip), n->prefix)) < 0 || (rc = kl_nl_link_up(inner, idx)) < 0 ||
-	    (rc = kl_nl_route(inner, 1, 0, 0, htonl(n->net + 1), idx)) < 0)
+	    (rc = kl_nl_addr_add(inner, idx, htonl(j->addr), j->prefix)) < 0 || (rc = kl_nl_link_up(inner, idx)) < 0 ||
+	    (rc = kl_nl_route(inner, 1, 0, 0, htonl(j->net + 1), idx)) < 0)
 		goto out;
 out:
 	if (inner >= 0)
 		close(inner);
 	close(nsfd);
 	if (rc < 0)
-		kl_nl_link_del(n->nl, veth);
+		kl_nl_link_del(nl, veth);
 	return rc;
 }
 
-int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip_out, char **ns_out)
+/* A datagram socket made in the namespace of nsfd (-1: this thread's): for interface ioctls there. */
+static int ns_socket(int nsfd)
 {
-	struct cm_buf ipf = CM_BUF_INIT, nsf = CM_BUF_INIT, text = CM_BUF_INIT;
+	int self = -1, fd;
+
+	if (nsfd >= 0 && ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+			  setns(nsfd, CLONE_NEWNET) < 0)) {
+		if (self >= 0)
+			close(self);
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (self >= 0) {
+		if (setns(self, CLONE_NEWNET) < 0 && fd >= 0) {
+			close(fd);
+			fd = -1;
+		}
+		close(self);
+	}
+	return fd;
+}
+
+static bool running(int fd, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	return ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+/*
+ * Waits (up to KL_NET_SETTLE_MS) until the kernel has taken both ends of the
+ * veth as running. That happens asynchronously (linkwatch, behind the rtnl
+ * lock): until then the bridge port does not forward and the pod's eth0
+ * drops what it sends, so a busy node lost a new pod's first ARP or SYN and
+ * its readiness probe waited a second for the retry. Best effort: a pod
+ * whose link is still settling then starts anyway.
+ */
+#define KL_NET_SETTLE_MS 2000
+
+static void settle(const struct setup_job *j)
+{
+	struct timespec step = {0, 2 * 1000 * 1000};
+	char veth[16];
+	int nsfd = open(j->ns_path, O_RDONLY | O_CLOEXEC), in = nsfd >= 0 ? ns_socket(nsfd) : -1, out = ns_socket(-1);
+
+	kl_podnet_veth_name(j->uid, veth);
+	for (int i = 0; in >= 0 && out >= 0 && i < KL_NET_SETTLE_MS / 2; i++) {
+		if (running(in, "eth0") && running(out, veth))
+			break;
+		nanosleep(&step, NULL);
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (nsfd >= 0)
+		close(nsfd);
+}
+
+/* On a pool thread: the namespace, its wiring, then the address file that says it is complete. */
+static void setup_work(uv_work_t *req)
+{
+	struct setup_job *j = req->data;
 	char ip[INET_ADDRSTRLEN], veth[16];
+	int nl = -1, fd = -1, rc;
+	size_t len;
+
+	if ((rc = kl_nl_open(-1, &nl)) < 0)
+		goto out;
+	if ((rc = kl_netns_create(j->ns_path)) < 0)
+		goto out;
+	if ((rc = wire(j, nl)) < 0) {
+		kl_netns_remove(j->ns_path);
+		goto out;
+	}
+	settle(j);
+	ip_text(j->addr, ip);
+	len = strlen(ip);
+	ip[len] = '\n';
+	if ((fd = open(j->ip_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
+	    cm_write_all(fd, ip, len + 1) < 0) {
+		rc = -EIO;
+		kl_podnet_veth_name(j->uid, veth);
+		kl_nl_link_del(nl, veth);
+		kl_netns_remove(j->ns_path);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (nl >= 0)
+		close(nl);
+	j->rc = rc;
+}
+
+/* Back on the loop: hands the result over, or frees the address again. */
+static void setup_after(uv_work_t *req, int status)
+{
+	struct setup_job *j = req->data;
+	struct kl_podnet *n = j->n;
+	char ip[INET_ADDRSTRLEN], *ip_out = NULL, *ns_out = NULL;
+	int rc = status < 0 ? status : j->rc;
+
+	if (rc == 0) {
+		ip_text(j->addr, ip);
+		ip_out = strdup(ip);
+		ns_out = strdup(j->ns_path);
+		if (!ip_out || !ns_out) {
+			free(ip_out);
+			free(ns_out);
+			ip_out = ns_out = NULL;
+			rc = -ENOMEM; /* what was made is adopted by the next try */
+		}
+	}
+	if (rc < 0 && rc != -ENOMEM && !n->closed)
+		mark(n, j->addr, 0);
+	j->done(rc, ip_out, ns_out, j->ud);
+	free(j->uid);
+	free(j->ns_path);
+	free(j->ip_path);
+	free(j);
+	if (--n->jobs == 0 && n->closed)
+		free_net(n);
+}
+
+int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip_out, char **ns_out, kl_podnet_done_cb done,
+		    void *ud)
+{
+	struct cm_buf ipf = CM_BUF_INIT, nsf = CM_BUF_INIT;
+	char ip[INET_ADDRSTRLEN], veth[16];
+	struct setup_job *j = NULL;
 	struct stat st;
 	uint32_t host, addr;
-	int rc, fd, idx;
+	int rc, idx;
 
 	if (!n->ready)
 		return -EAGAIN;
@@ -392,46 +559,51 @@ int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip_out, char **
 	addr = read_ip(ipf.data);
 	if (addr && stat(nsf.data, &st) == 0 && kl_nl_link_index(n->nl, veth, &idx) == 0) {
 		mark(n, addr, 1); /* made before this kubelet started: adopt it */
-		goto give;
+		ip_text(addr, ip);
+		*ip_out = strdup(ip);
+		*ns_out = strdup(nsf.data);
+		rc = *ip_out && *ns_out ? 0 : -ENOMEM;
+		if (rc) {
+			free(*ip_out);
+			free(*ns_out);
+			*ip_out = *ns_out = NULL;
+		}
+		goto out;
 	}
 	if (addr)
 		kl_podnet_teardown(n, uid); /* half made: start again */
 	if ((rc = kl_podnet_pick(n->used, n->prefix, &host)) < 0)
 		goto out;
-	addr = n->net + host;
-	if ((rc = kl_netns_create(nsf.data)) < 0)
+	rc = -ENOMEM;
+	if (!(j = calloc(1, sizeof(*j))) || !(j->uid = strdup(uid)))
 		goto out;
-	if ((rc = wire(n, uid, nsf.data, addr)) < 0) {
-		kl_netns_remove(nsf.data);
+	j->req.data = j;
+	j->n = n;
+	j->ns_path = cm_buf_take(&nsf);
+	j->ip_path = cm_buf_take(&ipf);
+	j->addr = n->net + host;
+	j->net = n->net;
+	j->prefix = n->prefix;
+	j->br_index = n->br_index;
+	j->done = done;
+	j->ud = ud;
+	if (!j->ns_path || !j->ip_path)
 		goto out;
-	}
-	ip_text(addr, ip);
-	cm_buf_printf(&text, "%s\n", ip);
-	if ((fd = open(ipf.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0 ||
-	    cm_write_all(fd, text.data, text.len) < 0) {
-		rc = -EIO;
-		if (fd >= 0)
-			close(fd);
-		kl_nl_link_del(n->nl, veth);
-		kl_netns_remove(nsf.data);
+	if ((rc = uv_queue_work(n->s->loop, &j->req, setup_work, setup_after)) < 0)
 		goto out;
-	}
-	close(fd);
-	mark(n, addr, 1);
-give:
-	ip_text(addr, ip);
-	*ip_out = strdup(ip);
-	*ns_out = strdup(nsf.data);
-	rc = *ip_out && *ns_out ? 0 : -ENOMEM;
-	if (rc) {
-		free(*ip_out);
-		free(*ns_out);
-		*ip_out = *ns_out = NULL;
-	}
+	mark(n, j->addr, 1); /* held while the thread works, so the next pod takes another */
+	n->jobs++;
+	j = NULL;
+	rc = -EINPROGRESS;
 out:
+	if (j) {
+		free(j->uid);
+		free(j->ns_path);
+		free(j->ip_path);
+		free(j);
+	}
 	cm_buf_close(&ipf);
 	cm_buf_close(&nsf);
-	cm_buf_close(&text);
 	return rc;
 }
 

@@ -33,11 +33,20 @@ int kl_podnet_new(struct kl_server *s, const char *bridge, struct kl_podnet **ou
 /* Stops the informer and frees n; pods' namespaces and veths stay for the next kubelet. NULL does nothing. */
 void kl_podnet_free(struct kl_podnet *n);
 /*
- * Gives pod uid its network (or the one it has from before a restart):
- * *ip and *netns_path (malloc'd, the caller's). 0, -EAGAIN (no podCIDR
- * yet), -ENOSPC (no address left), or -errno from the kernel.
+ * Called on the loop when a setup ends: rc 0 with ip and netns_path
+ * (malloc'd, the callee's), or a negative errno from the kernel (nothing
+ * left behind). Also called, with whatever rc, after kl_podnet_free.
  */
-int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip, char **netns_path);
+typedef void (*kl_podnet_done_cb)(int rc, char *ip, char *netns_path, void *ud);
+/*
+ * Gives pod uid its network. One it has from before a restart is adopted
+ * at once: 0, *ip and *netns_path (malloc'd, the caller's). A new one is
+ * made on the thread pool: -EINPROGRESS, then done(ud) on the loop; until
+ * then the pod's network must not be torn down. Otherwise -EAGAIN (no
+ * podCIDR yet), -ENOSPC (no address left), -ENOMEM, and done is not called.
+ */
+int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip, char **netns_path, kl_podnet_done_cb done,
+		    void *ud);
 /* Removes pod uid's veth, namespace and address. Nothing there is not an error. */
 void kl_podnet_teardown(struct kl_podnet *n, const char *uid);
 /* Tears down the network of every pod whose uid is not a key of known_uids (pods gone while the kubelet was down). */

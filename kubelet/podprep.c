@@ -230,9 +230,8 @@ int kl_prep_volumes(struct kl_pod_worker *w)
 	struct cm_buf dir = CM_BUF_INIT;
 	const cJSON *v;
 	int rc = 0;
+	bool made = false;
 
-	cm_buf_printf(&dir, "%s/volumes", w->sb.dir);
-	mkdir(dir.data, 0755);
 	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
 	{
 		const char *name = cm_json_str_or(v, "name", "");
@@ -244,6 +243,15 @@ int kl_prep_volumes(struct kl_pod_worker *w)
 			if (!strcmp(cm_json_str_or(v, "hostPath.type", ""), "DirectoryOrCreate"))
 				mkdir(dir.data, 0755);
 			continue;
+		}
+		if (!made) {
+			/* made only for a pod that has such a volume: a file creation is not free on a busy disk */
+			char *slash = strrchr(dir.data, '/');
+
+			*slash = '\0';
+			mkdir(dir.data, 0755);
+			*slash = '/';
+			made = true;
 		}
 		if (mkdir(dir.data, 0755) < 0 && errno != EEXIST) {
 			rc = -errno;
@@ -385,9 +393,10 @@ static void image_wait(struct kl_pod_worker *w, struct kl_ctr *c, int rc, const 
 	snprintf(c->waiting_reason, sizeof(c->waiting_reason), "%s", again ? "ImagePullBackOff" : "ErrImagePull");
 	snprintf(c->waiting_msg, sizeof(c->waiting_msg), "%s\"%s\": %s", again ? "Back-off pulling image " : "",
 		 image, why.data ? why.data : "");
-	cm_warn("pod %s/%s: container %s: image %s: %s", w->ns, w->name, c->name, image, why.data ? why.data : "");
-	/* Kubernetes' image back-off: 10 s, doubling per failure would need a count; a fixed 10 s keeps it simple */
-	c->backoff_until = cm_time_wall_ms() + 10000;
+	c->pull_failures++;
+	cm_warn("pod %s/%s: container %s: image %s: %s (next pull in %llds)", w->ns, w->name, c->name, image,
+		why.data ? why.data : "", (long long)(kl_image_backoff_delay(c->pull_failures) / 1000));
+	c->backoff_until = cm_time_wall_ms() + kl_image_backoff_delay(c->pull_failures);
 	cm_buf_close(&why);
 }
 
@@ -401,7 +410,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	struct kl_mount *mounts = NULL;
 	const char **argv = NULL, **spec_cmd = NULL, **spec_args = NULL;
 	struct cm_buf *paths = NULL;
-	char *id = NULL;
+	char *id = NULL, hostname[64];
 	size_t n_env, n_m = (size_t)cJSON_GetArraySize(cm_json_get(c->spec, "volumeMounts")), i = 0;
 	int rc = -ENOMEM;
 
@@ -459,7 +468,8 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	cfg.memory_limit = quantity(c->spec, "resources.limits.memory", false);
 	cfg.cpu_limit_m = quantity(c->spec, "resources.limits.cpu", true);
 	cfg.netns_path = w->sb.netns_path;
-	cfg.hostname = cm_json_str_or(w->pod, "spec.hostname", w->name);
+	kl_dns_hostname(w->pod, hostname);
+	cfg.hostname = hostname;
 	cfg.pull_policy = pull_policy(c->spec);
 	cfg.spec_command = spec_cmd;
 	cfg.spec_args = spec_args;
@@ -495,10 +505,15 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 		else
 			snprintf(c->waiting_msg, sizeof(c->waiting_msg), "start failed: %s", cm_strerror(rc));
 		cm_warn("pod %s/%s: container %s: %s", w->ns, w->name, c->name, c->waiting_msg);
-		c->backoff_until = cm_time_wall_ms() + 2000;
+		/* an image missing from the store backs off as a failed pull does (it may be imported meanwhile) */
+		if (rc == -ENOENT && !never)
+			c->backoff_until = cm_time_wall_ms() + kl_image_backoff_delay(++c->pull_failures);
+		else
+			c->backoff_until = cm_time_wall_ms() + 2000;
 		goto out;
 	}
 	cm_info("pod %s/%s: container %s started (attempt %d)", w->ns, w->name, c->name, cfg.attempt);
+	c->pull_failures = 0;
 	if (c->prev_id) {
 		/* as the kubelet's container GC: one dead attempt (and its log, for logs --previous) is kept */
 		struct cm_buf log = CM_BUF_INIT;

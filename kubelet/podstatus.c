@@ -110,6 +110,10 @@ static void status_done(const struct cm_http_response *r, void *ud)
 			r->err ? cm_strerror(r->err) : r->body);
 		free(w->last_status); /* written again on the next tick */
 		w->last_status = NULL;
+	} else if (w->status_dirty && !w->removed) {
+		/* what changed meanwhile goes out now rather than a tick later */
+		w->status_dirty = false;
+		kl_status_sync(w);
 	}
 	kl_worker_unref(w);
 }
@@ -122,8 +126,12 @@ void kl_status_sync(struct kl_pod_worker *w)
 	struct cm_buf text = CM_BUF_INIT, path = CM_BUF_INIT;
 	const char *ip = kl_worker_ip(w);
 
-	if (!body || w->status_busy)
+	if (!body)
 		goto out;
+	if (w->status_busy) {
+		w->status_dirty = true;
+		goto out;
+	}
 	st = cJSON_AddObjectToObject(body, "status");
 	cJSON_AddStringToObject(st, "phase", w->phase);
 	for (size_t i = 0; i < w->n_init; i++)

@@ -115,3 +115,8 @@ int64_t kl_backoff_delay(int restarts, int64_t base_ms, int64_t cap_ms)
 		d *= 2;
 	return d < cap_ms ? d : cap_ms;
 }
+
+int64_t kl_image_backoff_delay(int failures)
+{
+	return kl_backoff_delay(failures, 10000, 300000);
+}

@@ -62,4 +62,11 @@ bool kl_probe_record(const struct kl_probe_spec *spec, struct kl_probe_state *st
  */
 int64_t kl_backoff_delay(int restarts, int64_t base_ms, int64_t cap_ms);
 
+/*
+ * The wait after failures (>= 1) failed image pulls in a row of one
+ * container: Kubernetes' image back-off, 10 s doubling to 5 min; the count
+ * starts over when a start works. 0 for failures <= 0.
+ */
+int64_t kl_image_backoff_delay(int failures);
+
 #endif

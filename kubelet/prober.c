@@ -37,8 +37,8 @@ static struct kl_ctr *find_ctr(struct kl_pod_worker *w, const char *name)
 	return NULL;
 }
 
-/* Applies one outcome: a failed liveness or startup probe stops the container for a restart. */
-static void outcome(struct kl_pod_worker *w, struct kl_ctr *c, int which, bool ok)
+/* Applies one outcome: a failed liveness or startup probe stops the container for a restart. True if the result changed. */
+static bool outcome(struct kl_pod_worker *w, struct kl_ctr *c, int which, bool ok)
 {
 	struct kl_server *s = w->srv;
 
@@ -46,7 +46,7 @@ static void outcome(struct kl_pod_worker *w, struct kl_ctr *c, int which, bool o
 	if (!ok)
 		cm_metric_inc(s->m_probe_fail);
 	if (!kl_probe_record(&c->probes[which], &c->pst[which], ok, cm_time_wall_ms()))
-		return;
+		return false;
 	cm_info("pod %s/%s: container %s %s probe: %s", w->ns, w->name, c->name, kind_name[which],
 		c->pst[which].result == KL_PROBE_SUCCESS ? "succeeded" : "failed");
 	if (c->pst[which].result == KL_PROBE_FAILURE && which != KL_READINESS && !c->killing && c->id) {
@@ -54,6 +54,7 @@ static void outcome(struct kl_pod_worker *w, struct kl_ctr *c, int which, bool o
 		/* restarted through the normal path once it exits; SIGKILL as a probe failure has no grace here */
 		s->rt->ops->container_signal(s->rt, c->id, SIGKILL);
 	}
+	return true;
 }
 
 static void op_finish(struct probe_op *op)
@@ -61,8 +62,9 @@ static void op_finish(struct probe_op *op)
 	struct kl_pod_worker *w = op->w;
 	struct kl_ctr *c = w->removed ? NULL : find_ctr(w, op->ctr);
 
-	if (c && c->attempt == op->attempt && c->probe_busy[op->which])
-		outcome(w, c, op->which, op->ok);
+	/* a new result (Ready, most often) is written now, not on the next tick */
+	if (c && c->attempt == op->attempt && c->probe_busy[op->which] && outcome(w, c, op->which, op->ok))
+		kl_status_sync(w);
 	free(op->ctr);
 	free(op);
 	kl_worker_unref(w);
@@ -226,17 +228,31 @@ static void start_probe(struct kl_pod_worker *w, struct kl_ctr *c, int which, in
 }
 
 /*
- * A readiness probe that has not passed yet is retried every tick during its
- * first period: a failure then changes nothing (the container is not ready
- * anyway), and a server that listens a few milliseconds after it started is
- * Ready at once instead of a whole period later.
+ * A readiness probe that has not passed yet is retried every
+ * KL_EARLY_RETRY_MS during its first period, or its first KL_EARLY_WINDOW_MS
+ * if that is longer: a failure then changes nothing (the container is not
+ * ready anyway), and a server that listens a little after it started is
+ * Ready at once instead of a whole period later. The window is wider than
+ * one period because on a busy node a server may take longer than a period
+ * of 1 s to listen; it then waited another whole period.
  */
+#define KL_EARLY_RETRY_MS 100
+#define KL_EARLY_WINDOW_MS 10000
+
+bool kl_prober_early(const struct kl_ctr *c, int64_t now)
+{
+	const struct kl_probe_spec *sp = &c->probes[KL_READINESS];
+	int64_t from = c->st.started_ms + sp->initial_delay_ms;
+
+	return sp->kind && c->st.state == KL_CSTATE_RUNNING && !c->killing &&
+	       c->pst[KL_READINESS].result != KL_PROBE_SUCCESS && now >= from &&
+	       now < from + (sp->period_ms > KL_EARLY_WINDOW_MS ? sp->period_ms : KL_EARLY_WINDOW_MS);
+}
+
 static bool early_readiness(const struct kl_ctr *c, int which, int64_t now)
 {
-	const struct kl_probe_spec *sp = &c->probes[which];
-
-	return which == KL_READINESS && c->pst[which].result != KL_PROBE_SUCCESS && c->pst[which].last_run_ms &&
-	       now >= c->st.started_ms + sp->initial_delay_ms && now < c->st.started_ms + sp->initial_delay_ms + sp->period_ms;
+	return which == KL_READINESS && c->pst[which].last_run_ms && kl_prober_early(c, now) &&
+	       now >= c->pst[which].last_run_ms + KL_EARLY_RETRY_MS;
 }
 
 void kl_prober_tick(struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)

@@ -9,8 +9,12 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "kubelet/poddns.h"
 #include "kubelet/podnet.h"
 #include "kubelet/worker.h"
+
+/* The tick while a pod is about to change (see changing()). */
+#define KL_SYNC_SOON_MS 50
 
 static void free_worker(struct kl_pod_worker *w)
 {
@@ -166,6 +170,7 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 		return;
 	if (!(w = find_uid(s, uid))) {
 		const char *phase = cm_json_str_or(pod, "status.phase", "");
+		struct kl_pod_worker **tail = &s->workers;
 
 		/* a finished pod is not started again by a kubelet that lost track of it */
 		if ((!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) && !cm_json_get(s->adopted, uid))
@@ -174,8 +179,10 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 			cm_error("pod %s: worker not made: out of memory", uid);
 			return;
 		}
-		w->next = s->workers;
-		s->workers = w;
+		/* appended: a tick serves pods in the order they came, so the first created is not started last */
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = w;
 		cm_metric_add(s->m_pods, 1);
 		cm_info("pod %s/%s: admitted", w->ns, w->name);
 		/* a new pod starts on the next loop pass, not a whole tick later; a burst shares that pass */
@@ -233,6 +240,9 @@ static void deleted_done(const struct cm_http_response *r, void *ud)
 static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool running = false;
+
+	if (w->net_busy)
+		return; /* no container runs yet; the network is torn down once it is made */
 
 	for (size_t i = 0; i < w->n_ctrs; i++) {
 		struct kl_ctr *c = &w->ctrs[i];
@@ -365,6 +375,46 @@ static void set_phase(struct kl_pod_worker *w)
 		snprintf(w->phase, sizeof(w->phase), "Pending");
 }
 
+/* The pod's network is made (or failed: the next tick tries again); its containers may start at once. */
+static void net_done(int rc, char *ip, char *netns_path, void *ud)
+{
+	struct kl_pod_worker *w = ud;
+
+	w->net_busy = false;
+	if (w->removed) {
+		free(ip);
+		free(netns_path);
+		kl_worker_unref(w);
+		return;
+	}
+	if (rc < 0) {
+		cm_warn("pod %s/%s: network not made: %s", w->ns, w->name, cm_strerror(rc));
+	} else {
+		free(w->sb.ip);
+		free(w->sb.netns_path);
+		w->sb.ip = ip;
+		w->sb.netns_path = netns_path;
+		kl_server_kick(w->srv);
+	}
+	kl_worker_unref(w);
+}
+
+/*
+ * Whether w is about to change: a container its shim has not reported yet,
+ * or a readiness probe in its first phase. The tick then comes sooner, so
+ * Running and Ready are seen (and written) tens of ms after they happen
+ * rather than up to a whole sync interval later.
+ */
+static bool changing(const struct kl_pod_worker *w, int64_t now)
+{
+	if (w->deleting)
+		return false;
+	for (size_t i = 0; i < w->n_ctrs; i++)
+		if (w->ctrs[i].st.state == KL_CSTATE_CREATED || kl_prober_early(&w->ctrs[i], now))
+			return true;
+	return false;
+}
+
 static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool inits_done = true;
@@ -383,13 +433,35 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 			return;
 		}
 	}
+	if (w->sandbox_ok && s->rt->ops->sandbox_check && s->rt->ops->sandbox_check(s->rt, w->uid) == -ESTALE) {
+		/* as Kubernetes' kubelet when a pod's sandbox changed: made again, its containers restarted in it */
+		cm_warn("pod %s/%s: sandbox changed: it is made again and the containers restarted", w->ns, w->name);
+		kl_sandbox_close(&w->sb);
+		w->sandbox_ok = false;
+	}
 	if (!w->sandbox_ok) {
+		char host[64];
 		struct kl_sandbox_config sc = {w->uid, w->ns, w->name,
-					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork"))};
-		int rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
+					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork")), host};
+		int rc = 0;
 
-		if (!rc && s->net && !sc.host_network && !w->sb.netns_path)
-			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path);
+		kl_dns_hostname(w->pod, host);
+
+		if (w->net_busy) {
+			kl_status_sync(w);
+			return;
+		}
+		if (!w->sb.dir)
+			rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
+		if (!rc && s->net && !sc.host_network && !w->sb.netns_path) {
+			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path, net_done, w);
+			if (rc == -EINPROGRESS) {
+				w->net_busy = true;
+				w->refs++;
+				kl_status_sync(w);
+				return;
+			}
+		}
 		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
 			if (rc == -EAGAIN)
 				cm_debug(1, "pod %s/%s: waiting for the node's podCIDR", w->ns, w->name);
@@ -437,10 +509,16 @@ void kl_workers_sync(struct kl_server *s)
 	int64_t now = cm_time_wall_ms();
 	struct kl_pod_worker *w = s->workers, *next;
 
+	bool soon = false;
+
 	for (; w; w = next) {
 		next = w->next;
 		sync_pod(s, w, now);
 	}
+	for (w = s->workers; w && !soon; w = w->next)
+		soon = changing(w, now);
+	if (soon)
+		kl_server_kick_in(s, KL_SYNC_SOON_MS);
 }
 
 struct orphan_ctx {

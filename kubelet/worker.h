@@ -17,6 +17,7 @@ struct kl_ctr {
 	int attempt;            /* the current attempt */
 	int restarts;
 	int64_t backoff_until;  /* no start before this (wall ms) */
+	int pull_failures;      /* image pulls failed in a row: the image back-off doubles with them */
 	char waiting_reason[48];
 	char waiting_msg[256];
 	struct kl_container_status st;   /* as last seen */
@@ -43,6 +44,7 @@ struct kl_pod_worker {
 	int64_t prep_retry_at;
 	struct kl_sandbox sb;
 	bool sandbox_ok;
+	bool net_busy;          /* its network is being made on the thread pool */
 	struct kl_ctr *ctrs;    /* init containers first */
 	size_t n_ctrs, n_init;
 	int64_t start_ms;
@@ -51,6 +53,7 @@ struct kl_pod_worker {
 	char phase[16];
 	char *last_status;      /* the status JSON last written */
 	bool status_busy;
+	bool status_dirty;      /* a write was due while one was in flight: written when that ends */
 	int64_t cond_time[4];   /* last transition of PodScheduled, Initialized, ContainersReady, Ready */
 	bool cond_val[4];
 	int refs;               /* async calls holding the worker */
@@ -70,6 +73,8 @@ void kl_status_sync(struct kl_pod_worker *w);
 /* prober.c */
 /* Runs c's due probes and collects finished exec probes. */
 void kl_prober_tick(struct kl_pod_worker *w, struct kl_ctr *c, int64_t now);
+/* Whether c's readiness probe is in its first, quickly retried phase (the kubelet then ticks faster). */
+bool kl_prober_early(const struct kl_ctr *c, int64_t now);
 /* Forgets probes of c (a new attempt starts, or the pod stops). */
 void kl_prober_reset(struct kl_ctr *c);
 

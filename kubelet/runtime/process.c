@@ -27,9 +27,77 @@ struct process_rt {
 	char *echoserver;
 	char *cgroup_name;
 	bool allow_host_images;
+	struct starting *reap; /* middle children of the double fork not waited for yet */
+	size_t n_reap, cap_reap;
+};
+
+/* A container whose folder and config.json its middle child is still writing. */
+struct starting {
+	pid_t pid;
+	char *id;
 };
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * The double fork's middle child makes the container's folders and writes
+ * its config.json, then forks the shim and exits. Made on the loop, those
+ * file creations waited on the file system's journal (behind every fsync on
+ * the machine) a few ms each, and the wait for the child as long again, for
+ * every container in turn. The child is reaped later, whenever the runtime
+ * is called; until then its container is CREATED.
+ */
+static void reap_done(struct process_rt *p)
+{
+	size_t kept = 0;
+	int st;
+
+	for (size_t i = 0; i < p->n_reap; i++) {
+		pid_t r = waitpid(p->reap[i].pid, &st, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			p->reap[kept++] = p->reap[i];
+			continue;
+		}
+		if (r > 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+			cm_warn("container %s: not started: its folder or config.json was not written", p->reap[i].id);
+		free(p->reap[i].id);
+	}
+	p->n_reap = kept;
+}
+
+static bool is_starting(const struct process_rt *p, const char *id)
+{
+	for (size_t i = 0; i < p->n_reap; i++)
+		if (!strcmp(p->reap[i].id, id))
+			return true;
+	return false;
+}
+
+/* Notes the middle child of container id to reap; waits for it now only when there is no room to note it. */
+static void reap_later(struct process_rt *p, pid_t pid, const char *id)
+{
+	char *copy = strdup(id);
+	int st;
+
+	if (copy && p->n_reap == p->cap_reap) {
+		size_t cap = p->cap_reap ? 2 * p->cap_reap : 16;
+		struct starting *r = realloc(p->reap, cap * sizeof(*r));
+
+		if (r) {
+			p->reap = r;
+			p->cap_reap = cap;
+		}
+	}
+	if (!copy || p->n_reap == p->cap_reap) {
+		free(copy);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	p->reap[p->n_reap].pid = pid;
+	p->reap[p->n_reap++].id = copy;
+}
 
 /* "<uid>/<name>/<attempt>" into its container folder. */
 static int cdir(const struct process_rt *p, const char *id, struct cm_buf *out)
@@ -178,6 +246,23 @@ static bool env_has(const struct kl_container_config *cfg, const char *kv)
 	return false;
 }
 
+/* <root>/<uid>/pod.json, once: which pod a folder is, for people looking at the disk (nothing reads it). */
+static void write_pod_json(const struct process_rt *p, const struct kl_container_config *cfg)
+{
+	struct cm_buf f = CM_BUF_INIT, meta = CM_BUF_INIT;
+	int fd;
+
+	cm_buf_printf(&f, "%s/%s/pod.json", p->root, cfg->pod_uid);
+	cm_buf_printf(&meta, "{\"namespace\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\"}\n", cfg->pod_namespace,
+		      cfg->pod_name, cfg->pod_uid);
+	if (f.data && meta.data && (fd = open(f.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0) {
+		(void)!cm_write_all(fd, meta.data, meta.len);
+		close(fd);
+	}
+	cm_buf_close(&f);
+	cm_buf_close(&meta);
+}
+
 static int p_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out)
 {
 	struct process_rt *p = rt->impl;
@@ -186,10 +271,11 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	struct kl_mount *mounts = NULL;
 	struct kl_image im = {0};
 	size_t n_img_env, n_envp = 0;
-	int rc, st;
+	int rc;
 	bool has_path = false;
 	pid_t a;
 
+	reap_done(p);
 	if ((rc = resolve_image(p, cfg, &spec, &im)) < 0)
 		goto out;
 	if (cm_buf_printf(&id, "%s/%s/%d", cfg->pod_uid, cfg->name, cfg->attempt) < 0 ||
@@ -197,8 +283,6 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((rc = cm_mkdir_p(dir.data, 0755)) < 0)
-		goto out;
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
 	if (access(tmp.data, F_OK) == 0) {
 		rc = -EEXIST;
@@ -241,9 +325,7 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.netns_path = cfg->netns_path ? strdup(cfg->netns_path) : NULL;
 	spec.hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
 	cm_buf_reset(&tmp);
-	cm_buf_printf(&tmp, "%s/%s/logs/%s", p->root, cfg->pod_uid, cfg->name);
-	cm_mkdir_p(tmp.data, 0755);
-	cm_buf_printf(&tmp, "/%d.log", cfg->attempt);
+	cm_buf_printf(&tmp, "%s/%s/logs/%s/%d.log", p->root, cfg->pod_uid, cfg->name, cfg->attempt);
 	spec.log_path = cm_buf_take(&tmp);
 	spec.cgroup_parent = strdup(p->cgroup_name);
 	cm_buf_printf(&tmp, "%s-%s-%d", cfg->pod_uid, cfg->name, cfg->attempt);
@@ -252,18 +334,24 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.limits.cpu_m = cfg->cpu_limit_m;
 	spec.limits.pids = cfg->pids_limit;
 	cm_buf_printf(&tmp, "%s/config.json", dir.data);
-	if ((rc = kl_shim_spec_write(&spec, tmp.data)) < 0)
-		goto out;
-	/* the shim's stderr: what libc or a sanitizer (UBSan has no log file) says goes with its diagnostics */
-	cm_buf_reset(&tmp);
-	cm_buf_printf(&tmp, "%s/shim.log", dir.data);
 	/* double fork: the shim belongs to no one, so it outlives this kubelet */
 	a = fork();
 	if (a == 0) {
+		char *slash = strrchr(spec.log_path, '/');
+
 		setsid();
+		*slash = '\0';
+		if (cm_mkdir_p(dir.data, 0755) < 0 || cm_mkdir_p(spec.log_path, 0755) < 0)
+			_exit(1);
+		*slash = '/';
+		if (kl_shim_spec_write(&spec, tmp.data) < 0)
+			_exit(1);
+		write_pod_json(p, cfg);
 		if (fork() == 0) {
 			int devnull = open("/dev/null", O_RDWR);
-			int diag = tmp.data ? open(tmp.data, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
+			/* stderr to shim.log: what libc or a sanitizer (UBSan has no log file) says is kept */
+			int dfd = open(dir.data, O_RDONLY | O_DIRECTORY);
+			int diag = dfd >= 0 ? openat(dfd, "shim.log", O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
 
 			dup2(devnull, 0);
 			dup2(devnull, 1);
@@ -277,9 +365,8 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 		rc = -errno;
 		goto out;
 	}
-	/* only the short-lived middle child is waited for: the shim reports through state.json */
-	while (waitpid(a, &st, 0) < 0 && errno == EINTR)
-		;
+	/* only the short-lived middle child is waited for (later): the shim reports through state.json */
+	reap_later(p, a, id.data);
 	*id_out = cm_buf_take(&id);
 	rc = *id_out ? 0 : -ENOMEM;
 out:
@@ -346,6 +433,11 @@ static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_c
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	reap_done(rt->impl);
+	if (is_starting(rt->impl, id)) {
+		out->state = KL_CSTATE_CREATED;
+		return 0;
+	}
 	if (cdir(rt->impl, id, &dir) < 0 || !(state = read_json(dir.data, "state.json"))) {
 		ex = dir.data ? read_json(dir.data, "exit.json") : NULL;
 		if (!ex) {
@@ -433,30 +525,18 @@ static int p_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
 static int p_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out)
 {
 	struct process_rt *p = rt->impl;
-	struct cm_buf dir = CM_BUF_INIT, meta = CM_BUF_INIT, f = CM_BUF_INIT;
-	int rc, fd;
+	struct cm_buf dir = CM_BUF_INIT;
+	int rc;
 
+	/* pod.json (which pod the folder is) is written by the first container's middle child, off the loop */
 	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0 || (rc = cm_mkdir_p(dir.data, 0755)) < 0)
 		goto out;
-	cm_buf_printf(&meta, "{\"namespace\":\"%s\",\"name\":\"%s\",\"uid\":\"%s\"}\n", cfg->pod_namespace,
-		      cfg->pod_name, cfg->pod_uid);
-	cm_buf_printf(&f, "%s/pod.json", dir.data);
-	if ((fd = open(f.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = cm_write_all(fd, meta.data, meta.len);
-	close(fd);
-	if (rc < 0)
-		goto out;
-	/* network namespaces (--pod-network=bridge) are not made yet: every pod shares the node's */
+	/* the runtime makes no network namespace: the kubelet's podnet does (--pod-network=bridge) */
 	memset(out, 0, sizeof(*out));
 	out->dir = cm_buf_take(&dir);
 	rc = out->dir ? 0 : -ENOMEM;
 out:
 	cm_buf_close(&dir);
-	cm_buf_close(&meta);
-	cm_buf_close(&f);
 	return rc;
 }
 
@@ -510,7 +590,14 @@ static int p_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud)
 static void p_free(struct kl_runtime *rt)
 {
 	struct process_rt *p = rt->impl;
+	int st;
 
+	for (size_t i = 0; i < p->n_reap; i++) {
+		while (waitpid(p->reap[i].pid, &st, 0) < 0 && errno == EINTR)
+			;
+		free(p->reap[i].id);
+	}
+	free(p->reap);
 	free(p->root);
 	free(p->image_dir);
 	free(p->echoserver);

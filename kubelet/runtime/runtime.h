@@ -63,6 +63,7 @@ struct kl_sandbox_config {
 	const char *pod_namespace;
 	const char *pod_name;
 	bool host_network;
+	const char *hostname; /* the pod's (spec.hostname, else its name); NULL: its name */
 };
 
 /* A pod's sandbox: owned strings, freed by kl_sandbox_close. */
@@ -104,6 +105,14 @@ struct kl_runtime_ops {
 	/* Makes the pod's directory and network; out owned by the caller. 0 or -errno. */
 	int (*sandbox_create)(struct kl_runtime *rt, const struct kl_sandbox_config *cfg,
 			      struct kl_sandbox *out);
+	/*
+	 * Optional: whether the sandbox sandbox_create made for the pod still
+	 * stands. 0, or -ESTALE when it died (and the pod's network with it): the
+	 * kubelet then makes it again with sandbox_create, which first stops the
+	 * pod's containers left in the dead one, so that they start again in the
+	 * new one, as Kubernetes' kubelet does when a pod's sandbox changed.
+	 */
+	int (*sandbox_check)(struct kl_runtime *rt, const char *pod_uid);
 	/* Removes what sandbox_create made; containers must be gone. 0 or -errno. */
 	int (*sandbox_remove)(struct kl_runtime *rt, const char *pod_uid);
 	/*

@@ -92,8 +92,13 @@ int kl_shim_spec_write(const struct kl_shim_spec *s, const char *path)
 	mounts = NULL;
 	if (cm_json_print(o, &text) < 0 || cm_buf_printf(&tmp, "%s.tmp", path) < 0)
 		goto out;
+	/*
+	 * No fsync: the rename is what the shim needs (it never reads half a
+	 * file), and a crash that loses the file loses the container with it.
+	 * Syncing cost a few ms of the kubelet's loop per container started.
+	 */
 	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    (rc = cm_write_all(fd, text.data, text.len)) < 0 || fsync(fd) < 0) {
+	    (rc = cm_write_all(fd, text.data, text.len)) < 0) {
 		rc = rc < 0 ? rc : -errno;
 		goto out;
 	}

@@ -1,6 +1,7 @@
 """The kubelet's docker runtime on a real Docker Engine: an echoserver pod on the docker bridge (its IP,
 curl, pods/log), an exec readiness probe through the exec API, a liveness failure restarting it, image
-pull policies, adoption after kill -9 of the kubelet, and delete leaving no container behind.
+pull policies, adoption after kill -9 of the kubelet, delete leaving no container behind, spec.hostname/subdomain,
+and a pod whose sandbox dies coming back whole in a new one.
 
 Needs `docker info` to answer and the local images echoserver:latest and minik8s:latest (make image);
 otherwise prints SKIPPED with the reason. Every container made carries the label
@@ -226,6 +227,12 @@ class DockerKubeletTest(unittest.TestCase):
         harness.wait_until(lambda: self.waiting("pull").get("reason") in ("ErrImagePull", "ImagePullBackOff"),
                            90.0, "ErrImagePull")
         self.assertIn("minik8s-absent", self.waiting("pull").get("message", ""))
+        # the pull is tried again after Kubernetes' image back-off: 10 s, then doubling (20 s next)
+        log = os.path.join(self.dir, "kubelet.log")
+        harness.wait_until(lambda: self.waiting("pull").get("reason") == "ImagePullBackOff" and
+                           "minik8s-absent:1.0" in harness.tail(log, 400) and
+                           "(next pull in 20s)" in harness.tail(log, 400), 40.0, "second pull failed, 20 s back-off")
+        self.assertIn("(next pull in 10s)", harness.tail(log, 400))
         self.delete("never", uid_never)
         self.delete("pull", uid_pull)
 
@@ -242,6 +249,58 @@ class DockerKubeletTest(unittest.TestCase):
         self.__class__.start_kubelet()
         harness.wait_until(lambda: not containers("io.kubernetes.pod.uid=" + uid), 30.0,
                            "the deleted pod's containers removed by the new kubelet")
+
+    def test_sandbox_death_restarts_the_pod(self):
+        env = [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
+        uid = self.create("phoenix", [{"name": "echo", "image": "echoserver:latest", "imagePullPolicy": "Never",
+                                       "env": env},
+                                      {"name": "sh", "image": "minik8s:latest", "imagePullPolicy": "Never",
+                                       "command": ["sleep", "3600"]}], hostname="alpha", subdomain="grp")
+
+        def statuses():
+            p = self.get("phoenix") or {}
+            return {c["name"]: c for c in p.get("status", {}).get("containerStatuses") or []}
+
+        def sandbox():
+            return [n for n in containers("io.kubernetes.pod.uid=" + uid) if n.startswith("mk8s_POD_")]
+
+        def sandbox_ip_and_id():
+            r = docker("inspect", "-f", "{{.State.Running}} {{.NetworkSettings.Networks.bridge.IPAddress}} {{.Id}}",
+                       sandbox()[0])
+            f = r.stdout.split()
+            return (f[1], f[2]) if r.returncode == 0 and len(f) == 3 and f[0] == "true" else (None, None)
+
+        def serving(restarts):
+            sts = statuses()
+            ip = (self.get("phoenix") or {}).get("status", {}).get("podIP")
+            return (len(sts) == 2 and all(c.get("state", {}).get("running") and c.get("restartCount", 0) >= restarts
+                                          for c in sts.values()) and ip and ip == sandbox_ip_and_id()[0])
+        harness.wait_until(lambda: serving(0), 60.0, "phoenix running")
+        ip, box_id = sandbox_ip_and_id()
+        # spec.hostname names the sandbox (its UTS namespace, which docker gives the pod's containers) and
+        # spec.subdomain adds the FQDN to /etc/hosts
+        st, body = harness.http("GET", "http://%s:8080/" % ip, timeout=3)
+        self.assertEqual(st, 200)
+        self.assertIn("hostname: alpha\n", text(body))
+        sh = [n for n in self.running_ctrs(uid) if n.startswith("mk8s_sh_")][0]
+        self.assertIn("%s\talpha.grp.default.svc.cluster.local\talpha\n" % ip, docker("exec", sh, "cat", "/etc/hosts").stdout)
+
+        # the sandbox dies: its network goes with it; the kubelet kills the containers left in it and starts
+        # them again in a new sandbox (restartCount grows), as Kubernetes' does when a pod's sandbox changed
+        self.assertEqual(docker("kill", sandbox()[0]).returncode, 0)
+        harness.wait_until(lambda: serving(1) and sandbox_ip_and_id()[1] not in (None, box_id), 60.0,
+                           "phoenix back in a new sandbox")
+        new_ip = self.get("phoenix")["status"]["podIP"]
+        st, body = harness.http("GET", "http://%s:8080/" % new_ip, timeout=3)
+        self.assertEqual(st, 200)
+        self.assertIn("ip: " + new_ip, text(body))
+        self.assertIn("hostname: alpha\n", text(body))
+        for c in statuses().values():
+            self.assertEqual(c["restartCount"], 1, c)
+            self.assertEqual(c["lastState"]["terminated"]["exitCode"], 137, c)
+        running = self.running_ctrs(uid)
+        self.assertEqual(len(running), 3, running)  # the new sandbox, echo and sh: the old ones are down
+        self.delete("phoenix", uid)
 
 
 def main():

@@ -1,4 +1,4 @@
-/* fake_http.c: a scripted raw-socket HTTP server for client tests: delays, stalls, slow chunks, early closes. */
+/* fake_http.c: a scripted raw-socket HTTP server for client tests (loopback TCP or a unix socket): delays, stalls, slow chunks, early closes. */
 #include "tests/lib/fake_http.h"
 
 #include <arpa/inet.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -254,28 +255,44 @@ static void *accept_main(void *arg)
 	return NULL;
 }
 
-struct fake_http *fake_http_start(void)
+/* Listens on addr (loopback TCP or a unix socket) and starts the acceptor; NULL on failure. */
+static struct fake_http *start_on(int family, struct sockaddr *addr, socklen_t alen)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	socklen_t alen = sizeof(addr);
 	struct fake_http *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return NULL;
 	pthread_mutex_init(&f->lock, NULL);
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (f->listen_fd < 0 || bind(f->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(f->listen_fd, 128) ||
-	    getsockname(f->listen_fd, (struct sockaddr *)&addr, &alen) ||
-	    pthread_create(&f->acceptor, NULL, accept_main, f)) {
+	f->listen_fd = socket(family, SOCK_STREAM, 0);
+	if (f->listen_fd < 0 || bind(f->listen_fd, addr, alen) || listen(f->listen_fd, 128) ||
+	    getsockname(f->listen_fd, addr, &alen) || pthread_create(&f->acceptor, NULL, accept_main, f)) {
 		if (f->listen_fd >= 0)
 			close(f->listen_fd);
+		pthread_mutex_destroy(&f->lock);
 		free(f);
 		return NULL;
 	}
-	f->port = ntohs(addr.sin_port);
+	if (family == AF_INET)
+		f->port = ntohs(((struct sockaddr_in *)addr)->sin_port);
 	return f;
+}
+
+struct fake_http *fake_http_start(void)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return start_on(AF_INET, (struct sockaddr *)&addr, sizeof(addr));
+}
+
+struct fake_http *fake_http_start_unix(const char *path)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return NULL;
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	return start_on(AF_UNIX, (struct sockaddr *)&addr, sizeof(addr));
 }
 
 int fake_http_port(const struct fake_http *f)

@@ -20,6 +20,11 @@ struct fake_http;
 
 /* Starts the server; NULL if it could not listen. */
 struct fake_http *fake_http_start(void);
+/*
+ * The same server on a unix socket made at path (which must not exist; the
+ * caller removes it after fake_http_stop); fake_http_port says 0.
+ */
+struct fake_http *fake_http_start_unix(const char *path);
 int fake_http_port(const struct fake_http *f);
 /* Connections accepted so far (shows keep-alive reuse). */
 int fake_http_accepted(const struct fake_http *f);

@@ -28,6 +28,9 @@ struct result {
 	int nlines;
 	size_t longest;
 	int cancel_at_line;  /* cancel own call when this many lines arrived */
+	struct cm_buf data;  /* a raw stream, as on_data got it */
+	int pieces;          /* on_data calls */
+	int cancel_at_piece; /* cancel own call at this on_data call */
 	struct cm_http_call *call;
 	struct cm_http_client *client;
 	const char *chain_url; /* send this from done / on_line */
@@ -113,6 +116,18 @@ static void on_line(const char *line, size_t len, void *ud)
 	}
 }
 
+static void on_data(const char *data, size_t len, void *ud)
+{
+	struct result *r = ud;
+
+	ck_assert_int_eq(r->done, 0);
+	ck_assert_uint_gt(len, 0);
+	cm_buf_append(&r->data, data, len);
+	r->pieces++;
+	if (r->cancel_at_piece && r->pieces == r->cancel_at_piece)
+		cm_http_call_cancel(r->call);
+}
+
 static void on_done(const struct cm_http_response *resp, void *ud)
 {
 	struct result *r = ud;
@@ -156,6 +171,7 @@ static void result_close(struct result *r)
 {
 	cm_buf_close(&r->body);
 	cm_buf_close(&r->lines);
+	cm_buf_close(&r->data);
 	free(r->content_type);
 }
 
@@ -389,6 +405,92 @@ START_TEST(cancel_from_on_line_stops_the_stream)
 	/* The cancelled connection is dropped, not returned to the pool. */
 	RUN_UNTIL(fake_http_closed(fake) == 1);
 	ck_assert_int_eq(r.done, 1);
+	result_close(&r);
+}
+END_TEST
+
+START_TEST(raw_stream_arrives_in_its_pieces_unsplit)
+{
+	static const char *const script[] = {"ab", "c\nd", "\n", "ef", NULL};
+	struct cm_http_request req = {.on_data = on_data};
+	struct result r = {0};
+
+	fake_http_set_script(fake, script, 20);
+	/* the answer never ends: what arrived was handed over as it came, not at the end */
+	send_to(&r, &req, "/script-stall");
+	RUN_UNTIL(r.data.len == 8);
+	ck_assert_int_eq(r.done, 0);
+	ck_assert_int_eq(memcmp(r.data.data, "abc\nd\nef", 8), 0); /* newlines are bytes like others */
+	ck_assert_int_ge(r.pieces, 2);
+	ck_assert_int_le(r.pieces, 4);
+	cm_http_call_cancel(r.call);
+	RUN_UNTIL(r.done);
+	ck_assert_int_eq(r.err, -ECANCELED);
+	ck_assert_uint_eq(r.body.len, 0);
+	result_close(&r);
+}
+END_TEST
+
+START_TEST(raw_stream_that_ends_is_whole_before_done)
+{
+	static const char *const script[] = {"\x01\x02", "\x7f\xfe\n", "z", NULL};
+	struct cm_http_request req = {.on_data = on_data, .timeout_ms = 3000};
+	struct result r = {0};
+
+	fake_http_set_script(fake, script, 10);
+	send_to(&r, &req, "/script");
+	RUN_UNTIL(r.done);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.data.len, 6);
+	ck_assert_int_eq(memcmp(r.data.data, "\x01\x02\x7f\xfe\nz", 6), 0);
+	ck_assert_uint_eq(r.body.len, 0);
+	result_close(&r);
+}
+END_TEST
+
+START_TEST(raw_stream_error_status_body_goes_to_done)
+{
+	struct cm_http_request req = {.on_data = on_data};
+	struct result r = {0};
+
+	send_to(&r, &req, "/status/503");
+	RUN_UNTIL(r.done);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_int_eq(r.pieces, 0);
+	ck_assert_str_eq(r.body.data, "status 503");
+	result_close(&r);
+}
+END_TEST
+
+START_TEST(cancel_from_on_data_stops_the_stream)
+{
+	static const char *const script[] = {"one", "two", "three", NULL};
+	struct cm_http_request req = {.on_data = on_data};
+	struct result r = {.cancel_at_piece = 1};
+
+	fake_http_set_script(fake, script, 20);
+	send_to(&r, &req, "/script-stall");
+	RUN_UNTIL(r.done);
+	ck_assert_int_eq(r.err, -ECANCELED);
+	ck_assert_int_eq(r.pieces, 1);
+	ck_assert_str_eq(r.data.data, "one");
+	RUN_UNTIL(fake_http_closed(fake) == 1);
+	result_close(&r);
+}
+END_TEST
+
+START_TEST(on_line_wins_over_on_data)
+{
+	static const char *const script[] = {"a\nb", "\n", NULL};
+	struct cm_http_request req = {.on_line = on_line, .on_data = on_data, .timeout_ms = 3000};
+	struct result r = {0};
+
+	fake_http_set_script(fake, script, 10);
+	send_to(&r, &req, "/script");
+	RUN_UNTIL(r.done);
+	ck_assert_str_eq(r.lines.data, "a|b|");
+	ck_assert_int_eq(r.pieces, 0);
 	result_close(&r);
 }
 END_TEST
@@ -650,6 +752,11 @@ static Suite *suite(void)
 	tcase_add_test(tc, large_lines_arrive_whole);
 	tcase_add_test(tc, error_status_body_is_not_streamed);
 	tcase_add_test(tc, cancel_from_on_line_stops_the_stream);
+	tcase_add_test(tc, raw_stream_arrives_in_its_pieces_unsplit);
+	tcase_add_test(tc, raw_stream_that_ends_is_whole_before_done);
+	tcase_add_test(tc, raw_stream_error_status_body_goes_to_done);
+	tcase_add_test(tc, cancel_from_on_data_stops_the_stream);
+	tcase_add_test(tc, on_line_wins_over_on_data);
 	tcase_add_test(tc, cancel_right_after_send_is_reported_from_the_loop);
 	tcase_add_test(tc, watch_without_timeout_outlives_slow_lines);
 	tcase_add_test(tc, close_cancels_every_call);

@@ -141,7 +141,7 @@ END_TEST
 START_TEST(test_sandbox_body)
 {
 	static const char *const sleeper[] = {"sleep", "9", NULL};
-	struct kl_sandbox_config sc = {"u1", "default", "web", false};
+	struct kl_sandbox_config sc = {"u1", "default", "web", false, "web"};
 	struct cm_buf b = CM_BUF_INIT;
 	cJSON *j = NULL;
 

@@ -106,6 +106,26 @@ START_TEST(test_hosts_file)
 }
 END_TEST
 
+START_TEST(test_hostname)
+{
+	char host[64];
+	cJSON *p = pod("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{\"hostname\":\"w1\",\"subdomain\":\"web\"}}");
+
+	kl_dns_hostname(p, host);
+	ck_assert_str_eq(host, "w1");
+	cJSON_Delete(p);
+	p = pod("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{\"hostname\":\"\"}}");
+	kl_dns_hostname(p, host);
+	ck_assert_str_eq(host, "web-1");
+	cJSON_Delete(p);
+	/* a long generated name: cut to a 63-character label that does not end in '-' */
+	p = pod("{\"metadata\":{\"name\":\"a23456789-b23456789-c23456789-d23456789-e23456789-f23456789-ab-xyz\"}}");
+	kl_dns_hostname(p, host);
+	ck_assert_str_eq(host, "a23456789-b23456789-c23456789-d23456789-e23456789-f23456789-ab");
+	cJSON_Delete(p);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kl_poddns");
@@ -120,6 +140,7 @@ int main(void)
 	tcase_add_test(tc, test_default_policy_with_dns_config);
 	tcase_add_test(tc, test_none_needs_a_nameserver);
 	tcase_add_test(tc, test_hosts_file);
+	tcase_add_test(tc, test_hostname);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -132,6 +132,17 @@ START_TEST(test_backoff_doubles_to_cap)
 }
 END_TEST
 
+START_TEST(test_image_backoff_is_kubernetes_10s_to_5min)
+{
+	static const int64_t want[] = {10000, 20000, 40000, 80000, 160000, 300000, 300000};
+
+	ck_assert_int_eq(kl_image_backoff_delay(0), 0);
+	for (int i = 0; i < (int)(sizeof(want) / sizeof(want[0])); i++)
+		ck_assert_int_eq(kl_image_backoff_delay(i + 1), want[i]);
+	ck_assert_int_eq(kl_image_backoff_delay(1 << 30), 300000);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kl_probe");
@@ -144,6 +155,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_failure_threshold);
 	tcase_add_test(tc, test_success_threshold_and_reset_by_failure);
 	tcase_add_test(tc, test_backoff_doubles_to_cap);
+	tcase_add_test(tc, test_image_backoff_is_kubernetes_10s_to_5min);
 	suite_add_tcase(s, tc);
 	return s;
 }
