@@ -381,6 +381,7 @@ fail:
 	if (srv->kubelet_http)
 		cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	api_nscache_close(&srv->nscache);
+	cm_metrics_free(srv->metrics); /* nothing was served: no request will count in it */
 	free(srv);
 	return rc;
 }

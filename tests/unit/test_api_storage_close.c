@@ -52,7 +52,7 @@ START_TEST(free_while_retrying)
 	uv_loop_t loop;
 
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	ck_assert_int_eq(api_storage_new(&loop, urls, 1, 10000, NULL, &s), 0);
+	ck_assert_int_eq(api_storage_new(&loop, urls, 1, 10000, NULL, NULL, &s), 0);
 	ck_assert_int_eq(api_storage_get(s, "/registry/a", on_result, &a), 0);
 	run_for(&loop, 30); /* refused at once: now on its timer */
 	ck_assert_int_eq(api_storage_get(s, "/registry/b", on_result, &b), 0);
