@@ -88,6 +88,13 @@ static int set_common(struct cm_http_easy *e, const struct cm_http_client_opts *
 	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPIDLE, KEEPALIVE_S);
 	rc |= curl_easy_setopt(h, CURLOPT_TCP_KEEPINTVL, KEEPALIVE_S);
 	rc |= curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, set_user_timeout);
+	/*
+	 * libcurl keeps a looked-up address 60 s; a restarted container often
+	 * comes back at a new one, and a peer kept dialing the old address that
+	 * long (an etcd member cut off from a restarted one, no election). A new
+	 * connection is rare (they are reused): look the name up again each time.
+	 */
+	rc |= curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 1L);
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
 	if (opts && opts->unix_socket)
 		rc |= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, opts->unix_socket);

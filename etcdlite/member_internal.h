@@ -128,6 +128,7 @@ struct el_member {
 	struct el_read *reads_head, *reads_tail;
 	uint64_t next_read_ctx, read_ctx_asked;
 	int64_t read_asked_ms;
+	bool read_ask_again; /* the open round was given up: ask a new one */
 
 	/* Snapshots: the newest one, kept in memory for lagging peers. */
 	struct cm_buf snap;

@@ -9,6 +9,9 @@
 #include "common/err.h"
 #include "common/log.h"
 
+/* Raft itself sends a round again every half election timeout. */
+#define READ_ASK_AGAIN_ELECTIONS 3
+
 static void unlink_read(struct el_member *m, struct el_read *r)
 {
 	if (r->prev)
@@ -95,6 +98,7 @@ void el_member_reads_ask(struct el_member *m)
 
 	if (m->read_ctx_asked)
 		return;
+	waiting = m->read_ask_again && m->reads_head;
 	for (struct el_read *r = m->reads_tail; r && !waiting; r = r->prev)
 		waiting = r->batch == 0;
 	if (!waiting || !m->leader)
@@ -106,6 +110,7 @@ void el_member_reads_ask(struct el_member *m)
 		if (r->batch == 0)
 			r->batch = ctx;
 	m->read_ctx_asked = ctx;
+	m->read_ask_again = false;
 	m->read_asked_ms = el_now_ms();
 	cm_debug(2, "member %s: read index round %" PRIx64 " asked", m->cfg.name, ctx);
 }
@@ -118,7 +123,8 @@ void el_member_reads_ready(struct el_member *m, const struct raft_read_state *rs
 		if (rs[i].ctx > upto)
 			upto = rs[i].ctx;
 	cm_debug(2, "member %s: read index rounds up to %" PRIx64 " confirmed", m->cfg.name, upto);
-	/* Applied >= the read index here: a round confirms every earlier one too. */
+	/* Applied >= the read index here: a round confirms every read batched in
+	 * it or in an earlier round (all of them arrived before it was asked). */
 	for (struct el_read *r = m->reads_head, *next; r; r = next) {
 		next = r->next;
 		if (r->batch == 0 || r->batch > upto)
@@ -152,13 +158,19 @@ void el_member_reads_sweep(struct el_member *m, int64_t now)
 		}
 		free_read(r);
 	}
-	/* A lost round (leader change, dropped message) is asked again. */
-	if (m->read_ctx_asked && now - m->read_asked_ms > m->cfg.election_ms) {
+	/*
+	 * Raft sends an unanswered round to the leader again by itself; a round
+	 * still open after that (Raft gave it up, or this member's leader
+	 * changed under it) is asked anew. The reads keep their round: the
+	 * answer to either serves them. (Moving them to the new round, as this
+	 * did, threw away every answer slower than the retry interval, and reads
+	 * through a lagging follower starved: the compose chaos run.)
+	 */
+	if (m->read_ctx_asked && now - m->read_asked_ms > READ_ASK_AGAIN_ELECTIONS * m->cfg.election_ms) {
 		cm_warn("member %s: read index round %" PRIx64 " unanswered; asking again", m->cfg.name,
 			m->read_ctx_asked);
-		for (struct el_read *r = m->reads_head; r; r = r->next)
-			r->batch = 0;
 		m->read_ctx_asked = 0;
+		m->read_ask_again = true;
 		el_member_kick(m);
 	}
 }

@@ -78,7 +78,7 @@ static int become_leader(struct raft *r)
 	raft_progress(r, r->id)->match = raft_log_last_index(&r->log);
 	r->bcast_pending = true;
 	raft_maybe_commit(r);
-	return 0;
+	return raft_reads_take_over(r);
 }
 
 static int poll_votes(struct raft *r, size_t *granted, size_t *rejected)
@@ -240,6 +240,7 @@ void raft_tick(struct raft *r)
 		tick_leader(r);
 		return;
 	}
+	raft_reads_tick(r);
 	r->election_elapsed++;
 	if (r->election_elapsed >= r->randomized_timeout)
 		raft_campaign(r, r->pre_vote, false);

@@ -100,6 +100,7 @@ void raft_free(struct raft *r)
 	free(r->prs);
 	raft_log_close(&r->log);
 	free(r->preads);
+	free(r->fwd_reads);
 	free(r->msgs);
 	free(r->reads);
 	free(r->ready_reads);

@@ -87,9 +87,12 @@
  * until then), and then the
  * read state {index, ctx} comes out in a ready, no earlier than the ready in
  * which entry `index` is applied. A follower forwards the request to its
- * leader and receives the answer in the same way. A request can be lost (the
- * leader changes, a message is dropped): the caller times it out and retries;
- * ctx is the caller's own id for matching answers to requests.
+ * leader and receives the answer in the same way; until answered, it sends it
+ * again every half election timeout, with the same ctx, to whoever leads then
+ * (or serves it itself if it is elected), for ten sends at most. So a lost
+ * request or answer costs a retry, a slow answer still serves, and no ctx is
+ * answered twice. The caller still times reads out; ctx is its own id for
+ * matching answers to requests, and asking again with a new ctx is allowed.
  *
  * Membership is static: the set of members is fixed in the config. There are
  * no configuration-change entries (RAFT_ENTRY_CONF is reserved).

@@ -35,6 +35,13 @@ struct raft_progress {
 	int vote;          /* 0 none, 1 granted, -1 rejected (this election) */
 };
 
+/* A ReadIndex request this member (a follower) sent its leader, not yet
+ * answered: sent again, with the same ctx, until an answer comes. */
+struct raft_fwd_read {
+	uint64_t ctx;
+	int retries;
+};
+
 /* A ReadIndex request waiting for its heartbeat round (leader side). */
 struct raft_pending_read {
 	uint64_t ctx, from, index, seq; /* seq 0: waits for a commit in term */
@@ -61,6 +68,9 @@ struct raft {
 	size_t n_preads, cap_preads;
 	uint64_t read_seq;
 	bool hb_pending;    /* a read-index heartbeat round is to be sent */
+	struct raft_fwd_read *fwd_reads; /* follower side, oldest first */
+	size_t n_fwd_reads, cap_fwd_reads;
+	int read_retry_elapsed;
 	bool bcast_pending; /* new entries or commit to push to followers */
 	bool bcast_commit;
 
@@ -132,5 +142,11 @@ int raft_handle_read_index(struct raft *r, uint64_t ctx, uint64_t from);
 int raft_reads_on_commit(struct raft *r);
 int raft_reads_on_ack(struct raft *r);
 void raft_reads_reset(struct raft *r);
+/* Follower: an answer from the leader; a repeated one is dropped. */
+int raft_reads_on_resp(struct raft *r, const struct raft_msg *m);
+/* Follower: sends unanswered requests again now and then; drops old ones. */
+void raft_reads_tick(struct raft *r);
+/* New leader: the requests it had sent as a follower become its own. */
+int raft_reads_take_over(struct raft *r);
 
 #endif

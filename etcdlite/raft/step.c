@@ -98,6 +98,10 @@ static int step_candidate(struct raft *r, const struct raft_msg *m)
 	case RAFT_MSG_VOTE_RESP:
 	case RAFT_MSG_PREVOTE_RESP:
 		return raft_handle_vote_resp(r, m);
+	case RAFT_MSG_READ_INDEX_RESP:
+		/* From the leader of our term, answering what we asked as a
+		 * follower before campaigning: still a valid read point. */
+		return raft_reads_on_resp(r, m);
 	default:
 		return 0;
 	}
@@ -119,9 +123,7 @@ static int step_follower(struct raft *r, const struct raft_msg *m)
 	case RAFT_MSG_TIMEOUT_NOW:
 		return raft_campaign(r, false, true);
 	case RAFT_MSG_READ_INDEX_RESP:
-		if (m->reject)
-			return 0;
-		return raft_add_read_state(r, m->index, m->ctx);
+		return raft_reads_on_resp(r, m);
 	default:
 		return 0;
 	}

@@ -224,7 +224,8 @@ static void deliver(struct rsim *s)
 	/* Deliveries may send more (due later), so walk a snapshot of the count. */
 	size_t i = 0;
 	while (i < s->n_net) {
-		if (s->net[i].due > s->now) {
+		if (s->net[i].due > s->now ||
+		    (s->o.queue_while_down && !s->nodes[s->net[i].to].up)) {
 			i++;
 			continue;
 		}
@@ -282,6 +283,8 @@ int rsim_restart(struct rsim *s, int i)
 		return rc;
 	}
 	nd->up = true;
+	if (s->o.boot_advance)
+		raft_advance_election(nd->r);
 	nd->sm_index = nd->sm_chain = nd->sm_count = 0;
 	if (nd->d.snap.index) {
 		struct raft_snapshot sn = {nd->d.snap, nd->d.snap_data, nd->d.snap_len};
@@ -466,6 +469,12 @@ bool rsim_is_up(const struct rsim *s, int i)
 void rsim_cut(struct rsim *s, int a, int b, bool cut)
 {
 	s->cut[a][b] = s->cut[b][a] = cut;
+}
+
+void rsim_cut_one(struct rsim *s, int from, int to, bool cut)
+{
+	s->cut[from][to] = cut;
+	rsim_vlog(s, "link %d -> %d: %s", from, to, cut ? "cut" : "restored");
 }
 
 void rsim_isolate(struct rsim *s, int i, bool cut)

@@ -31,6 +31,10 @@ struct rsim_opts {
 	int compact_every; /* take a snapshot after this many applied entries; 0: never */
 	int skew_pct;      /* chance a member misses a tick (clock drift) */
 	size_t max_msg_bytes, max_inflight;
+	bool boot_advance; /* raft_advance_election at every restart, as etcdlite's boot does */
+	/* Messages to a crashed member wait for its restart, as in a transport
+	 * that queues them for a peer it cannot reach (late and stale). */
+	bool queue_while_down;
 };
 
 struct rsim;
@@ -67,6 +71,8 @@ int rsim_restart(struct rsim *s, int i);
 bool rsim_is_up(const struct rsim *s, int i);
 /* Cuts (or restores) both directions between a and b. */
 void rsim_cut(struct rsim *s, int a, int b, bool cut);
+/* Cuts (or restores) the direction from -> to only: an asymmetric link. */
+void rsim_cut_one(struct rsim *s, int from, int to, bool cut);
 /* Isolates member i from all others (or heals it). */
 void rsim_isolate(struct rsim *s, int i, bool cut);
 void rsim_heal(struct rsim *s);
