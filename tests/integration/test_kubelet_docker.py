@@ -135,7 +135,9 @@ class DockerKubeletTest(unittest.TestCase):
     # ---- the scenario ----
 
     def test_echoserver_pod_lifecycle(self):
-        liveness = {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 1, "failureThreshold": 1}
+        # the delay: a loaded machine may take over a second to start the server, which is no failure
+        liveness = {"httpGet": {"path": "/healthz", "port": 8080}, "periodSeconds": 1, "failureThreshold": 1,
+                    "initialDelaySeconds": 3}
         env = [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
                {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
         uid = self.create("web", [{"name": "echo", "image": "echoserver:latest", "imagePullPolicy": "IfNotPresent",
