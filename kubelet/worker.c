@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kubelet/podnet.h"
+#include "kubelet/teardown.h"
 #include "kubelet/worker.h"
 
 /* The tick while a pod is about to change (see changing()). */
@@ -235,13 +236,26 @@ static void deleted_done(const struct cm_http_response *r, void *ud)
 	kl_worker_unref(w);
 }
 
+/* The pod's folder and network are gone: nothing of it is left, and its uid may be seen anew. */
+static void gone_done(int rc, void *ud)
+{
+	struct kl_pod_worker *w = ud;
+
+	(void)rc; /* -ECANCELED: the kubelet stops, and the next one removes what is left as an orphan's */
+	w->gone_busy = false;
+	if (!w->removed)
+		remove_worker(w);
+	kl_worker_unref(w);
+}
+
 /* Stops every container with SIGTERM, then SIGKILL at the deadline; then removes the pod for good. */
 static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool running = false;
 
-	if (w->net_busy)
-		return; /* no container runs yet; the network is torn down once it is made */
+	/* no container runs while the network is being made: it is removed once made */
+	if (w->net_busy || w->gone_busy)
+		return;
 
 	for (size_t i = 0; i < w->n_ctrs; i++) {
 		struct kl_ctr *c = &w->ctrs[i];
@@ -267,9 +281,11 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 	if (running)
 		return;
 	cm_info("pod %s/%s: containers stopped", w->ns, w->name);
-	s->rt->ops->sandbox_remove(s->rt, w->uid);
-	if (s->net)
-		kl_podnet_teardown(s->net, w->uid);
+	/*
+	 * The object goes now; the folder and the network follow off the loop.
+	 * The worker stays (doing nothing) until they are gone, so its uid is
+	 * not made again meanwhile.
+	 */
 	if (!w->api_gone && !w->delete_sent) {
 		struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
 
@@ -283,7 +299,13 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 		cm_buf_close(&path);
 		cm_buf_close(&body);
 	}
-	remove_worker(w);
+	w->gone_busy = true;
+	w->refs++;
+	if (kl_teardown_start(s->teardowns, s->rt, s->net, w->uid, gone_done, w) != -EINPROGRESS) {
+		w->gone_busy = false;
+		w->refs--;
+		remove_worker(w);
+	}
 }
 
 static bool should_restart(const struct kl_pod_worker *w, const struct kl_ctr *c)
@@ -530,6 +552,15 @@ static void orphan_one(const char *uid, const char *name, int attempt, const cha
 		cJSON_AddTrueToObject(o->uids, uid);
 }
 
+/* A pod that has a network but no container left (deleted while the kubelet was down, mid-removal). */
+static void orphan_net(const char *uid, void *ud)
+{
+	struct orphan_ctx *o = ud;
+
+	if (!cJSON_GetObjectItemCaseSensitive(o->uids, uid))
+		cJSON_AddTrueToObject(o->uids, uid);
+}
+
 void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids)
 {
 	struct orphan_ctx o = {s, known_uids, cJSON_CreateObject()};
@@ -538,12 +569,14 @@ void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids)
 	if (!o.uids)
 		return;
 	s->rt->ops->list(s->rt, orphan_one, &o);
+	if (s->net)
+		kl_podnet_orphans(s->net, known_uids, orphan_net, &o);
+	/* no pod the apiserver knows has these uids, and none will (uids are never reused): no worker waits for them */
 	cJSON_ArrayForEach(u, o.uids)
 	{
 		cm_info("pod uid %s: deleted while the kubelet was down: killed and removed", u->string);
-		s->rt->ops->sandbox_remove(s->rt, u->string);
-		if (s->net)
-			kl_podnet_teardown(s->net, u->string);
+		if (!kl_teardown_busy(s->teardowns, u->string))
+			kl_teardown_start(s->teardowns, s->rt, s->net, u->string, NULL, NULL);
 	}
 	cJSON_Delete(o.uids);
 }

@@ -44,6 +44,7 @@ struct kl_pod_worker {
 	struct kl_sandbox sb;
 	bool sandbox_ok;
 	bool net_busy;          /* its network is being made on the thread pool */
+	bool gone_busy;         /* its folder and network are being removed on the thread pool */
 	struct kl_ctr *ctrs;    /* init containers first */
 	size_t n_ctrs, n_init;
 	int64_t start_ms;

@@ -537,6 +537,11 @@ out:
 	return rc;
 }
 
+/*
+ * Safe on any thread (sandbox_remove_any_thread): reads only p->root, which
+ * never changes; the kubelet runs it on the thread pool, as removing a pod's
+ * logs, container records and folders waits on the journal for each.
+ */
 static int p_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
 {
 	struct process_rt *p = rt->impl;
@@ -544,7 +549,8 @@ static int p_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
 
 	if (!*pod_uid || strchr(pod_uid, '/') || strstr(pod_uid, ".."))
 		return -EINVAL;
-	cm_buf_printf(&dir, "%s/%s", p->root, pod_uid);
+	if (cm_buf_printf(&dir, "%s/%s", p->root, pod_uid) < 0)
+		return -ENOMEM;
 	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	cm_buf_close(&dir);
 	return 0;
@@ -607,6 +613,7 @@ static const struct kl_runtime_ops process_ops = {
 	.name = "process",
 	.sandbox_create = p_sandbox_create,
 	.sandbox_remove = p_sandbox_remove,
+	.sandbox_remove_any_thread = p_sandbox_remove,
 	.container_start = p_container_start,
 	.container_signal = p_container_signal,
 	.container_status = p_container_status,
