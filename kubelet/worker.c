@@ -253,8 +253,8 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 {
 	bool running = false;
 
-	/* no container runs while the network is being made: it is removed once made */
-	if (w->net_busy || w->gone_busy)
+	/* no container runs while the network or the files are being made: they are removed once made */
+	if (w->net_busy || w->files_busy || w->gone_busy)
 		return;
 
 	for (size_t i = 0; i < w->n_ctrs; i++) {
@@ -459,7 +459,7 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork"))};
 		int rc = 0;
 
-		if (w->net_busy) {
+		if (w->net_busy || w->files_busy) {
 			kl_status_sync(w);
 			return;
 		}
@@ -474,12 +474,18 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 				return;
 			}
 		}
+		/* after the network: hosts names the pod's address */
+		if (!rc && !w->files_done && (rc = kl_prep_files(w)) == -EINPROGRESS) {
+			kl_status_sync(w);
+			return;
+		}
 		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
 			if (rc == -EAGAIN)
 				cm_debug(1, "pod %s/%s: waiting for the node's podCIDR", w->ns, w->name);
 			else
 				cm_warn("pod %s/%s: sandbox not made: %s", w->ns, w->name, cm_strerror(rc));
 			kl_sandbox_close(&w->sb);
+			w->files_done = false;
 			kl_status_sync(w);
 			return;
 		}
