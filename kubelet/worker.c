@@ -73,8 +73,9 @@ static struct kl_pod_worker *find_uid(struct kl_server *s, const char *uid)
 
 struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name)
 {
+	/* one whose containers are gone is only waiting for its folder's removal: a new pod of that name is meant */
 	for (struct kl_pod_worker *w = s->workers; w; w = w->next)
-		if (!strcmp(w->ns, ns) && !strcmp(w->name, name))
+		if (!w->gone_busy && !strcmp(w->ns, ns) && !strcmp(w->name, name))
 			return w;
 	return NULL;
 }

@@ -116,7 +116,10 @@ def main():
 
     def follow():
         while len(ready) < want_ready or len(gone) < len(deleted):
-            line = resp.readline()
+            try:
+                line = resp.readline()
+            except (OSError, AttributeError, ValueError):
+                return  # closed under it at the end
             if not line:
                 return
             ev = json.loads(line)
