@@ -587,10 +587,14 @@ int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip_out, char **
 	j->br_index = n->br_index;
 	j->done = done;
 	j->ud = ud;
-	if (!j->ns_path || !j->ip_path)
+	ip_text(j->addr, ip);
+	if (!j->ns_path || !j->ip_path || !(*ip_out = strdup(ip)))
 		goto out;
-	if ((rc = uv_queue_work(n->s->loop, &j->req, setup_work, setup_after)) < 0)
+	if ((rc = uv_queue_work(n->s->loop, &j->req, setup_work, setup_after)) < 0) {
+		free(*ip_out);
+		*ip_out = NULL;
 		goto out;
+	}
 	mark(n, j->addr, 1); /* held while the thread works, so the next pod takes another */
 	n->jobs++;
 	j = NULL;

@@ -41,9 +41,11 @@ typedef void (*kl_podnet_done_cb)(int rc, char *ip, char *netns_path, void *ud);
 /*
  * Gives pod uid its network. One it has from before a restart is adopted
  * at once: 0, *ip and *netns_path (malloc'd, the caller's). A new one is
- * made on the thread pool: -EINPROGRESS, then done(ud) on the loop; until
- * then the pod's network must not be torn down. Otherwise -EAGAIN (no
- * podCIDR yet), -ENOSPC (no address left), -ENOMEM, and done is not called.
+ * made on the thread pool: -EINPROGRESS and *ip, the address it is given
+ * (malloc'd, the caller's; so files that name it can be made meanwhile),
+ * then done(ud) on the loop; until then the pod's network must not be torn
+ * down. Otherwise -EAGAIN (no podCIDR yet), -ENOSPC (no address left),
+ * -ENOMEM, and done is not called.
  */
 int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip, char **netns_path, kl_podnet_done_cb done,
 		    void *ud);

@@ -237,13 +237,33 @@ static void deleted_done(const struct cm_http_response *r, void *ud)
 	kl_worker_unref(w);
 }
 
+/* The pod's object goes for good, once nothing of it is left on the node (as Kubernetes' kubelet does). */
+static void delete_object(struct kl_server *s, struct kl_pod_worker *w)
+{
+	struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
+
+	if (w->api_gone || w->delete_sent)
+		return;
+	w->delete_sent = true;
+	cm_buf_printf(&path, "/api/v1/namespaces/%s/pods/%s", w->ns, w->name);
+	cm_buf_printf(&body, "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
+			     "\"preconditions\":{\"uid\":\"%s\"}}", w->uid);
+	w->refs++;
+	if (kl_api_send(s, "DELETE", path.data, "application/json", body.data, deleted_done, w) < 0)
+		w->refs--;
+	cm_buf_close(&path);
+	cm_buf_close(&body);
+}
+
 /* The pod's folder and network are gone: nothing of it is left, and its uid may be seen anew. */
 static void gone_done(int rc, void *ud)
 {
 	struct kl_pod_worker *w = ud;
 
-	(void)rc; /* -ECANCELED: the kubelet stops, and the next one removes what is left as an orphan's */
 	w->gone_busy = false;
+	/* -ECANCELED: the kubelet stops; the next one finds the pod deleting and removes what is left */
+	if (!w->removed && rc != -ECANCELED)
+		delete_object(w->srv, w);
 	if (!w->removed)
 		remove_worker(w);
 	kl_worker_unref(w);
@@ -282,29 +302,13 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 	if (running)
 		return;
 	cm_info("pod %s/%s: containers stopped", w->ns, w->name);
-	/*
-	 * The object goes now; the folder and the network follow off the loop.
-	 * The worker stays (doing nothing) until they are gone, so its uid is
-	 * not made again meanwhile.
-	 */
-	if (!w->api_gone && !w->delete_sent) {
-		struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
-
-		w->delete_sent = true;
-		cm_buf_printf(&path, "/api/v1/namespaces/%s/pods/%s", w->ns, w->name);
-		cm_buf_printf(&body, "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
-				     "\"preconditions\":{\"uid\":\"%s\"}}", w->uid);
-		w->refs++;
-		if (kl_api_send(s, "DELETE", path.data, "application/json", body.data, deleted_done, w) < 0)
-			w->refs--;
-		cm_buf_close(&path);
-		cm_buf_close(&body);
-	}
+	/* the worker stays (doing nothing) until the folder and network are gone, so its uid is not made again meanwhile */
 	w->gone_busy = true;
 	w->refs++;
 	if (kl_teardown_start(s->teardowns, s->rt, s->net, w->uid, gone_done, w) != -EINPROGRESS) {
 		w->gone_busy = false;
 		w->refs--;
+		delete_object(s, w);
 		remove_worker(w);
 	}
 }
@@ -411,6 +415,10 @@ static void net_done(int rc, char *ip, char *netns_path, void *ud)
 	}
 	if (rc < 0) {
 		cm_warn("pod %s/%s: network not made: %s", w->ns, w->name, cm_strerror(rc));
+		/* the next try may give another address: hosts is written again with it */
+		free(w->sb.ip);
+		w->sb.ip = NULL;
+		w->files_done = false;
 	} else {
 		free(w->sb.ip);
 		free(w->sb.netns_path);
@@ -467,16 +475,22 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		if (!w->sb.dir)
 			rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
 		if (!rc && s->net && !sc.host_network && !w->sb.netns_path) {
+			free(w->sb.ip);
+			w->sb.ip = NULL;
 			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path, net_done, w);
 			if (rc == -EINPROGRESS) {
 				w->net_busy = true;
 				w->refs++;
-				kl_status_sync(w);
-				return;
+				rc = 0;
 			}
 		}
-		/* after the network: hosts names the pod's address */
-		if (!rc && !w->files_done && (rc = kl_prep_files(w)) == -EINPROGRESS) {
+		/*
+		 * Beside the network, which gave its address already (hosts names
+		 * it): queued right behind it, not behind every other pod's network.
+		 */
+		if (!rc && !w->files_done && (rc = kl_prep_files(w)) == -EINPROGRESS)
+			rc = 0;
+		if (w->net_busy || w->files_busy) { /* files that failed to start are tried again once it is made */
 			kl_status_sync(w);
 			return;
 		}
