@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "kubelet/kubelet.h"
 #include "kubelet/podnet.h"
+#include "kubelet/teardown.h"
 
 struct api_send {
 	cm_http_done_cb done;
@@ -96,7 +97,8 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 	s->loop = loop;
 	s->cfg = *cfg;
 	s->rt = rt;
-	if (!(s->adopted = cJSON_CreateObject()) || (rc = cm_metrics_new(&s->metrics)) < 0)
+	if (!(s->adopted = cJSON_CreateObject()) || (rc = cm_metrics_new(&s->metrics)) < 0 ||
+	    (rc = kl_teardowns_new(loop, &s->teardowns)) < 0)
 		goto fail;
 	s->m_starts = cm_metrics_counter(s->metrics, "kubelet_container_starts_total", "containers started", NULL);
 	s->m_restarts = cm_metrics_counter(s->metrics, "kubelet_container_restarts_total", "containers restarted", NULL);
@@ -141,6 +143,7 @@ fail_running:
 	kl_server_close(s, NULL, NULL);
 	return rc;
 fail:
+	kl_teardowns_free(s->teardowns);
 	cm_api_free(s->client);
 	if (s->api)
 		cm_http_server_close(s->api, NULL, NULL);
@@ -195,6 +198,9 @@ void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
 	s->closing_handles = 4;
 	cm_informer_free(s->pod_inf);
 	s->pod_inf = NULL;
+	/* removals not begun are left to the next kubelet (orphans then); running ones end before the loop does */
+	kl_teardowns_free(s->teardowns);
+	s->teardowns = NULL;
 	kl_podnet_free(s->net);
 	s->net = NULL;
 	cm_api_free(s->client);

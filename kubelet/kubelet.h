@@ -57,6 +57,7 @@ struct kl_server {
 	struct cm_api *client;         /* the apiserver client the informers use */
 	struct cm_informer *pod_inf;   /* pods with spec.nodeName = this node */
 	struct kl_podnet *net;         /* NULL with --pod-network=host */
+	struct kl_teardowns *teardowns; /* deleted pods' folders and networks being removed off the loop */
 	uv_timer_t sync_timer, renew_timer;
 	struct kl_pod_worker *workers; /* a list: a node runs tens of pods */
 	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
@@ -116,7 +117,10 @@ void kl_server_kick(struct kl_server *s);
 void kl_server_kick_in(struct kl_server *s, uint64_t ms);
 /* One tick of every worker. */
 void kl_workers_sync(struct kl_server *s);
-/* After the first list: stops and removes containers of pods whose uid is not a key of known_uids (borrowed). */
+/*
+ * After the first list: stops the containers of pods whose uid is not a key
+ * of known_uids (borrowed) and removes their folders and networks (off the loop).
+ */
 void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids);
 /* Finds a worker by namespace and name, or NULL. */
 struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name);

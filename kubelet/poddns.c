@@ -191,49 +191,65 @@ static bool mounts_path(const cJSON *container, const char *path)
 	return false;
 }
 
-int kl_dns_mounts(const cJSON *pod, const cJSON *container, const struct kl_sandbox *sb, const char *ip,
-		  const char *cluster_dns, const char *domain, struct kl_mount mounts[2], struct cm_buf paths[2])
+int kl_dns_texts(const cJSON *pod, const char *ip, const char *cluster_dns, const char *domain,
+		 const char *host_resolv, struct cm_buf *resolv, struct cm_buf *hosts, unsigned *which)
 {
-	struct cm_buf text = CM_BUF_INIT, host = CM_BUF_INIT;
-	char chunk[4096];
-	size_t got;
-	int n = 0, rc;
-	FILE *f = fopen("/etc/resolv.conf", "r");
+	int rc = 0, r;
 
-	if (f) {
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			cm_buf_append(&host, chunk, got);
-		fclose(f);
+	*which = 0;
+	if ((r = kl_dns_resolv_conf(pod, cluster_dns, domain, host_resolv, resolv)) == 0)
+		*which |= KL_DNS_RESOLV;
+	else
+		rc = r;
+	if (!cJSON_IsTrue(cm_json_get(pod, "spec.hostNetwork"))) {
+		if ((r = kl_dns_hosts(pod, ip, domain, hosts)) == 0)
+			*which |= KL_DNS_HOSTS;
+		else
+			rc = r;
 	}
-	if (!mounts_path(container, "/etc/resolv.conf")) {
-		rc = kl_dns_resolv_conf(pod, cluster_dns, domain, host.data ? host.data : "", &text);
+	return rc;
+}
+
+unsigned kl_dns_write(const char *dir, const struct cm_buf *resolv, const struct cm_buf *hosts, unsigned which,
+		      int *err)
+{
+	struct cm_buf p = CM_BUF_INIT;
+	unsigned written = 0;
+	int rc;
+
+	*err = 0;
+	for (unsigned bit = KL_DNS_RESOLV; bit <= KL_DNS_HOSTS; bit <<= 1) {
+		if (!(which & bit))
+			continue;
+		cm_buf_reset(&p);
+		rc = cm_buf_printf(&p, "%s/%s", dir, bit == KL_DNS_RESOLV ? "resolv.conf" : "hosts");
+		if (rc == 0)
+			rc = write_file(p.data, bit == KL_DNS_RESOLV ? resolv : hosts);
+		if (rc == 0)
+			written |= bit;
+		else if (!*err)
+			*err = rc;
+	}
+	cm_buf_close(&p);
+	return written;
+}
+
+int kl_dns_mounts(const cJSON *container, const char *dir, unsigned which, struct kl_mount mounts[2],
+		  struct cm_buf paths[2])
+{
+	static const char *const names[2] = {"resolv.conf", "hosts"}, *const etc[2] = {"/etc/resolv.conf", "/etc/hosts"};
+	int n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (!(which & (1u << i)) || mounts_path(container, etc[i]))
+			continue;
 		cm_buf_reset(&paths[n]);
-		if (rc == 0 && (rc = cm_buf_printf(&paths[n], "%s/resolv.conf", sb->dir)) == 0)
-			rc = write_file(paths[n].data, &text);
-		if (rc == 0) {
-			mounts[n].host_path = paths[n].data;
-			mounts[n].path = "/etc/resolv.conf";
-			mounts[n].read_only = false;
-			n++;
-		} else {
-			cm_warn("pod %s: resolv.conf not written: %s", cm_json_str_or(pod, "metadata.name", ""),
-				strerror(-rc));
-		}
+		if (cm_buf_printf(&paths[n], "%s/%s", dir, names[i]) < 0)
+			continue;
+		mounts[n].host_path = paths[n].data;
+		mounts[n].path = etc[i];
+		mounts[n].read_only = false;
+		n++;
 	}
-	if (!mounts_path(container, "/etc/hosts") && !cJSON_IsTrue(cm_json_get(pod, "spec.hostNetwork"))) {
-		cm_buf_reset(&text);
-		rc = kl_dns_hosts(pod, ip, domain, &text);
-		cm_buf_reset(&paths[n]);
-		if (rc == 0 && (rc = cm_buf_printf(&paths[n], "%s/hosts", sb->dir)) == 0)
-			rc = write_file(paths[n].data, &text);
-		if (rc == 0) {
-			mounts[n].host_path = paths[n].data;
-			mounts[n].path = "/etc/hosts";
-			mounts[n].read_only = false;
-			n++;
-		}
-	}
-	cm_buf_close(&text);
-	cm_buf_close(&host);
 	return n;
 }

@@ -36,13 +36,32 @@ void kl_dns_hostname(const cJSON *pod, char out[64]);
  */
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out);
 
+/* The pod's files, as bits of which: what kl_dns_texts gives and kl_dns_write wrote. */
+enum { KL_DNS_RESOLV = 1, KL_DNS_HOSTS = 2 };
+
 /*
- * Writes <sb->dir>/resolv.conf and <sb->dir>/hosts for the pod and fills
- * mounts[0..2) binding them over /etc/resolv.conf and /etc/hosts (paths
- * point into paths[0..2), which the caller closes). A container that mounts
- * one of those paths itself keeps its own (container: a Container tree).
- * Returns the number of mounts filled (0 when the files could not be written).
+ * The texts of the pod's resolv.conf (host_resolv: the node's file) and
+ * hosts (none in the host's network: the container sees the node's) into
+ * resolv and hosts; *which says which the pod has. 0, -EINVAL (no
+ * resolv.conf: a bad dnsConfig; hosts is still given) or -ENOMEM.
  */
-int kl_dns_mounts(const cJSON *pod, const cJSON *container, const struct kl_sandbox *sb, const char *ip,
-		  const char *cluster_dns, const char *domain, struct kl_mount mounts[2], struct cm_buf paths[2]);
+int kl_dns_texts(const cJSON *pod, const char *ip, const char *cluster_dns, const char *domain,
+		 const char *host_resolv, struct cm_buf *resolv, struct cm_buf *hosts, unsigned *which);
+
+/*
+ * Writes the texts named by which as <dir>/resolv.conf and <dir>/hosts
+ * (in place: running containers have them bound). Any thread. Returns the
+ * bits of those written; the first error is in *err (0 if none).
+ */
+unsigned kl_dns_write(const char *dir, const struct cm_buf *resolv, const struct cm_buf *hosts, unsigned which,
+		      int *err);
+
+/*
+ * Fills mounts[0..2) binding the files named by which (written in dir) over
+ * /etc/resolv.conf and /etc/hosts; paths[0..2) hold their paths (the
+ * caller closes them). A container that mounts one of those paths itself
+ * keeps its own (container: a Container tree). Returns the number filled.
+ */
+int kl_dns_mounts(const cJSON *container, const char *dir, unsigned which, struct kl_mount mounts[2],
+		  struct cm_buf paths[2]);
 #endif

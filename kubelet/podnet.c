@@ -41,7 +41,7 @@ struct kl_podnet {
 	unsigned char *used;    /* 1 << (32 - prefix) entries */
 	struct cm_informer *nodes;
 	cJSON *routes;          /* {node: "cidr via gw"} this kubelet added */
-	int jobs;               /* setups running on the thread pool */
+	int jobs;               /* setups and removals running on the thread pool */
 	bool closed;            /* kl_podnet_free was called: the last job frees n */
 };
 
@@ -587,10 +587,14 @@ int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip_out, char **
 	j->br_index = n->br_index;
 	j->done = done;
 	j->ud = ud;
-	if (!j->ns_path || !j->ip_path)
+	ip_text(j->addr, ip);
+	if (!j->ns_path || !j->ip_path || !(*ip_out = strdup(ip)))
 		goto out;
-	if ((rc = uv_queue_work(n->s->loop, &j->req, setup_work, setup_after)) < 0)
+	if ((rc = uv_queue_work(n->s->loop, &j->req, setup_work, setup_after)) < 0) {
+		free(*ip_out);
+		*ip_out = NULL;
 		goto out;
+	}
 	mark(n, j->addr, 1); /* held while the thread works, so the next pod takes another */
 	n->jobs++;
 	j = NULL;
@@ -607,23 +611,64 @@ out:
 	return rc;
 }
 
-void kl_podnet_teardown(struct kl_podnet *n, const char *uid)
+int kl_podnet_gone_begin(struct kl_podnet *n, const char *uid, struct kl_podnet_gone *g)
 {
-	struct cm_buf p = CM_BUF_INIT;
-	char veth[16];
+	struct cm_buf ipf = CM_BUF_INIT, nsf = CM_BUF_INIT;
 
-	kl_podnet_veth_name(uid, veth);
-	/* the veth goes first: a namespace some process still holds keeps no address on the bridge */
-	kl_nl_link_del(n->nl, veth);
-	path_of(n, uid, "ns", &p);
-	kl_netns_remove(p.data);
-	path_of(n, uid, "ip", &p);
-	mark(n, read_ip(p.data), 0);
-	unlink(p.data);
-	cm_buf_close(&p);
+	memset(g, 0, sizeof(*g));
+	path_of(n, uid, "ip", &ipf);
+	path_of(n, uid, "ns", &nsf);
+	if (!(g->uid = strdup(uid)) || !(g->ip_path = cm_buf_take(&ipf)) || !(g->ns_path = cm_buf_take(&nsf))) {
+		free(g->uid);
+		free(g->ip_path);
+		memset(g, 0, sizeof(*g));
+		cm_buf_close(&ipf);
+		cm_buf_close(&nsf);
+		return -ENOMEM;
+	}
+	n->jobs++;
+	return 0;
 }
 
-void kl_podnet_clean_orphans(struct kl_podnet *n, const cJSON *known_uids)
+void kl_podnet_gone_run(struct kl_podnet_gone *g)
+{
+	char veth[16];
+	int nl;
+
+	kl_podnet_veth_name(g->uid, veth);
+	/* the veth goes first: a namespace some process still holds keeps no address on the bridge */
+	if (kl_nl_open(-1, &nl) == 0) {
+		kl_nl_link_del(nl, veth);
+		close(nl);
+	}
+	kl_netns_remove(g->ns_path);
+	g->addr = read_ip(g->ip_path);
+	unlink(g->ip_path);
+}
+
+void kl_podnet_gone_end(struct kl_podnet *n, struct kl_podnet_gone *g)
+{
+	if (!n->closed)
+		mark(n, g->addr, 0);
+	free(g->uid);
+	free(g->ns_path);
+	free(g->ip_path);
+	memset(g, 0, sizeof(*g));
+	if (--n->jobs == 0 && n->closed)
+		free_net(n);
+}
+
+void kl_podnet_teardown(struct kl_podnet *n, const char *uid)
+{
+	struct kl_podnet_gone g;
+
+	if (kl_podnet_gone_begin(n, uid, &g) < 0)
+		return;
+	kl_podnet_gone_run(&g);
+	kl_podnet_gone_end(n, &g);
+}
+
+void kl_podnet_orphans(struct kl_podnet *n, const cJSON *known_uids, void (*cb)(const char *uid, void *ud), void *ud)
 {
 	struct dirent *de;
 	DIR *d = opendir(n->dir);
@@ -643,11 +688,10 @@ void kl_podnet_clean_orphans(struct kl_podnet *n, const cJSON *known_uids)
 		if (!cJSON_GetObjectItemCaseSensitive(known_uids, uid))
 			cJSON_AddItemToArray(gone, cJSON_CreateString(uid));
 	}
+	closedir(d);
+	d = NULL; /* before cb, which may start removing what it is given */
 	cJSON_ArrayForEach(u, gone)
-	{
-		cm_info("pod uid %s: deleted while the kubelet was down: network removed", u->valuestring);
-		kl_podnet_teardown(n, u->valuestring);
-	}
+		cb(u->valuestring, ud);
 out:
 	if (d)
 		closedir(d);

@@ -41,15 +41,35 @@ typedef void (*kl_podnet_done_cb)(int rc, char *ip, char *netns_path, void *ud);
 /*
  * Gives pod uid its network. One it has from before a restart is adopted
  * at once: 0, *ip and *netns_path (malloc'd, the caller's). A new one is
- * made on the thread pool: -EINPROGRESS, then done(ud) on the loop; until
- * then the pod's network must not be torn down. Otherwise -EAGAIN (no
- * podCIDR yet), -ENOSPC (no address left), -ENOMEM, and done is not called.
+ * made on the thread pool: -EINPROGRESS and *ip, the address it is given
+ * (malloc'd, the caller's; so files that name it can be made meanwhile),
+ * then done(ud) on the loop; until then the pod's network must not be torn
+ * down. Otherwise -EAGAIN (no podCIDR yet), -ENOSPC (no address left),
+ * -ENOMEM, and done is not called.
  */
 int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip, char **netns_path, kl_podnet_done_cb done,
 		    void *ud);
-/* Removes pod uid's veth, namespace and address. Nothing there is not an error. */
+/*
+ * A pod's network being removed off the loop (kubelet/teardown.c): deleting
+ * a veth waits on the kernel's rtnl lock and RCU grace periods (15-60 ms on
+ * a busy host), unmounting the namespace and removing the address file on
+ * the file system. The loop copies what the thread needs (begin), a thread
+ * removes (run), the loop takes the result (end). The pod's address stays
+ * taken until end, so no new pod gets it while the old veth may still hold it.
+ */
+struct kl_podnet_gone {
+	char *uid, *ns_path, *ip_path;
+	uint32_t addr; /* host order, found by run; 0 if the pod had none */
+};
+/* On the loop: fills g for pod uid and holds n until kl_podnet_gone_end. 0, or -ENOMEM (g empty, n not held). */
+int kl_podnet_gone_begin(struct kl_podnet *n, const char *uid, struct kl_podnet_gone *g);
+/* On any thread: removes the veth (through a netlink socket of its own), the namespace and the address file. */
+void kl_podnet_gone_run(struct kl_podnet_gone *g);
+/* On the loop: frees g's address for other pods and g's strings, and lets n go (freed here after kl_podnet_free). */
+void kl_podnet_gone_end(struct kl_podnet *n, struct kl_podnet_gone *g);
+/* The three steps at once, on the loop: for a half-made network found before a new one is made. */
 void kl_podnet_teardown(struct kl_podnet *n, const char *uid);
-/* Tears down the network of every pod whose uid is not a key of known_uids (pods gone while the kubelet was down). */
-void kl_podnet_clean_orphans(struct kl_podnet *n, const cJSON *known_uids);
+/* Calls cb for every pod with network state whose uid is not a key of known_uids (gone while the kubelet was down). */
+void kl_podnet_orphans(struct kl_podnet *n, const cJSON *known_uids, void (*cb)(const char *uid, void *ud), void *ud);
 
 #endif

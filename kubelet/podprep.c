@@ -209,6 +209,95 @@ static int project(struct kl_pod_worker *w, const char *kind, const char *name, 
 	return rc;
 }
 
+/*
+ * The pod's folder, resolv.conf and hosts: three file creations, each of
+ * which waits on the file system's journal (behind every fsync on the
+ * host), made on the thread pool. The texts are made on the loop, which
+ * owns the pod; the thread gets copies.
+ */
+struct files_job {
+	uv_work_t req;
+	struct kl_pod_worker *w;
+	char *dir;
+	struct cm_buf resolv, hosts;
+	unsigned which, written;
+	int rc;
+};
+
+static void files_work(uv_work_t *req)
+{
+	struct files_job *j = req->data;
+
+	/* not mkdir -p: the runtime's folder of pods exists; a fake runtime's made-up path is left alone */
+	if (mkdir(j->dir, 0755) < 0 && errno != EEXIST)
+		j->rc = -errno;
+	else
+		j->written = kl_dns_write(j->dir, &j->resolv, &j->hosts, j->which, &j->rc);
+}
+
+static void files_after(uv_work_t *req, int status)
+{
+	struct files_job *j = req->data;
+	struct kl_pod_worker *w = j->w;
+
+	w->files_busy = false;
+	if (!w->removed) {
+		if (status < 0 || j->rc < 0)
+			cm_warn("pod %s/%s: resolv.conf or hosts not written in %s: %s", w->ns, w->name, j->dir,
+				cm_strerror(status < 0 ? status : j->rc));
+		w->files_done = true;
+		w->dns_files = j->written;
+		kl_server_kick(w->srv);
+	}
+	kl_worker_unref(w);
+	free(j->dir);
+	cm_buf_close(&j->resolv);
+	cm_buf_close(&j->hosts);
+	free(j);
+}
+
+int kl_prep_files(struct kl_pod_worker *w)
+{
+	struct kl_server *s = w->srv;
+	struct cm_buf host = CM_BUF_INIT;
+	struct files_job *j = calloc(1, sizeof(*j));
+	char chunk[4096];
+	size_t got;
+	FILE *f;
+	int rc;
+
+	if (!j || !(j->dir = strdup(w->sb.dir))) {
+		free(j);
+		return -ENOMEM;
+	}
+	/* the node's file: read from the page cache, no journal involved */
+	if ((f = fopen("/etc/resolv.conf", "r"))) {
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			cm_buf_append(&host, chunk, got);
+		fclose(f);
+	}
+	rc = kl_dns_texts(w->pod, kl_worker_ip(w), s->cfg.cluster_dns, s->cfg.cluster_domain, host.data ? host.data : "",
+			  &j->resolv, &j->hosts, &j->which);
+	cm_buf_close(&host);
+	if (rc == -EINVAL)
+		cm_warn("pod %s/%s: resolv.conf not written: its dnsPolicy or dnsConfig is not usable", w->ns, w->name);
+	else if (rc < 0)
+		goto fail;
+	j->req.data = j;
+	j->w = w;
+	if ((rc = uv_queue_work(s->loop, &j->req, files_work, files_after)) < 0)
+		goto fail;
+	w->files_busy = true;
+	w->refs++;
+	return -EINPROGRESS;
+fail:
+	free(j->dir);
+	cm_buf_close(&j->resolv);
+	cm_buf_close(&j->hosts);
+	free(j);
+	return rc;
+}
+
 /* The host folder of volume name, appended to out. 0 or -ENOENT. */
 static int volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out)
 {
@@ -451,8 +540,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 		mounts[i].read_only = cJSON_IsTrue(cm_json_get(it, "readOnly"));
 		i++;
 	}
-	i += (size_t)kl_dns_mounts(w->pod, c->spec, &w->sb, kl_worker_ip(w), s->cfg.cluster_dns,
-				   s->cfg.cluster_domain, mounts + i, paths + i);
+	i += (size_t)kl_dns_mounts(c->spec, w->sb.dir, w->dns_files, mounts + i, paths + i);
 	cfg.pod_uid = w->uid;
 	cfg.pod_namespace = w->ns;
 	cfg.pod_name = w->name;

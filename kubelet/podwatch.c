@@ -6,7 +6,6 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "kubelet/kubelet.h"
-#include "kubelet/podnet.h"
 
 /*
  * The informer owns list, watch, resume from the last resourceVersion and
@@ -52,8 +51,6 @@ static void on_synced(void *ud)
 	}
 	cm_informer_foreach(s->pod_inf, add_uid, uids);
 	kl_workers_clean_orphans(s, uids);
-	if (s->net)
-		kl_podnet_clean_orphans(s->net, uids);
 	cm_info("node %s: %zu pods bound here", s->cfg.node_name, cm_informer_count(s->pod_inf));
 	cJSON_Delete(uids);
 }

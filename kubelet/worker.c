@@ -11,6 +11,7 @@
 #include "common/timeutil.h"
 #include "kubelet/poddns.h"
 #include "kubelet/podnet.h"
+#include "kubelet/teardown.h"
 #include "kubelet/worker.h"
 
 /* The tick while a pod is about to change (see changing()). */
@@ -73,8 +74,9 @@ static struct kl_pod_worker *find_uid(struct kl_server *s, const char *uid)
 
 struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name)
 {
+	/* one whose containers are gone is only waiting for its folder's removal: a new pod of that name is meant */
 	for (struct kl_pod_worker *w = s->workers; w; w = w->next)
-		if (!strcmp(w->ns, ns) && !strcmp(w->name, name))
+		if (!w->gone_busy && !strcmp(w->ns, ns) && !strcmp(w->name, name))
 			return w;
 	return NULL;
 }
@@ -236,13 +238,46 @@ static void deleted_done(const struct cm_http_response *r, void *ud)
 	kl_worker_unref(w);
 }
 
+/* The pod's object goes for good, once nothing of it is left on the node (as Kubernetes' kubelet does). */
+static void delete_object(struct kl_server *s, struct kl_pod_worker *w)
+{
+	struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
+
+	if (w->api_gone || w->delete_sent)
+		return;
+	w->delete_sent = true;
+	cm_buf_printf(&path, "/api/v1/namespaces/%s/pods/%s", w->ns, w->name);
+	cm_buf_printf(&body, "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
+			     "\"preconditions\":{\"uid\":\"%s\"}}", w->uid);
+	w->refs++;
+	if (kl_api_send(s, "DELETE", path.data, "application/json", body.data, deleted_done, w) < 0)
+		w->refs--;
+	cm_buf_close(&path);
+	cm_buf_close(&body);
+}
+
+/* The pod's folder and network are gone: nothing of it is left, and its uid may be seen anew. */
+static void gone_done(int rc, void *ud)
+{
+	struct kl_pod_worker *w = ud;
+
+	w->gone_busy = false;
+	/* -ECANCELED: the kubelet stops; the next one finds the pod deleting and removes what is left */
+	if (!w->removed && rc != -ECANCELED)
+		delete_object(w->srv, w);
+	if (!w->removed)
+		remove_worker(w);
+	kl_worker_unref(w);
+}
+
 /* Stops every container with SIGTERM, then SIGKILL at the deadline; then removes the pod for good. */
 static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool running = false;
 
-	if (w->net_busy)
-		return; /* no container runs yet; the network is torn down once it is made */
+	/* no container runs while the network or the files are being made: they are removed once made */
+	if (w->net_busy || w->files_busy || w->gone_busy)
+		return;
 
 	for (size_t i = 0; i < w->n_ctrs; i++) {
 		struct kl_ctr *c = &w->ctrs[i];
@@ -268,23 +303,15 @@ static void sync_delete(struct kl_server *s, struct kl_pod_worker *w, int64_t no
 	if (running)
 		return;
 	cm_info("pod %s/%s: containers stopped", w->ns, w->name);
-	s->rt->ops->sandbox_remove(s->rt, w->uid);
-	if (s->net)
-		kl_podnet_teardown(s->net, w->uid);
-	if (!w->api_gone && !w->delete_sent) {
-		struct cm_buf path = CM_BUF_INIT, body = CM_BUF_INIT;
-
-		w->delete_sent = true;
-		cm_buf_printf(&path, "/api/v1/namespaces/%s/pods/%s", w->ns, w->name);
-		cm_buf_printf(&body, "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":0,"
-				     "\"preconditions\":{\"uid\":\"%s\"}}", w->uid);
-		w->refs++;
-		if (kl_api_send(s, "DELETE", path.data, "application/json", body.data, deleted_done, w) < 0)
-			w->refs--;
-		cm_buf_close(&path);
-		cm_buf_close(&body);
+	/* the worker stays (doing nothing) until the folder and network are gone, so its uid is not made again meanwhile */
+	w->gone_busy = true;
+	w->refs++;
+	if (kl_teardown_start(s->teardowns, s->rt, s->net, w->uid, gone_done, w) != -EINPROGRESS) {
+		w->gone_busy = false;
+		w->refs--;
+		delete_object(s, w);
+		remove_worker(w);
 	}
-	remove_worker(w);
 }
 
 static bool should_restart(const struct kl_pod_worker *w, const struct kl_ctr *c)
@@ -389,6 +416,10 @@ static void net_done(int rc, char *ip, char *netns_path, void *ud)
 	}
 	if (rc < 0) {
 		cm_warn("pod %s/%s: network not made: %s", w->ns, w->name, cm_strerror(rc));
+		/* the next try may give another address: hosts is written again with it */
+		free(w->sb.ip);
+		w->sb.ip = NULL;
+		w->files_done = false;
 	} else {
 		free(w->sb.ip);
 		free(w->sb.netns_path);
@@ -447,20 +478,31 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 
 		kl_dns_hostname(w->pod, host);
 
-		if (w->net_busy) {
+		if (w->net_busy || w->files_busy) {
 			kl_status_sync(w);
 			return;
 		}
 		if (!w->sb.dir)
 			rc = s->rt->ops->sandbox_create(s->rt, &sc, &w->sb);
 		if (!rc && s->net && !sc.host_network && !w->sb.netns_path) {
+			free(w->sb.ip);
+			w->sb.ip = NULL;
 			rc = kl_podnet_setup(s->net, w->uid, &w->sb.ip, &w->sb.netns_path, net_done, w);
 			if (rc == -EINPROGRESS) {
 				w->net_busy = true;
 				w->refs++;
-				kl_status_sync(w);
-				return;
+				rc = 0;
 			}
+		}
+		/*
+		 * Beside the network, which gave its address already (hosts names
+		 * it): queued right behind it, not behind every other pod's network.
+		 */
+		if (!rc && !w->files_done && (rc = kl_prep_files(w)) == -EINPROGRESS)
+			rc = 0;
+		if (w->net_busy || w->files_busy) { /* files that failed to start are tried again once it is made */
+			kl_status_sync(w);
+			return;
 		}
 		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
 			if (rc == -EAGAIN)
@@ -468,6 +510,7 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 			else
 				cm_warn("pod %s/%s: sandbox not made: %s", w->ns, w->name, cm_strerror(rc));
 			kl_sandbox_close(&w->sb);
+			w->files_done = false;
 			kl_status_sync(w);
 			return;
 		}
@@ -540,6 +583,15 @@ static void orphan_one(const char *uid, const char *name, int attempt, const cha
 		cJSON_AddTrueToObject(o->uids, uid);
 }
 
+/* A pod that has a network but no container left (deleted while the kubelet was down, mid-removal). */
+static void orphan_net(const char *uid, void *ud)
+{
+	struct orphan_ctx *o = ud;
+
+	if (!cJSON_GetObjectItemCaseSensitive(o->uids, uid))
+		cJSON_AddTrueToObject(o->uids, uid);
+}
+
 void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids)
 {
 	struct orphan_ctx o = {s, known_uids, cJSON_CreateObject()};
@@ -548,12 +600,14 @@ void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids)
 	if (!o.uids)
 		return;
 	s->rt->ops->list(s->rt, orphan_one, &o);
+	if (s->net)
+		kl_podnet_orphans(s->net, known_uids, orphan_net, &o);
+	/* no pod the apiserver knows has these uids, and none will (uids are never reused): no worker waits for them */
 	cJSON_ArrayForEach(u, o.uids)
 	{
 		cm_info("pod uid %s: deleted while the kubelet was down: killed and removed", u->string);
-		s->rt->ops->sandbox_remove(s->rt, u->string);
-		if (s->net)
-			kl_podnet_teardown(s->net, u->string);
+		if (!kl_teardown_busy(s->teardowns, u->string))
+			kl_teardown_start(s->teardowns, s->rt, s->net, u->string, NULL, NULL);
 	}
 	cJSON_Delete(o.uids);
 }

@@ -45,6 +45,10 @@ struct kl_pod_worker {
 	struct kl_sandbox sb;
 	bool sandbox_ok;
 	bool net_busy;          /* its network is being made on the thread pool */
+	bool files_busy;        /* its folder, resolv.conf and hosts are being made on the thread pool */
+	bool files_done;
+	unsigned dns_files;     /* which of resolv.conf and hosts were written (KL_DNS_* bits) */
+	bool gone_busy;         /* its folder and network are being removed on the thread pool */
 	struct kl_ctr *ctrs;    /* init containers first */
 	size_t n_ctrs, n_init;
 	int64_t start_ms;
@@ -62,6 +66,12 @@ struct kl_pod_worker {
 /* podprep.c */
 /* Starts GETs for the ConfigMaps and Secrets the pod uses; w->prepared is set when all arrived. */
 void kl_prep_fetch(struct kl_pod_worker *w);
+/*
+ * Makes the pod's folder and writes its resolv.conf and hosts on the thread
+ * pool: -EINPROGRESS, w->files_busy until it is done (then w->files_done and
+ * w->dns_files, and a tick soon). -ENOMEM or -errno: nothing started.
+ */
+int kl_prep_files(struct kl_pod_worker *w);
 /* Makes the pod's volumes under its sandbox directory. 0 or -errno (message logged). */
 int kl_prep_volumes(struct kl_pod_worker *w);
 /* Starts container c as its next attempt. 0 or -errno; c's waiting reason says why on failure. */

@@ -6,6 +6,12 @@ readiness probe (periodSeconds 1, as most manifests have), so create-to-Ready
 includes waiting for the first probe. Times are taken from the POST to the
 first watch event showing the state. Anchor: Kubernetes' pod startup SLO,
 p99 <= 5 s (stateless pods, image already present); the goal here is p99 <= 1 s.
+
+Then a churn like a rolling update's: the first N pods are deleted while N
+new ones are created (a DELETE and a POST in turn), and the new pods'
+create-to-Running is reported, with how long the deleted ones took to go and
+how long the kubelets' /healthz took to answer meanwhile (a loop held up by
+deletions answers late, and starts the new pods late). CHURN=0 skips it.
 """
 import json
 import os
@@ -20,6 +26,7 @@ from apiserver_proc import Apiserver  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 
 N = int(os.environ.get("PODS", "100"))
+CHURN = os.environ.get("CHURN", "1") != "0"
 NS = "/api/v1/namespaces/default"
 
 
@@ -34,6 +41,52 @@ def rss_kb(pid, field="VmRSS"):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def churn(api, procs, create, created, running, deleted, gone):
+    """Deletes p000.. while creating q000.. (one each in turn); prints the new pods' figures. True if all ran."""
+    ports = [int(p.argv[p.argv.index("--port") + 1]) for p in procs]
+    lags, stop = [], threading.Event()
+
+    def probe_loop():
+        # the kubelets' API is served by their loop: its answer time is how long the loop is held up
+        while not stop.is_set():
+            for port in ports:
+                t1 = time.time()
+                try:
+                    harness.http("GET", "http://127.0.0.1:%d/healthz" % port, timeout=5)
+                except OSError:
+                    pass
+                lags.append(time.time() - t1)
+            time.sleep(0.02)
+    pt = threading.Thread(target=probe_loop, daemon=True)
+    pt.start()
+    t0 = time.time()
+    for i in range(N):
+        name = "p%03d" % i
+        deleted[name] = time.time()
+        api.req("DELETE", NS + "/pods/" + name)
+        create("q%03d" % i, N + i)
+    create_s = time.time() - t0
+    new = ["q%03d" % i for i in range(N)]
+    try:
+        harness.wait_until(lambda: all(n in running for n in new) and len(gone) >= N, 90.0, "churn done",
+                           interval=0.1)
+    except Exception as e:
+        print("  churn: %s" % e)
+    stop.set()
+    pt.join(10)
+    run_lat = [running[n] - created[n] for n in new if n in running]
+    gone_lat = [gone[n] - deleted[n] for n in deleted if n in gone]
+    print("churn: %d pods deleted while %d created (in turn, %.2f s); load average %s"
+          % (N, N, create_s, open("/proc/loadavg").read().split()[0]))
+    print("  new pods create->Running: %d/%d  p50 %.0f ms  p99 %.0f ms  max %.0f ms"
+          % (len(run_lat), N, pct(run_lat, 50) * 1e3, pct(run_lat, 99) * 1e3, max(run_lat or [0]) * 1e3))
+    print("  deleted pods DELETE->gone: %d/%d  p50 %.0f ms  p99 %.0f ms (grace period 2 s)"
+          % (len(gone_lat), N, pct(gone_lat, 50) * 1e3, pct(gone_lat, 99) * 1e3))
+    print("  kubelet /healthz meanwhile: p50 %.0f ms  p99 %.0f ms  max %.0f ms (%d calls)"
+          % (pct(lags, 50) * 1e3, pct(lags, 99) * 1e3, max(lags or [0]) * 1e3, len(lags)))
+    return len(run_lat) == N
 
 
 def main():
@@ -55,18 +108,26 @@ def main():
                            10.0, name + " up")
         harness.wait_until(lambda: api.req("GET", "/api/v1/nodes/" + name)[1].get("spec", {}).get("podCIDR"),
                            10.0, name + " podCIDR")
-    created, running, ready = {}, {}, {}
+    created, running, ready, deleted, gone = {}, {}, {}, {}, {}
+    want_ready = 2 * N if CHURN else N
     st, lst = api.req("GET", NS + "/pods")
     conn, resp = api.watch(NS + "/pods?watch=1&resourceVersion=%s" % lst["metadata"]["resourceVersion"],
-                           timeout=120)
+                           timeout=300)
 
     def follow():
-        while len(ready) < N:
-            line = resp.readline()
+        while len(ready) < want_ready or len(gone) < len(deleted):
+            try:
+                line = resp.readline()
+            except (OSError, AttributeError, ValueError):
+                return  # closed under it at the end
             if not line:
                 return
-            obj = json.loads(line)["object"]
+            ev = json.loads(line)
+            obj = ev["object"]
             name, now = obj["metadata"]["name"], time.time()
+            if ev["type"] == "DELETED":
+                gone[name] = now
+                continue
             s = obj.get("status", {})
             if s.get("phase") == "Running" and name not in running:
                 running[name] = now
@@ -76,10 +137,9 @@ def main():
     t = threading.Thread(target=follow, daemon=True)
     t.start()
     # in host mode every pod needs its own port; in bridge mode all use 8080 in their own namespaces
-    ports = harness.free_ports(N) if network == "host" else [8080] * N
-    t0 = time.time()
-    for i in range(N):
-        name = "p%03d" % i
+    ports = harness.free_ports(2 * N) if network == "host" else [8080] * (2 * N)
+
+    def create(name, i):
         c = {"name": "echo", "image": "echoserver", "args": ["--port", str(ports[i])],
              "readinessProbe": {"httpGet": {"path": "/healthz", "port": ports[i]}, "periodSeconds": 1}}
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
@@ -87,8 +147,12 @@ def main():
         created[name] = time.time()
         st, out = api.req("POST", NS + "/pods", pod)
         assert st == 201, out
+
+    t0 = time.time()
+    for i in range(N):
+        create("p%03d" % i, i)
     create_s = time.time() - t0
-    t.join(60)
+    harness.wait_until(lambda: len(running) >= N and len(ready) >= N, 60.0, "first pods Ready", interval=0.1)
     run_lat = [running[n] - created[n] for n in running]
     ready_lat = [ready[n] - created[n] for n in ready]
     rss = [rss_kb(p.pid) for p in procs]
@@ -105,10 +169,16 @@ def main():
     p99 = pct(run_lat, 99)
     print("  SLO (p99 <= 5 s): %s; goal (p99 <= 1 s): %s" % ("met" if len(run_lat) == N and p99 <= 5 else "MISSED",
                                                             "met" if len(run_lat) == N and p99 <= 1 else "missed"))
+    ok = len(run_lat) == N
+    left = ["p%03d" % i for i in range(N)]
+    if CHURN:
+        ok = churn(api, procs, create, created, running, deleted, gone) and ok
+        left = ["q%03d" % i for i in range(N)]
+    t.join(5)
     conn.close()
     # clean up: delete every pod, wait for the kubelets to stop them, then remove bridges and rules
-    for i in range(N):
-        api.req("DELETE", NS + "/pods/p%03d" % i)
+    for name in left:
+        api.req("DELETE", NS + "/pods/" + name)
     try:
         harness.wait_until(lambda: not api.req("GET", NS + "/pods")[1]["items"], 60.0, "pods gone", interval=0.2)
     except Exception as e:
@@ -127,7 +197,7 @@ def main():
             pass
     api.stop()
     etcd.stop()
-    return 0 if len(run_lat) == N else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

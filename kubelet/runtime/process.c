@@ -522,14 +522,21 @@ static int p_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
 			     (int)(b - a - 1), a + 1, b + 1);
 }
 
+/*
+ * Only names the pod's folder: it is made off the loop, by the kubelet's job
+ * that writes the pod's resolv.conf and hosts (kubelet/podprep.c) or by the
+ * first container's middle child, whichever comes first. A file creation on
+ * the loop waited on the file system's journal, behind every fsync on the host.
+ */
 static int p_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out)
 {
 	struct process_rt *p = rt->impl;
 	struct cm_buf dir = CM_BUF_INIT;
 	int rc;
 
-	/* pod.json (which pod the folder is) is written by the first container's middle child, off the loop */
-	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0 || (rc = cm_mkdir_p(dir.data, 0755)) < 0)
+	if (!*cfg->pod_uid || strchr(cfg->pod_uid, '/') || strstr(cfg->pod_uid, ".."))
+		return -EINVAL;
+	if ((rc = cm_buf_printf(&dir, "%s/%s", p->root, cfg->pod_uid)) < 0)
 		goto out;
 	/* the runtime makes no network namespace: the kubelet's podnet does (--pod-network=bridge) */
 	memset(out, 0, sizeof(*out));
@@ -540,6 +547,11 @@ out:
 	return rc;
 }
 
+/*
+ * Safe on any thread (sandbox_remove_any_thread): reads only p->root, which
+ * never changes; the kubelet runs it on the thread pool, as removing a pod's
+ * logs, container records and folders waits on the journal for each.
+ */
 static int p_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
 {
 	struct process_rt *p = rt->impl;
@@ -547,7 +559,8 @@ static int p_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
 
 	if (!*pod_uid || strchr(pod_uid, '/') || strstr(pod_uid, ".."))
 		return -EINVAL;
-	cm_buf_printf(&dir, "%s/%s", p->root, pod_uid);
+	if (cm_buf_printf(&dir, "%s/%s", p->root, pod_uid) < 0)
+		return -ENOMEM;
 	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	cm_buf_close(&dir);
 	return 0;
@@ -610,6 +623,7 @@ static const struct kl_runtime_ops process_ops = {
 	.name = "process",
 	.sandbox_create = p_sandbox_create,
 	.sandbox_remove = p_sandbox_remove,
+	.sandbox_remove_any_thread = p_sandbox_remove,
 	.container_start = p_container_start,
 	.container_signal = p_container_signal,
 	.container_status = p_container_status,

@@ -149,6 +149,13 @@ struct kl_runtime_ops {
 		    kl_runtime_exec_cb done, void *ud);
 	/* Optional: closes the backend's loop handles so the loop can end; free still follows. */
 	void (*shutdown)(struct kl_runtime *rt);
+	/*
+	 * Optional: sandbox_remove made to run on any thread while the loop
+	 * runs on (it touches only the file system and the backend's fixed
+	 * settings). The kubelet then calls this on the thread pool instead of
+	 * sandbox_remove, so a pod's folder removal does not hold the loop.
+	 */
+	int (*sandbox_remove_any_thread)(struct kl_runtime *rt, const char *pod_uid);
 };
 
 struct kl_runtime {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/json.h"
 #include "kubelet/poddns.h"
@@ -126,6 +127,79 @@ START_TEST(test_hostname)
 }
 END_TEST
 
+START_TEST(test_texts_name_the_files_a_pod_has)
+{
+	struct cm_buf hosts = CM_BUF_INIT;
+	unsigned which;
+	cJSON *p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{}}");
+
+	ck_assert_int_eq(kl_dns_texts(p, "10.244.1.5", "10.96.0.10", "cluster.local", host_resolv, &out, &hosts, &which), 0);
+	ck_assert_uint_eq(which, KL_DNS_RESOLV | KL_DNS_HOSTS);
+	ck_assert_ptr_nonnull(strstr(hosts.data, "10.244.1.5\ta\n"));
+	cJSON_Delete(p);
+	cm_buf_close(&out);
+	cm_buf_close(&hosts);
+	/* the host's network: the node's hosts file stays */
+	p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"hostNetwork\":true}}");
+	ck_assert_int_eq(kl_dns_texts(p, "10.0.0.1", "10.96.0.10", "cluster.local", host_resolv, &out, &hosts, &which), 0);
+	ck_assert_uint_eq(which, KL_DNS_RESOLV);
+	cJSON_Delete(p);
+	cm_buf_close(&out);
+	/* a bad dnsPolicy: no resolv.conf, hosts still */
+	p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"dnsPolicy\":\"Bogus\"}}");
+	ck_assert_int_eq(kl_dns_texts(p, "10.244.1.5", "10.96.0.10", "cluster.local", host_resolv, &out, &hosts, &which),
+			 -EINVAL);
+	ck_assert_uint_eq(which, KL_DNS_HOSTS);
+	cJSON_Delete(p);
+	cm_buf_close(&hosts);
+}
+END_TEST
+
+START_TEST(test_write_then_mounts)
+{
+	char dir[] = "/tmp/test_kl_poddns-XXXXXX";
+	struct cm_buf resolv = CM_BUF_INIT, hosts = CM_BUF_INIT, paths[2] = {CM_BUF_INIT, CM_BUF_INIT}, f = CM_BUF_INIT;
+	struct kl_mount m[2];
+	cJSON *c;
+	int err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	cm_buf_puts(&resolv, "nameserver 10.96.0.10\n");
+	cm_buf_puts(&hosts, "127.0.0.1\tlocalhost\n");
+	ck_assert_uint_eq(kl_dns_write(dir, &resolv, &hosts, KL_DNS_RESOLV | KL_DNS_HOSTS, &err), KL_DNS_RESOLV | KL_DNS_HOSTS);
+	ck_assert_int_eq(err, 0);
+	cm_buf_printf(&f, "%s/hosts", dir);
+	ck_assert_int_eq(access(f.data, R_OK), 0);
+	c = pod("{\"name\":\"c\"}");
+	ck_assert_int_eq(kl_dns_mounts(c, dir, KL_DNS_RESOLV | KL_DNS_HOSTS, m, paths), 2);
+	ck_assert_str_eq(m[0].path, "/etc/resolv.conf");
+	ck_assert_str_eq(m[1].path, "/etc/hosts");
+	ck_assert_str_eq(m[1].host_path, f.data);
+	/* only what was written is bound */
+	ck_assert_int_eq(kl_dns_mounts(c, dir, KL_DNS_HOSTS, m, paths), 1);
+	ck_assert_str_eq(m[0].path, "/etc/hosts");
+	cJSON_Delete(c);
+	/* a container that mounts /etc/hosts itself keeps its own */
+	c = pod("{\"name\":\"c\",\"volumeMounts\":[{\"name\":\"v\",\"mountPath\":\"/etc/hosts\"}]}");
+	ck_assert_int_eq(kl_dns_mounts(c, dir, KL_DNS_RESOLV | KL_DNS_HOSTS, m, paths), 1);
+	ck_assert_str_eq(m[0].path, "/etc/resolv.conf");
+	cJSON_Delete(c);
+	/* a folder that is not there: nothing written, the error said */
+	ck_assert_uint_eq(kl_dns_write("/nonexistent/pod", &resolv, &hosts, KL_DNS_RESOLV, &err), 0);
+	ck_assert_int_eq(err, -ENOENT);
+	unlink(f.data);
+	cm_buf_reset(&f);
+	cm_buf_printf(&f, "%s/resolv.conf", dir);
+	unlink(f.data);
+	rmdir(dir);
+	cm_buf_close(&f);
+	cm_buf_close(&resolv);
+	cm_buf_close(&hosts);
+	cm_buf_close(&paths[0]);
+	cm_buf_close(&paths[1]);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kl_poddns");
@@ -141,6 +215,8 @@ int main(void)
 	tcase_add_test(tc, test_none_needs_a_nameserver);
 	tcase_add_test(tc, test_hosts_file);
 	tcase_add_test(tc, test_hostname);
+	tcase_add_test(tc, test_texts_name_the_files_a_pod_has);
+	tcase_add_test(tc, test_write_then_mounts);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
