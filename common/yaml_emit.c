@@ -50,10 +50,34 @@ static bool resolves_to_non_string(const char *s)
 	return r;
 }
 
+/*
+ * The escape for a character YAML reads as a line break or drops outside
+ * double quotes: NEL (U+0085), LINE and PARAGRAPH SEPARATOR (U+2028/9) and a
+ * byte order mark; its UTF-8 length in *len. NULL for any other character.
+ */
+static const char *unicode_escape(const unsigned char *p, size_t *len)
+{
+	if (p[0] == 0xc2 && p[1] == 0x85) {
+		*len = 2;
+		return "\\N";
+	}
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+		*len = 3;
+		return p[2] == 0xa8 ? "\\L" : "\\P";
+	}
+	if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		*len = 3;
+		return "\\uFEFF";
+	}
+	return NULL;
+}
+
 static bool printable(const char *s)
 {
+	size_t len;
+
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || unicode_escape(p, &len))
 			return false;
 	return true;
 }
@@ -96,11 +120,19 @@ static int put_double_quoted(const char *s, struct cm_buf *out)
 		case '\t':
 			rc = cm_buf_puts(out, "\\t");
 			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
+		default: {
+			size_t len;
+			const char *esc = unicode_escape(p, &len);
+
+			if (esc) {
+				rc = cm_buf_puts(out, esc);
+				p += len - 1;
+			} else if (*p < 0x20 || *p == 0x7f) {
 				rc = cm_buf_printf(out, "\\x%02X", *p);
-			else
+			} else {
 				rc = cm_buf_putc(out, (char)*p);
+			}
+		}
 		}
 	}
 	return rc ? rc : cm_buf_putc(out, '"');
@@ -156,9 +188,15 @@ static int put_string(const char *s, int indent, struct cm_buf *out)
 	if (!printable(s))
 		return put_double_quoted(s, out);
 	if (strchr(s, '\n')) {
-		/* A leading space (or tab: fuzz_yaml) on the first line would need an indentation indicator; a
-		 * block of nothing but line breaks reads back shorter (found by fuzz_yaml). */
-		if (s[0] == ' ' || s[0] == '\t' || strstr(s, " \n") || s[strspn(s, "\n")] == '\0')
+		/*
+		 * A leading space (or tab) on the first line with text would need an
+		 * indentation indicator, as empty lines before it do not set the
+		 * indentation; a block of nothing but line breaks reads back shorter.
+		 * (All three found by fuzz_yaml.)
+		 */
+		const char *first = s + strspn(s, "\n");
+
+		if (*first == ' ' || *first == '\t' || *first == '\0' || strstr(s, " \n"))
 			return put_double_quoted(s, out);
 		return put_literal(s, indent, out);
 	}
@@ -205,6 +243,24 @@ static int cmp_keys(const void *a, const void *b)
 
 static int emit_node(const cJSON *j, int indent, bool inline_first, struct cm_buf *out);
 
+/*
+ * A map key. An implicit key is one line of at most 1024 characters
+ * (libyaml's limit, as YAML's): a longer one, or one with a line break, is
+ * written as an explicit "? key" line with the ':' on the next (found by
+ * fuzz_yaml: a multi-line key came out as a literal block).
+ */
+static int put_key(const char *k, int indent, struct cm_buf *out)
+{
+	int rc;
+
+	if (!strchr(k, '\n') && strlen(k) < 1000)
+		return put_string(k, indent + 2, out);
+	rc = cm_buf_puts(out, "? ");
+	rc = rc ? rc : put_double_quoted(k, out);
+	rc = rc ? rc : cm_buf_putc(out, '\n');
+	return rc ? rc : put_indent(out, indent);
+}
+
 /* A map at indent; when inline_first the first key continues the current line ("- key: v"). */
 static int emit_map(const cJSON *j, int indent, bool inline_first, struct cm_buf *out)
 {
@@ -222,7 +278,7 @@ static int emit_map(const cJSON *j, int indent, bool inline_first, struct cm_buf
 		if (i > 0 || !inline_first)
 			rc = put_indent(out, indent);
 		if (!rc)
-			rc = put_string(m->string, indent + 2, out);
+			rc = put_key(m->string, indent, out);
 		if (!rc)
 			rc = cm_buf_putc(out, ':');
 		if (rc)
