@@ -78,6 +78,8 @@ struct api_ctx {
 	api_mutate_fn mutate;
 	int64_t precondition_rv; /* > 0: the client's resourceVersion must still be current */
 	int attempts;
+	bool cache_tried; /* the first read was offered the watch cache's copy */
+	bool from_cache;  /* the attempt works on that copy: only a write's mod_revision check confirms it */
 	cJSON *obj;   /* the object being written */
 	struct api_alloc alloc;
 	int64_t delete_grace;

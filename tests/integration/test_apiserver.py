@@ -474,6 +474,48 @@ class ApiserverTest(unittest.TestCase):
         finally:
             other.stop()
 
+    def test_updates_from_a_stale_watch_cache(self):
+        """Writes start from the watch cache's copy. Two apiservers take turns, one over the leader, one over
+        a follower that applies a commit only when the next heartbeat tells it: its cache is mostly stale."""
+        cl = Cluster(size=3, kind=self.STORE, extra=["--heartbeat-interval", "300", "--election-timeout", "3000"])
+        apis = []
+        try:
+            cl.start_all()
+            lead = cl.leader()
+            apis = [Apiserver([cl.client[lead]]), Apiserver([cl.client[(lead + 1) % 3]])]
+            st, made = apis[0].req("POST", NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                                "metadata": {"name": "turns"}, "data": {"n": "0"}})
+            self.assertEqual(st, 201, made)
+            harness.wait_until(lambda: apis[1].req("GET", NS + "/configmaps/turns")[0] == 200, 10, "the follower's copy")
+            for i in range(20):
+                # passes only if decided on the store's value: a stale copy fails the test op
+                patch = [{"op": "test", "path": "/data/n", "value": str(i)},
+                         {"op": "replace", "path": "/data/n", "value": str(i + 1)}]
+                st, got = apis[i % 2].req("PATCH", NS + "/configmaps/turns", patch, ctype="application/json-patch+json")
+                self.assertEqual((st, (got or {}).get("data", {}).get("n")), (200, str(i + 1)), (i, got))
+            st, got = apis[1].req("PATCH", NS + "/configmaps/turns", [{"op": "test", "path": "/data/n", "value": "7"}],
+                                  ctype="application/json-patch+json")
+            self.assertEqual(st, 400, got)
+            for i in range(5):
+                name = "stale-bind-%d" % i
+                st, _ = apis[0].req("POST", NS + "/pods", pod(name))
+                self.assertEqual(st, 201)
+                st, _ = apis[0].req("POST", NS + "/pods/%s/binding" % name,
+                                    {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+                                     "target": {"kind": "Node", "name": "node-a"}})
+                self.assertEqual(st, 201)
+                # the follower's apiserver has most likely not seen that binding: its write must still lose
+                st, got = apis[1].req("POST", NS + "/pods/%s/binding" % name,
+                                      {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+                                       "target": {"kind": "Node", "name": "node-b"}})
+                self.assertEqual(st, 409, got)
+                st, got = apis[1].req("GET", NS + "/pods/" + name)
+                self.assertEqual(got["spec"]["nodeName"], "node-a")
+        finally:
+            for a in apis:
+                a.stop()
+            cl.stop()
+
     # ---- pods/log ----
 
     def test_pod_log_proxied_to_kubelet(self):
