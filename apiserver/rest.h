@@ -121,6 +121,8 @@ int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);
 /* Whether obj passes the listing's label and field selectors. */
 bool api_listing_match(const struct api_listing *l, const cJSON *obj);
+/* Whether the listing's selectors match everything (its watch then parses no object). */
+bool api_listing_selects_all(const struct api_listing *l);
 /* metadata.finalizers, and a namespace's spec.finalizers: what a deletion waits for. */
 int api_pending_finalizers(const cJSON *obj);
 /* Starts the update engine with c->mutate set: read, mutate, validate, write, retry. */

@@ -147,6 +147,14 @@ static bool in_ns(const struct api_watcher *w, const cJSON *obj)
 	return ns && !strcmp(ns, w->o.ns);
 }
 
+/* Whether key (prefix, namespace, '/', name) is in ns: the namespace is in the key, no parse needed. */
+static bool key_in_ns(const struct api_wcache *wc, const char *key, const char *ns)
+{
+	size_t pl = wc->prefix.len, nl = strlen(ns);
+
+	return !strncmp(key, wc->prefix.data, pl) && !strncmp(key + pl, ns, nl) && key[pl + nl] == '/';
+}
+
 /* Delivers e if the watcher wants it, turned as selectors require (leaving the set is DELETED). */
 static void deliver(struct api_watcher *w, struct wevent *e)
 {
@@ -157,7 +165,11 @@ static void deliver(struct api_watcher *w, struct wevent *e)
 
 	if (w->ending || e->rev <= w->sent_rev)
 		return;
-	if (w->o.match || w->o.ns || w->o.table) {
+	if (!w->o.match && !w->o.table && w->o.ns && e->key) {
+		/* a namespace alone (an object never changes it): decided on the key */
+		if (!key_in_ns(w->wc, e->key, w->o.ns))
+			type = -1;
+	} else if (w->o.match || w->o.ns || w->o.table) {
 		bool cm, pm;
 
 		cur = tree_of(e->obj, e->len, &e->obj_tree);

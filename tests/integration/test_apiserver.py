@@ -356,6 +356,26 @@ class ApiserverTest(unittest.TestCase):
 
     # ---- watch ----
 
+    def test_watch_in_a_namespace_sees_only_it(self):
+        for ns in ("wns-a", "wns-ab"):
+            self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        st, lst = self.req("GET", "/api/v1/namespaces/wns-a/configmaps")
+        conn, resp = self.api.watch("/api/v1/namespaces/wns-a/configmaps" +
+                                    q(watch=1, resourceVersion=lst["metadata"]["resourceVersion"]))
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+        self.create("/api/v1/namespaces/wns-ab/configmaps", cm)  # a namespace whose name starts alike
+        self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "wns-a"}})
+        self.create("/api/v1/namespaces/wns-a/configmaps", cm)
+        cm2 = dict(cm, data={"k": "v"})
+        st, _ = self.req("PUT", "/api/v1/namespaces/wns-ab/configmaps/c", cm2)
+        self.assertEqual(st, 200)
+        st, _ = self.req("PUT", "/api/v1/namespaces/wns-a/configmaps/c", cm2)
+        self.assertEqual(st, 200)
+        evs = read_events(resp, n=2)
+        conn.close()
+        self.assertEqual([(e["type"], e["object"]["metadata"]["namespace"]) for e in evs],
+                         [("ADDED", "wns-a"), ("MODIFIED", "wns-a")])
+
     def test_watch_in_order_no_gap_across_rewatch(self):
         st, lst = self.req("GET", NS + "/configmaps")
         rv = lst["metadata"]["resourceVersion"]
