@@ -598,6 +598,9 @@ static void update_written(int err, const struct api_kv_result *r, void *ud)
 		api_ctx_reply_err(c, -ENOMEM, NULL);
 		return;
 	}
+	/* a namespace this server marked is refused creates at once, not only once the watch says so */
+	if (!strcmp(c->res->plural, "namespaces") && !c->res->group[0] && cm_json_get(obj, "metadata.deletionTimestamp"))
+		(void)api_nscache_set(&c->srv->nscache, c->name, r->revision, false);
 	if (c->sub && !strcmp(c->sub, "scale")) {
 		cJSON *scale = api_scale_from(c->res, obj);
 
