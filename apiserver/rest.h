@@ -78,6 +78,8 @@ struct api_ctx {
 	api_mutate_fn mutate;
 	int64_t precondition_rv; /* > 0: the client's resourceVersion must still be current */
 	int attempts;
+	bool cache_tried; /* the first read was offered the watch cache's copy */
+	bool from_cache;  /* the attempt works on that copy: only a write's mod_revision check confirms it */
 	cJSON *obj;   /* the object being written */
 	struct api_alloc alloc;
 	int64_t delete_grace;
@@ -119,6 +121,8 @@ int api_listing_prepare(struct api_ctx *c);
 void api_listing_free(struct api_listing *l);
 /* Whether obj passes the listing's label and field selectors. */
 bool api_listing_match(const struct api_listing *l, const cJSON *obj);
+/* Whether the listing's selectors match everything (its watch then parses no object). */
+bool api_listing_selects_all(const struct api_listing *l);
 /* metadata.finalizers, and a namespace's spec.finalizers: what a deletion waits for. */
 int api_pending_finalizers(const cJSON *obj);
 /* Starts the update engine with c->mutate set: read, mutate, validate, write, retry. */

@@ -333,6 +333,11 @@ bool api_listing_match(const struct api_listing *l, const cJSON *obj)
 	return cm_selector_matches(l->labels, cm_json_get(obj, "metadata.labels")) && cm_fieldsel_matches(l->fields, obj);
 }
 
+bool api_listing_selects_all(const struct api_listing *l)
+{
+	return !l || (cm_selector_empty(l->labels) && cm_fieldsel_empty(l->fields));
+}
+
 void api_listing_free(struct api_listing *l)
 {
 	bool big = l && l->matched >= 1000;

@@ -9,6 +9,7 @@
 #include "apiserver/object.h"
 #include "apiserver/status.h"
 #include "apiserver/validate.h"
+#include "apiserver/watch_cache.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -426,6 +427,8 @@ int api_pending_finalizers(const cJSON *obj)
 }
 
 static void update_read(struct api_ctx *c);
+static void update_read_store(struct api_ctx *c);
+static void update_retry(struct api_ctx *c, const struct api_kv_result *r);
 static void update_written(int err, const struct api_kv_result *r, void *ud);
 
 /* Server-owned metadata carried from old to new whatever the client sent. */
@@ -463,7 +466,7 @@ static void deleted_by_update(int err, const struct api_kv_result *r, void *ud)
 	cJSON *obj;
 
 	if (err == -CM_ECONFLICT && ++c->attempts < MAX_ATTEMPTS) {
-		update_read(c);
+		update_retry(c, r);
 		return;
 	}
 	if (err) {
@@ -489,7 +492,10 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	}
 	mod = r->kvs[0].mod_rev;
 	if (c->precondition_rv > 0 && c->precondition_rv != mod) {
-		api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
+		if (c->from_cache)
+			update_read_store(c);
+		else
+			api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
 		return;
 	}
 	old = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, mod);
@@ -519,7 +525,12 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	if (st) {
 		cJSON_Delete(old);
 		cJSON_Delete(obj);
-		api_ctx_reply_status(c, st);
+		if (c->from_cache) {
+			cJSON_Delete(st);
+			update_read_store(c);
+		} else {
+			api_ctx_reply_status(c, st);
+		}
 		return;
 	}
 	cJSON_Delete(c->obj);
@@ -539,6 +550,10 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	}
 	if (api_obj_equal_ignoring_rv(obj, old) || c->dry_run) {
 		cJSON_Delete(old);
+		if (c->from_cache) {
+			update_read_store(c);
+			return;
+		}
 		c->obj = NULL;
 		{
 			struct api_kv_result same = {.revision = mod};
@@ -560,14 +575,15 @@ static void update_written(int err, const struct api_kv_result *r, void *ud)
 	cJSON *obj;
 
 	if (err == -CM_ECONFLICT) {
+		/* the store's value is current; a copy from the cache may just have been stale */
 		if (!r->n)
 			api_ctx_reply_status(c, api_status_not_found(c->res->group, c->res->plural, c->name));
-		else if (c->alloc.ntake && c->alloc.user_chosen)
-			api_ctx_reply_status(c, taken_status(c));
 		else if (c->precondition_rv > 0 && r->kvs[0].mod_rev != c->precondition_rv)
 			api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
+		else if (c->alloc.ntake && c->alloc.user_chosen && !c->from_cache)
+			api_ctx_reply_status(c, taken_status(c));
 		else if (++c->attempts < MAX_ATTEMPTS)
-			update_read(c);
+			update_retry(c, r);
 		else
 			api_ctx_reply_status(c, api_status_conflict(c->res->group, c->res->plural, c->name, NULL));
 		return;
@@ -606,12 +622,51 @@ static void update_written(int err, const struct api_kv_result *r, void *ud)
 	api_ctx_reply_obj(c, 200, obj);
 }
 
-static void update_read(struct api_ctx *c)
+static void update_read_store(struct api_ctx *c)
 {
-	int rc = api_storage_get(c->srv->store, c->key.data, update_got, c);
+	int rc;
 
+	c->from_cache = false;
+	rc = api_storage_get(c->srv->store, c->key.data, update_got, c);
 	if (rc < 0)
 		api_ctx_reply_err(c, rc, NULL);
+}
+
+/*
+ * The first attempt starts from the watch cache's copy when its window holds
+ * the object, as kube-apiserver's GuaranteedUpdate does: a binding or a
+ * status or lease write then costs one store round trip, not a read and a
+ * write. A stale copy fails the write's mod_revision check and the retry
+ * starts from the value the store returned; an outcome that writes nothing
+ * (an error, a no-op, a dry run) is decided again on the store's value.
+ */
+static void update_read(struct api_ctx *c)
+{
+	const struct api_wcache *wc = c->srv->caches[c->res->index];
+	struct api_kv kv = {0};
+	struct api_kv_result r = {.kvs = &kv, .n = 1};
+	const char *text;
+
+	if (c->cache_tried || !wc || api_wcache_get(wc, c->key.data, &text, &kv.value_len, &kv.mod_rev) < 0) {
+		update_read_store(c);
+		return;
+	}
+	c->cache_tried = true;
+	c->from_cache = true;
+	kv.key = c->key.data;
+	kv.value = (char *)text; /* only read: api_obj_parse_stored copies it */
+	update_got(0, &r, c);
+}
+
+/* After a conflict: the failed write returned the stored value (if the key still exists). */
+static void update_retry(struct api_ctx *c, const struct api_kv_result *r)
+{
+	c->from_cache = false;
+	if (r && r->n) {
+		update_got(0, r, c);
+		return;
+	}
+	update_read_store(c);
 }
 
 void api_update_run(struct api_ctx *c)

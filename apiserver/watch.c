@@ -41,7 +41,7 @@ static void fill_opts(struct api_ctx *c, struct api_watch_opts *o, int64_t from)
 	o->table = c->table;
 	o->timeout_ms = (t > 0 ? t : DEFAULT_TIMEOUT_S) * 1000;
 	o->ns = c->ns;
-	o->match = match_listing;
+	o->match = api_listing_selects_all(c->listing) ? NULL : match_listing;
 	o->sel = c->listing;
 	o->on_end = watch_ended;
 	o->ud = c;

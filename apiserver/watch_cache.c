@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/strmap.h"
 #include "common/timeutil.h"
 
 #define BOOKMARK_MS 5000
@@ -22,6 +23,7 @@ static const char *const ev_names[] = {"ADDED", "MODIFIED", "DELETED"};
 struct wevent {
 	int64_t rev;
 	int type;
+	char *key; /* the storage key, for the index */
 	char *obj; /* JSON text with its resourceVersion */
 	size_t len;
 	char *prev; /* the object before (MODIFIED, DELETED), or NULL */
@@ -56,10 +58,13 @@ struct api_wcache {
 	bool restarting;
 	const struct api_wcache_observer *obs;
 	void *obs_ud;
+	/* storage key -> the ring's newest event of that key: writes start from it (api_wcache_get) */
+	struct cm_strmap index;
 };
 
 static void event_clear(struct wevent *e)
 {
+	free(e->key);
 	free(e->obj);
 	free(e->prev);
 	cJSON_Delete(e->obj_tree);
@@ -142,6 +147,14 @@ static bool in_ns(const struct api_watcher *w, const cJSON *obj)
 	return ns && !strcmp(ns, w->o.ns);
 }
 
+/* Whether key (prefix, namespace, '/', name) is in ns: the namespace is in the key, no parse needed. */
+static bool key_in_ns(const struct api_wcache *wc, const char *key, const char *ns)
+{
+	size_t pl = wc->prefix.len, nl = strlen(ns);
+
+	return !strncmp(key, wc->prefix.data, pl) && !strncmp(key + pl, ns, nl) && key[pl + nl] == '/';
+}
+
 /* Delivers e if the watcher wants it, turned as selectors require (leaving the set is DELETED). */
 static void deliver(struct api_watcher *w, struct wevent *e)
 {
@@ -152,7 +165,11 @@ static void deliver(struct api_watcher *w, struct wevent *e)
 
 	if (w->ending || e->rev <= w->sent_rev)
 		return;
-	if (w->o.match || w->o.ns || w->o.table) {
+	if (!w->o.match && !w->o.table && w->o.ns && e->key) {
+		/* a namespace alone (an object never changes it): decided on the key */
+		if (!key_in_ns(w->wc, e->key, w->o.ns))
+			type = -1;
+	} else if (w->o.match || w->o.ns || w->o.table) {
 		bool cm, pm;
 
 		cur = tree_of(e->obj, e->len, &e->obj_tree);
@@ -189,6 +206,7 @@ static void on_event(int type, const struct api_kv *kv, const struct api_kv *pre
 
 	if (!src) {
 		cm_warn("watch %s: delete of %s without its previous value, skipped", wc->res->plural, kv->key);
+		cm_strmap_del(&wc->index, kv->key);
 		wc->last_rev = kv->mod_rev;
 		if (wc->obs)
 			wc->obs->on_event(wc->obs_ud, true, kv->key, kv->mod_rev, NULL, 0);
@@ -205,6 +223,8 @@ static void on_event(int type, const struct api_kv *kv, const struct api_kv *pre
 	if (wc->n == wc->cap) {
 		e = ring_at(wc, 0);
 		wc->start_rev = e->rev;
+		if (e->key && cm_strmap_get(&wc->index, e->key) == e)
+			cm_strmap_del(&wc->index, e->key);
 		event_clear(e);
 		wc->head = (wc->head + 1) % wc->cap;
 		wc->n--;
@@ -212,6 +232,10 @@ static void on_event(int type, const struct api_kv *kv, const struct api_kv *pre
 	e = ring_at(wc, wc->n++);
 	e->rev = kv->mod_rev;
 	e->type = type ? EV_DELETED : kv->create_rev == kv->mod_rev ? EV_ADDED : EV_MODIFIED;
+	/* without the index entry a write only reads the store: no memory is no shortcut */
+	e->key = strdup(kv->key);
+	if (!e->key || cm_strmap_put(&wc->index, e->key, e, NULL) < 0)
+		cm_strmap_del(&wc->index, kv->key);
 	e->len = a.len;
 	e->obj = cm_buf_take(&a);
 	if (type) {
@@ -246,6 +270,7 @@ static void on_progress(int64_t rev, void *ud)
 
 static void reset(struct api_wcache *wc)
 {
+	cm_strmap_close(&wc->index);
 	for (size_t i = 0; i < wc->n; i++)
 		event_clear(ring_at(wc, i));
 	wc->n = wc->head = 0;
@@ -336,6 +361,7 @@ int api_wcache_new(uv_loop_t *loop, struct api_storage *store, const struct api_
 		free(wc);
 		return -ENOMEM;
 	}
+	cm_strmap_init(&wc->index);
 	wc->loop = loop;
 	wc->store = store;
 	wc->res = res;
@@ -368,6 +394,18 @@ bool api_wcache_ready(const struct api_wcache *wc)
 int64_t api_wcache_start_rev(const struct api_wcache *wc)
 {
 	return wc->start_rev;
+}
+
+int api_wcache_get(const struct api_wcache *wc, const char *key, const char **obj, size_t *len, int64_t *mod_rev)
+{
+	const struct wevent *e = wc->ready ? cm_strmap_get(&wc->index, key) : NULL;
+
+	if (!e || e->type == EV_DELETED || !e->obj)
+		return -ENOENT;
+	*obj = e->obj;
+	*len = e->len;
+	*mod_rev = e->rev;
+	return 0;
 }
 
 static void watcher_closed(uv_handle_t *h)
@@ -443,6 +481,7 @@ static void cache_closed(uv_handle_t *h)
 {
 	struct api_wcache *wc = h->data;
 
+	cm_strmap_close(&wc->index);
 	for (size_t i = 0; i < wc->n; i++)
 		event_clear(ring_at(wc, i));
 	free(wc->ring);

@@ -72,6 +72,15 @@ int api_wcache_watch(struct api_wcache *wc, struct cm_http_req *req, const struc
 		     struct api_watcher **out);
 /* The cache's window start, for messages. */
 int64_t api_wcache_start_rev(const struct api_wcache *wc);
+/*
+ * The newest value of key the cache's window holds (as of its last event:
+ * maybe older than the store's), for a write to start from and check with
+ * its mod_revision. Returns 0 with *obj (JSON text with resourceVersion,
+ * borrowed until the cache next changes), *len and *mod_rev; -ENOENT when
+ * the window holds no event of key, its newest is a delete, or the cache is
+ * not ready.
+ */
+int api_wcache_get(const struct api_wcache *wc, const char *key, const char **obj, size_t *len, int64_t *mod_rev);
 /* Appends the event line {"type":type,"object":obj}\n. 0 or -ENOMEM. */
 int api_watch_line(const char *type, const char *obj, size_t len, struct cm_buf *out);
 

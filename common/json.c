@@ -495,10 +495,33 @@ int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
 	return 0;
 }
 
+/*
+ * Printed in place into out: cJSON_PrintUnformatted grows its own buffer by
+ * realloc from 256 bytes and the text was copied after, which made printing
+ * the allocator's busiest caller in the apiserver. A print that does not fit
+ * stops where it runs out, and the room doubles; past PRINT_IN_PLACE_MAX
+ * (large lists, or an item cJSON cannot print at all) cJSON's own growth
+ * takes over.
+ */
+#define PRINT_IN_PLACE_MIN 4096
+#define PRINT_IN_PLACE_MAX (1u << 20)
+
 int cm_json_print(const cJSON *j, struct cm_buf *out)
 {
-	char *s = cJSON_PrintUnformatted(j);
+	char *s;
 	int rc;
+
+	for (size_t room = PRINT_IN_PLACE_MIN; room <= PRINT_IN_PLACE_MAX; room *= 2) {
+		rc = cm_buf_reserve(out, room);
+		if (rc)
+			return rc;
+		if (cJSON_PrintPreallocated((cJSON *)j, out->data + out->len, (int)room, 0)) {
+			out->len += strlen(out->data + out->len);
+			return 0;
+		}
+		out->data[out->len] = '\0';
+	}
+	s = cJSON_PrintUnformatted(j);
 
 	if (!s)
 		return -ENOMEM;

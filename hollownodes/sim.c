@@ -1,4 +1,4 @@
-/* sim.c: registers hollow nodes, renews their Leases, moves their pods to Running and finishes deletions. */
+/* sim.c: registers hollow nodes, renews their Leases in slices, runs pods, finishes deletions. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,21 @@ struct hn_sim {
 	 */
 	unsigned char *state;
 	int next_reg, reg_inflight;
+	/*
+	 * Kubelets renew on their own clocks: node i renews on tick i % slices,
+	 * one slice every lease_ms / slices, so a thousand renewals never hit the
+	 * apiserver's in-flight limit at once.
+	 */
+	int slices, slice;
+	/* Bound pods waiting for their ready time, earliest first (keys in queued). */
+	struct due_pod *due_head, *due_tail;
+	struct cm_strmap queued; /* pod key -> its struct due_pod */
+};
+
+struct due_pod {
+	struct due_pod *prev, *next;
+	int64_t due_ms;
+	char key[];
 };
 
 enum { NODE_OK = 1, LEASE_OK = 2 };
@@ -205,8 +220,10 @@ static void renew_leases(uv_timer_t *t)
 {
 	struct hn_sim *s = t->data;
 	bool missing = false;
+	int slice = s->slice;
 
-	for (int i = 0; i < s->cfg->nodes; i++) {
+	s->slice = (s->slice + 1) % s->slices;
+	for (int i = slice; i < s->cfg->nodes; i += s->slices) {
 		if (s->state[i] & NODE_OK)
 			write_lease(s, i);
 		else
@@ -258,34 +275,81 @@ static void finish_delete(struct hn_sim *s, const struct cm_pod *p)
 	cm_buf_close(&path);
 }
 
-struct due {
-	struct hn_sim *s;
-	int64_t now;
-};
-
-static int visit(const char *key, const void *view, void *ud)
+static bool waiting(const struct hn_sim *s, const char *key, const struct cm_pod *p)
 {
-	struct due *d = ud;
-	const struct cm_pod *p = view;
+	return mine(s, p) && !p->m.deleting && strcmp(p->phase, "Running") && !cm_strmap_get(&s->started, key);
+}
 
-	if (!mine(d->s, p) || p->m.deleting)
-		return 0;
-	if (strcmp(p->phase, "Running") == 0 || cm_strmap_get(&d->s->started, key))
-		return 0;
-	/* created_ms has a resolution of a second: the delay counts from when we first saw it bound */
-	if (d->now - p->m.created_ms < d->s->cfg->ready_delay_ms)
-		return 0;
-	if (cm_strmap_put(&d->s->started, key, (void *)1, NULL) == 0)
-		run_pod(d->s, key, p);
-	return 0;
+static void due_unlink(struct hn_sim *s, struct due_pod *d)
+{
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		s->due_head = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	else
+		s->due_tail = d->prev;
+	d->prev = d->next = NULL;
+}
+
+/* Inserted from the tail: pods are mostly seen bound in the order they were made. */
+static void due_insert(struct hn_sim *s, struct due_pod *d)
+{
+	struct due_pod *at = s->due_tail;
+
+	while (at && at->due_ms > d->due_ms)
+		at = at->prev;
+	d->prev = at;
+	d->next = at ? at->next : s->due_head;
+	if (d->next)
+		d->next->prev = d;
+	else
+		s->due_tail = d;
+	if (at)
+		at->next = d;
+	else
+		s->due_head = d;
+}
+
+/* A bound pod of ours waits for created + ready delay (created_ms has a resolution of a second). */
+static void queue_pod(struct hn_sim *s, const char *key, const struct cm_pod *p)
+{
+	size_t n = strlen(key) + 1;
+	struct due_pod *d;
+
+	if (!waiting(s, key, p) || cm_strmap_get(&s->queued, key) || !(d = calloc(1, sizeof(*d) + n)))
+		return;
+	memcpy(d->key, key, n);
+	d->due_ms = p->m.created_ms + s->cfg->ready_delay_ms;
+	if (cm_strmap_put(&s->queued, key, d, NULL) < 0) {
+		free(d);
+		return;
+	}
+	due_insert(s, d);
 }
 
 static void run_due(uv_timer_t *t)
 {
 	struct hn_sim *s = t->data;
-	struct due d = {s, cm_time_wall_ms()};
+	int64_t now = cm_time_wall_ms();
+	struct due_pod *d;
 
-	cm_informer_foreach(s->pods, visit, &d);
+	while ((d = s->due_head) && d->due_ms <= now) {
+		const struct cm_pod *p = cm_informer_get(s->pods, d->key);
+
+		due_unlink(s, d);
+		if (p && waiting(s, d->key, p) && p->m.created_ms + s->cfg->ready_delay_ms > now) {
+			/* the name was made again since: wait for the new pod's time */
+			d->due_ms = p->m.created_ms + s->cfg->ready_delay_ms;
+			due_insert(s, d);
+			continue;
+		}
+		cm_strmap_del(&s->queued, d->key);
+		if (p && waiting(s, d->key, p) && cm_strmap_put(&s->started, d->key, (void *)1, NULL) == 0)
+			run_pod(s, d->key, p);
+		free(d);
+	}
 }
 
 static void on_pod(void *ud, const char *key, const void *view)
@@ -293,9 +357,10 @@ static void on_pod(void *ud, const char *key, const void *view)
 	struct hn_sim *s = ud;
 	const struct cm_pod *p = view;
 
-	(void)key;
 	if (mine(s, p) && p->m.deleting)
 		finish_delete(s, p);
+	else
+		queue_pod(s, key, p);
 }
 
 static void on_pod_update(void *ud, const char *key, const void *old, const void *view)
@@ -309,7 +374,13 @@ static void on_pod_update(void *ud, const char *key, const void *old, const void
 static void on_pod_delete(void *ud, const char *key, const void *view)
 {
 	struct hn_sim *s = ud;
+	struct due_pod *d = cm_strmap_del(&s->queued, key);
+
 	(void)view;
+	if (d) {
+		due_unlink(s, d);
+		free(d);
+	}
 	cm_strmap_del(&s->started, key);
 }
 
@@ -326,6 +397,8 @@ int hn_sim_start(uv_loop_t *loop, const struct hn_config *cfg, struct hn_sim **o
 	s->loop = loop;
 	ph.ud = s;
 	cm_strmap_init(&s->started);
+	cm_strmap_init(&s->queued);
+	s->slices = cfg->lease_ms >= 200 ? (int)(cfg->lease_ms / 100) : 1;
 	rc = cm_api_new(loop, cfg->servers.items, cfg->servers.n, &s->api);
 	if (!rc)
 		rc = cm_informer_new(s->api, &po, &ph, &s->pods);
@@ -346,7 +419,8 @@ int hn_sim_start(uv_loop_t *loop, const struct hn_config *cfg, struct hn_sim **o
 	uv_timer_init(loop, &s->lease_timer);
 	uv_timer_init(loop, &s->run_timer);
 	s->lease_timer.data = s->run_timer.data = s;
-	uv_timer_start(&s->lease_timer, renew_leases, (uint64_t)cfg->lease_ms, (uint64_t)cfg->lease_ms);
+	uv_timer_start(&s->lease_timer, renew_leases, (uint64_t)(cfg->lease_ms / s->slices),
+		       (uint64_t)(cfg->lease_ms / s->slices));
 	uv_timer_start(&s->run_timer, run_due, 50, 50);
 	cm_informer_start(s->pods);
 	*out = s;
@@ -369,6 +443,13 @@ void hn_sim_free(struct hn_sim *s)
 	if (!s)
 		return;
 	cm_strmap_close(&s->started);
+	cm_strmap_close(&s->queued);
+	while (s->due_head) {
+		struct due_pod *d = s->due_head;
+
+		due_unlink(s, d);
+		free(d);
+	}
 	free(s->state);
 	free(s);
 }

@@ -177,7 +177,7 @@ void kl_status_sync(struct kl_pod_worker *w)
 	}
 	cm_debug(1, "pod %s/%s: status %s", w->ns, w->name, w->phase);
 	free(w->last_status);
-	w->last_status = cm_buf_take(&text);
+	w->last_status = strdup(text.data); /* not the print buffer: it holds 4 KiB at least */
 	/* the pod view served by /pods carries the status written */
 	cm_json_set(w->pod, "status", cJSON_Duplicate(st, 1));
 out:

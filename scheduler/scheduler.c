@@ -28,6 +28,8 @@ struct sch_scheduler {
 	struct cm_events *events;
 	struct sch_cache cache;
 	struct cm_strmap unsched; /* pod key -> last FailedScheduling message (owned) */
+	struct cand *cand; /* schedule_one's feasible nodes, kept between pods to spare a malloc each */
+	size_t cand_cap;
 	bool active, stopping, lost;
 	char identity[128];
 };
@@ -124,6 +126,14 @@ static void on_node_update(void *ud, const char *key, const void *old, const voi
 		retry_unschedulable(ud);
 }
 
+/* A node that passed the filters, with what its score needs (pointers borrowed for one pod). */
+struct cand {
+	const char *key;
+	const struct cm_node *node;
+	const struct sch_node_usage *use;
+	int64_t same;
+};
+
 struct pick {
 	struct sch_scheduler *s;
 	const struct cm_pod *pod;
@@ -131,10 +141,7 @@ struct pick {
 	size_t counts[SCH_NREASONS];
 	const struct cm_taint *taint;
 	int64_t max_same;
-	int64_t best_score;
-	unsigned best_tie;
-	const char *best;
-	int pass;
+	bool oom;
 };
 
 static unsigned tie_hash(const char *a, const char *b)
@@ -147,38 +154,63 @@ static unsigned tie_hash(const char *a, const char *b)
 	return h;
 }
 
+/*
+ * The filters, once per node; the feasible ones are kept with their usage
+ * and owner count so scoring does not look them up (and filter) again.
+ */
 static int visit_node(const char *key, const void *view, void *ud)
 {
 	struct pick *p = ud;
+	struct sch_scheduler *s = p->s;
 	const struct cm_node *n = view;
-	const struct sch_node_usage *use = sch_cache_usage(&p->s->cache, key);
+	const struct sch_node_usage *use = sch_cache_usage(&s->cache, key);
+	const struct cm_taint *t = NULL;
+	enum sch_reason r = sch_filter(p->pod, n, use, &t);
 
-	if (p->pass == 0) {
-		const struct cm_taint *t = NULL;
-		enum sch_reason r = sch_filter(p->pod, n, use, &t);
-		p->nnodes++;
-		p->counts[r]++;
-		if (r == SCH_TAINT && !p->taint)
-			p->taint = t;
-		if (r == SCH_FIT) {
-			int64_t same = sch_cache_owner_count(&p->s->cache, p->pod->m.owner_uid, key);
-			p->feasible++;
-			if (same > p->max_same)
-				p->max_same = same;
+	p->nnodes++;
+	p->counts[r]++;
+	if (r == SCH_TAINT && !p->taint)
+		p->taint = t;
+	if (r != SCH_FIT)
+		return 0;
+	if (p->feasible == s->cand_cap) {
+		size_t cap = s->cand_cap ? 2 * s->cand_cap : 256;
+		struct cand *c = realloc(s->cand, cap * sizeof(*c));
+
+		if (!c) {
+			p->oom = true;
+			return 1;
 		}
-		return 0;
+		s->cand = c;
+		s->cand_cap = cap;
 	}
-	if (sch_filter(p->pod, n, use, NULL) != SCH_FIT)
-		return 0;
-	int64_t score = sch_score(p->pod, n, use, sch_cache_owner_count(&p->s->cache, p->pod->m.owner_uid, key),
-				  p->max_same);
-	unsigned tie = tie_hash(p->pod->m.name, key);
-	if (!p->best || score > p->best_score || (score == p->best_score && tie > p->best_tie)) {
-		p->best = key;
-		p->best_score = score;
-		p->best_tie = tie;
-	}
+	s->cand[p->feasible] = (struct cand){key, n, use,
+					     sch_cache_owner_count(&s->cache, p->pod->m.owner_uid, key)};
+	if (s->cand[p->feasible].same > p->max_same)
+		p->max_same = s->cand[p->feasible].same;
+	p->feasible++;
 	return 0;
+}
+
+/* The feasible node with the best score; ties go by a hash of pod and node, so pods spread. */
+static const char *best_node(const struct pick *p)
+{
+	const struct cand *c = p->s->cand;
+	const char *best = NULL;
+	int64_t best_score = 0;
+	unsigned best_tie = 0;
+
+	for (size_t i = 0; i < p->feasible; i++) {
+		int64_t score = sch_score(p->pod, c[i].node, c[i].use, c[i].same, p->max_same);
+		unsigned tie = tie_hash(p->pod->m.name, c[i].key);
+
+		if (!best || score > best_score || (score == best_score && tie > best_tie)) {
+			best = c[i].key;
+			best_score = score;
+			best_tie = tie;
+		}
+	}
+	return best;
 }
 
 static void free_bind(struct bind_ctx *b)
@@ -319,6 +351,7 @@ static void schedule_one(struct cm_workqueue *q, const char *key, void *ud)
 	struct sch_scheduler *s = ud;
 	const struct cm_pod *pod = cm_informer_get(s->pods, key);
 	struct pick p = {0};
+	const char *best;
 
 	if (!pod || !ours(s, pod) || sch_cache_assumed(&s->cache, key)) {
 		cm_workqueue_done(q, key, 0);
@@ -327,11 +360,12 @@ static void schedule_one(struct cm_workqueue *q, const char *key, void *ud)
 	p.s = s;
 	p.pod = pod;
 	cm_informer_foreach(s->nodes, visit_node, &p);
-	if (p.feasible) {
-		p.pass = 1;
-		cm_informer_foreach(s->nodes, visit_node, &p);
+	if (p.oom) {
+		cm_workqueue_done(q, key, -ENOMEM);
+		return;
 	}
-	if (!p.best) {
+	best = best_node(&p);
+	if (!best) {
 		struct cm_buf msg = CM_BUF_INIT;
 		if (sch_fit_error(p.nnodes, p.counts, p.taint, &msg) == 0)
 			report_unschedulable(s, key, pod, msg.data);
@@ -339,7 +373,7 @@ static void schedule_one(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0); /* retried when nodes or pods change */
 		return;
 	}
-	if (bind_pod(s, key, pod, p.best))
+	if (bind_pod(s, key, pod, best))
 		cm_workqueue_done(q, key, -ENOMEM);
 }
 
@@ -465,6 +499,7 @@ void sch_scheduler_free(struct sch_scheduler *s)
 		return;
 	cm_events_free(s->events);
 	sch_cache_close(&s->cache);
+	free(s->cand);
 	cm_strmap_foreach(&s->unsched, free_str, NULL);
 	cm_strmap_close(&s->unsched);
 	free(s);

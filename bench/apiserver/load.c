@@ -28,6 +28,11 @@
  *   fanout  --watchers watches on --ns; once every watcher saw a warm-up pod,
  *           --writes pods are created one after another; each write's fan-out
  *           is the time from sending it to the last watcher's event.
+ *   bound   bench/scheduler's load: one watch on --ns from its list's
+ *           revision, then COUNT small pods (one pause container, requests
+ *           100m/64Mi) created by --clients closed loops (a 429 is sent again
+ *           after 50 ms, as client-go does); each pod's latency runs from its
+ *           create's send to the watch event that shows it bound.
  * Latencies are kept whole and sorted at the end: exact percentiles.
  */
 
@@ -55,6 +60,8 @@ struct ld_client {
 	int64_t sent_ns;
 	bool put;    /* update: the request in flight is the PUT (its GET is not timed) */
 	char rv[32]; /* update: the resourceVersion of the owned pod, "" until read */
+	int pod;        /* bound: the pod being created, -1 none */
+	uv_timer_t retry; /* bound: a 429's wait */
 };
 
 struct ld_watcher {
@@ -93,6 +100,10 @@ struct ld_run {
 	int next_k;                /* the next measured write */
 	int64_t write_sent_ns, write_last_ns, next_write_ns;
 	int got; /* watchers that saw cur_write */
+	/* bound */
+	int64_t *sent_ns, *bound_ns; /* per pod; 0 until sent / seen bound */
+	int nbound, retried;
+	int64_t created_ns; /* when the last create was answered */
 };
 
 static uint64_t rng_next(uint64_t *s)
@@ -140,6 +151,16 @@ static int pod_json(struct cm_buf *b, const char *name, const char *ns, const ch
 				   "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}],"
 				   "\"restartPolicy\":\"Always\"}}", gen);
 	return rc;
+}
+
+/* bench/scheduler's pod: what the scheduler needs and no more. */
+static int small_pod_json(struct cm_buf *b, const char *name, const char *prefix)
+{
+	cm_buf_reset(b);
+	return cm_buf_printf(b, "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","
+			     "\"labels\":{\"app\":\"%s\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"pause\","
+			     "\"resources\":{\"requests\":{\"cpu\":\"100m\",\"memory\":\"64Mi\"}}}]}}",
+			     name, prefix);
 }
 
 /* The resourceVersion of the object in a JSON answer, without parsing the whole body. */
@@ -193,6 +214,143 @@ static void on_done(const struct cm_http_response *resp, void *ud)
 	}
 	if (run->o->rate == 0 || !is_mode(run, "create"))
 		issue(cl, 0);
+}
+
+static void bound_issue(struct ld_client *cl);
+
+static void bound_retry(uv_timer_t *t)
+{
+	struct ld_client *cl = t->data;
+	bound_issue(cl);
+}
+
+static void on_bound_created(const struct cm_http_response *resp, void *ud)
+{
+	struct ld_client *cl = ud;
+	struct ld_run *run = cl->run;
+	run->inflight--;
+	if (resp->err == 0 && resp->status == 429 && !run->stopping) {
+		run->retried++;
+		uv_timer_start(&cl->retry, bound_retry, 50, 0);
+		return;
+	}
+	if (resp->err == -ECANCELED)
+		return; /* every pod was seen bound before this answer came */
+	if (resp->err != 0 || resp->status != 201) {
+		run->errors++;
+		run->last_status = resp->status;
+		run->last_err = resp->err;
+	}
+	run->created_ns = cm_time_mono_ns();
+	cl->pod = -1;
+	bound_issue(cl);
+}
+
+/* Creates the client's pod (a retry) or the next one. */
+static void bound_issue(struct ld_client *cl)
+{
+	struct ld_run *run = cl->run;
+	const struct ld_opts *o = run->o;
+	char name[128];
+	if (run->stopping)
+		return;
+	if (cl->pod < 0) {
+		if (run->issued >= o->count)
+			return;
+		cl->pod = (int)run->issued++;
+	}
+	snprintf(name, sizeof(name), "%s-%d", o->prefix, cl->pod);
+	cm_buf_reset(&run->url);
+	int rc = small_pod_json(&run->body, name, o->prefix);
+	if (rc == 0)
+		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
+	struct cm_http_request req = {.method = "POST", .url = run->url.data, .body = run->body.data,
+				      .body_len = run->body.len, .timeout_ms = o->timeout_ms};
+	if (run->sent_ns[cl->pod] == 0)
+		run->sent_ns[cl->pod] = cm_time_mono_ns(); /* a retried create counts from its first send */
+	if (rc == 0)
+		rc = cm_http_client_send(run->http, &req, on_bound_created, cl, NULL);
+	if (rc < 0) {
+		cm_error("bound: sending a create failed: %s", strerror(-rc));
+		run->stopping = true;
+		return;
+	}
+	run->inflight++;
+}
+
+/* A watch event of one of our pods with spec.nodeName set: bound, the first time. */
+static void on_bound_line(const char *line, size_t len, void *ud)
+{
+	struct ld_run *run = ud;
+	int64_t now = cm_time_mono_ns();
+	char tag[160];
+	(void)len;
+	snprintf(tag, sizeof(tag), "\"name\":\"%s-", run->o->prefix);
+	const char *p = strstr(line, tag);
+	if (p == NULL || strstr(line, "\"nodeName\":\"") == NULL)
+		return;
+	int k = atoi(p + strlen(tag));
+	if (k < 0 || k >= run->o->count || run->bound_ns[k] != 0 || run->sent_ns[k] == 0)
+		return;
+	run->bound_ns[k] = now;
+	run->end_ns = now;
+	lat_add(run, &run->lat, now - run->sent_ns[k]);
+	if (++run->nbound >= run->o->count)
+		run->stopping = true;
+}
+
+static void on_bound_watch_done(const struct cm_http_response *resp, void *ud)
+{
+	struct ld_run *run = ud;
+	run->inflight--;
+	if (!run->stopping) {
+		cm_error("bound: the watch ended: err %d status %ld", resp->err, resp->status);
+		run->errors++;
+		run->stopping = true;
+	}
+}
+
+static int bound_start(struct ld_run *run)
+{
+	const struct ld_opts *o = run->o;
+	struct cm_buf url = CM_BUF_INIT, body = CM_BUF_INIT;
+	long status = 0;
+	run->sent_ns = calloc((size_t)o->count, sizeof(int64_t));
+	run->bound_ns = calloc((size_t)o->count, sizeof(int64_t));
+	int rc = run->sent_ns && run->bound_ns ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?limit=1", o->server, o->ns);
+	if (rc == 0) {
+		struct cm_http_request req = {.url = url.data, .timeout_ms = o->timeout_ms};
+		rc = cm_http_fetch(NULL, &req, &status, &body);
+	}
+	if (rc == 0 && (status != 200 || cm_buf_puts(&body, "") < 0))
+		rc = -EIO;
+	if (rc == 0)
+		find_rv(body.data, run->list_rv);
+	cm_buf_reset(&url);
+	if (rc == 0 && run->list_rv[0] == '\0')
+		rc = -EIO;
+	if (rc == 0)
+		rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?watch=1&timeoutSeconds=600&resourceVersion=%s",
+				   o->server, o->ns, run->list_rv);
+	if (rc == 0) {
+		struct cm_http_request req = {.url = url.data, .on_line = on_bound_line};
+		rc = cm_http_client_send(run->http, &req, on_bound_watch_done, run, NULL);
+	}
+	if (rc == 0)
+		run->inflight++;
+	cm_buf_close(&url);
+	cm_buf_close(&body);
+	run->start_ns = run->end_ns = cm_time_mono_ns(); /* from the first create, not from the list */
+	for (int i = 0; i < o->clients && rc == 0; i++) {
+		struct ld_client *cl = &run->clients[i];
+		cl->pod = -1;
+		uv_timer_init(run->loop, &cl->retry);
+		cl->retry.data = cl;
+		bound_issue(cl);
+	}
+	return rc;
 }
 
 /* Sends the next request of a client; due_ns (open loop) is when it should have left. */
@@ -436,10 +594,18 @@ static void on_tick(uv_timer_t *t)
 			should_stop(run);
 		}
 	}
-	should_stop(run);
-	if (run->stopping && (run->inflight == 0 || is_mode(run, "fanout"))) {
+	if (is_mode(run, "bound") && !run->stopping && run->start_ns + o->timeout_ms * 1000000LL * 30 < cm_time_mono_ns()) {
+		cm_error("bound: %d of %d pods bound in time", run->nbound, o->count);
+		run->stopping = true;
+	}
+	if (!is_mode(run, "bound"))
+		should_stop(run);
+	if (run->stopping && (run->inflight == 0 || is_mode(run, "fanout") || is_mode(run, "bound"))) {
 		if (is_mode(run, "fanout"))
 			run->end_ns = cm_time_mono_ns();
+		if (is_mode(run, "bound"))
+			for (int i = 0; i < o->clients; i++)
+				uv_close((uv_handle_t *)&run->clients[i].retry, NULL);
 		uv_timer_stop(t);
 		uv_close((uv_handle_t *)t, NULL);
 		cm_http_client_close(run->http, NULL, NULL); /* cancels the watches */
@@ -479,6 +645,9 @@ static void print_result(struct ld_run *run)
 		printf(",\"watchers\":%d,\"rewatches\":%" PRId64 ",\"deliveries\":%zu,\"deliver_p50_ms\":%.3f,"
 		       "\"deliver_p99_ms\":%.3f",
 		       o->watchers, run->rewatches, run->deliver.n, pct_ms(&run->deliver, 0.50), pct_ms(&run->deliver, 0.99));
+	if (is_mode(run, "bound"))
+		printf(",\"bound\":%d,\"retried_429\":%d,\"create_seconds\":%.3f", run->nbound, run->retried,
+		       (double)(run->created_ns - run->start_ns) / 1e9);
 	if (run->errors > 0)
 		printf(",\"last_error\":{\"err\":%d,\"status\":%ld}", run->last_err, run->last_status);
 	printf("}\n");
@@ -502,7 +671,7 @@ int main(int argc, char **argv)
 	};
 	const struct cm_flag flags[] = {
 		{"server", CM_FLAG_STRING, &o.server, "apiserver URL"},
-		{"mode", CM_FLAG_STRING, &o.mode, "create, get, update, list or fanout"},
+		{"mode", CM_FLAG_STRING, &o.mode, "create, get, update, list, fanout or bound"},
 		{"ns", CM_FLAG_STRING, &o.ns, "namespace of the pods"},
 		{"prefix", CM_FLAG_STRING, &o.prefix, "pod names are PREFIX-N"},
 		{"path", CM_FLAG_STRING, &o.path, "list: the path to GET"},
@@ -522,9 +691,9 @@ int main(int argc, char **argv)
 	cm_log_init("apiserver_load", o.verbosity);
 	struct ld_run run = {.o = &o, .rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)uv_os_getpid()};
 	bool known = is_mode(&run, "create") || is_mode(&run, "get") || is_mode(&run, "update") ||
-		     is_mode(&run, "list") || is_mode(&run, "fanout");
+		     is_mode(&run, "list") || is_mode(&run, "fanout") || is_mode(&run, "bound");
 	if (!known || o.clients < 1 || o.count < 1 || o.rate < 0 || o.watchers < 1 || o.writes < 1 ||
-	    (!is_mode(&run, "create") && !is_mode(&run, "fanout") && o.duration_ms <= 0)) {
+	    (!is_mode(&run, "create") && !is_mode(&run, "fanout") && !is_mode(&run, "bound") && o.duration_ms <= 0)) {
 		fprintf(stderr, "apiserver_load: bad arguments (a known mode, counts >= 1, a duration "
 				"for get, update and list); see --help\n");
 		return 2;
@@ -553,6 +722,12 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		run.next_write_ns = run.start_ns + 200 * 1000000LL;
+	} else if (is_mode(&run, "bound")) {
+		rc = bound_start(&run);
+		if (rc < 0) {
+			fprintf(stderr, "apiserver_load: bound: start failed: %s\n", strerror(-rc));
+			return 1;
+		}
 	} else if (!(is_mode(&run, "create") && o.rate > 0)) {
 		for (int i = 0; i < o.clients; i++)
 			issue(&run.clients[i], 0);
@@ -563,6 +738,8 @@ int main(int argc, char **argv)
 	uv_loop_close(run.loop);
 	free(run.clients);
 	free(run.watchers);
+	free(run.sent_ns);
+	free(run.bound_ns);
 	free(run.lat.v);
 	free(run.deliver.v);
 	cm_buf_close(&run.url);

@@ -356,6 +356,26 @@ class ApiserverTest(unittest.TestCase):
 
     # ---- watch ----
 
+    def test_watch_in_a_namespace_sees_only_it(self):
+        for ns in ("wns-a", "wns-ab"):
+            self.create("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+        st, lst = self.req("GET", "/api/v1/namespaces/wns-a/configmaps")
+        conn, resp = self.api.watch("/api/v1/namespaces/wns-a/configmaps" +
+                                    q(watch=1, resourceVersion=lst["metadata"]["resourceVersion"]))
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+        self.create("/api/v1/namespaces/wns-ab/configmaps", cm)  # a namespace whose name starts alike
+        self.create(NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "wns-a"}})
+        self.create("/api/v1/namespaces/wns-a/configmaps", cm)
+        cm2 = dict(cm, data={"k": "v"})
+        st, _ = self.req("PUT", "/api/v1/namespaces/wns-ab/configmaps/c", cm2)
+        self.assertEqual(st, 200)
+        st, _ = self.req("PUT", "/api/v1/namespaces/wns-a/configmaps/c", cm2)
+        self.assertEqual(st, 200)
+        evs = read_events(resp, n=2)
+        conn.close()
+        self.assertEqual([(e["type"], e["object"]["metadata"]["namespace"]) for e in evs],
+                         [("ADDED", "wns-a"), ("MODIFIED", "wns-a")])
+
     def test_watch_in_order_no_gap_across_rewatch(self):
         st, lst = self.req("GET", NS + "/configmaps")
         rv = lst["metadata"]["resourceVersion"]
@@ -473,6 +493,48 @@ class ApiserverTest(unittest.TestCase):
             self.assertEqual(st, 200)
         finally:
             other.stop()
+
+    def test_updates_from_a_stale_watch_cache(self):
+        """Writes start from the watch cache's copy. Two apiservers take turns, one over the leader, one over
+        a follower that applies a commit only when the next heartbeat tells it: its cache is mostly stale."""
+        cl = Cluster(size=3, kind=self.STORE, extra=["--heartbeat-interval", "300", "--election-timeout", "3000"])
+        apis = []
+        try:
+            cl.start_all()
+            lead = cl.leader()
+            apis = [Apiserver([cl.client[lead]]), Apiserver([cl.client[(lead + 1) % 3]])]
+            st, made = apis[0].req("POST", NS + "/configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                                "metadata": {"name": "turns"}, "data": {"n": "0"}})
+            self.assertEqual(st, 201, made)
+            harness.wait_until(lambda: apis[1].req("GET", NS + "/configmaps/turns")[0] == 200, 10, "the follower's copy")
+            for i in range(20):
+                # passes only if decided on the store's value: a stale copy fails the test op
+                patch = [{"op": "test", "path": "/data/n", "value": str(i)},
+                         {"op": "replace", "path": "/data/n", "value": str(i + 1)}]
+                st, got = apis[i % 2].req("PATCH", NS + "/configmaps/turns", patch, ctype="application/json-patch+json")
+                self.assertEqual((st, (got or {}).get("data", {}).get("n")), (200, str(i + 1)), (i, got))
+            st, got = apis[1].req("PATCH", NS + "/configmaps/turns", [{"op": "test", "path": "/data/n", "value": "7"}],
+                                  ctype="application/json-patch+json")
+            self.assertEqual(st, 400, got)
+            for i in range(5):
+                name = "stale-bind-%d" % i
+                st, _ = apis[0].req("POST", NS + "/pods", pod(name))
+                self.assertEqual(st, 201)
+                st, _ = apis[0].req("POST", NS + "/pods/%s/binding" % name,
+                                    {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+                                     "target": {"kind": "Node", "name": "node-a"}})
+                self.assertEqual(st, 201)
+                # the follower's apiserver has most likely not seen that binding: its write must still lose
+                st, got = apis[1].req("POST", NS + "/pods/%s/binding" % name,
+                                      {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+                                       "target": {"kind": "Node", "name": "node-b"}})
+                self.assertEqual(st, 409, got)
+                st, got = apis[1].req("GET", NS + "/pods/" + name)
+                self.assertEqual(got["spec"]["nodeName"], "node-a")
+        finally:
+            for a in apis:
+                a.stop()
+            cl.stop()
 
     # ---- pods/log ----
 

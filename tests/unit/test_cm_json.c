@@ -350,6 +350,32 @@ START_TEST(test_print_compact_appends)
 }
 END_TEST
 
+/* Texts of every size print whole: in place, after the room doubled, and past the in-place limit. */
+START_TEST(test_print_sizes)
+{
+	static const size_t sizes[] = {10, 4000, 5000, 70000, (1u << 20) + 100, 3u << 20};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct cm_buf b = CM_BUF_INIT;
+		char *s = malloc(sizes[i] + 1);
+		cJSON *j = cJSON_CreateObject();
+
+		ck_assert_ptr_nonnull(s);
+		memset(s, 'x', sizes[i]);
+		s[sizes[i]] = '\0';
+		ck_assert_ptr_nonnull(cJSON_AddStringToObject(j, "k", s));
+		cm_buf_puts(&b, "<");
+		ck_assert_int_eq(cm_json_print(j, &b), 0);
+		ck_assert_uint_eq(b.len, 1 + sizes[i] + strlen("{\"k\":\"\"}"));
+		ck_assert_uint_eq(strlen(b.data), b.len);
+		ck_assert(!strncmp(b.data, "<{\"k\":\"xxx", 10) && !strcmp(b.data + b.len - 3, "x\"}"));
+		cm_buf_close(&b);
+		cJSON_Delete(j);
+		free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_equal)
 {
 	cJSON *a = parse("{\"x\":1,\"y\":{\"p\":[1,2],\"q\":\"s\"},\"z\":null}");
@@ -414,6 +440,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_parse_duplicate_keys_last_wins);
 	tcase_add_test(tc, test_parse_refuses_data_after_nul);
 	tcase_add_test(tc, test_print_compact_appends);
+	tcase_add_test(tc, test_print_sizes);
 	tcase_add_test(tc, test_equal);
 	tcase_add_test(tc, test_copy_is_deep);
 	suite_add_tcase(s, tc);
