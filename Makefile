@@ -1,6 +1,7 @@
 # minik8s: one Makefile, a fragment per folder (*/module.mk).
 #   make            every binary into bin/
-#   make test       unit tests, then integration tests, then the end-to-end clusters (tests/e2e)
+#   make test       unit tests, integration tests, the end-to-end clusters (tests/e2e), then every fuzz
+#                   target for FUZZ_SECONDS (60; FUZZ_SECONDS=0 skips fuzzing)
 #   make asan       the same tests under AddressSanitizer + UBSan (in build-asan/)
 #   make bench      the benchmarks under bench/
 #   make deps       the Debian packages the build, tests and benchmarks use
@@ -70,7 +71,7 @@ $(BUILD)/lib%.a:
 	@echo "  AR    $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-test: unit integration e2e
+test: unit integration e2e $(FUZZ_CI)
 
 asan:
 	$(MAKE) SAN=1 test
