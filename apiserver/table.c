@@ -126,23 +126,30 @@ static int add_requirements(cJSON *cells, struct req *reqs, int n)
 	return rc;
 }
 
-int api_table_add_labels(cJSON *cells, const cJSON *map)
+/* Appends a requirement "key=value" to reqs[*n] for each string of a label map. */
+static void add_equalities(struct req *reqs, int *n, const cJSON *map)
 {
-	int n = 0;
-	struct req *reqs = calloc((size_t)cJSON_GetArraySize(map) + 1, sizeof(*reqs));
 	const cJSON *e;
 
-	if (!reqs)
-		return -ENOMEM;
 	cJSON_ArrayForEach(e, map) {
 		struct cm_buf t = CM_BUF_INIT;
 
 		if (!cJSON_IsString(e))
 			continue;
 		cm_buf_printf(&t, "%s=%s", e->string, e->valuestring);
-		reqs[n].key = e->string;
-		reqs[n++].text = cm_buf_take(&t);
+		reqs[*n].key = e->string;
+		reqs[(*n)++].text = cm_buf_take(&t);
 	}
+}
+
+int api_table_add_labels(cJSON *cells, const cJSON *map)
+{
+	int n = 0;
+	struct req *reqs = calloc((size_t)cJSON_GetArraySize(map) + 1, sizeof(*reqs));
+
+	if (!reqs)
+		return -ENOMEM;
+	add_equalities(reqs, &n, map);
 	return add_requirements(cells, reqs, n);
 }
 
@@ -155,15 +162,7 @@ int api_table_add_selector(cJSON *cells, const cJSON *selector)
 
 	if (!reqs)
 		return -ENOMEM;
-	cJSON_ArrayForEach(e, ml) {
-		struct cm_buf t = CM_BUF_INIT;
-
-		if (!cJSON_IsString(e))
-			continue;
-		cm_buf_printf(&t, "%s=%s", e->string, e->valuestring);
-		reqs[n].key = e->string;
-		reqs[n++].text = cm_buf_take(&t);
-	}
+	add_equalities(reqs, &n, ml);
 	cJSON_ArrayForEach(e, me) {
 		const char *key = cm_json_get_str(e, "key");
 
