@@ -165,14 +165,15 @@ int mc_get_watch(struct mc_ctx *c, const struct mc_get_opts *o, const struct mc_
 		cm_buf_close(&extra);
 		if (rc == 0 && status == 410)
 			w.gone = true;
-		if (rc == 0 && status && (status < 200 || status > 299) && status != 410 && status < 500) {
+		/* 429 is the apiserver asking to come back (its watch cache still starting after a restart) */
+		if (rc == 0 && status && (status < 200 || status > 299) && status != 410 && status != 429 && status < 500) {
 			rc = mc_print_api_error(c, status, errbody.data);
 			cm_buf_close(&errbody);
 			goto done;
 		}
 		cm_buf_close(&errbody);
-		if (rc || status >= 500) {
-			/* the apiserver went away: try again, at most once a second */
+		if (rc || status >= 500 || status == 429) {
+			/* the apiserver went away or is not ready yet: try again, at most once a second */
 			struct timespec ts1 = {0, failures < 5 ? 200000000L : 999999999L};
 			failures++;
 			nanosleep(&ts1, NULL);
