@@ -2,6 +2,7 @@
 #include "apiserver/authz.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "apiserver/object.h"
 #include "apiserver/rest.h"
@@ -196,43 +197,82 @@ static const char *const defaults[][3] = {
 	 "\"roleRef\":{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"cluster-admin\"}"},
 };
 
+struct boot_write {
+	struct api_server *srv;
+	size_t i; /* in defaults */
+};
+
+static int put_default(struct boot_write *b);
+
 static void written(int err, const struct api_kv_result *r, void *ud)
 {
-	struct api_server *srv = ud;
+	struct boot_write *b = ud;
+	struct api_server *srv = b->srv;
 
 	(void)r;
-	if (err == -ECANCELED)
+	if (err == -ECANCELED) {
+		free(b);
 		return;
-	/* a conflict means it exists: an administrator's edits are kept */
-	if (err && err != -CM_ECONFLICT)
-		cm_warn("bootstrap rbac object: cannot create (%s)", cm_strerror(err));
+	}
+	/*
+	 * A conflict means it exists: an administrator's edits are kept. Any
+	 * other failure (the store slow or without quorum at boot) is tried
+	 * again, paced by the storage's own timeout: without these objects every
+	 * component is refused for good.
+	 */
+	if (err && err != -CM_ECONFLICT) {
+		cm_warn("bootstrap rbac %s %s: cannot create (%s), trying again", defaults[b->i][0], defaults[b->i][1],
+			cm_strerror(err));
+		if (put_default(b) == 0)
+			return;
+	}
+	free(b);
 	srv->boot_pending--;
+}
+
+static int put_default(struct boot_write *b)
+{
+	struct api_server *srv = b->srv;
+	const char *const *d = defaults[b->i];
+	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+	bool binding = d[0][11] == 'B'; /* "ClusterRoleBinding" */
+	uint64_t a = api_rand(srv);
+	char now[CM_RFC3339_LEN];
+	int rc;
+
+	api_obj_now(cm_time_wall_ms(), now);
+	rc = cm_buf_printf(&key, "/registry/rbac.authorization.k8s.io/%s/%s",
+			   binding ? "clusterrolebindings" : "clusterroles", d[1]);
+	if (!rc)
+		rc = cm_buf_printf(&val,
+				   "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\","
+				   "\"uid\":\"%08x-0000-4000-8000-%012llx\",\"creationTimestamp\":\"%s\","
+				   "\"labels\":{\"kubernetes.io/bootstrapping\":\"rbac-defaults\"},"
+				   "\"annotations\":{\"rbac.authorization.kubernetes.io/autoupdate\":\"true\"}},%s}",
+				   d[0], d[1], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL), now, d[2]);
+	if (!rc)
+		rc = api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, written, b);
+	cm_buf_close(&key);
+	cm_buf_close(&val);
+	return rc;
 }
 
 void api_auth_bootstrap(struct api_server *srv)
 {
-	char now[CM_RFC3339_LEN];
-
 	if (!api_auth_rbac_enabled(srv->auth))
 		return;
-	api_obj_now(cm_time_wall_ms(), now);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
-		bool binding = defaults[i][0][11] == 'B'; /* "ClusterRoleBinding" */
-		uint64_t a = api_rand(srv);
+		struct boot_write *b = malloc(sizeof(*b));
 
-		if (cm_buf_printf(&key, "/registry/rbac.authorization.k8s.io/%s/%s",
-				  binding ? "clusterrolebindings" : "clusterroles", defaults[i][1]) == 0 &&
-		    cm_buf_printf(&val,
-				  "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\","
-				  "\"uid\":\"%08x-0000-4000-8000-%012llx\",\"creationTimestamp\":\"%s\","
-				  "\"labels\":{\"kubernetes.io/bootstrapping\":\"rbac-defaults\"},"
-				  "\"annotations\":{\"rbac.authorization.kubernetes.io/autoupdate\":\"true\"}},%s}",
-				  defaults[i][0], defaults[i][1], (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL),
-				  now, defaults[i][2]) == 0 &&
-		    api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, written, srv) == 0)
+		if (!b) {
+			cm_error("bootstrap rbac %s %s: out of memory", defaults[i][0], defaults[i][1]);
+			continue;
+		}
+		b->srv = srv;
+		b->i = i;
+		if (put_default(b) == 0)
 			srv->boot_pending++;
-		cm_buf_close(&key);
-		cm_buf_close(&val);
+		else
+			free(b);
 	}
 }
