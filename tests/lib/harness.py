@@ -78,7 +78,7 @@ def _new_log_reports(path):
 
 def _raise_new_reports(p):
     new = sanitizer_reports(new_only=True)
-    lines = _new_log_reports(p.log_path)
+    lines = _new_log_reports(p.log_path) if getattr(p, "log_path", None) else []
     if lines:
         new[p.log_path] = "\n".join(lines)
     if new:
@@ -118,7 +118,7 @@ def _cleanup():
                 pass
             p.wait()
     left = sanitizer_reports(new_only=True)
-    logs = {p.log_path for p in _procs}
+    logs = {p.log_path for p in _procs if getattr(p, "log_path", None)}  # benches add bare Popens
     for d in _dirs:
         for dirpath, dirs, files in os.walk(d):
             dirs[:] = [x for x in dirs if not os.path.ismount(os.path.join(dirpath, x))]  # a pod's mounts
