@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "tests/lib/loop_until.h"
 #include "common/buf.h"
 #include "common/http_client.h"
 #include "common/http_server.h"
@@ -32,14 +33,7 @@ static void on_tick(uv_timer_t *t)
 }
 
 /* Runs the loop until cond holds, failing after 10 s. */
-#define RUN_UNTIL(cond)                                                              \
-	do {                                                                         \
-		uint64_t deadline_ = uv_now(&loop) + 10000;                          \
-		while (!(cond)) {                                                    \
-			ck_assert_msg(uv_now(&loop) < deadline_, "timed out: " #cond); \
-			uv_run(&loop, UV_RUN_ONCE);                                  \
-		}                                                                    \
-	} while (0)
+#define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 10000)
 
 /* GET /echo/{n}: answers n, so each caller can check it got its own answer. */
 static void h_echo(struct cm_http_req *req, void *ud)

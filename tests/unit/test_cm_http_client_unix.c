@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tests/lib/loop_until.h"
 #include "common/buf.h"
 #include "common/err.h"
 #include "common/http_client.h"
@@ -37,14 +38,7 @@ static void on_tick(uv_timer_t *t)
 }
 
 /* Runs the loop until cond holds, failing after 5 s. */
-#define RUN_UNTIL(cond)                                                              \
-	do {                                                                         \
-		uint64_t deadline_ = uv_now(&loop) + 5000;                           \
-		while (!(cond)) {                                                    \
-			ck_assert_msg(uv_now(&loop) < deadline_, "timed out: " #cond); \
-			uv_run(&loop, UV_RUN_ONCE);                                  \
-		}                                                                    \
-	} while (0)
+#define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 5000)
 
 static void on_closed(void *ud)
 {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/lib/loop_until.h"
 #include "common/apiclient.h"
 #include "common/http_server.h"
 #include "common/informer.h"
@@ -33,14 +34,7 @@ static void on_tick(uv_timer_t *t)
 	(void)t;
 }
 
-#define RUN_UNTIL(cond)                                                              \
-	do {                                                                         \
-		uint64_t deadline_ = uv_now(&loop) + 5000;                           \
-		while (!(cond)) {                                                    \
-			ck_assert_msg(uv_now(&loop) < deadline_, "timed out: " #cond); \
-			uv_run(&loop, UV_RUN_ONCE);                                  \
-		}                                                                    \
-	} while (0)
+#define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 5000)
 
 static void on_req_done(struct cm_http_req *req, void *ud)
 {
