@@ -19,6 +19,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
+import kubelet_proc  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
 NODE = "node-img"
@@ -283,29 +284,14 @@ class PodFromImageTest(unittest.TestCase):
         cls.root = os.path.join(cls.dir, "root")
         cls.kport = harness.free_ports(1)[0]
         cls.cgroup = "minik8s-img-%d" % os.getpid()
-        cls.kubelet = harness.start(
-            [KUBELET, "--master", cls.api.url, "--hostname-override", NODE, "--node-ip", "127.0.0.1",
-             "--bind-address", "127.0.0.1", "--port", str(cls.kport), "--root-dir", cls.root,
-             "--image-dir", cls.store, "--restart-backoff", "500ms", "--pod-network", "host",
-             "--node-status-update-frequency", "2s", "--cgroup-name", cls.cgroup],
-            os.path.join(cls.dir, "kubelet.log"))
-        harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/healthz" % cls.kport,
-                                                timeout=1.0)[0] == 200, 10.0, "kubelet up")
+        cls.kubelet = kubelet_proc.start(cls.api.url, NODE, cls.kport, cls.root, cls.cgroup,
+                                         os.path.join(cls.dir, "kubelet.log"), ["--image-dir", cls.store])
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.api.req("GET", NS + "/pods")[1] or {}).get("items", []):
-            cls.api.req("DELETE", NS + "/pods/" + p["metadata"]["name"])
-        try:
-            harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
-        except Exception:
-            pass
+        kubelet_proc.delete_pods(cls.api, NS)
         problems = harness.stop_problems(cls.kubelet)
-        for c in ("", "memory/", "cpu/", "pids/"):
-            try:
-                os.rmdir("/sys/fs/cgroup/%s%s" % (c, cls.cgroup))
-            except OSError:
-                pass
+        kubelet_proc.remove_cgroup(cls.cgroup)
         cls.api.stop()
         cls.etcd.stop()
         assert not problems, problems

@@ -10,6 +10,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
+import kubelet_proc  # noqa: E402
 from apiserver_proc import Apiserver  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 
@@ -53,30 +54,16 @@ class PodLifecycleTest(unittest.TestCase):
         cls.root = os.path.join(cls.dir, "root")
         cls.kport = harness.free_ports(1)[0]
         b = harness.BIN
-        cls.kubelet = harness.start(
-            [os.path.join(b, "kubelet"), "--master", cls.api.url, "--hostname-override", NODE, "--node-ip",
-             "127.0.0.1", "--bind-address", "127.0.0.1", "--port", str(cls.kport), "--root-dir", cls.root,
-             "--restart-backoff", "500ms", "--pod-network", "host", "--node-status-update-frequency", "2s",
-             "--cgroup-name", "minik8s-pods-%d" % os.getpid()], os.path.join(cls.dir, "kubelet.log"))
+        cls.kubelet = kubelet_proc.start(cls.api.url, NODE, cls.kport, cls.root, "minik8s-pods-%d" % os.getpid(),
+                                         os.path.join(cls.dir, "kubelet.log"))
         cls.ctl = harness.start([os.path.join(b, "controller"), "--master", cls.api.url],
                                 os.path.join(cls.dir, "controller.log"))
-        harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/healthz" % cls.kport,
-                                                timeout=1.0)[0] == 200, 10.0, "kubelet up")
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.api.req("GET", NS + "/pods")[1] or {}).get("items", []):
-            cls.api.req("DELETE", NS + "/pods/" + p["metadata"]["name"])
-        try:
-            harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
-        except Exception:
-            pass
+        kubelet_proc.delete_pods(cls.api, NS)
         problems = harness.stop_problems(cls.ctl, cls.kubelet)
-        for c in ("", "memory/", "cpu/", "pids/"):
-            try:
-                os.rmdir("/sys/fs/cgroup/%sminik8s-pods-%d" % (c, os.getpid()))
-            except OSError:
-                pass
+        kubelet_proc.remove_cgroup("minik8s-pods-%d" % os.getpid())
         cls.api.stop()
         cls.etcd.stop()
         assert not problems, problems

@@ -1,0 +1,35 @@
+"""A kubelet on the host network for integration tests: started, waited for, and cleaned up after."""
+import os
+
+import harness
+
+
+def start(api_url, node, port, root, cgroup, log_path, extra=()):
+    """Starts a kubelet (host network, fast back-off and status) and waits for its /healthz."""
+    p = harness.start([os.path.join(harness.BIN, "kubelet"), "--master", api_url, "--hostname-override", node,
+                       "--node-ip", "127.0.0.1", "--bind-address", "127.0.0.1", "--port", str(port),
+                       "--root-dir", root] + list(extra) +
+                      ["--restart-backoff", "500ms", "--pod-network", "host", "--node-status-update-frequency", "2s",
+                       "--cgroup-name", cgroup], log_path)
+    harness.wait_until(lambda: harness.http("GET", "http://127.0.0.1:%d/healthz" % port, timeout=1.0)[0] == 200,
+                       10.0, "kubelet up")
+    return p
+
+
+def delete_pods(api, ns_path):
+    """Deletes every pod under ns_path and waits (up to 20 s) for them to go."""
+    for p in (api.req("GET", ns_path + "/pods")[1] or {}).get("items", []):
+        api.req("DELETE", ns_path + "/pods/" + p["metadata"]["name"])
+    try:
+        harness.wait_until(lambda: not api.req("GET", ns_path + "/pods")[1]["items"], 20.0, "pods gone")
+    except Exception:  # noqa: BLE001 - teardown goes on; the kubelet's stop reports what is left
+        pass
+
+
+def remove_cgroup(name):
+    """Removes the kubelet's cgroup under every hierarchy it may have used (v2, v1 controllers)."""
+    for c in ("", "memory/", "cpu/", "pids/"):
+        try:
+            os.rmdir("/sys/fs/cgroup/%s%s" % (c, name))
+        except OSError:
+            pass
