@@ -332,6 +332,14 @@ static int parse_mapping(struct yparser *y, cJSON **out)
 			cJSON_Delete(key);
 			goto fail;
 		}
+		if (!is_merge && (cJSON_IsObject(key) || cJSON_IsArray(key))) {
+			/* sigs.k8s.io/yaml refuses these too; printing them as text would
+			 * also grow exponentially with nesting (found by fuzz_yaml: 1 GB). */
+			cJSON_Delete(key);
+			cJSON_Delete(val);
+			rc = fail_at(y, line, col, "a map key must be a scalar, not a map or a list");
+			goto fail;
+		}
 		if (is_merge) {
 			cJSON_Delete(key);
 			if (!merges && !(merges = cJSON_CreateArray())) {

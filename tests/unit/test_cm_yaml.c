@@ -97,6 +97,8 @@ START_TEST(test_errors_name_file_line_column)
 	CONVERT_ERROR("a: *nope\n", "t.yaml:1:4: unknown anchor 'nope'");
 	CONVERT_ERROR("a: 1\na: 2\n", "t.yaml:2:1: key \"a\" already set");
 	CONVERT_ERROR("a: [1, 2\n", "t.yaml:");
+	CONVERT_ERROR("? {a: 1}\n: b\n", "t.yaml:1:3: a map key must be a scalar");
+	CONVERT_ERROR("{[1, 2]: b}\n", "t.yaml:1:2: a map key must be a scalar");
 }
 END_TEST
 
