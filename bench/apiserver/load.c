@@ -177,6 +177,29 @@ static void find_rv(const char *body, char out[32])
 	out[n] = '\0';
 }
 
+/* The create of run->body in --ns (create, bound and fanout modes) into *req; its URL goes in run->url. */
+static int create_request(struct ld_run *run, struct cm_http_request *req)
+{
+	const struct ld_opts *o = run->o;
+	cm_buf_reset(&run->url);
+	int rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
+	*req = (struct cm_http_request){.method = "POST", .url = run->url.data, .body = run->body.data,
+					.body_len = run->body.len, .timeout_ms = o->timeout_ms};
+	return rc;
+}
+
+/* Sends create_request(), in flight until done(ud) has its answer. 0 or a negative errno (no done). */
+static int send_create(struct ld_run *run, cm_http_done_cb done, void *ud)
+{
+	struct cm_http_request req;
+	int rc = create_request(run, &req);
+	if (rc == 0)
+		rc = cm_http_client_send(run->http, &req, done, ud, NULL);
+	if (rc == 0)
+		run->inflight++;
+	return rc;
+}
+
 static bool should_stop(struct ld_run *run)
 {
 	const struct ld_opts *o = run->o;
@@ -260,22 +283,15 @@ static void bound_issue(struct ld_client *cl)
 		cl->pod = (int)run->issued++;
 	}
 	snprintf(name, sizeof(name), "%s-%d", o->prefix, cl->pod);
-	cm_buf_reset(&run->url);
 	int rc = small_pod_json(&run->body, name, o->prefix);
-	if (rc == 0)
-		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
-	struct cm_http_request req = {.method = "POST", .url = run->url.data, .body = run->body.data,
-				      .body_len = run->body.len, .timeout_ms = o->timeout_ms};
 	if (run->sent_ns[cl->pod] == 0)
 		run->sent_ns[cl->pod] = cm_time_mono_ns(); /* a retried create counts from its first send */
 	if (rc == 0)
-		rc = cm_http_client_send(run->http, &req, on_bound_created, cl, NULL);
+		rc = send_create(run, on_bound_created, cl);
 	if (rc < 0) {
 		cm_error("bound: sending a create failed: %s", strerror(-rc));
 		run->stopping = true;
-		return;
 	}
-	run->inflight++;
 }
 
 /* A watch event of one of our pods with spec.nodeName set: bound, the first time. */
@@ -368,8 +384,7 @@ static void issue(struct ld_client *cl, int64_t due_ns)
 		snprintf(name, sizeof(name), "%s-%" PRId64, o->prefix, run->issued);
 		rc = pod_json(&run->body, name, o->ns, NULL, 0);
 		if (rc == 0)
-			rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
-		req.method = "POST";
+			rc = create_request(run, &req);
 	} else if (is_mode(run, "get")) {
 		snprintf(name, sizeof(name), "%s-%d", o->prefix, (int)(rng_next(&run->rng) % (uint64_t)o->count));
 		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods/%s", o->server, o->ns, name);
@@ -422,20 +437,13 @@ static void on_write_done(const struct cm_http_response *resp, void *ud)
 
 static void fan_write(struct ld_run *run, const char *name)
 {
-	cm_buf_reset(&run->url);
-	int rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", run->o->server, run->o->ns);
+	int rc = pod_json(&run->body, name, run->o->ns, NULL, 0);
 	if (rc == 0)
-		rc = pod_json(&run->body, name, run->o->ns, NULL, 0);
-	struct cm_http_request req = {.method = "POST", .url = run->url.data, .body = run->body.data,
-				      .body_len = run->body.len, .timeout_ms = run->o->timeout_ms};
-	if (rc == 0)
-		rc = cm_http_client_send(run->http, &req, on_write_done, run, NULL);
+		rc = send_create(run, on_write_done, run);
 	if (rc < 0) {
 		cm_error("fanout: write failed: %s", strerror(-rc));
 		run->stopping = true;
-		return;
 	}
-	run->inflight++;
 }
 
 static void on_watch_line(const char *line, size_t len, void *ud)
