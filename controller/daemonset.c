@@ -10,6 +10,7 @@
 #include "controller/daemonset.h"
 #include "controller/endpoints.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 
 #define MAX_TOLS 32
 #define EXPECT_MS 10000 /* a create not seen by then is tried again */
@@ -54,8 +55,7 @@ bool ctl_daemonset_should_run(const struct cm_node *node, const cJSON *pod_spec)
 }
 
 struct ctl_daemonset {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 	struct cm_strmap expect; /* "ns/ds\tnode" -> (void *)(intptr_t) mono ms of the create */
 };
 
@@ -158,7 +158,7 @@ static int visit_node(const char *key, const void *view, void *ud)
 			cm_api_path(&path, "v1", "pods", w->ns, NULL);
 			if (pod && path.data) {
 				cm_strmap_put(&w->c->expect, ek.data, (void *)(intptr_t)cm_time_mono_ms(), NULL);
-				ctl_op_write(w->c->m, w->op, "POST", path.data, pod);
+				ctl_op_write(w->c->base.m, w->op, "POST", path.data, pod);
 				w->creates++;
 			}
 			cJSON_Delete(pod);
@@ -194,7 +194,7 @@ static void write_status(struct walk *w, int64_t misscheduled, int64_t ready)
 	cm_json_set(patch, "status.observedGeneration", cJSON_CreateNumber((double)gen));
 	cm_api_path(&path, "apps/v1", "daemonsets", w->ns, cm_json_str_or(w->ds, "metadata.name", ""));
 	cm_buf_puts(&path, "/status");
-	ctl_op_write(w->c->m, w->op, "PATCH", path.data, patch);
+	ctl_op_write(w->c->base.m, w->op, "PATCH", path.data, patch);
 	cm_buf_close(&path);
 	cJSON_Delete(patch);
 }
@@ -202,7 +202,7 @@ static void write_status(struct walk *w, int64_t misscheduled, int64_t ready)
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_daemonset *c = ud;
-	const cJSON *ds = cm_informer_get(c->m->ds, key);
+	const cJSON *ds = cm_informer_get(c->base.m->ds, key);
 	struct ds_pods pods = {0};
 	struct walk w = {0};
 	struct cm_strmap seen;
@@ -213,18 +213,18 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	if (!(op = ctl_op_new(c->m, q, key)))
+	if (!(op = ctl_op_new(c->base.m, q, key)))
 		return;
 	cm_strmap_init(&pods.by_node);
 	cm_strmap_init(&w.wanted);
 	cm_strmap_init(&seen);
-	cm_informer_index_foreach(c->m->pods, "owner", cm_json_str_or(ds, "metadata.uid", ""), collect, &pods);
+	cm_informer_index_foreach(c->base.m->pods, "owner", cm_json_str_or(ds, "metadata.uid", ""), collect, &pods);
 	w = (struct walk){c, op, ds, key, cm_json_str_or(ds, "metadata.namespace", "default"), &pods, w.wanted, 0, 0, 0};
-	cm_informer_foreach(c->m->nodes, visit_node, &w);
+	cm_informer_foreach(c->base.m->nodes, visit_node, &w);
 	if (w.creates) {
 		struct cm_event_ref ref = {"DaemonSet", "apps/v1", w.ns, cm_json_str_or(ds, "metadata.name", ""),
 					   cm_json_str_or(ds, "metadata.uid", "")};
-		cm_events_record(c->m->events, &ref, "Normal", "SuccessfulCreate", "Created %lld pod(s)",
+		cm_events_record(c->base.m->events, &ref, "Normal", "SuccessfulCreate", "Created %lld pod(s)",
 				 (long long)w.creates);
 	}
 	/* pods on nodes that should not run one, and second pods on a node */
@@ -241,10 +241,10 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		struct cm_buf path = CM_BUF_INIT;
 		cm_api_path(&path, "v1", "pods", p->m.ns, p->m.name);
 		/* no node left to end it gracefully: it goes at once, as Kubernetes' pod GC does */
-		if (!cm_informer_get(c->m->nodes, p->node_name))
+		if (!cm_informer_get(c->base.m->nodes, p->node_name))
 			cm_buf_puts(&path, "?gracePeriodSeconds=0");
 		cm_info("daemonset %s: deleting pod %s on node %s", key, p->m.name, p->node_name);
-		ctl_op_write(c->m, op, "DELETE", path.data, NULL);
+		ctl_op_write(c->base.m, op, "DELETE", path.data, NULL);
 		cm_buf_close(&path);
 	}
 	write_status(&w, misscheduled, ready);
@@ -257,7 +257,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 
 void ctl_daemonset_event(struct ctl_daemonset *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 void ctl_daemonset_pod_event(struct ctl_daemonset *c, const void *pod)
@@ -268,7 +268,7 @@ void ctl_daemonset_pod_event(struct ctl_daemonset *c, const void *pod)
 	if (strcmp(p->m.owner_kind, "DaemonSet") != 0)
 		return;
 	if (cm_buf_printf(&key, "%s/%s", p->m.ns, p->m.owner_name) == 0)
-		cm_workqueue_add(c->q, key.data);
+		cm_workqueue_add(c->base.q, key.data);
 	cm_buf_close(&key);
 }
 
@@ -281,29 +281,22 @@ static int kick(const char *key, const void *v, void *ud)
 
 void ctl_daemonset_node_event(struct ctl_daemonset *c)
 {
-	cm_informer_foreach(c->m->ds, kick, c->q);
+	cm_informer_foreach(c->base.m->ds, kick, c->base.q);
 }
 
 int ctl_daemonset_start(struct ctl_manager *m, struct ctl_daemonset **out)
 {
-	struct ctl_daemonset *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 50, .max_delay_ms = 10000};
+	struct ctl_daemonset *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 50, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
 	cm_strmap_init(&c->expect);
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_daemonset_stop(struct ctl_daemonset *c)
 {
-	cm_workqueue_free(c->q);
 	cm_strmap_close(&c->expect);
-	free(c);
+	ctl_queued_free(&c->base);
 }

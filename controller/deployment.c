@@ -10,12 +10,12 @@
 #include "common/selector.h"
 #include "controller/deployment_plan.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 
 #define REV_PATH "metadata.annotations.deployment\\.kubernetes\\.io/revision"
 
 struct ctl_deployment {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 };
 
 /* The pod-template-hash: FNV-1a of the template's compact JSON, as 10 characters of Kubernetes' safe alphabet. */
@@ -64,11 +64,11 @@ static void patch_replicas(struct ctl_deployment *c, struct ctl_op *op, const cJ
 	if (revision)
 		cm_json_set(patch, REV_PATH, cJSON_CreateString(revision));
 	cm_api_path(&path, "apps/v1", "replicasets", cm_json_get_str(rs, "metadata.namespace"), name);
-	ctl_op_write(c->m, op, "PATCH", path.data, patch);
+	ctl_op_write(c->base.m, op, "PATCH", path.data, patch);
 	if (n != cur) {
 		struct cm_event_ref ref = {"Deployment", "apps/v1", cm_json_str_or(d, "metadata.namespace", ""),
 					   cm_json_str_or(d, "metadata.name", ""), cm_json_str_or(d, "metadata.uid", "")};
-		cm_events_record(c->m->events, &ref, "Normal", "ScalingReplicaSet", "Scaled %s replica set %s from %lld to %lld",
+		cm_events_record(c->base.m->events, &ref, "Normal", "ScalingReplicaSet", "Scaled %s replica set %s from %lld to %lld",
 				 n > cur ? "up" : "down", name, (long long)cur, (long long)n);
 	}
 	cm_buf_close(&path);
@@ -104,11 +104,11 @@ static void create_rs(struct ctl_deployment *c, struct ctl_op *op, const cJSON *
 	cm_json_set(rs, "spec.template", tmpl);
 	tmpl = NULL;
 	cm_api_path(&path, "apps/v1", "replicasets", ns, NULL);
-	ctl_op_write(c->m, op, "POST", path.data, rs);
+	ctl_op_write(c->base.m, op, "POST", path.data, rs);
 	{
 		struct cm_event_ref ref = {"Deployment", "apps/v1", ns, cm_json_str_or(d, "metadata.name", ""),
 					   cm_json_str_or(d, "metadata.uid", "")};
-		cm_events_record(c->m->events, &ref, "Normal", "ScalingReplicaSet", "Scaled up replica set %s from 0 to %lld",
+		cm_events_record(c->base.m->events, &ref, "Normal", "ScalingReplicaSet", "Scaled up replica set %s from 0 to %lld",
 				 name.data, (long long)replicas);
 	}
 out:
@@ -191,7 +191,7 @@ static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSO
 	avail_ok = avail >= in->replicas - in->max_unavailable;
 	wait = progressing(d, complete, moved, &pstatus, &preason, pwhen);
 	if (wait > 0)
-		cm_workqueue_add_after(c->q, key, wait);
+		cm_workqueue_add_after(c->base.q, key, wait);
 	if (!moved && pp && !strcmp(cm_json_str_or(pp, "status", ""), pstatus) &&
 	    !strcmp(cm_json_str_or(pp, "reason", ""), preason) &&
 	    !strcmp(cm_json_str_or(pp, "lastUpdateTime", ""), pwhen) &&
@@ -230,7 +230,7 @@ static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSO
 	cm_api_path(&path, "apps/v1", "deployments", cm_json_get_str(d, "metadata.namespace"),
 		    cm_json_get_str(d, "metadata.name"));
 	cm_buf_puts(&path, "/status");
-	ctl_op_write(c->m, op, "PATCH", path.data, patch);
+	ctl_op_write(c->base.m, op, "PATCH", path.data, patch);
 	cm_buf_close(&path);
 	cJSON_Delete(patch);
 }
@@ -238,7 +238,7 @@ static void write_status(struct ctl_deployment *c, struct ctl_op *op, const cJSO
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_deployment *c = ud;
-	const cJSON *d = cm_informer_get(c->m->deploys, key);
+	const cJSON *d = cm_informer_get(c->base.m->deploys, key);
 	struct owned own = {0};
 	struct ctl_plan_in in = {0};
 	struct ctl_plan_out out;
@@ -251,11 +251,11 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	op = ctl_op_new(c->m, q, key);
+	op = ctl_op_new(c->base.m, q, key);
 	if (!op)
 		return;
 	template_hash(cm_json_get(d, "spec.template"), hash);
-	cm_informer_index_foreach(c->m->rs, "owner", cm_json_str_or(d, "metadata.uid", ""), collect_rs, &own);
+	cm_informer_index_foreach(c->base.m->rs, "owner", cm_json_str_or(d, "metadata.uid", ""), collect_rs, &own);
 	ctl_plan_read_deployment(d, &in);
 	new_idx = own.n;
 	for (size_t i = 0; i < own.n && i < CTL_PLAN_MAX; i++) {
@@ -290,7 +290,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 				cm_api_path(&path, "apps/v1", "replicasets", cm_json_get_str(own.rs[i], "metadata.namespace"),
 					    cm_json_get_str(own.rs[i], "metadata.name"));
 				cm_buf_puts(&path, "?propagationPolicy=Background");
-				ctl_op_write(c->m, op, "DELETE", path.data, NULL);
+				ctl_op_write(c->base.m, op, "DELETE", path.data, NULL);
 				cm_buf_close(&path);
 			}
 		write_status(c, op, d, &in, new_idx, key);
@@ -308,7 +308,7 @@ void ctl_deployment_rs_event(struct ctl_deployment *c, const cJSON *rs)
 			struct cm_buf key = CM_BUF_INIT;
 			if (cm_buf_printf(&key, "%s/%s", cm_json_str_or(rs, "metadata.namespace", ""),
 					  cm_json_str_or(ref, "name", "")) == 0)
-				cm_workqueue_add(c->q, key.data);
+				cm_workqueue_add(c->base.q, key.data);
 			cm_buf_close(&key);
 		}
 	}
@@ -316,27 +316,20 @@ void ctl_deployment_rs_event(struct ctl_deployment *c, const cJSON *rs)
 
 void ctl_deployment_event(struct ctl_deployment *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 int ctl_deployment_start(struct ctl_manager *m, struct ctl_deployment **out)
 {
-	struct ctl_deployment *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 50, .max_delay_ms = 10000};
+	struct ctl_deployment *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 50, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_deployment_stop(struct ctl_deployment *c)
 {
-	cm_workqueue_free(c->q);
-	free(c);
+	ctl_queued_free(&c->base);
 }

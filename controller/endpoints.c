@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "controller/endpoints.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 #include "controller/selection.h"
 
 #define MAX_PORTS 32
@@ -161,14 +162,14 @@ fail:
 }
 
 struct ctl_endpoints {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 };
 
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_endpoints *c = ud;
-	const cJSON *svc = cm_informer_get(c->m->svcs, key), *ep = cm_informer_get(c->m->eps, key);
+	const cJSON *svc = cm_informer_get(c->base.m->svcs, key);
+	const cJSON *ep = cm_informer_get(c->base.m->eps, key);
 	const cJSON *sel = cm_json_get(svc, "spec.selector");
 	struct ctl_selected s = {0};
 	struct cm_buf path = CM_BUF_INIT;
@@ -181,19 +182,19 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	if (!(op = ctl_op_new(c->m, q, key)))
+	if (!(op = ctl_op_new(c->base.m, q, key)))
 		return;
 	if (!svc) {
 		if (ep) {
 			cm_api_path(&path, "v1", "endpoints", cm_json_get_str(ep, "metadata.namespace"),
 				    cm_json_get_str(ep, "metadata.name"));
-			ctl_op_write(c->m, op, "DELETE", path.data, NULL);
+			ctl_op_write(c->base.m, op, "DELETE", path.data, NULL);
 		}
 		goto out;
 	}
 	ns = cm_json_str_or(svc, "metadata.namespace", "default");
 	name = cm_json_str_or(svc, "metadata.name", "");
-	if (ctl_select_pods(c->m, ns, sel, &s) < 0 || !(subsets = ctl_endpoints_subsets(svc, s.pods, s.n))) {
+	if (ctl_select_pods(c->base.m, ns, sel, &s) < 0 || !(subsets = ctl_endpoints_subsets(svc, s.pods, s.n))) {
 		op->err = -ENOMEM;
 		goto out;
 	}
@@ -218,7 +219,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_json_set_str(obj, "metadata.resourceVersion", cm_json_str_or(ep, "metadata.resourceVersion", ""));
 	cJSON_AddItemToObject(obj, "subsets", subsets);
 	cm_api_path(&path, "v1", "endpoints", ns, ep ? name : NULL);
-	ctl_op_write(c->m, op, ep ? "PUT" : "POST", path.data, obj);
+	ctl_op_write(c->base.m, op, ep ? "PUT" : "POST", path.data, obj);
 	cJSON_Delete(obj);
 out:
 	free(s.pods);
@@ -235,32 +236,25 @@ void ctl_endpoints_pod_event(struct ctl_endpoints *c, const void *old_pod, const
 	    strcmp(o->phase, p->phase) == 0 && cm_json_equal(o->m.labels, p->m.labels) &&
 	    strcmp(o->node_name, p->node_name) == 0)
 		return;
-	ctl_queue_selecting_services(c->m, c->q, o, p);
+	ctl_queue_selecting_services(c->base.m, c->base.q, o, p);
 }
 
 void ctl_endpoints_event(struct ctl_endpoints *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 int ctl_endpoints_start(struct ctl_manager *m, struct ctl_endpoints **out)
 {
-	struct ctl_endpoints *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 50, .max_delay_ms = 10000};
+	struct ctl_endpoints *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 50, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_endpoints_stop(struct ctl_endpoints *c)
 {
-	cm_workqueue_free(c->q);
-	free(c);
+	ctl_queued_free(&c->base);
 }

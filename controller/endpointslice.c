@@ -10,6 +10,7 @@
 #include "controller/endpoints.h"
 #include "controller/endpointslice.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 #include "controller/selection.h"
 
 #define MAX_PORTS 32
@@ -306,8 +307,7 @@ bool ctl_endpointslice_same(const cJSON *existing, const cJSON *desired)
 /* --- the controller --- */
 
 struct ctl_endpointslice {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 };
 
 struct found {
@@ -354,7 +354,7 @@ static void slice_path(struct cm_buf *path, const char *ns, const char *name)
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_endpointslice *c = ud;
-	const cJSON *svc = cm_informer_get(c->m->svcs, key), *sel = cm_json_get(svc, "spec.selector");
+	const cJSON *svc = cm_informer_get(c->base.m->svcs, key), *sel = cm_json_get(svc, "spec.selector");
 	struct found f = {0};
 	struct cm_buf path = CM_BUF_INIT, ns = CM_BUF_INIT;
 	const char *slash = strchr(key, '/');
@@ -367,15 +367,15 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	if (!(op = ctl_op_new(c->m, q, key)))
+	if (!(op = ctl_op_new(c->base.m, q, key)))
 		return;
 	if (cm_buf_printf(&ns, "%.*s", (int)(slash - key), key) < 0) {
 		op->err = -ENOMEM;
 		goto out;
 	}
 	f.service = slash + 1;
-	if (cm_informer_index_foreach(c->m->slices, "ns", ns.data, select_slice, &f) ||
-	    (svc && ctl_select_pods(c->m, ns.data, sel, &f.pods) < 0) ||
+	if (cm_informer_index_foreach(c->base.m->slices, "ns", ns.data, select_slice, &f) ||
+	    (svc && ctl_select_pods(c->base.m, ns.data, sel, &f.pods) < 0) ||
 	    (svc && !(want = ctl_endpointslices_desired(svc, f.pods.pods, f.pods.n)))) {
 		op->err = -ENOMEM;
 		goto out;
@@ -394,13 +394,13 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		if (have)
 			cm_json_set_str(d, "metadata.resourceVersion", cm_json_str_or(have, "metadata.resourceVersion", ""));
 		slice_path(&path, ns.data, have ? name : NULL);
-		ctl_op_write(c->m, op, have ? "PUT" : "POST", path.data, d);
+		ctl_op_write(c->base.m, op, have ? "PUT" : "POST", path.data, d);
 	}
 	for (size_t i = 0; i < f.ns; i++) {
 		if (!f.s[i])
 			continue;
 		slice_path(&path, ns.data, cm_json_str_or(f.s[i], "metadata.name", ""));
-		ctl_op_write(c->m, op, "DELETE", path.data, NULL);
+		ctl_op_write(c->base.m, op, "DELETE", path.data, NULL);
 	}
 out:
 	cJSON_Delete(want);
@@ -420,12 +420,12 @@ void ctl_endpointslice_pod_event(struct ctl_endpointslice *c, const void *old_po
 	    strcmp(o->phase, p->phase) == 0 && cm_json_equal(o->m.labels, p->m.labels) &&
 	    strcmp(o->node_name, p->node_name) == 0 && cm_json_equal(o->ports, p->ports))
 		return;
-	ctl_queue_selecting_services(c->m, c->q, o, p);
+	ctl_queue_selecting_services(c->base.m, c->base.q, o, p);
 }
 
 void ctl_endpointslice_event(struct ctl_endpointslice *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 void ctl_endpointslice_slice_event(struct ctl_endpointslice *c, const cJSON *slice)
@@ -436,28 +436,21 @@ void ctl_endpointslice_slice_event(struct ctl_endpointslice *c, const cJSON *sli
 	if (!ctl_endpointslice_managed(slice, NULL))
 		return;
 	if (cm_buf_printf(&key, "%s/%s", cm_json_str_or(slice, "metadata.namespace", ""), svc->valuestring) == 0)
-		cm_workqueue_add(c->q, key.data);
+		cm_workqueue_add(c->base.q, key.data);
 	cm_buf_close(&key);
 }
 
 int ctl_endpointslice_start(struct ctl_manager *m, struct ctl_endpointslice **out)
 {
-	struct ctl_endpointslice *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 50, .max_delay_ms = 10000};
+	struct ctl_endpointslice *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 50, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_endpointslice_stop(struct ctl_endpointslice *c)
 {
-	cm_workqueue_free(c->q);
-	free(c);
+	ctl_queued_free(&c->base);
 }

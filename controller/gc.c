@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/objview.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 
 /*
  * Owners and dependents are the kinds the controllers make: Deployments own
@@ -20,8 +21,7 @@
  * "O\tKind\tns\tname" (an owner being deleted with a finalizer).
  */
 struct ctl_gc {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 };
 
 struct kind_info {
@@ -46,13 +46,13 @@ static const struct kind_info *kind_find(const char *kind)
 static struct cm_informer *cache_of(struct ctl_gc *c, const char *kind)
 {
 	if (!strcmp(kind, "Pod"))
-		return c->m->pods;
+		return c->base.m->pods;
 	if (!strcmp(kind, "ReplicaSet"))
-		return c->m->rs;
+		return c->base.m->rs;
 	if (!strcmp(kind, "Deployment"))
-		return c->m->deploys;
+		return c->base.m->deploys;
 	if (!strcmp(kind, "DaemonSet"))
-		return c->m->ds;
+		return c->base.m->ds;
 	return NULL;
 }
 
@@ -61,7 +61,7 @@ static void enqueue(struct ctl_gc *c, char type, const char *kind, const char *n
 	struct cm_buf k = CM_BUF_INIT;
 
 	if (cm_buf_printf(&k, "%c\t%s\t%s\t%s", type, kind, ns ? ns : "", name) == 0)
-		cm_workqueue_add(c->q, k.data);
+		cm_workqueue_add(c->base.q, k.data);
 	cm_buf_close(&k);
 }
 
@@ -142,9 +142,9 @@ void ctl_gc_owner_event(struct ctl_gc *c, const char *kind, const cJSON *owner, 
 
 	if (what == CTL_DELETED) {
 		struct dep_walk w = {c, "Pod"};
-		cm_informer_index_foreach(c->m->pods, "owner", uid, enqueue_dep, &w);
+		cm_informer_index_foreach(c->base.m->pods, "owner", uid, enqueue_dep, &w);
 		w.kind = "ReplicaSet";
-		cm_informer_index_foreach(c->m->rs, "owner", uid, enqueue_dep, &w);
+		cm_informer_index_foreach(c->base.m->rs, "owner", uid, enqueue_dep, &w);
 		return;
 	}
 	if (cm_json_get(owner, "metadata.deletionTimestamp") && cJSON_GetArraySize(cm_json_get(owner, "metadata.finalizers")))
@@ -173,7 +173,7 @@ static void delete_dependent(struct ctl_gc *c, struct ctl_op *op, const char *pa
 	cJSON_AddStringToObject(opts, "propagationPolicy", "Background");
 	cm_json_set_str(opts, "preconditions.uid", uid);
 	cm_info("garbage collector: deleting %s: its owner is gone", path);
-	ctl_op_write(c->m, op, "DELETE", path, opts);
+	ctl_op_write(c->base.m, op, "DELETE", path, opts);
 	cJSON_Delete(opts);
 }
 
@@ -228,7 +228,7 @@ static void check_dependent(struct ctl_gc *c, struct ctl_op *op, const char *kin
 	v->c = c;
 	v->op = op;
 	op->pending++;
-	if (cm_api_call(c->m->api, "GET", opath.data, NULL, NULL, 0, 0, on_owner_read, v)) {
+	if (cm_api_call(c->base.m->api, "GET", opath.data, NULL, NULL, 0, 0, on_owner_read, v)) {
 		op->pending--;
 		op->err = -EIO;
 		free(v->dep_path);
@@ -274,7 +274,7 @@ static void orphan_one(struct owner_walk *w, const void *view)
 	if (!cJSON_GetArraySize(refs))
 		cJSON_Delete(refs);
 	cm_api_path(&path, k->api_version, k->resource, ns_of(w->kind, view), name_of(w->kind, view));
-	ctl_op_write(w->c->m, w->op, "PATCH", path.data, patch);
+	ctl_op_write(w->c->base.m, w->op, "PATCH", path.data, patch);
 	cm_buf_close(&path);
 	cJSON_Delete(patch);
 }
@@ -294,7 +294,7 @@ static int owner_dep(const char *key, const void *view, void *ud)
 		cm_api_path(&path, k->api_version, k->resource, ns_of(w->kind, view), name_of(w->kind, view));
 		/* a dependent that owns others goes in the foreground too, so the owner waits for the whole tree */
 		cm_buf_puts(&path, strcmp(w->kind, "Pod") ? "?propagationPolicy=Foreground" : "?propagationPolicy=Background");
-		ctl_op_write(w->c->m, w->op, "DELETE", path.data, NULL);
+		ctl_op_write(w->c->base.m, w->op, "DELETE", path.data, NULL);
 		cm_buf_close(&path);
 	}
 	return 0;
@@ -322,9 +322,9 @@ static void check_owner(struct ctl_gc *c, struct ctl_op *op, const char *kind, c
 		goto out;
 	w.owner_uid = cm_json_str_or(owner, "metadata.uid", "");
 	w.orphan = orphan;
-	cm_informer_index_foreach(c->m->pods, "owner", w.owner_uid, owner_dep, &w);
+	cm_informer_index_foreach(c->base.m->pods, "owner", w.owner_uid, owner_dep, &w);
 	w.kind = "ReplicaSet";
-	cm_informer_index_foreach(c->m->rs, "owner", w.owner_uid, owner_dep, &w);
+	cm_informer_index_foreach(c->base.m->rs, "owner", w.owner_uid, owner_dep, &w);
 	if (w.seen)
 		goto out; /* their updates and deletes bring this owner back */
 	patch = cJSON_CreateObject();
@@ -343,7 +343,7 @@ static void check_owner(struct ctl_gc *c, struct ctl_op *op, const char *kind, c
 	cm_api_path(&path, k->api_version, k->resource, ns, name);
 	cm_info("garbage collector: %s %s/%s: dependents handled, %s finalizer removed", kind, ns, name,
 		fg ? "foregroundDeletion" : "orphan");
-	ctl_op_write(c->m, op, "PATCH", path.data, patch);
+	ctl_op_write(c->base.m, op, "PATCH", path.data, patch);
 	cJSON_Delete(patch);
 out:
 	cm_buf_close(&key);
@@ -360,7 +360,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	if (!(op = ctl_op_new(c->m, q, key)))
+	if (!(op = ctl_op_new(c->base.m, q, key)))
 		return;
 	if (type == 'D')
 		check_dependent(c, op, kind, ns, name);
@@ -371,22 +371,15 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 
 int ctl_gc_start(struct ctl_manager *m, struct ctl_gc **out)
 {
-	struct ctl_gc *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 100, .max_delay_ms = 10000};
+	struct ctl_gc *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 100, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_gc_stop(struct ctl_gc *c)
 {
-	cm_workqueue_free(c->q);
-	free(c);
+	ctl_queued_free(&c->base);
 }

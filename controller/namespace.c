@@ -6,6 +6,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 
 /*
  * Every namespace carries the "kubernetes" finalizer, added here when the
@@ -20,8 +21,7 @@
 #define RETRY_MS 300
 
 struct ctl_namespace {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 };
 
 static const struct {
@@ -80,7 +80,7 @@ static void on_spec_finalized(const struct cm_api_resp *r, void *ud)
 		cm_warn("namespace %s: finalize failed: %ld %s", p->key, r->status, cm_api_resp_message(r));
 	else
 		cm_info("namespace %s: emptied and finalized", p->key);
-	cm_workqueue_done(p->c->q, p->key, ok ? 0 : -EIO);
+	cm_workqueue_done(p->c->base.q, p->key, ok ? 0 : -EIO);
 	pass_free(p);
 }
 
@@ -98,9 +98,9 @@ static void finalize_spec(struct pass *p)
 				   "{\"name\":\"%s\"},\"spec\":{\"finalizers\":[]}}", p->key);
 	if (!rc)
 		rc = cm_buf_puts(&path, "/finalize");
-	if (rc || cm_api_call(p->c->m->api, "PUT", path.data, "application/json", body.data, body.len, 0,
+	if (rc || cm_api_call(p->c->base.m->api, "PUT", path.data, "application/json", body.data, body.len, 0,
 			      on_spec_finalized, p) != 0) {
-		cm_workqueue_done(p->c->q, p->key, -ENOMEM);
+		cm_workqueue_done(p->c->base.q, p->key, -ENOMEM);
 		pass_free(p);
 	}
 	cm_buf_close(&path);
@@ -119,12 +119,12 @@ static void on_finalized(const struct cm_api_resp *r, void *ud)
 	if (!ok) {
 		cm_warn("namespace %s: removing the finalizer failed: %ld %s", p->key, r->status,
 			cm_api_resp_message(r));
-		cm_workqueue_done(p->c->q, p->key, -EIO);
+		cm_workqueue_done(p->c->base.q, p->key, -EIO);
 		pass_free(p);
 		return;
 	}
 	if (r->status == 404) {
-		cm_workqueue_done(p->c->q, p->key, 0);
+		cm_workqueue_done(p->c->base.q, p->key, 0);
 		pass_free(p);
 		return;
 	}
@@ -142,9 +142,9 @@ static void finish(struct pass *p)
 		return;
 	}
 	if (p->failed || p->left > 0) {
-		cm_workqueue_done(c->q, p->key, p->failed ? -EIO : 0);
+		cm_workqueue_done(c->base.q, p->key, p->failed ? -EIO : 0);
 		if (!p->failed)
-			cm_workqueue_add_after(c->q, p->key, RETRY_MS);
+			cm_workqueue_add_after(c->base.q, p->key, RETRY_MS);
 		pass_free(p);
 		return;
 	}
@@ -154,9 +154,9 @@ static void finish(struct pass *p)
 	cm_json_set_str(patch, "metadata.resourceVersion", p->rv);
 	cm_api_path(&path, "v1", "namespaces", NULL, p->key);
 	if (!patch || !path.data || cm_json_print(patch, &body) ||
-	    cm_api_call(c->m->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0,
+	    cm_api_call(c->base.m->api, "PATCH", path.data, "application/merge-patch+json", body.data, body.len, 0,
 			on_finalized, p) != 0) {
-		cm_workqueue_done(c->q, p->key, -ENOMEM);
+		cm_workqueue_done(c->base.q, p->key, -ENOMEM);
 		pass_free(p);
 	}
 	cJSON_Delete(patch);
@@ -196,7 +196,7 @@ static void on_deleted(const struct cm_api_resp *r, void *ud)
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_namespace *c = ud;
-	const cJSON *ns = cm_informer_get(c->m->nss, key), *f;
+	const cJSON *ns = cm_informer_get(c->base.m->nss, key), *f;
 	struct pass *p;
 
 	if (!ns) {
@@ -208,7 +208,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cJSON *patch, *list;
 		struct cm_buf path = CM_BUF_INIT;
 
-		if (has_finalizer(ns) || !(op = ctl_op_new(c->m, q, key))) {
+		if (has_finalizer(ns) || !(op = ctl_op_new(c->base.m, q, key))) {
 			if (has_finalizer(ns))
 				cm_workqueue_done(q, key, 0);
 			return;
@@ -223,7 +223,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_json_set(patch, "metadata.finalizers", list);
 		cm_json_set_str(patch, "metadata.resourceVersion", cm_json_str_or(ns, "metadata.resourceVersion", ""));
 		cm_api_path(&path, "v1", "namespaces", NULL, key);
-		ctl_op_write(c->m, op, "PATCH", path.data, patch);
+		ctl_op_write(c->base.m, op, "PATCH", path.data, patch);
 		cm_buf_close(&path);
 		cJSON_Delete(patch);
 		ctl_op_release(op);
@@ -242,7 +242,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		return;
 	}
 	p->c = c;
-	p->m = c->m;
+	p->m = c->base.m;
 	cJSON_ArrayForEach(f, cm_json_get(ns, "metadata.finalizers"))
 		if (!cJSON_IsString(f) || strcmp(f->valuestring, FINALIZER))
 			cJSON_AddItemToArray(p->finalizers, cm_json_copy(f));
@@ -281,27 +281,20 @@ static void start_phase(struct pass *p)
 
 void ctl_namespace_event(struct ctl_namespace *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 int ctl_namespace_start(struct ctl_manager *m, struct ctl_namespace **out)
 {
-	struct ctl_namespace *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = 4, .base_delay_ms = 200, .max_delay_ms = 10000};
+	struct ctl_namespace *c = ctl_queued_new(m, sizeof(*c), 4, 200, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_namespace_stop(struct ctl_namespace *c)
 {
-	cm_workqueue_free(c->q);
-	free(c);
+	ctl_queued_free(&c->base);
 }

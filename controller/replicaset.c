@@ -10,6 +10,7 @@
 #include "common/selector.h"
 #include "common/strmap.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 
 #define BURST 500 /* pods created or deleted per reconcile at most */
 /*
@@ -36,8 +37,7 @@ struct expect {
 #define EXPECT_TTL_MS 30000
 
 struct ctl_replicaset {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 	struct cm_strmap expect; /* rs key -> struct expect */
 };
 
@@ -95,7 +95,7 @@ static void set_owner(struct pod_set *s, const struct cm_pod *p, bool adopt)
 	cm_api_path(&path, "v1", "pods", p->m.ns, p->m.name);
 	cm_info("replicaset %s/%s: %s pod %s", p->m.ns, cm_json_str_or(s->rs, "metadata.name", ""),
 		adopt ? "adopting" : "releasing", p->m.name);
-	ctl_op_write(s->c->m, s->op, "PATCH", path.data, patch);
+	ctl_op_write(s->c->base.m, s->op, "PATCH", path.data, patch);
 	cm_buf_close(&path);
 	cJSON_Delete(patch);
 }
@@ -219,7 +219,7 @@ static void write_status(struct ctl_replicaset *c, struct ctl_op *op, const cJSO
 	cm_api_path(&path, "apps/v1", "replicasets", cm_json_get_str(rs, "metadata.namespace"),
 		    cm_json_get_str(rs, "metadata.name"));
 	cm_buf_puts(&path, "/status");
-	ctl_op_write(c->m, op, "PATCH", path.data, patch);
+	ctl_op_write(c->base.m, op, "PATCH", path.data, patch);
 	cm_buf_close(&path);
 	cJSON_Delete(patch);
 }
@@ -243,7 +243,7 @@ static void creates_ended(struct ctl_op *op, void *ud)
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_replicaset *c = ud;
-	const cJSON *rs = cm_informer_get(c->m->rs, key);
+	const cJSON *rs = cm_informer_get(c->base.m->rs, key);
 	struct cm_selector *sel = NULL;
 	struct pod_set s = {0};
 	struct expect *e;
@@ -257,7 +257,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	op = ctl_op_new(c->m, q, key);
+	op = ctl_op_new(c->base.m, q, key);
 	if (!op)
 		return;
 	if (cm_selector_from_json(cm_json_get(rs, "spec.selector"), &sel, NULL)) {
@@ -273,9 +273,9 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	s.op = op;
 	s.rs = rs;
 	s.claim = !cm_json_get(rs, "metadata.deletionTimestamp") && !cm_selector_empty(sel);
-	cm_informer_index_foreach(c->m->pods, "owner", uid, collect, &s);
+	cm_informer_index_foreach(c->base.m->pods, "owner", uid, collect, &s);
 	if (s.claim)
-		cm_informer_index_foreach(c->m->pods, "ns", ns, collect_orphan, &s);
+		cm_informer_index_foreach(c->base.m->pods, "ns", ns, collect_orphan, &s);
 	e = expect_get(c, key, 1);
 	if (cm_json_get(rs, "metadata.deletionTimestamp")) {
 		/* being deleted: the garbage collector removes the pods */
@@ -299,9 +299,9 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		for (int64_t i = 0; pod && path.data && i < want; i++) {
 			if (e)
 				e->adds++;
-			ctl_op_write(c->m, op, "POST", path.data, pod);
+			ctl_op_write(c->base.m, op, "POST", path.data, pod);
 		}
-		cm_events_record(c->m->events, &ref, "Normal", "SuccessfulCreate", "Created %lld pod(s)",
+		cm_events_record(c->base.m->events, &ref, "Normal", "SuccessfulCreate", "Created %lld pod(s)",
 				 (long long)want);
 		cJSON_Delete(pod);
 		cm_buf_close(&path);
@@ -321,8 +321,8 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 			cm_api_path(&path, "v1", "pods", ns, s.p[i]->m.name);
 			if (e)
 				e->dels++;
-			ctl_op_write(c->m, op, "DELETE", path.data, NULL);
-			cm_events_record(c->m->events, &ref, "Normal", "SuccessfulDelete", "Deleted pod: %s",
+			ctl_op_write(c->base.m, op, "DELETE", path.data, NULL);
+			cm_events_record(c->base.m->events, &ref, "Normal", "SuccessfulDelete", "Deleted pod: %s",
 					 s.p[i]->m.name);
 			cm_buf_close(&path);
 		}
@@ -341,12 +341,12 @@ static void pod_owner(struct ctl_replicaset *c, const struct cm_pod *p, int what
 {
 	struct cm_buf key = CM_BUF_INIT;
 
-	if (ctl_owner_key(c->m->rs, p->m.ns, "ReplicaSet", p->m.owner_kind, p->m.owner_name, &key) == 0) {
+	if (ctl_owner_key(c->base.m->rs, p->m.ns, "ReplicaSet", p->m.owner_kind, p->m.owner_name, &key) == 0) {
 		if (what == CTL_ADDED)
 			observed(c, key.data, 1);
 		if (what == CTL_DELETED || (what == CTL_UPDATED && p->m.deleting))
 			observed(c, key.data, 0);
-		cm_workqueue_add(c->q, key.data);
+		cm_workqueue_add(c->base.q, key.data);
 	}
 	cm_buf_close(&key);
 }
@@ -363,7 +363,7 @@ static int rs_selecting(const char *key, const void *view, void *ud)
 
 	if (cm_selector_from_json(cm_json_get(view, "spec.selector"), &sel, NULL) == 0 && !cm_selector_empty(sel) &&
 	    cm_selector_matches(sel, e->p->m.labels))
-		cm_workqueue_add(e->c->q, key);
+		cm_workqueue_add(e->c->base.q, key);
 	cm_selector_free(sel);
 	return 0;
 }
@@ -376,7 +376,7 @@ void ctl_replicaset_pod_event(struct ctl_replicaset *c, const void *old_pod, con
 	if (!*p->m.owner_uid && !p->m.deleting && what != CTL_DELETED &&
 	    (!o || *o->m.owner_uid || !cm_json_equal(o->m.labels, p->m.labels))) {
 		struct orphan_ev e = {c, p};
-		cm_informer_index_foreach(c->m->rs, "ns", p->m.ns, rs_selecting, &e);
+		cm_informer_index_foreach(c->base.m->rs, "ns", p->m.ns, rs_selecting, &e);
 	}
 
 	/* A pod that starts terminating counts as one delete seen; later updates of it do not. */
@@ -389,22 +389,16 @@ void ctl_replicaset_pod_event(struct ctl_replicaset *c, const void *old_pod, con
 
 void ctl_replicaset_rs_event(struct ctl_replicaset *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 int ctl_replicaset_start(struct ctl_manager *m, struct ctl_replicaset **out)
 {
-	struct ctl_replicaset *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 50, .max_delay_ms = 10000};
+	struct ctl_replicaset *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 50, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
 	cm_strmap_init(&c->expect);
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
@@ -418,8 +412,7 @@ static int free_val(const char *k, void *v, void *ud)
 
 void ctl_replicaset_stop(struct ctl_replicaset *c)
 {
-	cm_workqueue_free(c->q);
 	cm_strmap_foreach(&c->expect, free_val, NULL);
 	cm_strmap_close(&c->expect);
-	free(c);
+	ctl_queued_free(&c->base);
 }

@@ -6,6 +6,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "controller/manager.h"
+#include "controller/queued.h"
 #include "controller/servicelb.h"
 
 /*
@@ -15,8 +16,7 @@
  * can take traffic. The status is rewritten only when that set changes.
  */
 struct ctl_servicelb {
-	struct ctl_manager *m;
-	struct cm_workqueue *q;
+	struct ctl_queued base;
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -82,7 +82,7 @@ static int collect_node(const char *key, const void *view, void *ud)
 static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 {
 	struct ctl_servicelb *c = ud;
-	const cJSON *svc = cm_informer_get(c->m->svcs, key), *have;
+	const cJSON *svc = cm_informer_get(c->base.m->svcs, key), *have;
 	struct nodes ns = {0};
 	struct cm_buf path = CM_BUF_INIT;
 	cJSON *want = NULL, *patch = NULL;
@@ -92,9 +92,9 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 		cm_workqueue_done(q, key, 0);
 		return;
 	}
-	if (!(op = ctl_op_new(c->m, q, key)))
+	if (!(op = ctl_op_new(c->base.m, q, key)))
 		return;
-	cm_informer_foreach(c->m->nodes, collect_node, &ns);
+	cm_informer_foreach(c->base.m->nodes, collect_node, &ns);
 	want = ctl_servicelb_ingress(svc, ns.v, ns.n);
 	have = cm_json_get(svc, "status.loadBalancer.ingress");
 	if (!want) {
@@ -117,7 +117,7 @@ static void reconcile(struct cm_workqueue *q, const char *key, void *ud)
 	cm_api_path(&path, "v1", "services", cm_json_str_or(svc, "metadata.namespace", "default"),
 		    cm_json_str_or(svc, "metadata.name", ""));
 	cm_buf_puts(&path, "/status");
-	ctl_op_write(c->m, op, "PATCH", path.data, patch);
+	ctl_op_write(c->base.m, op, "PATCH", path.data, patch);
 out:
 	cJSON_Delete(want);
 	cJSON_Delete(patch);
@@ -132,38 +132,31 @@ static int kick_lb(const char *key, const void *view, void *ud)
 
 	if (!strcmp(cm_json_str_or(view, "spec.type", ""), "LoadBalancer") ||
 	    cm_json_get(view, "status.loadBalancer.ingress"))
-		cm_workqueue_add(c->q, key);
+		cm_workqueue_add(c->base.q, key);
 	return 0;
 }
 
 void ctl_servicelb_event(struct ctl_servicelb *c, const char *key)
 {
-	cm_workqueue_add(c->q, key);
+	cm_workqueue_add(c->base.q, key);
 }
 
 void ctl_servicelb_node_event(struct ctl_servicelb *c)
 {
-	cm_informer_foreach(c->m->svcs, kick_lb, c);
+	cm_informer_foreach(c->base.m->svcs, kick_lb, c);
 }
 
 int ctl_servicelb_start(struct ctl_manager *m, struct ctl_servicelb **out)
 {
-	struct ctl_servicelb *c = calloc(1, sizeof(*c));
-	struct cm_workqueue_opts qo = {.workers = m->cfg->workers, .base_delay_ms = 50, .max_delay_ms = 10000};
+	struct ctl_servicelb *c = ctl_queued_new(m, sizeof(*c), m->cfg->workers, 50, reconcile);
 
 	if (!c)
 		return -ENOMEM;
-	c->m = m;
-	if (cm_workqueue_new(m->loop, &qo, reconcile, c, &c->q)) {
-		free(c);
-		return -ENOMEM;
-	}
 	*out = c;
 	return 0;
 }
 
 void ctl_servicelb_stop(struct ctl_servicelb *c)
 {
-	cm_workqueue_free(c->q);
-	free(c);
+	ctl_queued_free(&c->base);
 }

@@ -177,6 +177,38 @@ static void find_rv(const char *body, char out[32])
 	out[n] = '\0';
 }
 
+/* The create of run->body in --ns (create, bound and fanout modes) into *req; its URL goes in run->url. */
+static int create_request(struct ld_run *run, struct cm_http_request *req)
+{
+	const struct ld_opts *o = run->o;
+	cm_buf_reset(&run->url);
+	int rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
+	*req = (struct cm_http_request){.method = "POST", .url = run->url.data, .body = run->body.data,
+					.body_len = run->body.len, .timeout_ms = o->timeout_ms};
+	return rc;
+}
+
+/*
+ * Sends create_request(), in flight until done(ud) has its answer. body_rc is
+ * how building run->body went: a failure, of it or of the send, is logged and
+ * stops the run (done is then never called).
+ */
+static void send_create(struct ld_run *run, int body_rc, cm_http_done_cb done, void *ud)
+{
+	struct cm_http_request req;
+	int rc = body_rc;
+	if (rc == 0)
+		rc = create_request(run, &req);
+	if (rc == 0)
+		rc = cm_http_client_send(run->http, &req, done, ud, NULL);
+	if (rc < 0) {
+		cm_error("%s: sending a create failed: %s", run->o->mode, strerror(-rc));
+		run->stopping = true;
+		return;
+	}
+	run->inflight++;
+}
+
 static bool should_stop(struct ld_run *run)
 {
 	const struct ld_opts *o = run->o;
@@ -260,22 +292,10 @@ static void bound_issue(struct ld_client *cl)
 		cl->pod = (int)run->issued++;
 	}
 	snprintf(name, sizeof(name), "%s-%d", o->prefix, cl->pod);
-	cm_buf_reset(&run->url);
 	int rc = small_pod_json(&run->body, name, o->prefix);
-	if (rc == 0)
-		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
-	struct cm_http_request req = {.method = "POST", .url = run->url.data, .body = run->body.data,
-				      .body_len = run->body.len, .timeout_ms = o->timeout_ms};
 	if (run->sent_ns[cl->pod] == 0)
 		run->sent_ns[cl->pod] = cm_time_mono_ns(); /* a retried create counts from its first send */
-	if (rc == 0)
-		rc = cm_http_client_send(run->http, &req, on_bound_created, cl, NULL);
-	if (rc < 0) {
-		cm_error("bound: sending a create failed: %s", strerror(-rc));
-		run->stopping = true;
-		return;
-	}
-	run->inflight++;
+	send_create(run, rc, on_bound_created, cl);
 }
 
 /* A watch event of one of our pods with spec.nodeName set: bound, the first time. */
@@ -310,16 +330,17 @@ static void on_bound_watch_done(const struct cm_http_response *resp, void *ud)
 	}
 }
 
-static int bound_start(struct ld_run *run)
+/*
+ * Lists --ns's pods (query appended: "?limit=1" or "") for the revision the
+ * bound and fanout watches start from, into run->list_rv. 0, -EIO (not 200,
+ * or no resourceVersion) or another negative errno.
+ */
+static int list_revision(struct ld_run *run, const char *query)
 {
 	const struct ld_opts *o = run->o;
 	struct cm_buf url = CM_BUF_INIT, body = CM_BUF_INIT;
 	long status = 0;
-	run->sent_ns = calloc((size_t)o->count, sizeof(int64_t));
-	run->bound_ns = calloc((size_t)o->count, sizeof(int64_t));
-	int rc = run->sent_ns && run->bound_ns ? 0 : -ENOMEM;
-	if (rc == 0)
-		rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?limit=1", o->server, o->ns);
+	int rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods%s", o->server, o->ns, query);
 	if (rc == 0) {
 		struct cm_http_request req = {.url = url.data, .timeout_ms = o->timeout_ms};
 		rc = cm_http_fetch(NULL, &req, &status, &body);
@@ -328,9 +349,22 @@ static int bound_start(struct ld_run *run)
 		rc = -EIO;
 	if (rc == 0)
 		find_rv(body.data, run->list_rv);
-	cm_buf_reset(&url);
 	if (rc == 0 && run->list_rv[0] == '\0')
 		rc = -EIO;
+	cm_buf_close(&url);
+	cm_buf_close(&body);
+	return rc;
+}
+
+static int bound_start(struct ld_run *run)
+{
+	const struct ld_opts *o = run->o;
+	struct cm_buf url = CM_BUF_INIT;
+	run->sent_ns = calloc((size_t)o->count, sizeof(int64_t));
+	run->bound_ns = calloc((size_t)o->count, sizeof(int64_t));
+	int rc = run->sent_ns && run->bound_ns ? 0 : -ENOMEM;
+	if (rc == 0)
+		rc = list_revision(run, "?limit=1");
 	if (rc == 0)
 		rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods?watch=1&timeoutSeconds=600&resourceVersion=%s",
 				   o->server, o->ns, run->list_rv);
@@ -341,7 +375,6 @@ static int bound_start(struct ld_run *run)
 	if (rc == 0)
 		run->inflight++;
 	cm_buf_close(&url);
-	cm_buf_close(&body);
 	run->start_ns = run->end_ns = cm_time_mono_ns(); /* from the first create, not from the list */
 	for (int i = 0; i < o->clients && rc == 0; i++) {
 		struct ld_client *cl = &run->clients[i];
@@ -368,8 +401,7 @@ static void issue(struct ld_client *cl, int64_t due_ns)
 		snprintf(name, sizeof(name), "%s-%" PRId64, o->prefix, run->issued);
 		rc = pod_json(&run->body, name, o->ns, NULL, 0);
 		if (rc == 0)
-			rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
-		req.method = "POST";
+			rc = create_request(run, &req);
 	} else if (is_mode(run, "get")) {
 		snprintf(name, sizeof(name), "%s-%d", o->prefix, (int)(rng_next(&run->rng) % (uint64_t)o->count));
 		rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods/%s", o->server, o->ns, name);
@@ -422,20 +454,7 @@ static void on_write_done(const struct cm_http_response *resp, void *ud)
 
 static void fan_write(struct ld_run *run, const char *name)
 {
-	cm_buf_reset(&run->url);
-	int rc = cm_buf_printf(&run->url, "%s/api/v1/namespaces/%s/pods", run->o->server, run->o->ns);
-	if (rc == 0)
-		rc = pod_json(&run->body, name, run->o->ns, NULL, 0);
-	struct cm_http_request req = {.method = "POST", .url = run->url.data, .body = run->body.data,
-				      .body_len = run->body.len, .timeout_ms = run->o->timeout_ms};
-	if (rc == 0)
-		rc = cm_http_client_send(run->http, &req, on_write_done, run, NULL);
-	if (rc < 0) {
-		cm_error("fanout: write failed: %s", strerror(-rc));
-		run->stopping = true;
-		return;
-	}
-	run->inflight++;
+	send_create(run, pod_json(&run->body, name, run->o->ns, NULL, 0), on_write_done, run);
 }
 
 static void on_watch_line(const char *line, size_t len, void *ud)
@@ -499,22 +518,9 @@ static int watch_open(struct ld_run *run, struct ld_watcher *w)
 static int fan_start(struct ld_run *run)
 {
 	const struct ld_opts *o = run->o;
-	int rc = 0;
-	struct cm_buf url = CM_BUF_INIT, body = CM_BUF_INIT;
-	long status = 0;
-	rc = cm_buf_printf(&url, "%s/api/v1/namespaces/%s/pods", o->server, o->ns);
-	if (rc == 0) {
-		struct cm_http_request req = {.url = url.data, .timeout_ms = o->timeout_ms};
-		rc = cm_http_fetch(NULL, &req, &status, &body);
-	}
-	if (rc == 0 && (status != 200 || cm_buf_puts(&body, "") < 0))
-		rc = -EIO;
-	if (rc == 0)
-		find_rv(body.data, run->list_rv);
-	cm_buf_close(&url);
-	cm_buf_close(&body);
-	if (rc < 0 || run->list_rv[0] == '\0')
-		return rc < 0 ? rc : -EIO;
+	int rc = list_revision(run, "");
+	if (rc < 0)
+		return rc;
 	run->watchers = calloc((size_t)o->watchers, sizeof(*run->watchers));
 	if (run->watchers == NULL)
 		return -ENOMEM;

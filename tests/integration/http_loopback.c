@@ -27,11 +27,6 @@ static char base[64];
 static char tls_dir[64]; /* the temp dir holding the HTTPS fixture's cert and key */
 static char tls_cert[128], tls_key[128];
 
-static void on_tick(uv_timer_t *t)
-{
-	(void)t; /* only keeps UV_RUN_ONCE from blocking for long */
-}
-
 /* Runs the loop until cond holds, failing after 10 s. */
 #define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 10000)
 
@@ -129,8 +124,7 @@ static void start(int tls)
 		sopts.tls_key_file = tls_key;
 	}
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	uv_timer_init(&loop, &tick);
-	uv_timer_start(&tick, on_tick, 20, 20);
+	loop_tick_start(&loop, &tick, 20);
 	ck_assert_int_eq(cm_http_server_new(&loop, &sopts, &server), 0);
 	ck_assert_int_eq(cm_http_server_route(server, "GET", "/echo/{n}", h_echo, NULL), 0);
 	ck_assert_int_eq(cm_http_server_route(server, "GET", "/stream", h_stream, NULL), 0);
@@ -185,7 +179,7 @@ static void teardown(void)
 	cm_http_client_close(client, on_closed, &closed);
 	cm_http_server_close(server, on_closed, &closed);
 	RUN_UNTIL(closed == 2);
-	uv_close((uv_handle_t *)&tick, NULL);
+	loop_tick_close(&tick);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ck_assert_int_eq(uv_loop_close(&loop), 0);
 }

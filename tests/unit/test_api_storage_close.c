@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "apiserver/storage.h"
+#include "tests/lib/loop_until.h"
 
 struct seen {
 	int calls;
@@ -22,24 +23,18 @@ static void on_result(int err, const struct api_kv_result *r, void *ud)
 	s->err = err;
 }
 
-static void on_tick(uv_timer_t *t)
-{
-	(void)t;
-}
-
 /* Runs the loop for about ms milliseconds. */
 static void run_for(uv_loop_t *loop, uint64_t ms)
 {
 	uv_timer_t t;
 	uint64_t end;
 
-	uv_timer_init(loop, &t);
-	uv_timer_start(&t, on_tick, 5, 5);
+	loop_tick_start(loop, &t, 5);
 	uv_update_time(loop);
 	end = uv_now(loop) + ms;
 	while (uv_now(loop) < end)
 		uv_run(loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&t, NULL);
+	loop_tick_close(&t);
 	uv_run(loop, UV_RUN_NOWAIT);
 }
 

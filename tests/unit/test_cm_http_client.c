@@ -44,11 +44,6 @@ static struct fake_http *fake;
 static struct cm_http_client *client;
 static int client_closed;
 
-static void on_tick(uv_timer_t *t)
-{
-	(void)t; /* only keeps UV_RUN_ONCE from blocking for long */
-}
-
 /* Runs the loop until cond holds, failing after 5 s. */
 #define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 5000)
 
@@ -60,8 +55,7 @@ static void on_client_closed(void *ud)
 static void setup(void)
 {
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	uv_timer_init(&loop, &tick);
-	uv_timer_start(&tick, on_tick, 20, 20);
+	loop_tick_start(&loop, &tick, 20);
 	fake = fake_http_start();
 	ck_assert_ptr_nonnull(fake);
 	struct cm_http_client_opts opts = {.bearer_token = "tok"};
@@ -75,7 +69,7 @@ static void teardown(void)
 		cm_http_client_close(client, on_client_closed, &client_closed);
 		RUN_UNTIL(client_closed);
 	}
-	uv_close((uv_handle_t *)&tick, NULL);
+	loop_tick_close(&tick);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* Every handle the client made is closed, or this fails with EBUSY. */
 	ck_assert_int_eq(uv_loop_close(&loop), 0);

@@ -32,11 +32,6 @@ static struct cm_http_client *client;
 static char dir[64];
 static char sock[128];
 
-static void on_tick(uv_timer_t *t)
-{
-	(void)t; /* only keeps UV_RUN_ONCE from blocking for long */
-}
-
 /* Runs the loop until cond holds, failing after 5 s. */
 #define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 5000)
 
@@ -53,8 +48,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/engine.sock", dir);
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	uv_timer_init(&loop, &tick);
-	uv_timer_start(&tick, on_tick, 20, 20);
+	loop_tick_start(&loop, &tick, 20);
 	fake = fake_http_start_unix(sock);
 	ck_assert_ptr_nonnull(fake);
 	opts.unix_socket = sock;
@@ -67,7 +61,7 @@ static void teardown(void)
 
 	cm_http_client_close(client, on_closed, &closed);
 	RUN_UNTIL(closed);
-	uv_close((uv_handle_t *)&tick, NULL);
+	loop_tick_close(&tick);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ck_assert_int_eq(uv_loop_close(&loop), 0);
 	fake_http_stop(fake);

@@ -29,11 +29,6 @@ static int nwatches_served;
 static char watch_rv[4][32];
 static int adds, updates, deletes, synced;
 
-static void on_tick(uv_timer_t *t)
-{
-	(void)t;
-}
-
 #define RUN_UNTIL(cond) LOOP_RUN_UNTIL(&loop, cond, 5000)
 
 static void on_req_done(struct cm_http_req *req, void *ud)
@@ -148,8 +143,7 @@ static void setup(void)
 	struct cm_http_server_opts so = {0};
 
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
-	uv_timer_init(&loop, &tick);
-	uv_timer_start(&tick, on_tick, 20, 20);
+	loop_tick_start(&loop, &tick, 20);
 	ck_assert_int_eq(cm_http_server_new(&loop, &so, &srv), 0);
 	ck_assert_int_eq(cm_http_server_route(srv, "GET", "/api/v1/pods", serve_pods, NULL), 0);
 	memset(plans, 0, sizeof(plans));
@@ -172,7 +166,7 @@ static void teardown(void)
 	cm_informer_free(inf);
 	cm_api_free(api);
 	cm_http_server_close(srv, on_closed, NULL);
-	uv_close((uv_handle_t *)&tick, NULL);
+	loop_tick_close(&tick);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ck_assert(closed);
 	ck_assert_int_eq(uv_loop_close(&loop), 0);
