@@ -110,6 +110,8 @@ int dk_adopt(struct dk *d);
 int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out);
 int dk_sandbox_check(struct kl_runtime *rt, const char *pod_uid);
 int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid);
+void dk_sandbox_release(struct kl_runtime *rt, const char *pod_uid);
+int dk_sandbox_remove_files(struct kl_runtime *rt, const char *pod_uid);
 int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out);
 int dk_container_signal(struct kl_runtime *rt, const char *id, int sig);
 int dk_container_status(struct kl_runtime *rt, const char *id, struct kl_container_status *out);

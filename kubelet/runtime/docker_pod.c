@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "kubelet/runtime/docker.h"
 
-static void pod_dir(struct dk *d, const char *uid, struct cm_buf *out)
+static void pod_dir(const struct dk *d, const char *uid, struct cm_buf *out)
 {
 	cm_buf_printf(out, "%s/%s", d->root, uid);
 }
@@ -140,21 +140,41 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return 0;
 }
 
-int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
+void dk_sandbox_release(struct kl_runtime *rt, const char *pod_uid)
+{
+	struct dk *d = rt->impl;
+
+	for (struct dk_ctr *c = d->ctrs, *next; c; c = next) {
+		next = c->next;
+		if (strcmp(c->info.pod_uid, pod_uid))
+			continue;
+		/* its stream would write in the folder the thread pool is removing: the containers ended already */
+		if (c->log_call)
+			cm_http_call_cancel(c->log_call);
+		dk_ctr_remove(c);
+	}
+}
+
+/* Safe on any thread (sandbox_remove_any_thread): reads only d->root, which never changes. */
+int dk_sandbox_remove_files(struct kl_runtime *rt, const char *pod_uid)
 {
 	struct dk *d = rt->impl;
 	struct cm_buf dir = CM_BUF_INIT;
 
-	for (struct dk_ctr *c = d->ctrs, *next; c; c = next) {
-		next = c->next;
-		if (!strcmp(c->info.pod_uid, pod_uid))
-			dk_ctr_remove(c);
-	}
+	if (!*pod_uid || strchr(pod_uid, '/') || strstr(pod_uid, ".."))
+		return -EINVAL;
 	pod_dir(d, pod_uid, &dir);
-	if (dir.data && strstr(pod_uid, "..") == NULL && *pod_uid)
-		nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (!dir.data)
+		return -ENOMEM;
+	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	cm_buf_close(&dir);
 	return 0;
+}
+
+int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
+{
+	dk_sandbox_release(rt, pod_uid);
+	return dk_sandbox_remove_files(rt, pod_uid);
 }
 
 int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out)

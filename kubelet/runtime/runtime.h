@@ -152,10 +152,17 @@ struct kl_runtime_ops {
 	/*
 	 * Optional: sandbox_remove made to run on any thread while the loop
 	 * runs on (it touches only the file system and the backend's fixed
-	 * settings). The kubelet then calls this on the thread pool instead of
-	 * sandbox_remove, so a pod's folder removal does not hold the loop.
+	 * settings). The kubelet then calls sandbox_release (if any) on the
+	 * loop and this on the thread pool instead of sandbox_remove, so a
+	 * pod's folder removal does not hold the loop.
 	 */
 	int (*sandbox_remove_any_thread)(struct kl_runtime *rt, const char *pod_uid);
+	/*
+	 * Optional, beside sandbox_remove_any_thread: the part of sandbox_remove
+	 * that must run on the loop (an engine's calls), called there first.
+	 * After it the backend writes nothing more in the pod's folder.
+	 */
+	void (*sandbox_release)(struct kl_runtime *rt, const char *pod_uid);
 };
 
 struct kl_runtime {
