@@ -24,6 +24,7 @@ static void free_worker(struct kl_pod_worker *w)
 		free(w->ctrs[i].name);
 		free(w->ctrs[i].id);
 		free(w->ctrs[i].prev_id);
+		free(w->ctrs[i].prev_log);
 	}
 	free(w->ctrs);
 	kl_sandbox_close(&w->sb);
@@ -86,12 +87,24 @@ const cJSON *kl_worker_pod(const struct kl_pod_worker *w)
 	return w->pod;
 }
 
-const char *kl_worker_container_id(const struct kl_pod_worker *w, const char *name, bool previous)
+int kl_worker_log_path(const struct kl_pod_worker *w, const char *name, bool previous, struct cm_buf *out)
 {
-	for (size_t i = 0; i < w->n_ctrs; i++)
-		if (!strcmp(w->ctrs[i].name, name))
-			return previous ? w->ctrs[i].prev_id : w->ctrs[i].id;
-	return NULL;
+	struct kl_runtime *rt = w->srv->rt;
+
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		const struct kl_ctr *c = &w->ctrs[i];
+
+		if (strcmp(c->name, name))
+			continue;
+		if (!c->id)
+			return -ENOENT;
+		if (!previous)
+			return rt->ops->log_path(rt, c->id, out) < 0 ? -ENOENT : 0;
+		if (!c->prev_log)
+			return -ESRCH;
+		return cm_buf_puts(out, c->prev_log) < 0 ? -ENOMEM : 0;
+	}
+	return -ENOENT;
 }
 
 /* Picks up a container this node ran before the kubelet restarted (the highest attempt). */
@@ -105,6 +118,14 @@ static void adopt(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c
 	c->restarts = c->attempt;
 	c->id = strdup(cJSON_GetArrayItem(mine, 1)->valuestring);
 	s->rt->ops->container_status(s->rt, c->id, &c->st);
+	/* the previous attempt's log stayed on disk: logs --previous goes on working */
+	if (s->rt->ops->log_path_before) {
+		struct cm_buf log = CM_BUF_INIT;
+
+		if (s->rt->ops->log_path_before(s->rt, w->uid, c->name, c->attempt, &log) == 0)
+			c->prev_log = cm_buf_take(&log);
+		cm_buf_close(&log);
+	}
 	cm_info("pod %s/%s: container %s adopted (attempt %d, %s)", w->ns, w->name, c->name, c->attempt,
 		c->st.state == KL_CSTATE_RUNNING ? "running" : "exited");
 }

@@ -14,6 +14,7 @@ struct kl_ctr {
 	const cJSON *spec;      /* borrowed from the worker's pod */
 	char *id;               /* the current attempt's runtime id, NULL before the first start */
 	char *prev_id;
+	char *prev_log;         /* the previous attempt's log file (logs --previous), NULL if none is known */
 	int attempt;            /* the current attempt */
 	int restarts;
 	int64_t backoff_until;  /* no start before this (wall ms) */

@@ -111,6 +111,7 @@ static const struct kl_runtime_ops docker_ops = {
 	.container_status = dk_container_status,
 	.container_remove = dk_container_remove,
 	.log_path = dk_log_path,
+	.log_path_before = dk_log_path_before,
 	.list = dk_list,
 	.free = d_free,
 	.last_error = dk_last_error,

@@ -117,6 +117,7 @@ int dk_container_signal(struct kl_runtime *rt, const char *id, int sig);
 int dk_container_status(struct kl_runtime *rt, const char *id, struct kl_container_status *out);
 int dk_container_remove(struct kl_runtime *rt, const char *id);
 int dk_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out);
+int dk_log_path_before(struct kl_runtime *rt, const char *pod_uid, const char *name, int attempt, struct cm_buf *out);
 int dk_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud);
 int dk_last_error(struct kl_runtime *rt, struct cm_buf *out);
 

@@ -12,7 +12,7 @@
 
 void dk_log_file(struct dk *d, const struct kl_docker_info *i, struct cm_buf *out)
 {
-	cm_buf_printf(out, "%s/%s/logs/%s_%d.log", d->root, i->pod_uid, i->ctr, i->attempt);
+	kl_runtime_log_file(d->root, i->pod_uid, i->ctr, i->attempt, out);
 }
 
 static void log_data(const char *data, size_t len, void *ud)

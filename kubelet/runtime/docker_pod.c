@@ -205,8 +205,10 @@ int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *
 	if ((box->info.host_network ? cm_buf_puts(&mode, "host") : cm_buf_printf(&mode, "container:%s", sb.data)) < 0 ||
 	    kl_docker_create_body(cfg, mode.data, d->node, &body) < 0)
 		goto out;
-	cm_buf_printf(&logs, "%s/%s/logs", d->root, cfg->pod_uid);
-	if (!logs.data || (rc = cm_mkdir_p(logs.data, 0755)) < 0)
+	if ((rc = kl_runtime_log_file(d->root, cfg->pod_uid, cfg->name, cfg->attempt, &logs)) < 0)
+		goto out;
+	*strrchr(logs.data, '/') = '\0'; /* its folder: the follower's appends make the file */
+	if ((rc = cm_mkdir_p(logs.data, 0755)) < 0)
 		goto out;
 	rc = -ENOMEM;
 	if (!(id = strdup(name.data)) || !(c = dk_ctr_new(d, name.data))) {
@@ -277,6 +279,13 @@ int dk_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
 		return -ENOENT;
 	dk_log_file(d, &c->info, out);
 	return out->data ? 0 : -ENOMEM;
+}
+
+int dk_log_path_before(struct kl_runtime *rt, const char *pod_uid, const char *name, int attempt, struct cm_buf *out)
+{
+	struct dk *d = rt->impl;
+
+	return kl_runtime_log_before(d->root, pod_uid, name, attempt, out);
 }
 
 int dk_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud)
