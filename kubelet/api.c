@@ -103,20 +103,19 @@ static void handle_logs(struct cm_http_req *req, void *ud)
 	const char *follow = cm_http_req_query(req, "follow"), *prev = cm_http_req_query(req, "previous");
 	struct kl_pod_worker *w = kl_worker_find(s, ns, pod);
 	bool previous = prev && !strcmp(prev, "true");
-	const char *id = w ? kl_worker_container_id(w, ctr, previous) : NULL;
 	struct cm_buf path = CM_BUF_INIT, text = CM_BUF_INIT, out = CM_BUF_INIT;
 	bool timestamps = ts && !strcmp(ts, "true");
 	char chunk[16384];
 	ssize_t n;
-	int fd;
+	int fd, found = w ? kl_worker_log_path(w, ctr, previous, &path) : -ENOENT;
 
-	if (!id && previous && w && kl_worker_container_id(w, ctr, false)) {
-		/* the container runs its first attempt: Kubernetes' own wording, as a 400 */
+	if (found == -ESRCH) {
+		/* the container runs its first attempt (or its previous log is gone): Kubernetes' own wording, as a 400 */
 		cm_buf_printf(&text, "previous terminated container \"%s\" in pod \"%s\" not found", ctr, pod);
 		cm_http_respond_error(req, 400, text.data ? text.data : "previous terminated container not found");
 		goto out;
 	}
-	if (!id || s->rt->ops->log_path(s->rt, id, &path) < 0) {
+	if (found < 0) {
 		cm_http_respond_error(req, 404, "no such pod or container on this node");
 		goto out;
 	}

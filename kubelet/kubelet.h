@@ -126,8 +126,12 @@ void kl_workers_clean_orphans(struct kl_server *s, const cJSON *known_uids);
 struct kl_pod_worker *kl_worker_find(struct kl_server *s, const char *ns, const char *name);
 /* The current pod object of a worker with its last status (borrowed). */
 const cJSON *kl_worker_pod(const struct kl_pod_worker *w);
-/* The runtime id of container name's current (or previous) attempt, or NULL. */
-const char *kl_worker_container_id(const struct kl_pod_worker *w, const char *name, bool previous);
+/*
+ * Appends the log file of container name's current (or previous) attempt
+ * to out. 0; -ENOENT when the pod has no such container or it never
+ * started; -ESRCH when no previous attempt's log is known; -ENOMEM.
+ */
+int kl_worker_log_path(const struct kl_pod_worker *w, const char *name, bool previous, struct cm_buf *out);
 /* Frees every worker (containers stay running). */
 void kl_workers_free(struct kl_server *s);
 

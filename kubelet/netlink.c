@@ -255,7 +255,8 @@ int kl_nl_addr_add(int nl, int index, uint32_t addr, int prefix)
 	return talk(nl, &r);
 }
 
-int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, int peer_nsfd)
+int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, const unsigned char peer_mac[6],
+		   int peer_nsfd)
 {
 	/*
 	 * The host end is made up (two requests fewer, each waiting for the
@@ -276,7 +277,8 @@ int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_n
 	if ((li = nest(&r, IFLA_LINKINFO)) < 0 || (rc = put_str(&r, IFLA_INFO_KIND, "veth")) < 0 ||
 	    (data = nest(&r, IFLA_INFO_DATA)) < 0 || (peer = nest(&r, VETH_INFO_PEER)) < 0 ||
 	    (rc = put_raw(&r, &peer_ifi, sizeof(peer_ifi))) < 0 || (rc = put_str(&r, IFLA_IFNAME, peer_name)) < 0 ||
-	    (rc = put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_nsfd)) < 0)
+	    (rc = put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_nsfd)) < 0 ||
+	    (peer_mac && (rc = put(&r, IFLA_ADDRESS, peer_mac, 6)) < 0))
 		return rc < 0 ? rc : -ENOBUFS;
 	nest_end(&r, peer);
 	nest_end(&r, data);

@@ -27,10 +27,12 @@ int kl_nl_link_del(int nl, const char *name);
 int kl_nl_addr_add(int nl, int index, uint32_t addr, int prefix);
 /*
  * Makes a veth pair: host_name in nl's namespace, up and enslaved to the
- * bridge master (an index; 0 for none), and peer_name (down) inside the
- * namespace of peer_nsfd. -EEXIST if host_name exists.
+ * bridge master (an index; 0 for none), and peer_name (down, its MAC
+ * address peer_mac, or a random one when NULL) inside the namespace of
+ * peer_nsfd. -EEXIST if host_name exists.
  */
-int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, int peer_nsfd);
+int kl_nl_veth_add(int nl, const char *host_name, int master, const char *peer_name, const unsigned char peer_mac[6],
+		   int peer_nsfd);
 /* Adds (add != 0) or deletes the route dst/prefix via gw (0: on link oif, 0: any). -EEXIST, -ESRCH. */
 int kl_nl_route(int nl, int add, uint32_t dst, int prefix, uint32_t gw, int oif);
 

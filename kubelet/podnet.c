@@ -383,8 +383,26 @@ void kl_podnet_free(struct kl_podnet *n)
 }
 
 /* Wires a fresh namespace through host netlink socket nl: the veth into the bridge, then lo, eth0, its address and the default route inside. */
+/*
+ * A pod's MAC address from its IPv4 address (0a:58 and the address, as the
+ * CNI bridge plugin made them): an address given again (a pod deleted, a
+ * pod's network made again after its veth died) keeps its MAC, so the
+ * host's and other pods' ARP caches that still hold it stay right. With a
+ * random one they sent to the old MAC, unanswered, until the entry aged.
+ */
+static void pod_mac(uint32_t addr, unsigned char mac[6])
+{
+	mac[0] = 0x0a;
+	mac[1] = 0x58;
+	mac[2] = (unsigned char)(addr >> 24);
+	mac[3] = (unsigned char)(addr >> 16);
+	mac[4] = (unsigned char)(addr >> 8);
+	mac[5] = (unsigned char)addr;
+}
+
 static int wire(const struct setup_job *j, int nl)
 {
+	unsigned char mac[6];
 	char veth[16];
 	int nsfd, inner = -1, idx, rc;
 
@@ -396,9 +414,10 @@ static int wire(const struct setup_job *j, int nl)
 	 * made (and torn down) on the host share: as few as can do. The host
 	 * end comes up made; one half made before a crash is removed only if found.
 	 */
-	rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd);
+	pod_mac(j->addr, mac);
+	rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", mac, nsfd);
 	if (rc == -EEXIST && kl_nl_link_del(nl, veth) == 0)
-		rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", nsfd);
+		rc = kl_nl_veth_add(nl, veth, j->br_index, "eth0", mac, nsfd);
 	if (rc < 0)
 		goto out;
 	if ((rc = kl_nl_open(nsfd, &inner)) < 0 || (rc = kl_nl_link_up(inner, 1)) < 0 ||
@@ -609,6 +628,16 @@ out:
 	cm_buf_close(&ipf);
 	cm_buf_close(&nsf);
 	return rc;
+}
+
+int kl_podnet_check(struct kl_podnet *n, const char *uid)
+{
+	char veth[16];
+
+	(void)n;
+	kl_podnet_veth_name(uid, veth);
+	/* an ioctl under RCU in the kernel: no netlink round trip, no rtnl lock */
+	return if_nametoindex(veth) == 0 && errno == ENODEV ? -ESTALE : 0;
 }
 
 int kl_podnet_gone_begin(struct kl_podnet *n, const char *uid, struct kl_podnet_gone *g)

@@ -50,6 +50,13 @@ typedef void (*kl_podnet_done_cb)(int rc, char *ip, char *netns_path, void *ud);
 int kl_podnet_setup(struct kl_podnet *n, const char *uid, char **ip, char **netns_path, kl_podnet_done_cb done,
 		    void *ud);
 /*
+ * Whether pod uid's network, made by kl_podnet_setup, still stands: 0, or
+ * -ESTALE when its veth is gone (deleted by hand, or with its namespace):
+ * the pod is off the bridge, as a pod whose sandbox died. Cheap (no
+ * netlink, no rtnl lock): the kubelet asks at every sync.
+ */
+int kl_podnet_check(struct kl_podnet *n, const char *uid);
+/*
  * A pod's network being removed off the loop (kubelet/teardown.c): deleting
  * a veth waits on the kernel's rtnl lock and RCU grace periods (15-60 ms on
  * a busy host), unmounting the namespace and removing the address file on

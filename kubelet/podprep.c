@@ -602,15 +602,18 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	}
 	cm_info("pod %s/%s: container %s started (attempt %d)", w->ns, w->name, c->name, cfg.attempt);
 	c->pull_failures = 0;
-	if (c->prev_id) {
+	if (c->id) {
 		/* as the kubelet's container GC: one dead attempt (and its log, for logs --previous) is kept */
 		struct cm_buf log = CM_BUF_INIT;
 
-		if (s->rt->ops->log_path(s->rt, c->prev_id, &log) == 0)
-			unlink(log.data);
+		if (c->prev_log)
+			unlink(c->prev_log);
+		free(c->prev_log);
+		c->prev_log = s->rt->ops->log_path(s->rt, c->id, &log) == 0 ? cm_buf_take(&log) : NULL;
 		cm_buf_close(&log);
-		s->rt->ops->container_remove(s->rt, c->prev_id);
 	}
+	if (c->prev_id)
+		s->rt->ops->container_remove(s->rt, c->prev_id);
 	free(c->prev_id);
 	c->prev_id = c->id;
 	c->id = id;

@@ -133,6 +133,8 @@ int kl_teardown_start(struct kl_teardowns *t, struct kl_runtime *rt, struct kl_p
 
 	if (!rt_off_loop)
 		rt->ops->sandbox_remove(rt, uid);
+	else if (rt->ops->sandbox_release)
+		rt->ops->sandbox_release(rt, uid);
 	if (!rt_off_loop && !net)
 		return 0;
 	j = t->closed ? NULL : calloc(1, sizeof(*j));
@@ -142,7 +144,7 @@ int kl_teardown_start(struct kl_teardowns *t, struct kl_runtime *rt, struct kl_p
 			free(j->uid);
 		free(j);
 		if (rt_off_loop)
-			rt->ops->sandbox_remove(rt, uid);
+			rt->ops->sandbox_remove_any_thread(rt, uid);
 		if (net)
 			kl_podnet_teardown(net, uid);
 		return 0;

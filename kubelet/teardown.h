@@ -26,7 +26,7 @@ void kl_teardowns_free(struct kl_teardowns *t);
  * Removes pod uid's sandbox through rt (borrowed; must outlive the loop)
  * and its network on net (NULL: none). Where rt has
  * sandbox_remove_any_thread or there is a network, that is done on the
- * thread pool: -EINPROGRESS, then done(ud) on the loop (done may be NULL);
+ * thread pool (rt's sandbox_release, if any, first on the loop): -EINPROGRESS, then done(ud) on the loop (done may be NULL);
  * rt's sandbox_remove runs on the loop at once otherwise. Else (nothing
  * left to do off the loop, or no memory for it: done at once) 0, and done
  * is not called. Until done, nothing of the pod may be made again: its uid

@@ -24,6 +24,7 @@ static void free_worker(struct kl_pod_worker *w)
 		free(w->ctrs[i].name);
 		free(w->ctrs[i].id);
 		free(w->ctrs[i].prev_id);
+		free(w->ctrs[i].prev_log);
 	}
 	free(w->ctrs);
 	kl_sandbox_close(&w->sb);
@@ -86,12 +87,24 @@ const cJSON *kl_worker_pod(const struct kl_pod_worker *w)
 	return w->pod;
 }
 
-const char *kl_worker_container_id(const struct kl_pod_worker *w, const char *name, bool previous)
+int kl_worker_log_path(const struct kl_pod_worker *w, const char *name, bool previous, struct cm_buf *out)
 {
-	for (size_t i = 0; i < w->n_ctrs; i++)
-		if (!strcmp(w->ctrs[i].name, name))
-			return previous ? w->ctrs[i].prev_id : w->ctrs[i].id;
-	return NULL;
+	struct kl_runtime *rt = w->srv->rt;
+
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		const struct kl_ctr *c = &w->ctrs[i];
+
+		if (strcmp(c->name, name))
+			continue;
+		if (!c->id)
+			return -ENOENT;
+		if (!previous)
+			return rt->ops->log_path(rt, c->id, out) < 0 ? -ENOENT : 0;
+		if (!c->prev_log)
+			return -ESRCH;
+		return cm_buf_puts(out, c->prev_log) < 0 ? -ENOMEM : 0;
+	}
+	return -ENOENT;
 }
 
 /* Picks up a container this node ran before the kubelet restarted (the highest attempt). */
@@ -105,6 +118,14 @@ static void adopt(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c
 	c->restarts = c->attempt;
 	c->id = strdup(cJSON_GetArrayItem(mine, 1)->valuestring);
 	s->rt->ops->container_status(s->rt, c->id, &c->st);
+	/* the previous attempt's log stayed on disk: logs --previous goes on working */
+	if (s->rt->ops->log_path_before) {
+		struct cm_buf log = CM_BUF_INIT;
+
+		if (s->rt->ops->log_path_before(s->rt, w->uid, c->name, c->attempt, &log) == 0)
+			c->prev_log = cm_buf_take(&log);
+		cm_buf_close(&log);
+	}
 	cm_info("pod %s/%s: container %s adopted (attempt %d, %s)", w->ns, w->name, c->name, c->attempt,
 		c->st.state == KL_CSTATE_RUNNING ? "running" : "exited");
 }
@@ -356,6 +377,17 @@ static void start_or_wait(struct kl_server *s, struct kl_pod_worker *w, struct k
 	refresh(s, c);
 }
 
+/* c's attempt ran in the pod's dead sandbox: the next one starts now, with no back-off (it did not crash). */
+static void rerun(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
+{
+	int restarts = c->restarts;
+
+	c->backoff_until = 0;
+	start_or_wait(s, w, c, now);
+	if (c->restarts != restarts)
+		c->rerun = false;
+}
+
 /* An exited container: restart with back-off, or mark it done. */
 static void exited(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c, int64_t now)
 {
@@ -446,6 +478,61 @@ static bool changing(const struct kl_pod_worker *w, int64_t now)
 	return false;
 }
 
+/* Whether the pod's sandbox died: the runtime's (docker's container), or the pod network the kubelet made. */
+static bool sandbox_died(struct kl_server *s, struct kl_pod_worker *w)
+{
+	if (s->rt->ops->sandbox_check && s->rt->ops->sandbox_check(s->rt, w->uid) == -ESTALE)
+		return true;
+	return s->net && w->sb.netns_path && kl_podnet_check(s->net, w->uid) == -ESTALE;
+}
+
+/*
+ * As Kubernetes' kubelet when a pod's sandbox changed: everything is killed
+ * and the pod starts again from its init containers, in order, then its
+ * containers (each a new attempt: restartCount goes on). Not a finished pod,
+ * nor one that may not restart (restartPolicy Never, once its containers
+ * started: they stay ended), nor, under OnFailure, a container that
+ * succeeded.
+ */
+static void restart_pod(struct kl_pod_worker *w)
+{
+	const char *policy = cm_json_str_or(w->pod, "spec.restartPolicy", "Always");
+	bool started = false;
+
+	if (!strcmp(w->phase, "Succeeded") || !strcmp(w->phase, "Failed"))
+		return;
+	for (size_t i = w->n_init; i < w->n_ctrs; i++)
+		started |= w->ctrs[i].id != NULL;
+	if (started && !strcmp(policy, "Never"))
+		return;
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		struct kl_ctr *c = &w->ctrs[i];
+
+		if (!c->id || (!c->init && c->done && c->st.exit_code == 0 && !strcmp(policy, "OnFailure")))
+			continue;
+		c->rerun = true;
+		c->done = false;
+	}
+}
+
+/* SIGKILL to every container of the pod still running; how many are not down yet (a kill is sent again). */
+static int stop_all(struct kl_server *s, struct kl_pod_worker *w)
+{
+	int left = 0;
+
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		struct kl_ctr *c = &w->ctrs[i];
+
+		refresh(s, c);
+		kl_prober_reset(c);
+		if (c->st.state == KL_CSTATE_RUNNING)
+			s->rt->ops->container_signal(s->rt, c->id, SIGKILL);
+		if (c->st.state == KL_CSTATE_RUNNING || c->st.state == KL_CSTATE_CREATED)
+			left++;
+	}
+	return left;
+}
+
 static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool inits_done = true;
@@ -464,11 +551,22 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 			return;
 		}
 	}
-	if (w->sandbox_ok && s->rt->ops->sandbox_check && s->rt->ops->sandbox_check(s->rt, w->uid) == -ESTALE) {
-		/* as Kubernetes' kubelet when a pod's sandbox changed: made again, its containers restarted in it */
-		cm_warn("pod %s/%s: sandbox changed: it is made again and the containers restarted", w->ns, w->name);
+	if (w->sandbox_ok && sandbox_died(s, w)) {
+		cm_warn("pod %s/%s: sandbox changed: it is made again and the pod restarted from its init containers",
+			w->ns, w->name);
 		kl_sandbox_close(&w->sb);
 		w->sandbox_ok = false;
+		w->files_done = false; /* hosts names the pod's address, which the new sandbox may change */
+		w->sandbox_dead = true;
+		restart_pod(w);
+	}
+	if (w->sandbox_dead) {
+		/* nothing of the pod runs when it starts again: its containers held the dead sandbox's network */
+		if (stop_all(s, w) > 0) {
+			kl_status_sync(w);
+			return;
+		}
+		w->sandbox_dead = false;
 	}
 	if (!w->sandbox_ok) {
 		char host[64];
@@ -525,6 +623,8 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		refresh(s, c);
 		if (!c->id)
 			start_or_wait(s, w, c, now);
+		else if (c->rerun)
+			rerun(s, w, c, now);
 		else if (c->st.state == KL_CSTATE_EXITED && c->st.exit_code == 0)
 			c->done = inits_done = true;
 		else if (c->st.state == KL_CSTATE_EXITED)
@@ -538,6 +638,8 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		refresh(s, c);
 		if (!c->id && !c->done)
 			start_or_wait(s, w, c, now);
+		else if (c->rerun)
+			rerun(s, w, c, now);
 		else if (c->st.state == KL_CSTATE_RUNNING)
 			kl_prober_tick(w, c, now);
 		else if (c->st.state == KL_CSTATE_EXITED || c->st.state == KL_CSTATE_UNKNOWN)

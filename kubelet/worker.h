@@ -14,6 +14,7 @@ struct kl_ctr {
 	const cJSON *spec;      /* borrowed from the worker's pod */
 	char *id;               /* the current attempt's runtime id, NULL before the first start */
 	char *prev_id;
+	char *prev_log;         /* the previous attempt's log file (logs --previous), NULL if none is known */
 	int attempt;            /* the current attempt */
 	int restarts;
 	int64_t backoff_until;  /* no start before this (wall ms) */
@@ -30,6 +31,7 @@ struct kl_ctr {
 	int64_t exec_deadline[3];
 	bool done;              /* init: succeeded; regular: ended and not to be restarted */
 	bool killing;           /* a liveness failure is stopping it */
+	bool rerun;             /* its attempt ran in the pod's dead sandbox: the next starts at once, in order */
 };
 
 struct kl_pod_worker {
@@ -44,6 +46,7 @@ struct kl_pod_worker {
 	int64_t prep_retry_at;
 	struct kl_sandbox sb;
 	bool sandbox_ok;
+	bool sandbox_dead;      /* its sandbox died: its containers are being stopped before it is made again */
 	bool net_busy;          /* its network is being made on the thread pool */
 	bool files_busy;        /* its folder, resolv.conf and hosts are being made on the thread pool */
 	bool files_done;

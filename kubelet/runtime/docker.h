@@ -110,11 +110,14 @@ int dk_adopt(struct dk *d);
 int dk_sandbox_create(struct kl_runtime *rt, const struct kl_sandbox_config *cfg, struct kl_sandbox *out);
 int dk_sandbox_check(struct kl_runtime *rt, const char *pod_uid);
 int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid);
+void dk_sandbox_release(struct kl_runtime *rt, const char *pod_uid);
+int dk_sandbox_remove_files(struct kl_runtime *rt, const char *pod_uid);
 int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out);
 int dk_container_signal(struct kl_runtime *rt, const char *id, int sig);
 int dk_container_status(struct kl_runtime *rt, const char *id, struct kl_container_status *out);
 int dk_container_remove(struct kl_runtime *rt, const char *id);
 int dk_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out);
+int dk_log_path_before(struct kl_runtime *rt, const char *pod_uid, const char *name, int attempt, struct cm_buf *out);
 int dk_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud);
 int dk_last_error(struct kl_runtime *rt, struct cm_buf *out);
 

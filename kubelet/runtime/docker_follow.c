@@ -12,7 +12,7 @@
 
 void dk_log_file(struct dk *d, const struct kl_docker_info *i, struct cm_buf *out)
 {
-	cm_buf_printf(out, "%s/%s/logs/%s_%d.log", d->root, i->pod_uid, i->ctr, i->attempt);
+	kl_runtime_log_file(d->root, i->pod_uid, i->ctr, i->attempt, out);
 }
 
 static void log_data(const char *data, size_t len, void *ud)
@@ -84,7 +84,7 @@ void dk_logs_follow(struct dk_ctr *c)
 	struct cm_buf path = CM_BUF_INIT, file = CM_BUF_INIT;
 	int64_t since;
 
-	if (c->log_call || c->logs_done || c->info.sandbox || c->dropped || d->closing)
+	if (c->log_call || c->logs_done || c->info.sandbox || c->dropped || c->removing || d->closing)
 		return;
 	dk_log_file(d, &c->info, &file);
 	since = c->demux.last_ns ? c->demux.last_ns : last_logged_ns(file.data);

@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "kubelet/runtime/docker.h"
 
-static void pod_dir(struct dk *d, const char *uid, struct cm_buf *out)
+static void pod_dir(const struct dk *d, const char *uid, struct cm_buf *out)
 {
 	cm_buf_printf(out, "%s/%s", d->root, uid);
 }
@@ -140,21 +140,41 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return 0;
 }
 
-int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
+void dk_sandbox_release(struct kl_runtime *rt, const char *pod_uid)
+{
+	struct dk *d = rt->impl;
+
+	for (struct dk_ctr *c = d->ctrs, *next; c; c = next) {
+		next = c->next;
+		if (strcmp(c->info.pod_uid, pod_uid))
+			continue;
+		/* its stream would write in the folder the thread pool is removing: the containers ended already */
+		if (c->log_call)
+			cm_http_call_cancel(c->log_call);
+		dk_ctr_remove(c);
+	}
+}
+
+/* Safe on any thread (sandbox_remove_any_thread): reads only d->root, which never changes. */
+int dk_sandbox_remove_files(struct kl_runtime *rt, const char *pod_uid)
 {
 	struct dk *d = rt->impl;
 	struct cm_buf dir = CM_BUF_INIT;
 
-	for (struct dk_ctr *c = d->ctrs, *next; c; c = next) {
-		next = c->next;
-		if (!strcmp(c->info.pod_uid, pod_uid))
-			dk_ctr_remove(c);
-	}
+	if (!*pod_uid || strchr(pod_uid, '/') || strstr(pod_uid, ".."))
+		return -EINVAL;
 	pod_dir(d, pod_uid, &dir);
-	if (dir.data && strstr(pod_uid, "..") == NULL && *pod_uid)
-		nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (!dir.data)
+		return -ENOMEM;
+	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	cm_buf_close(&dir);
 	return 0;
+}
+
+int dk_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
+{
+	dk_sandbox_release(rt, pod_uid);
+	return dk_sandbox_remove_files(rt, pod_uid);
 }
 
 int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *cfg, char **id_out)
@@ -185,8 +205,10 @@ int dk_container_start(struct kl_runtime *rt, const struct kl_container_config *
 	if ((box->info.host_network ? cm_buf_puts(&mode, "host") : cm_buf_printf(&mode, "container:%s", sb.data)) < 0 ||
 	    kl_docker_create_body(cfg, mode.data, d->node, &body) < 0)
 		goto out;
-	cm_buf_printf(&logs, "%s/%s/logs", d->root, cfg->pod_uid);
-	if (!logs.data || (rc = cm_mkdir_p(logs.data, 0755)) < 0)
+	if ((rc = kl_runtime_log_file(d->root, cfg->pod_uid, cfg->name, cfg->attempt, &logs)) < 0)
+		goto out;
+	*strrchr(logs.data, '/') = '\0'; /* its folder: the follower's appends make the file */
+	if ((rc = cm_mkdir_p(logs.data, 0755)) < 0)
 		goto out;
 	rc = -ENOMEM;
 	if (!(id = strdup(name.data)) || !(c = dk_ctr_new(d, name.data))) {
@@ -257,6 +279,13 @@ int dk_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
 		return -ENOENT;
 	dk_log_file(d, &c->info, out);
 	return out->data ? 0 : -ENOMEM;
+}
+
+int dk_log_path_before(struct kl_runtime *rt, const char *pod_uid, const char *name, int attempt, struct cm_buf *out)
+{
+	struct dk *d = rt->impl;
+
+	return kl_runtime_log_before(d->root, pod_uid, name, attempt, out);
 }
 
 int dk_list(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud)

@@ -325,7 +325,8 @@ static int p_container_start(struct kl_runtime *rt, const struct kl_container_co
 	spec.netns_path = cfg->netns_path ? strdup(cfg->netns_path) : NULL;
 	spec.hostname = cfg->hostname ? strdup(cfg->hostname) : NULL;
 	cm_buf_reset(&tmp);
-	cm_buf_printf(&tmp, "%s/%s/logs/%s/%d.log", p->root, cfg->pod_uid, cfg->name, cfg->attempt);
+	if ((rc = kl_runtime_log_file(p->root, cfg->pod_uid, cfg->name, cfg->attempt, &tmp)) < 0)
+		goto out;
 	spec.log_path = cm_buf_take(&tmp);
 	spec.cgroup_parent = strdup(p->cgroup_name);
 	cm_buf_printf(&tmp, "%s-%s-%d", cfg->pod_uid, cfg->name, cfg->attempt);
@@ -515,11 +516,25 @@ static int p_log_path(struct kl_runtime *rt, const char *id, struct cm_buf *out)
 {
 	struct process_rt *p = rt->impl;
 	const char *a = strchr(id, '/'), *b = a ? strrchr(id, '/') : NULL;
+	char *uid, *name;
+	int rc;
 
 	if (!a || a == b)
 		return -ENOENT;
-	return cm_buf_printf(out, "%s/%.*s/logs/%.*s/%s.log", p->root, (int)(a - id), id,
-			     (int)(b - a - 1), a + 1, b + 1);
+	uid = strndup(id, (size_t)(a - id));
+	name = strndup(a + 1, (size_t)(b - a - 1));
+	rc = uid && name ? kl_runtime_log_file(p->root, uid, name, atoi(b + 1), out) : -ENOMEM;
+	free(uid);
+	free(name);
+	return rc == -EINVAL ? -ENOENT : rc;
+}
+
+static int p_log_path_before(struct kl_runtime *rt, const char *pod_uid, const char *name, int attempt,
+			     struct cm_buf *out)
+{
+	struct process_rt *p = rt->impl;
+
+	return kl_runtime_log_before(p->root, pod_uid, name, attempt, out);
 }
 
 /*
@@ -629,6 +644,7 @@ static const struct kl_runtime_ops process_ops = {
 	.container_status = p_container_status,
 	.container_remove = p_container_remove,
 	.log_path = p_log_path,
+	.log_path_before = p_log_path_before,
 	.list = p_list,
 	.free = p_free,
 };

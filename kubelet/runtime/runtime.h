@@ -134,6 +134,14 @@ struct kl_runtime_ops {
 	int (*container_remove)(struct kl_runtime *rt, const char *id);
 	/* Appends the path of the container's CRI-format log file to out. 0 or -ENOENT. */
 	int (*log_path)(struct kl_runtime *rt, const char *id, struct cm_buf *out);
+	/*
+	 * Optional: appends the log file of container name's latest attempt
+	 * before attempt in pod pod_uid still on disk, found from the files (a
+	 * restarted kubelet's logs --previous). 0, -ENOENT (none), -EINVAL,
+	 * -ENOMEM.
+	 */
+	int (*log_path_before)(struct kl_runtime *rt, const char *pod_uid, const char *name, int attempt,
+			       struct cm_buf *out);
 	/* Calls cb for every container the runtime holds, running or not. 0 or -errno. */
 	int (*list)(struct kl_runtime *rt, kl_runtime_list_cb cb, void *ud);
 	void (*free)(struct kl_runtime *rt);
@@ -152,10 +160,17 @@ struct kl_runtime_ops {
 	/*
 	 * Optional: sandbox_remove made to run on any thread while the loop
 	 * runs on (it touches only the file system and the backend's fixed
-	 * settings). The kubelet then calls this on the thread pool instead of
-	 * sandbox_remove, so a pod's folder removal does not hold the loop.
+	 * settings). The kubelet then calls sandbox_release (if any) on the
+	 * loop and this on the thread pool instead of sandbox_remove, so a
+	 * pod's folder removal does not hold the loop.
 	 */
 	int (*sandbox_remove_any_thread)(struct kl_runtime *rt, const char *pod_uid);
+	/*
+	 * Optional, beside sandbox_remove_any_thread: the part of sandbox_remove
+	 * that must run on the loop (an engine's calls), called there first.
+	 * After it the backend writes nothing more in the pod's folder.
+	 */
+	void (*sandbox_release)(struct kl_runtime *rt, const char *pod_uid);
 };
 
 struct kl_runtime {
@@ -207,6 +222,22 @@ struct kl_docker_opts {
  * -ENOMEM, or the transport error when the engine does not answer.
  */
 int kl_runtime_docker_new(uv_loop_t *loop, const struct kl_docker_opts *opts, struct kl_runtime **out);
+
+/*
+ * Where the backends that write logs keep them, one file per attempt, as
+ * Kubernetes' /var/log/pods/<pod>/<container>/<N>.log:
+ * <pods_root>/<pod_uid>/logs/<name>/<attempt>.log, appended to out. 0,
+ * -EINVAL (pod_uid or name is not one path segment) or -ENOMEM.
+ */
+int kl_runtime_log_file(const char *pods_root, const char *pod_uid, const char *name, int attempt,
+			struct cm_buf *out);
+/*
+ * The log_path_before op over that layout: the file of the highest attempt
+ * below attempt in name's folder, appended to out. 0, -ENOENT (none),
+ * -EINVAL or -ENOMEM. Reads the folder: not for a hot path.
+ */
+int kl_runtime_log_before(const char *pods_root, const char *pod_uid, const char *name, int attempt,
+			  struct cm_buf *out);
 
 /* Calls the backend's shutdown if it has one (the kubelet stops); NULL does nothing. */
 void kl_runtime_shutdown(struct kl_runtime *rt);

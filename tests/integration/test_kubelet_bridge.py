@@ -5,7 +5,8 @@ its node's bridge and an address from its node's podCIDR; two pods on one
 node listen on the same port and both answer at their own IPs from the host;
 a pod on node A reaches a pod on node B through the host (the two bridges'
 connected routes, IP forwarding); veths, namespaces and addresses go when pods
-are deleted, and survive a kubelet restart. What it cannot show: the host-gw
+are deleted, and survive a kubelet restart; a pod whose veth is deleted (its sandbox, the network, died) is
+killed and started again from its init container in a new one. What it cannot show: the host-gw
 route to another machine's podCIDR via that machine's address (both nodes'
 addresses are this host's, so the kubelet rightly adds no route); that path
 is only exercised with two machines.
@@ -39,6 +40,22 @@ def echo_pod(name, node, port=8080):
     c = {"name": "echo", "image": "echoserver", "args": ["--port", str(port)], "env": env}
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
             "spec": {"nodeName": node, "terminationGracePeriodSeconds": 2, "containers": [c]}}
+
+
+def veth_name(uid):
+    """The host end of a pod's veth, as kl_podnet_veth_name names it (FNV-1a of the uid)."""
+    h = 2166136261
+    for b in uid.encode():
+        h = ((h ^ b) * 16777619) & 0xffffffff
+    return "mkv%08x" % h
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def link_exists(name):
@@ -191,6 +208,46 @@ class BridgeTest(unittest.TestCase):
             left = os.listdir(os.path.join(node["root"], "net"))
             self.assertEqual(left, [], "network state left: %s" % left)
         self.assertIsNone(self.answer(ips["a1"]))
+
+    def test_sandbox_death_reruns_init_containers(self):
+        # The process runtime's sandbox is the pod's network: its veth deleted, the pod is off the bridge, as
+        # with a dead pause container. As Kubernetes' kubelet then, everything is killed and the pod starts
+        # again from its init container, before its container (restartCount goes on; no crash back-off).
+        marks = os.path.join(self.dir, "phoenix-marks")
+        echo = os.path.abspath(os.path.join(harness.BIN, "echoserver"))
+        init = {"name": "init", "image": "echoserver", "command": ["/bin/sh", "-c", "echo init >> " + marks]}
+        app = {"name": "app", "image": "echoserver",
+               "command": ["/bin/sh", "-c", "echo app >> %s; exec %s --port 8080" % (marks, echo)]}
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "phoenix"},
+               "spec": {"nodeName": "node-a", "terminationGracePeriodSeconds": 2, "initContainers": [init],
+                        "containers": [app]}}
+        self.assertEqual(self.api.req("POST", NS + "/pods", pod)[0], 201)
+        p = self.wait_running("phoenix")
+        harness.wait_until(lambda: read(marks) == "init\napp\n", 10.0, "init, then app")
+        harness.wait_until(lambda: self.answer(p["status"]["podIP"]), 10.0, "phoenix answers")
+        veth = veth_name(p["metadata"]["uid"])
+        self.assertTrue(link_exists(veth), veth)
+
+        def statuses():
+            st = self.get_pod("phoenix").get("status", {})
+            return {c["name"]: c for c in (st.get("initContainerStatuses") or []) + (st.get("containerStatuses") or [])}
+
+        self.assertEqual(subprocess.run(["ip", "link", "del", veth], capture_output=True).returncode, 0)
+        harness.wait_until(lambda: statuses().get("app", {}).get("restartCount") == 1 and
+                           statuses()["app"].get("state", {}).get("running"), 20.0, "app restarted")
+        # the init container ran again, to its end, before the container started again
+        self.assertEqual(read(marks), "init\napp\ninit\napp\n")
+        sts = statuses()
+        self.assertEqual(sts["init"]["restartCount"], 1, sts["init"])
+        self.assertEqual(sts["init"]["state"]["terminated"]["exitCode"], 0, sts["init"])
+        self.assertEqual(sts["app"]["lastState"]["terminated"]["exitCode"], 137, sts["app"])
+        # in a new network: a veth again, and the pod answers at its (new) address
+        self.assertTrue(link_exists(veth), veth)
+        ip = self.wait_running("phoenix")["status"]["podIP"]
+        harness.wait_until(lambda: self.answer(ip), 10.0, "phoenix answers in its new network")
+        self.api.req("DELETE", NS + "/pods/phoenix")
+        harness.wait_until(lambda: not self.get_pod("phoenix"), 15.0, "phoenix gone")
+        harness.wait_until(lambda: not link_exists(veth), 5.0, "its veth removed")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The kubelet's docker runtime on a real Docker Engine: an echoserver pod on the docker bridge (its IP,
 curl, pods/log), an exec readiness probe through the exec API, a liveness failure restarting it, image
 pull policies, adoption after kill -9 of the kubelet, delete leaving no container behind, spec.hostname/subdomain,
-and a pod whose sandbox dies coming back whole in a new one.
+and a pod whose sandbox dies coming back whole in a new one, from its init container.
 
 Needs `docker info` to answer and the local images echoserver:latest and minik8s:latest (make image);
 otherwise prints SKIPPED with the reason. Every container made carries the label
@@ -254,10 +254,25 @@ class DockerKubeletTest(unittest.TestCase):
 
     def test_sandbox_death_restarts_the_pod(self):
         env = [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
+        # the init container and sh note each start in a hostPath file: the order of the runs shows
+        marks = os.path.join(self.dir, "phoenix-marks")
+        mount = [{"name": "marks", "mountPath": "/marks"}]
+        init = {"name": "init", "image": "minik8s:latest", "imagePullPolicy": "Never", "volumeMounts": mount,
+                "command": ["sh", "-c", "echo init >> /marks/log"]}
         uid = self.create("phoenix", [{"name": "echo", "image": "echoserver:latest", "imagePullPolicy": "Never",
                                        "env": env},
                                       {"name": "sh", "image": "minik8s:latest", "imagePullPolicy": "Never",
-                                       "command": ["sleep", "3600"]}], hostname="alpha", subdomain="grp")
+                                       "volumeMounts": mount,
+                                       "command": ["sh", "-c", "echo sh >> /marks/log; exec sleep 3600"]}],
+                          hostname="alpha", subdomain="grp", initContainers=[init],
+                          volumes=[{"name": "marks", "hostPath": {"path": marks, "type": "DirectoryOrCreate"}}])
+
+        def marked():
+            try:
+                with open(os.path.join(marks, "log")) as f:
+                    return f.read()
+            except OSError:
+                return ""
 
         def statuses():
             p = self.get("phoenix") or {}
@@ -278,6 +293,7 @@ class DockerKubeletTest(unittest.TestCase):
             return (len(sts) == 2 and all(c.get("state", {}).get("running") and c.get("restartCount", 0) >= restarts
                                           for c in sts.values()) and ip and ip == sandbox_ip_and_id()[0])
         harness.wait_until(lambda: serving(0), 60.0, "phoenix running")
+        self.assertEqual(marked(), "init\nsh\n")
         ip, box_id = sandbox_ip_and_id()
         # spec.hostname names the sandbox (its UTS namespace, which docker gives the pod's containers) and
         # spec.subdomain adds the FQDN to /etc/hosts
@@ -288,7 +304,8 @@ class DockerKubeletTest(unittest.TestCase):
         self.assertIn("%s\talpha.grp.default.svc.cluster.local\talpha\n" % ip, docker("exec", sh, "cat", "/etc/hosts").stdout)
 
         # the sandbox dies: its network goes with it; the kubelet kills the containers left in it and starts
-        # them again in a new sandbox (restartCount grows), as Kubernetes' does when a pod's sandbox changed
+        # the pod again in a new sandbox from its init container (restartCount grows), as Kubernetes' does when
+        # a pod's sandbox changed
         self.assertEqual(docker("kill", sandbox()[0]).returncode, 0)
         harness.wait_until(lambda: serving(1) and sandbox_ip_and_id()[1] not in (None, box_id), 60.0,
                            "phoenix back in a new sandbox")
@@ -300,6 +317,9 @@ class DockerKubeletTest(unittest.TestCase):
         for c in statuses().values():
             self.assertEqual(c["restartCount"], 1, c)
             self.assertEqual(c["lastState"]["terminated"]["exitCode"], 137, c)
+        self.assertEqual(marked(), "init\nsh\ninit\nsh\n")  # the init container ran again, before sh
+        init_st = self.get("phoenix")["status"]["initContainerStatuses"][0]
+        self.assertEqual((init_st["restartCount"], init_st["state"]["terminated"]["exitCode"]), (1, 0), init_st)
         running = self.running_ctrs(uid)
         self.assertEqual(len(running), 3, running)  # the new sandbox, echo and sh: the old ones are down
         self.delete("phoenix", uid)

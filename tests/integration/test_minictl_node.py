@@ -1,7 +1,9 @@
 """minictl against a real kubelet (runs as root, like test_kubelet_pods.py): logs of the current and the previous
-run of a restarted container, and -o wide with the node's own columns."""
+run of a restarted container (the previous one still after a kubelet restart), and -o wide with the node's own
+columns."""
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import unittest
@@ -26,8 +28,12 @@ class MinictlNodeTest(unittest.TestCase):
         cls.dir = harness.tempdir("minictl-node-")
         cls.env = dict(os.environ, HOME=cls.dir, KUBECONFIG=os.path.join(cls.dir, "none"))
         cls.kport = harness.free_ports(1)[0]
+        cls.start_kubelet("kubelet.log")
+
+    @classmethod
+    def start_kubelet(cls, log_name):
         cls.kubelet = kubelet_proc.start(cls.api.url, NODE, cls.kport, os.path.join(cls.dir, "root"),
-                                         "minik8s-mc-%d" % os.getpid(), os.path.join(cls.dir, "kubelet.log"))
+                                         "minik8s-mc-%d" % os.getpid(), os.path.join(cls.dir, log_name))
 
     @classmethod
     def tearDownClass(cls):
@@ -76,6 +82,14 @@ class MinictlNodeTest(unittest.TestCase):
             k = subprocess.run([KUBECTL, "--server", self.api.url, "--cache-dir", os.path.join(self.dir, "kc"), "logs",
                                 "counter", "--previous"], capture_output=True, text=True, env=self.env, timeout=60)
             self.assertEqual(k.stdout, "run 1\n", k.stderr)
+
+        # a restarted kubelet adopts the running container and finds the previous run's log from its file
+        harness.kill(self.kubelet, signal.SIGTERM)
+        type(self).start_kubelet("kubelet-2.log")
+        harness.wait_until(lambda: self.mc("logs", "counter", ok=False).stdout == "run 2\n", 15.0,
+                           "run 2 logged after the kubelet restart")
+        self.assertEqual(self.mc("logs", "counter", "--previous").stdout, "run 1\n")
+        self.assertEqual(self.cstatus("counter").get("restartCount"), 1)
 
     def test_get_wide_with_a_real_node(self):
         harness.wait_until(lambda: self.api.req("GET", "/api/v1/nodes/" + NODE)[0] == 200, 10.0, "node registered")
