@@ -85,8 +85,6 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Whether the client's address is in --allowed-client-cidrs (or there is no list). */
 bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);
-/* Whether path names a resource ("/api/v1/X...", "/apis/G/V/X..."): rest.c authorizes those. */
-bool api_path_is_resource(const char *path);
 /*
  * The HTTP servers' gate (cm_http_server_opts.gate, ud the api_server), run
  * before any route: refuses a source outside --allowed-client-cidrs (403),

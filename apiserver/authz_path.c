@@ -4,25 +4,10 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "apiserver/path.h"
 #include "apiserver/rest.h"
 #include "apiserver/status.h"
 #include "common/log.h"
-
-bool api_path_is_resource(const char *path)
-{
-	const char *p;
-	int segs = 0;
-
-	if (!strncmp(path, "/api/v1/", 8))
-		return path[8] != '\0';
-	if (strncmp(path, "/apis/", 6))
-		return false;
-	/* /apis/{group}/{version}/{something}: a group-version's resources */
-	for (p = path + 6; *p && segs < 2; p++)
-		if (*p == '/' && p[-1] != '/')
-			segs++;
-	return segs == 2 && *p && *p != '/';
-}
 
 static int reply(struct cm_http_req *req, cJSON *st)
 {

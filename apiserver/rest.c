@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apiserver/authz.h"
+#include "apiserver/path.h"
 #include "apiserver/protobuf.h"
 #include "apiserver/status.h"
 #include "common/err.h"
@@ -126,35 +127,17 @@ void api_ctx_reply_err(struct api_ctx *c, int err, const char *message)
 /* Splits rest ("namespaces/ns/pods/web/status") into the context; *plural is malloc'd. 0, -ENOENT or -ENOMEM. */
 static int parse_path(struct api_ctx *c, const char *rest, char **plural)
 {
-	char *segs[6];
-	int n = 0, i = 0, rc = 0;
-	char *dup = strdup(rest ? rest : ""), *save = NULL, *tok;
+	struct api_path p;
+	int rc = api_path_split(rest, &p);
 
-	if (!dup)
-		return -ENOMEM;
-	for (tok = strtok_r(dup, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		if (n == 6) {
-			free(dup);
-			return -ENOENT;
-		}
-		segs[n++] = tok;
-	}
-	if (n >= 3 && !strcmp(segs[0], "namespaces") &&
-	    !(n == 3 && (!strcmp(segs[2], "status") || !strcmp(segs[2], "finalize")))) {
-		c->ns = strdup(segs[1]);
-		i = 2;
-	}
-	if (n - i < 1 || n - i > 3) {
-		rc = -ENOENT;
-	} else {
-		*plural = strdup(segs[i]);
-		c->name = n - i > 1 ? strdup(segs[i + 1]) : NULL;
-		c->sub = n - i > 2 ? strdup(segs[i + 2]) : NULL;
-		if (!*plural)
-			rc = -ENOMEM;
-	}
-	free(dup);
-	return rc;
+	if (rc < 0)
+		return rc;
+	c->ns = p.ns ? strdup(p.ns) : NULL;
+	c->name = p.name ? strdup(p.name) : NULL;
+	c->sub = p.sub ? strdup(p.sub) : NULL;
+	*plural = strdup(p.plural);
+	api_path_close(&p);
+	return *plural ? 0 : -ENOMEM;
 }
 
 static bool sub_allowed(const struct api_resource *r, const char *sub)

@@ -68,17 +68,36 @@ static int dashed_ip(const char *label, struct kp_addr *ip)
 	return kp_addr_parse(text, 0, ip);
 }
 
-/* The dashed form of ip followed by ".suffix". Returns 0 or -ENAMETOOLONG. */
-static int dashed_name(const struct kp_addr *ip, const char *suffix, char out[KP_DNS_NAME_MAX + 1])
+/*
+ * The first label of an endpoint's name (KP_DNS_LABEL_MAX + 1 bytes): its
+ * hostname when that can be a label, else its IP dashed, as CoreDNS names it.
+ */
+static int endpoint_label(const struct kp_eps_subset *ss, size_t k, char *out)
 {
-	char text[INET6_ADDRSTRLEN];
+	const char *host = ss->hostnames ? ss->hostnames[k] : "";
+	size_t n = strlen(host);
 
-	if (!inet_ntop(ip->family, ip->ip, text, sizeof(text)))
+	if (n > 0 && n <= KP_DNS_LABEL_MAX && !strchr(host, '.')) {
+		memcpy(out, host, n + 1);
+		return 0;
+	}
+	/* INET6_ADDRSTRLEN (46) fits a label */
+	if (!inet_ntop(ss->ips[k].family, ss->ips[k].ip, out, KP_DNS_LABEL_MAX + 1))
 		return -EINVAL;
-	for (char *c = text; *c; c++)
+	for (char *c = out; *c; c++)
 		if (*c == '.' || *c == ':')
 			*c = '-';
-	if (snprintf(out, KP_DNS_NAME_MAX + 1, "%s.%s", text, suffix) > KP_DNS_NAME_MAX)
+	return 0;
+}
+
+/* An endpoint's name: its label followed by ".suffix". Returns 0, -EINVAL or -ENAMETOOLONG. */
+static int endpoint_name(const struct kp_eps_subset *ss, size_t k, const char *suffix, char out[KP_DNS_NAME_MAX + 1])
+{
+	char label[KP_DNS_LABEL_MAX + 1];
+
+	if (endpoint_label(ss, k, label) < 0)
+		return -EINVAL;
+	if (snprintf(out, KP_DNS_NAME_MAX + 1, "%s.%s", label, suffix) > KP_DNS_NAME_MAX)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -101,7 +120,7 @@ static bool seen_before(const struct kp_eps_view *eps, size_t si, size_t ai)
 /*
  * SRV records for the ports of svc named port (every named port when NULL)
  * of protocol proto (0: any): the service's own name for a ClusterIP
- * Service, each ready endpoint's dashed name for a headless one.
+ * Service, each ready endpoint's name for a headless one.
  */
 static void put_srv(struct ans *a, const char *svcname, const struct kp_svc_view *svc,
 		    const struct kp_eps_view *eps, const char *port, int proto)
@@ -124,7 +143,7 @@ static void put_srv(struct ans *a, const char *svcname, const struct kp_svc_view
 				if (strcmp(ss->ports[j].name, pv->name) || ss->ports[j].protocol != pv->protocol)
 					continue;
 				for (size_t k = 0; k < ss->nips; k++)
-					if (dashed_name(&ss->ips[k], svcname, target) == 0 &&
+					if (endpoint_name(ss, k, svcname, target) == 0 &&
 					    kp_dns_write_srv(&a->w, KP_DNS_ANSWER, a->qname, a->ttl, 0, 100,
 							     (uint16_t)ss->ports[j].port, target) == 0)
 						a->any_answer = true;
@@ -137,7 +156,7 @@ static void put_srv(struct ans *a, const char *svcname, const struct kp_svc_view
 		put_ip(a, KP_DNS_ADDITIONAL, svcname, &ip);
 	for (size_t s = 0; headless(svc) && eps && s < eps->n; s++)
 		for (size_t k = 0; k < eps->subsets[s].nips; k++)
-			if (!seen_before(eps, s, k) && dashed_name(&eps->subsets[s].ips[k], svcname, target) == 0)
+			if (!seen_before(eps, s, k) && endpoint_name(&eps->subsets[s], k, svcname, target) == 0)
 				put_ip(a, KP_DNS_ADDITIONAL, target, &eps->subsets[s].ips[k]);
 }
 
@@ -175,21 +194,23 @@ static int answer_service(struct ans *a, const char *svcname, const struct kp_sv
 	return KP_DNS_RC_NOERROR;
 }
 
-/* IP-DASHED.SVC.NS.svc.DOMAIN: one endpoint of a headless Service. */
+/* HOST.SVC.NS.svc.DOMAIN: the endpoints of a headless Service by that name (a hostname may be shared). */
 static int answer_endpoint(struct ans *a, const char *label, const struct kp_svc_view *svc,
 			   const struct kp_eps_view *eps)
 {
-	struct kp_addr ip;
+	char have[KP_DNS_LABEL_MAX + 1];
+	bool found = false;
 
-	if (!headless(svc) || dashed_ip(label, &ip) < 0)
+	if (!headless(svc))
 		return KP_DNS_RC_NXDOMAIN;
 	for (size_t s = 0; eps && s < eps->n; s++)
 		for (size_t k = 0; k < eps->subsets[s].nips; k++)
-			if (kp_addr_ip_equal(&eps->subsets[s].ips[k], &ip)) {
-				put_ip(a, KP_DNS_ANSWER, a->qname, &ip);
-				return KP_DNS_RC_NOERROR;
+			if (endpoint_label(&eps->subsets[s], k, have) == 0 && kp_dns_name_eq(have, label)) {
+				if (!seen_before(eps, s, k))
+					put_ip(a, KP_DNS_ANSWER, a->qname, &eps->subsets[s].ips[k]);
+				found = true;
 			}
-	return KP_DNS_RC_NXDOMAIN;
+	return found ? KP_DNS_RC_NOERROR : KP_DNS_RC_NXDOMAIN;
 }
 
 /* The labels of rel (a copy in buf), left to right. Returns their count or -1 for too many. */
@@ -274,6 +295,111 @@ static int answer_zone(struct ans *a, const char *rel)
 	return KP_DNS_RC_NXDOMAIN;
 }
 
+/* The value of a hex digit, or -1. */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * The address a reverse name (lower case) spells: D.C.B.A.in-addr.arpa
+ * (decimal, no leading zeros) or 32 nibbles, least significant first,
+ * .ip6.arpa. Partial names (a network, not an address) are not addresses.
+ */
+static bool reverse_addr(const char *name, struct kp_addr *ip)
+{
+	static const char v4[] = ".in-addr.arpa", v6[] = ".ip6.arpa";
+	size_t n = strlen(name), n4 = sizeof(v4) - 1, n6 = sizeof(v6) - 1;
+
+	memset(ip, 0, sizeof(*ip));
+	if (n > n4 && !strcmp(name + n - n4, v4)) {
+		const char *p = name, *end = name + n - n4;
+		for (int i = 3; i >= 0; i--) {
+			unsigned v = 0, digits = 0;
+			for (; p < end && *p >= '0' && *p <= '9' && digits < 4; p++, digits++)
+				v = v * 10 + (unsigned)(*p - '0');
+			if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && p[-(long)digits] == '0'))
+				return false;
+			ip->ip[i] = (uint8_t)v;
+			if (i > 0 && (p >= end || *p++ != '.'))
+				return false;
+		}
+		ip->family = AF_INET;
+		return p == end;
+	}
+	if (n == 63 + n6 && !strcmp(name + 63, v6)) {
+		for (int i = 0; i < 32; i++) {
+			int v = hexval(name[2 * i]);
+			if (v < 0 || (i < 31 && name[2 * i + 1] != '.'))
+				return false;
+			ip->ip[15 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
+		}
+		ip->family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+/* A reverse lookup's scan over the Services: ClusterIPs first, then headless endpoints. */
+struct reverse {
+	struct ans *a;
+	struct kp_addr ip;
+	bool endpoints; /* the second pass */
+	int found;
+};
+
+static void put_ptr(struct ans *a, const char *target)
+{
+	if (kp_dns_write_name_rr(&a->w, KP_DNS_ANSWER, a->qname, KP_DNS_T_PTR, a->ttl, target) == 0)
+		a->any_answer = true;
+}
+
+static int reverse_service(void *arg, const char *key, const struct kp_svc_view *svc)
+{
+	struct reverse *r = arg;
+	struct ans *a = r->a;
+	const char *slash = strchr(key, '/');
+	char svcname[KP_DNS_NAME_MAX + 1], target[KP_DNS_NAME_MAX + 1];
+	const struct kp_eps_view *eps;
+	struct kp_addr ip;
+
+	if (!slash || snprintf(svcname, sizeof(svcname), "%s.%.*s.svc.%s", slash + 1, (int)(slash - key), key,
+			       a->zone->domain) >= (int)sizeof(svcname))
+		return 0;
+	if (!r->endpoints) {
+		if (headless(svc) || kp_addr_parse(svc->cluster_ip, 0, &ip) < 0 || !kp_addr_ip_equal(&ip, &r->ip))
+			return 0;
+		put_ptr(a, svcname);
+		r->found++;
+		return 1; /* one Service owns a ClusterIP */
+	}
+	if (!headless(svc) || !(eps = a->src->endpoints(a->src->ud, key)))
+		return 0;
+	for (size_t s = 0; s < eps->n; s++)
+		for (size_t k = 0; k < eps->subsets[s].nips; k++)
+			if (kp_addr_ip_equal(&eps->subsets[s].ips[k], &r->ip)) {
+				if (endpoint_name(&eps->subsets[s], k, svcname, target) == 0) {
+					put_ptr(a, target);
+					r->found++;
+				}
+				return 0; /* one name per Service, then the next Service */
+			}
+	return 0;
+}
+
+/* PTR records for ip; returns how many names it has (0: not a cluster address). */
+static int answer_reverse(struct ans *a, const struct kp_addr *ip)
+{
+	struct reverse r = {.a = a, .ip = *ip};
+
+	a->src->each_service(a->src->ud, reverse_service, &r);
+	if (!r.found) {
+		r.endpoints = true;
+		a->src->each_service(a->src->ud, reverse_service, &r);
+	}
+	return r.found;
+}
+
 /* rel := qname without ".DOMAIN" when qname is in the zone. */
 static bool in_zone(const char *qname, const char *domain, const char **rel_end)
 {
@@ -298,7 +424,9 @@ enum kp_dns_verdict kp_dns_answer(const struct kp_dns_zone *zone, const struct k
 	struct ans a = {.zone = zone, .src = src, .ttl = zone->ttl ? zone->ttl : 5};
 	char spelled[KP_DNS_NAME_MAX + 1], rel[KP_DNS_NAME_MAX + 1], mname[KP_DNS_NAME_MAX + 1],
 		rname[KP_DNS_NAME_MAX + 1];
-	const char *rel_end;
+	const char *rel_end = NULL;
+	struct kp_addr rip;
+	bool reverse = false;
 	size_t off = KP_DNS_HEADER_LEN, cap;
 	int rcode;
 
@@ -315,8 +443,13 @@ enum kp_dns_verdict kp_dns_answer(const struct kp_dns_zone *zone, const struct k
 		*outlen = kp_dns_error_reply(&m.hdr, KP_DNS_RC_NOTIMP, out);
 		return KP_DNS_ANSWERED;
 	}
-	if (!in_zone(m.qname, zone->domain, &rel_end))
-		return KP_DNS_FORWARD;
+	if (!in_zone(m.qname, zone->domain, &rel_end)) {
+		/* a reverse name is ours only for a cluster address; the rest falls through upstream */
+		if (!src->each_service || (m.qtype != KP_DNS_T_PTR && m.qtype != KP_DNS_T_ANY) ||
+		    m.qclass != KP_DNS_C_IN || !reverse_addr(m.qname, &rip))
+			return KP_DNS_FORWARD;
+		reverse = true;
+	}
 	cap = tcp ? 65535 : m.edns_size > KP_DNS_UDP_MAX ? m.edns_size : KP_DNS_UDP_MAX;
 	if (cap > KP_DNS_EDNS_MAX && !tcp)
 		cap = KP_DNS_EDNS_MAX;
@@ -332,13 +465,18 @@ enum kp_dns_verdict kp_dns_answer(const struct kp_dns_zone *zone, const struct k
 	}
 	a.qname = spelled;
 	a.qtype = m.qtype;
-	memcpy(rel, m.qname, (size_t)(rel_end - m.qname));
-	rel[rel_end - m.qname] = 0;
-	if (m.qclass != KP_DNS_C_IN && m.qclass != KP_DNS_T_ANY)
+	if (reverse) {
+		if (answer_reverse(&a, &rip) == 0)
+			return KP_DNS_FORWARD;
+		rcode = KP_DNS_RC_NOERROR;
+	} else if (m.qclass != KP_DNS_C_IN && m.qclass != KP_DNS_T_ANY) {
 		rcode = KP_DNS_RC_REFUSED;
-	else
+	} else {
+		memcpy(rel, m.qname, (size_t)(rel_end - m.qname));
+		rel[rel_end - m.qname] = 0;
 		rcode = answer_zone(&a, rel);
-	if (rcode != KP_DNS_RC_REFUSED && (!a.any_answer || rcode == KP_DNS_RC_NXDOMAIN)) {
+	}
+	if (!reverse && rcode != KP_DNS_RC_REFUSED && (!a.any_answer || rcode == KP_DNS_RC_NXDOMAIN)) {
 		/* negative answers carry the SOA so that resolvers cache them for ttl */
 		snprintf(mname, sizeof(mname), "ns.dns.%s", zone->domain);
 		snprintf(rname, sizeof(rname), "hostmaster.%s", zone->domain);

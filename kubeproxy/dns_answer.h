@@ -13,6 +13,12 @@ struct kp_dns_source {
 	const struct kp_svc_view *(*service)(void *ud, const char *key);
 	const struct kp_eps_view *(*endpoints)(void *ud, const char *key);
 	void *ud;
+	/*
+	 * Calls fn(arg, key, view) for every Service until fn returns nonzero;
+	 * reverse (PTR) lookups scan with it. NULL: every reverse name is forwarded.
+	 */
+	void (*each_service)(void *ud, int (*fn)(void *arg, const char *key, const struct kp_svc_view *svc),
+			     void *arg);
 };
 
 struct kp_dns_zone {
@@ -35,10 +41,16 @@ enum kp_dns_verdict {
  *                               Service (clusterIP None) its ready endpoints;
  *                               CNAME for ExternalName; SRV: its named ports
  *   _PORT._PROTO.SVC.NS.svc.DOMAIN  SRV for a named port
- *   IP-DASHED.SVC.NS.svc.DOMAIN A: a headless Service's endpoint
+ *   HOST.SVC.NS.svc.DOMAIN      A: a headless Service's endpoint, HOST its
+ *                               hostname or else its IP dashed
  *   IP-DASHED.NS.pod.DOMAIN     A: that IP
  * and NXDOMAIN (with the zone's SOA) for other names in the zone, NOERROR
- * with no answer for a name that exists with another type. A malformed
+ * with no answer for a name that exists with another type. Reverse names
+ * (D.C.B.A.in-addr.arpa, 32 nibbles .ip6.arpa) asked for PTR are answered
+ * for a ClusterIP (SVC.NS.svc.DOMAIN), else for the ready endpoints of
+ * headless Services with that IP (HOST.SVC.NS.svc.DOMAIN, one record per
+ * Service); other reverse names are forwarded, as CoreDNS's "fallthrough
+ * in-addr.arpa ip6.arpa" does. A malformed
  * query gets FORMERR, an opcode other than QUERY NOTIMP. *outlen is set
  * for KP_DNS_ANSWERED only. Never fails otherwise.
  */

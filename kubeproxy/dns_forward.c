@@ -1,5 +1,7 @@
-/* dns_forward.c: one UDP socket to the upstream resolvers, queries waiting under fresh ids, answers cached. */
+/* dns_forward.c: a UDP socket per family to the upstream resolvers, queries waiting under fresh ids, answers cached. */
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,9 @@ struct waiting {
 
 struct kp_dns_forward {
 	uv_loop_t *loop;
-	uv_udp_t sock;
+	uv_udp_t sock, sock6; /* IPv4; IPv6 when an upstream is (sock6.data NULL otherwise) */
 	uv_timer_t tick;
-	struct kp_addr up[MAX_UPSTREAMS];
+	struct kp_dns_upstream up[MAX_UPSTREAMS];
 	size_t nup;
 	kp_dns_reply_fn reply;
 	void *ud;
@@ -46,23 +48,45 @@ struct kp_dns_forward {
 	void *done_ud;
 };
 
-size_t kp_dns_resolv_conf_parse(const char *text, const struct kp_addr *self, struct kp_addr *out, size_t max)
+/* One nameserver word: an IP literal, an IPv6 one perhaps with "%interface". Returns 0 or -EINVAL. */
+static int nameserver_parse(char *word, struct kp_dns_upstream *out)
+{
+	char *pct = strchr(word, '%'), *end;
+	unsigned long idx = 0;
+
+	out->scope = 0;
+	if (pct)
+		*pct++ = 0;
+	if (kp_addr_parse(word, 53, &out->addr) < 0 || (pct && out->addr.family != AF_INET6))
+		return -EINVAL;
+	if (!pct)
+		return 0;
+	idx = strtoul(pct, &end, 10);
+	if (!*pct || *end || idx == 0 || idx > UINT32_MAX)
+		idx = if_nametoindex(pct);
+	if (!idx)
+		return -EINVAL;
+	out->scope = (uint32_t)idx;
+	return 0;
+}
+
+size_t kp_dns_resolv_conf_parse(const char *text, const struct kp_addr *self, struct kp_dns_upstream *out,
+				size_t max)
 {
 	size_t n = 0;
 
 	for (const char *line = text; line && *line && n < max;) {
 		const char *eol = strchr(line, '\n');
 		size_t len = eol ? (size_t)(eol - line) : strlen(line);
-		char buf[128], word[16], ip[64];
-		struct kp_addr a;
+		char buf[128], word[16], ip[80];
+		struct kp_dns_upstream u;
 
 		if (len < sizeof(buf)) {
 			memcpy(buf, line, len);
 			buf[len] = 0;
-			if (sscanf(buf, "%15s %63s", word, ip) == 2 && !strcmp(word, "nameserver") &&
-			    kp_addr_parse(ip, 53, &a) == 0 && a.family == AF_INET &&
-			    !(self && kp_addr_equal(&a, self)))
-				out[n++] = a;
+			if (sscanf(buf, "%15s %79s", word, ip) == 2 && !strcmp(word, "nameserver") &&
+			    nameserver_parse(ip, &u) == 0 && !(self && kp_addr_equal(&u.addr, self)))
+				out[n++] = u;
 		}
 		line = eol ? eol + 1 : NULL;
 	}
@@ -83,10 +107,14 @@ static int send_to(struct kp_dns_forward *f, struct waiting *w)
 {
 	struct sockaddr_storage ss;
 	uv_buf_t b = uv_buf_init((char *)w->q, (unsigned)w->qlen);
+	const struct kp_dns_upstream *up = &f->up[w->upstream];
 
-	kp_addr_to_sockaddr(&f->up[w->upstream], &ss);
+	kp_addr_to_sockaddr(&up->addr, &ss);
+	if (up->addr.family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_scope_id = up->scope;
 	w->deadline_ms = uv_now(f->loop) + RETRY_MS;
-	int rc = uv_udp_try_send(&f->sock, &b, 1, (const struct sockaddr *)&ss);
+	int rc = uv_udp_try_send(up->addr.family == AF_INET6 ? &f->sock6 : &f->sock, &b, 1,
+				 (const struct sockaddr *)&ss);
 	return rc < 0 ? rc : 0;
 }
 
@@ -195,7 +223,7 @@ static void on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct 
 		return;
 	uint16_t id = (uint16_t)((m[0] << 8) | m[1]);
 	for (w = f->waiting; w; w = w->next)
-		if (w->our_id == id && kp_addr_equal(&f->up[w->upstream], &src))
+		if (w->our_id == id && kp_addr_equal(&f->up[w->upstream].addr, &src))
 			break;
 	/* the same id, source and question, or it is not the answer (spoofing, a late one) */
 	if (!w || !(m[2] & 0x80) || kp_dns_cache_key(m, (size_t)nread, key, &keylen) < 0 || keylen != w->keylen ||
@@ -230,11 +258,37 @@ void kp_dns_forward_stats(const struct kp_dns_forward *f, struct kp_dns_forward_
 	out->cache_hits = f->cache.hits;
 }
 
-int kp_dns_forward_new(uv_loop_t *loop, const struct kp_addr *upstreams, size_t n, kp_dns_reply_fn reply,
+/* A UDP socket on an ephemeral port of the family's any-address, reading answers. */
+static int open_socket(uv_udp_t *u, int family)
+{
+	struct sockaddr_in any4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 any6 = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
+	const struct sockaddr *any = family == AF_INET6 ? (const struct sockaddr *)&any6 : (const struct sockaddr *)&any4;
+	int rc;
+
+	/* IPV6ONLY: IPv4 upstreams keep the IPv4 socket, and a host without IPv4 mapping still binds */
+	if ((rc = uv_udp_bind(u, any, family == AF_INET6 ? UV_UDP_IPV6ONLY : 0)) < 0)
+		return rc;
+	return uv_udp_recv_start(u, on_alloc, on_recv);
+}
+
+/* A host without IPv6 cannot reach the IPv6 upstreams: the others still serve. */
+static void drop_v6(struct kp_dns_forward *f)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nup; i++)
+		if (f->up[i].addr.family == AF_INET)
+			f->up[n++] = f->up[i];
+	cm_warn("dns: no IPv6 socket; %zu IPv6 upstream(s) left out", f->nup - n);
+	f->nup = n;
+}
+
+int kp_dns_forward_new(uv_loop_t *loop, const struct kp_dns_upstream *upstreams, size_t n, kp_dns_reply_fn reply,
 		       void *ud, struct kp_dns_forward **out)
 {
 	struct kp_dns_forward *f = calloc(1, sizeof(*f));
-	struct sockaddr_in any = {.sin_family = AF_INET};
+	bool v6 = false;
 	int rc;
 
 	if (!f)
@@ -244,6 +298,8 @@ int kp_dns_forward_new(uv_loop_t *loop, const struct kp_addr *upstreams, size_t 
 	f->ud = ud;
 	f->nup = n > MAX_UPSTREAMS ? MAX_UPSTREAMS : n;
 	memcpy(f->up, upstreams, f->nup * sizeof(*f->up));
+	for (size_t i = 0; i < f->nup; i++)
+		v6 |= f->up[i].addr.family == AF_INET6;
 	f->next_id = (uint16_t)(uv_hrtime() ^ (uintptr_t)f);
 	kp_dns_cache_init(&f->cache, CACHE_MAX_TTL_S);
 	if ((rc = uv_udp_init(loop, &f->sock)) < 0) {
@@ -252,8 +308,11 @@ int kp_dns_forward_new(uv_loop_t *loop, const struct kp_addr *upstreams, size_t 
 	}
 	uv_timer_init(loop, &f->tick);
 	f->sock.data = f->tick.data = f;
-	if ((rc = uv_udp_bind(&f->sock, (const struct sockaddr *)&any, 0)) < 0 ||
-	    (rc = uv_udp_recv_start(&f->sock, on_alloc, on_recv)) < 0) {
+	if (v6 && (rc = uv_udp_init(loop, &f->sock6)) == 0)
+		f->sock6.data = f;
+	if (rc == 0 && (rc = open_socket(&f->sock, AF_INET)) == 0 && v6 && open_socket(&f->sock6, AF_INET6) < 0)
+		drop_v6(f);
+	if (rc < 0) {
 		kp_dns_forward_close(f, NULL, NULL);
 		return rc;
 	}
@@ -281,7 +340,9 @@ void kp_dns_forward_close(struct kp_dns_forward *f, void (*done)(void *ud), void
 		waiting_free(f, f->waiting);
 	f->done = done;
 	f->done_ud = ud;
-	f->closing = 2;
+	f->closing = f->sock6.data ? 3 : 2;
 	uv_close((uv_handle_t *)&f->sock, on_closed);
 	uv_close((uv_handle_t *)&f->tick, on_closed);
+	if (f->sock6.data)
+		uv_close((uv_handle_t *)&f->sock6, on_closed);
 }

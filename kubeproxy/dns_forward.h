@@ -21,20 +21,29 @@ typedef void (*kp_dns_reply_fn)(void *ud, const struct kp_dns_client *to, const 
 
 struct kp_dns_forward;
 
+/* An upstream resolver: address and port, and the interface of a link-local IPv6 one (0: none). */
+struct kp_dns_upstream {
+	struct kp_addr addr;
+	uint32_t scope;
+};
+
 /*
- * The IPv4 nameservers of a resolv.conf text, in order, at most max, port
- * 53; addresses equal to self (port included: ours) are skipped so that a
- * node whose resolv.conf names this responder does not loop. Returns the
- * number found (0 is fine: no upstream).
+ * The nameservers of a resolv.conf text, IPv4 and IPv6 ("fe80::1%eth0":
+ * the interface by name or number; a line naming an unknown one is
+ * skipped), in order, at most max, port 53; addresses equal to self (port
+ * included: ours) are skipped so that a node whose resolv.conf names this
+ * responder does not loop. Returns the number found (0 is fine: no upstream).
  */
-size_t kp_dns_resolv_conf_parse(const char *text, const struct kp_addr *self, struct kp_addr *out, size_t max);
+size_t kp_dns_resolv_conf_parse(const char *text, const struct kp_addr *self, struct kp_dns_upstream *out,
+				size_t max);
 
 /*
  * Makes a forwarder on loop for upstreams[0..n) (copied; n may be 0: every
- * query then gets REFUSED), answering through reply(ud, ...). Returns 0 and
+ * query then gets REFUSED), answering through reply(ud, ...). It opens a
+ * UDP socket per family its upstreams use (IPv4 always). Returns 0 and
  * *out, or a negative errno (-ENOMEM, or the socket's error).
  */
-int kp_dns_forward_new(uv_loop_t *loop, const struct kp_addr *upstreams, size_t n, kp_dns_reply_fn reply,
+int kp_dns_forward_new(uv_loop_t *loop, const struct kp_dns_upstream *upstreams, size_t n, kp_dns_reply_fn reply,
 		       void *ud, struct kp_dns_forward **out);
 
 /*

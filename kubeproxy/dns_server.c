@@ -246,7 +246,7 @@ static void on_connection(uv_stream_t *ls, int status)
 
 /* ---- life cycle ---- */
 
-static void read_upstreams(const char *path, const struct kp_addr *self, struct kp_addr *up, size_t *n)
+static void read_upstreams(const char *path, const struct kp_addr *self, struct kp_dns_upstream *up, size_t *n)
 {
 	FILE *fp;
 	char text[8192];
@@ -265,7 +265,7 @@ static void read_upstreams(const char *path, const struct kp_addr *self, struct 
 	fclose(fp);
 	*n = kp_dns_resolv_conf_parse(text, self, up, 3);
 	if (!*n)
-		cm_warn("dns: no IPv4 nameserver in %s; names outside the cluster get REFUSED", path);
+		cm_warn("dns: no nameserver in %s; names outside the cluster get REFUSED", path);
 }
 
 /*
@@ -315,7 +315,8 @@ int kp_dns_server_new(uv_loop_t *loop, const struct kp_dns_server_opts *opts, st
 		      struct cm_buf *err)
 {
 	struct kp_dns_server *s;
-	struct kp_addr bind, up[3], self;
+	struct kp_addr bind, self;
+	struct kp_dns_upstream up[3];
 	struct sockaddr_storage ss;
 	size_t nup;
 	int rc, len, ufd = -1, tfd = -1;

@@ -198,6 +198,29 @@ static const struct kp_eps_view *dns_endpoints(void *ud, const char *key)
 	return s->eps ? cm_informer_get(s->eps, key) : NULL;
 }
 
+/* cm_informer_foreach's callback shape to the DNS source's. */
+struct dns_each {
+	int (*fn)(void *arg, const char *key, const struct kp_svc_view *svc);
+	void *arg;
+};
+
+static int dns_each_one(const char *key, const void *view, void *ud)
+{
+	struct dns_each *e = ud;
+
+	return e->fn(e->arg, key, view);
+}
+
+static void dns_each_service(void *ud, int (*fn)(void *arg, const char *key, const struct kp_svc_view *svc),
+			     void *arg)
+{
+	struct kp_server *s = ud;
+	struct dns_each e = {fn, arg};
+
+	if (s->svcs)
+		cm_informer_foreach(s->svcs, dns_each_one, &e);
+}
+
 /* The DNS address by default: the pod bridge's (pods reach the node there), else loopback. */
 static void dns_default_bind(const char *bridge, char *out, size_t cap)
 {
@@ -220,7 +243,7 @@ static int dns_open(struct kp_server *s, const struct kp_server_config *cfg, str
 	struct kp_dns_server_opts o = {.port = cfg->dns_port,
 				       .domain = cfg->cluster_domain ? cfg->cluster_domain : "cluster.local",
 				       .resolv_conf = cfg->resolv_conf,
-				       .source = {dns_service, dns_endpoints, s}};
+				       .source = {dns_service, dns_endpoints, s, dns_each_service}};
 
 	if (cfg->dns_bind_address && *cfg->dns_bind_address)
 		snprintf(bind, sizeof(bind), "%s", cfg->dns_bind_address);

@@ -106,7 +106,10 @@ void kp_eps_free(void *view)
 		free(v->subsets[i].ports);
 		for (size_t j = 0; v->subsets[i].nodes && j < v->subsets[i].nips; j++)
 			free(v->subsets[i].nodes[j]);
+		for (size_t j = 0; v->subsets[i].hostnames && j < v->subsets[i].nips; j++)
+			free(v->subsets[i].hostnames[j]);
 		free(v->subsets[i].nodes);
+		free(v->subsets[i].hostnames);
 		free(v->subsets[i].ips);
 	}
 	free(v->subsets);
@@ -120,7 +123,8 @@ static int subset_decode(const cJSON *s, struct kp_eps_subset *out)
 	if (cJSON_IsArray(addrs) && cJSON_GetArraySize(addrs) > 0) {
 		out->ips = calloc((size_t)cJSON_GetArraySize(addrs), sizeof(*out->ips));
 		out->nodes = calloc((size_t)cJSON_GetArraySize(addrs), sizeof(*out->nodes));
-		if (!out->ips || !out->nodes)
+		out->hostnames = calloc((size_t)cJSON_GetArraySize(addrs), sizeof(*out->hostnames));
+		if (!out->ips || !out->nodes || !out->hostnames)
 			return -ENOMEM;
 		cJSON_ArrayForEach(x, addrs)
 		{
@@ -128,8 +132,13 @@ static int subset_decode(const cJSON *s, struct kp_eps_subset *out)
 				continue;
 			/* counted once named, so a failure frees what was kept */
 			out->nodes[out->nips] = strdup(cm_json_str_or(x, "nodeName", ""));
-			if (!out->nodes[out->nips])
+			out->hostnames[out->nips] = strdup(cm_json_str_or(x, "hostname", ""));
+			if (!out->nodes[out->nips] || !out->hostnames[out->nips]) {
+				/* freed by the caller as the first nips entries are */
+				free(out->nodes[out->nips]);
+				free(out->hostnames[out->nips]);
 				return -ENOMEM;
+			}
 			out->nips++;
 		}
 	}

@@ -37,6 +37,7 @@ struct kp_eps_port {
 struct kp_eps_subset {
 	struct kp_addr *ips; /* ready addresses only (port 0); notReadyAddresses get no traffic */
 	char **nodes;        /* each ip's nodeName, "" when not given; owned */
+	char **hostnames;    /* each ip's hostname, "" when not given; owned */
 	size_t nips;
 	struct kp_eps_port *ports;
 	size_t nports;

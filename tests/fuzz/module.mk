@@ -18,7 +18,7 @@ FUZZ_DIR := build-fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS = -O1 -g -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -I. $(PKG_CFLAGS) \
 	-Wno-format-nonliteral -fsanitize=fuzzer-no-link $(FUZZ_SAN)
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(EL_SRCS) $(RAFT_SRCS) $(KP_SRCS)
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(EL_SRCS) $(RAFT_SRCS) $(KP_SRCS) apiserver/path.c
 
 .PHONY: fuzz fuzz-build fuzz-regress fuzz-regress-run fuzz-ci
 test: fuzz-regress
@@ -62,7 +62,8 @@ fuzz: fuzz-build
 # The regression run is an ASan build (build-asan/, shared with `make asan`).
 ifeq ($(SAN),1)
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o \
-		$(BUILD)/libetcdlite.a $(BUILD)/libraft.a $(BUILD)/libkubeproxy.a $(BUILD)/libcommon.a
+		$(BUILD)/libetcdlite.a $(BUILD)/libraft.a $(BUILD)/libkubeproxy.a $(BUILD)/libapiserver.a \
+		$(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	@echo "  LINK  $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

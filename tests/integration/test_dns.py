@@ -7,6 +7,8 @@ Covered: a Service resolves to its ClusterIP (UDP and TCP), a headless Service
 to its ready endpoints and follows a scale-down, ExternalName is a CNAME, SRV
 gives a named port, a missing name gets NXDOMAIN quickly, names outside the
 zone go to the upstream in resolv.conf and are cached (REFUSED without one),
+an IPv6 upstream (nameserver ::1) is forwarded to, reverse lookups name a
+ClusterIP's Service and a headless endpoint (others go upstream),
 and a LoadBalancer Service gets a NodePort and an ingress address from the
 controller's service load balancer, and answers there.
 """
@@ -26,7 +28,7 @@ from apiserver_proc import Apiserver  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
-A, CNAME, SOA, AAAA, SRV = 1, 5, 6, 28, 33
+A, CNAME, SOA, PTR, AAAA, SRV = 1, 5, 6, 12, 28, 33
 NOERROR, SERVFAIL, NXDOMAIN, REFUSED = 0, 2, 3, 5
 UPSTREAM_IP = "127.0.0.77"  # resolv.conf has no port: the fake upstream takes 53 on its own address
 
@@ -75,7 +77,7 @@ def parse(msg):
         rd = msg[off:off + rdlen]
         if rtype == A:
             data = socket.inet_ntoa(rd)
-        elif rtype == CNAME:
+        elif rtype in (CNAME, PTR):
             data = read_name(msg, off)[0]
         elif rtype == SRV:
             prio, weight, port = struct.unpack(">HHH", rd[:6])
@@ -121,12 +123,17 @@ class Resolver:
         return out
 
 
-class FakeUpstream:
-    """A resolver on UPSTREAM_IP:53 answering any A question with 192.0.2.7, TTL 60; counts queries."""
+def reverse_name(ip):
+    """What `dig -x ip` asks."""
+    return ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
 
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((UPSTREAM_IP, 53))
+
+class FakeUpstream:
+    """A resolver on ip:53 answering any question with an A record 192.0.2.7, TTL 60; counts queries."""
+
+    def __init__(self, ip=UPSTREAM_IP):
+        self.sock = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((ip, 53))
         self.count = 0
         threading.Thread(target=self.serve, daemon=True).start()
 
@@ -383,6 +390,21 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(answers(r, A), ["192.0.2.7"])
         self.assertEqual(self.upstream.count, before + 1)  # from the cache
 
+    def test_reverse_lookups(self):
+        r = self.dns.udp(reverse_name(self.web_ip), PTR)
+        self.assertEqual((r["rcode"], r["aa"]), (NOERROR, True))
+        self.assertEqual(answers(r, PTR), ["web.default.svc.cluster.local"])
+        # a headless Service's ready endpoint, named so that the name resolves back
+        harness.wait_until(lambda: answers(self.dns.udp(reverse_name("10.244.2.6"), PTR), PTR) ==
+                           ["10-244-2-6.db.default.svc.cluster.local"], 5.0, "endpoint PTR")
+        self.assertEqual(answers(self.dns.udp("10-244-2-6.db.default.svc.cluster.local"), A), ["10.244.2.6"])
+        # other addresses are the upstream's
+        if not self.upstream:
+            self.skipTest("cannot bind %s:53" % UPSTREAM_IP)
+        before = self.upstream.count
+        self.dns.udp(reverse_name("192.0.2.99"), PTR)
+        self.assertEqual(self.upstream.count, before + 1)
+
     def test_load_balancer_ingress_and_traffic(self):
         self.assertTrue(self.lb_node_port and 30000 <= self.lb_node_port <= 32767, self.lb_node_port)
 
@@ -397,6 +419,53 @@ class DnsTest(unittest.TestCase):
         self.assertEqual(http_get("127.0.0.1", self.lb_node_port), "lb-backend")
 
 
+def start_bare_kubeproxy(api, d, resolv_conf, *extra):
+    """A kubeproxy serving DNS only (no cluster IPs on an interface); returns (process, its DNS resolver)."""
+    log = os.path.join(d, "kubeproxy.log")
+    p = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", api.url,
+                       "--hostname-override", "n", "--healthz-port", "-1", "--metrics-port", "-1",
+                       "--cluster-ip-interface", "", "--dns-port", "0", "--dns-bind-address", "127.0.0.1",
+                       "--resolv-conf", resolv_conf] + list(extra), log)
+    try:
+        harness.wait_until(lambda: dns_port_from_log(log), 10.0, "dns port in the log")
+    except BaseException:
+        harness.stop_problems(p)
+        raise
+    return p, Resolver(dns_port_from_log(log))
+
+
+class Ipv6UpstreamTest(unittest.TestCase):
+    """resolv.conf's IPv6 nameserver (::1, port 53) gets the names outside the zone."""
+
+    def test_forwarded_to_ipv6_nameserver(self):
+        if "::1/128" not in subprocess.run(["ip", "-6", "addr", "show", "dev", "lo"],
+                                           capture_output=True, text=True).stdout:
+            self.skipTest("no IPv6 address ::1 on lo")
+        try:
+            upstream = FakeUpstream("::1")
+        except OSError as e:
+            self.skipTest("cannot bind [::1]:53: %s" % e)
+        etcd = Cluster(size=1).start_all()
+        api = Apiserver(etcd.client)
+        d = harness.tempdir("dns-v6up-")
+        resolv = os.path.join(d, "resolv.conf")
+        with open(resolv, "w") as f:
+            f.write("nameserver ::1\n")
+        p = None
+        try:
+            p, dns = start_bare_kubeproxy(api, d, resolv)
+            r = dns.udp("www.example.com")
+            self.assertEqual(r["rcode"], NOERROR)
+            self.assertEqual(answers(r, A), ["192.0.2.7"])
+            self.assertEqual(upstream.count, 1)
+        finally:
+            problems = harness.stop_problems(p) if p else []
+            upstream.close()
+            api.stop()
+            etcd.stop()
+        self.assertEqual(problems, [])
+
+
 class NoUpstreamTest(unittest.TestCase):
     """Without upstream resolvers, names outside the zone are REFUSED, cluster names still answered."""
 
@@ -404,19 +473,15 @@ class NoUpstreamTest(unittest.TestCase):
         etcd = Cluster(size=1).start_all()
         api = Apiserver(etcd.client)
         d = harness.tempdir("dns-noup-")
-        log = os.path.join(d, "kubeproxy.log")
-        p = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", api.url,
-                           "--hostname-override", "n", "--healthz-port", "-1", "--metrics-port", "-1",
-                           "--cluster-ip-interface", "", "--dns-port", "0", "--dns-bind-address", "127.0.0.1",
-                           "--resolv-conf", "", "--cluster-domain", "corp.internal"], log)
+        p = None
         try:
-            harness.wait_until(lambda: dns_port_from_log(log), 10.0, "dns port in the log")
-            dns = Resolver(dns_port_from_log(log))
+            p, dns = start_bare_kubeproxy(api, d, "", "--cluster-domain", "corp.internal")
             self.assertEqual(dns.udp("www.example.com")["rcode"], REFUSED)
+            self.assertEqual(dns.udp(reverse_name("192.0.2.99"), PTR)["rcode"], REFUSED)
             self.assertEqual(dns.udp("kubernetes.default.svc.cluster.local")["rcode"], REFUSED)
             self.assertEqual(dns.udp("nope.default.svc.corp.internal")["rcode"], NXDOMAIN)
         finally:
-            problems = harness.stop_problems(p)
+            problems = harness.stop_problems(p) if p else []
             api.stop()
             etcd.stop()
         self.assertEqual(problems, [])

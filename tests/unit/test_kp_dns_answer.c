@@ -37,7 +37,15 @@ static const struct kp_eps_view *get_eps(void *ud, const char *key)
 	return NULL;
 }
 
-static const struct kp_dns_source src = {get_svc, get_eps, NULL};
+static void each_svc(void *ud, int (*fn)(void *arg, const char *key, const struct kp_svc_view *svc), void *arg)
+{
+	(void)ud;
+	for (size_t i = 0; i < nobjs; i++)
+		if (fn(arg, objs[i].key, objs[i].svc))
+			return;
+}
+
+static const struct kp_dns_source src = {get_svc, get_eps, NULL, each_svc};
 static const struct kp_dns_zone zone = {"cluster.local", 5};
 
 static void *decode(int (*fn)(const cJSON *, void **), const char *text)
@@ -71,6 +79,9 @@ static void setup(void)
 	    "\"notReadyAddresses\":[{\"ip\":\"10.244.3.7\"}],\"ports\":[{\"name\":\"pg\",\"port\":5432}]}]}");
 	add("default/ext", "{\"spec\":{\"type\":\"ExternalName\",\"externalName\":\"db.example.com.\"}}", NULL);
 	add("other/v6", "{\"spec\":{\"clusterIP\":\"fd00::10\",\"ports\":[{\"port\":80}]}}", NULL);
+	add("default/pets", "{\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"name\":\"web\",\"port\":80}]}}",
+	    "{\"subsets\":[{\"addresses\":[{\"ip\":\"10.244.4.2\",\"hostname\":\"pet-0\"},"
+	    "{\"ip\":\"fd00::4:3\"}],\"ports\":[{\"name\":\"web\",\"port\":80}]}]}");
 }
 
 static void teardown(void)
@@ -328,6 +339,119 @@ START_TEST(test_query_name)
 }
 END_TEST
 
+/* The target of answer record i (PTR, CNAME), or "" when it is not one. */
+static const char *answer_target(size_t i)
+{
+	static char target[KP_DNS_NAME_MAX + 1];
+	size_t off;
+
+	target[0] = 0;
+	if (i < m.nrrs && m.rrs[i].section == KP_DNS_ANSWER) {
+		off = m.rrs[i].rdoff;
+		ck_assert_int_eq(kp_dns_name_read(out, outlen, &off, true, target), 0);
+	}
+	return target;
+}
+
+/* The verdict on a question, for those that are not answered here. */
+static enum kp_dns_verdict ask_verdict(const char *name, uint16_t type)
+{
+	size_t n = make_query(name, type, 0);
+
+	return kp_dns_answer(&zone, &src, q, n, false, out, sizeof(out), &outlen);
+}
+
+START_TEST(test_ptr_cluster_ip)
+{
+	ck_assert_int_eq(ask("10.0.96.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_RC_NOERROR);
+	ck_assert(m.hdr.flags & KP_DNS_F_AA);
+	ck_assert_uint_eq(m.hdr.ancount, 1);
+	ck_assert_uint_eq(m.rrs[0].type, KP_DNS_T_PTR);
+	ck_assert_str_eq(m.rrs[0].name, "10.0.96.10.in-addr.arpa");
+	ck_assert_uint_eq(m.rrs[0].ttl, 5);
+	ck_assert_str_eq(answer_target(0), "web.default.svc.cluster.local");
+	/* the case the client spelled comes back in the question and the owner name */
+	ck_assert_int_eq(ask("10.0.96.10.IN-ADDR.ARPA", KP_DNS_T_PTR), KP_DNS_RC_NOERROR);
+	ck_assert_str_eq(answer_target(0), "web.default.svc.cluster.local");
+}
+END_TEST
+
+START_TEST(test_ptr_v6_cluster_ip)
+{
+	/* fd00::10 nibble by nibble, least significant first */
+	ck_assert_int_eq(ask("0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", KP_DNS_T_PTR),
+			 KP_DNS_RC_NOERROR);
+	ck_assert_uint_eq(m.hdr.ancount, 1);
+	ck_assert_str_eq(answer_target(0), "v6.other.svc.cluster.local");
+}
+END_TEST
+
+START_TEST(test_ptr_headless_endpoints)
+{
+	/* no hostname: the dashed IP, which resolves back */
+	ck_assert_int_eq(ask("6.2.244.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_RC_NOERROR);
+	ck_assert_uint_eq(m.hdr.ancount, 1);
+	ck_assert_str_eq(answer_target(0), "10-244-2-6.db.default.svc.cluster.local");
+	/* a hostname wins, and is the name that resolves forward */
+	ck_assert_int_eq(ask("2.4.244.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_RC_NOERROR);
+	ck_assert_str_eq(answer_target(0), "pet-0.pets.default.svc.cluster.local");
+	ck_assert_int_eq(ask("pet-0.pets.default.svc.cluster.local", KP_DNS_T_A), KP_DNS_RC_NOERROR);
+	ck_assert_str_eq(answer_ips(), "10.244.4.2");
+	ck_assert_int_eq(ask("10-244-4-2.pets.default.svc.cluster.local", KP_DNS_T_A), KP_DNS_RC_NXDOMAIN);
+	/* an IPv6 endpoint without hostname */
+	ck_assert_int_eq(ask("3.0.0.0.4.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa", KP_DNS_T_PTR),
+			 KP_DNS_RC_NOERROR);
+	ck_assert_str_eq(answer_target(0), "fd00--4-3.pets.default.svc.cluster.local");
+	ck_assert_int_eq(ask("fd00--4-3.pets.default.svc.cluster.local", KP_DNS_T_AAAA), KP_DNS_RC_NOERROR);
+	ck_assert_uint_eq(m.hdr.ancount, 1);
+	/* SRV targets name the endpoints the same way */
+	ck_assert_int_eq(ask("_web._tcp.pets.default.svc.cluster.local", KP_DNS_T_SRV), KP_DNS_RC_NOERROR);
+	ck_assert_uint_eq(m.hdr.ancount, 2);
+}
+END_TEST
+
+START_TEST(test_ptr_other_addresses_forwarded)
+{
+	/* not ready, unknown, partial, malformed, or another type: upstream's business */
+	ck_assert_int_eq(ask_verdict("7.3.244.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("8.8.8.8.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("96.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("010.0.96.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("256.0.96.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("1.10.0.96.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("x.0.96.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("d.f.ip6.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.g.ip6.arpa",
+				     KP_DNS_T_PTR),
+			 KP_DNS_FORWARD);
+	ck_assert_int_eq(ask_verdict("10.0.96.10.in-addr.arpa", KP_DNS_T_A), KP_DNS_FORWARD);
+	/* a ClusterIP Service's endpoints are not named here (only headless ones are) */
+	objs[0].eps = decode(kp_eps_decode, "{\"subsets\":[{\"addresses\":[{\"ip\":\"10.244.9.9\"}]}]}");
+	ck_assert_int_eq(ask_verdict("9.9.244.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_FORWARD);
+}
+END_TEST
+
+START_TEST(test_ptr_without_scan_forwarded)
+{
+	struct kp_dns_source plain = {get_svc, get_eps, NULL, NULL};
+	size_t n = make_query("10.0.96.10.in-addr.arpa", KP_DNS_T_PTR, 0);
+
+	ck_assert_int_eq(kp_dns_answer(&zone, &plain, q, n, false, out, sizeof(out), &outlen), KP_DNS_FORWARD);
+}
+END_TEST
+
+START_TEST(test_ptr_endpoint_of_two_services)
+{
+	add("default/db2", "{\"spec\":{\"clusterIP\":\"None\"}}",
+	    "{\"subsets\":[{\"addresses\":[{\"ip\":\"10.244.1.5\",\"hostname\":\"primary\"}]}]}");
+	ck_assert_int_eq(ask("5.1.244.10.in-addr.arpa", KP_DNS_T_PTR), KP_DNS_RC_NOERROR);
+	ck_assert_uint_eq(m.hdr.ancount, 2);
+	ck_assert_str_eq(answer_target(0), "10-244-1-5.db.default.svc.cluster.local");
+	ck_assert_str_eq(answer_target(1), "primary.db2.default.svc.cluster.local");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kp_dns_answer");
@@ -348,6 +472,12 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_malformed_formerr_or_dropped);
 	tcase_add_test(tc, test_big_headless_truncated_over_udp_whole_over_tcp);
 	tcase_add_test(tc, test_query_name);
+	tcase_add_test(tc, test_ptr_cluster_ip);
+	tcase_add_test(tc, test_ptr_v6_cluster_ip);
+	tcase_add_test(tc, test_ptr_headless_endpoints);
+	tcase_add_test(tc, test_ptr_other_addresses_forwarded);
+	tcase_add_test(tc, test_ptr_without_scan_forwarded);
+	tcase_add_test(tc, test_ptr_endpoint_of_two_services);
 	suite_add_tcase(s, tc);
 	return s;
 }
