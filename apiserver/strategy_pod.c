@@ -132,6 +132,44 @@ void api_pod_spec_validate(const cJSON *spec, const char *field, struct api_ferr
 	}
 }
 
+/*
+ * A host-network pod's container ports are ports of the node: each gets
+ * hostPort = containerPort, as Kubernetes defaults pods (not templates, since
+ * 1.28), so the scheduler's port filter keeps two of them off one node.
+ */
+static int host_network_ports(cJSON *spec)
+{
+	cJSON *c, *p;
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "hostNetwork")))
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(spec, k ? "initContainers" : "containers"))
+		{
+			cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(c, "ports"))
+			{
+				const cJSON *cp = cJSON_GetObjectItemCaseSensitive(p, "containerPort");
+				int rc;
+
+				if (!cJSON_IsObject(p) || !cJSON_IsNumber(cp) || cm_json_int64_or(p, "hostPort", 0) > 0)
+					continue;
+				cJSON_DeleteItemFromObjectCaseSensitive(p, "hostPort"); /* an explicit 0 */
+				if ((rc = api_default_num(p, "hostPort", cp->valuedouble)))
+					return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+static int pod_defaults(cJSON *obj)
+{
+	cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+	int rc = api_pod_spec_defaults(spec);
+
+	return rc ? rc : host_network_ports(spec);
+}
+
 static int prepare_create(cJSON *obj, const struct api_strategy_env *env)
 {
 	cJSON *st = cJSON_CreateObject();
@@ -143,13 +181,13 @@ static int prepare_create(cJSON *obj, const struct api_strategy_env *env)
 	cJSON_AddStringToObject(st, "qosClass", "BestEffort");
 	if (cm_json_set(obj, "status", st) < 0)
 		return -ENOMEM;
-	return api_pod_spec_defaults(cJSON_GetObjectItemCaseSensitive(obj, "spec"));
+	return pod_defaults(obj);
 }
 
 static int prepare_update(cJSON *obj, const cJSON *old)
 {
 	(void)old;
-	return api_pod_spec_defaults(cJSON_GetObjectItemCaseSensitive(obj, "spec"));
+	return pod_defaults(obj);
 }
 
 /* A copy of spec with the fields an update may change blanked. */

@@ -240,7 +240,7 @@ up() {
 	echo "cluster is up: $NODES nodes Ready in $ms ms. Try:"
 	echo "  export KUBECONFIG=$DIR/kubeconfig PATH=$(pwd)/$BIN:\$PATH"
 	echo "  minictl get nodes                      # or kubectl get nodes"
-	echo "  minictl create deployment web --image=echoserver --replicas=2"
+	echo "  minictl apply -f deploy/examples/echoserver.yaml && minictl rollout status deploy/echo && curl 127.0.0.2:30080"
 	if [ "$TLS" = 1 ]; then
 		echo "  curl --cacert $PKI/ca.crt --cert $PKI/admin.crt --key $PKI/admin.key $API/api/v1/pods"
 	else

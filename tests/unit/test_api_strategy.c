@@ -212,6 +212,7 @@ START_TEST(pod_defaults_and_validation)
 	ck_assert_str_eq(cm_json_get_str(p, "spec.restartPolicy"), "Always");
 	ck_assert_str_eq(cm_json_get_str(p, "spec.containers.0.imagePullPolicy"), "IfNotPresent");
 	ck_assert_str_eq(cm_json_get_str(p, "spec.containers.0.ports.0.protocol"), "TCP");
+	ck_assert_ptr_null(cm_json_get(p, "spec.containers.0.ports.0.hostPort"));
 	ck_assert_int_eq(nerrs(&api_strategy_pod, p, NULL), 0);
 	/* invalid name twice, one duplicate, one missing image, one policy */
 	ck_assert_int_eq(nerrs(&api_strategy_pod, bad, NULL), 5);
@@ -223,6 +224,27 @@ START_TEST(pod_defaults_and_validation)
 	cJSON_Delete(upd);
 	cJSON_Delete(p);
 	cJSON_Delete(bad);
+}
+END_TEST
+
+/* A host-network pod's ports are its node's: hostPort defaults to containerPort (not in templates). */
+START_TEST(pod_host_network_ports)
+{
+	cJSON *p = J("{\"spec\":{\"hostNetwork\":true,\"containers\":[{\"name\":\"c\",\"image\":\"x\",\"ports\":"
+		     "[{\"containerPort\":80},{\"containerPort\":81,\"hostPort\":9081},{\"containerPort\":82,"
+		     "\"hostPort\":0}]}]}}");
+	cJSON *d = J("{\"spec\":{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":"
+		     "{\"labels\":{\"a\":\"b\"}},\"spec\":{\"hostNetwork\":true,\"containers\":[{\"name\":\"c\","
+		     "\"image\":\"x\",\"ports\":[{\"containerPort\":80}]}]}}}}");
+
+	ck_assert_int_eq(api_strategy_pod.prepare_create(p, &env), 0);
+	ck_assert_int_eq(cm_json_int64_or(p, "spec.containers.0.ports.0.hostPort", 0), 80);
+	ck_assert_int_eq(cm_json_int64_or(p, "spec.containers.0.ports.1.hostPort", 0), 9081);
+	ck_assert_int_eq(cm_json_int64_or(p, "spec.containers.0.ports.2.hostPort", 0), 82);
+	ck_assert_int_eq(api_strategy_deployment.prepare_create(d, &env), 0);
+	ck_assert_ptr_null(cm_json_get(d, "spec.template.spec.containers.0.ports.0.hostPort"));
+	cJSON_Delete(p);
+	cJSON_Delete(d);
 }
 END_TEST
 
@@ -277,6 +299,7 @@ int main(void)
 	tcase_add_test(tc, service_ip_family_defaults);
 	tcase_add_test(tc, node_pod_cidr);
 	tcase_add_test(tc, pod_defaults_and_validation);
+	tcase_add_test(tc, pod_host_network_ports);
 	tcase_add_test(tc, deployment_selector_rules);
 	tcase_add_test(tc, pod_table_row);
 	suite_add_tcase(s, tc);
