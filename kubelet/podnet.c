@@ -382,7 +382,6 @@ void kl_podnet_free(struct kl_podnet *n)
 		free_net(n);
 }
 
-/* Wires a fresh namespace through host netlink socket nl: the veth into the bridge, then lo, eth0, its address and the default route inside. */
 /*
  * A pod's MAC address from its IPv4 address (0a:58 and the address, as the
  * CNI bridge plugin made them): an address given again (a pod deleted, a
@@ -400,6 +399,7 @@ static void pod_mac(uint32_t addr, unsigned char mac[6])
 	mac[5] = (unsigned char)addr;
 }
 
+/* Wires a fresh namespace through host netlink socket nl: the veth into the bridge, then lo, eth0, its address and the default route inside. */
 static int wire(const struct setup_job *j, int nl)
 {
 	unsigned char mac[6];
