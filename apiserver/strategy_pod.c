@@ -88,6 +88,7 @@ void api_pod_spec_validate(const cJSON *spec, const char *field, struct api_ferr
 	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(spec, "containers"), *c;
 	const char *rp = cm_json_get_str(spec, "restartPolicy");
 	static const char *const policies[] = {"Always", "OnFailure", "Never", NULL};
+	static const char *const dns_labels[] = {"hostname", "subdomain"};
 	char f[160];
 	int i = 0;
 
@@ -128,6 +129,15 @@ void api_pod_spec_validate(const cJSON *spec, const char *field, struct api_ferr
 		if (!ok) {
 			snprintf(f, sizeof(f), "%s.restartPolicy", field);
 			api_ferr_not_supported(errs, f, rp, policies);
+		}
+	}
+	/* DNS labels: the kubelet's hostname, and the names HOST.SUBDOMAIN the Endpoints and DNS give the pod */
+	for (size_t k = 0; k < sizeof(dns_labels) / sizeof(dns_labels[0]); k++) {
+		const char *v = cm_json_get_str(spec, dns_labels[k]);
+
+		if (v && *v) {
+			snprintf(f, sizeof(f), "%s.%s", field, dns_labels[k]);
+			api_validate_name(errs, f, v, API_NAME_DNS1123_LABEL, false);
 		}
 	}
 }

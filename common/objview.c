@@ -125,6 +125,8 @@ int cm_pod_decode(const cJSON *obj, void **out)
 	p->pod_ip = sdup(obj, "status.podIP", &bad);
 	p->host_ip = sdup(obj, "status.hostIP", &bad);
 	p->image = sdup(obj, "spec.containers.0.image", &bad);
+	p->hostname = sdup(obj, "spec.hostname", &bad);
+	p->subdomain = sdup(obj, "spec.subdomain", &bad);
 	p->ready = cond_is(obj, "Ready", "True", NULL, &bad);
 	{
 		const cJSON *cc, *conds = cm_json_get(obj, "status.conditions");
@@ -200,6 +202,8 @@ void cm_pod_free(void *pod)
 	free(p->pod_ip);
 	free(p->host_ip);
 	free(p->image);
+	free(p->hostname);
+	free(p->subdomain);
 	cJSON_Delete(p->node_selector);
 	for (size_t i = 0; i < p->ntols; i++) {
 		free(p->tols[i].key);

@@ -37,6 +37,8 @@ struct cm_pod {
 	struct cm_meta m;
 	char *node_name, *scheduler_name, *phase, *pod_ip, *host_ip;
 	char *image;           /* the first container's image */
+	char *hostname;        /* spec.hostname */
+	char *subdomain;       /* spec.subdomain */
 	bool ready;            /* condition Ready=True */
 	bool unschedulable;    /* condition PodScheduled=False */
 	int64_t cpu_milli;     /* requests summed over containers */

@@ -40,6 +40,14 @@ int ctl_endpoints_target_port(const cJSON *sp, const struct cm_pod *p)
 	return 0;
 }
 
+const char *ctl_endpoint_hostname(const cJSON *svc, const struct cm_pod *p)
+{
+	if (!*p->hostname || strcmp(p->subdomain, cm_json_str_or(svc, "metadata.name", "")) ||
+	    strcmp(p->m.ns, cm_json_str_or(svc, "metadata.namespace", "default")))
+		return NULL;
+	return p->hostname;
+}
+
 static int cmp_ip(const void *a, const void *b)
 {
 	const struct cm_pod *x = *(const struct cm_pod *const *)a, *y = *(const struct cm_pod *const *)b;
@@ -47,9 +55,10 @@ static int cmp_ip(const void *a, const void *b)
 	return c ? c : strcmp(x->m.name, y->m.name);
 }
 
-static cJSON *address(const struct cm_pod *p)
+static cJSON *address(const cJSON *svc, const struct cm_pod *p)
 {
 	cJSON *a = cJSON_CreateObject(), *ref = cJSON_CreateObject();
+	const char *host = ctl_endpoint_hostname(svc, p);
 
 	if (!a || !ref) {
 		cJSON_Delete(a);
@@ -57,6 +66,8 @@ static cJSON *address(const struct cm_pod *p)
 		return NULL;
 	}
 	cJSON_AddStringToObject(a, "ip", p->pod_ip);
+	if (host)
+		cJSON_AddStringToObject(a, "hostname", host);
 	if (*p->node_name)
 		cJSON_AddStringToObject(a, "nodeName", p->node_name);
 	cJSON_AddStringToObject(ref, "kind", "Pod");
@@ -149,7 +160,7 @@ cJSON *ctl_endpoints_subsets(const cJSON *svc, const struct cm_pod *const *pods,
 		list = cJSON_GetObjectItemCaseSensitive(s, p->ready ? "addresses" : "notReadyAddresses");
 		if (!list && !(list = cJSON_AddArrayToObject(s, p->ready ? "addresses" : "notReadyAddresses")))
 			goto fail;
-		if (!(a = address(p)))
+		if (!(a = address(svc, p)))
 			goto fail;
 		cJSON_AddItemToArray(list, a);
 	}
@@ -231,10 +242,11 @@ void ctl_endpoints_pod_event(struct ctl_endpoints *c, const void *old_pod, const
 {
 	const struct cm_pod *o = old_pod, *p = pod;
 
-	/* only what an Endpoints shows: IP, readiness, labels, ports, terminating */
+	/* only what an Endpoints shows: IP, readiness, labels, ports, terminating, hostname */
 	if (o && p && strcmp(o->pod_ip, p->pod_ip) == 0 && o->ready == p->ready && o->m.deleting == p->m.deleting &&
 	    strcmp(o->phase, p->phase) == 0 && cm_json_equal(o->m.labels, p->m.labels) &&
-	    strcmp(o->node_name, p->node_name) == 0)
+	    strcmp(o->node_name, p->node_name) == 0 && !strcmp(o->hostname, p->hostname) &&
+	    !strcmp(o->subdomain, p->subdomain))
 		return;
 	ctl_queue_selecting_services(c->base.m, c->base.q, o, p);
 }

@@ -42,8 +42,10 @@ static void suffix(const char *uid, const char *ports, int chunk, char out[6])
 	out[5] = '\0';
 }
 
-static cJSON *endpoint(const struct cm_pod *p, bool publish_not_ready)
+static cJSON *endpoint(const cJSON *svc, const struct cm_pod *p)
 {
+	bool publish_not_ready = cJSON_IsTrue(cm_json_get(svc, "spec.publishNotReadyAddresses"));
+	const char *host = ctl_endpoint_hostname(svc, p);
 	cJSON *e = cJSON_CreateObject(), *addrs, *cond, *ref;
 
 	if (!e || !(addrs = cJSON_AddArrayToObject(e, "addresses")) ||
@@ -52,6 +54,7 @@ static cJSON *endpoint(const struct cm_pod *p, bool publish_not_ready)
 	    !cJSON_AddBoolToObject(cond, "ready", publish_not_ready || (p->ready && !p->m.deleting)) ||
 	    !cJSON_AddBoolToObject(cond, "serving", p->ready) ||
 	    !cJSON_AddBoolToObject(cond, "terminating", p->m.deleting) ||
+	    (host && !cJSON_AddStringToObject(e, "hostname", host)) ||
 	    (*p->node_name && !cJSON_AddStringToObject(e, "nodeName", p->node_name)) ||
 	    !(ref = cJSON_AddObjectToObject(e, "targetRef")) || !cJSON_AddStringToObject(ref, "kind", "Pod") ||
 	    !cJSON_AddStringToObject(ref, "namespace", p->m.ns) || !cJSON_AddStringToObject(ref, "name", p->m.name) ||
@@ -188,7 +191,7 @@ static int add_to_group(struct group **gs, size_t *ng, const cJSON *svc, const s
 	}
 	cJSON_Delete(ports);
 	cm_buf_close(&key);
-	if (!(e = endpoint(p, cJSON_IsTrue(cm_json_get(svc, "spec.publishNotReadyAddresses")))))
+	if (!(e = endpoint(svc, p)))
 		return -ENOMEM;
 	cJSON_AddItemToArray(g->endpoints, e);
 	return 0;
@@ -415,10 +418,11 @@ void ctl_endpointslice_pod_event(struct ctl_endpointslice *c, const void *old_po
 {
 	const struct cm_pod *o = old_pod, *p = pod;
 
-	/* only what a slice shows: IP, readiness, labels, ports, terminating, node */
+	/* only what a slice shows: IP, readiness, labels, ports, terminating, node, hostname */
 	if (o && p && strcmp(o->pod_ip, p->pod_ip) == 0 && o->ready == p->ready && o->m.deleting == p->m.deleting &&
 	    strcmp(o->phase, p->phase) == 0 && cm_json_equal(o->m.labels, p->m.labels) &&
-	    strcmp(o->node_name, p->node_name) == 0 && cm_json_equal(o->ports, p->ports))
+	    strcmp(o->node_name, p->node_name) == 0 && cm_json_equal(o->ports, p->ports) &&
+	    !strcmp(o->hostname, p->hostname) && !strcmp(o->subdomain, p->subdomain))
 		return;
 	ctl_queue_selecting_services(c->base.m, c->base.q, o, p);
 }

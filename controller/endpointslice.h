@@ -21,7 +21,8 @@
  * re-checked). Pods with an IPv4 address that have not finished are
  * endpoints, terminating ones too: conditions serving (Ready), terminating
  * (deletionTimestamp) and ready (serving and not terminating, or the
- * Service's publishNotReadyAddresses). Endpoints that resolve to the same
+ * Service's publishNotReadyAddresses), and hostname when
+ * ctl_endpoint_hostname gives one. Endpoints that resolve to the same
  * ports share slices of at most CTL_SLICE_MAX_ENDPOINTS, sorted by IP. Each
  * slice is whole: metadata name ("<svc>-" and five characters drawn from the
  * Service's uid, ports and chunk, so that a retry names the same slice),

@@ -139,25 +139,27 @@ void kl_dns_hostname(const cJSON *pod, char out[64])
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out)
 {
 	char host[64];
-	const char *sub = cm_json_get_str(pod, "spec.subdomain");
-	const cJSON *a, *h;
+	const char *sub = cm_json_str_or(pod, "spec.subdomain", "");
+	const cJSON *aliases = cm_json_get(pod, "spec.hostAliases"), *a, *h;
 	int rc = 0;
 
 	kl_dns_hostname(pod, host);
-	rc |= cm_buf_puts(out, "# Kubernetes-managed hosts file (minik8s).\n"
+	rc |= cm_buf_puts(out, "# Kubernetes-managed hosts file.\n"
 			       "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 			       "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
 			       "fe00::2\tip6-allrouters\n");
 	if (ip && *ip) {
-		if (sub && *sub)
+		/* the FQDN first, so that getent hosts and hostname -f give it */
+		if (*sub && domain && *domain)
 			rc |= cm_buf_printf(out, "%s\t%s.%s.%s.svc.%s\t%s\n", ip, host, sub,
 					    cm_json_str_or(pod, "metadata.namespace", "default"), domain, host);
 		else
 			rc |= cm_buf_printf(out, "%s\t%s\n", ip, host);
 	}
-	cJSON_ArrayForEach(a, cm_json_get(pod, "spec.hostAliases"))
-	{
+	if (cJSON_GetArraySize(aliases) > 0)
 		rc |= cm_buf_puts(out, "\n# Entries added by HostAliases.\n");
+	cJSON_ArrayForEach(a, aliases)
+	{
 		rc |= cm_buf_puts(out, cm_json_str_or(a, "ip", ""));
 		cJSON_ArrayForEach(h, cm_json_get(a, "hostnames"))
 			if (cJSON_IsString(h))

@@ -30,9 +30,11 @@ int kl_dns_resolv_conf(const cJSON *pod, const char *cluster_dns, const char *do
 void kl_dns_hostname(const cJSON *pod, char out[64]);
 
 /*
- * The pod's /etc/hosts appended to out: localhost lines, then ip with the
- * pod's hostname (spec.hostname or its name, with its FQDN under
- * spec.subdomain), then spec.hostAliases. Returns 0 or -ENOMEM.
+ * The pod's /etc/hosts appended to out, as Kubernetes' kubelet writes it:
+ * its header and localhost lines, then ip with the pod's hostname
+ * (spec.hostname or its name), after its FQDN HOST.SUBDOMAIN.NS.svc.DOMAIN
+ * under spec.subdomain (with a domain), then spec.hostAliases under their
+ * own header, one line per ip. Returns 0 or -ENOMEM.
  */
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out);
 

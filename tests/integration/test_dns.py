@@ -9,7 +9,9 @@ gives a named port, a missing name gets NXDOMAIN quickly, names outside the
 zone go to the upstream in resolv.conf and are cached (REFUSED without one),
 an IPv6 upstream (nameserver ::1) is forwarded to, reverse lookups name a
 ClusterIP's Service and a headless endpoint (others go upstream),
-and a LoadBalancer Service gets a NodePort and an ingress address from the
+a pod with spec.hostname and spec.subdomain behind the headless Service
+named by its subdomain answers as HOST.SUBDOMAIN.NS.svc (the Endpoints and
+EndpointSlice controllers give its address that hostname), and a LoadBalancer Service gets a NodePort and an ingress address from the
 controller's service load balancer, and answers there.
 """
 import os
@@ -404,6 +406,50 @@ class DnsTest(unittest.TestCase):
         before = self.upstream.count
         self.dns.udp(reverse_name("192.0.2.99"), PTR)
         self.assertEqual(self.upstream.count, before + 1)
+
+    def run_pod(self, name, ip, hostname, subdomain):
+        """A pod on node1 with spec.hostname and spec.subdomain, given an IP and Ready as a kubelet would."""
+        self.create(NS + "/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "pets"}},
+            "spec": {"nodeName": "node1", "hostname": hostname, "subdomain": subdomain,
+                     "containers": [{"name": "c", "image": "img"}]}})
+        st, body = self.api.req("PATCH", NS + "/pods/%s/status" % name, {"status": {
+            "phase": "Running", "podIP": ip, "conditions": [{"type": "Ready", "status": "True"}]}},
+            ctype="application/merge-patch+json")
+        self.assertEqual(st, 200, body)
+
+    def test_pod_hostname_and_subdomain(self):
+        self.create(NS + "/services", {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "pets"},
+            "spec": {"clusterIP": "None", "selector": {"app": "pets"}, "ports": [{"name": "http", "port": 80}]}})
+        self.run_pod("pet-a", "10.244.5.10", "pet-0", "pets")
+        self.run_pod("pet-b", "10.244.5.11", "pet-1", "other")  # its subdomain names another Service
+
+        want = {"10.244.5.10": "pet-0", "10.244.5.11": ""}
+
+        def endpoints():
+            st, e = self.api.req("GET", NS + "/endpoints/pets")
+            subsets = e.get("subsets") or [] if st == 200 else []
+            return {a["ip"]: a.get("hostname", "") for s in subsets for a in s.get("addresses", [])}
+
+        def slices():
+            st, l = self.api.req("GET", "/apis/discovery.k8s.io/v1/namespaces/default/endpointslices"
+                                 "?labelSelector=kubernetes.io%2Fservice-name%3Dpets")
+            items = l.get("items") or [] if st == 200 else []
+            return {e["addresses"][0]: e.get("hostname", "") for s in items for e in s.get("endpoints") or []}
+        harness.wait_until(lambda: endpoints() == want, 10.0, "Endpoints with the pod's hostname")
+        harness.wait_until(lambda: slices() == want, 10.0, "EndpointSlice with the pod's hostname")
+        name = "pet-0.pets.default.svc.cluster.local"
+        harness.wait_until(lambda: answers(self.dns.udp(name), A) == ["10.244.5.10"], 5.0, "A for " + name)
+        self.assertEqual(answers(self.dns.udp("PET-0.Pets.default.svc.cluster.local"), A), ["10.244.5.10"])
+        # the Service's name lists both; the pod without that subdomain has only its dashed IP
+        self.assertEqual(sorted(answers(self.dns.udp("pets.default.svc.cluster.local"), A)),
+                         ["10.244.5.10", "10.244.5.11"])
+        self.assertEqual(self.dns.udp("pet-1.pets.default.svc.cluster.local")["rcode"], NXDOMAIN)
+        self.assertEqual(answers(self.dns.udp("10-244-5-11.pets.default.svc.cluster.local"), A), ["10.244.5.11"])
+        # with a hostname, the dashed IP is no name of the pod's, and the reverse name is the hostname's
+        self.assertEqual(self.dns.udp("10-244-5-10.pets.default.svc.cluster.local")["rcode"], NXDOMAIN)
+        self.assertEqual(answers(self.dns.udp(reverse_name("10.244.5.10"), PTR), PTR), [name])
 
     def test_load_balancer_ingress_and_traffic(self):
         self.assertTrue(self.lb_node_port and 30000 <= self.lb_node_port <= 32767, self.lb_node_port)

@@ -7,7 +7,10 @@ filesystem (--allow-host-images) and its output is read through pods/log:
 a Service's short name resolves to its ClusterIP through the search list, an
 HTTP request by that name reaches the echoserver pod behind the Service
 through kubeproxy's ClusterIP, a missing name does not resolve, and the pod's
-own name is in /etc/hosts.
+own name is in /etc/hosts. With the controller's Endpoints: a pod with
+spec.hostname and spec.subdomain behind the headless Service of that name
+resolves as HOST.SUBDOMAIN from another pod, and a pod with them has that
+hostname (UTS) and its FQDN in /etc/hosts.
 """
 import os
 import re
@@ -52,6 +55,12 @@ class PodDnsTest(unittest.TestCase):
                 "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]}})
             self.assertEqual(st, 201, svc)
             cluster_ip = svc["spec"]["clusterIP"]
+            st, svc = api.req("POST", NS + "/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": "pets"},
+                "spec": {"clusterIP": "None", "selector": {"app": "web"}, "ports": [{"port": 8080}]}})
+            self.assertEqual(st, 201, svc)
+            procs.append(harness.start([os.path.join(harness.BIN, "controller"), "--master", api.url],
+                                       os.path.join(d, "controller.log")))
             def kubelet(cluster_dns):
                 return harness.start([
                     os.path.join(harness.BIN, "kubelet"), "--master", api.url, "--hostname-override", "dnsnode",
@@ -72,6 +81,7 @@ class PodDnsTest(unittest.TestCase):
             st, web = api.req("POST", NS + "/pods", {
                 "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "labels": {"app": "web"}},
                 "spec": {"nodeName": "dnsnode", "terminationGracePeriodSeconds": 1,
+                         "hostname": "web-0", "subdomain": "pets",
                          "containers": [{"name": "echo", "image": "echoserver", "args": ["--port", "8080"],
                                          "env": [{"name": "POD_NAME", "valueFrom": {
                                              "fieldRef": {"fieldPath": "metadata.name"}}}]}]}})
@@ -79,16 +89,20 @@ class PodDnsTest(unittest.TestCase):
             harness.wait_until(lambda: api.req("GET", NS + "/pods/web-1")[1].get("status", {}).get("podIP"),
                                20.0, "web pod IP")
             web_ip = api.req("GET", NS + "/pods/web-1")[1]["status"]["podIP"]
-            # no controller runs here: the Endpoints are what the endpoints controller would write
-            st, ep = api.req("POST", NS + "/endpoints", {
-                "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"},
-                "subsets": [{"addresses": [{"ip": web_ip}], "ports": [{"name": "http", "port": 8080}]}]})
-            self.assertEqual(st, 201, ep)
+
+            def pets():
+                st, ep = api.req("GET", NS + "/endpoints/pets")
+                subsets = (ep or {}).get("subsets") or [] if st == 200 else []
+                return [a for s in subsets for a in s.get("addresses", [])]
+            harness.wait_until(lambda: [(a["ip"], a.get("hostname")) for a in pets()] == [(web_ip, "web-0")], 20.0,
+                               "the endpoints controller names web-1's address web-0 in pets")
             st, pod = api.req("POST", NS + "/pods", {
                 "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
                 "spec": {"nodeName": "dnsnode", "terminationGracePeriodSeconds": 1, "restartPolicy": "Never",
+                         "hostname": "prober", "subdomain": "pets",
                          "containers": [{"name": "c", "image": "host-sh", "command": ["/bin/sh", "-c",
                                          "getent hosts web; getent hosts nope || echo missing-ok; "
+                                         "getent hosts web-0.pets; echo uts=$(cat /proc/sys/kernel/hostname); "
                                          "curl -sS --max-time 3 http://web/ | head -n 3; "
                                          "cat /etc/resolv.conf /etc/hosts; echo done-done"]}]}})
             self.assertEqual(st, 201, pod)
@@ -112,7 +126,7 @@ class PodDnsTest(unittest.TestCase):
             while time.monotonic() < deadline:
                 harness.wait_until(lambda: "done-done" in log(), 30.0, "probe pod log")
                 out = log()
-                if cluster_ip in out and "pod: web-1" in out:
+                if cluster_ip in out and "pod: web-1" in out and "web-0.pets." in out:
                     break
                 api.req("DELETE", NS + "/pods/probe?gracePeriodSeconds=0")
                 harness.wait_until(lambda: api.req("GET", NS + "/pods/probe")[0] == 404, 20.0, "probe deleted")
@@ -124,7 +138,9 @@ class PodDnsTest(unittest.TestCase):
             self.assertIn("nameserver %s" % GATEWAY, out)
             self.assertIn("search default.svc.cluster.local svc.cluster.local cluster.local", out)
             self.assertIn("options ndots:5", out)
-            self.assertIn("\tprobe", out)
+            self.assertRegex(out, r"%s\s+web-0.pets.default.svc.cluster.local" % re.escape(web_ip))
+            self.assertIn("uts=prober\n", out)
+            self.assertRegex(out, r"\n[0-9.]+\tprober.pets.default.svc.cluster.local\tprober\n")
         finally:
             for p in (api.req("GET", NS + "/pods")[1] or {}).get("items", []):
                 api.req("DELETE", NS + "/pods/%s?gracePeriodSeconds=0" % p["metadata"]["name"])

@@ -204,7 +204,8 @@ END_TEST
 START_TEST(pod_defaults_and_validation)
 {
 	cJSON *p = J("{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx:1\",\"ports\":[{\"containerPort\":80}]}]}}");
-	cJSON *bad = J("{\"spec\":{\"containers\":[{\"name\":\"C_1\"},{\"name\":\"C_1\",\"image\":\"x\"}],\"restartPolicy\":\"Sometimes\"}}");
+	cJSON *bad = J("{\"spec\":{\"containers\":[{\"name\":\"C_1\"},{\"name\":\"C_1\",\"image\":\"x\"}],\"restartPolicy\":\"Sometimes\","
+		       "\"hostname\":\"Web_0\",\"subdomain\":\"a.b\"}}");
 	cJSON *upd;
 
 	ck_assert_int_eq(api_strategy_pod.prepare_create(p, &env), 0);
@@ -214,8 +215,11 @@ START_TEST(pod_defaults_and_validation)
 	ck_assert_str_eq(cm_json_get_str(p, "spec.containers.0.ports.0.protocol"), "TCP");
 	ck_assert_ptr_null(cm_json_get(p, "spec.containers.0.ports.0.hostPort"));
 	ck_assert_int_eq(nerrs(&api_strategy_pod, p, NULL), 0);
-	/* invalid name twice, one duplicate, one missing image, one policy */
-	ck_assert_int_eq(nerrs(&api_strategy_pod, bad, NULL), 5);
+	/* invalid name twice, one duplicate, one missing image, one policy, hostname and subdomain not DNS labels */
+	ck_assert_int_eq(nerrs(&api_strategy_pod, bad, NULL), 7);
+	cm_json_set_str(p, "spec.hostname", "web-0");
+	cm_json_set_str(p, "spec.subdomain", "web");
+	ck_assert_int_eq(nerrs(&api_strategy_pod, p, NULL), 0);
 	upd = cJSON_Duplicate(p, 1);
 	cm_json_set_str(upd, "spec.containers.0.image", "nginx:2");
 	ck_assert_int_eq(nerrs(&api_strategy_pod, upd, p), 0);

@@ -1,4 +1,4 @@
-/* test_ctl_endpoints.c: a Service's Endpoints subsets from its pods: readiness, named ports, grouping, order. */
+/* test_ctl_endpoints.c: a Service's Endpoints subsets from its pods: readiness, named ports, grouping, order, hostnames. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +25,25 @@ static struct cm_pod *pod(const char *name, const char *ip, int ready, const cha
 		 "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"ports\":%s}]},"
 		 "\"status\":{\"phase\":\"Running\",\"podIP\":\"%s\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}]}}",
 		 name, name, ports, ip, ready ? "True" : "False");
+	j = parse(buf);
+	ck_assert_int_eq(cm_pod_decode(j, &v), 0);
+	cJSON_Delete(j);
+	return v;
+}
+
+/* A ready or not pod of namespace ns with spec.hostname and spec.subdomain ("" for none). */
+static struct cm_pod *host_pod(const char *name, const char *ns, const char *ip, int ready, const char *host,
+			       const char *sub)
+{
+	char buf[1024];
+	cJSON *j;
+	void *v;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"%s\",\"uid\":\"u-%s\"},"
+		 "\"spec\":{\"nodeName\":\"n1\",\"hostname\":\"%s\",\"subdomain\":\"%s\",\"containers\":[{\"name\":\"c\"}]},"
+		 "\"status\":{\"phase\":\"Running\",\"podIP\":\"%s\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}]}}",
+		 name, ns, name, host, sub, ip, ready ? "True" : "False");
 	j = parse(buf);
 	ck_assert_int_eq(cm_pod_decode(j, &v), 0);
 	cJSON_Delete(j);
@@ -109,6 +128,52 @@ START_TEST(target_port_defaults_to_port)
 }
 END_TEST
 
+#define HEADLESS_DB                                                                                        \
+	"{\"metadata\":{\"name\":\"db\",\"namespace\":\"default\"},\"spec\":{\"clusterIP\":\"None\",\"selector\":{\"app\":\"a\"}," \
+	"\"ports\":[{\"port\":5432}]}}"
+#define HADDR(ip, host, name)                                                                             \
+	"{\"ip\":\"" ip "\",\"hostname\":\"" host "\",\"nodeName\":\"n1\",\"targetRef\":{\"kind\":\"Pod\","          \
+	"\"namespace\":\"default\",\"name\":\"" name "\",\"uid\":\"u-" name "\"}}"
+
+START_TEST(hostname_when_subdomain_names_the_service)
+{
+	struct cm_pod *p[] = {host_pod("a", "default", "10.0.0.1", 1, "db-0", "db"),
+			      host_pod("b", "default", "10.0.0.2", 1, "db-1", "other"),
+			      host_pod("c", "default", "10.0.0.3", 1, "", "db"),
+			      host_pod("d", "default", "10.0.0.4", 0, "db-3", "db")};
+	char *got = subsets(HEADLESS_DB, p, 4);
+
+	/* another subdomain, or no hostname: no hostname; not ready addresses carry it too */
+	ck_assert_str_eq(got, "[{\"ports\":[{\"port\":5432,\"protocol\":\"TCP\"}],\"addresses\":["
+			      HADDR("10.0.0.1", "db-0", "a") "," ADDR("10.0.0.2", "b") "," ADDR("10.0.0.3", "c")
+			      "],\"notReadyAddresses\":[" HADDR("10.0.0.4", "db-3", "d") "]}]");
+	free(got);
+}
+END_TEST
+
+START_TEST(hostname_rule_any_service_type_same_namespace)
+{
+	cJSON *cluster_ip = parse("{\"metadata\":{\"name\":\"db\",\"namespace\":\"default\"},"
+				  "\"spec\":{\"clusterIP\":\"10.96.0.9\",\"ports\":[{\"port\":5432}]}}");
+	cJSON *unnamed_ns = parse("{\"metadata\":{\"name\":\"db\"},\"spec\":{}}");
+	cJSON *other_ns = parse("{\"metadata\":{\"name\":\"db\",\"namespace\":\"shop\"},\"spec\":{}}");
+	struct cm_pod *p = host_pod("a", "default", "10.0.0.1", 1, "db-0", "db");
+	struct cm_pod *shop = host_pod("s", "shop", "10.0.0.2", 1, "db-0", "db");
+
+	/* Kubernetes sets it whatever the Service's type; only DNS cares that it is headless */
+	ck_assert_str_eq(ctl_endpoint_hostname(cluster_ip, p), "db-0");
+	ck_assert_str_eq(ctl_endpoint_hostname(unnamed_ns, p), "db-0");
+	ck_assert_ptr_null(ctl_endpoint_hostname(other_ns, p));
+	ck_assert_str_eq(ctl_endpoint_hostname(other_ns, shop), "db-0");
+	ck_assert_ptr_null(ctl_endpoint_hostname(cluster_ip, shop));
+	cm_pod_free(p);
+	cm_pod_free(shop);
+	cJSON_Delete(cluster_ip);
+	cJSON_Delete(unnamed_ns);
+	cJSON_Delete(other_ns);
+}
+END_TEST
+
 START_TEST(selector_map_matching)
 {
 	cJSON *sel = parse("{\"app\":\"a\",\"tier\":\"web\"}"), *l1 = parse("{\"app\":\"a\",\"tier\":\"web\",\"x\":\"y\"}"),
@@ -135,6 +200,8 @@ int main(void)
 	tcase_add_test(tc, pods_without_ip_or_terminating_left_out);
 	tcase_add_test(tc, no_pods_no_subsets);
 	tcase_add_test(tc, target_port_defaults_to_port);
+	tcase_add_test(tc, hostname_when_subdomain_names_the_service);
+	tcase_add_test(tc, hostname_rule_any_service_type_same_namespace);
 	tcase_add_test(tc, selector_map_matching);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

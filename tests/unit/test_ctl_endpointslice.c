@@ -1,4 +1,4 @@
-/* test_ctl_endpointslice.c: a Service's EndpointSlices from its pods: conditions, grouping by port, names, placeholder. */
+/* test_ctl_endpointslice.c: a Service's EndpointSlices from its pods: conditions, grouping by port, names, placeholder, hostnames. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +27,24 @@ static struct cm_pod *pod(const char *name, const char *ip, int ready, int delet
 		 "\"status\":{\"phase\":\"Running\",\"podIP\":\"%s\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"}]}}",
 		 name, name, deleting ? ",\"deletionTimestamp\":\"2024-01-01T00:00:00Z\"" : "", ports, ip,
 		 ready ? "True" : "False");
+	j = parse(buf);
+	ck_assert_int_eq(cm_pod_decode(j, &v), 0);
+	cJSON_Delete(j);
+	return v;
+}
+
+/* A ready pod with spec.hostname and spec.subdomain. */
+static struct cm_pod *host_pod(const char *name, const char *ip, const char *host, const char *sub)
+{
+	char buf[1024];
+	cJSON *j;
+	void *v;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"metadata\":{\"name\":\"%s\",\"namespace\":\"default\",\"uid\":\"u-%s\"},"
+		 "\"spec\":{\"nodeName\":\"n1\",\"hostname\":\"%s\",\"subdomain\":\"%s\",\"containers\":[{\"name\":\"c\"}]},"
+		 "\"status\":{\"phase\":\"Running\",\"podIP\":\"%s\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+		 name, name, host, sub, ip);
 	j = parse(buf);
 	ck_assert_int_eq(cm_pod_decode(j, &v), 0);
 	cJSON_Delete(j);
@@ -122,6 +140,23 @@ START_TEST(named_ports_split_slices_and_names_are_stable)
 }
 END_TEST
 
+START_TEST(hostname_when_subdomain_names_the_service)
+{
+	struct cm_pod *p[] = {host_pod("a", "10.0.0.1", "web-0", "web"), host_pod("b", "10.0.0.2", "web-1", "db"),
+			      host_pod("c", "10.0.0.3", "", "web")};
+	cJSON *out = desired(SVC(NUM_PORTS), p, 3);
+	char *eps = text(cJSON_GetArrayItem(out, 0), "endpoints");
+
+	/* for a Service with a cluster IP too, as Kubernetes does */
+	ck_assert_str_eq(eps, "[{\"addresses\":[\"10.0.0.1\"],\"conditions\":{\"ready\":true,\"serving\":true,"
+			      "\"terminating\":false},\"hostname\":\"web-0\",\"nodeName\":\"n1\",\"targetRef\":{\"kind\":"
+			      "\"Pod\",\"namespace\":\"default\",\"name\":\"a\",\"uid\":\"u-a\"}},"
+			      EP("10.0.0.2", "b", "true", "true", "false") "," EP("10.0.0.3", "c", "true", "true", "false") "]");
+	free(eps);
+	cJSON_Delete(out);
+}
+END_TEST
+
 START_TEST(no_pod_gives_a_placeholder)
 {
 	struct cm_pod *p[] = {pod("x", "fd00::1", 1, 0, "[]")};
@@ -170,6 +205,7 @@ int main(void)
 	tcase_add_test(tc, one_slice_with_conditions_sorted_by_ip);
 	tcase_add_test(tc, publish_not_ready_addresses_makes_all_ready);
 	tcase_add_test(tc, named_ports_split_slices_and_names_are_stable);
+	tcase_add_test(tc, hostname_when_subdomain_names_the_service);
 	tcase_add_test(tc, no_pod_gives_a_placeholder);
 	tcase_add_test(tc, large_services_are_cut_in_slices_of_100);
 	suite_add_tcase(s, tc);

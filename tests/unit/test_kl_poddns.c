@@ -92,12 +92,30 @@ END_TEST
 START_TEST(test_hosts_file)
 {
 	cJSON *p = pod("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"},\"spec\":{\"hostname\":\"w1\","
-		       "\"subdomain\":\"web\",\"hostAliases\":[{\"ip\":\"192.0.2.9\",\"hostnames\":[\"db\",\"db.local\"]}]}}");
+		       "\"subdomain\":\"web\",\"hostAliases\":[{\"ip\":\"192.0.2.9\",\"hostnames\":[\"db\",\"db.local\"]},"
+		       "{\"ip\":\"192.0.2.10\",\"hostnames\":[\"cache\"]}]}}");
 
 	ck_assert_int_eq(kl_dns_hosts(p, "10.244.1.5", "cluster.local", &out), 0);
-	ck_assert_ptr_nonnull(strstr(out.data, "127.0.0.1\tlocalhost\n"));
-	ck_assert_ptr_nonnull(strstr(out.data, "10.244.1.5\tw1.web.shop.svc.cluster.local\tw1\n"));
-	ck_assert_ptr_nonnull(strstr(out.data, "192.0.2.9\tdb\tdb.local\n"));
+	/* Kubernetes' managed file, byte for byte */
+	ck_assert_str_eq(out.data, "# Kubernetes-managed hosts file.\n"
+				   "127.0.0.1\tlocalhost\n"
+				   "::1\tlocalhost ip6-localhost ip6-loopback\n"
+				   "fe00::0\tip6-localnet\n"
+				   "fe00::0\tip6-mcastprefix\n"
+				   "fe00::1\tip6-allnodes\n"
+				   "fe00::2\tip6-allrouters\n"
+				   "10.244.1.5\tw1.web.shop.svc.cluster.local\tw1\n"
+				   "\n"
+				   "# Entries added by HostAliases.\n"
+				   "192.0.2.9\tdb\tdb.local\n"
+				   "192.0.2.10\tcache\n");
+	cJSON_Delete(p);
+	cm_buf_close(&out);
+	/* a subdomain without hostname: the pod's name under it */
+	p = pod("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"},\"spec\":{\"subdomain\":\"web\"}}");
+	ck_assert_int_eq(kl_dns_hosts(p, "10.244.1.5", "cluster.local", &out), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "\n10.244.1.5\tweb-1.web.shop.svc.cluster.local\tweb-1\n"));
+	ck_assert_ptr_null(strstr(out.data, "HostAliases"));
 	cJSON_Delete(p);
 	cm_buf_close(&out);
 	p = pod("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{}}");
