@@ -59,22 +59,17 @@ static cJSON *address(const cJSON *svc, const struct cm_pod *p)
 {
 	cJSON *a = cJSON_CreateObject(), *ref = cJSON_CreateObject();
 	const char *host = ctl_endpoint_hostname(svc, p);
+	bool ok = a && ref && cJSON_AddStringToObject(a, "ip", p->pod_ip) &&
+		  (!host || cJSON_AddStringToObject(a, "hostname", host)) &&
+		  (!*p->node_name || cJSON_AddStringToObject(a, "nodeName", p->node_name)) &&
+		  cJSON_AddStringToObject(ref, "kind", "Pod") && cJSON_AddStringToObject(ref, "namespace", p->m.ns) &&
+		  cJSON_AddStringToObject(ref, "name", p->m.name) && cJSON_AddStringToObject(ref, "uid", p->m.uid);
 
-	if (!a || !ref) {
+	if (!ok || !cJSON_AddItemToObject(a, "targetRef", ref)) {
 		cJSON_Delete(a);
 		cJSON_Delete(ref);
 		return NULL;
 	}
-	cJSON_AddStringToObject(a, "ip", p->pod_ip);
-	if (host)
-		cJSON_AddStringToObject(a, "hostname", host);
-	if (*p->node_name)
-		cJSON_AddStringToObject(a, "nodeName", p->node_name);
-	cJSON_AddStringToObject(ref, "kind", "Pod");
-	cJSON_AddStringToObject(ref, "namespace", p->m.ns);
-	cJSON_AddStringToObject(ref, "name", p->m.name);
-	cJSON_AddStringToObject(ref, "uid", p->m.uid);
-	cJSON_AddItemToObject(a, "targetRef", ref);
 	return a;
 }
 
