@@ -3,7 +3,7 @@
 set -e
 PKGS="gcc make pkg-config libuv1-dev libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev
 libyaml-dev libgnutls28-dev zlib1g-dev check etcd-server etcd-client wrk hyperfine curl openssl
-python3 python3-kubernetes iproute2 procps busybox-static dnsmasq-base clang
+python3 python3-kubernetes iproute2 nftables procps busybox-static dnsmasq-base clang
 libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do

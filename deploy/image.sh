@@ -41,6 +41,15 @@ for b in etcdlite apiserver scheduler controller kubelet kubeproxy minictl echos
 done
 cp deploy/node.sh "$OUT/minik8s/bin/node.sh"
 cp "$BUSYBOX" "$OUT/minik8s/bin/busybox"
+# nft, for kubeproxy's kernel fast path on the nodes (--proxy-mode=nftables): without it the
+# nodes fall back to the userspace proxy.
+NFT=$(command -v nft || true)
+if [ -n "$NFT" ]; then
+	cp -L "$NFT" "$OUT/minik8s/bin/nft"
+	bins="$bins $NFT"
+else
+	echo "image: no nft here (Debian's nftables): the nodes will proxy in userspace" >&2
+fi
 # shellcheck disable=SC2086
 copy_libs "$OUT/minik8s" $bins
 etc_files "$OUT/minik8s"

@@ -17,8 +17,12 @@ fi
 	--node-status-update-frequency 2s --cluster-dns "$ip" ${KUBELET_FLAGS:-} &
 kubelet=$!
 # shellcheck disable=SC2086
+# Services through the kernel (nftables DNAT, as kube-proxy's default modes) where the image has
+# nft; kubeproxy falls back to its userspace proxy by itself if nft cannot apply the rules.
+mode=userspace
+[ -x /bin/nft ] && mode=nftables
 /bin/kubeproxy --master "$MASTERS" --hostname-override "$NODE_NAME" --bind-address 0.0.0.0 \
-	--dns-bind-address "$ip" ${KUBEPROXY_FLAGS:-} &
+	--dns-bind-address "$ip" --proxy-mode "${PROXY_MODE:-$mode}" ${KUBEPROXY_FLAGS:-} &
 proxy=$!
 trap 'kill -TERM $kubelet $proxy 2>/dev/null' TERM INT
 # wait returns when a trapped signal arrives or a child exits; either way the node is over.
