@@ -6,6 +6,7 @@
 
 #include "apiserver/auth.h"
 #include "apiserver/authz.h"
+#include "tests/lib/check_run.h"
 
 static struct api_tokens *parse_ok(const char *text)
 {
@@ -175,9 +176,5 @@ int main(void)
 	tcase_add_test(tc, load_missing_file);
 	tcase_add_test(tc, authn_bearer_certificate_anonymous);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

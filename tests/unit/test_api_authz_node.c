@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "apiserver/auth.h"
+#include "tests/lib/check_run.h"
 
 /* Pods: default/a on n1, default/b on n2, default/c unscheduled. */
 static const char *pod_node(void *ud, const char *ns, const char *name)
@@ -99,9 +100,5 @@ int main(void)
 	tcase_add_loop_test(tc, node_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, paths_are_rbacs_business);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

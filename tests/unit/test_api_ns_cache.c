@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apiserver/ns_cache.h"
+#include "tests/lib/check_run.h"
 
 static struct api_nscache nc;
 
@@ -108,9 +109,5 @@ int main(void)
 	tcase_add_test(tc, unparsable_event_is_not_active);
 	tcase_add_test(tc, reset_forgets);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include "apiserver/server.h"
 #include "apiserver/table.h"
 #include "common/json.h"
+#include "tests/lib/check_run.h"
 
 START_TEST(splice_rv)
 {
@@ -131,9 +132,5 @@ int main(void)
 	tcase_add_test(tc, keys_and_lookup);
 	tcase_add_test(tc, cidrs);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

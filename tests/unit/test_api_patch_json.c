@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apiserver/patch.h"
+#include "tests/lib/check_run.h"
 
 static void PATCH(const char *doc, const char *patch, const char *want)
 {
@@ -194,9 +195,5 @@ int main(void)
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, random_operations);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "apiserver/patch.h"
+#include "tests/lib/check_run.h"
 
 /* Applies patch to doc (JSON texts) and compares with want, member order included. */
 static void MERGE(const char *doc, const char *patch, const char *want)
@@ -75,9 +76,5 @@ int main(void)
 	tcase_add_test(tc, kubernetes_uses);
 	tcase_add_test(tc, null_patch);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

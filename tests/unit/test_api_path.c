@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apiserver/path.h"
+#include "tests/lib/check_run.h"
 
 START_TEST(test_is_resource)
 {
@@ -69,11 +70,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

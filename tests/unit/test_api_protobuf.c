@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apiserver/protobuf.h"
+#include "tests/lib/check_run.h"
 
 /* `kubectl create namespace x`, byte for byte */
 static const unsigned char ns_x[] = {
@@ -151,9 +152,5 @@ int main(void)
 	tcase_add_test(tc, bad_bodies);
 	tcase_add_test(tc, damaged_bodies_never_crash);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "apiserver/auth.h"
+#include "tests/lib/check_run.h"
 
 /* A fake cluster: roles and bindings as JSON, found by kind, namespace and name. */
 static const char *const objects[] = {
@@ -227,9 +228,5 @@ int main(void)
 	tcase_add_test(tc, rule_wildcard_subresource);
 	tcase_add_loop_test(tc, forbidden_messages, 0, (int)(sizeof(messages) / sizeof(messages[0])));
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

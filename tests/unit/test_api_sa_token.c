@@ -6,6 +6,7 @@
 
 #include "apiserver/authz.h"
 #include "apiserver/sa_token.h"
+#include "tests/lib/check_run.h"
 
 static const char key[] = "0123456789abcdef0123456789abcdef-test-key";
 #define KEYLEN (sizeof(key) - 1)
@@ -92,9 +93,5 @@ int main(void)
 	tcase_add_test(tc, refused_when_expired_tampered_or_foreign);
 	tcase_add_test(tc, authn_gives_the_serviceaccount_identity);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "apiserver/status.h"
 #include "common/err.h"
+#include "tests/lib/check_run.h"
 
 /* Asserts that st (consumed) equals the JSON text want, member order included. */
 static void EXPECT(cJSON *st, const char *want)
@@ -224,9 +225,5 @@ int main(void)
 	tcase_add_test(tc, success);
 	tcase_add_test(tc, from_err);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

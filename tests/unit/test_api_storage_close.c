@@ -8,6 +8,7 @@
 
 #include "apiserver/storage.h"
 #include "tests/lib/loop_until.h"
+#include "tests/lib/check_run.h"
 
 struct seen {
 	int calls;
@@ -67,9 +68,5 @@ int main(void)
 	TCase *tc = tcase_create("close");
 	tcase_add_test(tc, free_while_retrying);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -10,6 +10,7 @@
 #include "apiserver/storage_codec.h"
 #include "common/err.h"
 #include "common/json.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *parsed(struct cm_buf *b)
 {
@@ -189,9 +190,5 @@ int main(void)
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, parse_watch);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

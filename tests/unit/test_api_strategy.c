@@ -7,6 +7,7 @@
 
 #include "apiserver/resources.h"
 #include "common/json.h"
+#include "tests/lib/check_run.h"
 
 static uint64_t script[16];
 static int pos;
@@ -307,9 +308,5 @@ int main(void)
 	tcase_add_test(tc, deployment_selector_rules);
 	tcase_add_test(tc, pod_table_row);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "apiserver/validate.h"
+#include "tests/lib/check_run.h"
 
 /* Runs fn-style checks through a list and compares the aggregate message with want ("" for none). */
 static struct api_ferrs L;
@@ -217,9 +218,5 @@ int main(void)
 	tcase_add_test(tc, object_meta);
 	tcase_add_test(tc, generate_name);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

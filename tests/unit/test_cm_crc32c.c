@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/crc32c.h"
+#include "tests/lib/check_run.h"
 
 START_TEST(test_check_value)
 {
@@ -104,11 +105,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

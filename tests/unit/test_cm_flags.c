@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/flags.h"
+#include "tests/lib/check_run.h"
 
 static const char *name;
 static const char *dir;
@@ -370,11 +371,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/http_client.h"
 #include "tests/lib/fake_http.h"
+#include "tests/lib/check_run.h"
 
 /* What one call saw. */
 struct result {
@@ -275,11 +276,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/http_router.h"
+#include "tests/lib/check_run.h"
 
 static struct cm_http_router r;
 static int ids[16];
@@ -192,9 +193,5 @@ static Suite *router_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(router_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(router_suite());
 }

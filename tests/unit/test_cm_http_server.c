@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/http_server.h"
 #include "common/metrics.h"
+#include "tests/lib/check_run.h"
 
 /* ---- the server side: runs on the loop thread only ---- */
 
@@ -783,10 +784,8 @@ static Suite *server_suite(void)
 int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
-	SRunner *sr = srunner_create(server_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = check_run(server_suite());
+
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "common/buf.h"
 #include "common/http_server.h"
+#include "tests/lib/check_run.h"
 
 /* Certificates made once by deploy/certs.sh (and openssl for the odd ones), before the cases fork. */
 static char pki[64], foreign[64];
@@ -280,11 +281,9 @@ int main(void)
 {
 	curl_global_init(CURL_GLOBAL_ALL);
 	make_pki();
-	SRunner *sr = srunner_create(tls_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = check_run(tls_suite());
+
 	remove_pki();
 	curl_global_cleanup();
-	return failed ? 1 : 0;
+	return rc;
 }

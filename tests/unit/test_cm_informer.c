@@ -9,6 +9,7 @@
 #include "common/http_server.h"
 #include "common/informer.h"
 #include "common/json.h"
+#include "tests/lib/check_run.h"
 
 /* A watch plan: the status, the lines sent, and whether the stream then ends. */
 struct plan {
@@ -290,11 +291,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "tests/lib/check_run.h"
 
 static char *text;
 static size_t text_len;
@@ -173,11 +174,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/metrics.h"
+#include "tests/lib/check_run.h"
 
 static struct cm_metrics *reg;
 static struct cm_buf out;
@@ -248,11 +249,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/quantity.h"
+#include "tests/lib/check_run.h"
 
 static void MILLI(const char *s, int64_t want)
 {
@@ -173,9 +174,5 @@ int main(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, random_strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "common/fieldsel.h"
 #include "common/selector.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *J(const char *s)
 {
@@ -370,9 +371,5 @@ int main(void)
 	tc = tcase_create("robust");
 	tcase_add_test(tc, random_strings);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/smpatch.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *J(const char *s)
 {
@@ -494,9 +495,5 @@ int main(void)
 	tcase_add_test(tc, random_inputs);
 	tcase_add_test(tc, random_round_trips);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

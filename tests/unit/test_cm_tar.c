@@ -7,6 +7,7 @@
 
 #include "common/tar.h"
 #include "tests/lib/tar_writer.h"
+#include "tests/lib/check_run.h"
 
 /* The archive's members as "TYPE PATH -> LINK (SIZE) DATA" lines, or "error N: reason". */
 static char *listing(const struct cm_buf *t, size_t chunk)
@@ -282,11 +283,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/workqueue.h"
+#include "tests/lib/check_run.h"
 
 static int64_t fake_now;
 static int64_t clock_fn(void *ud)
@@ -179,11 +180,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(suite());
 }

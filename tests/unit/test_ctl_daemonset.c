@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "controller/daemonset.h"
+#include "tests/lib/check_run.h"
 
 static const struct {
 	const char *node, *spec;
@@ -41,14 +42,7 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_daemonset");
 	TCase *tc = tcase_create("should_run");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_loop_test(tc, should_run_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

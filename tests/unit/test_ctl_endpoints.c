@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "controller/endpoints.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *parse(const char *s)
 {
@@ -192,9 +193,6 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_endpoints");
 	TCase *tc = tcase_create("subsets");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, ready_and_not_ready_sorted_by_ip);
 	tcase_add_test(tc, named_target_port_resolved_per_pod);
 	tcase_add_test(tc, pods_without_ip_or_terminating_left_out);
@@ -204,9 +202,5 @@ int main(void)
 	tcase_add_test(tc, hostname_rule_any_service_type_same_namespace);
 	tcase_add_test(tc, selector_map_matching);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

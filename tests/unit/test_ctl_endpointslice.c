@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "controller/endpointslice.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *parse(const char *s)
 {
@@ -199,9 +200,6 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_endpointslice");
 	TCase *tc = tcase_create("desired");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, one_slice_with_conditions_sorted_by_ip);
 	tcase_add_test(tc, publish_not_ready_addresses_makes_all_ready);
 	tcase_add_test(tc, named_ports_split_slices_and_names_are_stable);
@@ -209,9 +207,5 @@ int main(void)
 	tcase_add_test(tc, no_pod_gives_a_placeholder);
 	tcase_add_test(tc, large_services_are_cut_in_slices_of_100);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

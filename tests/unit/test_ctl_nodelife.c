@@ -2,6 +2,7 @@
 #include <check.h>
 
 #include "controller/nodelife.h"
+#include "tests/lib/check_run.h"
 
 #define GRACE 40000
 #define EVICT 300000
@@ -58,17 +59,10 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_nodelife");
 	TCase *tc = tcase_create("decide");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_test(tc, fresh_node_left_alone);
 	tcase_add_test(tc, stale_node_marked_and_tainted_once);
 	tcase_add_test(tc, pods_evicted_after_timeout);
 	tcase_add_test(tc, renewal_recovers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

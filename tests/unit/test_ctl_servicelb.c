@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "controller/servicelb.h"
+#include "tests/lib/check_run.h"
 
 static struct cm_node nodes[4];
 static const struct cm_node *np[4] = {&nodes[0], &nodes[1], &nodes[2], &nodes[3]};
@@ -81,17 +82,10 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_servicelb");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_ready_nodes_sorted);
 	tcase_add_test(tc, test_repeated_addresses_once);
 	tcase_add_test(tc, test_other_types_none);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "etcdlite/config.h"
+#include "tests/lib/check_run.h"
 
 static struct el_config c;
 static struct cm_buf err;
@@ -100,9 +101,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(config_suite());
 }

@@ -8,6 +8,7 @@
 #include "common/err.h"
 #include "etcdlite/lease.h"
 #include "etcdlite/mvcc.h"
+#include "tests/lib/check_run.h"
 
 static struct el_store *st;
 
@@ -524,11 +525,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(suite());
 }

@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "etcdlite/request.h"
+#include "tests/lib/check_run.h"
 
 #define B(s) ((struct el_bytes){(s), sizeof(s) - 1})
 
@@ -249,11 +250,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(suite());
 }

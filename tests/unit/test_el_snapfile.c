@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "etcdlite/snapfile.h"
+#include "tests/lib/check_run.h"
 
 static char dir[64];
 
@@ -188,9 +189,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -14,6 +14,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "etcdlite/wal.h"
+#include "tests/lib/check_run.h"
 #include "etcdlite/wal_internal.h" /* test_sticky_error breaks the fd */
 
 static char dir[64];
@@ -676,9 +677,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kubelet/runtime/crilog.h"
+#include "tests/lib/check_run.h"
 
 static const char LOG[] = "2026-01-02T03:04:05.000000001Z stdout F one\n"
 			  "2026-01-02T03:04:06.000000000Z stderr P tw\n"
@@ -92,11 +93,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

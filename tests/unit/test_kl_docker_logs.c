@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kubelet/runtime/docker_logs.h"
+#include "tests/lib/check_run.h"
 
 /* Appends one frame of stream s with payload p to b. */
 static void frame(struct cm_buf *b, int s, const char *p)
@@ -123,11 +124,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

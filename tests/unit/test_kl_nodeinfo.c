@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "kubelet/nodeinfo.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *info;
 
@@ -88,17 +89,10 @@ int main(void)
 {
 	Suite *s = suite_create("kl_nodeinfo");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_every_field_from_the_facts);
 	tcase_add_test(tc, test_unknown_machine_and_no_os_release);
 	tcase_add_test(tc, test_os_release_quoting);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

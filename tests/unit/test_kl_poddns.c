@@ -7,6 +7,7 @@
 
 #include "common/json.h"
 #include "kubelet/poddns.h"
+#include "tests/lib/check_run.h"
 
 static const char *host_resolv = "# node\nnameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch corp.example\noptions edns0\n";
 static struct cm_buf out;
@@ -222,9 +223,6 @@ int main(void)
 {
 	Suite *s = suite_create("kl_poddns");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_cluster_first_default);
 	tcase_add_test(tc, test_host_network_falls_back_to_default);
@@ -236,9 +234,5 @@ int main(void)
 	tcase_add_test(tc, test_texts_name_the_files_a_pod_has);
 	tcase_add_test(tc, test_write_then_mounts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kubelet/worker.h"
+#include "tests/lib/check_run.h"
 
 /* A running container started at t=1000 ms with a readiness probe of the given period and delay. */
 static struct kl_ctr ctr(int64_t period_ms, int64_t delay_ms)
@@ -73,11 +74,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

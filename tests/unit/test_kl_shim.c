@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "kubelet/runtime/cgroup.h"
 #include "kubelet/runtime/shim.h"
+#include "tests/lib/check_run.h"
 
 static char dir[64];
 static struct cm_buf logtext;
@@ -289,11 +290,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

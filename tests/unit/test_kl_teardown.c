@@ -10,6 +10,7 @@
 
 #include "kubelet/runtime/runtime.h"
 #include "kubelet/teardown.h"
+#include "tests/lib/check_run.h"
 
 static atomic_int in_flight, most, removed;
 static int sync_removed;
@@ -135,17 +136,10 @@ int main(void)
 {
 	Suite *s = suite_create("kl_teardown");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_off_the_loop_two_at_a_time_in_order);
 	tcase_add_test(tc, test_a_runtime_bound_to_the_loop_removes_at_once);
 	tcase_add_test(tc, test_stop_drops_those_not_begun);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

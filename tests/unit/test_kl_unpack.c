@@ -12,6 +12,7 @@
 #include "kubelet/image/ref.h"
 #include "kubelet/image/user.h"
 #include "tests/lib/tar_writer.h"
+#include "tests/lib/check_run.h"
 
 static char base[64];
 static char root[128], outside[128];
@@ -346,11 +347,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

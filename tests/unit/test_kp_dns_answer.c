@@ -7,6 +7,7 @@
 #include "common/json.h"
 #include "kubeproxy/dns_answer.h"
 #include "kubeproxy/dns_msg.h"
+#include "tests/lib/check_run.h"
 
 #define NOBJ 8
 static struct {
@@ -484,11 +485,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

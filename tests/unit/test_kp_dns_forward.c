@@ -12,6 +12,7 @@
 #include "kubeproxy/dns_forward.h"
 #include "kubeproxy/dns_msg.h"
 #include "tests/lib/loop_until.h"
+#include "tests/lib/check_run.h"
 
 static struct kp_dns_upstream up[4];
 
@@ -197,11 +198,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

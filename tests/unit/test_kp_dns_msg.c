@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kubeproxy/dns_msg.h"
+#include "tests/lib/check_run.h"
 
 static uint8_t buf[65536];
 static struct kp_dns_msg msg;
@@ -445,11 +446,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "kubeproxy/kubeconfig.h"
+#include "tests/lib/check_run.h"
 
 static char path[64];
 static struct cm_strlist list;
@@ -120,11 +121,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

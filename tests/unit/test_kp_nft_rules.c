@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kubeproxy/nft_rules.h"
+#include "tests/lib/check_run.h"
 
 static struct kp_addr eps[2], node;
 static struct kp_service_port sp;
@@ -132,11 +133,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

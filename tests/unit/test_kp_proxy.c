@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kubeproxy/proxy.h"
+#include "tests/lib/check_run.h"
 
 static uv_loop_t loop;
 static struct kp_proxy *px;
@@ -392,11 +393,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

@@ -8,6 +8,7 @@
 
 #include "common/json.h"
 #include "kubeproxy/view.h"
+#include "tests/lib/check_run.h"
 
 static struct kp_svc_view *svc;
 static struct kp_eps_view *eps;
@@ -202,11 +203,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(suite());
 }

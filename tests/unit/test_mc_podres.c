@@ -5,6 +5,7 @@
 
 #include "common/json.h"
 #include "ctl/podres.h"
+#include "tests/lib/check_run.h"
 
 static cJSON *pod;
 static struct cm_buf out;
@@ -88,18 +89,11 @@ int main(void)
 {
 	Suite *s = suite_create("mc_podres");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, test_containers_summed_in_the_first_format);
 	tcase_add_test(tc, test_init_containers_and_sidecars);
 	tcase_add_test(tc, test_overhead);
 	tcase_add_test(tc, test_value_rounds_up);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "etcdlite/raft/codec.h"
+#include "tests/lib/check_run.h"
 
 static struct raft_entry ents[3] = {
 	{.term = 3, .index = 11, .type = RAFT_ENTRY_NORMAL, .len = 5, .data = (uint8_t *)"hello"},
@@ -228,9 +229,5 @@ int main(void)
 	tcase_add_test(tc, random_garbage_never_crashes);
 	tcase_add_test(tc, entry_round_trips_and_truncation_is_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include "common/err.h"
 #include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
+#include "tests/lib/check_run.h"
 
 static struct rsim *sim3(bool pre_vote, bool check_quorum, uint64_t seed)
 {
@@ -347,9 +348,5 @@ int main(void)
 	tcase_add_test(tc, bad_config_is_refused);
 	tcase_add_test(tc, bad_messages_are_refused);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include "common/err.h"
 #include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
+#include "tests/lib/check_run.h"
 
 static void make_leader(struct raft *r)
 {
@@ -203,9 +204,5 @@ int main(void)
 	tcase_add_test(tc, cut_off_leader_cannot_serve_reads);
 	tcase_add_test(tc, many_reads_share_rounds);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

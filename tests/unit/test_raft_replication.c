@@ -6,6 +6,7 @@
 #include "common/err.h"
 #include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
+#include "tests/lib/check_run.h"
 
 /* Member id becomes leader of term hs.term+1 by votes fabricated from 2. */
 static void make_leader(struct raft *r, uint64_t id)
@@ -317,9 +318,5 @@ int main(void)
 	tcase_add_test(tc, ack_beyond_the_leaders_log_is_ignored);
 	tcase_add_test(tc, lossy_network_converges);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 
 #include "tests/lib/raft_sim.h"
 #include "tests/lib/raft_sim_fixture.h"
+#include "tests/lib/check_run.h"
 
 /*
  * The compose chaos run that these tests replay: members 1..3, leader S.
@@ -293,9 +294,5 @@ int main(void)
 	tcase_add_test(tc, follower_gives_up_an_unanswered_request);
 	tcase_add_test(tc, read_asked_of_a_lost_leader_is_served_after_the_election);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

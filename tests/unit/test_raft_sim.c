@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "tests/lib/raft_sim.h"
+#include "tests/lib/check_run.h"
 
 /* RAFT_SEEDS scales the counts (e.g. under ASan); RAFT_SEED=N replays one
  * seed verbosely (with RAFT_N=3|5, default 3). */
@@ -72,9 +73,5 @@ int main(void)
 		tcase_add_test(tc, five_members);
 	}
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "tests/lib/raft_sim_fixture.h"
 #include "tests/lib/raft_sim.h"
+#include "tests/lib/check_run.h"
 
 static void make_leader(struct raft *r)
 {
@@ -284,9 +285,5 @@ int main(void)
 	tcase_add_test(tc, lagging_member_catches_up_through_snapshot);
 	tcase_add_test(tc, crash_restart_keeps_everything_acknowledged);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

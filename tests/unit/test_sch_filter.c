@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "scheduler/filter.h"
+#include "tests/lib/check_run.h"
 
 static struct cm_pod *pod(const char *json)
 {
@@ -101,16 +102,9 @@ int main(void)
 {
 	Suite *s = suite_create("sch_filter");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
-
 	tcase_add_loop_test(tc, filter_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, score_prefers_free_and_spread);
 	tcase_add_test(tc, fit_error_message_as_kubernetes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
