@@ -136,11 +136,29 @@ void kl_dns_hostname(const cJSON *pod, char out[64])
 		out[n - 1] = '\0';
 }
 
+/* spec.hostAliases under their own header, one line per ip, as both kinds of hosts file end. */
+static int alias_lines(const cJSON *pod, struct cm_buf *out)
+{
+	const cJSON *aliases = cm_json_get(pod, "spec.hostAliases"), *a, *h;
+	int rc = 0;
+
+	if (cJSON_GetArraySize(aliases) > 0)
+		rc |= cm_buf_puts(out, "\n# Entries added by HostAliases.\n");
+	cJSON_ArrayForEach(a, aliases)
+	{
+		rc |= cm_buf_puts(out, cm_json_str_or(a, "ip", ""));
+		cJSON_ArrayForEach(h, cm_json_get(a, "hostnames"))
+			if (cJSON_IsString(h))
+				rc |= cm_buf_printf(out, "\t%s", h->valuestring);
+		rc |= cm_buf_puts(out, "\n");
+	}
+	return rc;
+}
+
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out)
 {
 	char host[64];
 	const char *sub = cm_json_str_or(pod, "spec.subdomain", "");
-	const cJSON *aliases = cm_json_get(pod, "spec.hostAliases"), *a, *h;
 	int rc = 0;
 
 	kl_dns_hostname(pod, host);
@@ -156,16 +174,16 @@ int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm
 		else
 			rc |= cm_buf_printf(out, "%s\t%s\n", ip, host);
 	}
-	if (cJSON_GetArraySize(aliases) > 0)
-		rc |= cm_buf_puts(out, "\n# Entries added by HostAliases.\n");
-	cJSON_ArrayForEach(a, aliases)
-	{
-		rc |= cm_buf_puts(out, cm_json_str_or(a, "ip", ""));
-		cJSON_ArrayForEach(h, cm_json_get(a, "hostnames"))
-			if (cJSON_IsString(h))
-				rc |= cm_buf_printf(out, "\t%s", h->valuestring);
-		rc |= cm_buf_puts(out, "\n");
-	}
+	rc |= alias_lines(pod, out);
+	return rc ? -ENOMEM : 0;
+}
+
+int kl_dns_hosts_host_network(const cJSON *pod, const char *host_hosts, struct cm_buf *out)
+{
+	int rc = cm_buf_puts(out, "# Kubernetes-managed hosts file (host network).\n");
+
+	rc |= cm_buf_puts(out, host_hosts ? host_hosts : "");
+	rc |= alias_lines(pod, out);
 	return rc ? -ENOMEM : 0;
 }
 
@@ -194,7 +212,8 @@ static bool mounts_path(const cJSON *container, const char *path)
 }
 
 int kl_dns_texts(const cJSON *pod, const char *ip, const char *cluster_dns, const char *domain,
-		 const char *host_resolv, struct cm_buf *resolv, struct cm_buf *hosts, unsigned *which)
+		 const char *host_resolv, const char *host_hosts, struct cm_buf *resolv, struct cm_buf *hosts,
+		 unsigned *which)
 {
 	int rc = 0, r;
 
@@ -203,12 +222,14 @@ int kl_dns_texts(const cJSON *pod, const char *ip, const char *cluster_dns, cons
 		*which |= KL_DNS_RESOLV;
 	else
 		rc = r;
-	if (!cJSON_IsTrue(cm_json_get(pod, "spec.hostNetwork"))) {
-		if ((r = kl_dns_hosts(pod, ip, domain, hosts)) == 0)
-			*which |= KL_DNS_HOSTS;
-		else
-			rc = r;
-	}
+	if (cJSON_IsTrue(cm_json_get(pod, "spec.hostNetwork")))
+		r = kl_dns_hosts_host_network(pod, host_hosts, hosts);
+	else
+		r = kl_dns_hosts(pod, ip, domain, hosts);
+	if (r == 0)
+		*which |= KL_DNS_HOSTS;
+	else
+		rc = r;
 	return rc;
 }
 

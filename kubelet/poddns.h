@@ -38,17 +38,27 @@ void kl_dns_hostname(const cJSON *pod, char out[64]);
  */
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out);
 
+/*
+ * The /etc/hosts of a pod in the host's network appended to out, as
+ * Kubernetes' kubelet writes it: its own header, host_hosts (the node's
+ * file) as it is, then spec.hostAliases as kl_dns_hosts ends. So aliases
+ * reach a pod that shares the node's names. Returns 0 or -ENOMEM.
+ */
+int kl_dns_hosts_host_network(const cJSON *pod, const char *host_hosts, struct cm_buf *out);
+
 /* The pod's files, as bits of which: what kl_dns_texts gives and kl_dns_write wrote. */
 enum { KL_DNS_RESOLV = 1, KL_DNS_HOSTS = 2 };
 
 /*
  * The texts of the pod's resolv.conf (host_resolv: the node's file) and
- * hosts (none in the host's network: the container sees the node's) into
- * resolv and hosts; *which says which the pod has. 0, -EINVAL (no
- * resolv.conf: a bad dnsConfig; hosts is still given) or -ENOMEM.
+ * hosts (in the host's network: host_hosts, the node's file, under
+ * Kubernetes' header and with the pod's hostAliases) into resolv and
+ * hosts; *which says which the pod has. 0, -EINVAL (no resolv.conf: a bad
+ * dnsConfig; hosts is still given) or -ENOMEM.
  */
 int kl_dns_texts(const cJSON *pod, const char *ip, const char *cluster_dns, const char *domain,
-		 const char *host_resolv, struct cm_buf *resolv, struct cm_buf *hosts, unsigned *which);
+		 const char *host_resolv, const char *host_hosts, struct cm_buf *resolv, struct cm_buf *hosts,
+		 unsigned *which);
 
 /*
  * Writes the texts named by which as <dir>/resolv.conf and <dir>/hosts

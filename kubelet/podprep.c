@@ -209,6 +209,8 @@ static int project(struct kl_pod_worker *w, const char *kind, const char *name, 
 	return rc;
 }
 
+#define NODE_FILE_MAX (1 << 20) /* the node's resolv.conf or hosts: more is not a name file */
+
 /*
  * The pod's folder, resolv.conf and hosts: three file creations, each of
  * which waits on the file system's journal (behind every fsync on the
@@ -259,26 +261,23 @@ static void files_after(uv_work_t *req, int status)
 int kl_prep_files(struct kl_pod_worker *w)
 {
 	struct kl_server *s = w->srv;
-	struct cm_buf host = CM_BUF_INIT;
+	struct cm_buf resolv = CM_BUF_INIT, hosts = CM_BUF_INIT;
 	struct files_job *j = calloc(1, sizeof(*j));
-	char chunk[4096];
-	size_t got;
-	FILE *f;
 	int rc;
 
 	if (!j || !(j->dir = strdup(w->sb.dir))) {
 		free(j);
 		return -ENOMEM;
 	}
-	/* the node's file: read from the page cache, no journal involved */
-	if ((f = fopen("/etc/resolv.conf", "r"))) {
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			cm_buf_append(&host, chunk, got);
-		fclose(f);
-	}
-	rc = kl_dns_texts(w->pod, kl_worker_ip(w), s->cfg.cluster_dns, s->cfg.cluster_domain, host.data ? host.data : "",
-			  &j->resolv, &j->hosts, &j->which);
-	cm_buf_close(&host);
+	/* the node's files, read from the page cache (no journal involved); missing ones count as empty */
+	(void)cm_file_read("/etc/resolv.conf", NODE_FILE_MAX, &resolv);
+	if (cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork")))
+		(void)cm_file_read("/etc/hosts", NODE_FILE_MAX, &hosts);
+	rc = kl_dns_texts(w->pod, kl_worker_ip(w), s->cfg.cluster_dns, s->cfg.cluster_domain,
+			  resolv.data ? resolv.data : "", hosts.data ? hosts.data : "", &j->resolv, &j->hosts,
+			  &j->which);
+	cm_buf_close(&resolv);
+	cm_buf_close(&hosts);
 	if (rc == -EINVAL)
 		cm_warn("pod %s/%s: resolv.conf not written: its dnsPolicy or dnsConfig is not usable", w->ns, w->name);
 	else if (rc < 0)

@@ -9,6 +9,7 @@
 #include "kubelet/poddns.h"
 #include "tests/lib/check_run.h"
 
+static const char *host_hosts = "127.0.0.1\tlocalhost\n192.0.2.1\tnode-1\n";
 static const char *host_resolv = "# node\nnameserver 192.0.2.53\nnameserver 192.0.2.54\nsearch corp.example\noptions edns0\n";
 static struct cm_buf out;
 
@@ -146,27 +147,57 @@ START_TEST(test_hostname)
 }
 END_TEST
 
+START_TEST(test_host_network_hosts_file_has_the_aliases)
+{
+	cJSON *p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"hostNetwork\":true,\"hostname\":\"h\","
+		       "\"subdomain\":\"s\",\"hostAliases\":[{\"ip\":\"192.0.2.9\",\"hostnames\":[\"db\",\"db.local\"]}]}}");
+
+	/* Kubernetes' file, byte for byte: the node's names, then the aliases; hostname and subdomain add nothing */
+	ck_assert_int_eq(kl_dns_hosts_host_network(p, host_hosts, &out), 0);
+	ck_assert_str_eq(out.data, "# Kubernetes-managed hosts file (host network).\n"
+				   "127.0.0.1\tlocalhost\n"
+				   "192.0.2.1\tnode-1\n"
+				   "\n"
+				   "# Entries added by HostAliases.\n"
+				   "192.0.2.9\tdb\tdb.local\n");
+	cm_buf_close(&out);
+	/* a node without a hosts file: the header and the aliases still */
+	ck_assert_int_eq(kl_dns_hosts_host_network(p, "", &out), 0);
+	ck_assert_str_eq(out.data, "# Kubernetes-managed hosts file (host network).\n"
+				   "\n"
+				   "# Entries added by HostAliases.\n"
+				   "192.0.2.9\tdb\tdb.local\n");
+	cJSON_Delete(p);
+}
+END_TEST
+
 START_TEST(test_texts_name_the_files_a_pod_has)
 {
 	struct cm_buf hosts = CM_BUF_INIT;
 	unsigned which;
 	cJSON *p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{}}");
 
-	ck_assert_int_eq(kl_dns_texts(p, "10.244.1.5", "10.96.0.10", "cluster.local", host_resolv, &out, &hosts, &which), 0);
+	ck_assert_int_eq(kl_dns_texts(p, "10.244.1.5", "10.96.0.10", "cluster.local", host_resolv, host_hosts, &out, &hosts,
+				      &which), 0);
 	ck_assert_uint_eq(which, KL_DNS_RESOLV | KL_DNS_HOSTS);
 	ck_assert_ptr_nonnull(strstr(hosts.data, "10.244.1.5\ta\n"));
 	cJSON_Delete(p);
 	cm_buf_close(&out);
 	cm_buf_close(&hosts);
-	/* the host's network: the node's hosts file stays */
+	/* the host's network: the node's hosts file under Kubernetes' header, nothing of the pod's own */
 	p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"hostNetwork\":true}}");
-	ck_assert_int_eq(kl_dns_texts(p, "10.0.0.1", "10.96.0.10", "cluster.local", host_resolv, &out, &hosts, &which), 0);
-	ck_assert_uint_eq(which, KL_DNS_RESOLV);
+	ck_assert_int_eq(kl_dns_texts(p, "10.0.0.1", "10.96.0.10", "cluster.local", host_resolv, host_hosts, &out, &hosts,
+				      &which), 0);
+	ck_assert_uint_eq(which, KL_DNS_RESOLV | KL_DNS_HOSTS);
+	ck_assert_str_eq(hosts.data, "# Kubernetes-managed hosts file (host network).\n"
+				     "127.0.0.1\tlocalhost\n192.0.2.1\tnode-1\n");
 	cJSON_Delete(p);
 	cm_buf_close(&out);
+	cm_buf_close(&hosts);
 	/* a bad dnsPolicy: no resolv.conf, hosts still */
 	p = pod("{\"metadata\":{\"name\":\"a\"},\"spec\":{\"dnsPolicy\":\"Bogus\"}}");
-	ck_assert_int_eq(kl_dns_texts(p, "10.244.1.5", "10.96.0.10", "cluster.local", host_resolv, &out, &hosts, &which),
+	ck_assert_int_eq(kl_dns_texts(p, "10.244.1.5", "10.96.0.10", "cluster.local", host_resolv, host_hosts, &out, &hosts,
+				      &which),
 			 -EINVAL);
 	ck_assert_uint_eq(which, KL_DNS_HOSTS);
 	cJSON_Delete(p);
@@ -231,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, test_none_needs_a_nameserver);
 	tcase_add_test(tc, test_hosts_file);
 	tcase_add_test(tc, test_hostname);
+	tcase_add_test(tc, test_host_network_hosts_file_has_the_aliases);
 	tcase_add_test(tc, test_texts_name_the_files_a_pod_has);
 	tcase_add_test(tc, test_write_then_mounts);
 	suite_add_tcase(s, tc);
