@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/events.h"
 #include "common/informer.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -110,7 +111,8 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 		cm_info("found containers of %d pods on disk: adopting them", cJSON_GetArraySize(s->adopted));
 	if ((rc = cm_http_client_new(loop, NULL, &s->http)) < 0)
 		goto fail;
-	if ((rc = cm_api_new_opts(loop, cfg->masters, cfg->nmasters, cfg->api_tls, &s->client)) < 0)
+	if ((rc = cm_api_new_opts(loop, cfg->masters, cfg->nmasters, cfg->api_tls, &s->client)) < 0 ||
+	    (rc = cm_events_new(s->client, "kubelet", &s->events)) < 0)
 		goto fail;
 	hopts.bind_address = cfg->bind_address;
 	hopts.port = cfg->port;
@@ -144,6 +146,7 @@ fail_running:
 	return rc;
 fail:
 	kl_teardowns_free(s->teardowns);
+	cm_events_free(s->events);
 	cm_api_free(s->client);
 	if (s->api)
 		cm_http_server_close(s->api, NULL, NULL);
@@ -203,6 +206,8 @@ void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
 	s->teardowns = NULL;
 	kl_podnet_free(s->net);
 	s->net = NULL;
+	cm_events_free(s->events);
+	s->events = NULL;
 	cm_api_free(s->client);
 	s->client = NULL;
 	uv_close((uv_handle_t *)&s->sync_timer, handle_closed);

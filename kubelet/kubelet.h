@@ -55,6 +55,7 @@ struct kl_server {
 	struct cm_metrics *metrics;
 	struct cm_metric *m_starts, *m_restarts, *m_probe_fail, *m_pods;
 	struct cm_api *client;         /* the apiserver client the informers use */
+	struct cm_events *events;      /* Events about pods, through client */
 	struct cm_informer *pod_inf;   /* pods with spec.nodeName = this node */
 	struct kl_podnet *net;         /* NULL with --pod-network=host */
 	struct kl_teardowns *teardowns; /* deleted pods' folders and networks being removed off the loop */

@@ -155,10 +155,45 @@ static int alias_lines(const cJSON *pod, struct cm_buf *out)
 	return rc;
 }
 
+/* The FQDN of pod under host (its hostname) appended to out, as kl_dns_fqdn says. */
+static int fqdn(const cJSON *pod, const char *host, const char *domain, struct cm_buf *out)
+{
+	const char *sub = cm_json_str_or(pod, "spec.subdomain", "");
+
+	if (!*sub || !domain || !*domain)
+		return -ENOENT;
+	return cm_buf_printf(out, "%s.%s.%s.svc.%s", host, sub, cm_json_str_or(pod, "metadata.namespace", "default"),
+			     domain) < 0 ? -ENOMEM : 0;
+}
+
+int kl_dns_fqdn(const cJSON *pod, const char *domain, struct cm_buf *out)
+{
+	char host[64];
+
+	kl_dns_hostname(pod, host);
+	return fqdn(pod, host, domain, out);
+}
+
+int kl_dns_uts_hostname(const cJSON *pod, const char *domain, char out[KL_DNS_UTS_MAX + 1])
+{
+	struct cm_buf f = CM_BUF_INIT;
+	int rc = 0;
+
+	kl_dns_hostname(pod, out);
+	if (cJSON_IsTrue(cm_json_get(pod, "spec.setHostnameAsFQDN")) && (rc = fqdn(pod, out, domain, &f)) != -ENOENT) {
+		if (rc == 0 && f.len > KL_DNS_UTS_MAX)
+			rc = -ENAMETOOLONG;
+		else if (rc == 0)
+			memcpy(out, f.data, f.len + 1);
+	}
+	cm_buf_close(&f);
+	return rc == -ENOENT ? 0 : rc;
+}
+
 int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm_buf *out)
 {
 	char host[64];
-	const char *sub = cm_json_str_or(pod, "spec.subdomain", "");
+	struct cm_buf f = CM_BUF_INIT;
 	int rc = 0;
 
 	kl_dns_hostname(pod, host);
@@ -168,13 +203,13 @@ int kl_dns_hosts(const cJSON *pod, const char *ip, const char *domain, struct cm
 			       "fe00::2\tip6-allrouters\n");
 	if (ip && *ip) {
 		/* the FQDN first, so that getent hosts and hostname -f give it */
-		if (*sub && domain && *domain)
-			rc |= cm_buf_printf(out, "%s\t%s.%s.%s.svc.%s\t%s\n", ip, host, sub,
-					    cm_json_str_or(pod, "metadata.namespace", "default"), domain, host);
+		if (fqdn(pod, host, domain, &f) == 0)
+			rc |= cm_buf_printf(out, "%s\t%s\t%s\n", ip, f.data, host);
 		else
 			rc |= cm_buf_printf(out, "%s\t%s\n", ip, host);
 	}
 	rc |= alias_lines(pod, out);
+	cm_buf_close(&f);
 	return rc ? -ENOMEM : 0;
 }
 

@@ -30,6 +30,26 @@ int kl_dns_resolv_conf(const cJSON *pod, const char *cluster_dns, const char *do
 void kl_dns_hostname(const cJSON *pod, char out[64]);
 
 /*
+ * The pod's FQDN HOSTNAME.SUBDOMAIN.NS.svc.DOMAIN (hostname as
+ * kl_dns_hostname gives it) appended to out. Returns 0, -ENOENT when it has
+ * none (no spec.subdomain, or domain NULL or "") or -ENOMEM.
+ */
+int kl_dns_fqdn(const cJSON *pod, const char *domain, struct cm_buf *out);
+
+/* The longest hostname the kernel holds (the nodename of struct utsname). */
+#define KL_DNS_UTS_MAX 64
+
+/*
+ * The hostname the pod's containers see (their UTS namespace) into out:
+ * kl_dns_hostname, or, with spec.setHostnameAsFQDN and a subdomain (and
+ * domain, the cluster's), its FQDN HOST.SUBDOMAIN.NS.svc.DOMAIN as
+ * Kubernetes gives it. Returns 0, -ENOMEM, or -ENAMETOOLONG when that FQDN
+ * is longer than KL_DNS_UTS_MAX: Kubernetes then makes no sandbox for the
+ * pod (out holds the short hostname on failure).
+ */
+int kl_dns_uts_hostname(const cJSON *pod, const char *domain, char out[KL_DNS_UTS_MAX + 1]);
+
+/*
  * The pod's /etc/hosts appended to out, as Kubernetes' kubelet writes it:
  * its header and localhost lines, then ip with the pod's hostname
  * (spec.hostname or its name), after its FQDN HOST.SUBDOMAIN.NS.svc.DOMAIN

@@ -498,7 +498,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	struct kl_mount *mounts = NULL;
 	const char **argv = NULL, **spec_cmd = NULL, **spec_args = NULL;
 	struct cm_buf *paths = NULL;
-	char *id = NULL, hostname[64];
+	char *id = NULL, hostname[KL_DNS_UTS_MAX + 1];
 	size_t n_env, n_m = (size_t)cJSON_GetArraySize(cm_json_get(c->spec, "volumeMounts")), i = 0;
 	int rc = -ENOMEM;
 
@@ -555,7 +555,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	cfg.memory_limit = quantity(c->spec, "resources.limits.memory", false);
 	cfg.cpu_limit_m = quantity(c->spec, "resources.limits.cpu", true);
 	cfg.netns_path = w->sb.netns_path;
-	kl_dns_hostname(w->pod, hostname);
+	(void)kl_dns_uts_hostname(w->pod, s->cfg.cluster_domain, hostname); /* too long: no sandbox was made */
 	cfg.hostname = hostname;
 	cfg.pull_policy = pull_policy(c->spec);
 	cfg.spec_command = spec_cmd;

@@ -7,6 +7,7 @@
 
 #include "common/json.h"
 #include "common/err.h"
+#include "common/events.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kubelet/poddns.h"
@@ -479,6 +480,35 @@ static bool changing(const struct kl_pod_worker *w, int64_t now)
 }
 
 /* Whether the pod's sandbox died: the runtime's (docker's container), or the pod network the kubelet made. */
+/*
+ * The pod's sandbox cannot be made (rc: its FQDN hostname is too long, a
+ * spec that will not change): its containers wait with the reason, and a
+ * FailedCreatePodSandBox event says it once, as Kubernetes' kubelet does.
+ */
+static void sandbox_refused(struct kl_server *s, struct kl_pod_worker *w, int rc)
+{
+	struct cm_event_ref ref = {"Pod", "v1", w->ns, w->name, w->uid};
+	struct cm_buf f = CM_BUF_INIT;
+	char msg[sizeof(w->ctrs[0].waiting_msg)];
+
+	if (rc == -ENAMETOOLONG && kl_dns_fqdn(w->pod, s->cfg.cluster_domain, &f) == 0)
+		snprintf(msg, sizeof(msg),
+			 "Failed to create pod sandbox: setHostnameAsFQDN: the FQDN %s is too long for the "
+			 "pod's hostname (%zu characters, %d at most)",
+			 f.data, f.len, KL_DNS_UTS_MAX);
+	else
+		snprintf(msg, sizeof(msg), "Failed to create pod sandbox: %s", cm_strerror(rc));
+	cm_buf_close(&f);
+	if (w->n_ctrs && !strcmp(w->ctrs[0].waiting_msg, msg))
+		return;
+	for (size_t i = 0; i < w->n_ctrs; i++) {
+		snprintf(w->ctrs[i].waiting_reason, sizeof(w->ctrs[i].waiting_reason), "ContainerCreating");
+		snprintf(w->ctrs[i].waiting_msg, sizeof(w->ctrs[i].waiting_msg), "%s", msg);
+	}
+	cm_warn("pod %s/%s: %s", w->ns, w->name, msg);
+	cm_events_record(s->events, &ref, "Warning", "FailedCreatePodSandBox", "%s", msg);
+}
+
 static bool sandbox_died(struct kl_server *s, struct kl_pod_worker *w)
 {
 	if (s->rt->ops->sandbox_check && s->rt->ops->sandbox_check(s->rt, w->uid) == -ESTALE)
@@ -569,13 +599,17 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		w->sandbox_dead = false;
 	}
 	if (!w->sandbox_ok) {
-		char host[64];
+		char host[KL_DNS_UTS_MAX + 1];
 		struct kl_sandbox_config sc = {w->uid, w->ns, w->name,
 					       cJSON_IsTrue(cm_json_get(w->pod, "spec.hostNetwork")), host};
 		int rc = 0;
 
-		kl_dns_hostname(w->pod, host);
-
+		/* the host's network keeps the node's name, as in Kubernetes */
+		if (!sc.host_network && (rc = kl_dns_uts_hostname(w->pod, s->cfg.cluster_domain, host)) < 0) {
+			sandbox_refused(s, w, rc);
+			kl_status_sync(w);
+			return;
+		}
 		if (w->net_busy || w->files_busy) {
 			kl_status_sync(w);
 			return;

@@ -10,7 +10,9 @@ through kubeproxy's ClusterIP, a missing name does not resolve, and the pod's
 own name is in /etc/hosts. With the controller's Endpoints: a pod with
 spec.hostname and spec.subdomain behind the headless Service of that name
 resolves as HOST.SUBDOMAIN from another pod, and a pod with them has that
-hostname (UTS) and its FQDN in /etc/hosts.
+hostname (UTS) and its FQDN in /etc/hosts. With setHostnameAsFQDN the
+pod's UTS hostname is its FQDN; one longer than 64 characters gets no
+sandbox, a FailedCreatePodSandBox event and a waiting message instead.
 """
 import os
 import re
@@ -141,6 +143,34 @@ class PodDnsTest(unittest.TestCase):
             self.assertRegex(out, r"%s\s+web-0.pets.default.svc.cluster.local" % re.escape(web_ip))
             self.assertIn("uts=prober\n", out)
             self.assertRegex(out, r"\n[0-9.]+\tprober.pets.default.svc.cluster.local\tprober\n")
+
+            # setHostnameAsFQDN: the UTS hostname is the FQDN; one longer than 64 characters gets no sandbox
+            def fqdn_pod(name, hostname):
+                st, body = api.req("POST", NS + "/pods", {
+                    "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                    "spec": {"nodeName": "dnsnode", "terminationGracePeriodSeconds": 1, "restartPolicy": "Never",
+                             "hostname": hostname, "subdomain": "pets", "setHostnameAsFQDN": True,
+                             "containers": [{"name": "c", "image": "host-sh", "command": [
+                                 "/bin/sh", "-c", "echo uts=$(cat /proc/sys/kernel/hostname)"]}]}})
+                self.assertEqual(st, 201, body)
+            fqdn_pod("fqdn", "fq")
+            fqdn_pod("toolong", "x" * 40)
+
+            def fqdn_log():
+                st, body = api.req("GET", NS + "/pods/fqdn/log")
+                return body.decode() if st == 200 and isinstance(body, bytes) else ""
+            harness.wait_until(lambda: "uts=" in fqdn_log(), 20.0, "fqdn pod log")
+            self.assertEqual(fqdn_log(), "uts=fq.pets.default.svc.cluster.local\n")
+
+            def refused():
+                items = (api.req("GET", NS + "/events?fieldSelector=involvedObject.name=toolong")[1] or {}).get(
+                    "items", [])
+                return [e for e in items if e.get("reason") == "FailedCreatePodSandBox"]
+            harness.wait_until(refused, 20.0, "FailedCreatePodSandBox event for the pod whose FQDN is too long")
+            self.assertIn("too long", refused()[0]["message"])
+            waiting = api.req("GET", NS + "/pods/toolong")[1]["status"]["containerStatuses"][0]["state"]["waiting"]
+            self.assertEqual(waiting["reason"], "ContainerCreating")
+            self.assertIn("x" * 40 + ".pets.default.svc.cluster.local", waiting["message"])
         finally:
             for p in (api.req("GET", NS + "/pods")[1] or {}).get("items", []):
                 api.req("DELETE", NS + "/pods/%s?gracePeriodSeconds=0" % p["metadata"]["name"])

@@ -171,6 +171,67 @@ START_TEST(test_host_network_hosts_file_has_the_aliases)
 }
 END_TEST
 
+static int uts(const char *podtext, const char *domain, char host[KL_DNS_UTS_MAX + 1])
+{
+	cJSON *p = pod(podtext);
+	int rc = kl_dns_uts_hostname(p, domain, host);
+
+	cJSON_Delete(p);
+	return rc;
+}
+
+START_TEST(test_uts_hostname_as_fqdn)
+{
+	char host[KL_DNS_UTS_MAX + 1];
+
+	/* setHostnameAsFQDN with a subdomain: the FQDN */
+	ck_assert_int_eq(uts("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"},\"spec\":{\"hostname\":\"w1\","
+			     "\"subdomain\":\"web\",\"setHostnameAsFQDN\":true}}",
+			     "cluster.local", host),
+			 0);
+	ck_assert_str_eq(host, "w1.web.shop.svc.cluster.local");
+	/* without it, or without a subdomain or a domain to make an FQDN of: the short name */
+	ck_assert_int_eq(uts("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"},\"spec\":{\"hostname\":\"w1\","
+			     "\"subdomain\":\"web\"}}",
+			     "cluster.local", host),
+			 0);
+	ck_assert_str_eq(host, "w1");
+	ck_assert_int_eq(uts("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{\"setHostnameAsFQDN\":true}}", "cluster.local",
+			     host),
+			 0);
+	ck_assert_str_eq(host, "web-1");
+	ck_assert_int_eq(uts("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{\"subdomain\":\"web\","
+			     "\"setHostnameAsFQDN\":true}}",
+			     "", host),
+			 0);
+	ck_assert_str_eq(host, "web-1");
+	/* 64 characters fit the kernel's nodename; 65 do not, and the short name is left */
+	ck_assert_int_eq(uts("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"spec\":{\"hostname\":"
+			     "\"a23456789-b23456789-c23456789-d23456789-e\",\"subdomain\":\"s\",\"setHostnameAsFQDN\":true}}",
+			     "cluster.local", host),
+			 0);
+	ck_assert_uint_eq(strlen(host), 64);
+	ck_assert_int_eq(uts("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\"},\"spec\":{\"hostname\":"
+			     "\"a23456789-b23456789-c23456789-d23456789-ef\",\"subdomain\":\"s\",\"setHostnameAsFQDN\":true}}",
+			     "cluster.local", host),
+			 -ENAMETOOLONG);
+	ck_assert_str_eq(host, "a23456789-b23456789-c23456789-d23456789-ef");
+}
+END_TEST
+
+START_TEST(test_fqdn)
+{
+	cJSON *p = pod("{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"shop\"},\"spec\":{\"subdomain\":\"web\"}}");
+
+	ck_assert_int_eq(kl_dns_fqdn(p, "cluster.local", &out), 0);
+	ck_assert_str_eq(out.data, "web-1.web.shop.svc.cluster.local");
+	cJSON_Delete(p);
+	p = pod("{\"metadata\":{\"name\":\"web-1\"},\"spec\":{}}");
+	ck_assert_int_eq(kl_dns_fqdn(p, "cluster.local", &out), -ENOENT);
+	cJSON_Delete(p);
+}
+END_TEST
+
 START_TEST(test_texts_name_the_files_a_pod_has)
 {
 	struct cm_buf hosts = CM_BUF_INIT;
@@ -263,6 +324,8 @@ int main(void)
 	tcase_add_test(tc, test_hosts_file);
 	tcase_add_test(tc, test_hostname);
 	tcase_add_test(tc, test_host_network_hosts_file_has_the_aliases);
+	tcase_add_test(tc, test_uts_hostname_as_fqdn);
+	tcase_add_test(tc, test_fqdn);
 	tcase_add_test(tc, test_texts_name_the_files_a_pod_has);
 	tcase_add_test(tc, test_write_then_mounts);
 	suite_add_tcase(s, tc);
