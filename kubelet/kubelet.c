@@ -47,19 +47,44 @@ int kl_api_send(struct kl_server *s, const char *method, const char *path, const
 	return rc;
 }
 
-/* Records a container found on disk: adopted[uid][name] = [attempt, id] for the highest attempt. */
+/*
+ * Records a container found on disk: adopted[uid][name] = [attempt, id] of
+ * the highest attempt, followed by [attempt, id] of the one before it when
+ * that is still there (the kubelet keeps one dead attempt: its lastState).
+ */
 static void found(const char *uid, const char *name, int attempt, const char *id, void *ud)
 {
 	cJSON *adopted = ud, *pod = cJSON_GetObjectItemCaseSensitive(adopted, uid), *cur, *rec;
+	int a0 = -1, a1 = -1;
+	const char *id0 = NULL, *id1 = NULL;
 
-	if (!pod)
-		pod = cJSON_AddObjectToObject(adopted, uid);
-	cur = cJSON_GetObjectItemCaseSensitive(pod, name);
-	if (cur && cJSON_GetArrayItem(cur, 0)->valueint >= attempt)
+	if (!pod && !(pod = cJSON_AddObjectToObject(adopted, uid)))
 		return;
-	rec = cJSON_CreateArray();
-	cJSON_AddItemToArray(rec, cJSON_CreateNumber(attempt));
-	cJSON_AddItemToArray(rec, cJSON_CreateString(id));
+	if ((cur = cJSON_GetObjectItemCaseSensitive(pod, name))) {
+		a0 = cJSON_GetArrayItem(cur, 0)->valueint;
+		id0 = cJSON_GetArrayItem(cur, 1)->valuestring;
+		if (cJSON_GetArraySize(cur) == 4) {
+			a1 = cJSON_GetArrayItem(cur, 2)->valueint;
+			id1 = cJSON_GetArrayItem(cur, 3)->valuestring;
+		}
+	}
+	if (attempt > a0) {
+		a1 = a0, id1 = id0;
+		a0 = attempt, id0 = id;
+	} else if (attempt < a0 && attempt > a1) {
+		a1 = attempt, id1 = id;
+	} else {
+		return;
+	}
+	if (!(rec = cJSON_CreateArray()))
+		return;
+	cJSON_AddItemToArray(rec, cJSON_CreateNumber(a0));
+	cJSON_AddItemToArray(rec, cJSON_CreateString(id0));
+	if (id1) {
+		cJSON_AddItemToArray(rec, cJSON_CreateNumber(a1));
+		cJSON_AddItemToArray(rec, cJSON_CreateString(id1));
+	}
+	/* after the copies: the old record, which id0 or id1 may point into, goes last */
 	if (cur)
 		cJSON_ReplaceItemInObjectCaseSensitive(pod, name, rec);
 	else

@@ -61,7 +61,7 @@ struct kl_server {
 	struct kl_teardowns *teardowns; /* deleted pods' folders and networks being removed off the loop */
 	uv_timer_t sync_timer, renew_timer;
 	struct kl_pod_worker *workers; /* a list: a node runs tens of pods */
-	cJSON *adopted;                /* {uid: {name: [attempt, id]}} found on disk at start */
+	cJSON *adopted;                /* {uid: {name: [attempt, id(, previous attempt, id)]}} found on disk at start */
 	bool listed;                   /* the first pod list arrived: orphans may be cleaned up */
 	bool node_registered;
 	cJSON *node_info;              /* status.nodeInfo, read once by kl_node_start */

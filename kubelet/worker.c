@@ -119,6 +119,10 @@ static void adopt(struct kl_server *s, struct kl_pod_worker *w, struct kl_ctr *c
 	c->restarts = c->attempt;
 	c->id = strdup(cJSON_GetArrayItem(mine, 1)->valuestring);
 	s->rt->ops->container_status(s->rt, c->id, &c->st);
+	/* the previous attempt is kept until the next start: its end is lastState again, and it is removed then */
+	if (cJSON_GetArraySize(mine) == 4 && (c->prev_id = strdup(cJSON_GetArrayItem(mine, 3)->valuestring)) &&
+	    s->rt->ops->container_status(s->rt, c->prev_id, &c->last) == 0 && c->last.state == KL_CSTATE_EXITED)
+		c->has_last = true;
 	/* the previous attempt's log stayed on disk: logs --previous goes on working */
 	if (s->rt->ops->log_path_before) {
 		struct cm_buf log = CM_BUF_INIT;

@@ -1,5 +1,5 @@
 """minictl against a real kubelet (runs as root, like test_kubelet_pods.py): logs of the current and the previous
-run of a restarted container (the previous one still after a kubelet restart), and -o wide with the node's own
+run of a restarted container (the previous one, and its lastState, still after a kubelet restart), and -o wide with the node's own
 columns."""
 import os
 import shutil
@@ -83,9 +83,24 @@ class MinictlNodeTest(unittest.TestCase):
                                 "counter", "--previous"], capture_output=True, text=True, env=self.env, timeout=60)
             self.assertEqual(k.stdout, "run 1\n", k.stderr)
 
-        # a restarted kubelet adopts the running container and finds the previous run's log from its file
+        last = self.cstatus("counter")["lastState"]["terminated"]
+        self.assertEqual(last["exitCode"], 1)
+
+        # a restarted kubelet adopts the running container and finds the previous run's log from its file, and
+        # its end from the runtime (lastState is wiped meanwhile: only the new kubelet can write it back)
         harness.kill(self.kubelet, signal.SIGTERM)
+        st, pod = self.api.req("GET", NS + "/pods/counter")
+        self.assertEqual(st, 200, pod)
+        pod["status"]["containerStatuses"][0]["lastState"] = {}
+        st, out = self.api.req("PUT", NS + "/pods/counter/status", pod)
+        self.assertEqual(st, 200, out)
         type(self).start_kubelet("kubelet-2.log")
+        harness.wait_until(lambda: self.cstatus("counter").get("lastState", {}).get("terminated"), 15.0,
+                           "lastState.terminated written again after the kubelet restart")
+        again = self.cstatus("counter")["lastState"]["terminated"]
+        self.assertEqual(again["exitCode"], 1)
+        for k in ("reason", "startedAt", "finishedAt", "containerID"):
+            self.assertEqual(again.get(k), last.get(k), k)
         harness.wait_until(lambda: self.mc("logs", "counter", ok=False).stdout == "run 2\n", 15.0,
                            "run 2 logged after the kubelet restart")
         self.assertEqual(self.mc("logs", "counter", "--previous").stdout, "run 1\n")
