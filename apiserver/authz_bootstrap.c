@@ -227,7 +227,7 @@ static void written(int err, const struct api_kv_result *r, void *ud)
 			return;
 	}
 	free(b);
-	srv->boot_pending--;
+	srv->rbac_pending--;
 }
 
 static int put_default(struct boot_write *b)
@@ -261,6 +261,7 @@ void api_auth_bootstrap(struct api_server *srv)
 {
 	if (!api_auth_rbac_enabled(srv->auth))
 		return;
+	srv->rbac_started = true;
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		struct boot_write *b = malloc(sizeof(*b));
 
@@ -271,7 +272,7 @@ void api_auth_bootstrap(struct api_server *srv)
 		b->srv = srv;
 		b->i = i;
 		if (put_default(b) == 0)
-			srv->boot_pending++;
+			srv->rbac_pending++;
 		else
 			free(b);
 	}

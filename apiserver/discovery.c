@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "apiserver/authz.h"
 #include "apiserver/watch_cache.h"
 #include "common/json.h"
 
@@ -202,7 +203,7 @@ static void handle_group_list(struct cm_http_req *req, void *ud)
 	handle_group(req, ud);
 }
 
-static bool ready(const struct api_server *srv)
+static bool caches_ready(const struct api_server *srv)
 {
 	if (srv->boot_pending > 0)
 		return false;
@@ -212,16 +213,52 @@ static bool ready(const struct api_server *srv)
 	return true;
 }
 
+/*
+ * /readyz as Kubernetes' apiserver answers it: "ok", or with ?verbose one
+ * line per check, [+] or [-]. Until the bootstrap ClusterRoles and bindings
+ * are written (poststarthook/rbac/bootstrap-roles) the daemons' own users
+ * would be refused: a launcher that waits for /readyz starts them after.
+ */
 static void handle_readyz(struct cm_http_req *req, void *ud)
 {
-	static const char no_store[] = "[-]etcd failed: reads through the store do not go through\n";
+	const struct api_server *srv = ud;
+	bool rbac = api_auth_rbac_enabled(srv->auth);
+	const struct {
+		const char *name;
+		bool ok;
+		const char *why;
+	} checks[] = {
+		{"ping", true, NULL},
+		{"etcd", api_health_store_ok(srv), "reads through the store do not go through"},
+		{"informer-sync", caches_ready(srv), "watch caches not ready"},
+		{"poststarthook/rbac/bootstrap-roles", !rbac || (srv->rbac_started && srv->rbac_pending == 0),
+		 "not finished"},
+	};
+	const char *v = cm_http_req_query(req, "verbose");
+	bool verbose = v && strcmp(v, "false") && strcmp(v, "0"), ok = true;
+	struct cm_buf out = CM_BUF_INIT;
+	int rc = 0;
 
-	if (!ready(ud))
-		cm_http_respond(req, 503, "text/plain", "watch caches not ready", 22);
-	else if (!api_health_store_ok(ud))
-		cm_http_respond(req, 503, "text/plain", no_store, sizeof(no_store) - 1);
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (!strcmp(checks[i].name, "poststarthook/rbac/bootstrap-roles") && !rbac)
+			continue;
+		ok &= checks[i].ok;
+		if (checks[i].ok && verbose)
+			rc |= cm_buf_printf(&out, "[+]%s ok\n", checks[i].name);
+		else if (!checks[i].ok)
+			rc |= cm_buf_printf(&out, "[-]%s failed: %s\n", checks[i].name, checks[i].why);
+	}
+	if (ok && !verbose) {
+		cm_buf_reset(&out);
+		rc |= cm_buf_puts(&out, "ok");
+	} else {
+		rc |= cm_buf_puts(&out, ok ? "readyz check passed\n" : "readyz check failed\n");
+	}
+	if (rc)
+		cm_http_respond(req, 500, "text/plain", "out of memory", 13);
 	else
-		cm_http_respond(req, 200, "text/plain", "ok", 2);
+		cm_http_respond(req, ok ? 200 : 503, "text/plain", out.data, out.len);
+	cm_buf_close(&out);
 }
 
 static void handle_livez(struct cm_http_req *req, void *ud)

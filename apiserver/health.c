@@ -24,6 +24,7 @@ static void on_checked(int err, const struct api_kv_result *r, void *ud)
 		if (srv->store_ok_ms + STORE_STALE_MS < cm_time_mono_ms())
 			cm_info("storage: reads go through again");
 		srv->store_ok_ms = cm_time_mono_ms();
+		uv_timer_set_repeat(&srv->health_timer, 1000);
 	}
 }
 
@@ -41,7 +42,8 @@ void api_health_start(struct api_server *srv)
 {
 	uv_timer_init(srv->loop, &srv->health_timer);
 	srv->health_timer.data = srv;
-	uv_timer_start(&srv->health_timer, on_tick, 0, 1000);
+	/* every 100 ms until the first read goes through: a launcher waits on /readyz at boot */
+	uv_timer_start(&srv->health_timer, on_tick, 0, 100);
 }
 
 void api_health_close(struct api_server *srv, uv_close_cb cb)

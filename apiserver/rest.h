@@ -43,6 +43,8 @@ struct api_server {
 	struct api_auth *auth; /* authentication and authorization (authz.h) */
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
+	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */
+	int rbac_pending;  /* of those, the writes not yet done: /readyz's poststarthook/rbac/bootstrap-roles */
 	uv_timer_t health_timer; /* the store check (health.c) */
 	int64_t store_ok_ms;     /* when a read through the store last succeeded */
 	bool store_check_inflight;

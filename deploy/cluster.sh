@@ -93,7 +93,8 @@ kubelet_tls() {
 }
 
 # The topology, one line per process: name, health URL ("-": alive is healthy), command line.
-# Order is start order; every process retries its upstreams, so they all start at once.
+# Order is start order; every process retries its upstreams, but the daemons after the apiservers start
+# once one answers /readyz (wait_apiserver_ready).
 components() {
 	i=0
 	for port in $E1 $E2 $E3; do
@@ -189,6 +190,20 @@ check_alive() {
 	done
 }
 
+# Waits (up to READY_TIMEOUT) until an apiserver answers /readyz on its plain loopback port: its store,
+# watch caches and bootstrap RBAC roles are in place, so the daemons started next are not refused (403)
+# for a role not yet written. Past the deadline they start anyway: they retry, and up reports what is wrong.
+wait_apiserver_ready() {
+	[ -n "${APISERVER_READY:-}" ] && return 0
+	wait_until=$(($(date +%s) + READY_TIMEOUT))
+	until curl -sf -m 1 "http://127.0.0.1:$A1/readyz" >/dev/null 2>&1 ||
+		curl -sf -m 1 "http://127.0.0.1:$A2/readyz" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$wait_until" ] && break
+		sleep 0.05
+	done
+	APISERVER_READY=1
+}
+
 up() {
 	mkdir -p "$DIR/data" "$DIR/logs" "$DIR/pids"
 	if [ -z "$(names | while read -r name; do running "$name" || echo "$name"; done)" ]; then
@@ -209,6 +224,10 @@ up() {
 		if running "$name"; then
 			continue
 		fi
+		case $name in
+		etcd* | apiserver*) ;;
+		*) wait_apiserver_ready ;;
+		esac
 		# shellcheck disable=SC2086 # the command line is split on purpose
 		setsid nohup $cmd >>"$DIR/logs/$name.log" 2>&1 </dev/null &
 		echo $! >"$DIR/pids/$name.pid"

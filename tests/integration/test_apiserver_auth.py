@@ -460,6 +460,17 @@ class InsecurePortTest(unittest.TestCase):
         try:
             harness.wait_until(ready, 15.0, "apiserver ready over HTTPS")
             self.assertEqual(harness.listening_ports(p.pid), {sport})
+            # ready means RBAC's bootstrap roles are written, as Kubernetes' readyz check says
+            conn = http.client.HTTPSConnection("127.0.0.1", sport, timeout=2, context=ctx)
+            try:
+                conn.request("GET", "/readyz?verbose")
+                r = conn.getresponse()
+                body = r.read().decode()
+            finally:
+                conn.close()
+            self.assertEqual(r.status, 200, body)
+            self.assertIn("[+]poststarthook/rbac/bootstrap-roles ok\n", body)
+            self.assertTrue(body.endswith("readyz check passed\n"), body)
         finally:
             self.assertEqual(harness.stop(p), 0)
 
