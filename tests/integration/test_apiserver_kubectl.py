@@ -160,6 +160,23 @@ class KubectlTest(unittest.TestCase):
         p = self.kubectl("api-resources")
         self.assertRegex(p.stdout, r"deployments\s+deploy\s+apps/v1\s+true\s+Deployment")
 
+    def test_3_drain_deletes_with_protobuf_delete_options(self):
+        """kubectl drain deletes through the typed client: its DeleteOptions come as protobuf."""
+        st, _ = self.api.req("POST", "/api/v1/nodes", {"apiVersion": "v1", "kind": "Node",
+                                                        "metadata": {"name": "zz-drained"}})
+        self.assertEqual(st, 201)
+        for name in ("d1", "d2"):
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+                   "spec": {"nodeName": "zz-drained", "containers": [{"name": "c", "image": "busybox"}]}}
+            self.assertEqual(self.api.req("POST", "/api/v1/namespaces/default/pods", pod)[0], 201)
+        p = self.kubectl("drain", "zz-drained", "--ignore-daemonsets", "--force", "--grace-period=0", "--timeout=20s")
+        self.assertIn("node/zz-drained cordoned", p.stdout)
+        self.assertIn("node/zz-drained drained", p.stdout)
+        for name in ("d1", "d2"):
+            self.assertEqual(self.api.req("GET", "/api/v1/namespaces/default/pods/" + name)[0], 404)
+        st, node = self.api.req("GET", "/api/v1/nodes/zz-drained")
+        self.assertTrue(node["spec"]["unschedulable"])
+
     def test_5_logs_and_events(self):
         kubelet = FakeKubelet(["hello from web"])
         try:
