@@ -241,6 +241,17 @@ current-context: mini
         self.assertEqual(rows, [["ATTRIBUTE", "VALUE"], ["Username", "system:unsecured"],
                                 ["Groups", "[system:masters system:authenticated]"]])
 
+    def test_7_health_checks_verbose_and_by_name(self):
+        p = self.kubectl("get", "--raw", "/readyz?verbose")
+        self.assertEqual(p.stdout.splitlines(), ["[+]ping ok", "[+]etcd ok", "[+]informer-sync ok",
+                                                 "readyz check passed"])
+        self.assertEqual(self.kubectl("get", "--raw", "/readyz").stdout, "ok")
+        self.assertEqual(self.kubectl("get", "--raw", "/readyz/etcd").stdout, "ok")
+        self.assertEqual(self.kubectl("get", "--raw", "/livez?verbose").stdout.splitlines(),
+                         ["[+]ping ok", "livez check passed"])
+        p = self.kubectl("get", "--raw", "/readyz/no-such-check", ok=False)
+        self.assertIn("NotFound", p.stderr)
+
     @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
     def test_7_https_with_token(self):
         key, crt = os.path.join(self.dir, "tls.key"), os.path.join(self.dir, "tls.crt")
