@@ -177,6 +177,26 @@ class KubectlTest(unittest.TestCase):
         st, node = self.api.req("GET", "/api/v1/nodes/zz-drained")
         self.assertTrue(node["spec"]["unschedulable"])
 
+    def test_3_wrong_field_types_are_400(self):
+        """An unquoted YAML boolean in a ConfigMap, quoted replicas: kube-apiserver's decoder refuses them."""
+        path = self.write("badcm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: badcm\n"
+                                        "data:\n  enabled: true\n  name: x\n")
+        p = self.kubectl("apply", "-f", path, ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('Error from server (BadRequest): error when creating "%s": ConfigMap in version "v1" cannot be '
+                      'handled as a ConfigMap: json: cannot unmarshal bool into Go struct field ConfigMap.data of '
+                      'type string' % path, p.stderr)
+        self.assertEqual(self.api.req("GET", "/api/v1/namespaces/default/configmaps/badcm")[0], 404)
+        self.kubectl("create", "deployment", "typed", "--image=nginx:1")
+        p = self.kubectl("patch", "deployment", "typed", "--type=merge", "-p", '{"spec":{"replicas":"3"}}', ok=False)
+        self.assertIn("cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32",
+                      p.stderr)
+        p = self.kubectl("patch", "deployment", "typed", "--type=merge", "-p", '{"spec":{"replicas":3}}')
+        self.assertEqual(self.api.req("GET", "/apis/apps/v1/namespaces/default/deployments/typed")[1]["spec"]["replicas"], 3)
+        self.kubectl("create", "secret", "generic", "typed", "--from-literal=a=b")
+        p = self.kubectl("patch", "secret", "typed", "-p", '{"data":{"n":5}}', ok=False)
+        self.assertIn("cannot unmarshal number into Go struct field Secret.data of type string", p.stderr)
+
     def test_5_logs_and_events(self):
         kubelet = FakeKubelet(["hello from web"])
         try:
