@@ -29,18 +29,10 @@ static const struct {
 	{"replicasets", "spec.replicas", "ReplicaSetSpec.spec.replicas", INT32},
 };
 
-/* The name Go's encoding/json gives a JSON value it cannot put in a field. */
+/* The name Go's encoding/json gives a JSON value it cannot put in a field ("bool" where JSON says "boolean"). */
 static const char *json_type(const cJSON *v)
 {
-	if (cJSON_IsBool(v))
-		return "bool";
-	if (cJSON_IsNumber(v))
-		return "number";
-	if (cJSON_IsString(v))
-		return "string";
-	if (cJSON_IsArray(v))
-		return "array";
-	return "object";
+	return cJSON_IsBool(v) ? "bool" : cm_json_type_name(v);
 }
 
 static bool int32_ok(const cJSON *v)
