@@ -95,6 +95,13 @@ bool api_rbac_rule_allows(const cJSON *rule, const struct api_authz_attrs *a);
 bool api_rbac_subject_matches(const cJSON *binding, const struct api_user *u, const char *binding_ns);
 /* Whether any ClusterRoleBinding, or RoleBinding of the request's namespace, grants the request to its user. */
 bool api_rbac_allows(const struct api_rbac_source *src, const struct api_authz_attrs *a);
+/*
+ * Appends to resource_rules and non_resource_rules (JSON arrays) copies of the
+ * PolicyRules u is granted by ClusterRoleBindings, and by the RoleBindings of
+ * ns (resource rules only). 0 or -ENOMEM.
+ */
+int api_rbac_rules(const struct api_rbac_source *src, const struct api_user *u, const char *ns,
+		   cJSON *resource_rules, cJSON *non_resource_rules);
 
 /* --- authz_node.c: the Node authorizer --- */
 

@@ -245,6 +245,37 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
 	return false;
 }
 
+int api_auth_rules(struct api_auth *a, const struct api_user *u, const char *ns, cJSON *resource_rules,
+		   cJSON *non_resource_rules, bool *incomplete)
+{
+	static const char everything[] = "{\"verbs\":[\"*\"],\"apiGroups\":[\"*\"],\"resources\":[\"*\"]}";
+	static const char every_url[] = "{\"verbs\":[\"*\"],\"nonResourceURLs\":[\"*\"]}";
+	struct api_rbac_source src;
+
+	*incomplete = false;
+	/* system:masters and AlwaysAllow grant everything, as their RulesFor say in Kubernetes */
+	if (!a || api_user_in_group(u, "system:masters") || (!a->always_deny && !a->rbac && !a->node)) {
+		cJSON *r = cJSON_Parse(everything), *n = cJSON_Parse(every_url);
+
+		if (!r || !n || !cJSON_AddItemToArray(resource_rules, r)) {
+			cJSON_Delete(r);
+			cJSON_Delete(n);
+			return -ENOMEM;
+		}
+		if (!cJSON_AddItemToArray(non_resource_rules, n)) {
+			cJSON_Delete(n);
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	/* the Node authorizer decides per object; it cannot list what it grants */
+	*incomplete = a->node && api_user_in_group(u, "system:nodes");
+	if (!a->rbac)
+		return 0;
+	api_authz_cache_rbac(a->cache, &src);
+	return api_rbac_rules(&src, u, ns, resource_rules, non_resource_rules);
+}
+
 static const char *verb_of(const char *method, struct api_ctx *c)
 {
 	if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {

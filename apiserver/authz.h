@@ -81,7 +81,14 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out);
 /* Whether the authorizers allow at; *reason (static text or NULL) explains a Node authorizer denial. */
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
-/* Routes SelfSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM. */
+/*
+ * What u may do in ns, as SelfSubjectRulesReview lists it: appends PolicyRules to
+ * the two JSON arrays; *incomplete when an authorizer cannot list its grants.
+ * a NULL: no access control (everything). 0 or -ENOMEM.
+ */
+int api_auth_rules(struct api_auth *a, const struct api_user *u, const char *ns, cJSON *resource_rules,
+		   cJSON *non_resource_rules, bool *incomplete);
+/* Routes SelfSubjectAccessReview and SelfSubjectRulesReview on http (authz_review.c). Returns 0 or -ENOMEM. */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Whether the client's address is in --allowed-client-cidrs (or there is no list). */
 bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);

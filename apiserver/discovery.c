@@ -7,6 +7,7 @@
 
 #include "apiserver/authz.h"
 #include "apiserver/watch_cache.h"
+#include "common/buf.h"
 #include "common/json.h"
 
 static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}, {"rbac.authorization.k8s.io", "v1"},
@@ -214,57 +215,103 @@ static bool caches_ready(const struct api_server *srv)
 }
 
 /*
- * /readyz as Kubernetes' apiserver answers it: "ok", or with ?verbose one
- * line per check, [+] or [-]. Until the bootstrap ClusterRoles and bindings
- * are written (poststarthook/rbac/bootstrap-roles) the daemons' own users
- * would be refused: a launcher that waits for /readyz starts them after.
+ * /readyz and /livez as kube-apiserver answers them: named checks, "ok" or the
+ * list of checks ([+]name ok / [-]name failed: reason) when one fails or
+ * ?verbose is given, and /readyz/NAME for one check. Failures answer 503.
  */
-static void handle_readyz(struct cm_http_req *req, void *ud)
+struct health_check {
+	const char *name;
+	const char *(*failure)(struct api_server *srv); /* NULL when the check passes */
+};
+
+static const char *check_ping(struct api_server *srv)
 {
-	const struct api_server *srv = ud;
-	bool rbac = api_auth_rbac_enabled(srv->auth);
-	const struct {
-		const char *name;
-		bool ok;
-		const char *why;
-	} checks[] = {
-		{"ping", true, NULL},
-		{"etcd", api_health_store_ok(srv), "reads through the store do not go through"},
-		{"informer-sync", caches_ready(srv), "watch caches not ready"},
-		{"poststarthook/rbac/bootstrap-roles", !rbac || (srv->rbac_started && srv->rbac_pending == 0),
-		 "not finished"},
-	};
-	const char *v = cm_http_req_query(req, "verbose");
-	bool verbose = v && strcmp(v, "false") && strcmp(v, "0"), ok = true;
-	struct cm_buf out = CM_BUF_INIT;
+	(void)srv;
+	return NULL;
+}
+
+static const char *check_etcd(struct api_server *srv)
+{
+	return api_health_store_ok(srv) ? NULL : "reads through the store do not go through";
+}
+
+static const char *check_informers(struct api_server *srv)
+{
+	return caches_ready(srv) ? NULL : "watch caches not ready";
+}
+
+/*
+ * Until the bootstrap ClusterRoles and bindings are written, the daemons' own
+ * users would be refused: a launcher that waits for /readyz starts them after.
+ */
+static const char *check_bootstrap_roles(struct api_server *srv)
+{
+	if (!api_auth_rbac_enabled(srv->auth) || (srv->rbac_started && srv->rbac_pending == 0))
+		return NULL;
+	return "not finished";
+}
+
+static const struct health_check readyz_checks[] = {
+	{"ping", check_ping},
+	{"etcd", check_etcd},
+	{"informer-sync", check_informers},
+	{"poststarthook/rbac/bootstrap-roles", check_bootstrap_roles}};
+static const struct health_check livez_checks[] = {{"ping", check_ping}};
+
+static void health_answer(struct cm_http_req *req, struct api_server *srv, const char *what,
+			  const struct health_check *checks, size_t n)
+{
+	const char *one = cm_http_req_param(req, "check");
+	bool verbose = cm_http_req_query(req, "verbose") != NULL, failed = false;
+	struct cm_buf b = CM_BUF_INIT;
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		if (!strcmp(checks[i].name, "poststarthook/rbac/bootstrap-roles") && !rbac)
+	for (size_t i = 0; i < n; i++) {
+		const char *why;
+
+		if (one && strcmp(one, checks[i].name))
 			continue;
-		ok &= checks[i].ok;
-		if (checks[i].ok && verbose)
-			rc |= cm_buf_printf(&out, "[+]%s ok\n", checks[i].name);
-		else if (!checks[i].ok)
-			rc |= cm_buf_printf(&out, "[-]%s failed: %s\n", checks[i].name, checks[i].why);
+		why = checks[i].failure(srv);
+		failed |= why != NULL;
+		if (one) {
+			if (why)
+				rc = cm_buf_printf(&b, "internal server error: %s\n", why);
+			else
+				rc = cm_buf_puts(&b, "ok");
+			break;
+		}
+		if (why)
+			rc |= cm_buf_printf(&b, "[-]%s failed: %s\n", checks[i].name, why);
+		else
+			rc |= cm_buf_printf(&b, "[+]%s ok\n", checks[i].name);
 	}
-	if (ok && !verbose) {
-		cm_buf_reset(&out);
-		rc |= cm_buf_puts(&out, "ok");
-	} else {
-		rc |= cm_buf_puts(&out, ok ? "readyz check passed\n" : "readyz check failed\n");
+	if (one && !b.len && !rc) {
+		cm_buf_close(&b);
+		cm_http_respond(req, 404, "text/plain", "404 page not found\n", 19);
+		return;
 	}
-	if (rc)
-		cm_http_respond(req, 500, "text/plain", "out of memory", 13);
+	if (!one && (verbose || failed))
+		rc |= cm_buf_printf(&b, "%s check %s\n", what, failed ? "failed" : "passed");
+	if (rc < 0) {
+		cm_buf_close(&b);
+		cm_http_respond_error(req, 500, "out of memory");
+		return;
+	}
+	if (!one && !verbose && !failed)
+		cm_http_respond(req, 200, "text/plain", "ok", 2);
 	else
-		cm_http_respond(req, ok ? 200 : 503, "text/plain", out.data, out.len);
-	cm_buf_close(&out);
+		cm_http_respond(req, failed ? 503 : 200, "text/plain", b.data, b.len);
+	cm_buf_close(&b);
+}
+
+static void handle_readyz(struct cm_http_req *req, void *ud)
+{
+	health_answer(req, ud, "readyz", readyz_checks, sizeof(readyz_checks) / sizeof(readyz_checks[0]));
 }
 
 static void handle_livez(struct cm_http_req *req, void *ud)
 {
-	(void)ud;
-	cm_http_respond(req, 200, "text/plain", "ok", 2);
+	health_answer(req, ud, "livez", livez_checks, sizeof(livez_checks) / sizeof(livez_checks[0]));
 }
 
 /* /openapi/v3: an index naming one document per group-version. */
@@ -353,6 +400,8 @@ int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 		{"/apis/{group}/{version}", handle_group_list},
 		{"/readyz", handle_readyz},
 		{"/livez", handle_livez},
+		{"/readyz/{check}", handle_readyz},
+		{"/livez/{check}", handle_livez},
 		{"/openapi/v3", handle_openapi_index},
 		{"/openapi/v3/{rest...}", handle_openapi_doc},
 	};

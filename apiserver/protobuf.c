@@ -128,6 +128,16 @@ MSG(ssar_spec, "SelfSubjectAccessReviewSpec", {1, "resourceAttributes", PB_MSG, 
 MSG(ssar_msg, "SelfSubjectAccessReview", {1, "metadata", PB_MSG, 0, &object_meta},
     {2, "spec", PB_MSG, 0, &ssar_spec}, {3, "status", PB_DROP, 0, NULL});
 
+MSG(ssrr_spec, "SelfSubjectRulesReviewSpec", {1, "namespace", PB_STR, 0, NULL});
+MSG(ssrr_msg, "SelfSubjectRulesReview", {1, "metadata", PB_MSG, 0, &object_meta},
+    {2, "spec", PB_MSG, 0, &ssrr_spec}, {3, "status", PB_DROP, 0, NULL});
+
+/* kubectl drain and delete --grace-period send these through the typed client; the pointers are KEEP. */
+MSG(preconditions_msg, "Preconditions", {1, "uid", PB_STR, KEEP, NULL}, {2, "resourceVersion", PB_STR, KEEP, NULL});
+MSG(delete_options_msg, "DeleteOptions", {1, "gracePeriodSeconds", PB_INT, KEEP, NULL},
+    {2, "preconditions", PB_MSG, 0, &preconditions_msg}, {3, "orphanDependents", PB_BOOL, KEEP, NULL},
+    {4, "propagationPolicy", PB_STR, KEEP, NULL}, {5, "dryRun", PB_STR, REPEATED, NULL});
+
 /* The kinds decoded, by their TypeMeta. */
 static const struct {
 	const char *api_version, *kind;
@@ -146,6 +156,10 @@ static const struct {
 	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", &rolebinding_msg},
 	/* kubectl auth can-i */
 	{"authorization.k8s.io/v1", "SelfSubjectAccessReview", &ssar_msg},
+	{"authorization.k8s.io/v1", "SelfSubjectRulesReview", &ssrr_msg},
+	/* kubectl drain (without eviction) and other typed-client deletes */
+	{"v1", "DeleteOptions", &delete_options_msg},
+	{"meta.k8s.io/v1", "DeleteOptions", &delete_options_msg},
 };
 
 struct pb_rd {

@@ -1,4 +1,4 @@
-/* protobuf.h: decodes the Kubernetes protobuf bodies kubectl's `create` generators send into JSON trees. */
+/* protobuf.h: decodes the Kubernetes protobuf bodies kubectl's typed clients send (create generators, drain's deletes) into JSON trees. */
 #ifndef API_PROTOBUF_H
 #define API_PROTOBUF_H
 

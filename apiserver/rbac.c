@@ -1,6 +1,7 @@
 /* rbac.c: RBAC evaluation: whether a Role or ClusterRole bound to the user has a rule covering the request. */
 #include "apiserver/auth.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "common/json.h"
@@ -154,6 +155,56 @@ bool api_rbac_allows(const struct api_rbac_source *src, const struct api_authz_a
 		src->role_bindings(src->ud, a->ns, visit, &w);
 	}
 	return w.allowed;
+}
+
+struct collect {
+	const struct api_rbac_source *src;
+	const struct api_user *user;
+	const char *ns; /* the binding's namespace, NULL for ClusterRoleBindings */
+	cJSON *resource_rules, *non_resource_rules;
+	int rc;
+};
+
+/* The rules of a matching binding's role, split as SubjectRulesReviewStatus lists them. */
+static int collect_binding(const cJSON *b, void *arg)
+{
+	struct collect *w = arg;
+	const char *kind = cm_json_str_or(b, "roleRef.kind", ""), *name = cm_json_str_or(b, "roleRef.name", "");
+	const cJSON *role = NULL, *r;
+
+	if (!api_rbac_subject_matches(b, w->user, w->ns))
+		return 0;
+	if (!strcmp(kind, "ClusterRole"))
+		role = w->src->cluster_role(w->src->ud, name);
+	else if (!strcmp(kind, "Role") && w->ns)
+		role = w->src->role(w->src->ud, w->ns, name);
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(role, "rules")) {
+		bool non_resource = cJSON_GetObjectItemCaseSensitive(r, "nonResourceURLs") != NULL;
+		cJSON *copy;
+
+		if (non_resource && w->ns)
+			continue; /* a RoleBinding never grants non-resource URLs */
+		copy = cJSON_Duplicate(r, 1);
+		if (!copy || !cJSON_AddItemToArray(non_resource ? w->non_resource_rules : w->resource_rules, copy)) {
+			cJSON_Delete(copy);
+			w->rc = -ENOMEM;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int api_rbac_rules(const struct api_rbac_source *src, const struct api_user *u, const char *ns,
+		   cJSON *resource_rules, cJSON *non_resource_rules)
+{
+	struct collect w = {src, u, NULL, resource_rules, non_resource_rules, 0};
+
+	src->cluster_role_bindings(src->ud, collect_binding, &w);
+	if (!w.rc && ns && *ns) {
+		w.ns = ns;
+		src->role_bindings(src->ud, ns, collect_binding, &w);
+	}
+	return w.rc;
 }
 
 int api_authz_forbidden_why(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out)

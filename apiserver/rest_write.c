@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/field_types.h"
 #include "apiserver/object.h"
 #include "apiserver/status.h"
 #include "apiserver/validate.h"
@@ -78,8 +79,10 @@ static cJSON *check_strict(struct api_ctx *c, const cJSON *obj)
 static cJSON *validate(struct api_ctx *c, const cJSON *obj, const cJSON *old)
 {
 	struct api_ferrs errs;
-	cJSON *st = NULL;
+	cJSON *st = api_field_types_check(c->res, obj);
 
+	if (st)
+		return st;
 	api_ferrs_init(&errs);
 	api_validate_object_meta(&errs, cJSON_GetObjectItemCaseSensitive(obj, "metadata"), c->res->namespaced,
 				 c->res->name_rule);

@@ -97,8 +97,7 @@ const char *cm_json_str_or(const cJSON *root, const char *path, const char *def)
 	return s ? s : def;
 }
 
-/* The JSON type name of j, for error messages. */
-static const char *type_name(const cJSON *j)
+const char *cm_json_type_name(const cJSON *j)
 {
 	if (cJSON_IsString(j))
 		return "string";
@@ -210,7 +209,7 @@ int cm_json_read_str(const cJSON *root, const char *path, const char **out, stru
 		*out = j->valuestring;
 		return 0;
 	}
-	cm_buf_printf(&why, "expected string, got %s", type_name(j));
+	cm_buf_printf(&why, "expected string, got %s", cm_json_type_name(j));
 	add_error(err, path, why.data ? why.data : "expected string");
 	cm_buf_close(&why);
 	return -EINVAL;
@@ -240,7 +239,7 @@ int cm_json_read_bool(const cJSON *root, const char *path, bool *out, struct cm_
 		*out = cJSON_IsTrue(j);
 		return 0;
 	}
-	cm_buf_printf(&why, "expected boolean, got %s", type_name(j));
+	cm_buf_printf(&why, "expected boolean, got %s", cm_json_type_name(j));
 	add_error(err, path, why.data ? why.data : "expected boolean");
 	cm_buf_close(&why);
 	return -EINVAL;

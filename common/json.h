@@ -22,6 +22,8 @@ cJSON *cm_json_get(const cJSON *root, const char *path);
 const char *cm_json_get_str(const cJSON *root, const char *path);
 /* The string at path, or def if missing or not a string. */
 const char *cm_json_str_or(const cJSON *root, const char *path, const char *def);
+/* The JSON type name of j for error messages: "string", "number", "boolean", "null", "array", "object". */
+const char *cm_json_type_name(const cJSON *j);
 /*
  * Reads an int64 given as a JSON number or as a decimal string (etcd writes
  * int64 as strings). Returns 0, -ENOENT if missing, or -EINVAL if of another

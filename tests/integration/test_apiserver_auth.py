@@ -354,6 +354,39 @@ current-context: c
         self.assertEqual((p.returncode, p.stdout.strip()), (0, "yes"), p.stderr)
 
     @unittest.skipUnless(KUBECTL, "kubectl not installed")
+    def test_kubectl_can_i_list_rules_review(self):
+        """kubectl auth can-i --list: SelfSubjectRulesReview (sent as protobuf) lists the caller's RBAC rules."""
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "bob-cm"},
+            "rules": [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["mine"],
+                       "verbs": ["update"]}]})
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "bob-cm"},
+            "subjects": [{"kind": "User", "name": "bob", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "Role", "name": "bob-cm", "apiGroup": "rbac.authorization.k8s.io"}})
+        cfg = self.kubeconfig("{token: view-token}")
+
+        def rows(*args):
+            p = self.kubectl(cfg, "auth", "can-i", "--list", *args)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return [line.split() for line in p.stdout.splitlines()]
+        harness.wait_until(lambda: ["configmaps", "[]", "[mine]", "[update]"] in rows("-n", "default"), 10.0,
+                           "bob's RoleBinding listed")
+        got = rows("-n", "default")
+        self.assertEqual(got[0], ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"])
+        self.assertIn(["pods", "[]", "[]", "[get", "list", "watch]"], got)
+        self.assertIn(["selfsubjectrulesreviews.authorization.k8s.io", "[]", "[]", "[create]"], got)
+        self.assertIn(["[/healthz]", "[]", "[get]"], got)
+        self.assertNotIn(["*.*", "[]", "[]", "[*]"], got)
+        # the RoleBinding grants in its namespace only
+        self.assertNotIn(["configmaps", "[]", "[mine]", "[update]"], rows("-n", "kube-system"))
+        admin = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
+            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))
+        p = self.kubectl(admin, "auth", "can-i", "--list")
+        self.assertEqual([line.split() for line in p.stdout.splitlines()[1:]],
+                         [["*.*", "[]", "[]", "[*]"], ["[*]", "[]", "[*]"]], p.stderr)
+
+    @unittest.skipUnless(KUBECTL, "kubectl not installed")
     def test_kubectl_client_certificate(self):
         cfg = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
             os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))

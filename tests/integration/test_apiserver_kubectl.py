@@ -160,6 +160,43 @@ class KubectlTest(unittest.TestCase):
         p = self.kubectl("api-resources")
         self.assertRegex(p.stdout, r"deployments\s+deploy\s+apps/v1\s+true\s+Deployment")
 
+    def test_3_drain_deletes_with_protobuf_delete_options(self):
+        """kubectl drain deletes through the typed client: its DeleteOptions come as protobuf."""
+        st, _ = self.api.req("POST", "/api/v1/nodes", {"apiVersion": "v1", "kind": "Node",
+                                                        "metadata": {"name": "zz-drained"}})
+        self.assertEqual(st, 201)
+        for name in ("d1", "d2"):
+            pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default"},
+                   "spec": {"nodeName": "zz-drained", "containers": [{"name": "c", "image": "busybox"}]}}
+            self.assertEqual(self.api.req("POST", "/api/v1/namespaces/default/pods", pod)[0], 201)
+        p = self.kubectl("drain", "zz-drained", "--ignore-daemonsets", "--force", "--grace-period=0", "--timeout=20s")
+        self.assertIn("node/zz-drained cordoned", p.stdout)
+        self.assertIn("node/zz-drained drained", p.stdout)
+        for name in ("d1", "d2"):
+            self.assertEqual(self.api.req("GET", "/api/v1/namespaces/default/pods/" + name)[0], 404)
+        st, node = self.api.req("GET", "/api/v1/nodes/zz-drained")
+        self.assertTrue(node["spec"]["unschedulable"])
+
+    def test_3_wrong_field_types_are_400(self):
+        """An unquoted YAML boolean in a ConfigMap, quoted replicas: kube-apiserver's decoder refuses them."""
+        path = self.write("badcm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: badcm\n"
+                                        "data:\n  enabled: true\n  name: x\n")
+        p = self.kubectl("apply", "-f", path, ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('Error from server (BadRequest): error when creating "%s": ConfigMap in version "v1" cannot be '
+                      'handled as a ConfigMap: json: cannot unmarshal bool into Go struct field ConfigMap.data of '
+                      'type string' % path, p.stderr)
+        self.assertEqual(self.api.req("GET", "/api/v1/namespaces/default/configmaps/badcm")[0], 404)
+        self.kubectl("create", "deployment", "typed", "--image=nginx:1")
+        p = self.kubectl("patch", "deployment", "typed", "--type=merge", "-p", '{"spec":{"replicas":"3"}}', ok=False)
+        self.assertIn("cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32",
+                      p.stderr)
+        p = self.kubectl("patch", "deployment", "typed", "--type=merge", "-p", '{"spec":{"replicas":3}}')
+        self.assertEqual(self.api.req("GET", "/apis/apps/v1/namespaces/default/deployments/typed")[1]["spec"]["replicas"], 3)
+        self.kubectl("create", "secret", "generic", "typed", "--from-literal=a=b")
+        p = self.kubectl("patch", "secret", "typed", "-p", '{"data":{"n":5}}', ok=False)
+        self.assertIn("cannot unmarshal number into Go struct field Secret.data of type string", p.stderr)
+
     def test_5_logs_and_events(self):
         kubelet = FakeKubelet(["hello from web"])
         try:
@@ -223,6 +260,17 @@ current-context: mini
         rows = [l.split(None, 1) for l in self.kubectl("auth", "whoami").stdout.splitlines()]
         self.assertEqual(rows, [["ATTRIBUTE", "VALUE"], ["Username", "system:unsecured"],
                                 ["Groups", "[system:masters system:authenticated]"]])
+
+    def test_7_health_checks_verbose_and_by_name(self):
+        p = self.kubectl("get", "--raw", "/readyz?verbose")
+        self.assertEqual(p.stdout.splitlines(), ["[+]ping ok", "[+]etcd ok", "[+]informer-sync ok",
+                                                 "readyz check passed"])
+        self.assertEqual(self.kubectl("get", "--raw", "/readyz").stdout, "ok")
+        self.assertEqual(self.kubectl("get", "--raw", "/readyz/etcd").stdout, "ok")
+        self.assertEqual(self.kubectl("get", "--raw", "/livez?verbose").stdout.splitlines(),
+                         ["[+]ping ok", "livez check passed"])
+        p = self.kubectl("get", "--raw", "/readyz/no-such-check", ok=False)
+        self.assertIn("NotFound", p.stderr)
 
     @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
     def test_7_https_with_token(self):
