@@ -264,6 +264,7 @@ current-context: mini
     def test_7_health_checks_verbose_and_by_name(self):
         p = self.kubectl("get", "--raw", "/readyz?verbose")
         self.assertEqual(p.stdout.splitlines(), ["[+]ping ok", "[+]etcd ok", "[+]informer-sync ok",
+                                                 "[+]poststarthook/rbac/bootstrap-roles ok",
                                                  "readyz check passed"])
         self.assertEqual(self.kubectl("get", "--raw", "/readyz").stdout, "ok")
         self.assertEqual(self.kubectl("get", "--raw", "/readyz/etcd").stdout, "ok")
