@@ -130,7 +130,11 @@ static int dec_range(struct dec *d, const cJSON *o, struct el_range_req *r)
 	    (rc = get_enum(d, o, "sort_target", sort_targets, 5, &r->sort_target)) ||
 	    (rc = get_bool(d, o, "serializable", &r->serializable)) ||
 	    (rc = get_bool(d, o, "keys_only", &r->keys_only)) ||
-	    (rc = get_bool(d, o, "count_only", &r->count_only)))
+	    (rc = get_bool(d, o, "count_only", &r->count_only)) ||
+	    (rc = get_int(d, o, "min_mod_revision", &r->min_mod_revision)) ||
+	    (rc = get_int(d, o, "max_mod_revision", &r->max_mod_revision)) ||
+	    (rc = get_int(d, o, "min_create_revision", &r->min_create_revision)) ||
+	    (rc = get_int(d, o, "max_create_revision", &r->max_create_revision)))
 		return rc;
 	return 0;
 }
@@ -197,8 +201,8 @@ static int dec_ops(struct dec *d, const cJSON *arr, struct el_op **ops, uint32_t
 			rc = dec_txn(d, x, &op->u.txn);
 			d->depth--;
 		} else {
-			/* etcd treats an empty RequestOp as an error at apply time. */
-			return fail(d, "etcdserver: invalid txn operation: no request set", NULL);
+			/* etcd's check of a RequestOp with no request in it says this. */
+			return fail(d, "etcdserver: key not found", NULL);
 		}
 		if (rc)
 			return rc;
@@ -232,6 +236,8 @@ static int dec_txn(struct dec *d, const cJSON *o, struct el_txn_req *t)
 			    (rc = get_bytes(d, it, "key", &c->key)) ||
 			    (rc = get_bytes(d, it, "range_end", &c->range_end)))
 				return rc;
+			if (c->key.len == 0)
+				return fail(d, "etcdserver: key is not provided", NULL);
 			if (c->target == EL_CMP_VALUE)
 				rc = get_bytes(d, it, "value", &c->value);
 			else
@@ -263,7 +269,8 @@ static int dec_watch(struct dec *d, const cJSON *o, struct el_jreq *out)
 	    (rc = get_bytes(d, c, "range_end", &out->watch.range_end)) ||
 	    (rc = get_int(d, c, "start_revision", &out->watch.start_revision)) ||
 	    (rc = get_bool(d, c, "prev_kv", &out->watch.prev_kv)) ||
-	    (rc = get_bool(d, c, "progress_notify", &out->watch_progress_notify)))
+	    (rc = get_bool(d, c, "progress_notify", &out->watch_progress_notify)) ||
+	    (rc = get_int(d, c, "watch_id", &out->watch_id)))
 		return rc;
 	filters = cJSON_GetObjectItemCaseSensitive(c, "filters");
 	cJSON_ArrayForEach(f, filters) {
