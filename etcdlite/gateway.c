@@ -117,14 +117,20 @@ static void on_lease_keepalive(struct cm_http_req *req, void *ud)
 		return;
 	}
 	rc = el_lease_keepalive(m->store, jr.lease_id, el_now_ms(), &ttl);
+	/* etcd answers a keepalive of an unknown lease with TTL 0, not an error. */
+	if (rc == -EL_ELEASENOTFOUND)
+		rc = 0;
 	el_member_header(m, &h);
 	if (!rc)
 		rc = cm_buf_puts(&out, "{\"result\":{");
 	if (!rc)
 		rc = el_json_header(&h, &out);
+	if (!rc && jr.lease_id)
+		rc = cm_buf_printf(&out, ",\"ID\":\"%" PRId64 "\"", jr.lease_id);
+	if (!rc && ttl)
+		rc = cm_buf_printf(&out, ",\"TTL\":\"%" PRId64 "\"", ttl);
 	if (!rc)
-		rc = cm_buf_printf(&out, ",\"ID\":\"%" PRId64 "\",\"TTL\":\"%" PRId64 "\"}}\n",
-				   jr.lease_id, ttl);
+		rc = cm_buf_puts(&out, "}}\n");
 	respond_buf(req, rc, &out);
 	el_jreq_close(&jr);
 }
@@ -223,8 +229,15 @@ static void on_member_list(struct cm_http_req *req, void *ud)
 	h.revision = 0; /* etcd's member list header has no revision */
 	if (!(rc = cm_buf_putc(&out, '{')) && !(rc = el_json_header(&h, &out)))
 		rc = cm_buf_puts(&out, ",\"members\":[");
-	for (size_t i = 0; i < m->n_peers && !rc; i++) {
-		struct el_peer *p = &m->peers[i];
+	/* In id order, as etcd lists them; a cluster has a handful of members. */
+	for (size_t i = 0, prev = SIZE_MAX; i < m->n_peers && !rc; i++) {
+		struct el_peer *p = NULL;
+
+		for (size_t j = 0; j < m->n_peers; j++)
+			if ((prev == SIZE_MAX || m->peers[j].id > m->peers[prev].id) &&
+			    (!p || m->peers[j].id < p->id))
+				p = &m->peers[j];
+		prev = (size_t)(p - m->peers);
 		rc = cm_buf_printf(&out, "%s{\"ID\":\"%" PRIu64 "\",\"name\":\"%s\",\"peerURLs\":",
 				   i ? "," : "", p->id, p->name);
 		if (!rc)

@@ -18,6 +18,7 @@ struct el_watch_stream {
 	struct el_member *m;
 	struct cm_http_req *req;
 	int64_t watch_id;
+	int64_t client_watch_id;
 	bool progress;
 	int64_t next_progress_ms;
 	bool ended;
@@ -100,8 +101,9 @@ static void write_line(struct el_watch_stream *ws, const struct el_watch_batch *
 	el_member_header(m, &h);
 	if (b->revision)
 		h.revision = b->revision;
-	/* etcd numbers watchers per stream, and each of our streams carries one. */
-	line.watch_id = 0;
+	/* etcd numbers watchers per stream from 0 unless the client chose the id, and each
+	 * of our streams carries one. */
+	line.watch_id = ws->client_watch_id;
 	/* etcd's cancellation for a compacted revision carries no revision. */
 	if (b->canceled)
 		h.revision = 0;
@@ -164,6 +166,7 @@ static void on_watch(struct cm_http_req *req, void *ud)
 	ws->req = req;
 	ws->peer = peer;
 	ws->progress = jr.watch_progress_notify;
+	ws->client_watch_id = jr.watch_id;
 	rc = el_watch_create(m->hub, &jr.watch, on_batch, ws, &ws->watch_id);
 	if (rc) {
 		free(ws);

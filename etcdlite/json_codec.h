@@ -34,6 +34,7 @@ struct el_jreq {
 	bool lease_keys;
 	struct el_watch_opts watch;
 	bool watch_progress_notify;
+	int64_t watch_id; /* the client's, echoed in every answer on the stream */
 	bool watch_cancel;
 	int64_t watch_cancel_id;
 	struct cm_arena arena;

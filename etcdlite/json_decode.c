@@ -33,6 +33,28 @@ static int bad_base64(struct dec *d, const char *s)
 	return -EINVAL;
 }
 
+/* Go's name for the JSON kind of it, as its decoder's messages say it. */
+static const char *go_kind(const cJSON *it)
+{
+	if (cJSON_IsString(it))
+		return "string";
+	if (cJSON_IsNumber(it))
+		return "number";
+	if (cJSON_IsBool(it))
+		return "bool";
+	if (cJSON_IsArray(it))
+		return "array";
+	return "object";
+}
+
+/* Go's message for a JSON value of the wrong kind, which etcd's gateway passes on. */
+static int wrong_kind(struct dec *d, const cJSON *it, const char *go_type)
+{
+	cm_buf_reset(d->err);
+	cm_buf_printf(d->err, "json: cannot unmarshal %s into Go value of type %s", go_kind(it), go_type);
+	return -EINVAL;
+}
+
 /* base64 field -> bytes in the arena; absent -> empty. */
 static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct el_bytes *out)
 {
@@ -46,7 +68,7 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 	if (!it || cJSON_IsNull(it))
 		return 0;
 	if (!cJSON_IsString(it))
-		return fail(d, "json: expected a base64 string for field", name);
+		return wrong_kind(d, it, "[]uint8");
 	rc = cm_base64_decode(it->valuestring, strlen(it->valuestring), &tmp);
 	if (rc == -EINVAL) {
 		cm_buf_close(&tmp);
@@ -88,14 +110,14 @@ static int get_bool(struct dec *d, const cJSON *obj, const char *name, bool *out
 	if (!it || cJSON_IsNull(it))
 		return 0;
 	if (!cJSON_IsBool(it))
-		return fail(d, "json: invalid value for bool field", name);
+		return wrong_kind(d, it, "bool");
 	*out = cJSON_IsTrue(it);
 	return 0;
 }
 
-/* An enum given as a name or as its number. */
-static int get_enum(struct dec *d, const cJSON *obj, const char *name, const char *const *names,
-		    int n, uint8_t *out)
+/* An enum given as a name or as its number; go_type names it in etcd's message. */
+static int get_enum(struct dec *d, const cJSON *obj, const char *name, const char *go_type,
+		    const char *const *names, int n, uint8_t *out)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
 
@@ -106,13 +128,16 @@ static int get_enum(struct dec *d, const cJSON *obj, const char *name, const cha
 		*out = (uint8_t)it->valuedouble;
 		return 0;
 	}
-	if (cJSON_IsString(it))
-		for (int i = 0; i < n; i++)
-			if (strcmp(it->valuestring, names[i]) == 0) {
-				*out = (uint8_t)i;
-				return 0;
-			}
-	return fail(d, "json: unknown value for enum field", name);
+	if (!cJSON_IsString(it))
+		return fail(d, "json: unknown value for enum field", name);
+	for (int i = 0; i < n; i++)
+		if (strcmp(it->valuestring, names[i]) == 0) {
+			*out = (uint8_t)i;
+			return 0;
+		}
+	cm_buf_reset(d->err);
+	cm_buf_printf(d->err, "unknown value \"%s\" for enum etcdserverpb.%s", it->valuestring, go_type);
+	return -EINVAL;
 }
 
 static const char *const sort_orders[] = {"NONE", "ASCEND", "DESCEND"};
@@ -126,11 +151,15 @@ static int dec_range(struct dec *d, const cJSON *o, struct el_range_req *r)
 
 	if ((rc = get_bytes(d, o, "key", &r->key)) || (rc = get_bytes(d, o, "range_end", &r->range_end)) ||
 	    (rc = get_int(d, o, "limit", &r->limit)) || (rc = get_int(d, o, "revision", &r->revision)) ||
-	    (rc = get_enum(d, o, "sort_order", sort_orders, 3, &r->sort_order)) ||
-	    (rc = get_enum(d, o, "sort_target", sort_targets, 5, &r->sort_target)) ||
+	    (rc = get_enum(d, o, "sort_order", "RangeRequest_SortOrder", sort_orders, 3, &r->sort_order)) ||
+	    (rc = get_enum(d, o, "sort_target", "RangeRequest_SortTarget", sort_targets, 5, &r->sort_target)) ||
 	    (rc = get_bool(d, o, "serializable", &r->serializable)) ||
 	    (rc = get_bool(d, o, "keys_only", &r->keys_only)) ||
-	    (rc = get_bool(d, o, "count_only", &r->count_only)))
+	    (rc = get_bool(d, o, "count_only", &r->count_only)) ||
+	    (rc = get_int(d, o, "min_mod_revision", &r->min_mod_revision)) ||
+	    (rc = get_int(d, o, "max_mod_revision", &r->max_mod_revision)) ||
+	    (rc = get_int(d, o, "min_create_revision", &r->min_create_revision)) ||
+	    (rc = get_int(d, o, "max_create_revision", &r->max_create_revision)))
 		return rc;
 	return 0;
 }
@@ -197,8 +226,8 @@ static int dec_ops(struct dec *d, const cJSON *arr, struct el_op **ops, uint32_t
 			rc = dec_txn(d, x, &op->u.txn);
 			d->depth--;
 		} else {
-			/* etcd treats an empty RequestOp as an error at apply time. */
-			return fail(d, "etcdserver: invalid txn operation: no request set", NULL);
+			/* etcd's check of a RequestOp with no request in it says this. */
+			return fail(d, "etcdserver: key not found", NULL);
 		}
 		if (rc)
 			return rc;
@@ -227,11 +256,13 @@ static int dec_txn(struct dec *d, const cJSON *o, struct el_txn_req *t)
 			static const char *const num_field[] = {"version", "create_revision",
 								"mod_revision", NULL, "lease"};
 
-			if ((rc = get_enum(d, it, "target", cmp_targets, 5, &c->target)) ||
-			    (rc = get_enum(d, it, "result", cmp_results, 4, &c->result)) ||
+			if ((rc = get_enum(d, it, "target", "Compare_CompareTarget", cmp_targets, 5, &c->target)) ||
+			    (rc = get_enum(d, it, "result", "Compare_CompareResult", cmp_results, 4, &c->result)) ||
 			    (rc = get_bytes(d, it, "key", &c->key)) ||
 			    (rc = get_bytes(d, it, "range_end", &c->range_end)))
 				return rc;
+			if (c->key.len == 0)
+				return fail(d, "etcdserver: key is not provided", NULL);
 			if (c->target == EL_CMP_VALUE)
 				rc = get_bytes(d, it, "value", &c->value);
 			else
@@ -263,7 +294,8 @@ static int dec_watch(struct dec *d, const cJSON *o, struct el_jreq *out)
 	    (rc = get_bytes(d, c, "range_end", &out->watch.range_end)) ||
 	    (rc = get_int(d, c, "start_revision", &out->watch.start_revision)) ||
 	    (rc = get_bool(d, c, "prev_kv", &out->watch.prev_kv)) ||
-	    (rc = get_bool(d, c, "progress_notify", &out->watch_progress_notify)))
+	    (rc = get_bool(d, c, "progress_notify", &out->watch_progress_notify)) ||
+	    (rc = get_int(d, c, "watch_id", &out->watch_id)))
 		return rc;
 	filters = cJSON_GetObjectItemCaseSensitive(c, "filters");
 	cJSON_ArrayForEach(f, filters) {
@@ -287,9 +319,17 @@ int el_json_decode(enum el_jkind kind, const char *body, size_t len, struct el_j
 	rc = cm_json_parse(body, len, &root, err);
 	if (rc)
 		return rc;
-	if (!cJSON_IsObject(root)) {
+	/* A null body is an empty request to etcd's gateway, as an empty one is. */
+	if (cJSON_IsNull(root)) {
 		cJSON_Delete(root);
-		return fail(&d, "json: the request must be a JSON object", NULL);
+		root = cJSON_CreateObject();
+		if (!root)
+			return -ENOMEM;
+	}
+	if (!cJSON_IsObject(root)) {
+		rc = wrong_kind(&d, root, "map[string]json.RawMessage");
+		cJSON_Delete(root);
+		return rc;
 	}
 	switch (kind) {
 	case EL_J_RANGE:

@@ -160,7 +160,11 @@ static int put_body(struct cm_buf *o, bool *first, int64_t revision, uint8_t typ
 	return rc;
 }
 
-/* A txn's inner response: {"response_put":{"header":{"revision":"5"},...}}. */
+/*
+ * A txn's inner response: {"response_put":{"header":{"revision":"5"},...}}.
+ * etcd sets the revision in the headers of range, put and delete answers
+ * only: a nested txn's header stays empty.
+ */
 static int put_op_resp(struct cm_buf *o, int64_t revision, const struct el_op_resp *r)
 {
 	static const char *const names[] = {"response_range", "response_put",
@@ -168,8 +172,12 @@ static int put_op_resp(struct cm_buf *o, int64_t revision, const struct el_op_re
 	bool first = false;
 	int rc;
 
-	if ((rc = cm_buf_printf(o, "{\"%s\":{\"header\":{\"revision\":\"%" PRId64 "\"}",
-				names[r->type], revision)) ||
+	if (r->type == EL_OP_TXN)
+		rc = cm_buf_printf(o, "{\"%s\":{\"header\":{}", names[r->type]);
+	else
+		rc = cm_buf_printf(o, "{\"%s\":{\"header\":{\"revision\":\"%" PRId64 "\"}",
+				   names[r->type], revision);
+	if (rc ||
 	    (rc = put_body(o, &first, revision, r->type, &r->u)))
 		return rc;
 	return cm_buf_puts(o, "}}");
@@ -220,7 +228,7 @@ int el_grpc_http_status(int code)
 	case 6: return 409;  /* AlreadyExists */
 	case 7: return 403;  /* PermissionDenied */
 	case 8: return 429;  /* ResourceExhausted */
-	case 9: return 400;  /* FailedPrecondition */
+	case 9: return 412;  /* FailedPrecondition (grpc-gateway v1, as etcd 3.4 answers) */
 	case 10: return 409; /* Aborted */
 	case 11: return 400; /* OutOfRange */
 	case 12: return 501; /* Unimplemented */

@@ -59,6 +59,8 @@ int main(int argc, char **argv)
 		 "watch streams one client address may hold at once (more: 429, \"etcdserver: too many requests\")"},
 		{"request-timeout", CM_FLAG_DURATION, &cfg.request_timeout_ms, "how long a request may wait for quorum"},
 		{"watch-progress-notify-interval", CM_FLAG_DURATION, &cfg.progress_notify_ms, "progress notifications period"},
+		{"experimental-watch-progress-notify-interval", CM_FLAG_DURATION, &cfg.progress_notify_ms,
+		 "etcd 3.4's name of --watch-progress-notify-interval"},
 		{"cert-file", CM_FLAG_STRING, &cfg.client_tls.cert_file, "client port: TLS certificate (https:// URLs)"},
 		{"key-file", CM_FLAG_STRING, &cfg.client_tls.key_file, "client port: TLS key"},
 		{"trusted-ca-file", CM_FLAG_STRING, &cfg.client_tls.trusted_ca_file, "client port: CA for client certificates"},

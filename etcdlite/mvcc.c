@@ -272,6 +272,15 @@ static int cmp_sort(const void *pa, const void *pb, void *arg)
 	return c->desc ? -r : r;
 }
 
+/* etcd prunes what its store found: a filter of 0 is off. */
+static bool filtered_out(const struct el_range_req *r, const struct el_ver *v)
+{
+	return (r->min_mod_revision && v->mod < r->min_mod_revision) ||
+	       (r->max_mod_revision && v->mod > r->max_mod_revision) ||
+	       (r->min_create_revision && v->create < r->min_create_revision) ||
+	       (r->max_create_revision && v->create > r->max_create_revision);
+}
+
 int el_mvcc_range(const struct el_store *st, const struct el_range_req *r,
 		  struct el_response *arena, struct el_range_resp *out)
 {
@@ -300,7 +309,7 @@ int el_mvcc_range(const struct el_store *st, const struct el_range_req *r,
 		if (!v || v->create == 0)
 			continue;
 		out->count++;
-		if (nhits >= keep)
+		if (nhits >= keep || filtered_out(r, v))
 			continue;
 		if (nhits == cap) {
 			struct el_ver **p;

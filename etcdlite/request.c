@@ -13,6 +13,8 @@
  * negatives stay short), byte strings are a varint length then the bytes,
  * booleans are packed into one flags byte. No field is optional, so the
  * decoder never has to guess, and every count is bounded by the bytes left.
+ * The one exception is a range's revision filters: a fourth flag says they
+ * follow, so entries written before the filters existed still decode.
  */
 #define CODEC_VERSION 1
 
@@ -32,15 +34,27 @@ static int put_flags(struct cm_buf *b, bool f0, bool f1, bool f2, bool f3)
 	return cm_buf_putc(b, (char)((f0 ? 1 : 0) | (f1 ? 2 : 0) | (f2 ? 4 : 0) | (f3 ? 8 : 0)));
 }
 
+static bool has_filters(const struct el_range_req *r)
+{
+	return r->min_mod_revision || r->max_mod_revision || r->min_create_revision ||
+	       r->max_create_revision;
+}
+
 static int enc_range(struct cm_buf *b, const struct el_range_req *r)
 {
+	bool filters = has_filters(r);
 	int rc;
 
 	if ((rc = put_bytes(b, r->key)) || (rc = put_bytes(b, r->range_end)) ||
 	    (rc = cm_varint_put_signed(b, r->limit)) || (rc = cm_varint_put_signed(b, r->revision)) ||
-	    (rc = cm_buf_putc(b, (char)r->sort_order)) || (rc = cm_buf_putc(b, (char)r->sort_target)))
+	    (rc = cm_buf_putc(b, (char)r->sort_order)) || (rc = cm_buf_putc(b, (char)r->sort_target)) ||
+	    (rc = put_flags(b, r->serializable, r->keys_only, r->count_only, filters)) || !filters)
 		return rc;
-	return put_flags(b, r->serializable, r->keys_only, r->count_only, false);
+	if ((rc = cm_varint_put_signed(b, r->min_mod_revision)) ||
+	    (rc = cm_varint_put_signed(b, r->max_mod_revision)) ||
+	    (rc = cm_varint_put_signed(b, r->min_create_revision)))
+		return rc;
+	return cm_varint_put_signed(b, r->max_create_revision);
 }
 
 static int enc_put(struct cm_buf *b, const struct el_put_req *p)
@@ -185,7 +199,7 @@ static int get_bytes(struct reader *r, struct el_bytes *s)
 	return 0;
 }
 
-static int get_flags(struct reader *r, bool *f0, bool *f1, bool *f2)
+static int get_flags(struct reader *r, bool *f0, bool *f1, bool *f2, bool *f3)
 {
 	uint8_t f;
 	int rc = get_u8(r, &f, 15);
@@ -197,6 +211,8 @@ static int get_flags(struct reader *r, bool *f0, bool *f1, bool *f2)
 		*f1 = f & 2;
 	if (f2)
 		*f2 = f & 4;
+	if (f3)
+		*f3 = f & 8;
 	return 0;
 }
 
@@ -240,6 +256,7 @@ static void mem_free(void *mem)
 
 static int dec_range(struct reader *r, struct el_range_req *q)
 {
+	bool filters = false;
 	int rc;
 
 	if ((rc = get_bytes(r, &q->key)) || (rc = get_bytes(r, &q->range_end)) ||
@@ -247,7 +264,14 @@ static int dec_range(struct reader *r, struct el_range_req *q)
 	    (rc = get_u8(r, &q->sort_order, EL_SORT_DESCEND)) ||
 	    (rc = get_u8(r, &q->sort_target, EL_SORT_VALUE)))
 		return rc;
-	return get_flags(r, &q->serializable, &q->keys_only, &q->count_only);
+	q->min_mod_revision = q->max_mod_revision = 0;
+	q->min_create_revision = q->max_create_revision = 0;
+	if ((rc = get_flags(r, &q->serializable, &q->keys_only, &q->count_only, &filters)) || !filters)
+		return rc;
+	if ((rc = get_i64(r, &q->min_mod_revision)) || (rc = get_i64(r, &q->max_mod_revision)) ||
+	    (rc = get_i64(r, &q->min_create_revision)))
+		return rc;
+	return get_i64(r, &q->max_create_revision);
 }
 
 static int dec_put(struct reader *r, struct el_put_req *p)
@@ -256,7 +280,7 @@ static int dec_put(struct reader *r, struct el_put_req *p)
 
 	if ((rc = get_bytes(r, &p->key)) || (rc = get_bytes(r, &p->value)) || (rc = get_i64(r, &p->lease)))
 		return rc;
-	return get_flags(r, &p->prev_kv, &p->ignore_value, &p->ignore_lease);
+	return get_flags(r, &p->prev_kv, &p->ignore_value, &p->ignore_lease, NULL);
 }
 
 static int dec_del(struct reader *r, struct el_delete_req *d)
@@ -265,7 +289,7 @@ static int dec_del(struct reader *r, struct el_delete_req *d)
 
 	if ((rc = get_bytes(r, &d->key)) || (rc = get_bytes(r, &d->range_end)))
 		return rc;
-	return get_flags(r, &d->prev_kv, NULL, NULL);
+	return get_flags(r, &d->prev_kv, NULL, NULL, NULL);
 }
 
 static int dec_ops(struct reader *r, struct el_op **ops, uint32_t *n, int depth);
@@ -343,7 +367,7 @@ int el_request_decode(const void *buf, size_t len, struct el_request *out)
 	case EL_REQ_TXN: rc = dec_txn(&r, &req.u.txn, 0); break;
 	case EL_REQ_COMPACTION:
 		if (!(rc = get_i64(&r, &req.u.compaction.revision)))
-			rc = get_flags(&r, &req.u.compaction.physical, NULL, NULL);
+			rc = get_flags(&r, &req.u.compaction.physical, NULL, NULL, NULL);
 		break;
 	case EL_REQ_LEASE_GRANT:
 		if (!(rc = get_i64(&r, &req.u.lease_grant.id)))

@@ -73,6 +73,9 @@ struct el_range_req {
 	bool serializable;   /* not used by the store; for the server's read path */
 	bool keys_only;
 	bool count_only;
+	/* etcd's filters on the keys found (0: none); count is taken before them. */
+	int64_t min_mod_revision, max_mod_revision;
+	int64_t min_create_revision, max_create_revision;
 };
 
 struct el_put_req {

@@ -115,10 +115,21 @@ def steps():
                                         "sort_order": "DESCEND", "sort_target": "KEY"}),
         ("range-sort-mod", "/v3/kv/range", {"key": b64("\0"), "range_end": b64("\0"),
                                             "sort_order": "ASCEND", "sort_target": "MOD"}),
+        ("range-min-mod", "/v3/kv/range", {"key": b64("\0"), "range_end": b64("\0"),
+                                           "min_mod_revision": "5", "limit": 1}),
+        ("range-max-create", "/v3/kv/range", {"key": b64("a/"), "range_end": b64("a0"),
+                                              "max_create_revision": "4", "max_mod_revision": "9",
+                                              "min_create_revision": "2"}),
         ("range-old", "/v3/kv/range", {"key": K, "revision": "2"}),
         ("range-future", "/v3/kv/range", {"key": K, "revision": "1000"}),
         ("bad-json", "/v3/kv/range", "{bad json"),
         ("bad-base64", "/v3/kv/range", {"key": "!!!"}),
+        ("bad-enum", "/v3/kv/range", {"key": K, "sort_order": "UP"}),
+        ("bad-bool", "/v3/kv/range", {"key": K, "keys_only": "true"}),
+        ("bad-bytes", "/v3/kv/range", {"key": 5}),
+        ("bad-body-array", "/v3/kv/range", "[1]"),
+        ("null-body", "/v3/kv/range", "null"),
+        ("bad-compare-target", "/v3/kv/txn", {"compare": [{"target": "FOO", "key": K}]}),
         ("delete-prev", "/v3/kv/deleterange", {"key": b64("a/1"), "prev_kv": True}),
         ("delete-missing", "/v3/kv/deleterange", {"key": b64("zzz")}),
         ("delete-prefix", "/v3/kv/deleterange", {"key": b64("a/"), "range_end": b64("a0")}),
@@ -145,11 +156,17 @@ def steps():
             "success": [{"request_put": {"key": b64("d"), "value": b64("1")}},
                         {"request_put": {"key": b64("d"), "value": b64("2")}}]}),
         ("txn-empty", "/v3/kv/txn", {}),
+        ("txn-empty-op", "/v3/kv/txn", {"success": [{}]}),
+        ("txn-compare-no-key", "/v3/kv/txn", {
+            "compare": [{"target": "VERSION", "result": "EQUAL", "version": "0"}]}),
         ("lease-grant", "/v3/lease/grant", {"TTL": "60", "ID": "7587"}),
+        ("lease-grant-again", "/v3/lease/grant", {"TTL": "60", "ID": "7587"}),
         ("lease-put", "/v3/kv/put", {"key": b64("l"), "value": b64("x"), "lease": "7587"}),
         ("lease-put-missing", "/v3/kv/put", {"key": b64("l"), "value": b64("x"), "lease": "99"}),
         ("lease-ttl", "/v3/lease/timetolive", {"ID": "7587", "keys": True}),
         ("lease-leases", "/v3/lease/leases", {}),
+        ("lease-keepalive-missing", "/v3/lease/keepalive", {"ID": "99"}),
+        ("lease-keepalive-empty", "/v3/lease/keepalive", {}),
         ("lease-revoke", "/v3/lease/revoke", {"ID": "7587"}),
         ("lease-revoke-again", "/v3/lease/revoke", {"ID": "7587"}),
         ("lease-key-gone", "/v3/kv/range", {"key": b64("l")}),
@@ -159,6 +176,17 @@ def steps():
         ("range-compacted", "/v3/kv/range", {"key": K, "revision": "3"}),
         ("put-ignore-value-missing", "/v3/kv/put", {"key": b64("nope"), "ignore_value": True}),
         ("put-too-large", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 1600000)}),
+        # Over the limit but under etcd's gRPC bound (limit + 512 KiB): still etcd's own answer.
+        ("put-too-large-2", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 2000000)}),
+        # Writes that go through the log: the filters of a range in a txn, a nested txn.
+        ("txn-range-filters", "/v3/kv/txn", {"success": [
+            {"request_put": {"key": b64("f"), "value": b64("1")}},
+            {"request_range": {"key": b64("\0"), "range_end": b64("\0"), "keys_only": True,
+                               "min_create_revision": "10", "max_mod_revision": "13"}}]}),
+        ("txn-nested", "/v3/kv/txn", {"success": [{"request_txn": {
+            "compare": [{"target": "VALUE", "key": b64("f"), "result": "EQUAL", "value": b64("1")}],
+            "success": [{"request_put": {"key": b64("g"), "value": b64("2"), "prev_kv": True}},
+                        {"request_range": {"key": b64("g")}}]}}]}),
         ("status", "/v3/maintenance/status", {}),
     ]
 
@@ -173,6 +201,8 @@ def run_all(url):
         {"create_request": {"key": b64("t"), "start_revision": "5", "prev_kv": True}}, 2))))
     out.append(("watch-compacted", (200, ep.watch(
         {"create_request": {"key": b64("t"), "start_revision": "2"}}, 2))))
+    out.append(("watch-client-id", (200, ep.watch(
+        {"create_request": {"key": b64("t"), "start_revision": "5", "watch_id": "7"}}, 2))))
     return out
 
 
@@ -196,6 +226,31 @@ class Conformance(unittest.TestCase):
                     continue
                 problems.append("%s: %s: etcd %r, etcdlite %r" % (name, path, a, b))
         self.assertEqual([], problems, "\n" + "\n".join(problems))
+
+
+class ConformanceCluster(unittest.TestCase):
+    def test_member_list_in_id_order_and_leases_through_a_follower(self):
+        answers = {}
+        for kind in ("etcd", "etcdlite"):
+            cl = Cluster(3, kind=kind).start_all()
+            try:
+                ep = Endpoint(cl.client[(cl.leader() + 1) % 3])
+                members = ep.call("/v3/cluster/member/list", {})
+                ep.call("/v3/lease/grant", {"TTL": "60", "ID": "42"})
+                answers[kind] = [
+                    ep.call("/v3/lease/keepalive", {"ID": "42"}),
+                    ep.call("/v3/lease/keepalive", {"ID": "43"}),
+                    ep.call("/v3/lease/timetolive", {"ID": "42"}),
+                ]
+            finally:
+                cl.stop()
+            self.assertEqual(200, members[0])
+            ids = [int(m["ID"]) for m in members[1]["members"]]
+            self.assertEqual(sorted(ids), ids, "%s lists members by ID" % kind)
+            self.assertEqual(3, len(ids))
+        for (st_w, body_w), (st_g, body_g) in zip(answers["etcd"], answers["etcdlite"]):
+            self.assertEqual(st_w, st_g)
+            self.assertEqual([], list(diff(normalize(body_w), normalize(body_g))))
 
 
 if __name__ == "__main__":

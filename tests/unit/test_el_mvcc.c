@@ -196,6 +196,25 @@ START_TEST(test_limit_more_count)
 	ck_assert_int_eq(resp.u.range.kvs[0].vlen, 0);
 	ck_assert_int_eq(resp.u.range.kvs[0].version, 1);
 	el_response_close(&resp);
+	/* k<i> was made at revision i + 2. The filters prune what was found: count is before them,
+	 * limit and more after. */
+	ck_assert_int_eq(RANGE((struct el_range_req){.key = S("k"), .range_end = S("l"), .limit = 2,
+						     .min_mod_revision = 5}, &resp, got, sizeof(got)), 0);
+	ck_assert_str_eq(got, "k3,k4");
+	ck_assert(resp.u.range.more);
+	ck_assert_int_eq(resp.u.range.count, 10);
+	el_response_close(&resp);
+	ck_assert_int_eq(RANGE((struct el_range_req){.key = S("k"), .range_end = S("l"), .limit = 3,
+						     .min_create_revision = 9, .max_mod_revision = 10},
+			       &resp, got, sizeof(got)), 0);
+	ck_assert_str_eq(got, "k7,k8");
+	ck_assert(!resp.u.range.more);
+	el_response_close(&resp);
+	ck_assert_int_eq(RANGE((struct el_range_req){.key = S("k"), .range_end = S("l"),
+						     .max_create_revision = 3}, &resp, got, sizeof(got)), 0);
+	ck_assert_str_eq(got, "k0,k1");
+	ck_assert_int_eq(resp.u.range.count, 10);
+	el_response_close(&resp);
 }
 END_TEST
 

@@ -35,8 +35,9 @@ START_TEST(test_range_roundtrip)
 	struct el_request in = {.type = EL_REQ_RANGE}, out;
 	struct cm_buf b;
 
-	in.u.range = (struct el_range_req){B("/registry/pods/"), B("/registry/pods0"), 500, -3,
-					   EL_SORT_DESCEND, EL_SORT_MOD, true, true, false};
+	in.u.range = (struct el_range_req){.key = B("/registry/pods/"), .range_end = B("/registry/pods0"),
+					   .limit = 500, .revision = -3, .sort_order = EL_SORT_DESCEND,
+					   .sort_target = EL_SORT_MOD, .serializable = true, .keys_only = true};
 	roundtrip(&in, &out, &b);
 	ck_assert(bytes_eq(out.u.range.key, in.u.range.key));
 	ck_assert(bytes_eq(out.u.range.range_end, in.u.range.range_end));
@@ -45,6 +46,37 @@ START_TEST(test_range_roundtrip)
 	ck_assert_int_eq(out.u.range.sort_order, EL_SORT_DESCEND);
 	ck_assert_int_eq(out.u.range.sort_target, EL_SORT_MOD);
 	ck_assert(out.u.range.serializable && out.u.range.keys_only && !out.u.range.count_only);
+	el_request_close(&out);
+	cm_buf_close(&b);
+}
+END_TEST
+
+START_TEST(test_range_filters_roundtrip)
+{
+	struct el_request in = {.type = EL_REQ_RANGE}, out;
+	struct el_range_req *r = &in.u.range;
+	struct cm_buf b;
+
+	r->key = B("k");
+	r->min_mod_revision = 3;
+	r->max_mod_revision = 9;
+	r->min_create_revision = 2;
+	r->max_create_revision = 7;
+	roundtrip(&in, &out, &b);
+	ck_assert_int_eq(out.u.range.min_mod_revision, 3);
+	ck_assert_int_eq(out.u.range.max_mod_revision, 9);
+	ck_assert_int_eq(out.u.range.min_create_revision, 2);
+	ck_assert_int_eq(out.u.range.max_create_revision, 7);
+	el_request_close(&out);
+	cm_buf_close(&b);
+
+	/* Without filters the entry is what it was before they existed: the flags byte last. */
+	r->min_mod_revision = r->max_mod_revision = r->min_create_revision = r->max_create_revision = 0;
+	r->keys_only = true;
+	roundtrip(&in, &out, &b);
+	ck_assert_int_eq(b.data[b.len - 1], 2);
+	ck_assert(out.u.range.keys_only);
+	ck_assert_int_eq(out.u.range.min_mod_revision + out.u.range.max_create_revision, 0);
 	el_request_close(&out);
 	cm_buf_close(&b);
 }
@@ -236,6 +268,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("codec");
 
 	tcase_add_test(tc, test_range_roundtrip);
+	tcase_add_test(tc, test_range_filters_roundtrip);
 	tcase_add_test(tc, test_put_roundtrip_binary);
 	tcase_add_test(tc, test_nested_txn_roundtrip);
 	tcase_add_test(tc, test_lease_and_compaction_roundtrip);
