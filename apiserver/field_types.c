@@ -29,12 +29,6 @@ static const struct {
 	{"replicasets", "spec.replicas", "ReplicaSetSpec.spec.replicas", INT32},
 };
 
-/* The name Go's encoding/json gives a JSON value it cannot put in a field ("bool" where JSON says "boolean"). */
-static const char *json_type(const cJSON *v)
-{
-	return cJSON_IsBool(v) ? "bool" : cm_json_type_name(v);
-}
-
 static bool int32_ok(const cJSON *v)
 {
 	return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= -2147483648.0 &&
@@ -47,7 +41,7 @@ static cJSON *mismatch(const struct api_resource *r, const cJSON *v, const char 
 	cJSON *st;
 
 	cm_buf_printf(&m, "%s in version \"%s\" cannot be handled as a %s: json: cannot unmarshal %s into Go struct "
-			  "field %s of type %s", r->kind, r->version, r->kind, json_type(v), go_field, want);
+			  "field %s of type %s", r->kind, r->version, r->kind, cm_json_go_type_name(v), go_field, want);
 	st = api_status_bad_request(m.data ? m.data : "cannot be handled");
 	cm_buf_close(&m);
 	return st;

@@ -114,6 +114,11 @@ const char *cm_json_type_name(const cJSON *j)
 	return "invalid";
 }
 
+const char *cm_json_go_type_name(const cJSON *j)
+{
+	return cJSON_IsBool(j) ? "bool" : cm_json_type_name(j);
+}
+
 /*
  * Converts j to int64. Returns 0, or -EINVAL with *why set to a short reason
  * ("expected integer, got string", ...).

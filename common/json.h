@@ -24,6 +24,9 @@ const char *cm_json_get_str(const cJSON *root, const char *path);
 const char *cm_json_str_or(const cJSON *root, const char *path, const char *def);
 /* The JSON type name of j for error messages: "string", "number", "boolean", "null", "array", "object". */
 const char *cm_json_type_name(const cJSON *j);
+/* The name Go's encoding/json gives j in "cannot unmarshal X into ...": as above, but "bool". */
+const char *cm_json_go_type_name(const cJSON *j);
+
 /*
  * Reads an int64 given as a JSON number or as a decimal string (etcd writes
  * int64 as strings). Returns 0, -ENOENT if missing, or -EINVAL if of another

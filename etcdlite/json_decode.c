@@ -34,24 +34,11 @@ static int bad_base64(struct dec *d, const char *s)
 }
 
 /* Go's name for the JSON kind of it, as its decoder's messages say it. */
-static const char *go_kind(const cJSON *it)
-{
-	if (cJSON_IsString(it))
-		return "string";
-	if (cJSON_IsNumber(it))
-		return "number";
-	if (cJSON_IsBool(it))
-		return "bool";
-	if (cJSON_IsArray(it))
-		return "array";
-	return "object";
-}
-
 /* Go's message for a JSON value of the wrong kind, which etcd's gateway passes on. */
 static int wrong_kind(struct dec *d, const cJSON *it, const char *go_type)
 {
 	cm_buf_reset(d->err);
-	cm_buf_printf(d->err, "json: cannot unmarshal %s into Go value of type %s", go_kind(it), go_type);
+	cm_buf_printf(d->err, "json: cannot unmarshal %s into Go value of type %s", cm_json_go_type_name(it), go_type);
 	return -EINVAL;
 }
 
