@@ -334,6 +334,10 @@ current-context: c
 """ % (self.sport, os.path.join(self.pki, "ca.crt"), user))
         return path
 
+    def cert_kubeconfig(self, cert):
+        return self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
+            os.path.join(self.pki, cert + ".crt"), os.path.join(self.pki, cert + ".key")))
+
     def cm_file(self, name):
         path = os.path.join(self.dir, name + ".yaml")
         with open(path, "w") as f:
@@ -386,16 +390,14 @@ current-context: c
         self.assertNotIn(["*.*", "[]", "[]", "[*]"], got)
         # the RoleBinding grants in its namespace only
         self.assertNotIn(["configmaps", "[]", "[mine]", "[update]"], rows("-n", "kube-system"))
-        admin = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))
+        admin = self.cert_kubeconfig("admin")
         p = self.kubectl(admin, "auth", "can-i", "--list")
         self.assertEqual([line.split() for line in p.stdout.splitlines()[1:]],
                          [["*.*", "[]", "[]", "[*]"], ["[*]", "[]", "[*]"]], p.stderr)
 
     @unittest.skipUnless(KUBECTL, "kubectl not installed")
     def test_kubectl_client_certificate(self):
-        cfg = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))
+        cfg = self.cert_kubeconfig("admin")
         p = self.kubectl(cfg, "create", "-f", self.cm_file("from-cert"))
         self.assertEqual(p.returncode, 0, p.stderr)
         p = self.kubectl(cfg, "auth", "can-i", "delete", "nodes")
@@ -407,8 +409,7 @@ current-context: c
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(json.loads(p.stdout)["status"]["userInfo"],
                          {"username": "bob", "uid": "u2", "groups": ["system:authenticated"]})
-        p = self.kubectl(self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))), "auth", "whoami")
+        p = self.kubectl(self.cert_kubeconfig("admin"), "auth", "whoami")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("Username    admin", p.stdout)
         self.assertIn("system:masters", p.stdout)
@@ -469,8 +470,7 @@ current-context: c
             "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "as-bob"},
             "rules": [{"apiGroups": [""], "resources": ["users"], "resourceNames": ["bob"],
                        "verbs": ["impersonate"]}]})
-        admin = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))
+        admin = self.cert_kubeconfig("admin")
         dave = self.kubeconfig("{token: dave-token}")
         # an admin acting as carol (no bindings) is refused what carol is refused
         p = self.kubectl(admin, "--as=carol", "get", "pods")
@@ -523,8 +523,7 @@ current-context: c
         self.assertEqual(can(bob, "create", "pods")[:2], (1, "no"))
         self.assertEqual(can(bob, "get", "secrets")[:2], (1, "no"))
         self.assertEqual(can(bob, "get", "deployments.apps", "-A")[:2], (0, "yes"))
-        n1 = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "kubelet-n1.crt"), os.path.join(self.pki, "kubelet-n1.key")))
+        n1 = self.cert_kubeconfig("kubelet-n1")
         self.assertEqual(can(n1, "update", "nodes/n1", "--subresource=status")[:2], (0, "yes"))
         self.assertEqual(can(n1, "update", "nodes/n2", "--subresource=status")[:2], (1, "no"))
         self.assertEqual(can(n1, "patch", "pods", "on-n1", "--subresource=status")[:2], (0, "yes"))
