@@ -10,6 +10,7 @@
 #include "common/buf.h"
 
 #define API_AUTH_MAX_GROUPS 16
+#define API_AUTH_MAX_EXTRA 16
 
 /*
  * An authenticated identity. Strings borrowed from whoever made it (token
@@ -21,6 +22,10 @@ struct api_user {
 	const char *uid; /* may be "" */
 	const char *groups[API_AUTH_MAX_GROUPS];
 	int ngroups;
+	/* user.Info.Extra as pairs, a key once per value (only impersonation sets them) */
+	const char *extra_keys[API_AUTH_MAX_EXTRA];
+	const char *extra_values[API_AUTH_MAX_EXTRA];
+	int nextra;
 	char store[640];
 };
 
@@ -70,6 +75,41 @@ struct api_authz_attrs {
 int api_authz_forbidden_message(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out);
 /* Its part after "is forbidden: " (`User "bob" cannot ...`), with ": reason" if reason is not empty. */
 int api_authz_forbidden_why(const struct api_authz_attrs *a, const char *reason, struct cm_buf *out);
+
+/* --- impersonate.c: acting as another user, as Kubernetes' impersonation filter --- */
+
+struct api_header {
+	const char *name, *value;
+};
+
+/* The authorizers' verdict on at; *reason (static text or NULL) may explain a denial. */
+typedef bool (*api_authorize_fn)(void *ud, const struct api_authz_attrs *at, const char **reason);
+
+/* What the caller was refused: at (its user the caller) with strings in buf or in the headers. */
+struct api_impersonate_denial {
+	struct api_authz_attrs at;
+	const char *reason;
+	char buf[256];
+};
+
+/*
+ * Applies the Impersonate-User, -Uid, -Group (repeatable) and -Extra-<key>
+ * (repeatable; key lower-cased and %-decoded) headers among h[0..n) to *u, the
+ * authenticated caller. Each asks allow whether the caller may "impersonate":
+ * users (name the user) or, for system:serviceaccount:NS:NAME, serviceaccounts
+ * NAME in NS; groups; uids and userextras/<key> (name the value) in
+ * authentication.k8s.io. The new user has the groups given (a ServiceAccount
+ * without any: system:serviceaccounts and system:serviceaccounts:NS), plus
+ * system:authenticated unless it or system:unauthenticated is there, or for
+ * system:anonymous system:unauthenticated. Its strings are borrowed from h or
+ * kept in u->store. Without Impersonate headers *u is left as it is.
+ * Returns 0; -EINVAL when a uid, group or extra comes without a user, -E2BIG
+ * for more groups, extras or bytes than an api_user holds (message in err for
+ * both); -EACCES with *denied filled when the caller may not; *u unchanged on
+ * failure. -ENOMEM from err.
+ */
+int api_impersonate(struct api_user *u, const struct api_header *h, size_t n, api_authorize_fn allow, void *ud,
+		    struct api_impersonate_denial *denied, struct cm_buf *err);
 
 /* --- rbac.c: evaluation of RBAC objects --- */
 

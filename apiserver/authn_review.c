@@ -13,7 +13,23 @@ static void reply_status(struct cm_http_req *req, cJSON *st)
 	cJSON_Delete(st);
 }
 
-/* The review answered for u: status.userInfo with username, uid and groups (empty ones left out, as Kubernetes). */
+/* userInfo.extra: each key with its values, in the order given. */
+static int add_extra(cJSON *info, const struct api_user *u)
+{
+	cJSON *extra = cJSON_AddObjectToObject(info, "extra");
+
+	for (int i = 0; extra && i < u->nextra; i++) {
+		cJSON *vals = cJSON_GetObjectItemCaseSensitive(extra, u->extra_keys[i]);
+
+		if (!vals && !(vals = cJSON_AddArrayToObject(extra, u->extra_keys[i])))
+			return -ENOMEM;
+		if (!cJSON_AddItemToArray(vals, cJSON_CreateString(u->extra_values[i])))
+			return -ENOMEM;
+	}
+	return extra ? 0 : -ENOMEM;
+}
+
+/* The review answered for u: status.userInfo with username, uid, groups and extra (empty ones left out, as Kubernetes). */
 static cJSON *review(const struct api_user *u)
 {
 	cJSON *j = cJSON_CreateObject(), *info, *groups;
@@ -33,6 +49,8 @@ static cJSON *review(const struct api_user *u)
 			if (!cJSON_AddItemToArray(groups, cJSON_CreateString(u->groups[i])))
 				goto fail;
 	}
+	if (u->nextra > 0 && add_extra(info, u) < 0)
+		goto fail;
 	return j;
 fail:
 	cJSON_Delete(j);
@@ -52,8 +70,8 @@ static void handle_ssr(struct cm_http_req *req, struct api_server *srv, bool tls
 	struct cm_buf b = CM_BUF_INIT;
 	cJSON *j;
 
-	if (api_auth_identify(srv->auth, req, tls, &u) < 0) {
-		reply_status(req, api_status_unauthorized(NULL));
+	if (api_auth_identify(srv->auth, req, tls, &u, &j) < 0) {
+		reply_status(req, j);
 		return;
 	}
 	at.user = &u;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "apiserver/authz_cache.h"
@@ -37,7 +38,8 @@ struct api_auth {
 };
 
 /* The identity of requests on the plain listener: loopback only, trusted like kube-apiserver's insecure port. */
-static const struct api_user unsecured = {"system:unsecured", "", {"system:masters", "system:authenticated"}, 2, ""};
+static const struct api_user unsecured = {
+	.name = "system:unsecured", .uid = "", .groups = {"system:masters", "system:authenticated"}, .ngroups = 2};
 
 static int parse_cidr(const char *s, struct cidr *out)
 {
@@ -296,22 +298,80 @@ static const char *verb_of(const char *method, struct api_ctx *c)
 	return "unknown";
 }
 
-int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out)
+#define MAX_IMPERSONATE_HEADERS (API_AUTH_MAX_GROUPS + API_AUTH_MAX_EXTRA + 2)
+
+struct headers {
+	struct api_header h[MAX_IMPERSONATE_HEADERS + 1]; /* one more: api_impersonate names the overflow */
+	size_t n;
+};
+
+static int collect_impersonation(const char *name, const char *value, void *arg)
+{
+	struct headers *hs = arg;
+
+	if (strncasecmp(name, "Impersonate-", strlen("Impersonate-")))
+		return 0;
+	hs->h[hs->n].name = name;
+	hs->h[hs->n].value = value;
+	return ++hs->n == sizeof(hs->h) / sizeof(hs->h[0]);
+}
+
+/* Without access control (a NULL) nobody is refused anything, impersonation included. */
+static bool allow_impersonation(void *ud, const struct api_authz_attrs *at, const char **reason)
+{
+	*reason = NULL;
+	return !ud || api_auth_decide(ud, at, reason);
+}
+
+/* Answers an impersonation error as Kubernetes' filter does (403 refused, 500 malformed, 400 beyond our limits). */
+static cJSON *impersonation_status(int rc, const struct api_impersonate_denial *d, const struct cm_buf *err)
+{
+	struct cm_buf why = CM_BUF_INIT;
+	cJSON *st;
+
+	if (rc == -EINVAL)
+		return api_status_internal(err->data);
+	if (rc == -E2BIG)
+		return api_status_bad_request(err->data);
+	if (rc != -EACCES || api_authz_forbidden_why(&d->at, d->reason, &why) < 0) {
+		cm_buf_close(&why);
+		return api_status_internal("out of memory");
+	}
+	cm_debug(1, "impersonation forbidden: %s", why.data);
+	st = api_status_forbidden(d->at.group, d->at.resource, d->at.name, why.data);
+	cm_buf_close(&why);
+	return st;
+}
+
+int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out, cJSON **status)
 {
 	struct api_authn_input in;
+	struct headers hs = {.n = 0};
+	struct api_impersonate_denial denied;
+	struct cm_buf err = CM_BUF_INIT;
+	int rc;
 
 	if (!a || !tls) {
 		*out = unsecured;
-		return 0;
+	} else {
+		in.authorization = cm_http_req_header(req, "Authorization");
+		in.peer = cm_http_req_peer_identity(req);
+		in.tokens = a->tokens;
+		in.anonymous = a->anonymous;
+		in.sa_key = a->sa_key.len ? a->sa_key.data : NULL;
+		in.sa_keylen = a->sa_key.len;
+		in.now_s = cm_time_wall_ms() / 1000;
+		if (api_authn_resolve(&in, out) < 0) {
+			*status = api_status_unauthorized(NULL);
+			return -EACCES;
+		}
 	}
-	in.authorization = cm_http_req_header(req, "Authorization");
-	in.peer = cm_http_req_peer_identity(req);
-	in.tokens = a->tokens;
-	in.anonymous = a->anonymous;
-	in.sa_key = a->sa_key.len ? a->sa_key.data : NULL;
-	in.sa_keylen = a->sa_key.len;
-	in.now_s = cm_time_wall_ms() / 1000;
-	return api_authn_resolve(&in, out);
+	cm_http_req_headers(req, collect_impersonation, &hs);
+	rc = api_impersonate(out, hs.h, hs.n, allow_impersonation, a, &denied, &err);
+	if (rc < 0)
+		*status = impersonation_status(rc, &denied, &err);
+	cm_buf_close(&err);
+	return rc;
 }
 
 int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid, int64_t ttl_s,
@@ -336,13 +396,14 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 	struct api_user u;
 	struct api_authz_attrs at = {0};
 	const char *reason;
+	cJSON *st;
 	bool mutating = strcmp(method, "GET") && strcmp(method, "HEAD");
 
 	if (!a)
 		return false;
 	/* the source address was checked by api_auth_http_gate before routing */
-	if (api_auth_identify(a, c->req, tls, &u) < 0) {
-		api_ctx_reply_status(c, api_status_unauthorized(NULL));
+	if (api_auth_identify(a, c->req, tls, &u, &st) < 0) {
+		api_ctx_reply_status(c, st);
 		return true;
 	}
 	if (mutating && a->max_mutating > 0) {

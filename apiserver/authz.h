@@ -76,9 +76,13 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 /*
  * Who sent req: on the TLS listener as api_authn_resolve says, on the plain
  * one (or without a) the trusted local user system:unsecured (group
- * system:masters). 0 or -EACCES.
+ * system:masters); then, if the request carries Impersonate-* headers, the
+ * user it may act as (api_impersonate, authorized by a). Returns 0, or a
+ * negative errno with *status the Status to answer (the caller's): -EACCES
+ * 401 or impersonation refused 403, -EINVAL 500 (groups without a user, as
+ * Kubernetes answers), -E2BIG 400.
  */
-int api_auth_identify(const struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out);
+int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out, cJSON **status);
 /* Whether the authorizers allow at; *reason (static text or NULL) explains a Node authorizer denial. */
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
 /*

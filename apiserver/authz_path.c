@@ -23,6 +23,7 @@ int api_auth_http_gate(struct cm_http_req *req, void *ud)
 	const char *method = cm_http_req_method(req), *path = cm_http_req_path(req), *reason;
 	struct api_authz_attrs at = {0};
 	struct api_user u;
+	cJSON *st;
 	char verb[16];
 	size_t i;
 
@@ -33,8 +34,8 @@ int api_auth_http_gate(struct cm_http_req *req, void *ud)
 	/* resource requests are judged in rest.c once the path says which resource */
 	if (api_path_is_resource(path))
 		return 0;
-	if (api_auth_identify(a, req, cm_http_req_is_tls(req), &u) < 0)
-		return reply(req, api_status_unauthorized(NULL));
+	if (api_auth_identify(a, req, cm_http_req_is_tls(req), &u, &st) < 0)
+		return reply(req, st);
 	/* as Kubernetes: a non-resource request's verb is its method in lower case */
 	for (i = 0; method[i] && i < sizeof(verb) - 1; i++)
 		verb[i] = (char)tolower((unsigned char)method[i]);
@@ -47,7 +48,6 @@ int api_auth_http_gate(struct cm_http_req *req, void *ud)
 		return 0;
 	{
 		struct cm_buf msg = CM_BUF_INIT;
-		cJSON *st;
 
 		if (api_authz_forbidden_message(&at, reason, &msg) < 0) {
 			cm_buf_close(&msg);

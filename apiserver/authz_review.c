@@ -28,8 +28,8 @@ static bool read_review(struct cm_http_req *req, struct api_server *srv, bool tl
 	cJSON *j = NULL;
 	int rc;
 
-	if (api_auth_identify(srv->auth, req, tls, u) < 0) {
-		reply_status(req, api_status_unauthorized(NULL));
+	if (api_auth_identify(srv->auth, req, tls, u, &j) < 0) {
+		reply_status(req, j);
 		return false;
 	}
 	/* the reason a body is refused is not needed here */

@@ -114,6 +114,30 @@ const char *cm_http_req_header(const struct cm_http_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+struct header_walk {
+	int (*fn)(const char *name, const char *value, void *arg);
+	void *arg;
+	int rc;
+};
+
+static enum MHD_Result header_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct header_walk *w = cls;
+
+	(void)kind;
+	w->rc = w->fn(key, value ? value : "", w->arg);
+	return w->rc ? MHD_NO : MHD_YES;
+}
+
+int cm_http_req_headers(const struct cm_http_req *req, int (*fn)(const char *name, const char *value, void *arg),
+			void *arg)
+{
+	struct header_walk w = {fn, arg, 0};
+
+	MHD_get_connection_values(req->conn, MHD_HEADER_KIND, header_one, &w);
+	return w.rc;
+}
+
 const struct cm_http_peer_identity *cm_http_req_peer_identity(const struct cm_http_req *req)
 {
 	return req->peer;

@@ -94,6 +94,12 @@ const char *cm_http_req_param(const struct cm_http_req *req, const char *name);
 const char *cm_http_req_query(const struct cm_http_req *req, const char *name);
 /* A request header (case-insensitive name), or NULL. */
 const char *cm_http_req_header(const struct cm_http_req *req, const char *name);
+/*
+ * Calls fn for each request header in the order sent (a repeated header once
+ * per line) until fn returns nonzero; that value is returned, else 0.
+ */
+int cm_http_req_headers(const struct cm_http_req *req, int (*fn)(const char *name, const char *value, void *arg),
+			void *arg);
 /* The whole body (NUL-terminated for convenience), length in *len. */
 const char *cm_http_req_body(const struct cm_http_req *req, size_t *len);
 /* The subject of a verified client certificate: Kubernetes reads CN as the user, O as the groups. */

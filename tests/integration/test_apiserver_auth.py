@@ -126,7 +126,7 @@ class AuthTest(unittest.TestCase):
         return c
 
     @classmethod
-    def https(cls, method, path, body=None, token=None, cert=None, pki=None, ctype="application/json"):
+    def https(cls, method, path, body=None, token=None, cert=None, pki=None, ctype="application/json", headers=()):
         h = {}
         if token:
             h["Authorization"] = "Bearer " + token
@@ -136,7 +136,13 @@ class AuthTest(unittest.TestCase):
             h["Content-Type"] = ctype
         conn = http.client.HTTPSConnection("127.0.0.1", cls.sport, timeout=10, context=cls.ctx(cert, pki))
         try:
-            conn.request(method, path, body=data, headers=h)
+            conn.putrequest(method, path)
+            # a list of pairs, as Impersonate-Group may be repeated
+            for k, v in list(h.items()) + list(headers):
+                conn.putheader(k, v)
+            if data is not None:
+                conn.putheader("Content-Length", str(len(data)))
+            conn.endheaders(data)
             r = conn.getresponse()
             raw = r.read()
         finally:
@@ -328,6 +334,10 @@ current-context: c
 """ % (self.sport, os.path.join(self.pki, "ca.crt"), user))
         return path
 
+    def cert_kubeconfig(self, cert):
+        return self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
+            os.path.join(self.pki, cert + ".crt"), os.path.join(self.pki, cert + ".key")))
+
     def cm_file(self, name):
         path = os.path.join(self.dir, name + ".yaml")
         with open(path, "w") as f:
@@ -380,16 +390,14 @@ current-context: c
         self.assertNotIn(["*.*", "[]", "[]", "[*]"], got)
         # the RoleBinding grants in its namespace only
         self.assertNotIn(["configmaps", "[]", "[mine]", "[update]"], rows("-n", "kube-system"))
-        admin = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))
+        admin = self.cert_kubeconfig("admin")
         p = self.kubectl(admin, "auth", "can-i", "--list")
         self.assertEqual([line.split() for line in p.stdout.splitlines()[1:]],
                          [["*.*", "[]", "[]", "[*]"], ["[*]", "[]", "[*]"]], p.stderr)
 
     @unittest.skipUnless(KUBECTL, "kubectl not installed")
     def test_kubectl_client_certificate(self):
-        cfg = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key")))
+        cfg = self.cert_kubeconfig("admin")
         p = self.kubectl(cfg, "create", "-f", self.cm_file("from-cert"))
         self.assertEqual(p.returncode, 0, p.stderr)
         p = self.kubectl(cfg, "auth", "can-i", "delete", "nodes")
@@ -401,14 +409,107 @@ current-context: c
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(json.loads(p.stdout)["status"]["userInfo"],
                          {"username": "bob", "uid": "u2", "groups": ["system:authenticated"]})
-        p = self.kubectl(self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))), "auth", "whoami")
+        p = self.kubectl(self.cert_kubeconfig("admin"), "auth", "whoami")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("Username    admin", p.stdout)
         self.assertIn("system:masters", p.stdout)
         p = self.kubectl(self.kubeconfig("{token: no-such-token}"), "auth", "whoami")
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("Unauthorized", p.stderr)
+
+    WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
+    SSR = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+
+    def test_impersonation_headers(self):
+        """Impersonate-*: each part authorized for the caller, then the request runs as the user acted as."""
+        pods = "/api/v1/namespaces/default/pods"
+        # a master may act as carol, who has no bindings: the request is judged as carol's
+        st, body, _ = self.https("GET", pods, token="admin-token", headers=[("Impersonate-User", "carol")])
+        self.assertEqual(st, 403)
+        self.assertEqual(body["message"], 'pods is forbidden: User "carol" cannot list resource "pods" in API group '
+                                          '"" in the namespace "default"')
+        st, body, _ = self.https("POST", self.WHOAMI, self.SSR, token="admin-token", headers=[
+            ("Impersonate-User", "carol"), ("Impersonate-Group", "g1"), ("Impersonate-Group", "g2"),
+            ("Impersonate-Uid", "c-1"), ("Impersonate-Extra-Scopes", "view"), ("Impersonate-Extra-scopes", "edit")])
+        self.assertEqual(st, 201, body)
+        self.assertEqual(body["status"]["userInfo"], {"username": "carol", "uid": "c-1",
+                                                      "groups": ["g1", "g2", "system:authenticated"],
+                                                      "extra": {"scopes": ["view", "edit"]}})
+        st, body, _ = self.https("POST", self.WHOAMI, self.SSR, cert="admin",
+                                 headers=[("Impersonate-User", "system:serviceaccount:kube-system:robot")])
+        self.assertEqual(body["status"]["userInfo"]["groups"],
+                         ["system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"])
+        # bob may view but not impersonate
+        st, body, _ = self.https("GET", pods, token="view-token", headers=[("Impersonate-User", "carol")])
+        self.assertEqual(st, 403)
+        self.assertEqual(body["message"], 'users "carol" is forbidden: User "bob" cannot impersonate resource "users" '
+                                          'in API group "" at the cluster scope')
+        self.assertEqual(body["details"], {"name": "carol", "kind": "users"})
+        st, body, _ = self.https("GET", pods, token="view-token",
+                                 headers=[("Impersonate-User", "system:serviceaccount:default:robot")])
+        self.assertEqual(body["message"], 'serviceaccounts "robot" is forbidden: User "bob" cannot impersonate '
+                                          'resource "serviceaccounts" in API group "" in the namespace "default"')
+        # groups without a user: Kubernetes' filter answers an internal error
+        st, body, _ = self.https("GET", pods, token="admin-token", headers=[("Impersonate-Group", "system:masters")])
+        self.assertEqual(st, 500)
+        self.assertIn("without impersonating a user", body["message"])
+        # non-resource paths are judged as the impersonated user too
+        st, body, _ = self.https("GET", "/metrics", token="admin-token", headers=[("Impersonate-User", "carol")])
+        self.assertEqual(st, 403)
+        self.assertIn('User "carol" cannot get path "/metrics"', body["message"])
+        # the trusted plain port is system:masters: it may impersonate, and then is judged as the user
+        st, body = self.api.req("GET", pods, headers={"Impersonate-User": "carol"})
+        self.assertEqual(st, 403, body)
+        st, body = self.api.req("GET", pods, headers={"Impersonate-User": "bob"})
+        self.assertEqual(st, 200, body)
+
+    @unittest.skipUnless(KUBECTL, "kubectl not installed")
+    def test_kubectl_as(self):
+        """kubectl --as: refused without the impersonate verb; with it, the identity and RBAC are bob's."""
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "as-bob"},
+            "rules": [{"apiGroups": [""], "resources": ["users"], "resourceNames": ["bob"],
+                       "verbs": ["impersonate"]}]})
+        admin = self.cert_kubeconfig("admin")
+        dave = self.kubeconfig("{token: dave-token}")
+        # an admin acting as carol (no bindings) is refused what carol is refused
+        p = self.kubectl(admin, "--as=carol", "get", "pods")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('User "carol" cannot list resource "pods"', p.stderr)
+        # bob views, but may not impersonate. kubectl 1.32 fails at discovery and cannot read the Status
+        # there ("unknown"); test_impersonation_headers checks the message itself.
+        p = self.kubectl(self.kubeconfig("{token: view-token}"), "--as=carol", "get", "pods")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("Error from server (Forbidden)", p.stderr)
+        p = self.kubectl(dave, "--as=bob", "get", "pods")
+        self.assertIn("Error from server (Forbidden)", p.stderr)
+        p = self.kubectl(dave, "--as=bob", "auth", "can-i", "list", "pods")
+        self.assertNotEqual(p.returncode, 0)
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "dave-as-bob"},
+            "subjects": [{"kind": "User", "name": "dave", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": "as-bob", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: self.kubectl(dave, "--as=bob", "get", "pods").returncode == 0, 10.0,
+                           "dave's impersonate binding in effect")
+        p = self.kubectl(dave, "--as=bob", "auth", "whoami", "-o", "json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout)["status"]["userInfo"],
+                         {"username": "bob", "groups": ["system:authenticated"]})
+        p = self.kubectl(dave, "--as=bob", "auth", "can-i", "create", "pods")
+        self.assertEqual((p.returncode, p.stdout.strip()), (1, "no"), p.stderr)
+        p = self.kubectl(dave, "--as=bob", "auth", "can-i", "list", "pods")
+        self.assertEqual((p.returncode, p.stdout.strip()), (0, "yes"), p.stderr)
+        # the binding names bob only, and no groups
+        p = self.kubectl(dave, "--as=carol", "get", "pods")
+        self.assertIn("Error from server (Forbidden)", p.stderr)
+        p = self.kubectl(dave, "--as=bob", "--as-group=system:masters", "auth", "can-i", "create", "pods")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertNotEqual(p.stdout.strip(), "yes")
+        st, body, _ = self.https("POST", self.WHOAMI, self.SSR, token="dave-token", headers=[
+            ("Impersonate-User", "bob"), ("Impersonate-Group", "system:masters")])
+        self.assertEqual(body["message"], 'groups "system:masters" is forbidden: User "dave" cannot impersonate '
+                                          'resource "groups" in API group "" at the cluster scope')
 
     def test_minictl_can_i(self):
         minictl = os.path.join(harness.BIN, "minictl")
@@ -422,8 +523,7 @@ current-context: c
         self.assertEqual(can(bob, "create", "pods")[:2], (1, "no"))
         self.assertEqual(can(bob, "get", "secrets")[:2], (1, "no"))
         self.assertEqual(can(bob, "get", "deployments.apps", "-A")[:2], (0, "yes"))
-        n1 = self.kubeconfig('{client-certificate: "%s", client-key: "%s"}' % (
-            os.path.join(self.pki, "kubelet-n1.crt"), os.path.join(self.pki, "kubelet-n1.key")))
+        n1 = self.cert_kubeconfig("kubelet-n1")
         self.assertEqual(can(n1, "update", "nodes/n1", "--subresource=status")[:2], (0, "yes"))
         self.assertEqual(can(n1, "update", "nodes/n2", "--subresource=status")[:2], (1, "no"))
         self.assertEqual(can(n1, "patch", "pods", "on-n1", "--subresource=status")[:2], (0, "yes"))
