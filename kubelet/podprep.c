@@ -14,6 +14,8 @@
 #include "common/log.h"
 #include "common/quantity.h"
 #include "common/timeutil.h"
+#include "common/informer.h"
+#include "kubelet/envvars.h"
 #include "kubelet/poddns.h"
 #include "kubelet/worker.h"
 
@@ -374,11 +376,50 @@ static const char *field_ref(struct kl_pod_worker *w, const char *path)
 	return cm_json_get_str(w->pod, path); /* metadata.name, metadata.namespace, metadata.uid, ... */
 }
 
-/* Resolves env into names/values kept in strs (a cJSON array owning the strings). */
+struct svc_list {
+	const cJSON **v;
+	size_t n, cap;
+};
+
+static int collect_svc(const char *key, const void *view, void *ud)
+{
+	struct svc_list *l = ud;
+
+	(void)key;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		const cJSON **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = view;
+	return 0;
+}
+
+/* The Services' variables (envvars.h), first in strs so that the container's own env wins. */
+static void service_env(struct kl_pod_worker *w, cJSON *strs)
+{
+	struct svc_list l = {0};
+	const cJSON *links = cm_json_get(w->pod, "spec.enableServiceLinks");
+
+	if (!w->srv->svc_inf)
+		return;
+	cm_informer_foreach(w->srv->svc_inf, collect_svc, &l);
+	if (kl_envvars_services(l.v, l.n, w->ns, !cJSON_IsFalse(links), strs) < 0)
+		cm_warn("pod %s/%s: service environment variables incomplete: out of memory", w->ns, w->name);
+	free(l.v);
+}
+
+/* Resolves env into names/values kept in strs (a cJSON array owning the strings); a name's last value wins. */
 static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
 {
 	const cJSON *e, *kv;
 	struct cm_buf val = CM_BUF_INIT, name = CM_BUF_INIT;
+
+	service_env(w, strs);
 
 	cJSON_ArrayForEach(e, cm_json_get(c, "envFrom"))
 	{
@@ -429,6 +470,7 @@ static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
 		cJSON_AddItemToArray(strs, cJSON_CreateString(n));
 		cJSON_AddItemToArray(strs, cJSON_CreateString(val.data ? val.data : ""));
 	}
+	kl_envvars_dedupe(strs);
 	cm_buf_close(&val);
 	cm_buf_close(&name);
 }
