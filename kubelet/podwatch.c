@@ -1,4 +1,4 @@
-/* podwatch.c: follows the pods bound to this node (an informer with fieldSelector spec.nodeName) and feeds the pod workers; follows Services for their env vars. */
+/* podwatch.c: informers on the pods bound to this node (feeding the pod workers) and on Services (their env). */
 #include <errno.h>
 #include <string.h>
 

@@ -659,6 +659,8 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		}
 		w->sandbox_ok = true;
 	}
+	if (w->token_refresh_at && !w->token_busy && now >= w->token_refresh_at)
+		kl_token_refresh(w);
 	for (size_t i = 0; i < w->n_init; i++) {
 		struct kl_ctr *c = &w->ctrs[i];
 
