@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,27 @@ int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got)
 	}
 	*got = done;
 	return 0;
+}
+
+int cm_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct cm_buf tmp = CM_BUF_INIT;
+	int fd, rc;
+
+	if (cm_buf_printf(&tmp, "%s.tmp", path) < 0)
+		return -ENOMEM;
+	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	rc = fd < 0 ? -errno : cm_write_all(fd, data, len);
+	if (rc == 0 && fchmod(fd, mode) < 0)
+		rc = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0 && rename(tmp.data, path) < 0)
+		rc = -errno;
+	if (rc < 0 && fd >= 0)
+		unlink(tmp.data);
+	cm_buf_close(&tmp);
+	return rc;
 }
 
 int cm_mkdir_p(const char *path, mode_t mode)

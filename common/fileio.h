@@ -21,6 +21,14 @@ int cm_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got);
  */
 int cm_file_read(const char *path, size_t max, struct cm_buf *out);
 
+/*
+ * Replaces the file at path with len bytes of data and mode (chmod'd, not
+ * masked by the umask), through a temporary file beside it and a rename: a
+ * reader sees the old content or the new, never a part. No fsync. 0 or a
+ * negative errno (the temporary file is removed then).
+ */
+int cm_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
 /* Makes path and every missing parent with mode (like mkdir -p). 0 or a negative errno. */
 int cm_mkdir_p(const char *path, mode_t mode);
 

@@ -226,6 +226,8 @@ void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
 	s->closing_handles = 4;
 	cm_informer_free(s->pod_inf);
 	s->pod_inf = NULL;
+	cm_informer_free(s->svc_inf);
+	s->svc_inf = NULL;
 	/* removals not begun are left to the next kubelet (orphans then); running ones end before the loop does */
 	kl_teardowns_free(s->teardowns);
 	s->teardowns = NULL;

@@ -57,6 +57,7 @@ struct kl_server {
 	struct cm_api *client;         /* the apiserver client the informers use */
 	struct cm_events *events;      /* Events about pods, through client */
 	struct cm_informer *pod_inf;   /* pods with spec.nodeName = this node */
+	struct cm_informer *svc_inf;   /* every Service: containers' service link variables (envvars.c) */
 	struct kl_podnet *net;         /* NULL with --pod-network=host */
 	struct kl_teardowns *teardowns; /* deleted pods' folders and networks being removed off the loop */
 	uv_timer_t sync_timer, renew_timer;
@@ -100,7 +101,7 @@ int kl_api_send(struct kl_server *s, const char *method, const char *path, const
 void kl_node_start(struct kl_server *s);
 /* Node status and lease heartbeat (node.c), on renew_timer. */
 void kl_node_heartbeat(struct kl_server *s);
-/* Starts the informer on this node's pods (podwatch.c). 0, -ENOMEM or -EINVAL. */
+/* Starts the informers on this node's pods and on Services (podwatch.c). 0, -ENOMEM or -EINVAL. */
 int kl_podwatch_start(struct kl_server *s);
 /* Routes the kubelet API (api.c). 0 or -ENOMEM. */
 int kl_api_routes(struct kl_server *s);

@@ -14,14 +14,31 @@
 #include "common/log.h"
 #include "common/quantity.h"
 #include "common/timeutil.h"
+#include "common/informer.h"
+#include "kubelet/envvars.h"
 #include "kubelet/poddns.h"
 #include "kubelet/worker.h"
 
 struct fetch {
 	struct kl_pod_worker *w;
-	char *key; /* "configmaps/name" */
+	char *key; /* "configmaps/name", "secrets/name" or "tokens/volume/path" */
 	bool optional;
 };
+
+/* Why the pod waits for key (a deps key), in Kubernetes' words: `configmap "x" not found`. */
+static void missing(struct kl_pod_worker *w, const char *key, long status)
+{
+	const char *slash = strchr(key, '/');
+	int kind = slash ? (int)(slash - key) : 0;
+
+	if (w->prep_why[0])
+		return; /* the first one is said */
+	if (!strncmp(key, "tokens/", 7))
+		snprintf(w->prep_why, sizeof(w->prep_why),
+			 "serviceaccount token for volume %s not issued (status %ld)", key + 7, status);
+	else if (slash) /* the plural kind without its s */
+		snprintf(w->prep_why, sizeof(w->prep_why), "%.*s \"%s\" not found", kind - 1, key, slash + 1);
+}
 
 static void fetched(const struct cm_http_response *r, void *ud)
 {
@@ -29,11 +46,15 @@ static void fetched(const struct cm_http_response *r, void *ud)
 	struct kl_pod_worker *w = f->w;
 	cJSON *obj = NULL;
 
-	if (r->err == 0 && r->status == 200 && cm_json_parse(r->body, r->len, &obj, NULL) == 0) {
+	if (r->err == 0 && (r->status == 200 || r->status == 201) &&
+	    cm_json_parse(r->body, r->len, &obj, NULL) == 0) {
+		if (!strncmp(f->key, "tokens/", 7))
+			kl_token_stamp(w, obj);
 		cJSON_DeleteItemFromObject(w->deps, f->key);
 		cJSON_AddItemToObject(w->deps, f->key, obj);
 	} else if (!f->optional) {
 		cm_warn("pod %s/%s: %s not available (%ld): will retry", w->ns, w->name, f->key, r->status);
+		missing(w, f->key, r->status);
 		w->prep_failed = true;
 	}
 	if (--w->fetching == 0) {
@@ -43,8 +64,7 @@ static void fetched(const struct cm_http_response *r, void *ud)
 			for (size_t i = 0; i < w->n_ctrs; i++) {
 				snprintf(w->ctrs[i].waiting_reason, sizeof(w->ctrs[i].waiting_reason),
 					 "CreateContainerConfigError");
-				snprintf(w->ctrs[i].waiting_msg, sizeof(w->ctrs[i].waiting_msg),
-					 "a configmap or secret the pod uses was not found");
+				snprintf(w->ctrs[i].waiting_msg, sizeof(w->ctrs[i].waiting_msg), "%s", w->prep_why);
 			}
 		}
 	}
@@ -53,32 +73,71 @@ static void fetched(const struct cm_http_response *r, void *ud)
 	kl_worker_unref(w);
 }
 
-static void want(struct kl_pod_worker *w, cJSON *seen, const char *kind, const char *name, bool optional)
+/* Sends method path (body may be NULL) and keeps the answer as deps[key]; takes key. */
+static void fetch(struct kl_pod_worker *w, char *key, const char *method, const char *path, const char *body,
+		  bool optional)
 {
-	struct cm_buf key = CM_BUF_INIT, path = CM_BUF_INIT;
-	struct fetch *f;
+	struct fetch *f = calloc(1, sizeof(*f));
 
-	if (!name || cm_buf_printf(&key, "%s/%s", kind, name) < 0 || cJSON_GetObjectItemCaseSensitive(seen, key.data))
-		goto out;
-	cJSON_AddTrueToObject(seen, key.data);
-	cm_buf_printf(&path, "/api/v1/namespaces/%s/%s", w->ns, key.data);
-	if (!(f = calloc(1, sizeof(*f))))
-		goto out;
+	if (!key || !f) {
+		free(key);
+		free(f);
+		w->prep_failed = true;
+		return;
+	}
 	f->w = w;
-	f->key = cm_buf_take(&key);
+	f->key = key;
 	f->optional = optional;
 	w->fetching++;
 	w->refs++;
-	if (kl_api_send(w->srv, "GET", path.data, NULL, NULL, fetched, f) < 0) {
+	if (kl_api_send(w->srv, method, path, body ? "application/json" : NULL, body, fetched, f) < 0) {
 		w->fetching--;
 		w->refs--;
 		w->prep_failed = true;
 		free(f->key);
 		free(f);
 	}
+}
+
+static void want(struct kl_pod_worker *w, cJSON *seen, const char *kind, const char *name, bool optional)
+{
+	struct cm_buf key = CM_BUF_INIT, path = CM_BUF_INIT;
+
+	if (!name || cm_buf_printf(&key, "%s/%s", kind, name) < 0 || cJSON_GetObjectItemCaseSensitive(seen, key.data))
+		goto out;
+	cJSON_AddTrueToObject(seen, key.data);
+	if (cm_buf_printf(&path, "/api/v1/namespaces/%s/%s", w->ns, key.data) < 0)
+		goto out;
+	fetch(w, cm_buf_take(&key), "GET", path.data, NULL, optional);
 out:
 	cm_buf_close(&key);
 	cm_buf_close(&path);
+}
+
+/* The sources of a projected volume: ConfigMaps and Secrets to get, ServiceAccount tokens to ask for. */
+static void want_projected(struct kl_pod_worker *w, cJSON *seen, const cJSON *vol)
+{
+	const cJSON *src;
+
+	cJSON_ArrayForEach(src, cm_json_get(vol, "projected.sources"))
+	{
+		struct cm_buf key = CM_BUF_INIT, path = CM_BUF_INIT, body = CM_BUF_INIT;
+
+		want(w, seen, "configmaps", cm_json_get_str(src, "configMap.name"),
+		     cJSON_IsTrue(cm_json_get(src, "configMap.optional")));
+		want(w, seen, "secrets", cm_json_get_str(src, "secret.name"),
+		     cJSON_IsTrue(cm_json_get(src, "secret.optional")));
+		if (!cm_json_get(src, "serviceAccountToken"))
+			continue;
+		if (kl_token_request(w, cm_json_get(src, "serviceAccountToken"), &path, &body) == 0 &&
+		    kl_token_key(cm_json_str_or(vol, "name", ""), cm_json_get(src, "serviceAccountToken"), &key) == 0)
+			fetch(w, cm_buf_take(&key), "POST", path.data, body.data, false);
+		else
+			w->prep_failed = true;
+		cm_buf_close(&key);
+		cm_buf_close(&path);
+		cm_buf_close(&body);
+	}
 }
 
 void kl_prep_fetch(struct kl_pod_worker *w)
@@ -87,6 +146,8 @@ void kl_prep_fetch(struct kl_pod_worker *w)
 	const cJSON *c, *e, *v;
 
 	w->prep_failed = false;
+	w->prep_why[0] = '\0';
+	w->token_refresh_at = 0;
 	w->fetching++; /* held until every GET is sent, so none can finish the round early */
 	for (size_t i = 0; i < w->n_ctrs; i++) {
 		c = w->ctrs[i].spec;
@@ -113,6 +174,7 @@ void kl_prep_fetch(struct kl_pod_worker *w)
 		     cJSON_IsTrue(cm_json_get(v, "configMap.optional")));
 		want(w, seen, "secrets", cm_json_get_str(v, "secret.secretName"),
 		     cJSON_IsTrue(cm_json_get(v, "secret.optional")));
+		want_projected(w, seen, v);
 	}
 	cJSON_Delete(seen);
 	if (--w->fetching == 0)
@@ -132,8 +194,7 @@ static const char *pull_policy(const cJSON *spec)
 	return !tag || !strcmp(tag, ":latest") ? "Always" : "IfNotPresent";
 }
 
-/* The value of key in a fetched ConfigMap or Secret (decoded), appended to out. 0 or -ENOENT. */
-static int dep_value(struct kl_pod_worker *w, const char *kind, const char *name, const char *key,
+int kl_prep_dep_value(struct kl_pod_worker *w, const char *kind, const char *name, const char *key,
 		     struct cm_buf *out)
 {
 	struct cm_buf k = CM_BUF_INIT;
@@ -154,58 +215,6 @@ static int dep_value(struct kl_pod_worker *w, const char *kind, const char *name
 	} else if ((data = cJSON_GetObjectItemCaseSensitive(cm_json_get(obj, "data"), key)) && cJSON_IsString(data)) {
 		rc = cm_buf_puts(out, data->valuestring);
 	}
-	return rc;
-}
-
-static int write_file(const char *dir, const char *rel, const char *data, size_t len)
-{
-	struct cm_buf p = CM_BUF_INIT;
-	int fd, rc;
-
-	if (strstr(rel, ".."))
-		return -EINVAL;
-	cm_buf_printf(&p, "%s/%s", dir, rel);
-	for (char *s = p.data + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p.data, 0755);
-		*s = '/';
-	}
-	fd = open(p.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	rc = fd < 0 ? -errno : cm_write_all(fd, data, len);
-	if (fd >= 0)
-		close(fd);
-	cm_buf_close(&p);
-	return rc;
-}
-
-/* Writes a ConfigMap's or Secret's keys (or the listed items) as files into dir. */
-static int project(struct kl_pod_worker *w, const char *kind, const char *name, const cJSON *items,
-		   const char *dir)
-{
-	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
-	const cJSON *obj, *it;
-	int rc = 0;
-
-	cm_buf_printf(&key, "%s/%s", kind, name);
-	obj = cJSON_GetObjectItemCaseSensitive(w->deps, key.data);
-	if (cJSON_GetArraySize(items) > 0) {
-		cJSON_ArrayForEach(it, items)
-		{
-			cm_buf_reset(&val);
-			if (dep_value(w, kind, name, cm_json_get_str(it, "key"), &val) == 0)
-				rc = write_file(dir, cm_json_str_or(it, "path", cm_json_str_or(it, "key", "x")),
-						val.data ? val.data : "", val.len);
-		}
-	} else {
-		cJSON_ArrayForEach(it, cm_json_get(obj, "data"))
-		{
-			cm_buf_reset(&val);
-			if (dep_value(w, kind, name, it->string, &val) == 0)
-				rc = write_file(dir, it->string, val.data ? val.data : "", val.len);
-		}
-	}
-	cm_buf_close(&key);
-	cm_buf_close(&val);
 	return rc;
 }
 
@@ -297,71 +306,7 @@ fail:
 	return rc;
 }
 
-/* The host folder of volume name, appended to out. 0 or -ENOENT. */
-static int volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out)
-{
-	const cJSON *v;
-
-	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
-	{
-		if (strcmp(cm_json_str_or(v, "name", ""), name))
-			continue;
-		if (cm_json_get(v, "hostPath"))
-			return cm_buf_puts(out, cm_json_str_or(v, "hostPath.path", "/"));
-		return cm_buf_printf(out, "%s/volumes/%s", w->sb.dir, name);
-	}
-	return -ENOENT;
-}
-
-int kl_prep_volumes(struct kl_pod_worker *w)
-{
-	struct cm_buf dir = CM_BUF_INIT;
-	const cJSON *v;
-	int rc = 0;
-	bool made = false;
-
-	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
-	{
-		const char *name = cm_json_str_or(v, "name", "");
-
-		cm_buf_reset(&dir);
-		if (volume_path(w, name, &dir) < 0)
-			continue;
-		if (cm_json_get(v, "hostPath")) {
-			if (!strcmp(cm_json_str_or(v, "hostPath.type", ""), "DirectoryOrCreate"))
-				mkdir(dir.data, 0755);
-			continue;
-		}
-		if (!made) {
-			/* made only for a pod that has such a volume: a file creation is not free on a busy disk */
-			char *slash = strrchr(dir.data, '/');
-
-			*slash = '\0';
-			mkdir(dir.data, 0755);
-			*slash = '/';
-			made = true;
-		}
-		if (mkdir(dir.data, 0755) < 0 && errno != EEXIST) {
-			rc = -errno;
-			break;
-		}
-		if (cm_json_get(v, "configMap"))
-			rc = project(w, "configmaps", cm_json_str_or(v, "configMap.name", ""),
-				     cm_json_get(v, "configMap.items"), dir.data);
-		else if (cm_json_get(v, "secret"))
-			rc = project(w, "secrets", cm_json_str_or(v, "secret.secretName", ""),
-				     cm_json_get(v, "secret.items"), dir.data);
-		if (rc < 0)
-			break;
-	}
-	if (rc < 0)
-		cm_warn("pod %s/%s: volume %s not made: %s", w->ns, w->name, dir.data, cm_strerror(rc));
-	cm_buf_close(&dir);
-	return rc;
-}
-
-/* The pod field a fieldRef names, or NULL. */
-static const char *field_ref(struct kl_pod_worker *w, const char *path)
+const char *kl_prep_field_ref(struct kl_pod_worker *w, const char *path)
 {
 	if (!path)
 		return NULL;
@@ -374,11 +319,50 @@ static const char *field_ref(struct kl_pod_worker *w, const char *path)
 	return cm_json_get_str(w->pod, path); /* metadata.name, metadata.namespace, metadata.uid, ... */
 }
 
-/* Resolves env into names/values kept in strs (a cJSON array owning the strings). */
+struct svc_list {
+	const cJSON **v;
+	size_t n, cap;
+};
+
+static int collect_svc(const char *key, const void *view, void *ud)
+{
+	struct svc_list *l = ud;
+
+	(void)key;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		const cJSON **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = view;
+	return 0;
+}
+
+/* The Services' variables (envvars.h), first in strs so that the container's own env wins. */
+static void service_env(struct kl_pod_worker *w, cJSON *strs)
+{
+	struct svc_list l = {0};
+	const cJSON *links = cm_json_get(w->pod, "spec.enableServiceLinks");
+
+	if (!w->srv->svc_inf)
+		return;
+	cm_informer_foreach(w->srv->svc_inf, collect_svc, &l);
+	if (kl_envvars_services(l.v, l.n, w->ns, !cJSON_IsFalse(links), strs) < 0)
+		cm_warn("pod %s/%s: service environment variables incomplete: out of memory", w->ns, w->name);
+	free(l.v);
+}
+
+/* Resolves env into names/values kept in strs (a cJSON array owning the strings); a name's last value wins. */
 static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
 {
 	const cJSON *e, *kv;
 	struct cm_buf val = CM_BUF_INIT, name = CM_BUF_INIT;
+
+	service_env(w, strs);
 
 	cJSON_ArrayForEach(e, cm_json_get(c, "envFrom"))
 	{
@@ -392,7 +376,7 @@ static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
 			cm_buf_reset(&val);
 			cm_buf_reset(&name);
 			cm_buf_printf(&name, "%s%s", cm_json_str_or(e, "prefix", ""), kv->string);
-			if (dep_value(w, kind, src, kv->string, &val) == 0) {
+			if (kl_prep_dep_value(w, kind, src, kv->string, &val) == 0) {
 				cJSON_AddItemToArray(strs, cJSON_CreateString(name.data));
 				cJSON_AddItemToArray(strs, cJSON_CreateString(val.data ? val.data : ""));
 			}
@@ -410,15 +394,15 @@ static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
 		if (!from) {
 			cm_buf_puts(&val, cm_json_str_or(e, "value", ""));
 		} else if (cm_json_get(from, "configMapKeyRef")) {
-			if (dep_value(w, "configmaps", cm_json_get_str(from, "configMapKeyRef.name"),
+			if (kl_prep_dep_value(w, "configmaps", cm_json_get_str(from, "configMapKeyRef.name"),
 				      cm_json_get_str(from, "configMapKeyRef.key"), &val) < 0)
 				continue;
 		} else if (cm_json_get(from, "secretKeyRef")) {
-			if (dep_value(w, "secrets", cm_json_get_str(from, "secretKeyRef.name"),
+			if (kl_prep_dep_value(w, "secrets", cm_json_get_str(from, "secretKeyRef.name"),
 				      cm_json_get_str(from, "secretKeyRef.key"), &val) < 0)
 				continue;
 		} else if (cm_json_get(from, "fieldRef")) {
-			const char *f = field_ref(w, cm_json_get_str(from, "fieldRef.fieldPath"));
+			const char *f = kl_prep_field_ref(w, cm_json_get_str(from, "fieldRef.fieldPath"));
 
 			if (!f)
 				continue;
@@ -429,6 +413,7 @@ static void build_env(struct kl_pod_worker *w, const cJSON *c, cJSON *strs)
 		cJSON_AddItemToArray(strs, cJSON_CreateString(n));
 		cJSON_AddItemToArray(strs, cJSON_CreateString(val.data ? val.data : ""));
 	}
+	kl_envvars_dedupe(strs);
 	cm_buf_close(&val);
 	cm_buf_close(&name);
 }
@@ -530,7 +515,7 @@ int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c)
 	i = 0;
 	cJSON_ArrayForEach(it, cm_json_get(c->spec, "volumeMounts"))
 	{
-		if (volume_path(w, cm_json_str_or(it, "name", ""), &paths[i]) < 0)
+		if (kl_volume_path(w, cm_json_str_or(it, "name", ""), &paths[i]) < 0)
 			continue;
 		if (cm_json_get_str(it, "subPath") && *cm_json_get_str(it, "subPath"))
 			cm_buf_printf(&paths[i], "/%s", cm_json_get_str(it, "subPath"));

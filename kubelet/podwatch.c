@@ -1,4 +1,4 @@
-/* podwatch.c: follows the pods bound to this node (an informer with fieldSelector spec.nodeName) and feeds the pod workers. */
+/* podwatch.c: informers on the pods bound to this node (feeding the pod workers) and on Services (their env). */
 #include <errno.h>
 #include <string.h>
 
@@ -58,9 +58,13 @@ static void on_synced(void *ud)
 int kl_podwatch_start(struct kl_server *s)
 {
 	struct cm_buf sel = CM_BUF_INIT;
-	struct cm_informer_opts o = {.path = "/api/v1/pods"};
+	struct cm_informer_opts o = {.path = "/api/v1/pods"}, so = {.path = "/api/v1/services"};
 	struct cm_informer_handlers h = {on_add, on_update, on_delete, on_synced, s};
 	int rc;
+
+	/* no handlers: a container reads the cache when it starts, as Kubernetes' kubelet does (no restart on change) */
+	if ((rc = cm_informer_new(s->client, &so, NULL, &s->svc_inf)) < 0 || (rc = cm_informer_start(s->svc_inf)) < 0)
+		return rc;
 
 	if (cm_buf_printf(&sel, "spec.nodeName=%s", s->cfg.node_name) < 0)
 		return -ENOMEM;

@@ -8,6 +8,7 @@
 #include "common/json.h"
 #include "common/err.h"
 #include "common/events.h"
+#include "common/informer.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "kubelet/poddns.h"
@@ -567,6 +568,11 @@ static int stop_all(struct kl_server *s, struct kl_pod_worker *w)
 	return left;
 }
 
+static bool svcs_listed(const struct kl_server *s)
+{
+	return !s->svc_inf || cm_informer_synced(s->svc_inf);
+}
+
 static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 {
 	bool inits_done = true;
@@ -577,10 +583,11 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		sync_delete(s, w, now);
 		return;
 	}
-	if (!w->prepared) {
-		if (!w->fetching && now >= w->prep_retry_at)
+	/* as Kubernetes' kubelet: no container starts before the Services were listed (its env needs them) */
+	if (!w->prepared || !svcs_listed(s)) {
+		if (!w->prepared && !w->fetching && now >= w->prep_retry_at)
 			kl_prep_fetch(w);
-		if (!w->prepared) {
+		if (!w->prepared || !svcs_listed(s)) {
 			kl_status_sync(w);
 			return;
 		}
@@ -652,6 +659,8 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 		}
 		w->sandbox_ok = true;
 	}
+	if (w->token_refresh_at && !w->token_busy && now >= w->token_refresh_at)
+		kl_token_refresh(w);
 	for (size_t i = 0; i < w->n_init; i++) {
 		struct kl_ctr *c = &w->ctrs[i];
 

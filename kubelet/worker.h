@@ -42,6 +42,9 @@ struct kl_pod_worker {
 	cJSON *deps;            /* {"configmaps/x": obj, "secrets/y": obj} fetched for env and volumes */
 	int fetching;           /* GETs in flight */
 	bool prep_failed;
+	char prep_why[160];     /* what the last fetch round missed first: the containers' waiting message */
+	int64_t token_refresh_at; /* wall ms when a projected ServiceAccount token is renewed; 0: none */
+	int token_busy;         /* token renewals in flight */
 	bool prepared;
 	int64_t prep_retry_at;
 	struct kl_sandbox sb;
@@ -75,10 +78,35 @@ void kl_prep_fetch(struct kl_pod_worker *w);
  * w->dns_files, and a tick soon). -ENOMEM or -errno: nothing started.
  */
 int kl_prep_files(struct kl_pod_worker *w);
-/* Makes the pod's volumes under its sandbox directory. 0 or -errno (message logged). */
-int kl_prep_volumes(struct kl_pod_worker *w);
 /* Starts container c as its next attempt. 0 or -errno; c's waiting reason says why on failure. */
 int kl_prep_start(struct kl_pod_worker *w, struct kl_ctr *c);
+/* Appends key's value in a fetched ConfigMap or Secret ("configmaps", "secrets"; decoded). 0 or -ENOENT. */
+int kl_prep_dep_value(struct kl_pod_worker *w, const char *kind, const char *name, const char *key,
+		      struct cm_buf *out);
+/* The pod field a fieldRef names (metadata.name, status.podIP, spec.nodeName, ...), borrowed, or NULL. */
+const char *kl_prep_field_ref(struct kl_pod_worker *w, const char *path);
+
+/* volumes.c */
+/* Makes the pod's volumes under its sandbox directory, files written atomically. 0 or -errno (message logged). */
+int kl_prep_volumes(struct kl_pod_worker *w);
+/* Appends the host folder of volume name. 0, -ENOENT (no such volume) or -ENOMEM. */
+int kl_volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out);
+/* Writes the token kept as deps[key] ("tokens/VOLUME/PATH") into its projected volume. 0 or -errno. */
+int kl_volume_write_token(struct kl_pod_worker *w, const char *key);
+
+/* satoken.c */
+/*
+ * The TokenRequest for a serviceAccountToken source src of w's pod (its
+ * ServiceAccount, audience, expirationSeconds, bound to the pod): appends
+ * the path to POST and the body. 0 or -ENOMEM.
+ */
+int kl_token_request(const struct kl_pod_worker *w, const cJSON *src, struct cm_buf *path, struct cm_buf *body);
+/* Appends the deps key of source src of projected volume vol: "tokens/VOL/PATH". 0, -EINVAL, -ENOMEM. */
+int kl_token_key(const char *vol, const cJSON *src, struct cm_buf *out);
+/* A TokenRequest answer obj arrived: brings w->token_refresh_at forward to when it is due for renewal. */
+void kl_token_stamp(struct kl_pod_worker *w, cJSON *obj);
+/* Asks again for every token of the pod's projected volumes; each answer is written and sets the next renewal. */
+void kl_token_refresh(struct kl_pod_worker *w);
 
 /* podstatus.c: writes the pod's status through pods/status when it changed. */
 void kl_status_sync(struct kl_pod_worker *w);

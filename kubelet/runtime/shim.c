@@ -53,22 +53,12 @@ static int64_t now_ns(void)
 
 static int write_json_file(const char *dir, const char *name, const char *text)
 {
-	struct cm_buf p = CM_BUF_INIT, tmp = CM_BUF_INIT;
-	int fd, rc = -ENOMEM;
+	struct cm_buf p = CM_BUF_INIT;
+	int rc = cm_buf_printf(&p, "%s/%s", dir, name);
 
-	if (cm_buf_printf(&p, "%s/%s", dir, name) < 0 || cm_buf_printf(&tmp, "%s.tmp", p.data) < 0)
-		goto out;
-	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = cm_write_all(fd, text, strlen(text));
-	close(fd);
-	if (rc == 0 && rename(tmp.data, p.data) < 0)
-		rc = -errno;
-out:
+	if (rc == 0)
+		rc = cm_file_write_atomic(p.data, text, strlen(text), 0644);
 	cm_buf_close(&p);
-	cm_buf_close(&tmp);
 	return rc;
 }
 

@@ -1,4 +1,4 @@
-/* test_cm_fileio.c: mkdir -p semantics: parents made, existing ones fine, a file in the way refused. */
+/* test_cm_fileio.c: mkdir -p semantics (parents made, existing ones fine, a file in the way refused); atomic writes. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -62,6 +62,27 @@ START_TEST(test_mkdir_p_file_in_the_way)
 }
 END_TEST
 
+START_TEST(test_write_atomic_replaces_with_mode)
+{
+	char path[128];
+	struct cm_buf b = CM_BUF_INIT;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/f", root);
+	ck_assert_int_eq(cm_file_write_atomic(path, "old", 3, 0644), 0);
+	ck_assert_int_eq(cm_file_write_atomic(path, "new!", 4, 0400), 0);
+	ck_assert_int_eq(cm_file_read(path, 100, &b), 0);
+	ck_assert_str_eq(b.data, "new!");
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0400);
+	snprintf(path, sizeof(path), "%s/f.tmp", root);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/missing/f", root);
+	ck_assert_int_eq(cm_file_write_atomic(path, "x", 1, 0644), -ENOENT);
+	cm_buf_close(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cm_fileio");
@@ -70,6 +91,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_mkdir_p_makes_parents);
 	tcase_add_test(tc, test_mkdir_p_file_in_the_way);
+	tcase_add_test(tc, test_write_atomic_replaces_with_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }
