@@ -147,15 +147,24 @@ int api_rbac_rules(const struct api_rbac_source *src, const struct api_user *u, 
 
 enum api_authz_decision { API_AUTHZ_NO_OPINION, API_AUTHZ_ALLOW, API_AUTHZ_DENY };
 
-/* What the Node authorizer needs to know of pods: the node a pod is bound to ("" none), or NULL if no such pod. */
-typedef const char *(*api_pod_node_fn)(void *ud, const char *ns, const char *name);
+/*
+ * What the Node authorizer needs to know of pods: the node a pod is bound to
+ * ("" none, NULL no such pod), and whether a pod bound to node in ns runs as
+ * ServiceAccount sa (its kubelet then asks that account's tokens).
+ */
+struct api_node_graph {
+	const char *(*pod_node)(void *ud, const char *ns, const char *name);
+	bool (*node_runs_sa)(void *ud, const char *node, const char *ns, const char *sa);
+	void *ud;
+};
 
 /*
  * The Node authorizer: a user system:node:NAME in group system:nodes may read
  * what a kubelet needs, write its own Node and Lease, write the status of
- * pods bound to NAME, and create events. Other users: NO_OPINION. A node
- * identity asking for more: DENY (so RBAC cannot widen a kubelet's reach).
+ * pods bound to NAME, create tokens of the ServiceAccounts its pods run as,
+ * and create events. Other users: NO_OPINION. A node identity asking for
+ * more: DENY (so RBAC cannot widen a kubelet's reach).
  */
-enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, api_pod_node_fn pod_node, void *ud);
+enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const struct api_node_graph *g);
 
 #endif

@@ -229,7 +229,8 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
 	if (!a->rbac && !a->node)
 		return true;
 	if (a->node) {
-		enum api_authz_decision d = api_authz_node(at, api_authz_cache_pod_node, a->cache);
+		const struct api_node_graph g = {api_authz_cache_pod_node, api_authz_cache_node_runs_sa, a->cache};
+		enum api_authz_decision d = api_authz_node(at, &g);
 
 		if (d == API_AUTHZ_ALLOW)
 			return true;

@@ -36,6 +36,19 @@ struct api_authz_cache {
 
 static void feed_list(struct feed *f);
 
+/* A pod's entry: its node, then its ServiceAccount, two strings in one allocation ("node\0sa"). */
+static char *pod_value(const char *node, const char *sa)
+{
+	size_t n = strlen(node) + 1, m = strlen(*sa ? sa : "default") + 1;
+	char *v = malloc(n + m);
+
+	if (v) {
+		memcpy(v, node, n);
+		memcpy(v + n, *sa ? sa : "default", m);
+	}
+	return v;
+}
+
 static void *value_of(struct feed *f, const char *json, size_t len)
 {
 	cJSON *j = NULL;
@@ -45,7 +58,7 @@ static void *value_of(struct feed *f, const char *json, size_t len)
 		return NULL;
 	if (!f->pods)
 		return j;
-	v = strdup(cm_json_str_or(j, "spec.nodeName", ""));
+	v = pod_value(cm_json_str_or(j, "spec.nodeName", ""), cm_json_str_or(j, "spec.serviceAccountName", ""));
 	cJSON_Delete(j);
 	return v;
 }
@@ -251,6 +264,36 @@ const char *api_authz_cache_pod_node(void *cache, const char *ns, const char *na
 	v = cm_strmap_get(&c->feeds[1].map, k.data);
 	cm_buf_close(&k);
 	return v;
+}
+
+struct sa_query {
+	const char *node, *sa;
+	struct cm_buf prefix; /* PODS_PREFIX "NS/" */
+	bool found;
+};
+
+static int sa_match(const char *key, void *val, void *ud)
+{
+	struct sa_query *q = ud;
+	const char *node = val;
+
+	if (strncmp(key, q->prefix.data, q->prefix.len) || strcmp(node, q->node) ||
+	    strcmp(node + strlen(node) + 1, q->sa))
+		return 0;
+	q->found = true;
+	return 1; /* stop */
+}
+
+bool api_authz_cache_node_runs_sa(void *cache, const char *node, const char *ns, const char *sa)
+{
+	struct api_authz_cache *c = cache;
+	struct sa_query q = {node, sa, CM_BUF_INIT, false};
+
+	/* a walk over every pod: kubelets ask a token once per pod start and hour, not per request */
+	if (c->nfeeds >= 2 && *node && cm_buf_printf(&q.prefix, PODS_PREFIX "%s/", ns) >= 0)
+		cm_strmap_foreach(&c->feeds[1].map, sa_match, &q);
+	cm_buf_close(&q.prefix);
+	return q.found;
 }
 
 /* The RBAC source over the map: keys are RBAC_PREFIX + "clusterroles/NAME", "roles/NS/NAME", ... */

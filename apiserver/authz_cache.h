@@ -25,7 +25,9 @@ void api_authz_cache_free(struct api_authz_cache *c);
 bool api_authz_cache_ready(const struct api_authz_cache *c);
 /* The RBAC view of the cache, for api_rbac_allows (valid while c is). */
 void api_authz_cache_rbac(struct api_authz_cache *c, struct api_rbac_source *out);
-/* The node a pod is bound to ("" unscheduled) or NULL: an api_pod_node_fn with ud = the cache. */
+/* The node a pod is bound to ("" unscheduled) or NULL: api_node_graph's pod_node with ud = the cache. */
 const char *api_authz_cache_pod_node(void *cache, const char *ns, const char *name);
+/* Whether a pod bound to node in ns runs as ServiceAccount sa (none named: "default"); ud = the cache. */
+bool api_authz_cache_node_runs_sa(void *cache, const char *node, const char *ns, const char *sa);
 
 #endif

@@ -1,4 +1,4 @@
-/* authz_node.c: the Node authorizer: a kubelet may write only its own Node, its Lease and its pods' status. */
+/* authz_node.c: the Node authorizer: a kubelet may write only its own Node, its Lease, its pods' status and their tokens. */
 #include "apiserver/auth.h"
 
 #include <string.h>
@@ -38,7 +38,7 @@ static bool readable(const struct api_authz_attrs *a)
 	return is(a->group, "coordination.k8s.io") && is(a->resource, "leases") && is(a->ns, "kube-node-lease");
 }
 
-enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, api_pod_node_fn pod_node, void *ud)
+enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const struct api_node_graph *g)
 {
 	const struct api_user *u = a->user;
 	const char *node;
@@ -80,8 +80,14 @@ enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, api_pod_
 		if (!(status && (is(a->verb, "update") || is(a->verb, "patch"))) &&
 		    !(!a->subresource && is(a->verb, "delete")))
 			return API_AUTHZ_DENY;
-		bound = pod_node ? pod_node(ud, a->ns ? a->ns : "", a->name) : NULL;
+		bound = g->pod_node ? g->pod_node(g->ud, a->ns ? a->ns : "", a->name) : NULL;
 		return bound && !strcmp(bound, node) ? API_AUTHZ_ALLOW : API_AUTHZ_DENY;
+	}
+	if (*a->group == '\0' && is(a->resource, "serviceaccounts") && is(a->subresource, "token") &&
+	    is(a->verb, "create") && a->ns && a->name && *a->name) {
+		/* the projected token of a pod it runs (kube-api-access-*), as Kubernetes' node graph allows */
+		return g->node_runs_sa && g->node_runs_sa(g->ud, node, a->ns, a->name) ? API_AUTHZ_ALLOW
+											: API_AUTHZ_DENY;
 	}
 	return API_AUTHZ_DENY;
 }

@@ -21,6 +21,15 @@ static const char *pod_node(void *ud, const char *ns, const char *name)
 	return NULL;
 }
 
+/* Pod default/a (on n1) runs as ServiceAccount web. */
+static bool node_runs_sa(void *ud, const char *node, const char *ns, const char *sa)
+{
+	(void)ud;
+	return !strcmp(node, "n1") && !strcmp(ns, "default") && !strcmp(sa, "web");
+}
+
+static const struct api_node_graph graph = {pod_node, node_runs_sa, NULL};
+
 enum { N = API_AUTHZ_NO_OPINION, A = API_AUTHZ_ALLOW, D = API_AUTHZ_DENY };
 
 struct ncase {
@@ -61,6 +70,12 @@ static const struct ncase cases[] = {
 	{"system:node:n1", "system:nodes", "get", "default", "", "secrets", NULL, "s", A},
 	{"system:node:n1", "system:nodes", "list", "default", "", "secrets", NULL, NULL, D},
 	{"system:node:n1", "system:nodes", "list", "default", "apps", "deployments", NULL, NULL, D},
+	/* tokens of the ServiceAccounts its pods run as, nothing more */
+	{"system:node:n1", "system:nodes", "create", "default", "", "serviceaccounts", "token", "web", A},
+	{"system:node:n2", "system:nodes", "create", "default", "", "serviceaccounts", "token", "web", D},
+	{"system:node:n1", "system:nodes", "create", "default", "", "serviceaccounts", "token", "admin", D},
+	{"system:node:n1", "system:nodes", "create", "kube-system", "", "serviceaccounts", "token", "web", D},
+	{"system:node:n1", "system:nodes", "get", "default", "", "serviceaccounts", "token", "web", D},
 	/* events: created, not deleted */
 	{"system:node:n1", "system:nodes", "create", "default", "", "events", NULL, NULL, A},
 	{"system:node:n1", "system:nodes", "delete", "default", "", "events", NULL, "e", D},
@@ -78,7 +93,7 @@ START_TEST(node_table)
 	struct api_user u = {.name = t->user, .uid = "", .groups = {t->group}, .ngroups = t->group ? 1 : 0};
 	struct api_authz_attrs a = {&u, true, t->verb, t->ns, t->api_group, t->resource, t->sub, t->name, NULL};
 
-	ck_assert_msg((int)api_authz_node(&a, pod_node, NULL) == t->want, "case %d: %s %s %s/%s%s%s %s: want %d", _i,
+	ck_assert_msg((int)api_authz_node(&a, &graph) == t->want, "case %d: %s %s %s/%s%s%s %s: want %d", _i,
 		      t->user, t->verb, t->ns ? t->ns : "-", t->resource, t->sub ? "/" : "", t->sub ? t->sub : "",
 		      t->name ? t->name : "", t->want);
 }
@@ -89,7 +104,7 @@ START_TEST(paths_are_rbacs_business)
 	struct api_user u = {.name = "system:node:n1", .uid = "", .groups = {"system:nodes"}, .ngroups = 1};
 	struct api_authz_attrs a = {&u, false, "get", NULL, NULL, NULL, NULL, NULL, "/healthz"};
 
-	ck_assert_int_eq(api_authz_node(&a, pod_node, NULL), API_AUTHZ_NO_OPINION);
+	ck_assert_int_eq(api_authz_node(&a, &graph), API_AUTHZ_NO_OPINION);
 }
 END_TEST
 
