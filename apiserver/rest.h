@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <uv.h>
 
+#include "apiserver/kubernetes_service.h"
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
 #include "apiserver/table.h"
@@ -46,6 +47,8 @@ struct api_server {
 	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */
 	int rbac_pending;  /* of those, the writes not yet done: /readyz's poststarthook/rbac/bootstrap-roles */
 	uv_timer_t health_timer; /* the store check (health.c) */
+	struct api_kubesvc kubesvc; /* the "kubernetes" Service and its endpoints (kubernetes_service.c) */
+	struct cm_buf root_ca;      /* the cluster CA published as kube-root-ca.crt (empty without one) */
 	int64_t store_ok_ms;     /* when a read through the store last succeeded */
 	bool store_check_inflight;
 	struct cm_metric *m_inflight, *m_watchers;
