@@ -49,7 +49,7 @@ int api_kubesvc_init(struct api_server *srv, const char *advertise, const char *
 	struct api_kubesvc *ks = &srv->kubesvc;
 	struct in_addr in;
 	char host[256] = "";
-	uint64_t h = 1469598103934665603ULL, a = api_rand(srv);
+	uint64_t h = 1469598103934665603ULL;
 	const char *addr = advertise && *advertise ? advertise : bind;
 
 	if (advertise && *advertise && inet_pton(AF_INET, advertise, &in) != 1)
@@ -69,8 +69,7 @@ int api_kubesvc_init(struct api_server *srv, const char *advertise, const char *
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	h = (h ^ (uint64_t)port) * 1099511628211ULL;
 	snprintf(ks->identity, sizeof(ks->identity), "apiserver-%016llx", (unsigned long long)h);
-	snprintf(ks->uid, sizeof(ks->uid), "%08x-0000-4000-8000-%012llx", (unsigned)(a >> 32),
-		 (unsigned long long)(a & 0xffffffffffffULL));
+	api_rand_uid(srv, ks->uid);
 	api_obj_now(cm_time_wall_ms(), ks->created);
 	return 0;
 }
@@ -193,11 +192,9 @@ static cJSON *new_object(struct api_server *srv, const char *api_version, const 
 			 const char *name)
 {
 	cJSON *o = cJSON_CreateObject(), *meta;
-	uint64_t a = api_rand(srv);
 	char uid[40], now[CM_RFC3339_LEN];
 
-	snprintf(uid, sizeof(uid), "%08x-0000-4000-8000-%012llx", (unsigned)(a >> 32),
-		 (unsigned long long)(a & 0xffffffffffffULL));
+	api_rand_uid(srv, uid);
 	api_obj_now(cm_time_wall_ms(), now);
 	if (!o || !cJSON_AddStringToObject(o, "apiVersion", api_version) || !cJSON_AddStringToObject(o, "kind", kind) ||
 	    !(meta = cJSON_AddObjectToObject(o, "metadata")) || !cJSON_AddStringToObject(meta, "name", name) ||

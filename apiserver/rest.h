@@ -108,6 +108,8 @@ void api_ctx_unref(struct api_ctx *c);
 bool api_query_bool(const char *v);
 /* A new random 64-bit number from the server's generator. */
 uint64_t api_rand(struct api_server *srv);
+/* A uid for an object the apiserver writes itself (boot objects), drawn from its generator, into out. */
+void api_rand_uid(struct api_server *srv, char out[40]);
 
 /* The verbs (rest_read.c, rest_write.c, rest_delete.c, watch.c). */
 void api_rest_get(struct api_ctx *c);

@@ -71,12 +71,10 @@ static void ensure_root_ca(struct api_server *srv, const char *ns)
 {
 	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
 	char now[CM_RFC3339_LEN], uid[40];
-	uint64_t a = api_rand(srv);
 	cJSON *cm = cJSON_CreateObject(), *meta, *ann, *data;
 
 	api_obj_now(cm_time_wall_ms(), now);
-	snprintf(uid, sizeof(uid), "%08x-0000-4000-8000-%012llx", (unsigned)(a >> 32),
-		 (unsigned long long)(a & 0xffffffffffffULL));
+	api_rand_uid(srv, uid);
 	if (cm && cJSON_AddStringToObject(cm, "apiVersion", "v1") && cJSON_AddStringToObject(cm, "kind", "ConfigMap") &&
 	    (meta = cJSON_AddObjectToObject(cm, "metadata")) && cJSON_AddStringToObject(meta, "name", "kube-root-ca.crt") &&
 	    cJSON_AddStringToObject(meta, "namespace", ns) && cJSON_AddStringToObject(meta, "uid", uid) &&
