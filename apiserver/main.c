@@ -71,6 +71,10 @@ int main(int argc, char **argv)
 		 "CA bundle verifying kubelets' serving certificates (without it they are not verified, as Kubernetes)"},
 		{"service-account-key-file", CM_FLAG_STRING, &cfg.service_account_key_file,
 		 "secret (at least 32 bytes) signing and verifying ServiceAccount tokens (HS256)"},
+		{"advertise-address", CM_FLAG_STRING, &cfg.advertise_address,
+		 "IPv4 address the \"kubernetes\" Service's endpoints list for this apiserver (default: the bind address)"},
+		{"root-ca-file", CM_FLAG_STRING, &cfg.root_ca_file,
+		 "CA bundle published to pods as kube-root-ca.crt in every namespace (default: --client-ca-file)"},
 		{"v", CM_FLAG_INT, &verbosity, "log verbosity"},
 	};
 	const size_t nflags = sizeof(flags) / sizeof(flags[0]);

@@ -26,6 +26,13 @@ uint64_t api_rand(struct api_server *srv)
 	return x * 0x2545F4914F6CDD1DULL;
 }
 
+void api_rand_uid(struct api_server *srv, char out[40])
+{
+	uint64_t a = api_rand(srv);
+
+	snprintf(out, 40, "%08x-0000-4000-8000-%012llx", (unsigned)(a >> 32), (unsigned long long)(a & 0xffffffffffffULL));
+}
+
 static void record(struct api_ctx *c, int code)
 {
 	struct api_server *srv = c->srv;

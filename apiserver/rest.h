@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <uv.h>
 
+#include "apiserver/kubernetes_service.h"
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
 #include "apiserver/table.h"
@@ -46,6 +47,8 @@ struct api_server {
 	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */
 	int rbac_pending;  /* of those, the writes not yet done: /readyz's poststarthook/rbac/bootstrap-roles */
 	uv_timer_t health_timer; /* the store check (health.c) */
+	struct api_kubesvc kubesvc; /* the "kubernetes" Service and its endpoints (kubernetes_service.c) */
+	struct cm_buf root_ca;      /* the cluster CA published as kube-root-ca.crt (empty without one) */
 	int64_t store_ok_ms;     /* when a read through the store last succeeded */
 	bool store_check_inflight;
 	struct cm_metric *m_inflight, *m_watchers;
@@ -105,6 +108,8 @@ void api_ctx_unref(struct api_ctx *c);
 bool api_query_bool(const char *v);
 /* A new random 64-bit number from the server's generator. */
 uint64_t api_rand(struct api_server *srv);
+/* A uid for an object the apiserver writes itself (boot objects), drawn from its generator, into out. */
+void api_rand_uid(struct api_server *srv, char out[40]);
 
 /* The verbs (rest_read.c, rest_write.c, rest_delete.c, watch.c). */
 void api_rest_get(struct api_ctx *c);

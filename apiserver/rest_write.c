@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/admission_sa.h"
 #include "apiserver/field_types.h"
 #include "apiserver/object.h"
 #include "apiserver/status.h"
@@ -348,6 +349,69 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 	return validate(c, obj, NULL);
 }
 
+static bool is_pod(const struct api_ctx *c)
+{
+	return !c->res->group[0] && !strcmp(c->res->plural, "pods");
+}
+
+/* The pod's ServiceAccount was read (or is absent: its token is then refused at the kubelet's TokenRequest). */
+static void got_service_account(int err, const struct api_kv_result *r, void *ud)
+{
+	struct api_ctx *c = ud;
+	cJSON *sa = NULL;
+	int rc;
+
+	if (err && err != -ENOENT) {
+		api_ctx_reply_err(c, err, NULL);
+		return;
+	}
+	/*
+	 * Kubernetes refuses a pod whose account does not exist; here a new
+	 * namespace's "default" account is written when its watch event arrives,
+	 * so a pod created right after its namespace would be refused: admitted.
+	 */
+	if (!err)
+		sa = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
+	rc = api_sa_admit_token(c->body, sa, api_rand(c->srv));
+	cJSON_Delete(sa);
+	if (rc < 0) {
+		api_ctx_reply_err(c, rc, NULL);
+		return;
+	}
+	create_attempt(c);
+}
+
+/*
+ * Mutating admission that needs the store (ServiceAccount: a pod's
+ * credentials volume follows its account's automountServiceAccountToken),
+ * then the create.
+ */
+static void admit_then_create(struct api_ctx *c)
+{
+	struct cm_buf key = CM_BUF_INIT;
+	int rc;
+
+	if (!is_pod(c)) {
+		create_attempt(c);
+		return;
+	}
+	if (!api_sa_needs_account(c->body)) {
+		rc = api_sa_admit_token(c->body, NULL, api_rand(c->srv));
+		if (rc < 0)
+			api_ctx_reply_err(c, rc, NULL);
+		else
+			create_attempt(c);
+		return;
+	}
+	rc = cm_buf_printf(&key, "/registry/serviceaccounts/%s/%s", c->ns ? c->ns : "",
+			   cm_json_str_or(c->body, "spec.serviceAccountName", "default"));
+	if (!rc)
+		rc = api_storage_get(c->srv->store, key.data, got_service_account, c);
+	cm_buf_close(&key);
+	if (rc < 0)
+		api_ctx_reply_err(c, rc, NULL);
+}
+
 /* NamespaceLifecycle, as Kubernetes admits creates: the namespace must exist and not be terminating. */
 static void got_namespace(int err, const struct api_kv_result *r, void *ud)
 {
@@ -377,7 +441,7 @@ static void got_namespace(int err, const struct api_kv_result *r, void *ud)
 		cm_buf_close(&m);
 		return;
 	}
-	create_attempt(c);
+	admit_then_create(c);
 }
 
 void api_rest_create(struct api_ctx *c)
@@ -390,6 +454,8 @@ void api_rest_create(struct api_ctx *c)
 		return;
 	}
 	st = api_prepare_create(c, c->body);
+	if (!st && is_pod(c) && api_sa_admit_name(c->body) < 0)
+		st = api_status_internal("out of memory");
 	if (st) {
 		api_ctx_reply_status(c, st);
 		return;
@@ -413,7 +479,7 @@ void api_rest_create(struct api_ctx *c)
 			api_ctx_reply_err(c, rc, NULL);
 		return;
 	}
-	create_attempt(c);
+	admit_then_create(c);
 }
 
 /* ---- the update engine ---- */

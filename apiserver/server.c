@@ -14,7 +14,9 @@
 #include "apiserver/watch_cache.h"
 #include "common/err.h"
 #include "common/http_client.h"
+#include "common/fileio.h"
 #include "common/http_server.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 
@@ -51,6 +53,48 @@ static void ensure_default_sa(struct api_server *srv, const char *ns)
 	cm_buf_close(&val);
 }
 
+static void root_ca_created(int err, const struct api_kv_result *r, void *ud)
+{
+	(void)r;
+	(void)ud;
+	if (err && err != -ECANCELED && err != -CM_ECONFLICT)
+		cm_warn("configmap kube-root-ca.crt: cannot create (%s)", cm_strerror(err));
+}
+
+/*
+ * Every namespace gets the ConfigMap kube-root-ca.crt whose ca.crt is the
+ * cluster's CA, which pods' credentials volume projects (kube-controller-
+ * manager's root-ca-cert-publisher in Kubernetes). Without a CA (no TLS) its
+ * ca.crt is empty, so such volumes still resolve. Written only if absent.
+ */
+static void ensure_root_ca(struct api_server *srv, const char *ns)
+{
+	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
+	char now[CM_RFC3339_LEN], uid[40];
+	cJSON *cm = cJSON_CreateObject(), *meta, *ann, *data;
+
+	api_obj_now(cm_time_wall_ms(), now);
+	api_rand_uid(srv, uid);
+	if (cm && cJSON_AddStringToObject(cm, "apiVersion", "v1") && cJSON_AddStringToObject(cm, "kind", "ConfigMap") &&
+	    (meta = cJSON_AddObjectToObject(cm, "metadata")) && cJSON_AddStringToObject(meta, "name", "kube-root-ca.crt") &&
+	    cJSON_AddStringToObject(meta, "namespace", ns) && cJSON_AddStringToObject(meta, "uid", uid) &&
+	    cJSON_AddStringToObject(meta, "creationTimestamp", now) &&
+	    (ann = cJSON_AddObjectToObject(meta, "annotations")) &&
+	    cJSON_AddStringToObject(ann, "kubernetes.io/description",
+				    "Contains a CA bundle that can be used to verify the kube-apiserver when using "
+				    "internal endpoints such as the internal service IP or kubernetes.default.svc. "
+				    "No other usage is guaranteed across distributions of Kubernetes clusters.") &&
+	    (data = cJSON_AddObjectToObject(cm, "data")) &&
+	    cJSON_AddStringToObject(data, "ca.crt", srv->root_ca.data ? srv->root_ca.data : "") &&
+	    cm_buf_printf(&key, "/registry/configmaps/%s/kube-root-ca.crt", ns) == 0 && cm_json_print(cm, &val) == 0)
+		api_storage_put(srv->store, key.data, val.data, val.len, 0, 0, NULL, 0, NULL, 0, root_ca_created, srv);
+	else
+		cm_warn("configmap %s/kube-root-ca.crt: out of memory", ns);
+	cJSON_Delete(cm);
+	cm_buf_close(&key);
+	cm_buf_close(&val);
+}
+
 /* The namespaces' watch cache keeps NamespaceLifecycle's table current (rest_write.c reads it) and adds default SAs. */
 static void ns_event(void *ud, bool deleted, const char *key, int64_t rev, const char *obj, size_t len)
 {
@@ -59,8 +103,10 @@ static void ns_event(void *ud, bool deleted, const char *key, int64_t rev, const
 
 	api_nscache_on_event(&srv->nscache, deleted, key, rev, obj, len);
 	name = name ? name + 1 : key;
-	if (!deleted && api_nscache_active(&srv->nscache, name))
+	if (!deleted && api_nscache_active(&srv->nscache, name)) {
 		ensure_default_sa(srv, name);
+		ensure_root_ca(srv, name);
+	}
 }
 
 static void ns_reset(void *ud)
@@ -206,9 +252,12 @@ static void boot_got_rev(int err, const struct api_kv_result *r, void *ud)
 	if (rc < 0)
 		cm_error("watch caches: cannot start (%s)", cm_strerror(rc));
 	create_default_namespaces(srv);
-	for (size_t i = 0; i < sizeof(default_namespaces) / sizeof(default_namespaces[0]); i++)
+	for (size_t i = 0; i < sizeof(default_namespaces) / sizeof(default_namespaces[0]); i++) {
 		ensure_default_sa(srv, default_namespaces[i]);
+		ensure_root_ca(srv, default_namespaces[i]);
+	}
 	api_auth_bootstrap(srv);
+	api_kubesvc_start(srv);
 	cm_info("watch caches started at revision %lld", (long long)r->revision);
 	uv_close((uv_handle_t *)&b->timer, boot_closed);
 }
@@ -348,6 +397,22 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		if (rc < 0)
 			goto fail;
 	}
+	/* the "kubernetes" endpoints point at the port pods can use: HTTPS, else the plain one */
+	if (api_kubesvc_init(srv, cfg->advertise_address, srv->https ? cfg->bind_address : cfg->insecure_bind_address,
+			     srv->https ? cm_http_server_port(srv->https) : cm_http_server_port(srv->http)) < 0) {
+		cm_buf_printf(err, "invalid --advertise-address \"%s\": an IPv4 address", cfg->advertise_address);
+		rc = -EINVAL;
+		goto fail;
+	}
+	{
+		const char *ca = cfg->root_ca_file ? cfg->root_ca_file : cfg->client_ca_file;
+
+		rc = ca ? cm_file_read(ca, 1 << 20, &srv->root_ca) : 0;
+		if (rc < 0) {
+			cm_buf_printf(err, "cannot read the root CA %s: %s", ca, cm_strerror(rc));
+			goto fail;
+		}
+	}
 	b = calloc(1, sizeof(*b));
 	if (!b) {
 		rc = -ENOMEM;
@@ -381,6 +446,7 @@ fail:
 	if (srv->kubelet_http)
 		cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	api_nscache_close(&srv->nscache);
+	cm_buf_close(&srv->root_ca);
 	cm_metrics_free(srv->metrics); /* nothing was served: no request will count in it */
 	free(srv);
 	return rc;
@@ -401,6 +467,10 @@ static void http_closed(void *ud)
 	cm_http_client_close(srv->kubelet_http, NULL, NULL);
 	cm_metrics_free(srv->metrics);
 	api_nscache_close(&srv->nscache);
+	/* the storage answered the reconciler's calls with -ECANCELED: what its round held is ours */
+	cJSON_Delete(srv->kubesvc.want);
+	cJSON_Delete(srv->kubesvc.subsets);
+	cm_buf_close(&srv->root_ca);
 	if (srv->stop_done)
 		srv->stop_done(srv->stop_ud);
 	free(srv);
@@ -421,8 +491,11 @@ void api_server_stop(struct api_server *s, void (*done)(void *ud), void *ud)
 	}
 	api_auth_free(s->auth); /* its storage calls end with -ECANCELED when the storage goes */
 	s->auth = NULL;
-	s->closing_listeners = 1 + !!s->https + !!s->http; /* the listeners and the health timer */
+	/* the listeners, the health timer and the reconciler's timer */
+	s->closing_listeners = 1 + !!s->https + !!s->http + s->kubesvc.started;
 	api_health_close(s, health_closed);
+	if (s->kubesvc.started)
+		api_kubesvc_close(s, health_closed);
 	if (s->https)
 		cm_http_server_close(s->https, http_closed, s);
 	if (s->http)

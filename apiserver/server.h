@@ -42,6 +42,14 @@ struct api_config {
 	int max_mutating_requests_inflight;   /* 200; 0 means no limit */
 	const char *service_account_key_file; /* HMAC secret signing ServiceAccount tokens; NULL: none */
 	/*
+	 * --advertise-address: the address the "kubernetes" Endpoints list for
+	 * this apiserver (NULL: the serving port's bind address, or the host's
+	 * first non-loopback address when that is 0.0.0.0).
+	 */
+	const char *advertise_address;
+	/* --root-ca-file: the CA pods get as kube-root-ca.crt's ca.crt (NULL: --client-ca-file) */
+	const char *root_ca_file;
+	/*
 	 * The pods/log proxy towards kubelets: with a client certificate or a CA it
 	 * speaks HTTPS (without a CA, as Kubernetes, the kubelet's certificate is
 	 * not verified); with neither, plain HTTP as a development kubelet serves.

@@ -62,6 +62,11 @@ def manifest(replicas=2, image="nginx:1", env=True, extra=True):
                      "extra": "  extra: here" if extra else ""}
 
 
+
+def no_root_ca(names):
+    """`get cm -o name` without the kube-root-ca.crt every namespace has (as in Kubernetes)."""
+    return names.replace("configmap/kube-root-ca.crt\n", "")
+
 class MinictlTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -368,7 +373,9 @@ class MinictlTest(unittest.TestCase):
         self.mc("create", "configmap", "three", "--from-literal=a=1", "-n", "cr")
         self.mc("label", "cm", "two", "sel=yes", "-n", "cr")
         self.assertEqual(self.mc("delete", "cm", "-l", "sel=yes", "-n", "cr").stdout, 'configmap "two" deleted\n')
-        self.assertEqual(self.mc("delete", "cm", "--all", "-n", "cr").stdout, 'configmap "three" deleted\n')
+        # every namespace also has kube-root-ca.crt, as in Kubernetes
+        self.assertEqual(self.mc("delete", "cm", "--all", "-n", "cr").stdout.replace(
+            'configmap "kube-root-ca.crt" deleted\n', ""), 'configmap "three" deleted\n')
         p = self.mc("delete", "cm", "ghost", "-n", "cr", ok=False)
         self.assertEqual(p.stderr, 'Error from server (NotFound): configmaps "ghost" not found\n')
         self.assertEqual(self.mc("delete", "cm", "ghost", "-n", "cr", "--ignore-not-found").stdout, "")
@@ -724,17 +731,18 @@ class MinictlTest(unittest.TestCase):
         self.assertEqual(run("config", "current-context").stdout, "dev\n")
         self.assertIn("current-context: dev", run("config", "view").stdout)
         # the namespace comes from the context, the server from the cluster
-        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/seen\n")
+        self.assertEqual(no_root_ca(run("get", "cm", "-o", "name").stdout), "configmap/seen\n")
         self.assertEqual(run("config", "set-context", "--current", "--namespace=default").stdout, 'Context "dev" modified.\n')
         self.assertNotIn("configmap/seen", run("get", "cm", "-o", "name").stdout)
-        self.assertEqual(run("get", "cm", "-o", "name", "--context", "dev", "-n", "cfgns").stdout, "configmap/seen\n")
+        self.assertEqual(no_root_ca(run("get", "cm", "-o", "name", "--context", "dev", "-n", "cfgns").stdout),
+                         "configmap/seen\n")
         p = run("get", "pods", "--context", "nope", ok=False)
         self.assertIn("context was not found for specified context: nope", p.stderr)
         # kubectl reads what minictl wrote
         if KUBECTL:
             out = subprocess.run([KUBECTL, "--cache-dir", self.cache, "get", "cm", "-n", "cfgns", "-o", "name"],
                                  capture_output=True, text=True, env=env).stdout
-            self.assertEqual(out, "configmap/seen\n")
+            self.assertEqual(no_root_ca(out), "configmap/seen\n")
 
     def test_kubeconfig_merged_from_kubeconfig_list(self):
         # $KUBECONFIG=a:missing:b is merged as kubectl merges it: an entry comes whole from the first
@@ -757,7 +765,7 @@ class MinictlTest(unittest.TestCase):
             self.mc("create", "configmap", "in-" + n, "-n", n)
         run = lambda *a, **kw: self.mc(*a, env=env, server=False, **kw)  # noqa: E731
         # ctx-b (b's current-context) on a's "shared" cluster: b's unreachable server lost the merge
-        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/in-km2\n")
+        self.assertEqual(no_root_ca(run("get", "cm", "-o", "name").stdout), "configmap/in-km2\n")
         self.assertEqual(run("config", "current-context").stdout, "ctx-b\n")
         view = run("config", "view").stdout
         self.assertIn("    server: %s\n  name: shared\n" % self.api.url, view)
@@ -771,18 +779,18 @@ class MinictlTest(unittest.TestCase):
         self.assertEqual(run("config", "use-context", "ctx-a").stdout, 'Switched to context "ctx-a".\n')
         self.assertIn("current-context: ctx-a\n", harness_read(a))
         self.assertEqual(harness_read(b), b_text)
-        self.assertEqual(run("get", "cm", "-o", "name").stdout, "configmap/in-km1\n")
+        self.assertEqual(no_root_ca(run("get", "cm", "-o", "name").stdout), "configmap/in-km1\n")
         self.assertEqual(run("config", "set-context", "ctx-b", "--namespace=km1").stdout, 'Context "ctx-b" modified.\n')
         self.assertIn("    namespace: km1\n    user: \"\"\n  name: ctx-b\n", harness_read(b))
         self.assertNotIn("ctx-b", harness_read(a))
         self.assertEqual(run("config", "set-context", "fresh", "--cluster=shared").stdout, 'Context "fresh" created.\n')
         self.assertIn("name: fresh", harness_read(a))
         self.assertNotIn("fresh", harness_read(b))
-        self.assertEqual(run("get", "cm", "-o", "name", "--context", "ctx-b").stdout, "configmap/in-km1\n")
+        self.assertEqual(no_root_ca(run("get", "cm", "-o", "name", "--context", "ctx-b").stdout), "configmap/in-km1\n")
         if KUBECTL:
             out = subprocess.run([KUBECTL, "--cache-dir", self.cache, "get", "cm", "-o", "name"], capture_output=True,
                                  text=True, env=env).stdout
-            self.assertEqual(out, "configmap/in-km1\n")
+            self.assertEqual(no_root_ca(out), "configmap/in-km1\n")
 
     def test_edit(self):
         self.ns("ed")
