@@ -213,6 +213,11 @@ bool api_auth_rbac_enabled(const struct api_auth *a)
 	return a && a->rbac;
 }
 
+bool api_auth_sa_tokens(const struct api_auth *a)
+{
+	return a && a->sa_key.len > 0;
+}
+
 bool api_auth_ready(const struct api_auth *a)
 {
 	return !a || !a->cache || api_authz_cache_ready(a->cache);

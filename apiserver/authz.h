@@ -62,6 +62,8 @@ int api_auth_start(struct api_auth *a, struct api_server *srv);
 void api_auth_free(struct api_auth *a);
 /* Whether RBAC is on (bootstrap roles are written then). */
 bool api_auth_rbac_enabled(const struct api_auth *a);
+/* Whether ServiceAccount tokens can be issued (--service-account-key-file): pods get credentials then. */
+bool api_auth_sa_tokens(const struct api_auth *a);
 /* Whether the authorizers' caches have loaded (the server is not ready before). */
 bool api_auth_ready(const struct api_auth *a);
 

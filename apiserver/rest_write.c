@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "apiserver/admission_sa.h"
+#include "apiserver/authz.h"
 #include "apiserver/field_types.h"
 #include "apiserver/object.h"
 #include "apiserver/status.h"
@@ -384,14 +385,15 @@ static void got_service_account(int err, const struct api_kv_result *r, void *ud
 /*
  * Mutating admission that needs the store (ServiceAccount: a pod's
  * credentials volume follows its account's automountServiceAccountToken),
- * then the create.
+ * then the create. Without a token signing key there is no token to mount:
+ * a pod given the volume would wait for ever for its kubelet's TokenRequest.
  */
 static void admit_then_create(struct api_ctx *c)
 {
 	struct cm_buf key = CM_BUF_INIT;
 	int rc;
 
-	if (!is_pod(c)) {
+	if (!is_pod(c) || !api_auth_sa_tokens(c->srv->auth)) {
 		create_attempt(c);
 		return;
 	}

@@ -23,7 +23,11 @@ class InClusterTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.etcd = Cluster(size=1, kind="etcdlite").start_all()
-        cls.api = Apiserver(cls.etcd.client)
+        key = os.path.join(harness.tempdir("incluster-"), "sa.key")
+        with open(key, "w") as f:
+            f.write("k" * 48)
+        cls.api = Apiserver(cls.etcd.client, ["--service-account-key-file", key])
+        # api2 signs no tokens: it gives pods no credentials volume (nothing could fill it)
         cls.api2 = Apiserver(cls.etcd.client, ["--advertise-address", "10.1.2.3"])
 
     @classmethod
@@ -79,6 +83,12 @@ class InClusterTest(unittest.TestCase):
         st, got = self.req("GET", NS + "/pods/creds")
         st, upd = self.req("PUT", NS + "/pods/creds", got)
         self.assertEqual(st, 200, upd)
+
+    def test_no_volume_without_a_token_signing_key(self):
+        st, p = self.api2.req("POST", NS + "/pods", pod("keyless"))
+        self.assertEqual(st, 201, p)
+        self.assertEqual(p["spec"]["serviceAccountName"], "default")
+        self.assertFalse(p["spec"].get("volumes"))
 
     def test_automount_false_on_pod_or_account(self):
         st, p = self.req("POST", NS + "/pods", pod("nocreds", automountServiceAccountToken=False))
