@@ -31,6 +31,8 @@
 #   scheduler.{crt,key}                          CN=system:kube-scheduler
 #   controller.{crt,key}                         CN=system:kube-controller-manager
 #   kubeproxy.{crt,key}                          CN=system:kube-proxy
+#   sa.key                                       the apiservers' ServiceAccount token secret (HS256,
+#                                                32 random bytes in hex), made once
 # An existing certificate is kept (so members keep theirs across runs) unless FORCE=1 or it lacks
 # an IPv4 or DNS SAN now asked for (a node that moved to another address gets a new one).
 set -eu
@@ -124,3 +126,6 @@ done
 leaf scheduler "/CN=system:kube-scheduler" client
 leaf controller "/CN=system:kube-controller-manager" client
 leaf kubeproxy "/CN=system:kube-proxy" client
+if [ ! -s "$PKI/sa.key" ]; then
+	(umask 077 && openssl rand -hex 32 >"$PKI/sa.key")
+fi

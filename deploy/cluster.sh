@@ -81,7 +81,7 @@ apiserver_tls() {
 		"--client-ca-file $PKI/ca.crt --anonymous-auth=false --authorization-mode=Node,RBAC" \
 		"--etcd-cafile $PKI/ca.crt --etcd-certfile $PKI/apiserver-etcd-client.crt --etcd-keyfile $PKI/apiserver-etcd-client.key" \
 		"--kubelet-client-certificate $PKI/apiserver-kubelet-client.crt --kubelet-client-key $PKI/apiserver-kubelet-client.key" \
-		"--kubelet-certificate-authority $PKI/ca.crt"
+		"--kubelet-certificate-authority $PKI/ca.crt --service-account-key-file $PKI/sa.key"
 	return 0
 }
 
