@@ -10,7 +10,6 @@ import base64
 import http.client
 import json
 import os
-import signal
 import ssl
 import subprocess
 import sys
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
 from apiserver_proc import Apiserver  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
+import kubelet_proc  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
 NODE = "node-ic"
@@ -54,29 +54,15 @@ class InClusterTest(unittest.TestCase):
             "--anonymous-auth=false", "--authorization-mode=Node,RBAC", "--service-account-key-file", sa_key])
         cls.root = os.path.join(cls.dir, "root")
         cls.kport = harness.free_ports(1)[0]
-        argv = [os.path.join(harness.BIN, "kubelet"), "--master", cls.api.url, "--hostname-override", NODE,
-                "--node-ip", "127.0.0.1", "--bind-address", "127.0.0.1", "--port", str(cls.kport),
-                "--root-dir", cls.root, "--node-status-update-frequency", "2s",
-                "--cgroup-name", "minik8s-it-%d" % os.getpid(), "--pod-network", "host"]
-        cls.kubelet = harness.start(argv, os.path.join(cls.dir, "kubelet.log"))
-        harness.wait_until(lambda: harness.http("GET", cls.kurl("/healthz"), timeout=1.0)[0] == 200,
-                           10.0, "kubelet API up")
+        cls.cgroup = "minik8s-it-%d" % os.getpid()
+        cls.kubelet = kubelet_proc.start(cls.api.url, NODE, cls.kport, cls.root, cls.cgroup,
+                                         os.path.join(cls.dir, "kubelet.log"))
 
     @classmethod
     def tearDownClass(cls):
-        st, lst = cls.api.req("GET", NS + "/pods")
-        for p in (lst or {}).get("items", []):
-            cls.api.req("DELETE", NS + "/pods/" + p["metadata"]["name"] + "?gracePeriodSeconds=0")
-        try:
-            harness.wait_until(lambda: not cls.api.req("GET", NS + "/pods")[1]["items"], 20.0, "pods gone")
-        except Exception:
-            pass
+        kubelet_proc.delete_pods(cls.api, NS)
         problems = harness.stop_problems(cls.kubelet)
-        for c in ("", "memory/", "cpu/", "pids/"):
-            try:
-                os.rmdir("/sys/fs/cgroup/%sminik8s-it-%d" % (c, os.getpid()))
-            except OSError:
-                pass
+        kubelet_proc.remove_cgroup(cls.cgroup)
         cls.api.stop()
         cls.etcd.stop()
         assert not problems, problems
