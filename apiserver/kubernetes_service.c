@@ -575,6 +575,16 @@ void api_kubesvc_close(struct api_server *srv, uv_close_cb cb)
 {
 	struct api_kubesvc *ks = &srv->kubesvc;
 
+	/*
+	 * A round in flight ends here: its storage calls come back cancelled and
+	 * leave what they hold, so it goes now; one that still completes finds
+	 * the round over (past STEP_DONE) and starts nothing.
+	 */
+	cJSON_Delete(ks->want);
+	ks->want = NULL;
+	cJSON_Delete(ks->subsets);
+	ks->subsets = NULL;
+	ks->step = STEP_DONE;
 	uv_timer_stop(&ks->timer);
 	uv_close((uv_handle_t *)&ks->timer, cb);
 }
