@@ -106,22 +106,32 @@ static int add_address(cJSON *subsets, const char *addr, int64_t port)
 	return 0;
 }
 
+static int cmp_subset_port(const void *a, const void *b)
+{
+	int64_t x = cm_json_int64_or(cJSON_GetArrayItem(cm_json_get(*(cJSON *const *)a, "ports"), 0), "port", 0);
+	int64_t y = cm_json_int64_or(cJSON_GetArrayItem(cm_json_get(*(cJSON *const *)b, "ports"), 0), "port", 0);
+
+	return x < y ? -1 : x > y;
+}
+
 /* Sorts each subset's addresses by ip and the subsets by port, so equal sets compare equal. */
 static int sort_subsets(cJSON *subsets)
 {
 	int n = cJSON_GetArraySize(subsets);
-	cJSON *s;
+	cJSON **all = calloc((size_t)n + 1, sizeof(*all)), *s;
 
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0; j--) {
-			cJSON *x = cJSON_GetArrayItem(subsets, j - 1), *y = cJSON_GetArrayItem(subsets, j);
-
-			if (cm_json_int64_or(cJSON_GetArrayItem(cm_json_get(x, "ports"), 0), "port", 0) <=
-			    cm_json_int64_or(cJSON_GetArrayItem(cm_json_get(y, "ports"), 0), "port", 0))
-				break;
-			cJSON_DetachItemViaPointer(subsets, y);
-			cJSON_InsertItemInArray(subsets, j - 1, y);
-		}
+	/*
+	 * Detached into a plain array, sorted, added back: moving items within a
+	 * cJSON array (detach, then insert) lost one (found by make asan).
+	 */
+	if (!all)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		all[i] = cJSON_DetachItemFromArray(subsets, 0);
+	qsort(all, (size_t)n, sizeof(*all), cmp_subset_port);
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(subsets, all[i]);
+	free(all);
 	cJSON_ArrayForEach(s, subsets) {
 		cJSON *addrs = cJSON_GetObjectItemCaseSensitive(s, "addresses"), *fresh;
 		int m = cJSON_GetArraySize(addrs);

@@ -53,6 +53,26 @@ START_TEST(fresh_leases_grouped_by_port_sorted)
 }
 END_TEST
 
+/* Subsets met in descending port order are sorted, none lost (three apiservers on three ports). */
+START_TEST(subsets_sorted_by_port_none_lost)
+{
+	cJSON *ls = cJSON_CreateArray(), *got;
+	const char *ports[] = {"9003", "9002", "9001"};
+
+	for (int i = 0; i < 3; i++)
+		cJSON_AddItemToArray(ls, lease("kube-apiserver", "127.0.0.1", ports[i], NOW));
+	got = api_kubesvc_subsets(ls, NOW);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(cJSON_GetArraySize(got), 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(cm_json_int64_or(cJSON_GetArrayItem(cm_json_get(cJSON_GetArrayItem(got, i), "ports"), 0),
+						  "port", 0),
+				 9001 + i);
+	cJSON_Delete(ls);
+	cJSON_Delete(got);
+}
+END_TEST
+
 START_TEST(no_fresh_lease_no_subset)
 {
 	cJSON *ls = cJSON_CreateArray(), *got;
@@ -71,6 +91,7 @@ int main(void)
 	Suite *s = suite_create("api_kubernetes_service");
 	TCase *tc = tcase_create("subsets");
 	tcase_add_test(tc, fresh_leases_grouped_by_port_sorted);
+	tcase_add_test(tc, subsets_sorted_by_port_none_lost);
 	tcase_add_test(tc, no_fresh_lease_no_subset);
 	suite_add_tcase(s, tc);
 	return check_run(s);
