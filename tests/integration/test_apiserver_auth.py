@@ -18,7 +18,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from apiserver_proc import Apiserver  # noqa: E402
+from apiserver_proc import Apiserver, tls_args  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
@@ -81,11 +81,7 @@ class AuthTest(unittest.TestCase):
             f.write(os.urandom(32).hex().encode())
         cls.sport = harness.free_ports(1)[0]
         cls.etcd = Cluster(size=1).start_all()
-        cls.api = Apiserver(cls.etcd.client, [
-            "--secure-port", str(cls.sport),
-            "--tls-cert-file", os.path.join(cls.pki, "apiserver.crt"),
-            "--tls-private-key-file", os.path.join(cls.pki, "apiserver.key"),
-            "--client-ca-file", os.path.join(cls.pki, "ca.crt"),
+        cls.api = Apiserver(cls.etcd.client, tls_args(cls.pki, cls.sport) + [
             "--token-auth-file", tokens, "--anonymous-auth=false", "--authorization-mode=Node,RBAC",
             "--service-account-key-file", cls.sa_key])
         # bob may view the cluster; two nodes and a pod bound to each (through the trusted loopback port)
@@ -575,10 +571,7 @@ class InsecurePortTest(unittest.TestCase):
     def test_port_zero_is_off(self):
         sport = harness.free_ports(1)[0]
         p = harness.start([os.path.join(harness.BIN, "apiserver"), "--etcd-servers", self.etcd.client[0],
-                           "--insecure-port", "0", "--secure-port", str(sport),
-                           "--tls-cert-file", os.path.join(self.pki, "apiserver.crt"),
-                           "--tls-private-key-file", os.path.join(self.pki, "apiserver.key"),
-                           "--client-ca-file", os.path.join(self.pki, "ca.crt"), "--authorization-mode=Node,RBAC"],
+                           "--insecure-port", "0"] + tls_args(self.pki, sport) + ["--authorization-mode=Node,RBAC"],
                           os.path.join(self.dir, "apiserver.log"))
         ctx = ssl.create_default_context(cafile=os.path.join(self.pki, "ca.crt"))
         ctx.load_cert_chain(os.path.join(self.pki, "admin.crt"), os.path.join(self.pki, "admin.key"))

@@ -289,9 +289,7 @@ class PodFromImageTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        kubelet_proc.delete_pods(cls.api, NS)
-        problems = harness.stop_problems(cls.kubelet)
-        kubelet_proc.remove_cgroup(cls.cgroup)
+        problems = kubelet_proc.stop(cls.kubelet, cls.api, NS, cls.cgroup)
         cls.api.stop()
         cls.etcd.stop()
         assert not problems, problems

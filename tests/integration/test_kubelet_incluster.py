@@ -17,7 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from apiserver_proc import Apiserver  # noqa: E402
+from apiserver_proc import Apiserver, tls_args  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 import kubelet_proc  # noqa: E402
 
@@ -46,11 +46,7 @@ class InClusterTest(unittest.TestCase):
             f.write(os.urandom(32).hex())
         cls.sport = harness.free_ports(1)[0]
         cls.etcd = Cluster(size=1).start_all()
-        cls.api = Apiserver(cls.etcd.client, [
-            "--secure-port", str(cls.sport),
-            "--tls-cert-file", os.path.join(cls.pki, "apiserver.crt"),
-            "--tls-private-key-file", os.path.join(cls.pki, "apiserver.key"),
-            "--client-ca-file", os.path.join(cls.pki, "ca.crt"),
+        cls.api = Apiserver(cls.etcd.client, tls_args(cls.pki, cls.sport) + [
             "--anonymous-auth=false", "--authorization-mode=Node,RBAC", "--service-account-key-file", sa_key])
         cls.root = os.path.join(cls.dir, "root")
         cls.kport = harness.free_ports(1)[0]
@@ -60,9 +56,7 @@ class InClusterTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        kubelet_proc.delete_pods(cls.api, NS)
-        problems = harness.stop_problems(cls.kubelet)
-        kubelet_proc.remove_cgroup(cls.cgroup)
+        problems = kubelet_proc.stop(cls.kubelet, cls.api, NS, cls.cgroup)
         cls.api.stop()
         cls.etcd.stop()
         assert not problems, problems

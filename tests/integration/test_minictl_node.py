@@ -37,9 +37,7 @@ class MinictlNodeTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        kubelet_proc.delete_pods(cls.api, NS)
-        problems = harness.stop_problems(cls.kubelet)
-        kubelet_proc.remove_cgroup("minik8s-mc-%d" % os.getpid())
+        problems = kubelet_proc.stop(cls.kubelet, cls.api, NS, "minik8s-mc-%d" % os.getpid())
         cls.api.stop()
         cls.etcd.stop()
         assert not problems, problems

@@ -7,6 +7,14 @@ import urllib.parse
 import harness
 
 
+def tls_args(pki, secure_port):
+    """Flags for HTTPS on secure_port with pki's serving certificate, verifying clients against its CA."""
+    return ["--secure-port", str(secure_port),
+            "--tls-cert-file", os.path.join(pki, "apiserver.crt"),
+            "--tls-private-key-file", os.path.join(pki, "apiserver.key"),
+            "--client-ca-file", os.path.join(pki, "ca.crt")]
+
+
 class Apiserver:
     def __init__(self, etcd_urls, extra=None, ready_status=200):
         """ready_status: what /readyz answers once up (403 when --allowed-client-cidrs leaves out loopback)."""

@@ -33,3 +33,11 @@ def remove_cgroup(name):
             os.rmdir("/sys/fs/cgroup/%s%s" % (c, name))
         except OSError:
             pass
+
+
+def stop(proc, api, ns_path, cgroup):
+    """Deletes the pods, stops the kubelet and removes its cgroup; what harness.stop_problems found."""
+    delete_pods(api, ns_path)
+    problems = harness.stop_problems(proc)
+    remove_cgroup(cgroup)
+    return problems
