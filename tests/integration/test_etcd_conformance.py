@@ -250,7 +250,12 @@ class ConformanceCluster(unittest.TestCase):
             self.assertEqual(3, len(ids))
         for (st_w, body_w), (st_g, body_g) in zip(answers["etcd"], answers["etcdlite"]):
             self.assertEqual(st_w, st_g)
-            self.assertEqual([], list(diff(normalize(body_w), normalize(body_g))))
+            # The seconds left are truncated by both, so a keepalive and a
+            # timetolive that straddle a clock tick read 59 where another
+            # run reads 60: one second apart is the same answer.
+            problems = [(path, a, b) for path, a, b in diff(normalize(body_w), normalize(body_g))
+                        if not (path == ".TTL" and abs(int(a) - int(b)) <= 1)]
+            self.assertEqual([], problems)
 
 
 if __name__ == "__main__":
