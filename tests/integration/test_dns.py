@@ -357,7 +357,9 @@ class DnsTest(unittest.TestCase):
         took = time.monotonic() - t0
         self.assertEqual(r["rcode"], NXDOMAIN)
         self.assertEqual([t for sec, _, t, _ in r["rrs"] if sec == "ns"], [SOA])
-        self.assertLess(took, 0.2)
+        # Forwarded, it would wait out the upstream retry (1.5 s); the margin
+        # below that is for a loaded machine.
+        self.assertLess(took, 1.0)
 
     def test_srv_named_port(self):
         r = self.dns.udp("_http._tcp.web.default.svc.cluster.local", SRV)
