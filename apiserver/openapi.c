@@ -522,11 +522,19 @@ int api_openapi_doc(const struct api_openapi *o, const char *key, const char **j
 	return -ENOENT;
 }
 
+void api_openapi_index(const struct api_openapi *o, const char **json, size_t *len)
+{
+	*json = o->index.data;
+	*len = o->index.len;
+}
+
 static void handle_index(struct cm_http_req *req, void *ud)
 {
-	struct api_openapi *o = ud;
+	const char *json;
+	size_t len;
 
-	cm_http_respond(req, 200, "application/json", o->index.data, o->index.len);
+	api_openapi_index(ud, &json, &len);
+	cm_http_respond(req, 200, "application/json", json, len);
 }
 
 /*

@@ -29,6 +29,9 @@ void api_openapi_free(struct api_openapi *o);
 int api_openapi_doc(const struct api_openapi *o, const char *key, const char **json, size_t *len,
 		    const char **hash);
 
+/* The index's JSON: {"paths":{"api/v1":{"serverRelativeURL":"/openapi/v3/api/v1?hash=..."},...}}; o's. */
+void api_openapi_index(const struct api_openapi *o, const char **json, size_t *len);
+
 /* Routes GET /openapi/v3 and /openapi/v3/{group-version} on http to o's documents. 0 or -ENOMEM. */
 int api_openapi_routes(struct api_openapi *o, struct cm_http_server *http);
 
