@@ -546,6 +546,7 @@ static void handle_doc(struct cm_http_req *req, void *ud)
 {
 	const char *key = cm_http_req_param(req, "rest"), *want = cm_http_req_query(req, "hash"), *json, *hash;
 	struct api_openapi *o = ud;
+	char etag[32];
 	size_t len;
 
 	if (!key || api_openapi_doc(o, key, &json, &len, &hash) < 0) {
@@ -556,13 +557,18 @@ static void handle_doc(struct cm_http_req *req, void *ud)
 		char url[192];
 
 		snprintf(url, sizeof(url), "/openapi/v3/%s?hash=%s", key, hash);
-		if (cm_http_req_add_header(req, "Location", url) == 0) {
+		if (cm_http_req_add_header(req, "Location", url) < 0)
+			cm_http_respond_error(req, 500, "out of memory");
+		else
 			cm_http_respond(req, 301, "text/plain", "", 0);
-			return;
-		}
+		return;
 	}
-	cm_http_req_add_header(req, "Cache-Control", want ? "public, immutable" : "no-cache, private");
-	cm_http_req_add_header(req, "Etag", hash);
+	snprintf(etag, sizeof(etag), "\"%s\"", hash);
+	if (cm_http_req_add_header(req, "Cache-Control", want ? "public, immutable" : "no-cache, private") < 0 ||
+	    cm_http_req_add_header(req, "Etag", etag) < 0) {
+		cm_http_respond_error(req, 500, "out of memory");
+		return;
+	}
 	cm_http_respond(req, 200, "application/json", json, len);
 }
 
