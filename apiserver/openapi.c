@@ -1,4 +1,4 @@
-/* openapi.c: /openapi/v3 for kubectl (explain, and its choice to leave validation to the server), built once from openapi_schemas.c. */
+/* openapi.c: /openapi/v3 for kubectl (explain; validation left to the server), built once at start. */
 #include "apiserver/openapi.h"
 
 #include <errno.h>

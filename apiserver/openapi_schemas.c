@@ -1,4 +1,4 @@
-/* openapi_schemas.c: the fields of the kinds this apiserver serves, with types and short descriptions, for kubectl explain. */
+/* openapi_schemas.c: the fields of the served kinds, their types and short descriptions. */
 #include "apiserver/openapi_schemas.h"
 
 /*

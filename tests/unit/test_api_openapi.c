@@ -1,4 +1,4 @@
-/* test_api_openapi.c: the /openapi/v3 documents: one per served group-version, every kind's schema, references that resolve. */
+/* test_api_openapi.c: /openapi/v3: a document per group-version, every kind, references resolve. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
