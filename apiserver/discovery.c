@@ -1,4 +1,4 @@
-/* discovery.c: /version, /api, /apis, resource lists, /readyz, /livez and a minimal /openapi/v3 for kubectl. */
+/* discovery.c: /version, /api, /apis, resource lists, /readyz and /livez (openapi.c serves /openapi/v3). */
 #include "apiserver/rest.h"
 
 #include <errno.h>
@@ -13,7 +13,6 @@
 static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", "v1"}, {"rbac.authorization.k8s.io", "v1"},
 						{"discovery.k8s.io", "v1"}};
 #define API_NGROUPS (sizeof(groups) / sizeof(groups[0]))
-#define OPENAPI_HASH "6d696e696b3873"
 
 static void reply(struct cm_http_req *req, cJSON *j)
 {
@@ -314,77 +313,6 @@ static void handle_livez(struct cm_http_req *req, void *ud)
 	health_answer(req, ud, "livez", livez_checks, sizeof(livez_checks) / sizeof(livez_checks[0]));
 }
 
-/* /openapi/v3: an index naming one document per group-version. */
-static void handle_openapi_index(struct cm_http_req *req, void *ud)
-{
-	cJSON *j = cJSON_CreateObject(), *paths, *p;
-	char key[128], url[192];
-
-	(void)ud;
-	paths = j ? cJSON_AddObjectToObject(j, "paths") : NULL;
-	for (size_t i = 0; paths && i <= API_NGROUPS; i++) {
-		if (i == 0)
-			snprintf(key, sizeof(key), "api/v1");
-		else
-			snprintf(key, sizeof(key), "apis/%s/%s", groups[i - 1][0], groups[i - 1][1]);
-		snprintf(url, sizeof(url), "/openapi/v3/%s?hash=%s", key, OPENAPI_HASH);
-		p = cJSON_AddObjectToObject(paths, key);
-		if (p)
-			cJSON_AddStringToObject(p, "serverRelativeURL", url);
-	}
-	reply(req, j);
-}
-
-/*
- * A group-version's document: for each kind, its object path with a patch
- * operation naming the kind and accepting fieldValidation, which is what
- * makes kubectl trust the server to validate (it sends fieldValidation=Strict).
- */
-static void handle_openapi_doc(struct cm_http_req *req, void *ud)
-{
-	const char *rest = cm_http_req_param(req, "rest");
-	cJSON *j = cJSON_CreateObject(), *paths;
-	char group[64] = "", version[16] = "";
-
-	(void)ud;
-	if (rest && !strncmp(rest, "api/", 4))
-		snprintf(version, sizeof(version), "%s", rest + 4);
-	else if (rest && sscanf(rest, "apis/%63[^/]/%15s", group, version) != 2)
-		version[0] = '\0';
-	if (!j) {
-		reply(req, NULL);
-		return;
-	}
-	cJSON_AddStringToObject(j, "openapi", "3.0.0");
-	cJSON_AddItemToObject(j, "info", cJSON_Parse("{\"title\":\"Kubernetes\",\"version\":\"v1.32.0-minik8s\"}"));
-	paths = cJSON_AddObjectToObject(j, "paths");
-	for (int i = 0; paths && i < API_NRES; i++) {
-		const struct api_resource *r = &api_resources[i];
-		char path[256];
-		cJSON *item, *patch, *gvk, *params;
-
-		if (strcmp(r->group, group) || strcmp(r->version, version))
-			continue;
-		snprintf(path, sizeof(path), "/%s%s%s/%s%s/{name}", *group ? "apis/" : "api", group, *group ? "/v1" : "/v1",
-			 r->namespaced ? "namespaces/{namespace}/" : "", r->plural);
-		item = cJSON_AddObjectToObject(paths, path);
-		patch = item ? cJSON_AddObjectToObject(item, "patch") : NULL;
-		gvk = patch ? cJSON_AddObjectToObject(patch, "x-kubernetes-group-version-kind") : NULL;
-		if (!gvk)
-			break;
-		cJSON_AddStringToObject(gvk, "group", r->group);
-		cJSON_AddStringToObject(gvk, "version", r->version);
-		cJSON_AddStringToObject(gvk, "kind", r->kind);
-		cJSON_AddStringToObject(patch, "x-kubernetes-action", "patch");
-		params = cJSON_Parse("[{\"name\":\"fieldValidation\",\"in\":\"query\",\"schema\":{\"type\":\"string\"},"
-				     "\"uniqueItems\":true}]");
-		if (params)
-			cJSON_AddItemToObject(patch, "parameters", params);
-	}
-	cJSON_AddItemToObject(j, "components", cJSON_Parse("{\"schemas\":{}}"));
-	reply(req, j);
-}
-
 int api_discovery_routes(struct api_server *srv, struct cm_http_server *http);
 int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 {
@@ -402,8 +330,6 @@ int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 		{"/livez", handle_livez},
 		{"/readyz/{check}", handle_readyz},
 		{"/livez/{check}", handle_livez},
-		{"/openapi/v3", handle_openapi_index},
-		{"/openapi/v3/{rest...}", handle_openapi_doc},
 	};
 	int rc = 0;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "apiserver/authz.h"
+#include "apiserver/openapi.h"
 #include "apiserver/path.h"
 #include "apiserver/protobuf.h"
 #include "apiserver/status.h"
@@ -420,6 +421,8 @@ int api_rest_routes(struct api_server *srv, struct cm_http_server *http)
 	bool tls = http == srv->https;
 	int rc = api_discovery_routes(srv, http);
 
+	if (!rc)
+		rc = api_openapi_routes(srv->openapi, http);
 	if (!rc)
 		rc = api_auth_routes(srv, http, tls);
 	if (!rc)

@@ -42,6 +42,7 @@ struct api_server {
 	int inflight;
 	int mutating_inflight;  /* writes in flight, bounded by --max-mutating-requests-inflight */
 	struct api_auth *auth; /* authentication and authorization (authz.h) */
+	struct api_openapi *openapi; /* the /openapi/v3 documents, built at start (openapi.c) */
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */

@@ -10,6 +10,7 @@
 
 #include "apiserver/authz.h"
 #include "apiserver/object.h"
+#include "apiserver/openapi.h"
 #include "apiserver/rest.h"
 #include "apiserver/watch_cache.h"
 #include "common/err.h"
@@ -322,6 +323,12 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 			return rc;
 		}
 	}
+	rc = api_openapi_new(&srv->openapi, err);
+	if (rc < 0) {
+		api_auth_free(srv->auth);
+		free(srv);
+		return rc;
+	}
 	srv->env.ranges = &srv->ranges;
 	srv->env.rand = env_rand;
 	srv->env.rand_ud = srv;
@@ -448,6 +455,7 @@ fail:
 	api_nscache_close(&srv->nscache);
 	cm_buf_close(&srv->root_ca);
 	cm_metrics_free(srv->metrics); /* nothing was served: no request will count in it */
+	api_openapi_free(srv->openapi);
 	free(srv);
 	return rc;
 }
@@ -471,6 +479,7 @@ static void http_closed(void *ud)
 	cJSON_Delete(srv->kubesvc.want);
 	cJSON_Delete(srv->kubesvc.subsets);
 	cm_buf_close(&srv->root_ca);
+	api_openapi_free(srv->openapi);
 	if (srv->stop_done)
 		srv->stop_done(srv->stop_ud);
 	free(srv);

@@ -16,7 +16,7 @@
 
 enum route_kind { OPEN, REST_CORE, REST_GROUP, SELF_AUTHORIZING };
 
-/* The apiserver's routes in the order server.c adds them (discovery, reviews, rest.c): the first match wins. */
+/* The apiserver's routes in the order rest.c adds them (discovery, openapi, reviews, resources): the first match wins. */
 static const struct {
 	const char *method, *pattern;
 	enum route_kind kind;

@@ -1,6 +1,7 @@
-"""Real kubectl (v1.32, as installed) against the apiserver over etcdlite: outputs checked, not just exit codes."""
+"""Real kubectl (v1.32, as installed) against the apiserver over etcdlite: outputs checked, not just exit codes; explain reads /openapi/v3."""
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -59,6 +60,19 @@ status:
   - type: Ready
     status: "True"
 """
+
+CONFIGMAP = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: %(name)s
+data:
+  color: blue
+%(extra)s"""
+
+
+def fields(text):
+    """{field: type} of the FIELDS section of explain's output (two-space indented lines only)."""
+    return dict(re.findall(r"^  (\w+)\t<([^>]+)>", text, re.M))
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
@@ -445,6 +459,88 @@ current-context: mini
                 conn.close()
             rows = [e["object"]["rows"][0] for e in evs]
             self.assertEqual([r.get("object", {}).get("kind") for r in rows], [want] * 3, policy)
+
+
+    def test_10_explain_kind(self):
+        out = self.kubectl("explain", "pods").stdout
+        self.assertRegex(out, r"KIND:\s+Pod\n")
+        self.assertRegex(out, r"VERSION:\s+v1\n")
+        self.assertEqual(fields(out), {"apiVersion": "string", "kind": "string", "metadata": "ObjectMeta",
+                                       "spec": "PodSpec", "status": "PodStatus"})
+        self.assertIn("DESCRIPTION:", out)
+
+    def test_10_explain_field_with_required_and_enums(self):
+        out = self.kubectl("explain", "pod.spec.containers").stdout
+        self.assertIn("FIELD: containers <[]Container>", out)
+        f = fields(out)
+        self.assertEqual((f["name"], f["image"], f["ports"], f["env"], f["resources"], f["livenessProbe"]),
+                         ("string", "string", "[]ContainerPort", "[]EnvVar", "ResourceRequirements", "Probe"))
+        self.assertRegex(out, r"name\t<string> -required-")
+        self.assertNotRegex(out, r"image\t<string> -required-")
+        self.assertRegex(out, r"imagePullPolicy\t<string>\n\s+enum: Always, IfNotPresent, Never")
+        out = self.kubectl("explain", "pod.spec.containers.resources").stdout
+        self.assertEqual(fields(out)["limits"], "map[string]Quantity")
+        out = self.kubectl("explain", "pod.metadata").stdout
+        self.assertEqual((fields(out)["labels"], fields(out)["creationTimestamp"]), ("map[string]string", "string"))
+
+    def test_10_explain_recursive_in_a_group(self):
+        out = self.kubectl("explain", "deployment.spec.strategy", "--recursive").stdout
+        self.assertRegex(out, r"GROUP:\s+apps\n")
+        self.assertIn("FIELD: strategy <DeploymentStrategy>", out)
+        # the nested fields, indented under rollingUpdate
+        self.assertRegex(out, r"  rollingUpdate\t<RollingUpdateDeployment>\n    maxSurge\t<IntOrString>\n"
+                              r"    maxUnavailable\t<IntOrString>\n  type\t<string>")
+        out = self.kubectl("explain", "deploy.spec").stdout
+        self.assertRegex(out, r"selector\t<LabelSelector> -required-")
+        self.assertRegex(out, r"template\t<PodTemplateSpec> -required-")
+        self.assertEqual(fields(out)["replicas"], "integer")
+
+    def test_10_explain_short_names_and_other_groups(self):
+        out = self.kubectl("explain", "svc.spec.ports").stdout
+        f = fields(out)
+        self.assertEqual((f["port"], f["targetPort"], f["nodePort"], f["protocol"]),
+                         ("integer", "IntOrString", "integer", "string"))
+        self.assertRegex(out, r"port\t<integer> -required-")
+        self.assertEqual(fields(self.kubectl("explain", "cm").stdout)["data"], "map[string]string")
+        self.assertEqual(fields(self.kubectl("explain", "lease.spec").stdout)["renewTime"], "string")
+        out = self.kubectl("explain", "clusterrolebinding.roleRef").stdout
+        self.assertRegex(out, r"GROUP:\s+rbac.authorization.k8s.io\n")
+        self.assertEqual(fields(out)["kind"], "string")
+        out = self.kubectl("explain", "endpointslices.endpoints.conditions").stdout
+        self.assertEqual(fields(out)["ready"], "boolean")
+        p = self.kubectl("explain", "pod.spec.nosuchfield", ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("nosuchfield", p.stderr)
+
+    def test_10_openapi_documents_are_hashed_and_redirected(self):
+        st, index = self.api.req("GET", "/openapi/v3")
+        self.assertEqual(st, 200)
+        url = index["paths"]["apis/apps/v1"]["serverRelativeURL"]
+        self.assertRegex(url, r"^/openapi/v3/apis/apps/v1\?hash=\w+$")
+        st, doc = self.api.req("GET", url)
+        self.assertEqual(st, 200)
+        self.assertIn("io.k8s.api.apps.v1.Deployment", doc["components"]["schemas"])
+        # another hash: sent to the current one, as kube-apiserver does
+        st, _ = self.api.req("GET", "/openapi/v3/apis/apps/v1?hash=0")
+        self.assertEqual(st, 301)
+        self.assertEqual(self.api.req("GET", "/openapi/v3/apis/batch/v1")[0], 404)
+
+    def test_10_validation_is_still_the_servers(self):
+        path = os.path.join(self.dir, "explain-cm.yaml")
+        with open(path, "w") as f:
+            f.write(CONFIGMAP % {"name": "strict-bad", "extra": "colour: red\n"})
+        p = self.kubectl("apply", "-f", path, ok=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('Error from server (BadRequest): error when creating "%s": strict decoding error: '
+                      'unknown field "colour"' % path, p.stderr)
+        p = self.kubectl("create", "-f", path, "-v=6", ok=False)
+        self.assertRegex(p.stderr, r"POST \S+/configmaps\?fieldManager=kubectl-create&fieldValidation=Strict 400")
+        self.assertIn("created", self.kubectl("apply", "-f", path, "--validate=false").stdout)
+        with open(path, "w") as f:
+            f.write(CONFIGMAP % {"name": "strict-good", "extra": ""})
+        self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "configmap/strict-good created")
+        self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "configmap/strict-good unchanged")
+
 
 
 if __name__ == "__main__":
