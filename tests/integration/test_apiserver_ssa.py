@@ -13,6 +13,7 @@ from apiserver_proc import Apiserver  # noqa: E402
 from etcd_cluster import Cluster  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
+MINICTL = os.path.join(harness.BIN, "minictl")
 PATH = "/apis/apps/v1/namespaces/default/deployments/"
 
 DEPLOY = """apiVersion: apps/v1
@@ -68,6 +69,12 @@ class ServerSideApplyTest(unittest.TestCase):
         p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         if ok:
             self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (argv, p.stdout, p.stderr))
+        return p
+
+    def minictl(self, *args):
+        p = subprocess.run([MINICTL, "--server", self.api.url] + list(args), capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, "minictl %s: %s%s" % (" ".join(args), p.stdout, p.stderr))
         return p
 
     def write(self, name, text):
@@ -149,6 +156,14 @@ class ServerSideApplyTest(unittest.TestCase):
         self.assertIn("operation: Apply", p.stdout)
         p = self.kubectl("get", "deployment", "web", "-o", "yaml")
         self.assertNotIn("managedFields", p.stdout)
+        # minictl prints as kubectl does
+        for out in ("yaml", "json"):
+            p = self.minictl("get", "deployment", "web", "-o", out)
+            self.assertNotIn("managedFields", p.stdout)
+            self.assertIn("nginx:1", p.stdout)
+            p = self.minictl("get", "deployment", "web", "-o", out, "--show-managed-fields")
+            self.assertIn("managedFields", p.stdout)
+            self.assertIn("f:replicas", p.stdout)
 
     def test_2_updates_record_their_manager(self):
         path = self.write("cs.yaml", manifest("cs"))
