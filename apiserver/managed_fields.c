@@ -161,22 +161,27 @@ static enum list_kind usable_kind(const cJSON *list, const char *parent, const c
 	return kind;
 }
 
-static int add_map(cJSON *node, const cJSON *obj, const char *parent, int level, bool skip_status, bool all);
+/* Which nodes of a subtree are members besides its leaves and list items. */
+enum mode {
+	LEAVES, /* none: what an applier sets */
+	ADDED,  /* the maps and lists an update added (added_self) */
+	ALL,    /* every one: a subtree removed */
+};
 
-/*
- * Adds to node (the field's node) the members of value v of field under
- * parent. all: every node visited is a member (a whole subtree added or
- * removed), not only leaves and items.
- */
-static int add_value(cJSON *node, const cJSON *v, const char *parent, const char *field, int level, bool all)
+static int add_map(cJSON *node, const cJSON *obj, const char *parent, int level, bool skip_status, enum mode mode);
+
+/* Adds to node (the field's node) the members of value v of field under parent. */
+static int add_value(cJSON *node, const cJSON *v, const char *parent, const char *field, int level, enum mode mode)
 {
+	bool all = mode == ALL;
+
 	if (all || (!cJSON_IsObject(v) && !cJSON_IsArray(v)) || !v->child)
 		if (mark(node) < 0)
 			return -ENOMEM;
 	if (cJSON_IsObject(v) && v->child) {
 		if (atomic_map(parent, field))
 			return mark(node);
-		return add_map(node, v, field, level + 1, false, all);
+		return add_map(node, v, field, level + 1, false, mode);
 	}
 	if (cJSON_IsArray(v) && v->child) {
 		const char *key = NULL;
@@ -196,53 +201,12 @@ static int add_value(cJSON *node, const cJSON *v, const char *parent, const char
 				rc = -ENOMEM;
 				break;
 			}
-			if (kind == LIST_KEYED && (rc = add_map(c, it, field, level + 1, false, all)) < 0)
+			if (kind == LIST_KEYED && (rc = add_map(c, it, field, level + 1, false, mode)) < 0)
 				break;
 		}
 		cm_buf_close(&e);
 		return rc;
 	}
-	return 0;
-}
-
-static int field_elem(const char *name, struct cm_buf *out)
-{
-	cm_buf_reset(out);
-	return cm_buf_printf(out, "f:%s", name);
-}
-
-static int add_map(cJSON *node, const cJSON *obj, const char *parent, int level, bool skip_status, bool all)
-{
-	struct cm_buf e = CM_BUF_INIT;
-	const cJSON *m;
-	int rc = 0;
-
-	cJSON_ArrayForEach(m, obj) {
-		cJSON *c;
-
-		if (stripped(level, parent, m->string, skip_status))
-			continue;
-		if (field_elem(m->string, &e) < 0 || !(c = child(node, e.data))) {
-			rc = -ENOMEM;
-			break;
-		}
-		if ((rc = add_value(c, m, parent, m->string, level, all)) < 0)
-			break;
-	}
-	cm_buf_close(&e);
-	return rc;
-}
-
-int api_mf_set_of(const cJSON *obj, bool skip_status, cJSON **out)
-{
-	cJSON *s = cJSON_CreateObject();
-
-	if (!s || add_map(s, obj, "", 0, skip_status, false) < 0) {
-		cJSON_Delete(s);
-		return -ENOMEM;
-	}
-	tidy(s);
-	*out = s;
 	return 0;
 }
 
@@ -261,6 +225,48 @@ static bool added_self(int level, const char *field, const cJSON *v)
 		if (!strcmp(field, structs[i]))
 			return false;
 	return true;
+}
+
+static int field_elem(const char *name, struct cm_buf *out)
+{
+	cm_buf_reset(out);
+	return cm_buf_printf(out, "f:%s", name);
+}
+
+static int add_map(cJSON *node, const cJSON *obj, const char *parent, int level, bool skip_status, enum mode mode)
+{
+	struct cm_buf e = CM_BUF_INIT;
+	const cJSON *m;
+	int rc = 0;
+
+	cJSON_ArrayForEach(m, obj) {
+		cJSON *c;
+
+		if (stripped(level, parent, m->string, skip_status))
+			continue;
+		if (field_elem(m->string, &e) < 0 || !(c = child(node, e.data))) {
+			rc = -ENOMEM;
+			break;
+		}
+		if ((rc = add_value(c, m, parent, m->string, level, mode)) < 0 ||
+		    (mode == ADDED && added_self(level, m->string, m) && (rc = mark(c)) < 0))
+			break;
+	}
+	cm_buf_close(&e);
+	return rc;
+}
+
+int api_mf_set_of(const cJSON *obj, bool skip_status, cJSON **out)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	if (!s || add_map(s, obj, "", 0, skip_status, LEAVES) < 0) {
+		cJSON_Delete(s);
+		return -ENOMEM;
+	}
+	tidy(s);
+	*out = s;
+	return 0;
 }
 
 struct cmp {
@@ -282,7 +288,7 @@ static int cmp_list(const struct cmp *k, const cJSON *ol, const cJSON *nl, cJSON
 	if (kind == LIST_ATOMIC || usable_kind(ol, parent, field, &key2) != kind) {
 		if (cJSON_Compare(ol, nl, 1))
 			return 0;
-		return mark(ch) < 0 || add_value(rm, ol, parent, field, level, true) < 0 ? -ENOMEM : 0;
+		return mark(ch) < 0 || add_value(rm, ol, parent, field, level, ALL) < 0 ? -ENOMEM : 0;
 	}
 	cJSON_ArrayForEach(it, nl) {
 		const cJSON *match = NULL;
@@ -303,7 +309,7 @@ static int cmp_list(const struct cmp *k, const cJSON *ol, const cJSON *nl, cJSON
 		if (!match) {
 			rc = mark(c);
 			if (!rc && kind == LIST_KEYED)
-				rc = add_map(c, it, field, level + 1, false, false);
+				rc = add_map(c, it, field, level + 1, false, ADDED);
 		} else if (kind == LIST_KEYED) {
 			cJSON *r = child(rm, e.data);
 
@@ -327,7 +333,7 @@ static int cmp_list(const struct cmp *k, const cJSON *ol, const cJSON *nl, cJSON
 		if (found)
 			continue;
 		if (!(r = child(rm, oe.data)) || mark(r) < 0 ||
-		    (kind == LIST_KEYED && add_map(r, o, field, level + 1, false, true) < 0)) {
+		    (kind == LIST_KEYED && add_map(r, o, field, level + 1, false, ALL) < 0)) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -348,9 +354,9 @@ static int cmp_value(const struct cmp *k, const cJSON *ov, const cJSON *nv, cJSO
 	if (cJSON_Compare(ov, nv, 1))
 		return 0;
 	/* a new value of another shape: the old one's fields are gone, the new one's are all new */
-	if ((cJSON_IsObject(ov) || cJSON_IsArray(ov)) && ov->child && add_value(rm, ov, parent, field, level, true) < 0)
+	if ((cJSON_IsObject(ov) || cJSON_IsArray(ov)) && ov->child && add_value(rm, ov, parent, field, level, ALL) < 0)
 		return -ENOMEM;
-	return add_value(ch, nv, parent, field, level, false) < 0 || mark(ch) < 0 ? -ENOMEM : 0;
+	return add_value(ch, nv, parent, field, level, ADDED) < 0 || mark(ch) < 0 ? -ENOMEM : 0;
 }
 
 static int cmp_map(const struct cmp *k, const cJSON *om, const cJSON *nm, cJSON *ch, cJSON *rm, const char *parent,
@@ -372,7 +378,7 @@ static int cmp_map(const struct cmp *k, const cJSON *om, const cJSON *nm, cJSON 
 		}
 		if (ov)
 			rc = cmp_value(k, ov, m, c, r, parent, m->string, level);
-		else if (!(rc = add_value(c, m, parent, m->string, level, false)) && added_self(level, m->string, m))
+		else if (!(rc = add_value(c, m, parent, m->string, level, ADDED)) && added_self(level, m->string, m))
 			rc = mark(c);
 		if (rc < 0)
 			break;
@@ -387,7 +393,7 @@ static int cmp_map(const struct cmp *k, const cJSON *om, const cJSON *nm, cJSON 
 		if (field_elem(m->string, &e) < 0 || !(r = child(rm, e.data)))
 			rc = -ENOMEM;
 		else
-			rc = add_value(r, m, parent, m->string, level, true);
+			rc = add_value(r, m, parent, m->string, level, ALL);
 	}
 	cm_buf_close(&e);
 	return rc;
