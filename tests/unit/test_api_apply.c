@@ -7,20 +7,9 @@
 #include "apiserver/status.h"
 #include "common/json.h"
 #include "tests/lib/check_run.h"
+#include "tests/lib/json_quoted.h"
 
-static cJSON *J(const char *s)
-{
-	char *t = strdup(s);
-	cJSON *j;
-
-	for (char *p = t; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = cJSON_Parse(t);
-	ck_assert_msg(j != NULL, "bad test JSON: %s", t);
-	free(t);
-	return j;
-}
+#define J json_quoted
 
 static struct api_apply_opts opts(const char *manager, const char *now, bool force)
 {

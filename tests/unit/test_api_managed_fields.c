@@ -7,21 +7,9 @@
 #include "apiserver/managed_fields.h"
 #include "common/buf.h"
 #include "tests/lib/check_run.h"
+#include "tests/lib/json_quoted.h"
 
-/* JSON written with ' for " so that the tests read. */
-static cJSON *J(const char *s)
-{
-	char *t = strdup(s);
-	cJSON *j;
-
-	for (char *p = t; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = cJSON_Parse(t);
-	ck_assert_msg(j != NULL, "bad test JSON: %s", t);
-	free(t);
-	return j;
-}
+#define J json_quoted
 
 /* Asserts that the FieldsV1 form of set is want (in ' notation). */
 static void assert_fields(const cJSON *set, const char *want)
