@@ -65,35 +65,18 @@ status:
 
 DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments/"
 
-SSA_DEPLOY = """apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: %(name)s
-  labels: {app: %(name)s%(extra_label)s}
-spec:
-%(replicas)s  selector:
-    matchLabels: {app: %(name)s}
-  template:
-    metadata:
-      labels: {app: %(name)s}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1
-        ports:
-        - containerPort: 80
-%(env)s"""
-
-SSA_ENV = """        env:
-        - name: MODE
-          value: fast
-"""
-
-
 def ssa_manifest(name, replicas=2, env=True, extra_label=True):
-    """A Deployment for server-side apply; replicas None leaves the field out."""
-    return SSA_DEPLOY % {"name": name, "replicas": "  replicas: %d\n" % replicas if replicas is not None else "",
-                         "env": SSA_ENV if env else "", "extra_label": ", tier: front" if extra_label else ""}
+    """A Deployment for server-side apply, as JSON (which is YAML); replicas None leaves the field out."""
+    container = {"name": "web", "image": "nginx:1", "ports": [{"containerPort": 80}]}
+    if env:
+        container["env"] = [{"name": "MODE", "value": "fast"}]
+    labels = {"app": name, "tier": "front"} if extra_label else {"app": name}
+    spec = {"selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}}}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels},
+                       "spec": spec})
 
 
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
