@@ -144,7 +144,7 @@ cJSON *api_apply_object(const cJSON *live, const cJSON *config, const struct api
 	struct api_mf_entry *self;
 	struct conflict *cs = NULL;
 	size_t ncs = 0;
-	cJSON *cfg = NULL, *merged = NULL, *set = NULL, *last = NULL, *ch = NULL, *rm = NULL, *st = NULL;
+	cJSON *cfg = NULL, *merged = NULL, *set = NULL, *last = NULL, *owned = NULL, *ch = NULL, *rm = NULL, *st = NULL;
 	bool existed, changed;
 
 	if (!cJSON_IsObject(config))
@@ -175,9 +175,14 @@ cJSON *api_apply_object(const cJSON *live, const cJSON *config, const struct api
 	set = NULL;
 	/* what this manager applied before and no longer does goes, unless someone else owns it */
 	if (existed && !api_mf_empty(last)) {
-		for (size_t i = 0; i < l.n; i++)
+		if (!(owned = cJSON_CreateObject()))
+			goto oom;
+		for (size_t i = 0; i < l.n; i++) {
 			api_mf_subtract(last, l.v[i].set);
-		api_mf_remove(merged, last);
+			if (api_mf_union(owned, l.v[i].set) < 0)
+				goto oom;
+		}
+		api_mf_remove(merged, last, owned);
 	}
 	if (api_mf_compare(live, merged, o->skip_status, &ch, &rm) < 0)
 		goto oom;
@@ -232,6 +237,7 @@ out:
 	cJSON_Delete(merged);
 	cJSON_Delete(set);
 	cJSON_Delete(last);
+	cJSON_Delete(owned);
 	cJSON_Delete(ch);
 	cJSON_Delete(rm);
 	return st;

@@ -160,7 +160,8 @@ static cJSON *entry_json(const struct api_mf_entry *e)
 {
 	cJSON *j = cJSON_CreateObject(), *f = NULL;
 
-	if (!j || !cJSON_AddStringToObject(j, "manager", e->manager) ||
+	/* an empty manager (no fieldManager, no User-Agent) is left out, as Kubernetes' omitempty does */
+	if (!j || (*e->manager && !cJSON_AddStringToObject(j, "manager", e->manager)) ||
 	    !cJSON_AddStringToObject(j, "operation", e->operation) ||
 	    (e->api_version && !cJSON_AddStringToObject(j, "apiVersion", e->api_version)) ||
 	    (e->time && !cJSON_AddStringToObject(j, "time", e->time)) ||

@@ -641,10 +641,68 @@ int api_mf_each_path(const cJSON *s, int (*fn)(const char *path, void *ud), void
 	return rc;
 }
 
-static void remove_in(cJSON *obj, const cJSON *s, const char *parent);
+static void remove_in(cJSON *obj, const cJSON *s, const cJSON *keep, const char *parent);
+
+static const cJSON *under(const cJSON *keep, const char *elem)
+{
+	return keep ? cJSON_GetObjectItemCaseSensitive(keep, elem) : NULL;
+}
+
+/* Whether member name of a keyed item is part of its key (kept with the item). */
+static bool is_key(const char *name, const char *key)
+{
+	return key && (!strcmp(name, key) ||
+		       (!strcmp(name, "protocol") && (!strcmp(key, "containerPort") || !strcmp(key, "port"))));
+}
+
+/*
+ * Trims v (the value at a node that goes) to the parts keep still owns:
+ * what another manager owns stays, with the maps and items holding it (an
+ * item with its key). key: v is an item of a list keyed by it, or NULL.
+ * Whether anything owned is left.
+ */
+static bool retain(cJSON *v, const cJSON *keep, const char *parent, const char *field, const char *key)
+{
+	struct cm_buf e = CM_BUF_INIT;
+	cJSON *it, *next;
+	bool left = false;
+
+	if (cJSON_GetObjectItemCaseSensitive(keep, SELF) || !(cJSON_IsObject(v) || cJSON_IsArray(v)))
+		return true;
+	if (cJSON_IsObject(v)) {
+		for (it = v->child; it; it = next) {
+			const cJSON *k;
+
+			next = it->next;
+			if (is_key(it->string, key))
+				continue;
+			if (field_elem(it->string, &e) < 0 || !(k = under(keep, e.data)) ||
+			    !retain(it, k, field, it->string, NULL))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, it));
+			else
+				left = true;
+		}
+	} else {
+		const char *ik = NULL;
+		enum list_kind kind = usable_kind(v, parent, field, &ik);
+
+		for (it = kind == LIST_ATOMIC ? NULL : v->child; it; it = next) {
+			const cJSON *k;
+
+			next = it->next;
+			if (item_elem(it, kind, ik, &e) < 0 || !(k = under(keep, e.data)) ||
+			    !retain(it, k, field, field, kind == LIST_KEYED ? ik : NULL))
+				cJSON_Delete(cJSON_DetachItemViaPointer(v, it));
+			else
+				left = true;
+		}
+	}
+	cm_buf_close(&e);
+	return left;
+}
 
 /* Removes the member items of s from list; whether that emptied it. */
-static bool remove_items(cJSON *list, const cJSON *s, const char *parent, const char *field)
+static bool remove_items(cJSON *list, const cJSON *s, const cJSON *keep, const char *parent, const char *field)
 {
 	const char *key = NULL;
 	enum list_kind kind = usable_kind(list, parent, field, &key);
@@ -660,41 +718,46 @@ static bool remove_items(cJSON *list, const cJSON *s, const char *parent, const 
 		next = it->next;
 		if (item_elem(it, kind, key, &e) < 0 || !(sc = cJSON_GetObjectItemCaseSensitive(s, e.data)))
 			continue;
-		if (cJSON_GetObjectItemCaseSensitive(sc, SELF))
-			cJSON_Delete(cJSON_DetachItemViaPointer(list, it));
-		else if (cJSON_IsObject(it))
-			remove_in(it, sc, field);
+		if (cJSON_GetObjectItemCaseSensitive(sc, SELF)) {
+			if (!under(keep, e.data) || !retain(it, under(keep, e.data), field, field, kind == LIST_KEYED ? key : NULL))
+				cJSON_Delete(cJSON_DetachItemViaPointer(list, it));
+		} else if (cJSON_IsObject(it)) {
+			remove_in(it, sc, under(keep, e.data), field);
+		}
 	}
 	cm_buf_close(&e);
 	return had && !list->child;
 }
 
-static void remove_in(cJSON *obj, const cJSON *s, const char *parent)
+static void remove_in(cJSON *obj, const cJSON *s, const cJSON *keep, const char *parent)
 {
 	const cJSON *sc;
 
 	cJSON_ArrayForEach(sc, s) {
+		const char *name = sc->string + 2;
+		const cJSON *k = under(keep, sc->string);
 		cJSON *v;
 		bool emptied = false;
 
-		if (strncmp(sc->string, "f:", 2) || !(v = cJSON_GetObjectItemCaseSensitive(obj, sc->string + 2)))
+		if (strncmp(sc->string, "f:", 2) || !(v = cJSON_GetObjectItemCaseSensitive(obj, name)))
 			continue;
 		if (cJSON_GetObjectItemCaseSensitive(sc, SELF)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(obj, sc->string + 2);
+			if (!k || !retain(v, k, parent, name, NULL))
+				cJSON_DeleteItemFromObjectCaseSensitive(obj, name);
 			continue;
 		}
 		if (cJSON_IsObject(v) && v->child) {
-			remove_in(v, sc, sc->string + 2);
+			remove_in(v, sc, k, name);
 			emptied = !v->child;
 		} else if (cJSON_IsArray(v)) {
-			emptied = remove_items(v, sc, parent, sc->string + 2);
+			emptied = remove_items(v, sc, k, parent, name);
 		}
 		if (emptied)
-			cJSON_DeleteItemFromObjectCaseSensitive(obj, sc->string + 2);
+			cJSON_DeleteItemFromObjectCaseSensitive(obj, name);
 	}
 }
 
-void api_mf_remove(cJSON *obj, const cJSON *s)
+void api_mf_remove(cJSON *obj, const cJSON *s, const cJSON *keep)
 {
-	remove_in(obj, s, "");
+	remove_in(obj, s, keep, "");
 }

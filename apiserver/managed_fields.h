@@ -72,8 +72,10 @@ int api_mf_each_path(const cJSON *s, int (*fn)(const char *path, void *ud), void
 /*
  * Removes from obj (in place) the fields that are members of s: a member
  * map field or leaf goes, a member list item goes from its list, a member
- * set value from its set. Maps emptied by it go as well.
+ * set value from its set, except for what keep (NULL: nothing) still owns
+ * inside them, which stays with the maps and items holding it. Maps and
+ * lists emptied by it go as well.
  */
-void api_mf_remove(cJSON *obj, const cJSON *s);
+void api_mf_remove(cJSON *obj, const cJSON *s, const cJSON *keep);
 
 #endif

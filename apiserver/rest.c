@@ -170,12 +170,16 @@ static void not_found_path(struct api_ctx *c)
 	api_ctx_reply_status(c, api_status_new(404, "NotFound", "the server could not find the requested resource"));
 }
 
-/* A server-side apply's configuration: one YAML document (JSON is YAML). */
+/* A server-side apply's configuration: one YAML document; JSON (what kubectl sends) is read as JSON first. */
 static int apply_body(struct api_ctx *c, const char *body, size_t len)
 {
 	struct cm_buf err = CM_BUF_INIT;
 	cJSON *docs = NULL;
-	int rc = cm_yaml_parse_all(body, len, NULL, &docs, &err);
+	int rc;
+
+	if (cm_json_parse(body, len, &c->body, NULL) == 0)
+		return 0;
+	rc = cm_yaml_parse_all(body, len, NULL, &docs, &err);
 
 	if (rc == -ENOMEM) {
 		api_ctx_reply_err(c, rc, NULL);

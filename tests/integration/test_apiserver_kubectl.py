@@ -583,6 +583,18 @@ current-context: mini
         self.assertEqual(e[("ctl", "Update")]["subresource"], "status")
         self.assertEqual(e[("ctl", "Update")]["fieldsV1"], {"f:status": {"f:replicas": {}}})
 
+    def test_ssa_2_client_side_to_server_side(self):
+        """kubectl hands a client-side applier's fields to the server-side one (a JSON patch of managedFields)."""
+        path = self.write("ssa-cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-cm\ndata:\n  a: '1'\n")
+        self.kubectl("apply", "-f", path)
+        self.kubectl("apply", "--server-side", "-f", path)
+        st, cm = self.api.req("GET", "/api/v1/namespaces/default/configmaps/ssa-cm")
+        # the last-applied annotation stays, owned by kubectl-last-applied; the data is kubectl's
+        self.assertIn("kubectl.kubernetes.io/last-applied-configuration", cm["metadata"]["annotations"])
+        e = self.managed(cm)
+        self.assertEqual(sorted(e), [("kubectl", "Apply"), ("kubectl-last-applied", "Apply")])
+        self.assertEqual(e[("kubectl", "Apply")]["fieldsV1"], {"f:data": {"f:a": {}}})
+
     def test_ssa_3_apply_needs_a_field_manager(self):
         st, s = self.api.req("PATCH", DEPLOYMENTS + "nobody",
                              {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nobody"}},

@@ -192,7 +192,7 @@ START_TEST(remove_members_from_an_object)
 	cJSON *wc = cJSON_GetArrayItem(cJSON_GetObjectItem(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(want, "spec"), "template"), "spec"), "containers"), 0);
 
-	api_mf_remove(o, s);
+	api_mf_remove(o, s, NULL);
 	/* emptied maps and lists go with their last member */
 	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(want, "metadata"), "labels");
 	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(want, "metadata"), "finalizers", J("['b']"));
@@ -202,6 +202,26 @@ START_TEST(remove_members_from_an_object)
 	ck_assert_msg(cJSON_Compare(o, want, 1), "got %s", cJSON_PrintUnformatted(o));
 	cJSON_Delete(o);
 	cJSON_Delete(s);
+	cJSON_Delete(want);
+}
+END_TEST
+
+START_TEST(remove_keeps_what_others_own)
+{
+	cJSON *o = J("{'metadata':{'annotations':{'x':'1','y':'2'}},'spec':{'containers':[{'name':'a','image':'i',"
+		     "'args':['z'],'ports':[{'containerPort':80,'protocol':'TCP'}]},{'name':'b','image':'j'}]}}");
+	/* the applier gave up the annotations map, container a and container b; another owns x and a's image */
+	cJSON *s = decoded("{'f:metadata':{'f:annotations':{'.':{}}},'f:spec':{'f:containers':{"
+			   "'k:{\\'name\\':\\'a\\'}':{'.':{}},'k:{\\'name\\':\\'b\\'}':{'.':{}}}}}");
+	cJSON *keep = decoded("{'f:metadata':{'f:annotations':{'f:x':{}}},'f:spec':{'f:containers':{"
+			      "'k:{\\'name\\':\\'a\\'}':{'f:image':{}}}}}");
+	cJSON *want = J("{'metadata':{'annotations':{'x':'1'}},'spec':{'containers':[{'name':'a','image':'i'}]}}");
+
+	api_mf_remove(o, s, keep);
+	ck_assert_msg(cJSON_Compare(o, want, 1), "got %s", cJSON_PrintUnformatted(o));
+	cJSON_Delete(o);
+	cJSON_Delete(s);
+	cJSON_Delete(keep);
 	cJSON_Delete(want);
 }
 END_TEST
@@ -218,6 +238,7 @@ int main(void)
 	tcase_add_test(tc, set_algebra);
 	tcase_add_test(tc, paths_as_kubernetes_prints_them);
 	tcase_add_test(tc, remove_members_from_an_object);
+	tcase_add_test(tc, remove_keeps_what_others_own);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
