@@ -496,25 +496,58 @@ bool api_mf_empty(const cJSON *s)
 	return !s || !s->child;
 }
 
-static void encode(cJSON *node)
+static int by_name(const void *a, const void *b)
 {
-	cJSON *c;
+	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
+}
 
-	cJSON_ArrayForEach(c, node) {
-		if (strcmp(c->string, SELF))
-			encode(c);
+/* The members of node in sorted order ("." first: it sorts before "f:", "k:", "v:"), in a new array; NULL on -ENOMEM. */
+static const cJSON **sorted_members(const cJSON *node, size_t *n)
+{
+	const cJSON **kids, *c;
+	size_t i = 0;
+
+	*n = 0;
+	cJSON_ArrayForEach(c, node) (*n)++;
+	if (!(kids = calloc(*n ? *n : 1, sizeof(*kids))))
+		return NULL;
+	cJSON_ArrayForEach(c, node) kids[i++] = c;
+	qsort(kids, *n, sizeof(*kids), by_name);
+	return kids;
+}
+
+/* Sorts the members as Kubernetes writes a field set, drops "." where it stands alone. */
+static int encode(cJSON *node)
+{
+	const cJSON **kids;
+	size_t n;
+
+	if (!(kids = sorted_members(node, &n)))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		cJSON *c = cJSON_DetachItemViaPointer(node, (cJSON *)kids[i]);
+
+		/* re-adding in sorted order cannot fail: the item and its name exist */
+		cJSON_AddItemToArray(node, c);
+		if (strcmp(c->string, SELF) && encode(c) < 0) {
+			free(kids);
+			return -ENOMEM;
+		}
 	}
+	free(kids);
 	if (node->child && !node->child->next && !strcmp(node->child->string, SELF))
 		cJSON_Delete(cJSON_DetachItemViaPointer(node, node->child));
+	return 0;
 }
 
 int api_mf_encode(const cJSON *set, cJSON **out)
 {
 	cJSON *s = cJSON_Duplicate(set, 1);
 
-	if (!s)
+	if (!s || encode(s) < 0) {
+		cJSON_Delete(s);
 		return -ENOMEM;
-	encode(s);
+	}
 	*out = s;
 	return 0;
 }
@@ -598,29 +631,19 @@ static int print_elem(const char *n, struct cm_buf *out)
 	return cm_buf_printf(out, "[%s]", n + 2);
 }
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
-}
-
 static int each_path(const cJSON *s, struct cm_buf *path, int (*fn)(const char *, void *), void *ud)
 {
-	size_t n = 0, i, len = path->len;
-	const cJSON **kids, *c;
+	size_t n, i, len = path->len;
+	const cJSON **kids;
 	int rc = 0;
 
 	if (cJSON_GetObjectItemCaseSensitive(s, SELF) && (rc = fn(path->data ? path->data : "", ud)))
 		return rc;
-	cJSON_ArrayForEach(c, s) n++;
-	if (!(kids = calloc(n ? n : 1, sizeof(*kids))))
+	if (!(kids = sorted_members(s, &n)))
 		return -ENOMEM;
-	n = 0;
-	cJSON_ArrayForEach(c, s) {
-		if (strcmp(c->string, SELF))
-			kids[n++] = c;
-	}
-	qsort(kids, n, sizeof(*kids), by_name);
 	for (i = 0; i < n && !rc; i++) {
+		if (!strcmp(kids[i]->string, SELF))
+			continue;
 		rc = print_elem(kids[i]->string, path);
 		if (!rc)
 			rc = each_path(kids[i], path, fn, ud);

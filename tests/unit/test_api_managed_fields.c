@@ -81,11 +81,20 @@ END_TEST
 
 START_TEST(encode_decode_round_trip)
 {
-	const char *f = "{'f:metadata':{'f:labels':{'.':{},'f:app':{}}},'f:spec':{'f:containers':{'k:{\\'name\\':\\'w\\'}':"
-			"{'.':{},'f:image':{}}}}}";
-	cJSON *s = decoded(f), *bad = J("{'x:y':{}}"), *out = (cJSON *)0x1;
+	const char *f = "{'f:spec':{'f:containers':{'k:{\\'name\\':\\'w\\'}':{'f:image':{},'.':{}}}},"
+			"'f:metadata':{'f:labels':{'f:app':{},'.':{}}}}";
+	cJSON *s = decoded(f), *bad = J("{'x:y':{}}"), *out = NULL;
+	char *text;
 
 	assert_fields(s, f);
+	/* written in Kubernetes' order: "." first, then the path elements sorted */
+	ck_assert_int_eq(api_mf_encode(s, &out), 0);
+	text = cJSON_PrintUnformatted(out);
+	ck_assert_str_eq(text, "{\"f:metadata\":{\"f:labels\":{\".\":{},\"f:app\":{}}},\"f:spec\":{\"f:containers\":"
+			       "{\"k:{\\\"name\\\":\\\"w\\\"}\":{\".\":{},\"f:image\":{}}}}}");
+	free(text);
+	cJSON_Delete(out);
+	out = (cJSON *)0x1;
 	ck_assert_int_eq(api_mf_decode(bad, &out), -EINVAL);
 	ck_assert_ptr_eq(out, (cJSON *)0x1);
 	cJSON_Delete(bad);
