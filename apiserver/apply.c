@@ -214,12 +214,14 @@ cJSON *api_apply_object(const cJSON *live, const cJSON *config, const struct api
 	changed = !live || !api_mf_empty(ch) || !api_mf_empty(rm);
 	if ((changed || !self->time) && api_mf_entry_set_time(self, o->now) < 0)
 		goto oom;
-	if (o->api_version && !self->api_version && !(self->api_version = strdup(o->api_version)))
-		goto oom;
-	if (o->api_version && strcmp(self->api_version, o->api_version)) {
-		free(self->api_version);
-		if (!(self->api_version = strdup(o->api_version)))
+	/* an Apply entry is the manager's whatever the version: it takes the one applied last */
+	if (o->api_version && (!self->api_version || strcmp(self->api_version, o->api_version))) {
+		char *v = strdup(o->api_version);
+
+		if (!v)
 			goto oom;
+		free(self->api_version);
+		self->api_version = v;
 	}
 	if (api_mf_entries_write(&l, merged) < 0)
 		goto oom;
