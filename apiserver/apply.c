@@ -116,7 +116,7 @@ static cJSON *conflict_status(struct conflict *cs, size_t n)
 	return st ? st : api_status_internal("out of memory");
 }
 
-/* The applied configuration without what no manager may set, and without $-directives' meaning: plain values. */
+/* The applied configuration without managedFields (not the applier's to set); for the status subresource, only status. */
 static cJSON *config_copy(const cJSON *config, bool status_only)
 {
 	cJSON *c = cm_json_copy(config);
