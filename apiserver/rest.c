@@ -14,6 +14,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "common/yaml.h"
 
 uint64_t api_rand(struct api_server *srv)
 {
@@ -170,6 +171,34 @@ static void not_found_path(struct api_ctx *c)
 	api_ctx_reply_status(c, api_status_new(404, "NotFound", "the server could not find the requested resource"));
 }
 
+/* A server-side apply's configuration: one YAML document; JSON (what kubectl sends) is read as JSON first. */
+static int apply_body(struct api_ctx *c, const char *body, size_t len)
+{
+	struct cm_buf err = CM_BUF_INIT;
+	cJSON *docs = NULL;
+	int rc;
+
+	if (cm_json_parse(body, len, &c->body, NULL) == 0)
+		return 0;
+	rc = cm_yaml_parse_all(body, len, NULL, &docs, &err);
+
+	if (rc == -ENOMEM) {
+		api_ctx_reply_err(c, rc, NULL);
+	} else if (rc < 0 || cJSON_GetArraySize(docs) != 1) {
+		struct cm_buf msg = CM_BUF_INIT;
+
+		cm_buf_printf(&msg, "error decoding YAML: %s", rc < 0 && err.data ? err.data : "expected one document");
+		api_ctx_reply_status(c, api_status_bad_request(msg.data ? msg.data : "error decoding YAML"));
+		cm_buf_close(&msg);
+		rc = -1;
+	} else {
+		c->body = cJSON_DetachItemFromArray(docs, 0);
+	}
+	cJSON_Delete(docs);
+	cm_buf_close(&err);
+	return rc < 0 ? -1 : 0;
+}
+
 static int check_body(struct api_ctx *c, bool patch)
 {
 	size_t len = 0;
@@ -203,6 +232,8 @@ static int check_body(struct api_ctx *c, bool patch)
 	}
 	if (len == 0)
 		return 0;
+	if (patch && ct && !strncmp(ct, "application/apply-patch+yaml", 28))
+		return apply_body(c, body, len);
 	rc = cm_json_parse(body, len, &c->body, &err);
 	if (rc < 0) {
 		struct cm_buf msg = CM_BUF_INIT;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/apply.h"
 #include "apiserver/object.h"
 #include "apiserver/patch.h"
 #include "apiserver/status.h"
@@ -237,6 +238,33 @@ static cJSON *mutate_patch(struct api_ctx *c, const cJSON *old, cJSON **out)
 	return NULL;
 }
 
+/* Server-side apply onto old (the object or its status subresource). */
+static cJSON *mutate_apply(struct api_ctx *c, const cJSON *old, cJSON **out)
+{
+	cJSON *obj = NULL, *st = api_apply_run(c, old, &obj);
+
+	if (st)
+		return st;
+	if ((st = api_check_type(c, obj, c->res->kind)) || (st = name_check(c, obj))) {
+		cJSON_Delete(obj);
+		return st;
+	}
+	if (c->sub && !strcmp(c->sub, "status")) {
+		st = apply_status(old, obj, out);
+		/* the status write keeps the entries the apply computed */
+		if (!st && api_obj_copy_member(api_obj_meta(*out), cJSON_GetObjectItemCaseSensitive(obj, "metadata"),
+					       "managedFields") < 0) {
+			cJSON_Delete(*out);
+			*out = NULL;
+			st = api_status_internal("out of memory");
+		}
+		cJSON_Delete(obj);
+		return st;
+	}
+	*out = obj;
+	return NULL;
+}
+
 void api_rest_create(struct api_ctx *c);
 
 static void patch_create_if_missing(int err, const struct api_kv_result *r, void *ud)
@@ -270,13 +298,14 @@ void api_rest_patch(struct api_ctx *c)
 		api_ctx_reply_status(c, api_status_bad_request("the body of the request was empty"));
 		return;
 	}
-	if (t != API_PATCH_JSON && cJSON_IsObject(c->body))
+	st = api_apply_check_options(c);
+	if (!st && t != API_PATCH_JSON && cJSON_IsObject(c->body))
 		st = take_precondition(c, c->body);
 	if (st) {
 		api_ctx_reply_status(c, st);
 		return;
 	}
-	c->mutate = mutate_patch;
+	c->mutate = t == API_PATCH_APPLY && (!c->sub || !strcmp(c->sub, "status")) ? mutate_apply : mutate_patch;
 	if (t == API_PATCH_APPLY && !c->sub) {
 		int rc = api_resource_key(c->res, c->ns, c->name, &c->key);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "apiserver/admission_sa.h"
+#include "apiserver/apply.h"
 #include "apiserver/authz.h"
 #include "apiserver/field_types.h"
 #include "apiserver/object.h"
@@ -312,7 +313,7 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj);
 cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 {
 	const char *ns, *name, *gen;
-	cJSON *st;
+	cJSON *st, *config = NULL;
 
 	if (!cJSON_IsObject(obj))
 		return api_status_bad_request("the body of the request must be an object");
@@ -343,11 +344,17 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 	}
 	if ((c->res->subresources & API_SUB_STATUS) && strcmp(c->res->plural, "nodes"))
 		cJSON_DeleteItemFromObjectCaseSensitive(obj, "status");
-	if (set_server_fields(c, obj) < 0)
+	/* an apply that creates owns what it applied, not what defaulting adds */
+	if (api_is_apply(c) && !(config = cm_json_copy(obj)))
 		return api_status_internal("out of memory");
-	if (c->res->strategy->prepare_create && c->res->strategy->prepare_create(obj, &c->srv->env) < 0)
+	if (set_server_fields(c, obj) < 0 ||
+	    (c->res->strategy->prepare_create && c->res->strategy->prepare_create(obj, &c->srv->env) < 0)) {
+		cJSON_Delete(config);
 		return api_status_internal("out of memory");
-	return validate(c, obj, NULL);
+	}
+	st = api_managed_track(c, NULL, obj, config);
+	cJSON_Delete(config);
+	return st ? st : validate(c, obj, NULL);
 }
 
 static bool is_pod(const struct api_ctx *c)
@@ -585,6 +592,9 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	if (!st && c->res->strategy->prepare_update && (!c->sub || strcmp(c->sub, "finalize")) &&
 	    c->res->strategy->prepare_update(obj, old) < 0)
 		st = api_status_internal("out of memory");
+	/* an apply computed its entries itself; deletions and bindings record none, as Kubernetes */
+	if (!st && !c->marking && !api_is_apply(c) && (!c->sub || (strcmp(c->sub, "binding") && strcmp(c->sub, "finalize"))))
+		st = api_managed_track(c, old, obj, NULL);
 	if (!st && cJSON_GetObjectItemCaseSensitive(obj, "spec") && (!c->sub || strcmp(c->sub, "binding")))
 		st = bump_generation(obj, old);
 	if (!st)

@@ -398,6 +398,14 @@ int mc_print_objects(struct mc_ctx *c, const struct mc_get_opts *o, cJSON *items
 	const cJSON *subject, *it;
 	int rc = 0;
 
+	if ((!strcmp(o->output, "json") || !strcmp(o->output, "yaml")) && !o->show_managed_fields) {
+		cJSON *item;
+
+		cJSON_ArrayForEach(item, items) {
+			cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(item, "metadata"),
+								"managedFields");
+		}
+	}
 	if (single) {
 		subject = cJSON_GetArrayItem(items, 0);
 	} else {
@@ -519,6 +527,8 @@ int mc_run_get(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv
 		 "Look in every namespace, not only the current one (--namespace is ignored)."},
 		{"show-labels", 0, MC_FLAG_BOOL, &o.show_labels, "false",
 		 "Add a last column with all the labels of each object."},
+		{"show-managed-fields", 0, MC_FLAG_BOOL, &o.show_managed_fields, "false",
+		 "Keep metadata.managedFields when printing objects as json or yaml."},
 		{"label-columns", 'L', MC_FLAG_ARRAY, &o.label_columns, "[]",
 		 "Give each of these labels (comma separated) a column of its own."},
 		{"sort-by", 0, MC_FLAG_STRING, &o.sort_by, "''",

@@ -272,7 +272,7 @@ int mc_run_completion(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char
 		"    local prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n"
 		"    local verbs=\"%s\"\n"
 		"    local types=\"%s all\"\n"
-		"    local flags=\"--namespace --all-namespaces --output --selector --server --kubeconfig --context --filename --help --watch --show-labels --field-selector --sort-by\"\n"
+		"    local flags=\"--namespace --all-namespaces --output --selector --server --kubeconfig --context --filename --help --watch --show-labels --show-managed-fields --field-selector --sort-by\"\n"
 		"    local verb=\"\" type=\"\" nwords=0 i\n"
 		"    for ((i = 1; i < COMP_CWORD; i++)); do\n"
 		"        case \"${COMP_WORDS[i]}\" in\n"

@@ -14,6 +14,7 @@
 struct mc_get_opts {
 	const char *output, *selector, *field_selector, *sort_by;
 	bool all_ns, show_labels, watch, watch_only, no_headers, ignore_not_found, show_kind, recursive, wide;
+	bool show_managed_fields; /* keep metadata.managedFields in -o json|yaml */
 	long chunk_size;
 	struct mc_strv label_columns, files;
 };
@@ -42,7 +43,10 @@ int mc_table_add_rows(struct mc_get_printer *p, const cJSON *table, const char *
 int mc_get_objects(struct mc_ctx *c, const struct mc_get_opts *o, const struct mc_target *t, cJSON *arr);
 /* Sorts an array of objects by a JSONPath field. Returns 0 or -ENOMEM. */
 int mc_sort_objects(cJSON *arr, const char *expr);
-/* Prints items per o->output (json, yaml, name, jsonpath=, custom-columns=); single prints the one object, not a List. */
+/*
+ * Prints items per o->output (json, yaml, name, jsonpath=, custom-columns=); single prints the one object, not a List.
+ * json and yaml drop each item's metadata.managedFields (from items) unless o->show_managed_fields, as kubectl.
+ */
 int mc_print_objects(struct mc_ctx *c, const struct mc_get_opts *o, cJSON *items, bool single);
 /* get -w: list, then watch and print each change, re-watching through timeouts and restarts. Returns only on error. */
 int mc_get_watch(struct mc_ctx *c, const struct mc_get_opts *o, const struct mc_targets *ts);

@@ -1,4 +1,5 @@
-"""Real kubectl (v1.32, as installed) against the apiserver over etcdlite: outputs checked, not just exit codes; explain reads /openapi/v3."""
+"""Real kubectl (v1.32, as installed) against the apiserver over etcdlite: outputs checked, not just exit codes;
+explain reads /openapi/v3; server-side apply's managedFields, conflicts, --force-conflicts and pruning (test_ssa_*)."""
 import json
 import os
 import re
@@ -16,6 +17,7 @@ from etcd_cluster import Cluster  # noqa: E402
 from fake_kubelet import FakeKubelet  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
+MINICTL = os.path.join(harness.BIN, "minictl")
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
 POD = """apiVersion: v1
@@ -75,6 +77,22 @@ def fields(text):
     return dict(re.findall(r"^  (\w+)\t<([^>]+)>", text, re.M))
 
 
+DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments/"
+
+def ssa_manifest(name, replicas=2, env=True, extra_label=True):
+    """A Deployment for server-side apply, as JSON (which is YAML); replicas None leaves the field out."""
+    container = {"name": "web", "image": "nginx:1", "ports": [{"containerPort": 80}]}
+    if env:
+        container["env"] = [{"name": "MODE", "value": "fast"}]
+    labels = {"app": name, "tier": "front"} if extra_label else {"app": name}
+    spec = {"selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [container]}}}
+    if replicas is not None:
+        spec["replicas"] = replicas
+    return json.dumps({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels},
+                       "spec": spec})
+
+
 @unittest.skipUnless(KUBECTL, "kubectl is not installed")
 class KubectlTest(unittest.TestCase):
     @classmethod
@@ -94,6 +112,12 @@ class KubectlTest(unittest.TestCase):
         p = subprocess.run(argv, capture_output=True, text=True, input=stdin, timeout=60)
         if ok:
             self.assertEqual(p.returncode, 0, "%s\nstdout: %s\nstderr: %s" % (argv, p.stdout, p.stderr))
+        return p
+
+    def minictl(self, *args):
+        p = subprocess.run([MINICTL, "--server", self.api.url] + list(args), capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, "minictl %s: %s%s" % (" ".join(args), p.stdout, p.stderr))
         return p
 
     def write(self, name, text):
@@ -541,6 +565,143 @@ current-context: mini
         self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "configmap/strict-good created")
         self.assertEqual(self.kubectl("apply", "-f", path).stdout.strip(), "configmap/strict-good unchanged")
 
+    def get_deployment(self, name):
+        st, d = self.api.req("GET", DEPLOYMENTS + name)
+        self.assertEqual(st, 200)
+        return d
+
+    def managed(self, d):
+        return {(e["manager"], e["operation"]): e for e in d["metadata"].get("managedFields", [])}
+
+    def test_ssa_1_apply_conflict_force_prune(self):
+        path = self.write("ssa-web.yaml", ssa_manifest("ssa-web"))
+        p = self.kubectl("apply", "--server-side", "-f", path)
+        self.assertEqual(p.stdout.strip(), "deployment.apps/ssa-web serverside-applied")
+        d = self.get_deployment("ssa-web")
+        mine = self.managed(d)[("kubectl", "Apply")]
+        self.assertEqual((mine["apiVersion"], mine["fieldsType"]), ("apps/v1", "FieldsV1"))
+        self.assertRegex(mine["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        f = mine["fieldsV1"]
+        self.assertEqual(f["f:spec"]["f:replicas"], {})
+        self.assertEqual(f["f:spec"]["f:selector"], {})
+        self.assertEqual(f["f:metadata"]["f:labels"], {"f:app": {}, "f:tier": {}})
+        web = f["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"web"}']
+        self.assertEqual(web["."], {})
+        self.assertEqual(web["f:image"], {})
+        self.assertIn('k:{"containerPort":80,"protocol":"TCP"}', web["f:ports"])
+        self.assertIn('k:{"name":"MODE"}', web["f:env"])
+        # defaults the server added belong to nobody
+        self.assertNotIn("f:protocol", web["f:ports"]['k:{"containerPort":80,"protocol":"TCP"}'])
+
+        # the same manifest again changes nothing
+        rv = d["metadata"]["resourceVersion"]
+        self.kubectl("apply", "--server-side", "-f", path)
+        self.assertEqual(self.get_deployment("ssa-web")["metadata"]["resourceVersion"], rv)
+
+        # another manager changing replicas conflicts with kubectl's ownership
+        other = self.write("ssa-other.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ssa-web\n"
+                                         "spec:\n  replicas: 5\n")
+        p = self.kubectl("apply", "--server-side", "--field-manager=other", "-f", other, ok=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas', p.stderr)
+        self.assertEqual(self.get_deployment("ssa-web")["spec"]["replicas"], 2)
+        # the Status as Kubernetes shapes it
+        st, s = self.api.req("PATCH", DEPLOYMENTS + "ssa-web?fieldManager=other",
+                             {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ssa-web"},
+                              "spec": {"replicas": 5}},
+                             ctype="application/apply-patch+yaml")
+        self.assertEqual((st, s["reason"]), (409, "Conflict"))
+        self.assertEqual(s["details"]["causes"], [{"type": "FieldManagerConflict",
+                                                   "message": 'conflict with "kubectl"',
+                                                   "field": ".spec.replicas"}])
+
+        # --force-conflicts takes it over
+        self.kubectl("apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", other)
+        d = self.get_deployment("ssa-web")
+        self.assertEqual(d["spec"]["replicas"], 5)
+        e = self.managed(d)
+        self.assertEqual(e[("other", "Apply")]["fieldsV1"], {"f:spec": {"f:replicas": {}}})
+        self.assertNotIn("f:replicas", e[("kubectl", "Apply")]["fieldsV1"]["f:spec"])
+
+        # fields dropped from kubectl's manifest go from the object; replicas, now other's, stays
+        self.write("ssa-web.yaml", ssa_manifest("ssa-web", replicas=None, env=False, extra_label=False))
+        self.kubectl("apply", "--server-side", "-f", path)
+        d = self.get_deployment("ssa-web")
+        self.assertEqual(d["metadata"]["labels"], {"app": "ssa-web"})
+        self.assertNotIn("env", d["spec"]["template"]["spec"]["containers"][0])
+        self.assertEqual(d["spec"]["replicas"], 5)
+
+        # shown with --show-managed-fields, hidden without
+        p = self.kubectl("get", "deployment", "ssa-web", "-o", "yaml", "--show-managed-fields")
+        self.assertIn("managedFields:", p.stdout)
+        self.assertIn("manager: other", p.stdout)
+        self.assertIn("operation: Apply", p.stdout)
+        p = self.kubectl("get", "deployment", "ssa-web", "-o", "yaml")
+        self.assertNotIn("managedFields", p.stdout)
+        # minictl prints as kubectl does
+        for out in ("yaml", "json"):
+            p = self.minictl("get", "deployment", "ssa-web", "-o", out)
+            self.assertNotIn("managedFields", p.stdout)
+            self.assertIn("nginx:1", p.stdout)
+            p = self.minictl("get", "deployment", "ssa-web", "-o", out, "--show-managed-fields")
+            self.assertIn("managedFields", p.stdout)
+            self.assertIn("f:replicas", p.stdout)
+
+    def test_ssa_2_updates_record_their_manager(self):
+        path = self.write("ssa-cs.yaml", ssa_manifest("ssa-cs"))
+        self.kubectl("apply", "-f", path)
+        e = self.managed(self.get_deployment("ssa-cs"))
+        self.assertIn(("kubectl-client-side-apply", "Update"), e)
+        f = e[("kubectl-client-side-apply", "Update")]["fieldsV1"]
+        self.assertIn("f:kubectl.kubernetes.io/last-applied-configuration", f["f:metadata"]["f:annotations"])
+        self.assertEqual(f["f:spec"]["f:replicas"], {})
+        # a server-side apply of another replicas value conflicts with the client-side applier
+        p = self.kubectl("apply", "--server-side", "-f", self.write("ssa-cs2.yaml", ssa_manifest("ssa-cs", replicas=4)),
+                         ok=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('conflict with "kubectl-client-side-apply" using apps/v1', p.stderr)
+        self.assertIn(".spec.replicas", p.stderr)
+        # kubectl scale records its own Update through the scale subresource
+        self.kubectl("scale", "deployment", "ssa-cs", "--replicas=3")
+        e = self.managed(self.get_deployment("ssa-cs"))
+        scale = [v for (m, op), v in e.items() if v.get("subresource") == "scale"]
+        self.assertEqual(len(scale), 1)
+        self.assertEqual(scale[0]["fieldsV1"], {"f:spec": {"f:replicas": {}}})
+        self.assertNotIn("f:replicas", e[("kubectl-client-side-apply", "Update")]["fieldsV1"]["f:spec"])
+        # a status write records with subresource status
+        d = self.get_deployment("ssa-cs")
+        d["status"] = {"replicas": 3}
+        st, _ = self.api.req("PUT", DEPLOYMENTS + "ssa-cs/status?fieldManager=ctl", d)
+        self.assertEqual(st, 200)
+        e = self.managed(self.get_deployment("ssa-cs"))
+        self.assertEqual(e[("ctl", "Update")]["subresource"], "status")
+        self.assertEqual(e[("ctl", "Update")]["fieldsV1"], {"f:status": {"f:replicas": {}}})
+
+    def test_ssa_2_client_side_to_server_side(self):
+        """kubectl hands a client-side applier's fields to the server-side one (a JSON patch of managedFields)."""
+        path = self.write("ssa-cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-cm\ndata:\n  a: '1'\n")
+        self.kubectl("apply", "-f", path)
+        self.kubectl("apply", "--server-side", "-f", path)
+        st, cm = self.api.req("GET", "/api/v1/namespaces/default/configmaps/ssa-cm")
+        # the last-applied annotation stays, owned by kubectl-last-applied; the data is kubectl's
+        self.assertIn("kubectl.kubernetes.io/last-applied-configuration", cm["metadata"]["annotations"])
+        e = self.managed(cm)
+        self.assertEqual(sorted(e), [("kubectl", "Apply"), ("kubectl-last-applied", "Apply")])
+        self.assertEqual(e[("kubectl", "Apply")]["fieldsV1"], {"f:data": {"f:a": {}}})
+
+    def test_ssa_3_apply_needs_a_field_manager(self):
+        st, s = self.api.req("PATCH", DEPLOYMENTS + "nobody",
+                             {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "nobody"}},
+                             ctype="application/apply-patch+yaml")
+        self.assertEqual((st, s["reason"]), (422, "Invalid"))
+        self.assertIn("fieldManager: Required value", s["message"])
+        # a YAML body is read as YAML
+        body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n"
+        st, cm = self.api.req("PATCH", "/api/v1/namespaces/default/configmaps/from-yaml?fieldManager=me", body.encode(),
+                              ctype="application/apply-patch+yaml")
+        self.assertEqual(st, 201, cm)
+        self.assertEqual(cm["data"], {"k": "v"})
+        self.assertEqual(cm["metadata"]["managedFields"][0]["fieldsV1"], {"f:data": {"f:k": {}}})
 
 
 if __name__ == "__main__":
