@@ -216,7 +216,8 @@ static bool caches_ready(const struct api_server *srv)
 /*
  * /readyz and /livez as kube-apiserver answers them: named checks, "ok" or the
  * list of checks ([+]name ok / [-]name failed: reason) when one fails or
- * ?verbose is given, and /readyz/NAME for one check. Failures answer 503.
+ * ?verbose is given, and /readyz/NAME for one check (a name may hold slashes,
+ * as poststarthook/rbac/bootstrap-roles; an unknown one is a 404). Failures answer 503.
  */
 struct health_check {
 	const char *name;
@@ -328,8 +329,8 @@ int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 		{"/apis/{group}/{version}", handle_group_list},
 		{"/readyz", handle_readyz},
 		{"/livez", handle_livez},
-		{"/readyz/{check}", handle_readyz},
-		{"/livez/{check}", handle_livez},
+		{"/readyz/{check...}", handle_readyz},
+		{"/livez/{check...}", handle_livez},
 	};
 	int rc = 0;
 
