@@ -382,6 +382,7 @@ current-context: c
         self.assertEqual(got[0], ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"])
         self.assertIn(["pods", "[]", "[]", "[get", "list", "watch]"], got)
         self.assertIn(["selfsubjectrulesreviews.authorization.k8s.io", "[]", "[]", "[create]"], got)
+        self.assertIn(["selfsubjectreviews.authentication.k8s.io", "[]", "[]", "[create]"], got)
         self.assertIn(["[/healthz]", "[]", "[get]"], got)
         self.assertNotIn(["*.*", "[]", "[]", "[*]"], got)
         # the RoleBinding grants in its namespace only

@@ -173,6 +173,18 @@ class KubectlTest(unittest.TestCase):
         self.assertEqual(p.stdout.splitlines()[1].split()[:2], ["n1", "Ready,SchedulingDisabled"])
         p = self.kubectl("api-resources")
         self.assertRegex(p.stdout, r"deployments\s+deploy\s+apps/v1\s+true\s+Deployment")
+        # the reviews, which answer create only
+        p = self.kubectl("api-resources", "--api-group=authorization.k8s.io", "-o", "wide")
+        self.assertEqual([l.split() for l in p.stdout.splitlines()[1:]],
+                         [["selfsubjectaccessreviews", "authorization.k8s.io/v1", "false", "SelfSubjectAccessReview",
+                           "create"],
+                          ["selfsubjectrulesreviews", "authorization.k8s.io/v1", "false", "SelfSubjectRulesReview",
+                           "create"]])
+        p = self.kubectl("api-resources", "--verbs=create", "--namespaced=false", "-o", "name")
+        self.assertIn("selfsubjectreviews.authentication.k8s.io", p.stdout.split())
+        p = self.kubectl("api-resources", "--verbs=list", "-o", "name")
+        self.assertIn("namespaces", p.stdout.split())
+        self.assertNotIn("selfsubjectreviews.authentication.k8s.io", p.stdout.split())
 
     def test_3_drain_deletes_with_protobuf_delete_options(self):
         """kubectl drain deletes through the typed client: its DeleteOptions come as protobuf."""
