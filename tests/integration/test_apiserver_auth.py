@@ -238,6 +238,93 @@ class AuthTest(unittest.TestCase):
                               token="view-token")
         self.assertEqual(st, 403)
 
+    def test_bound_serviceaccount_tokens(self):
+        """A token bound to a pod or secret works while that object lives, never after, not even for a namesake."""
+        pods, token_path = "/api/v1/namespaces/default/pods", "/api/v1/namespaces/default/serviceaccounts/%s/token"
+        harness.wait_until(lambda: self.api.req("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
+                           10.0, "serviceaccount default/default")
+
+        def make_pod(name, sa="default"):
+            return self.admin("POST", pods, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                                             "spec": {"serviceAccountName": sa,
+                                                      "containers": [{"name": "c", "image": "busybox"}]}})
+
+        def bound_request(kind, name, uid=None, sa="default"):
+            ref = {"kind": kind, "apiVersion": "v1", "name": name}
+            if uid:
+                ref["uid"] = uid
+            return self.https("POST", token_path % sa, {"apiVersion": "authentication.k8s.io/v1",
+                                                        "kind": "TokenRequest", "spec": {"boundObjectRef": ref}},
+                              token="admin-token")[:2]
+
+        def works(tok):
+            return self.https("GET", "/api", token=tok)[0] == 200
+
+        holder = make_pod("token-holder")
+        st, body = bound_request("Pod", "token-holder")
+        self.assertEqual(st, 201, body)
+        self.assertEqual(body["spec"]["boundObjectRef"], {"kind": "Pod", "apiVersion": "v1", "name": "token-holder",
+                                                          "uid": holder["metadata"]["uid"]})
+        tok = body["status"]["token"]
+        # the pod is in the token's identity, as Kubernetes puts it there
+        harness.wait_until(lambda: works(tok), 10.0, "the bound token accepted")
+        st, review, _ = self.https("POST", self.WHOAMI, self.SSR, token=tok)
+        self.assertEqual(st, 201, review)
+        self.assertEqual(review["status"]["userInfo"]["extra"], {
+            "authentication.kubernetes.io/pod-name": ["token-holder"],
+            "authentication.kubernetes.io/pod-uid": [holder["metadata"]["uid"]]})
+        # the pod goes (not scheduled: at once), and the token with it
+        self.assertEqual(self.api.req("DELETE", pods + "/token-holder")[0], 200)
+        harness.wait_until(lambda: self.https("GET", "/api", token=tok)[0] == 401, 10.0, "the token refused")
+        st, body, _ = self.https("GET", pods, token=tok)
+        self.assertEqual((st, body["reason"]), (401, "Unauthorized"))
+        # a new pod of the same name has another uid: the old token stays dead while a new one works
+        make_pod("token-holder")
+        st, body = bound_request("Pod", "token-holder")
+        self.assertEqual(st, 201, body)
+        harness.wait_until(lambda: works(body["status"]["token"]), 10.0, "the new pod's token accepted")
+        self.assertEqual(self.https("GET", "/api", token=tok)[0], 401)
+        # refusals at issue: a missing pod, a stale uid, a pod of another account, a kind not bindable
+        st, body = bound_request("Pod", "no-such-pod")
+        self.assertEqual((st, body["message"]), (404, 'pods "no-such-pod" not found'))
+        st, body = bound_request("Pod", "token-holder", uid=holder["metadata"]["uid"])
+        self.assertEqual((st, body["reason"]), (409, "Conflict"), body)
+        self.assertIn("does not match the UID in record", body["message"])
+        self.admin("POST", "/api/v1/namespaces/default/serviceaccounts", {
+            "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "other-sa"}})
+        make_pod("other-holder", sa="other-sa")
+        st, body = bound_request("Pod", "other-holder")
+        self.assertEqual(st, 400, body)
+        self.assertEqual(body["message"], 'cannot bind token for serviceaccount "default" to pod running with '
+                                          'different serviceaccount name.')
+        self.assertEqual(bound_request("Pod", "other-holder", sa="other-sa")[0], 201)
+        st, body = bound_request("ConfigMap", "x")
+        self.assertEqual((st, body["message"]), (400, "cannot bind token to object of type /v1, Kind=ConfigMap"))
+        # a pod being deleted gracefully keeps its token working while it stops (Kubernetes: up to 60 s past its
+        # deletionTimestamp); removed, it is refused
+        self.admin("POST", pods, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "graceful-holder"},
+                                  "spec": {"nodeName": "n2", "containers": [{"name": "c", "image": "busybox"}]}})
+        st, body = bound_request("Pod", "graceful-holder")
+        gtok = body["status"]["token"]
+        harness.wait_until(lambda: works(gtok), 10.0, "the bound token accepted")
+        st, body = self.api.req("DELETE", pods + "/graceful-holder")
+        self.assertEqual(st, 200, body)
+        self.assertIn("deletionTimestamp", body["metadata"])
+        harness.wait_until(lambda: self.api.req("GET", pods + "/graceful-holder")[1]["metadata"].get(
+            "deletionTimestamp"), 10.0, "the pod terminating")
+        self.assertTrue(works(gtok))
+        self.assertEqual(self.api.req("DELETE", pods + "/graceful-holder", {"gracePeriodSeconds": 0})[0], 200)
+        harness.wait_until(lambda: self.https("GET", "/api", token=gtok)[0] == 401, 10.0, "the token refused")
+        # a secret-bound token dies with its secret
+        self.admin("POST", "/api/v1/namespaces/default/secrets", {"apiVersion": "v1", "kind": "Secret",
+                                                                  "metadata": {"name": "token-anchor"}})
+        st, body = bound_request("Secret", "token-anchor")
+        self.assertEqual(st, 201, body)
+        stok = body["status"]["token"]
+        harness.wait_until(lambda: works(stok), 10.0, "the secret-bound token accepted")
+        self.assertEqual(self.api.req("DELETE", "/api/v1/namespaces/default/secrets/token-anchor")[0], 200)
+        harness.wait_until(lambda: self.https("GET", "/api", token=stok)[0] == 401, 10.0, "the token refused")
+
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
         self.assertEqual(st, 200)
