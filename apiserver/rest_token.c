@@ -98,9 +98,14 @@ static void got_bound(int err, const struct api_kv_result *r, void *ud)
 		return;
 	}
 	obj = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
-	if (!obj || !(t->bound_uid = strdup(api_obj_meta_str(obj, "uid")))) {
+	if (!obj) {
+		api_ctx_reply_err(c, -EIO, "stored object is not readable");
+		return;
+	}
+	t->bound_uid = strdup(cm_json_str_or(obj, "metadata.uid", ""));
+	if (!t->bound_uid) {
 		cJSON_Delete(obj);
-		api_ctx_reply_err(c, obj ? -ENOMEM : -EIO, obj ? NULL : "stored object is not readable");
+		api_ctx_reply_err(c, -ENOMEM, NULL);
 		return;
 	}
 	t->bound.uid = t->bound_uid;
@@ -179,7 +184,7 @@ static void got_sa(int err, const struct api_kv_result *r, void *ud)
 		api_ctx_reply_err(c, -EIO, "stored object is not readable");
 		return;
 	}
-	t->sa_uid = strdup(api_obj_meta_str(sa, "uid"));
+	t->sa_uid = strdup(cm_json_str_or(sa, "metadata.uid", ""));
 	cJSON_Delete(sa);
 	if (!t->sa_uid) {
 		api_ctx_reply_err(c, -ENOMEM, NULL);
