@@ -103,7 +103,10 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
  */
 int api_auth_rules(struct api_auth *a, const struct api_user *u, const char *ns, cJSON *resource_rules,
 		   cJSON *non_resource_rules, bool *incomplete);
-/* Routes SelfSubjectAccessReview and SelfSubjectRulesReview on http (authz_review.c). Returns 0 or -ENOMEM. */
+/*
+ * Routes SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview
+ * and LocalSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM.
+ */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Whether the client's address is in --allowed-client-cidrs (or there is no list). */
 bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);
@@ -124,7 +127,21 @@ int api_auth_http_gate(struct cm_http_req *req, void *ud);
 struct api_sa_bound;
 int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid,
 		      const struct api_sa_bound *bound, int64_t ttl_s, struct cm_buf *out);
-/* Routes SelfSubjectReview (kubectl auth whoami) on http (authn_review.c). Returns 0 or -ENOMEM. */
+/*
+ * Authenticates token as a request bearing it would be (TokenReview): 0 and
+ * *out (borrowing from a), -EACCES when it is not a valid token (or a has no
+ * token authenticator), or -ENOMEM.
+ */
+int api_auth_token(struct api_auth *a, const char *token, struct api_user *out);
+/*
+ * Whether u may create resource in group in ns ("" or NULL: cluster scope),
+ * which the review endpoints ask for their callers: NULL when allowed (always
+ * with a NULL a), else the Status to answer (403, or 500 out of memory), the
+ * caller's to free.
+ */
+cJSON *api_auth_create_refused(struct api_auth *a, const struct api_user *u, const char *group, const char *resource,
+			       const char *ns);
+/* Routes SelfSubjectReview (kubectl auth whoami) and TokenReview on http (authn_review.c). Returns 0 or -ENOMEM. */
 int api_authn_review_route(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);

@@ -21,10 +21,14 @@ static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", 
  */
 static const struct review_resource {
 	const char *group, *plural, *singular, *kind;
+	bool namespaced;
 } reviews[] = {
-	{"authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview"},
-	{"authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview"},
-	{"authorization.k8s.io", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview"},
+	{"authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false},
+	{"authentication.k8s.io", "tokenreviews", "tokenreview", "TokenReview", false},
+	{"authorization.k8s.io", "localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true},
+	{"authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false},
+	{"authorization.k8s.io", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false},
+	{"authorization.k8s.io", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false},
 };
 #define API_NREVIEWS (sizeof(reviews) / sizeof(reviews[0]))
 static const char *const review_groups[] = {"authentication.k8s.io", "authorization.k8s.io"};
@@ -226,7 +230,7 @@ static cJSON *resource_list(const char *group, const char *version)
 			break;
 		cJSON_AddStringToObject(e, "name", reviews[i].plural);
 		cJSON_AddStringToObject(e, "singularName", reviews[i].singular);
-		cJSON_AddBoolToObject(e, "namespaced", false);
+		cJSON_AddBoolToObject(e, "namespaced", reviews[i].namespaced);
 		cJSON_AddStringToObject(e, "kind", reviews[i].kind);
 		cJSON_AddItemToObject(e, "verbs", strings(create_verb, 1));
 		cJSON_AddItemToArray(list, e);

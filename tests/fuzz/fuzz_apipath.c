@@ -35,7 +35,10 @@ static const struct {
 	{"GET", "/openapi/v3/{rest...}", OPEN},
 	{"POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", SELF_AUTHORIZING},
 	{"POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", SELF_AUTHORIZING},
+	{"POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", SELF_AUTHORIZING},
+	{"POST", "/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews", SELF_AUTHORIZING},
 	{"POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", SELF_AUTHORIZING},
+	{"POST", "/apis/authentication.k8s.io/v1/tokenreviews", SELF_AUTHORIZING},
 	{"*", "/api/v1/{rest...}", REST_CORE},
 	{"*", "/apis/{group}/{version}/{rest...}", REST_GROUP},
 };

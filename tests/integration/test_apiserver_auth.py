@@ -325,6 +325,64 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(self.api.req("DELETE", "/api/v1/namespaces/default/secrets/token-anchor")[0], 200)
         harness.wait_until(lambda: self.https("GET", "/api", token=stok)[0] == 401, 10.0, "the token refused")
 
+    def test_token_and_subject_access_reviews(self):
+        """TokenReview and (Local)SubjectAccessReview, for callers allowed to create them (system:auth-delegator)."""
+        tr, sar = "/apis/authentication.k8s.io/v1/tokenreviews", "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+        lsar = "/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews"
+
+        def token_review(token, caller="carol-token"):
+            return self.https("POST", tr, {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
+                                           "spec": {"token": token}}, token=caller)[:2]
+
+        def access_review(path, caller="carol-token", **spec):
+            kind = "LocalSubjectAccessReview" if "local" in path else "SubjectAccessReview"
+            return self.https("POST", path, {"apiVersion": "authorization.k8s.io/v1", "kind": kind, "spec": spec},
+                              token=caller)[:2]
+        pods_list = {"verb": "list", "resource": "pods", "namespace": "default"}
+        # carol may not ask, until bound to system:auth-delegator
+        st, body = token_review("view-token")
+        self.assertEqual(st, 403, body)
+        self.assertEqual(body["message"], 'tokenreviews.authentication.k8s.io is forbidden: User "carol" cannot create '
+                                          'resource "tokenreviews" in API group "authentication.k8s.io" at the '
+                                          'cluster scope')
+        self.assertEqual(access_review(sar, user="bob", resourceAttributes=pods_list)[0], 403)
+        self.admin("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "carol-delegator"},
+            "subjects": [{"kind": "User", "name": "carol", "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": "system:auth-delegator", "apiGroup": "rbac.authorization.k8s.io"}})
+        harness.wait_until(lambda: token_review("view-token")[0] == 201, 10.0, "carol's binding in effect")
+        st, body = token_review("view-token")
+        self.assertEqual((body["kind"], body["apiVersion"]), ("TokenReview", "authentication.k8s.io/v1"))
+        self.assertTrue(body["status"]["authenticated"])
+        self.assertEqual(body["status"]["user"], {"username": "bob", "uid": "u2", "groups": ["system:authenticated"]})
+        st, body = token_review("no-such-token")
+        self.assertEqual(st, 201, body)
+        self.assertFalse(body["status"].get("authenticated", False))
+        self.assertEqual(body["status"]["user"], {})
+        st, body = token_review("")
+        self.assertEqual((st, body["message"]), (400, "token is required for TokenReview in authentication"))
+        # what bob may do, judged by RBAC as for bob's own requests
+        st, body = access_review(sar, user="bob", resourceAttributes=pods_list)
+        self.assertEqual((st, body["kind"], body["status"]["allowed"]), (201, "SubjectAccessReview", True), body)
+        st, body = access_review(sar, user="bob", resourceAttributes=dict(pods_list, verb="create"))
+        self.assertFalse(body["status"]["allowed"])
+        st, body = access_review(sar, user="x", groups=["system:masters"], resourceAttributes=dict(pods_list, verb="delete"))
+        self.assertTrue(body["status"]["allowed"])
+        st, body = access_review(sar, user="x", groups=["system:authenticated"],
+                                 nonResourceAttributes={"verb": "get", "path": "/healthz"})
+        self.assertTrue(body["status"]["allowed"])
+        st, body = access_review(sar, resourceAttributes=pods_list)
+        self.assertEqual((st, body["reason"]), (422, "Invalid"), body)
+        self.assertIn("at least one of user or group must be specified", body["message"])
+        # the namespaced kind: for those allowed it in the namespace, attributes of that namespace only
+        self.assertEqual(access_review(lsar, user="bob", resourceAttributes=pods_list)[0], 403)
+        st, body = access_review(lsar, caller="admin-token", user="bob", resourceAttributes=pods_list)
+        self.assertEqual((st, body["kind"], body["status"]["allowed"]), (201, "LocalSubjectAccessReview", True), body)
+        st, body = access_review(lsar, caller="admin-token", user="bob",
+                                 resourceAttributes=dict(pods_list, namespace="kube-system"))
+        self.assertEqual((st, body["message"]), (400, "spec.resourceAttributes.namespace must match namespace: default"))
+
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
         self.assertEqual(st, 200)

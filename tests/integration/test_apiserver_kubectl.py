@@ -176,9 +176,13 @@ class KubectlTest(unittest.TestCase):
         # the reviews, which answer create only
         p = self.kubectl("api-resources", "--api-group=authorization.k8s.io", "-o", "wide")
         self.assertEqual([l.split() for l in p.stdout.splitlines()[1:]],
-                         [["selfsubjectaccessreviews", "authorization.k8s.io/v1", "false", "SelfSubjectAccessReview",
+                         [["localsubjectaccessreviews", "authorization.k8s.io/v1", "true", "LocalSubjectAccessReview",
+                           "create"],
+                          ["selfsubjectaccessreviews", "authorization.k8s.io/v1", "false", "SelfSubjectAccessReview",
                            "create"],
                           ["selfsubjectrulesreviews", "authorization.k8s.io/v1", "false", "SelfSubjectRulesReview",
+                           "create"],
+                          ["subjectaccessreviews", "authorization.k8s.io/v1", "false", "SubjectAccessReview",
                            "create"]])
         p = self.kubectl("api-resources", "--verbs=create", "--namespaced=false", "-o", "name")
         self.assertIn("selfsubjectreviews.authentication.k8s.io", p.stdout.split())
