@@ -559,6 +559,31 @@ current-context: c
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("Unauthorized", p.stderr)
 
+    @unittest.skipUnless(KUBECTL, "kubectl not installed")
+    def test_kubectl_create_token_bound_to_pod(self):
+        """kubectl create token --bound-object-kind=Pod (a protobuf TokenRequest): the token dies with its pod."""
+        admin = self.cert_kubeconfig("admin")
+        pod = self.admin("POST", "/api/v1/namespaces/default/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kc-holder"},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+        harness.wait_until(lambda: self.api.req("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
+                           10.0, "serviceaccount default/default")
+        p = self.kubectl(admin, "create", "token", "default", "--duration=20m", "--bound-object-kind=Pod",
+                         "--bound-object-name=kc-holder")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        holder = self.kubeconfig("{token: %s}" % p.stdout.strip())
+
+        def whoami():
+            return self.kubectl(holder, "auth", "whoami", "-o", "json")
+        harness.wait_until(lambda: whoami().returncode == 0, 10.0, "the bound token accepted")
+        self.assertEqual(json.loads(whoami().stdout)["status"]["userInfo"]["extra"], {
+            "authentication.kubernetes.io/pod-name": ["kc-holder"],
+            "authentication.kubernetes.io/pod-uid": [pod["metadata"]["uid"]]})
+        p = self.kubectl(admin, "create", "token", "default", "--bound-object-kind=Pod", "--bound-object-name=absent")
+        self.assertEqual(p.stderr.strip(), 'error: failed to create token: pods "absent" not found')
+        self.assertEqual(self.kubectl(admin, "delete", "pod", "kc-holder").returncode, 0)
+        harness.wait_until(lambda: "Unauthorized" in whoami().stderr, 10.0, "the token refused")
+
     WHOAMI = "/apis/authentication.k8s.io/v1/selfsubjectreviews"
     SSR = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
 
