@@ -26,7 +26,7 @@ struct api_user {
 	const char *extra_keys[API_AUTH_MAX_EXTRA];
 	const char *extra_values[API_AUTH_MAX_EXTRA];
 	int nextra;
-	char store[640];
+	char store[1024];
 };
 
 /* Whether u is in group g. */

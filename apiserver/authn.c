@@ -13,6 +13,19 @@ static void add_group(struct api_user *u, const char *g)
 		u->groups[u->ngroups++] = g;
 }
 
+/* Copies s into u->store at *n; NULL when it does not fit. */
+static const char *keep(struct api_user *u, size_t *n, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *at = u->store + *n;
+
+	if (len > sizeof(u->store) - *n)
+		return NULL;
+	memcpy(at, s, len);
+	*n += len;
+	return at;
+}
+
 /* A ServiceAccount's identity, its strings in out->store. */
 static int sa_user(const struct api_sa_claims *c, struct api_user *out)
 {
@@ -33,8 +46,19 @@ static int sa_user(const struct api_sa_claims *c, struct api_user *out)
 	out->groups[2] = "system:authenticated";
 	out->ngroups = 3;
 	n += (size_t)w + 1;
-	w = snprintf(out->store + n, cap - n, "%s", c->uid);
-	out->uid = w >= 0 && (size_t)w < cap - n ? out->store + n : "";
+	out->uid = keep(out, &n, c->uid);
+	if (!out->uid)
+		return -EACCES;
+	/* as Kubernetes: which pod holds the token, for audit and for whoever asks whoami */
+	if (c->bound == API_SA_BOUND_POD) {
+		out->extra_keys[0] = "authentication.kubernetes.io/pod-name";
+		out->extra_values[0] = keep(out, &n, c->bound_name);
+		out->extra_keys[1] = "authentication.kubernetes.io/pod-uid";
+		out->extra_values[1] = keep(out, &n, c->bound_uid);
+		if (!out->extra_values[0] || !out->extra_values[1])
+			return -EACCES;
+		out->nextra = 2;
+	}
 	return 0;
 }
 
@@ -59,6 +83,12 @@ int api_authn_resolve(const struct api_authn_input *in, struct api_user *out)
 
 			if (rc < 0)
 				return -EACCES;
+			/* a bound token dies with its object, as Kubernetes' authenticator checks */
+			if (c.bound != API_SA_UNBOUND &&
+			    (!in->bound_alive || !in->bound_alive(in->bound_ud, c.bound, c.ns, c.bound_name, c.bound_uid))) {
+				api_sa_claims_close(&c);
+				return -EACCES;
+			}
 			rc = sa_user(&c, out);
 			api_sa_claims_close(&c);
 			return rc;

@@ -1,9 +1,10 @@
-/* authn_review.c: SelfSubjectReview ("who am I?", kubectl auth whoami): the caller's identity as the apiserver sees it. */
+/* authn_review.c: SelfSubjectReview ("who am I?", kubectl auth whoami) and TokenReview ("whose token is this?"): identities as the apiserver sees them. */
 #include "apiserver/authz.h"
 
 #include <errno.h>
 
 #include "apiserver/rest.h"
+#include "apiserver/sa_token.h"
 #include "apiserver/status.h"
 #include "common/json.h"
 
@@ -29,32 +30,61 @@ static int add_extra(cJSON *info, const struct api_user *u)
 	return extra ? 0 : -ENOMEM;
 }
 
-/* The review answered for u: status.userInfo with username, uid, groups and extra (empty ones left out, as Kubernetes). */
-static cJSON *review(const struct api_user *u)
+/* Adds to info username, uid, groups and extra of u (empty ones left out, as Kubernetes). 0 or -ENOMEM. */
+static int add_user(cJSON *info, const struct api_user *u)
 {
-	cJSON *j = cJSON_CreateObject(), *info, *groups;
+	cJSON *groups;
 
-	if (!j || !cJSON_AddStringToObject(j, "kind", "SelfSubjectReview") ||
-	    !cJSON_AddStringToObject(j, "apiVersion", "authentication.k8s.io/v1") ||
-	    !cJSON_AddItemToObject(j, "metadata", cJSON_Parse("{\"creationTimestamp\":null}")) ||
-	    !(info = cJSON_AddObjectToObject(cJSON_AddObjectToObject(j, "status"), "userInfo")) ||
-	    !cJSON_AddStringToObject(info, "username", u->name))
-		goto fail;
+	if (!info || !cJSON_AddStringToObject(info, "username", u->name))
+		return -ENOMEM;
 	if (u->uid && *u->uid && !cJSON_AddStringToObject(info, "uid", u->uid))
-		goto fail;
+		return -ENOMEM;
 	if (u->ngroups > 0) {
 		if (!(groups = cJSON_AddArrayToObject(info, "groups")))
-			goto fail;
+			return -ENOMEM;
 		for (int i = 0; i < u->ngroups; i++)
 			if (!cJSON_AddItemToArray(groups, cJSON_CreateString(u->groups[i])))
-				goto fail;
+				return -ENOMEM;
 	}
-	if (u->nextra > 0 && add_extra(info, u) < 0)
-		goto fail;
+	return u->nextra > 0 ? add_extra(info, u) : 0;
+}
+
+/* A new authentication.k8s.io/v1 object of kind, with the metadata Kubernetes gives a review. */
+static cJSON *new_review(const char *kind)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	if (!j || !cJSON_AddStringToObject(j, "kind", kind) ||
+	    !cJSON_AddStringToObject(j, "apiVersion", "authentication.k8s.io/v1") ||
+	    !cJSON_AddItemToObject(j, "metadata", cJSON_Parse("{\"creationTimestamp\":null}"))) {
+		cJSON_Delete(j);
+		return NULL;
+	}
 	return j;
-fail:
+}
+
+/* The review answered for u: status.userInfo. */
+static cJSON *review(const struct api_user *u)
+{
+	cJSON *j = new_review("SelfSubjectReview");
+
+	if (j && add_user(cJSON_AddObjectToObject(cJSON_AddObjectToObject(j, "status"), "userInfo"), u) < 0) {
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+static void reply_created(struct cm_http_req *req, cJSON *j)
+{
+	struct cm_buf b = CM_BUF_INIT;
+
+	if (!j || cm_json_print(j, &b) < 0)
+		cm_http_respond_error(req, 500, "out of memory");
+	else
+		cm_http_respond_buf(req, 201, "application/json", &b);
+	cm_buf_close(&b);
 	cJSON_Delete(j);
-	return NULL;
 }
 
 /*
@@ -65,35 +95,70 @@ fail:
 static void handle_ssr(struct cm_http_req *req, struct api_server *srv, bool tls)
 {
 	struct api_user u;
-	struct api_authz_attrs at = {0};
-	const char *reason = NULL;
-	struct cm_buf b = CM_BUF_INIT;
 	cJSON *j;
 
 	if (api_auth_identify(srv->auth, req, tls, &u, &j) < 0) {
 		reply_status(req, j);
 		return;
 	}
-	at.user = &u;
-	at.resource_request = true;
-	at.verb = "create";
-	at.group = "authentication.k8s.io";
-	at.resource = "selfsubjectreviews";
-	if (srv->auth && !api_user_in_group(&u, "system:authenticated") && !api_auth_decide(srv->auth, &at, &reason)) {
-		if (api_authz_forbidden_why(&at, reason, &b) < 0)
-			reply_status(req, api_status_internal("out of memory"));
-		else
-			reply_status(req, api_status_forbidden(at.group, at.resource, NULL, b.data));
-		cm_buf_close(&b);
+	if (!api_user_in_group(&u, "system:authenticated") &&
+	    (j = api_auth_create_refused(srv->auth, &u, "authentication.k8s.io", "selfsubjectreviews", NULL))) {
+		reply_status(req, j);
 		return;
 	}
-	j = review(&u);
-	if (!j || cm_json_print(j, &b) < 0)
-		cm_http_respond_error(req, 500, "out of memory");
-	else
-		cm_http_respond_buf(req, 201, "application/json", &b);
-	cm_buf_close(&b);
+	reply_created(req, review(&u));
+}
+
+/*
+ * TokenReview, as webhook token authenticators and kube-rbac-proxy ask: whose
+ * is spec.token? The caller needs create tokenreviews (system:auth-delegator
+ * grants it). An unknown, expired or revoked token is answered
+ * authenticated: false, not an error.
+ */
+static void handle_tr(struct cm_http_req *req, struct api_server *srv, bool tls)
+{
+	struct api_user caller, who;
+	size_t len = 0;
+	const char *body = cm_http_req_body(req, &len), *token;
+	cJSON *j = NULL, *out, *st, *aud;
+	bool ok;
+
+	if (api_auth_identify(srv->auth, req, tls, &caller, &j) < 0) {
+		reply_status(req, j);
+		return;
+	}
+	if ((j = api_auth_create_refused(srv->auth, &caller, "authentication.k8s.io", "tokenreviews", NULL))) {
+		reply_status(req, j);
+		return;
+	}
+	if (cm_json_parse(body, len, &j, NULL) < 0 || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		reply_status(req, api_status_bad_request("the body must be a TokenReview"));
+		return;
+	}
+	token = cm_json_str_or(j, "spec.token", "");
+	if (!*token) {
+		cJSON_Delete(j);
+		reply_status(req, api_status_bad_request("token is required for TokenReview in authentication"));
+		return;
+	}
+	out = new_review("TokenReview");
+	st = out ? cJSON_AddObjectToObject(out, "status") : NULL;
+	ok = st && cJSON_AddItemToObject(out, "spec", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "spec"), 1));
+	if (ok && api_auth_token(srv->auth, token, &who) == 0) {
+		/* the only audience this apiserver's tokens are for */
+		ok = cJSON_AddTrueToObject(st, "authenticated") && add_user(cJSON_AddObjectToObject(st, "user"), &who) == 0 &&
+		     (aud = cJSON_AddArrayToObject(st, "audiences")) &&
+		     cJSON_AddItemToArray(aud, cJSON_CreateString(API_SA_ISSUER));
+	} else if (ok) {
+		ok = cJSON_AddObjectToObject(st, "user") != NULL;
+	}
 	cJSON_Delete(j);
+	if (!ok) {
+		cJSON_Delete(out);
+		out = NULL;
+	}
+	reply_created(req, out);
 }
 
 static void handle_ssr_plain(struct cm_http_req *req, void *ud)
@@ -106,8 +171,23 @@ static void handle_ssr_tls(struct cm_http_req *req, void *ud)
 	handle_ssr(req, ud, true);
 }
 
+static void handle_tr_plain(struct cm_http_req *req, void *ud)
+{
+	handle_tr(req, ud, false);
+}
+
+static void handle_tr_tls(struct cm_http_req *req, void *ud)
+{
+	handle_tr(req, ud, true);
+}
+
 int api_authn_review_route(struct api_server *srv, struct cm_http_server *http, bool tls)
 {
-	return cm_http_server_route(http, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-				    tls ? handle_ssr_tls : handle_ssr_plain, srv);
+	int rc = cm_http_server_route(http, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+				      tls ? handle_ssr_tls : handle_ssr_plain, srv);
+
+	if (!rc)
+		rc = cm_http_server_route(http, "POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+					  tls ? handle_tr_tls : handle_tr_plain, srv);
+	return rc;
 }

@@ -190,9 +190,18 @@ int api_auth_start(struct api_auth *a, struct api_server *srv)
 {
 	int rc;
 
-	if (!a || !(a->rbac || a->node) || a->cache)
+	unsigned what = 0;
+
+	if (a && (a->rbac || a->node))
+		what |= API_AUTHZ_CACHE_RBAC;
+	if (a && a->node)
+		what |= API_AUTHZ_CACHE_PODS;
+	/* the objects ServiceAccount tokens may be bound to: each token check looks there, not in etcd */
+	if (a && a->sa_key.len)
+		what |= API_AUTHZ_CACHE_PODS | API_AUTHZ_CACHE_SECRETS;
+	if (!what || a->cache)
 		return 0;
-	rc = api_authz_cache_new(srv->loop, srv->store, a->node, cache_ready, srv, &a->cache);
+	rc = api_authz_cache_new(srv->loop, srv->store, what, cache_ready, srv, &a->cache);
 	if (!rc)
 		srv->boot_pending++;
 	return rc;
@@ -349,6 +358,24 @@ static cJSON *impersonation_status(int rc, const struct api_impersonate_denial *
 	return st;
 }
 
+static bool bound_alive(void *ud, int kind, const char *ns, const char *name, const char *uid)
+{
+	return api_authz_cache_bound_alive(ud, kind, ns, name, uid, cm_time_wall_ms() / 1000);
+}
+
+/* What authn.c needs that a holds: the token table, the ServiceAccount key, the bound-object check, the time. */
+static void authn_input(struct api_auth *a, const char *authorization, struct api_authn_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->authorization = authorization;
+	in->tokens = a->tokens;
+	in->sa_key = a->sa_key.len ? a->sa_key.data : NULL;
+	in->sa_keylen = a->sa_key.len;
+	in->now_s = cm_time_wall_ms() / 1000;
+	in->bound_alive = a->cache ? bound_alive : NULL;
+	in->bound_ud = a->cache;
+}
+
 int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out, cJSON **status)
 {
 	struct api_authn_input in;
@@ -360,13 +387,9 @@ int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, str
 	if (!a || !tls) {
 		*out = unsecured;
 	} else {
-		in.authorization = cm_http_req_header(req, "Authorization");
+		authn_input(a, cm_http_req_header(req, "Authorization"), &in);
 		in.peer = cm_http_req_peer_identity(req);
-		in.tokens = a->tokens;
 		in.anonymous = a->anonymous;
-		in.sa_key = a->sa_key.len ? a->sa_key.data : NULL;
-		in.sa_keylen = a->sa_key.len;
-		in.now_s = cm_time_wall_ms() / 1000;
 		if (api_authn_resolve(&in, out) < 0) {
 			*status = api_status_unauthorized(NULL);
 			return -EACCES;
@@ -380,14 +403,58 @@ int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, str
 	return rc;
 }
 
-int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid, int64_t ttl_s,
-		      struct cm_buf *out)
+int api_auth_token(struct api_auth *a, const char *token, struct api_user *out)
+{
+	struct api_authn_input in;
+	struct cm_buf hdr = CM_BUF_INIT;
+	int rc;
+
+	if (!a || !token || !*token)
+		return -EACCES;
+	if (cm_buf_printf(&hdr, "Bearer %s", token) < 0) {
+		cm_buf_close(&hdr);
+		return -ENOMEM;
+	}
+	/* no peer and no anonymous user: only the token can succeed */
+	authn_input(a, hdr.data, &in);
+	rc = api_authn_resolve(&in, out);
+	cm_buf_close(&hdr);
+	return rc;
+}
+
+cJSON *api_auth_create_refused(struct api_auth *a, const struct api_user *u, const char *group, const char *resource,
+			       const char *ns)
+{
+	struct api_authz_attrs at = {0};
+	struct cm_buf why = CM_BUF_INIT;
+	const char *reason = NULL;
+	cJSON *st;
+
+	at.user = u;
+	at.resource_request = true;
+	at.verb = "create";
+	at.group = group;
+	at.resource = resource;
+	at.ns = ns;
+	if (!a || api_auth_decide(a, &at, &reason))
+		return NULL;
+	if (api_authz_forbidden_why(&at, reason, &why) < 0)
+		st = api_status_internal("out of memory");
+	else
+		st = api_status_forbidden(group, resource, NULL, why.data);
+	cm_buf_close(&why);
+	return st ? st : api_status_internal("out of memory");
+}
+
+int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid,
+		      const struct api_sa_bound *bound, int64_t ttl_s, struct cm_buf *out)
 {
 	if (!a || !a->sa_key.len)
 		return -ENOTSUP;
 	if (!out)
 		return 0;
-	return api_sa_token_sign(a->sa_key.data, a->sa_key.len, ns, name, uid, cm_time_wall_ms() / 1000, ttl_s, out);
+	return api_sa_token_sign(a->sa_key.data, a->sa_key.len, ns, name, uid, bound, cm_time_wall_ms() / 1000, ttl_s,
+				 out);
 }
 
 static void reply_headers_429(struct api_ctx *c)

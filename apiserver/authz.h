@@ -21,12 +21,20 @@ struct api_authn_input {
 	const void *sa_key;                      /* --service-account-key-file's secret, or NULL */
 	size_t sa_keylen;
 	int64_t now_s;                           /* the time SA tokens are checked against */
+	/*
+	 * Whether the object a bound token names still exists with that uid
+	 * (kind API_SA_BOUND_POD or _SECRET, in ns); NULL refuses every bound token.
+	 */
+	bool (*bound_alive)(void *ud, int kind, const char *ns, const char *name, const char *uid);
+	void *bound_ud;
 };
 
 /*
  * Authenticates: a bearer token (a ServiceAccount JWT signed with sa_key:
  * system:serviceaccount:NS:NAME in groups system:serviceaccounts and
- * system:serviceaccounts:NS; else it must be in the table; with neither the
+ * system:serviceaccounts:NS, refused when the object it is bound to is gone
+ * (bound_alive), with extras authentication.kubernetes.io/pod-name and
+ * pod-uid when bound to a pod; else it must be in the table; with neither the
  * header is ignored), else a client
  * certificate (CN user, O groups), else the anonymous user
  * (system:anonymous, group system:unauthenticated) if allowed. Authenticated
@@ -55,7 +63,8 @@ struct api_server;
 int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struct cm_buf *err);
 /*
  * With RBAC or Node: starts following RBAC objects and pods in srv's storage;
- * srv->boot_pending counts the load. NULL a does nothing. 0 or -ENOMEM.
+ * with ServiceAccount tokens, pods and secrets (what bound tokens are checked
+ * against); srv->boot_pending counts the load. NULL a does nothing. 0 or -ENOMEM.
  */
 int api_auth_start(struct api_auth *a, struct api_server *srv);
 /* Stops following storage and frees (what is in flight ends before the storage goes). NULL does nothing. */
@@ -94,7 +103,10 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
  */
 int api_auth_rules(struct api_auth *a, const struct api_user *u, const char *ns, cJSON *resource_rules,
 		   cJSON *non_resource_rules, bool *incomplete);
-/* Routes SelfSubjectAccessReview and SelfSubjectRulesReview on http (authz_review.c). Returns 0 or -ENOMEM. */
+/*
+ * Routes SelfSubjectAccessReview, SelfSubjectRulesReview, SubjectAccessReview
+ * and LocalSubjectAccessReview on http (authz_review.c). Returns 0 or -ENOMEM.
+ */
 int api_auth_routes(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Whether the client's address is in --allowed-client-cidrs (or there is no list). */
 bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);
@@ -108,11 +120,28 @@ bool api_auth_source_allowed(const struct api_auth *a, struct cm_http_req *req);
 int api_auth_http_gate(struct cm_http_req *req, void *ud);
 /*
  * Signs a ServiceAccount token for ns/name (uid may be "") valid for ttl_s
- * seconds into out (NULL: only whether tokens can be signed). 0, -ENOTSUP without --service-account-key-file, -EINVAL or -ENOMEM.
+ * seconds, bound to an object if bound is not NULL, into out (NULL: only
+ * whether tokens can be signed). 0, -ENOTSUP without
+ * --service-account-key-file, -EINVAL or -ENOMEM.
  */
-int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid, int64_t ttl_s,
-		      struct cm_buf *out);
-/* Routes SelfSubjectReview (kubectl auth whoami) on http (authn_review.c). Returns 0 or -ENOMEM. */
+struct api_sa_bound;
+int api_auth_sa_token(const struct api_auth *a, const char *ns, const char *name, const char *uid,
+		      const struct api_sa_bound *bound, int64_t ttl_s, struct cm_buf *out);
+/*
+ * Authenticates token as a request bearing it would be (TokenReview): 0 and
+ * *out (borrowing from a), -EACCES when it is not a valid token (or a has no
+ * token authenticator), or -ENOMEM.
+ */
+int api_auth_token(struct api_auth *a, const char *token, struct api_user *out);
+/*
+ * Whether u may create resource in group in ns ("" or NULL: cluster scope),
+ * which the review endpoints ask for their callers: NULL when allowed (always
+ * with a NULL a), else the Status to answer (403, or 500 out of memory), the
+ * caller's to free.
+ */
+cJSON *api_auth_create_refused(struct api_auth *a, const struct api_user *u, const char *group, const char *resource,
+			       const char *ns);
+/* Routes SelfSubjectReview (kubectl auth whoami) and TokenReview on http (authn_review.c). Returns 0 or -ENOMEM. */
 int api_authn_review_route(struct api_server *srv, struct cm_http_server *http, bool tls);
 /* Writes the bootstrap ClusterRoles and ClusterRoleBindings that are missing (counted in srv->boot_pending). */
 void api_auth_bootstrap(struct api_server *srv);

@@ -96,7 +96,10 @@ static const char *const defaults[][3] = {
 	/* what every user may ask about itself */
 	{"ClusterRole", "system:basic-user",
 	 "\"rules\":[{\"apiGroups\":[\"authorization.k8s.io\"],"
-	 "\"resources\":[\"selfsubjectaccessreviews\",\"selfsubjectrulesreviews\"],\"verbs\":[\"create\"]}]"},
+	 "\"resources\":[\"selfsubjectaccessreviews\",\"selfsubjectrulesreviews\"],\"verbs\":[\"create\"]},"
+	 "{\"apiGroups\":[\"authentication.k8s.io\"],\"resources\":[\"selfsubjectreviews\"],\"verbs\":[\"create\"]}]"},
+	/* for servers that delegate authentication and authorization to the apiserver (TokenReview, SubjectAccessReview) */
+	{"ClusterRole", "system:auth-delegator", "\"rules\":[" REVIEW_RULES "]"},
 	/* metrics and detailed health, for monitoring agents (group system:monitoring) */
 	{"ClusterRole", "system:monitoring",
 	 "\"rules\":[{\"nonResourceURLs\":[\"/healthz\",\"/healthz/*\",\"/livez\",\"/livez/*\",\"/readyz\","

@@ -1,31 +1,47 @@
-/* authz_cache.c: RBAC objects and pod placements kept in memory from a list then a watch of storage. */
+/* authz_cache.c: RBAC objects, pod placements and uids, secret uids kept in memory from a list then a watch of storage. */
 #include "apiserver/authz_cache.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/sa_token.h"
 #include "common/err.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/strmap.h"
+#include "common/timeutil.h"
 
 #define RBAC_PREFIX "/registry/rbac.authorization.k8s.io/"
 #define PODS_PREFIX "/registry/pods/"
+#define SECRETS_PREFIX "/registry/secrets/"
 #define RETRY_MS 1000
+/* As Kubernetes: a token bound to a pod being deleted still works this long after its deletionTimestamp. */
+#define BOUND_DELETE_GRACE_S 60
+
+enum feed_kind { FEED_RBAC, FEED_PODS, FEED_SECRETS, FEED_KINDS };
+
+/* A pod's entry: when its deletion was asked (0: it was not), and "node\0sa\0uid". */
+struct pod_entry {
+	int64_t deleted_s;
+	char strs[];
+};
 
 struct feed {
 	struct api_authz_cache *c;
 	const char *prefix;
-	struct cm_strmap map; /* etcd key -> cJSON (RBAC) or strdup'd node name (pods) */
-	bool pods, listed, listing;
+	/* etcd key -> cJSON (RBAC), struct pod_entry (pods) or strdup'd uid (secrets: never their data) */
+	struct cm_strmap map;
+	enum feed_kind kind;
+	bool listed, listing;
 	struct api_storage_watch *w;
 };
 
 struct api_authz_cache {
 	uv_loop_t *loop;
 	struct api_storage *store;
-	struct feed feeds[2];
+	struct feed feeds[FEED_KINDS];
+	struct feed *by_kind[FEED_KINDS]; /* NULL: not kept */
 	int nfeeds;
 	uv_timer_t retry;
 	bool dead, ready, timer_closed;
@@ -36,17 +52,30 @@ struct api_authz_cache {
 
 static void feed_list(struct feed *f);
 
-/* A pod's entry: its node, then its ServiceAccount, two strings in one allocation ("node\0sa"). */
-static char *pod_value(const char *node, const char *sa)
+/* A pod's entry: its node, its ServiceAccount (none named: "default") and uid in one allocation. */
+static struct pod_entry *pod_value(const cJSON *pod)
 {
-	size_t n = strlen(node) + 1, m = strlen(*sa ? sa : "default") + 1;
-	char *v = malloc(n + m);
+	const char *node = cm_json_str_or(pod, "spec.nodeName", ""), *sa = cm_json_str_or(pod, "spec.serviceAccountName", "");
+	const char *uid = cm_json_str_or(pod, "metadata.uid", ""), *del = cm_json_str_or(pod, "metadata.deletionTimestamp", NULL);
+	size_t n, m, u;
+	struct pod_entry *e;
+	int64_t del_ms = 0;
 
-	if (v) {
-		memcpy(v, node, n);
-		memcpy(v + n, *sa ? sa : "default", m);
-	}
-	return v;
+	sa = *sa ? sa : "default";
+	n = strlen(node) + 1;
+	m = strlen(sa) + 1;
+	u = strlen(uid) + 1;
+	e = malloc(sizeof(*e) + n + m + u);
+	if (!e)
+		return NULL;
+	/* an unreadable timestamp counts as now: the grace still runs, it is not forever */
+	if (del && cm_time_parse(del, &del_ms) < 0)
+		del_ms = cm_time_wall_ms();
+	e->deleted_s = del ? (del_ms / 1000 > 0 ? del_ms / 1000 : 1) : 0;
+	memcpy(e->strs, node, n);
+	memcpy(e->strs + n, sa, m);
+	memcpy(e->strs + n + m, uid, u);
+	return e;
 }
 
 static void *value_of(struct feed *f, const char *json, size_t len)
@@ -56,19 +85,22 @@ static void *value_of(struct feed *f, const char *json, size_t len)
 
 	if (cm_json_parse(json, len, &j, NULL) < 0)
 		return NULL;
-	if (!f->pods)
+	if (f->kind == FEED_RBAC)
 		return j;
-	v = pod_value(cm_json_str_or(j, "spec.nodeName", ""), cm_json_str_or(j, "spec.serviceAccountName", ""));
+	if (f->kind == FEED_PODS)
+		v = pod_value(j);
+	else
+		v = strdup(cm_json_str_or(j, "metadata.uid", ""));
 	cJSON_Delete(j);
 	return v;
 }
 
 static void drop(struct feed *f, void *v)
 {
-	if (f->pods)
-		free(v);
-	else
+	if (f->kind == FEED_RBAC)
 		cJSON_Delete(v);
+	else
+		free(v);
 }
 
 static int drop_each(const char *key, void *val, void *ud)
@@ -198,9 +230,10 @@ static void retry_later(struct api_authz_cache *c)
 		uv_timer_start(&c->retry, on_retry, RETRY_MS, 0);
 }
 
-int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, bool pods, void (*on_ready)(void *ud),
+int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, unsigned what, void (*on_ready)(void *ud),
 			void *ud, struct api_authz_cache **out)
 {
+	static const char *const prefixes[FEED_KINDS] = {RBAC_PREFIX, PODS_PREFIX, SECRETS_PREFIX};
 	struct api_authz_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -209,12 +242,17 @@ int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, bool pods, v
 	c->store = store;
 	c->on_ready = on_ready;
 	c->ud = ud;
-	c->nfeeds = pods ? 2 : 1;
-	for (int i = 0; i < c->nfeeds; i++) {
-		c->feeds[i].c = c;
-		c->feeds[i].pods = i == 1;
-		c->feeds[i].prefix = i == 1 ? PODS_PREFIX : RBAC_PREFIX;
-		cm_strmap_init(&c->feeds[i].map);
+	for (int k = 0; k < FEED_KINDS; k++) {
+		struct feed *f = &c->feeds[c->nfeeds];
+
+		if (!(what & (1u << k)))
+			continue;
+		f->c = c;
+		f->kind = (enum feed_kind)k;
+		f->prefix = prefixes[k];
+		cm_strmap_init(&f->map);
+		c->by_kind[k] = f;
+		c->nfeeds++;
 	}
 	uv_timer_init(loop, &c->retry);
 	c->retry.data = c;
@@ -255,15 +293,43 @@ const char *api_authz_cache_pod_node(void *cache, const char *ns, const char *na
 {
 	struct api_authz_cache *c = cache;
 	struct cm_buf k = CM_BUF_INIT;
-	const char *v = NULL;
+	const struct pod_entry *e = NULL;
 
-	if (c->nfeeds < 2 || cm_buf_printf(&k, PODS_PREFIX "%s/%s", ns, name) < 0) {
+	if (!c->by_kind[FEED_PODS] || cm_buf_printf(&k, PODS_PREFIX "%s/%s", ns, name) < 0) {
 		cm_buf_close(&k);
 		return NULL;
 	}
-	v = cm_strmap_get(&c->feeds[1].map, k.data);
+	e = cm_strmap_get(&c->by_kind[FEED_PODS]->map, k.data);
 	cm_buf_close(&k);
-	return v;
+	return e ? e->strs : NULL;
+}
+
+bool api_authz_cache_bound_alive(void *cache, int kind, const char *ns, const char *name, const char *uid,
+				 int64_t now_s)
+{
+	struct api_authz_cache *c = cache;
+	struct feed *f = c->by_kind[kind == API_SA_BOUND_POD ? FEED_PODS : FEED_SECRETS];
+	struct cm_buf k = CM_BUF_INIT;
+	const void *v;
+	bool alive = false;
+
+	if ((kind != API_SA_BOUND_POD && kind != API_SA_BOUND_SECRET) || !f || !f->listed ||
+	    cm_buf_printf(&k, "%s%s/%s", f->prefix, ns, name) < 0) {
+		cm_buf_close(&k);
+		return false;
+	}
+	v = cm_strmap_get(&f->map, k.data);
+	cm_buf_close(&k);
+	if (v && kind == API_SA_BOUND_POD) {
+		const struct pod_entry *e = v;
+		const char *sa = e->strs + strlen(e->strs) + 1;
+
+		alive = !strcmp(sa + strlen(sa) + 1, uid) &&
+			(!e->deleted_s || now_s < e->deleted_s + BOUND_DELETE_GRACE_S);
+	} else if (v) {
+		alive = !strcmp(v, uid);
+	}
+	return alive;
 }
 
 struct sa_query {
@@ -275,7 +341,7 @@ struct sa_query {
 static int sa_match(const char *key, void *val, void *ud)
 {
 	struct sa_query *q = ud;
-	const char *node = val;
+	const char *node = ((const struct pod_entry *)val)->strs;
 
 	if (strncmp(key, q->prefix.data, q->prefix.len) || strcmp(node, q->node) ||
 	    strcmp(node + strlen(node) + 1, q->sa))
@@ -290,8 +356,8 @@ bool api_authz_cache_node_runs_sa(void *cache, const char *node, const char *ns,
 	struct sa_query q = {node, sa, CM_BUF_INIT, false};
 
 	/* a walk over every pod: kubelets ask a token once per pod start and hour, not per request */
-	if (c->nfeeds >= 2 && *node && cm_buf_printf(&q.prefix, PODS_PREFIX "%s/", ns) >= 0)
-		cm_strmap_foreach(&c->feeds[1].map, sa_match, &q);
+	if (c->by_kind[FEED_PODS] && *node && cm_buf_printf(&q.prefix, PODS_PREFIX "%s/", ns) >= 0)
+		cm_strmap_foreach(&c->by_kind[FEED_PODS]->map, sa_match, &q);
 	cm_buf_close(&q.prefix);
 	return q.found;
 }
@@ -317,7 +383,8 @@ static void for_prefix(struct api_authz_cache *c, const char *prefix, int (*fn)(
 {
 	struct each e = {prefix, strlen(prefix), fn, arg};
 
-	cm_strmap_foreach(&c->feeds[0].map, each_fn, &e);
+	if (c->by_kind[FEED_RBAC])
+		cm_strmap_foreach(&c->by_kind[FEED_RBAC]->map, each_fn, &e);
 }
 
 static void src_crbs(void *ud, int (*fn)(const cJSON *binding, void *arg), void *arg)
@@ -339,8 +406,9 @@ static const cJSON *lookup(struct api_authz_cache *c, const char *kind, const ch
 	struct cm_buf k = CM_BUF_INIT;
 	const cJSON *v = NULL;
 
-	if (cm_buf_printf(&k, RBAC_PREFIX "%s/%s%s%s", kind, ns ? ns : "", ns ? "/" : "", name) == 0)
-		v = cm_strmap_get(&c->feeds[0].map, k.data);
+	if (c->by_kind[FEED_RBAC] &&
+	    cm_buf_printf(&k, RBAC_PREFIX "%s/%s%s%s", kind, ns ? ns : "", ns ? "/" : "", name) == 0)
+		v = cm_strmap_get(&c->by_kind[FEED_RBAC]->map, k.data);
 	cm_buf_close(&k);
 	return v;
 }

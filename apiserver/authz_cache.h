@@ -1,8 +1,9 @@
-/* authz_cache.h: the RBAC objects and pod placements the authorizers read, kept current by storage watches. */
+/* authz_cache.h: the RBAC objects, pod placements and bound-object uids the authorizers and token checks read, kept current by storage watches. */
 #ifndef API_AUTHZ_CACHE_H
 #define API_AUTHZ_CACHE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -11,14 +12,19 @@
 
 struct api_authz_cache;
 
+/* What a cache keeps (api_authz_cache_new's what, or-ed). */
+#define API_AUTHZ_CACHE_RBAC 1u    /* the RBAC objects */
+#define API_AUTHZ_CACHE_PODS 2u    /* each pod's node, ServiceAccount, uid and deletion */
+#define API_AUTHZ_CACHE_SECRETS 4u /* each secret's uid (never its data) */
+
 /*
- * Makes a cache reading /registry/rbac.authorization.k8s.io/ and (with pods
- * set) /registry/pods/ from store, borrowed: it lists each prefix, then
- * watches from the list's revision, and lists again when the watch is
- * compacted away. on_ready (may be NULL) runs once, when every prefix has
- * been listed. Returns 0 and *out, or -ENOMEM.
+ * Makes a cache reading from store, borrowed, the prefixes what names
+ * (/registry/rbac.authorization.k8s.io/, /registry/pods/, /registry/secrets/):
+ * it lists each, then watches from the list's revision, and lists again when
+ * the watch is compacted away. on_ready (may be NULL) runs once, when every
+ * prefix has been listed. Returns 0 and *out, or -ENOMEM.
  */
-int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, bool pods, void (*on_ready)(void *ud),
+int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, unsigned what, void (*on_ready)(void *ud),
 			void *ud, struct api_authz_cache **out);
 /* Stops the watches; memory goes once calls in flight have ended (before the storage is freed). NULL does nothing. */
 void api_authz_cache_free(struct api_authz_cache *c);
@@ -29,5 +35,13 @@ void api_authz_cache_rbac(struct api_authz_cache *c, struct api_rbac_source *out
 const char *api_authz_cache_pod_node(void *cache, const char *ns, const char *name);
 /* Whether a pod bound to node in ns runs as ServiceAccount sa (none named: "default"); ud = the cache. */
 bool api_authz_cache_node_runs_sa(void *cache, const char *node, const char *ns, const char *sa);
+/*
+ * Whether the object a ServiceAccount token is bound to lives: kind
+ * API_SA_BOUND_POD or _SECRET named name in ns, with that uid, and (a pod)
+ * not deleted more than 60 s before now_s, as Kubernetes' token authenticator
+ * judges. False when the cache does not keep that kind or has not listed it.
+ */
+bool api_authz_cache_bound_alive(void *cache, int kind, const char *ns, const char *name, const char *uid,
+				 int64_t now_s);
 
 #endif

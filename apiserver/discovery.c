@@ -14,6 +14,38 @@ static const char *const groups[][2] = {{"apps", "v1"}, {"coordination.k8s.io", 
 						{"discovery.k8s.io", "v1"}};
 #define API_NGROUPS (sizeof(groups) / sizeof(groups[0]))
 
+/*
+ * Resources that are not stored but answer a POST (the reviews): listed with
+ * the one verb Kubernetes gives them, create, so that kubectl api-resources
+ * and can-i know them. Their groups are served for them alone.
+ */
+static const struct review_resource {
+	const char *group, *plural, *singular, *kind;
+	bool namespaced;
+} reviews[] = {
+	{"authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false},
+	{"authentication.k8s.io", "tokenreviews", "tokenreview", "TokenReview", false},
+	{"authorization.k8s.io", "localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true},
+	{"authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false},
+	{"authorization.k8s.io", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false},
+	{"authorization.k8s.io", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false},
+};
+#define API_NREVIEWS (sizeof(reviews) / sizeof(reviews[0]))
+static const char *const review_groups[] = {"authentication.k8s.io", "authorization.k8s.io"};
+#define API_NREVIEW_GROUPS (sizeof(review_groups) / sizeof(review_groups[0]))
+
+/* The version of a served group, or NULL. */
+static const char *group_version(const char *g)
+{
+	for (size_t i = 0; i < API_NGROUPS; i++)
+		if (!strcmp(g, groups[i][0]))
+			return groups[i][1];
+	for (size_t i = 0; i < API_NREVIEW_GROUPS; i++)
+		if (!strcmp(g, review_groups[i]))
+			return "v1";
+	return NULL;
+}
+
 static void reply(struct cm_http_req *req, cJSON *j)
 {
 	if (!j) {
@@ -73,30 +105,37 @@ static void handle_apis(struct cm_http_req *req, void *ud)
 		gs = cJSON_AddArrayToObject(j, "groups");
 		for (size_t i = 0; gs && i < API_NGROUPS; i++)
 			cJSON_AddItemToArray(gs, group_json(groups[i][0], groups[i][1]));
+		for (size_t i = 0; gs && i < API_NREVIEW_GROUPS; i++)
+			cJSON_AddItemToArray(gs, group_json(review_groups[i], "v1"));
 	}
 	reply(req, j);
 }
 
+static void not_found(struct cm_http_req *req)
+{
+	static const char body[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+				   "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\","
+				   "\"details\":{},\"code\":404}";
+
+	cm_http_respond(req, 404, "application/json", body, sizeof(body) - 1);
+}
+
 static void handle_group(struct cm_http_req *req, void *ud)
 {
-	const char *g = cm_http_req_param(req, "group");
+	const char *g = cm_http_req_param(req, "group"), *version = group_version(g);
 
 	(void)ud;
-	for (size_t i = 0; i < API_NGROUPS; i++) {
-		if (!strcmp(g, groups[i][0])) {
-			cJSON *j = group_json(groups[i][0], groups[i][1]);
+	if (version) {
+		cJSON *j = group_json(g, version);
 
-			if (j) {
-				cJSON_AddStringToObject(j, "kind", "APIGroup");
-				cJSON_AddStringToObject(j, "apiVersion", "v1");
-			}
-			reply(req, j);
-			return;
+		if (j) {
+			cJSON_AddStringToObject(j, "kind", "APIGroup");
+			cJSON_AddStringToObject(j, "apiVersion", "v1");
 		}
+		reply(req, j);
+		return;
 	}
-	cm_http_respond(req, 404, "application/json",
-			"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"details\":{},\"code\":404}",
-			strlen("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"details\":{},\"code\":404}"));
+	not_found(req);
 }
 
 static cJSON *strings(const char *const *v, int n)
@@ -181,6 +220,21 @@ static cJSON *resource_list(const char *group, const char *version)
 		if (r->subresources & API_SUB_TOKEN)
 			add_sub(list, r, "token", "TokenRequest", "authentication.k8s.io", "v1", create_verb, 1);
 	}
+	for (size_t i = 0; list && i < API_NREVIEWS; i++) {
+		cJSON *e;
+
+		if (strcmp(reviews[i].group, group) || strcmp("v1", version))
+			continue;
+		e = cJSON_CreateObject();
+		if (!e)
+			break;
+		cJSON_AddStringToObject(e, "name", reviews[i].plural);
+		cJSON_AddStringToObject(e, "singularName", reviews[i].singular);
+		cJSON_AddBoolToObject(e, "namespaced", reviews[i].namespaced);
+		cJSON_AddStringToObject(e, "kind", reviews[i].kind);
+		cJSON_AddItemToObject(e, "verbs", strings(create_verb, 1));
+		cJSON_AddItemToArray(list, e);
+	}
 	return j;
 }
 
@@ -193,14 +247,13 @@ static void handle_core_list(struct cm_http_req *req, void *ud)
 static void handle_group_list(struct cm_http_req *req, void *ud)
 {
 	const char *g = cm_http_req_param(req, "group"), *v = cm_http_req_param(req, "version");
+	const char *served = group_version(g);
 
 	(void)ud;
-	for (size_t i = 0; i < API_NGROUPS; i++)
-		if (!strcmp(g, groups[i][0]) && !strcmp(v, groups[i][1])) {
-			reply(req, resource_list(g, v));
-			return;
-		}
-	handle_group(req, ud);
+	if (served && !strcmp(v, served))
+		reply(req, resource_list(g, v));
+	else
+		not_found(req);
 }
 
 static bool caches_ready(const struct api_server *srv)
@@ -216,7 +269,8 @@ static bool caches_ready(const struct api_server *srv)
 /*
  * /readyz and /livez as kube-apiserver answers them: named checks, "ok" or the
  * list of checks ([+]name ok / [-]name failed: reason) when one fails or
- * ?verbose is given, and /readyz/NAME for one check. Failures answer 503.
+ * ?verbose is given, and /readyz/NAME for one check (a name may hold slashes,
+ * as poststarthook/rbac/bootstrap-roles; an unknown one is a 404). Failures answer 503.
  */
 struct health_check {
 	const char *name;
@@ -328,8 +382,8 @@ int api_discovery_routes(struct api_server *srv, struct cm_http_server *http)
 		{"/apis/{group}/{version}", handle_group_list},
 		{"/readyz", handle_readyz},
 		{"/livez", handle_livez},
-		{"/readyz/{check}", handle_readyz},
-		{"/livez/{check}", handle_livez},
+		{"/readyz/{check...}", handle_readyz},
+		{"/livez/{check...}", handle_livez},
 	};
 	int rc = 0;
 

@@ -132,6 +132,14 @@ MSG(ssrr_spec, "SelfSubjectRulesReviewSpec", {1, "namespace", PB_STR, 0, NULL});
 MSG(ssrr_msg, "SelfSubjectRulesReview", {1, "metadata", PB_MSG, 0, &object_meta},
     {2, "spec", PB_MSG, 0, &ssrr_spec}, {3, "status", PB_DROP, 0, NULL});
 
+/* kubectl create token: expirationSeconds is a pointer (KEEP), the status the server's */
+MSG(bound_object_ref, "BoundObjectReference", {1, "kind", PB_STR, 0, NULL}, {2, "apiVersion", PB_STR, 0, NULL},
+    {3, "name", PB_STR, 0, NULL}, {4, "uid", PB_STR, 0, NULL});
+MSG(token_request_spec, "TokenRequestSpec", {1, "audiences", PB_STR, REPEATED, NULL},
+    {3, "boundObjectRef", PB_MSG, 0, &bound_object_ref}, {4, "expirationSeconds", PB_INT, KEEP, NULL});
+MSG(token_request_msg, "TokenRequest", {1, "metadata", PB_MSG, 0, &object_meta},
+    {2, "spec", PB_MSG, 0, &token_request_spec}, {3, "status", PB_DROP, 0, NULL});
+
 /* kubectl drain and delete --grace-period send these through the typed client; the pointers are KEEP. */
 MSG(preconditions_msg, "Preconditions", {1, "uid", PB_STR, KEEP, NULL}, {2, "resourceVersion", PB_STR, KEEP, NULL});
 MSG(delete_options_msg, "DeleteOptions", {1, "gracePeriodSeconds", PB_INT, KEEP, NULL},
@@ -157,6 +165,7 @@ static const struct {
 	/* kubectl auth can-i */
 	{"authorization.k8s.io/v1", "SelfSubjectAccessReview", &ssar_msg},
 	{"authorization.k8s.io/v1", "SelfSubjectRulesReview", &ssrr_msg},
+	{"authentication.k8s.io/v1", "TokenRequest", &token_request_msg},
 	/* kubectl drain (without eviction) and other typed-client deletes */
 	{"v1", "DeleteOptions", &delete_options_msg},
 	{"meta.k8s.io/v1", "DeleteOptions", &delete_options_msg},

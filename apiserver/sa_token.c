@@ -2,6 +2,7 @@
 #include "apiserver/sa_token.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,24 @@ static int hmac(const void *key, size_t keylen, const char *data, size_t len, un
 	return gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, keylen, data, len, mac) < 0 ? -EINVAL : 0;
 }
 
-int api_sa_token_sign(const void *key, size_t keylen, const char *ns, const char *name, const char *uid, int64_t now_s,
-		      int64_t ttl_s, struct cm_buf *out)
+/* The claim naming a bound object's kind, as Kubernetes writes it under "kubernetes.io". */
+static const char *bound_claim(enum api_sa_bound_kind k)
+{
+	return k == API_SA_BOUND_POD ? "pod" : k == API_SA_BOUND_SECRET ? "secret" : NULL;
+}
+
+static bool add_bound(cJSON *k8s, const struct api_sa_bound *b)
+{
+	cJSON *o;
+
+	if (!b || b->kind == API_SA_UNBOUND)
+		return true;
+	o = cJSON_AddObjectToObject(k8s, bound_claim(b->kind));
+	return o && cJSON_AddStringToObject(o, "name", b->name) && cJSON_AddStringToObject(o, "uid", b->uid);
+}
+
+int api_sa_token_sign(const void *key, size_t keylen, const char *ns, const char *name, const char *uid,
+		      const struct api_sa_bound *bound, int64_t now_s, int64_t ttl_s, struct cm_buf *out)
 {
 	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 	struct cm_buf tok = CM_BUF_INIT, claims = CM_BUF_INIT;
@@ -79,7 +96,7 @@ int api_sa_token_sign(const void *key, size_t keylen, const char *ns, const char
 	    !cJSON_AddStringToObject(c, "sub", sub) || !cJSON_AddNumberToObject(c, "iat", (double)now_s) ||
 	    !cJSON_AddNumberToObject(c, "nbf", (double)now_s) || !cJSON_AddNumberToObject(c, "exp", (double)(now_s + ttl_s)) ||
 	    !(k8s = cJSON_AddObjectToObject(c, "kubernetes.io")) || !cJSON_AddStringToObject(k8s, "namespace", ns) ||
-	    !(sa = cJSON_AddObjectToObject(k8s, "serviceaccount")) || !cJSON_AddStringToObject(sa, "name", name) ||
+	    !add_bound(k8s, bound) || !(sa = cJSON_AddObjectToObject(k8s, "serviceaccount")) || !cJSON_AddStringToObject(sa, "name", name) ||
 	    !cJSON_AddStringToObject(sa, "uid", uid ? uid : ""))
 		goto out;
 	cJSON_AddItemToArray(aud, cJSON_CreateString(API_SA_ISSUER));
@@ -165,7 +182,23 @@ int api_sa_token_verify(const void *key, size_t keylen, const char *token, int64
 	out->name = strdup(name);
 	out->uid = strdup(cm_json_str_or(k8s, "serviceaccount.uid", ""));
 	out->exp = (int64_t)exp;
-	if (!out->ns || !out->name || !out->uid) {
+	for (enum api_sa_bound_kind k = API_SA_BOUND_POD; k <= API_SA_BOUND_SECRET; k++) {
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(k8s, bound_claim(k));
+
+		if (!b)
+			continue;
+		out->bound = k;
+		out->bound_name = strdup(cm_json_str_or(b, "name", ""));
+		out->bound_uid = strdup(cm_json_str_or(b, "uid", ""));
+		if (out->bound_name && out->bound_uid && (!*out->bound_name || !*out->bound_uid)) {
+			/* ours, but naming nothing to check against: not a token this server signs */
+			api_sa_claims_close(out);
+			rc = -EACCES;
+			goto out;
+		}
+		break;
+	}
+	if (!out->ns || !out->name || !out->uid || (out->bound && (!out->bound_name || !out->bound_uid))) {
 		api_sa_claims_close(out);
 		goto out;
 	}
@@ -184,5 +217,7 @@ void api_sa_claims_close(struct api_sa_claims *c)
 	free(c->ns);
 	free(c->name);
 	free(c->uid);
+	free(c->bound_name);
+	free(c->bound_uid);
 	memset(c, 0, sizeof(*c));
 }

@@ -633,6 +633,24 @@ class ApiserverTest(unittest.TestCase):
         self.assertIn("apps", [x["name"] for x in g["groups"]])
         st, r = self.req("GET", "/apis/apps/v1")
         self.assertIn("deployments/scale", [x["name"] for x in r["resources"]])
+        # the reviews answer a POST only, and discovery says so (create, as Kubernetes lists them)
+        served = {x["name"]: x["preferredVersion"]["groupVersion"] for x in g["groups"]}
+        self.assertEqual((served["authentication.k8s.io"], served["authorization.k8s.io"]),
+                         ("authentication.k8s.io/v1", "authorization.k8s.io/v1"))
+        for gv, kinds in (("authentication.k8s.io/v1", {"selfsubjectreviews": ("SelfSubjectReview", False),
+                                                        "tokenreviews": ("TokenReview", False)}),
+                          ("authorization.k8s.io/v1", {
+                              "selfsubjectaccessreviews": ("SelfSubjectAccessReview", False),
+                              "selfsubjectrulesreviews": ("SelfSubjectRulesReview", False),
+                              "subjectaccessreviews": ("SubjectAccessReview", False),
+                              "localsubjectaccessreviews": ("LocalSubjectAccessReview", True)})):
+            st, r = self.req("GET", "/apis/" + gv)
+            self.assertEqual((st, r["groupVersion"]), (200, gv), r)
+            self.assertEqual({x["name"]: (x["kind"], x["namespaced"], x["verbs"]) for x in r["resources"]},
+                             {n: (k, ns, ["create"]) for n, (k, ns) in kinds.items()})
+            st, grp = self.req("GET", "/apis/" + gv.split("/")[0])
+            self.assertEqual((st, grp["kind"], grp["preferredVersion"]["version"]), (200, "APIGroup", "v1"))
+        self.assertEqual(self.req("GET", "/apis/authorization.k8s.io/v2")[0], 404)
         st, t = self.req("GET", NS + "/pods", headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
         self.assertEqual(t["kind"], "Table")
         self.assertEqual([c["name"] for c in t["columnDefinitions"]][:5], ["Name", "Ready", "Status", "Restarts", "Age"])

@@ -197,6 +197,22 @@ class KubectlTest(unittest.TestCase):
         self.assertEqual(p.stdout.splitlines()[1].split()[:2], ["n1", "Ready,SchedulingDisabled"])
         p = self.kubectl("api-resources")
         self.assertRegex(p.stdout, r"deployments\s+deploy\s+apps/v1\s+true\s+Deployment")
+        # the reviews, which answer create only
+        p = self.kubectl("api-resources", "--api-group=authorization.k8s.io", "-o", "wide")
+        self.assertEqual([l.split() for l in p.stdout.splitlines()[1:]],
+                         [["localsubjectaccessreviews", "authorization.k8s.io/v1", "true", "LocalSubjectAccessReview",
+                           "create"],
+                          ["selfsubjectaccessreviews", "authorization.k8s.io/v1", "false", "SelfSubjectAccessReview",
+                           "create"],
+                          ["selfsubjectrulesreviews", "authorization.k8s.io/v1", "false", "SelfSubjectRulesReview",
+                           "create"],
+                          ["subjectaccessreviews", "authorization.k8s.io/v1", "false", "SubjectAccessReview",
+                           "create"]])
+        p = self.kubectl("api-resources", "--verbs=create", "--namespaced=false", "-o", "name")
+        self.assertIn("selfsubjectreviews.authentication.k8s.io", p.stdout.split())
+        p = self.kubectl("api-resources", "--verbs=list", "-o", "name")
+        self.assertIn("namespaces", p.stdout.split())
+        self.assertNotIn("selfsubjectreviews.authentication.k8s.io", p.stdout.split())
 
     def test_3_drain_deletes_with_protobuf_delete_options(self):
         """kubectl drain deletes through the typed client: its DeleteOptions come as protobuf."""
@@ -308,8 +324,12 @@ current-context: mini
         self.assertEqual(self.kubectl("get", "--raw", "/readyz/etcd").stdout, "ok")
         self.assertEqual(self.kubectl("get", "--raw", "/livez?verbose").stdout.splitlines(),
                          ["[+]ping ok", "livez check passed"])
-        p = self.kubectl("get", "--raw", "/readyz/no-such-check", ok=False)
-        self.assertIn("NotFound", p.stderr)
+        # a check's name may hold slashes, as Kubernetes' post-start hooks do
+        self.assertEqual(self.kubectl("get", "--raw", "/readyz/poststarthook/rbac/bootstrap-roles").stdout, "ok")
+        self.assertEqual(self.kubectl("get", "--raw", "/livez/ping").stdout, "ok")
+        for path in ("/readyz/no-such-check", "/readyz/poststarthook/rbac", "/readyz/etcd/more", "/livez/etcd"):
+            p = self.kubectl("get", "--raw", path, ok=False)
+            self.assertIn("NotFound", p.stderr, path)
 
     @unittest.skipUnless(shutil.which("openssl"), "openssl is not installed")
     def test_7_https_with_token(self):

@@ -102,6 +102,19 @@ START_TEST(deployment_keeps_zero_replicas_and_template)
 }
 END_TEST
 
+START_TEST(token_request_keeps_bound_object)
+{
+	/* metadata{}, spec{boundObjectRef{kind Pod, apiVersion v1, name p}, expirationSeconds 600}, status{} */
+	static const unsigned char raw[] = {0x0a, 0x00, 0x12, 0x11, 0x1a, 0x0c, 0x0a, 0x03, 'P', 'o', 'd', 0x12, 0x02,
+					    'v', '1', 0x1a, 0x01, 'p', 0x20, 0xd8, 0x04, 0x1a, 0x00};
+	unsigned char body[128];
+	size_t n = envelope("authentication.k8s.io/v1", "TokenRequest", raw, sizeof(raw), body);
+	DECODES(body, n, "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"TokenRequest\","
+			 "\"spec\":{\"boundObjectRef\":{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"name\":\"p\"},"
+			 "\"expirationSeconds\":600}}");
+}
+END_TEST
+
 START_TEST(bad_bodies)
 {
 	FAILS("{\"kind\":\"Namespace\"}", 20, "envelope");
@@ -148,6 +161,7 @@ int main(void)
 	tcase_add_test(tc, kubectl_namespace);
 	tcase_add_test(tc, kubectl_configmap);
 	tcase_add_test(tc, secret_bytes_are_base64);
+	tcase_add_test(tc, token_request_keeps_bound_object);
 	tcase_add_test(tc, deployment_keeps_zero_replicas_and_template);
 	tcase_add_test(tc, bad_bodies);
 	tcase_add_test(tc, damaged_bodies_never_crash);
