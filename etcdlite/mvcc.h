@@ -54,7 +54,11 @@ int el_store_apply(struct el_store *st, const struct el_request *req, int64_t no
 
 /* The current revision (1 for a fresh store). */
 int64_t el_store_revision(const struct el_store *st);
-/* The revision of the last compaction (0 if never compacted). Ranges below it give -CM_ECOMPACTED. */
+/*
+ * The revision of the last compaction, -1 if never compacted (as etcd: a first
+ * compaction at revision 0 succeeds, a second one is compacted). Ranges below it
+ * give -CM_ECOMPACTED.
+ */
 int64_t el_store_compact_revision(const struct el_store *st);
 
 struct el_store_stats {

@@ -107,6 +107,10 @@ def steps():
     """The sequence: (name, path, body). Both servers start empty."""
     K = b64("foo")
     return [
+        # A store never compacted takes one compaction at 0 (etcd starts below it), then 0 is compacted.
+        ("compact-below-zero-fresh", "/v3/kv/compaction", {"revision": "-1"}),
+        ("compact-zero-fresh", "/v3/kv/compaction", {"revision": "0"}),
+        ("compact-zero-again", "/v3/kv/compaction", {}),
         ("put", "/v3/kv/put", {"key": K, "value": b64("bar")}),
         ("put-prev", "/v3/kv/put", {"key": K, "value": b64("baz"), "prev_kv": True}),
         ("put-a1", "/v3/kv/put", {"key": b64("a/1"), "value": b64("1")}),
