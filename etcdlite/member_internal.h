@@ -20,6 +20,8 @@
 #include "etcdlite/watch.h"
 
 #define EL_PENDING_BUCKETS 1024
+/* An entry's payload: origin member id, request id (0: nobody waits), then the request. */
+#define EL_PAYLOAD_HEADER 16
 #define EL_PEER_MAX_INFLIGHT 4
 #define EL_PEER_MAX_QUEUED 256
 /*
