@@ -23,16 +23,6 @@ static int fail(struct dec *d, const char *what, const char *field)
 	return -EINVAL;
 }
 
-/* Go's message, which etcd passes on: the offset of the first byte that cannot be base64. */
-static int bad_base64(struct dec *d, const char *s)
-{
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-
-	cm_buf_reset(d->err);
-	cm_buf_printf(d->err, "illegal base64 data at input byte %zu", n);
-	return -EINVAL;
-}
-
 /* Go's name for the JSON kind of it, as its decoder's messages say it. */
 /* Go's message for a JSON value of the wrong kind, which etcd's gateway passes on. */
 static int wrong_kind(struct dec *d, const cJSON *it, const char *go_type)
@@ -47,6 +37,7 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
 	struct cm_buf tmp = CM_BUF_INIT;
+	size_t bad_at;
 	char *p;
 	int rc;
 
@@ -56,10 +47,13 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 		return 0;
 	if (!cJSON_IsString(it))
 		return wrong_kind(d, it, "[]uint8");
-	rc = cm_base64_decode(it->valuestring, strlen(it->valuestring), &tmp);
+	/* Go's decoder, as etcd's gateway: padding required, newlines skipped. */
+	rc = cm_base64_decode_std(it->valuestring, strlen(it->valuestring), &tmp, &bad_at);
 	if (rc == -EINVAL) {
 		cm_buf_close(&tmp);
-		return bad_base64(d, it->valuestring);
+		cm_buf_reset(d->err);
+		cm_buf_printf(d->err, "illegal base64 data at input byte %zu", bad_at);
+		return -EINVAL;
 	}
 	if (rc)
 		return rc;
