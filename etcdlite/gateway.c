@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,11 @@
 
 #define EL_VERSION "3.4.0"
 
-/* Decodes the body as kind; answers the error itself and returns nonzero on failure. */
-static int decode(struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
+/*
+ * Decodes the body as kind; answers the error itself and returns nonzero on
+ * failure, also for a request over the size etcd's gRPC server takes.
+ */
+static int decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
 {
 	struct cm_buf err = CM_BUF_INIT;
 	size_t len;
@@ -26,6 +30,10 @@ static int decode(struct cm_http_req *req, enum el_jkind kind, struct el_jreq *j
 	if (rc) {
 		el_member_respond_error(req, rc, err.len ? err.data : NULL);
 		el_jreq_close(jr);
+	} else if (kind != EL_J_LEASE_ID && kind != EL_J_WATCH &&
+		   el_gateway_over_grpc_limit(m, req, el_request_pb_size(&jr->req))) {
+		el_jreq_close(jr);
+		rc = -EMSGSIZE;
 	}
 	cm_buf_close(&err);
 	return rc;
@@ -35,7 +43,7 @@ static void on_range(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	if (decode(req, EL_J_RANGE, &jr) == 0)
+	if (decode(ud, req, EL_J_RANGE, &jr) == 0)
 		el_member_read(ud, req, &jr);
 }
 
@@ -43,7 +51,7 @@ static void propose_kind(struct cm_http_req *req, struct el_member *m, enum el_j
 {
 	struct el_jreq jr;
 
-	if (decode(req, kind, &jr))
+	if (decode(m, req, kind, &jr))
 		return;
 	if (kind == EL_J_TXN && el_request_is_read_only(&jr.req)) {
 		el_member_read(m, req, &jr);
@@ -110,7 +118,7 @@ static void on_lease_keepalive(struct cm_http_req *req, void *ud)
 	int64_t ttl = 0;
 	int rc;
 
-	if (decode(req, EL_J_LEASE_ID, &jr))
+	if (decode(ud, req, EL_J_LEASE_ID, &jr))
 		return;
 	if (relay_to_leader(m, req)) {
 		el_jreq_close(&jr);
@@ -144,7 +152,7 @@ static void on_lease_ttl(struct cm_http_req *req, void *ud)
 	struct el_jreq jr;
 	int rc;
 
-	if (decode(req, EL_J_LEASE_ID, &jr))
+	if (decode(ud, req, EL_J_LEASE_ID, &jr))
 		return;
 	if (relay_to_leader(m, req)) {
 		el_jreq_close(&jr);
@@ -278,6 +286,20 @@ int el_gateway_health_route(struct el_member *m, struct cm_http_server *s)
 	return cm_http_server_route(s, "GET", "/health", on_health, m);
 }
 
+int el_gateway_route(struct el_member *m, struct cm_http_server *s, const char *method, const char *path,
+		     cm_http_handler h)
+{
+	char beta[128];
+	int rc = cm_http_server_route(s, method, path, h, m);
+
+	/* etcd 3.4 serves its gateway under /v3beta too (the v3.3 name). */
+	if (!rc && strncmp(path, "/v3/", 4) == 0) {
+		snprintf(beta, sizeof(beta), "/v3beta%s", path + 3);
+		rc = cm_http_server_route(s, method, beta, h, m);
+	}
+	return rc;
+}
+
 int el_gateway_routes(struct el_member *m, struct cm_http_server *s)
 {
 	static const struct {
@@ -303,9 +325,9 @@ int el_gateway_routes(struct el_member *m, struct cm_http_server *s)
 		{"GET", "/version", on_version},
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		int rc = cm_http_server_route(s, routes[i].method, routes[i].path, routes[i].h, m);
+		int rc = el_gateway_route(m, s, routes[i].method, routes[i].path, routes[i].h);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return el_gateway_maint_routes(m, s);
 }

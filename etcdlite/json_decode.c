@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/base64.h"
@@ -83,6 +84,29 @@ static int get_int(struct dec *d, const cJSON *obj, const char *name, int64_t *o
 	return 0;
 }
 
+/* A uint64 (member ids use all 64 bits) given as a decimal string or a number. */
+static int get_uint(struct dec *d, const cJSON *obj, const char *name, uint64_t *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char *end;
+
+	*out = 0;
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble < 18446744073709551616.0) {
+		*out = (uint64_t)it->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(it) && it->valuestring[0] >= '0' && it->valuestring[0] <= '9') {
+		errno = 0;
+		*out = strtoull(it->valuestring, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return 0;
+	}
+	*out = 0;
+	return fail(d, "json: invalid value for uint64 field", name);
+}
+
 static int get_bool(struct dec *d, const cJSON *obj, const char *name, bool *out)
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -125,6 +149,8 @@ static const char *const sort_orders[] = {"NONE", "ASCEND", "DESCEND"};
 static const char *const sort_targets[] = {"KEY", "VERSION", "CREATE", "MOD", "VALUE"};
 static const char *const cmp_targets[] = {"VERSION", "CREATE", "MOD", "VALUE", "LEASE"};
 static const char *const cmp_results[] = {"EQUAL", "GREATER", "LESS", "NOT_EQUAL"};
+static const char *const alarm_actions[] = {"GET", "ACTIVATE", "DEACTIVATE"};
+static const char *const alarm_types[] = {"NONE", "NOSPACE", "CORRUPT"};
 
 static int dec_range(struct dec *d, const cJSON *o, struct el_range_req *r)
 {
@@ -352,6 +378,30 @@ int el_json_decode(enum el_jkind kind, const char *body, size_t len, struct el_j
 		break;
 	case EL_J_WATCH:
 		rc = dec_watch(&d, root, out);
+		break;
+	case EL_J_ALARM:
+		rc = get_enum(&d, root, "action", "AlarmRequest_AlarmAction", alarm_actions, 3, &out->alarm_action);
+		if (!rc)
+			rc = get_enum(&d, root, "alarm", "AlarmType", alarm_types, 3, &out->alarm_type);
+		if (!rc)
+			rc = get_uint(&d, root, "memberID", &out->member_id);
+		break;
+	case EL_J_MEMBER: {
+		const cJSON *urls = cJSON_GetObjectItemCaseSensitive(root, "peerURLs");
+
+		rc = get_uint(&d, root, "ID", &out->member_id);
+		if (!rc && urls && !cJSON_IsNull(urls)) {
+			if (!cJSON_IsArray(urls))
+				rc = wrong_kind(&d, urls, "[]string");
+			else
+				out->n_peer_urls = (uint32_t)cJSON_GetArraySize(urls);
+		}
+		break;
+	}
+	case EL_J_HASHKV:
+		rc = get_int(&d, root, "revision", &out->revision);
+		break;
+	case EL_J_OBJECT:
 		break;
 	default:
 		rc = -EINVAL;
