@@ -13,11 +13,7 @@
 
 #define EL_VERSION "3.4.0"
 
-/*
- * Decodes the body as kind; answers the error itself and returns nonzero on
- * failure, also for a request over the size etcd's gRPC server takes.
- */
-static int decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
+int el_gateway_decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
 {
 	struct cm_buf err = CM_BUF_INIT;
 	size_t len;
@@ -30,7 +26,7 @@ static int decode(struct el_member *m, struct cm_http_req *req, enum el_jkind ki
 	if (rc) {
 		el_member_respond_error(req, rc, err.len ? err.data : NULL);
 		el_jreq_close(jr);
-	} else if (kind != EL_J_LEASE_ID && kind != EL_J_WATCH &&
+	} else if (kind <= EL_J_LEASE_REVOKE && /* a store request: its size is known */
 		   el_gateway_over_grpc_limit(m, req, el_request_pb_size(&jr->req))) {
 		el_jreq_close(jr);
 		rc = -EMSGSIZE;
@@ -43,7 +39,7 @@ static void on_range(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	if (decode(ud, req, EL_J_RANGE, &jr) == 0)
+	if (el_gateway_decode(ud, req, EL_J_RANGE, &jr) == 0)
 		el_member_read(ud, req, &jr);
 }
 
@@ -51,7 +47,7 @@ static void propose_kind(struct cm_http_req *req, struct el_member *m, enum el_j
 {
 	struct el_jreq jr;
 
-	if (decode(m, req, kind, &jr))
+	if (el_gateway_decode(m, req, kind, &jr))
 		return;
 	if (kind == EL_J_TXN && el_request_is_read_only(&jr.req)) {
 		el_member_read(m, req, &jr);
@@ -91,7 +87,7 @@ static void on_lease_revoke(struct cm_http_req *req, void *ud)
 	propose_kind(req, ud, EL_J_LEASE_REVOKE);
 }
 
-static void respond_buf(struct cm_http_req *req, int rc, struct cm_buf *out)
+void el_gateway_respond(struct cm_http_req *req, int rc, struct cm_buf *out)
 {
 	if (rc)
 		el_member_respond_error(req, rc, NULL);
@@ -118,7 +114,7 @@ static void on_lease_keepalive(struct cm_http_req *req, void *ud)
 	int64_t ttl = 0;
 	int rc;
 
-	if (decode(ud, req, EL_J_LEASE_ID, &jr))
+	if (el_gateway_decode(ud, req, EL_J_LEASE_ID, &jr))
 		return;
 	if (relay_to_leader(m, req)) {
 		el_jreq_close(&jr);
@@ -139,7 +135,7 @@ static void on_lease_keepalive(struct cm_http_req *req, void *ud)
 		rc = cm_buf_printf(&out, ",\"TTL\":\"%" PRId64 "\"", ttl);
 	if (!rc)
 		rc = cm_buf_puts(&out, "}}\n");
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 	el_jreq_close(&jr);
 }
 
@@ -152,7 +148,7 @@ static void on_lease_ttl(struct cm_http_req *req, void *ud)
 	struct el_jreq jr;
 	int rc;
 
-	if (decode(ud, req, EL_J_LEASE_ID, &jr))
+	if (el_gateway_decode(ud, req, EL_J_LEASE_ID, &jr))
 		return;
 	if (relay_to_leader(m, req)) {
 		el_jreq_close(&jr);
@@ -164,7 +160,7 @@ static void on_lease_ttl(struct cm_http_req *req, void *ud)
 	if (!rc)
 		rc = el_json_encode_ttl(&h, &t, &out);
 	el_lease_ttl_close(&t);
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 	el_jreq_close(&jr);
 }
 
@@ -190,7 +186,7 @@ static void on_lease_leases(struct cm_http_req *req, void *ud)
 	if (!rc)
 		rc = cm_buf_putc(&out, '}');
 	free(ids);
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 static void on_status(struct cm_http_req *req, void *ud)
@@ -210,7 +206,7 @@ static void on_status(struct cm_http_req *req, void *ud)
 				   "\",\"raftAppliedIndex\":\"%" PRIu64 "\",\"dbSizeInUse\":\"%zu\"}",
 				   stats.bytes, m->leader, m->st.commit, m->st.term, m->applied_index,
 				   stats.bytes);
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 static int put_urls(struct cm_buf *out, const char *urls)
@@ -260,7 +256,7 @@ static void on_member_list(struct cm_http_req *req, void *ud)
 	}
 	if (!rc)
 		rc = cm_buf_puts(&out, "]}");
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 static void on_health(struct cm_http_req *req, void *ud)

@@ -10,30 +10,14 @@
 #define STATIC_MEMBERSHIP "etcdserver: etcdlite has static membership (--initial-cluster): "
 #define NO_AUTH "etcdserver: etcdlite has no authentication: "
 
-/* Decodes the body as kind; answers the error itself and returns nonzero on failure. */
-static int decode(struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
+/* Decodes the body as kind, keeping only its scalars; answers a bad one itself and returns nonzero. */
+static int decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
 {
-	struct cm_buf err = CM_BUF_INIT;
-	size_t len;
-	const char *body = cm_http_req_body(req, &len);
-	int rc;
+	int rc = el_gateway_decode(m, req, kind, jr);
 
-	memset(jr, 0, sizeof(*jr));
-	rc = el_json_decode(kind, len ? body : "{}", len ? len : 2, jr, &err);
-	if (rc)
-		el_member_respond_error(req, rc, err.len ? err.data : NULL);
-	el_jreq_close(jr); /* only the scalars decoded are read */
-	cm_buf_close(&err);
+	if (!rc)
+		el_jreq_close(jr);
 	return rc;
-}
-
-static void respond_json(struct cm_http_req *req, int rc, struct cm_buf *out)
-{
-	if (rc)
-		el_member_respond_error(req, rc, NULL);
-	else
-		cm_http_respond_buf(req, 200, "application/json", out);
-	cm_buf_close(out);
 }
 
 /* {"header":{...}} alone: what etcd answers a call that has nothing else to say. */
@@ -46,7 +30,7 @@ static void respond_header(struct el_member *m, struct cm_http_req *req)
 	el_member_header(m, &h);
 	if (!(rc = cm_buf_putc(&out, '{')) && !(rc = el_json_header(&h, &out)))
 		rc = cm_buf_putc(&out, '}');
-	respond_json(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 /*
@@ -59,8 +43,7 @@ static void on_alarm(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	(void)ud;
-	if (decode(req, EL_J_ALARM, &jr))
+	if (decode(ud, req, EL_J_ALARM, &jr))
 		return;
 	if (jr.alarm_action == EL_ALARM_ACTIVATE)
 		el_member_respond_error(req, -ENOTSUP, "etcdserver: etcdlite raises no alarms: "
@@ -85,7 +68,7 @@ static void respond_hash(struct el_member *m, struct cm_http_req *req, int64_t r
 		rc = cm_buf_printf(&out, ",\"compact_revision\":\"%" PRId64 "\"", compact_rev);
 	if (!rc)
 		rc = cm_buf_putc(&out, '}');
-	respond_json(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 /* etcd hashes its whole database file; etcdlite's store is the key space, so both hash it. */
@@ -93,7 +76,7 @@ static void on_hash(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	if (decode(req, EL_J_OBJECT, &jr) == 0)
+	if (decode(ud, req, EL_J_OBJECT, &jr) == 0)
 		respond_hash(ud, req, 0, false);
 }
 
@@ -101,7 +84,7 @@ static void on_hashkv(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	if (decode(req, EL_J_HASHKV, &jr) == 0)
+	if (decode(ud, req, EL_J_HASHKV, &jr) == 0)
 		respond_hash(ud, req, jr.revision, true);
 }
 
@@ -114,8 +97,7 @@ static void on_defragment(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	(void)ud;
-	if (decode(req, EL_J_OBJECT, &jr) == 0)
+	if (decode(ud, req, EL_J_OBJECT, &jr) == 0)
 		cm_http_respond(req, 200, "application/json", "{}", 2);
 }
 
@@ -123,8 +105,7 @@ static void on_member_add(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	(void)ud;
-	if (decode(req, EL_J_MEMBER, &jr))
+	if (decode(ud, req, EL_J_MEMBER, &jr))
 		return;
 	if (jr.n_peer_urls == 0)
 		el_member_respond_error(req, -EL_EBADMEMBERURLS, NULL);
@@ -141,7 +122,7 @@ static void member_change(struct cm_http_req *req, struct el_member *m, const ch
 {
 	struct el_jreq jr;
 
-	if (decode(req, EL_J_MEMBER, &jr))
+	if (decode(m, req, EL_J_MEMBER, &jr))
 		return;
 	if (!el_member_peer(m, jr.member_id))
 		el_member_respond_error(req, -EL_EMEMBERNOTFOUND, NULL);
@@ -181,7 +162,7 @@ static void auth_answer(struct cm_http_req *req, struct el_member *m, enum auth_
 	struct el_jreq jr;
 	char msg[128];
 
-	if (decode(req, EL_J_OBJECT, &jr))
+	if (decode(m, req, EL_J_OBJECT, &jr))
 		return;
 	switch (a) {
 	case AUTH_HEADER:

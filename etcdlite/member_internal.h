@@ -231,6 +231,14 @@ int el_gateway_routes(struct el_member *m, struct cm_http_server *s);
 /* Routes method path to h (ud m), and under /v3beta/ too for a /v3/ path, as etcd 3.4 does. */
 int el_gateway_route(struct el_member *m, struct cm_http_server *s, const char *method, const char *path,
 		     cm_http_handler h);
+/*
+ * Decodes req's body as kind into *jr (close it after a success). On failure,
+ * also for a store request over the size etcd's gRPC server takes, answers
+ * req itself and returns nonzero (jr closed).
+ */
+int el_gateway_decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr);
+/* Answers out (200, JSON) if rc is 0, else etcd's error for rc; out is emptied. */
+void el_gateway_respond(struct cm_http_req *req, int rc, struct cm_buf *out);
 /* Maintenance, cluster and auth calls beyond status and member list (gateway_maint.c). */
 int el_gateway_maint_routes(struct el_member *m, struct cm_http_server *s);
 /*
