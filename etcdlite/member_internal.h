@@ -22,6 +22,16 @@
 #define EL_PENDING_BUCKETS 1024
 /* An entry's payload: origin member id, request id (0: nobody waits), then the request. */
 #define EL_PAYLOAD_HEADER 16
+
+/*
+ * The largest entry Raft takes: a request of --max-request-bytes (as etcd
+ * counts it, in protobuf bytes) in etcdlite's encoding, which is never much
+ * larger, behind the payload header.
+ */
+static inline size_t el_member_max_entry(const struct el_config *cfg)
+{
+	return (size_t)cfg->max_request_bytes + EL_PAYLOAD_HEADER + 4096;
+}
 #define EL_PEER_MAX_INFLIGHT 4
 #define EL_PEER_MAX_QUEUED 256
 /*

@@ -114,7 +114,7 @@ static int open_raft(struct el_member *m, struct cm_buf *err)
 	rc_.election_tick = (int)(m->cfg.election_ms / m->cfg.heartbeat_ms);
 	/* A request of --max-request-bytes is one entry: over the 1 MiB of an
 	 * append message it goes alone (etcd takes 1.5 MiB puts the same way). */
-	rc_.max_entry_bytes = (size_t)m->cfg.max_request_bytes + EL_PAYLOAD_HEADER;
+	rc_.max_entry_bytes = el_member_max_entry(&m->cfg);
 	rc_.pre_vote = true;
 	rc_.check_quorum = true;
 	rc_.seed = m->cfg.id ^ (uint64_t)cm_time_wall_ms();

@@ -35,9 +35,13 @@ static int make_payload(struct el_member *m, uint64_t id, const struct el_reques
 
 	put_u64(hdr, m->cfg.id);
 	put_u64(hdr + 8, id);
+	/* etcd's bound, on its encoding of the request, so the same writes pass. */
+	if (el_request_raft_pb_size(r, m->cfg.id) > (size_t)m->cfg.max_request_bytes)
+		return -CM_ETOOLARGE;
 	if ((rc = cm_buf_append(out, hdr, sizeof(hdr))) || (rc = el_request_encode(r, out)))
 		return rc;
-	if (out->len > (size_t)m->cfg.max_request_bytes + EL_PAYLOAD_HEADER)
+	/* Ours is as compact; this only guards Raft's bound on an entry. */
+	if (out->len > el_member_max_entry(&m->cfg))
 		return -CM_ETOOLARGE;
 	return 0;
 }

@@ -207,6 +207,12 @@ struct el_request {
  * nonzero (from JSON, a zero given and one left out look the same here).
  */
 size_t el_request_pb_size(const struct el_request *req);
+/*
+ * The size of req inside the InternalRaftRequest etcd proposes for it from
+ * the member member_id (a header with a request id, then req): what etcd
+ * bounds at --max-request-bytes ("etcdserver: request is too large").
+ */
+size_t el_request_raft_pb_size(const struct el_request *req, uint64_t member_id);
 
 /*
  * Appends the binary encoding of req to out (compact: varints, lengths before

@@ -110,6 +110,32 @@ static size_t txn_size(const struct el_txn_req *t)
 	return n;
 }
 
+/* InternalRaftRequest's field for each request etcd proposes. */
+static unsigned raft_field(uint8_t type)
+{
+	switch (type) {
+	case EL_REQ_PUT: return 4;
+	case EL_REQ_DELETE: return 5;
+	case EL_REQ_TXN: return 6;
+	case EL_REQ_COMPACTION: return 7;
+	case EL_REQ_LEASE_GRANT: return 8;
+	case EL_REQ_LEASE_REVOKE: return 9;
+	default: return 3; /* range */
+	}
+}
+
+size_t el_request_raft_pb_size(const struct el_request *req, uint64_t member_id)
+{
+	/*
+	 * etcd's request ids: the member id's low 16 bits, then 40 bits of
+	 * milliseconds and 8 of a counter; a clock's value (2^47) stands for those.
+	 */
+	uint64_t id = (member_id & 0xffff) << 48 | (uint64_t)1 << 47;
+	size_t header = message_field(100, tag_size(1) + varint_size(id));
+
+	return header + message_field(raft_field(req->type), el_request_pb_size(req));
+}
+
 size_t el_request_pb_size(const struct el_request *req)
 {
 	switch (req->type) {

@@ -213,6 +213,14 @@ def steps():
         ("put-too-large", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 1600000)}),
         # Over the limit but under etcd's gRPC bound (limit + 512 KiB): still etcd's own answer.
         ("put-too-large-2", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 2000000)}),
+        # --max-request-bytes bounds a write inside etcd's InternalRaftRequest (its request
+        # header is 13 or 14 bytes, by the member id): two bytes either side of the bound.
+        ("put-at-limit", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 1572836)}),
+        ("put-over-limit", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 1572841)}),
+        ("txn-at-limit", "/v3/kv/txn", {"success": [{"request_put": {
+            "key": b64("big"), "value": b64("x" * 1572828)}}]}),
+        ("txn-over-limit", "/v3/kv/txn", {"success": [{"request_put": {
+            "key": b64("big"), "value": b64("x" * 1572833)}}]}),
         # Over raft's 1 MiB per append message, under --max-request-bytes: one entry, taken.
         ("put-over-1mib", "/v3/kv/put", {"key": b64("big"), "value": b64("x" * 1200000)}),
         # Writes that go through the log: the filters of a range in a txn, a nested txn.

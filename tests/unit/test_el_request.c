@@ -279,6 +279,15 @@ START_TEST(test_pb_size_as_etcd_counts)
 	struct el_compare c = {.target = EL_CMP_MOD, .key = key, .range_end = key, .number = 5};
 	r = (struct el_request){.type = EL_REQ_TXN, .u.txn = {.ncompares = 1, .compares = &c}};
 	ck_assert_uint_eq(el_request_pb_size(&r), 2 + (2 + 5 + 6 + 2));
+	/* etcd 3.4 took a put of "big" with 1572838 bytes and no more, a txn of it 1572830: at
+	 * --max-request-bytes (1572864) inside its InternalRaftRequest, whose header here is 13 bytes. */
+	r = (struct el_request){.type = EL_REQ_PUT, .u.put = {.key = key, .value = {big, 1572838}}};
+	ck_assert_uint_eq(el_request_raft_pb_size(&r, 0x1234), 1572864);
+	op = (struct el_op){.type = EL_OP_PUT, .u.put = {.key = key, .value = {big, 1572830}}};
+	r = (struct el_request){.type = EL_REQ_TXN, .u.txn = {.nsuccess = 1, .success = &op}};
+	ck_assert_uint_eq(el_request_raft_pb_size(&r, 0x1234), 1572864);
+	/* a member id with bit 15 set makes the request id a ten-byte varint */
+	ck_assert_uint_eq(el_request_raft_pb_size(&r, 0x8234), 1572865);
 	free(big);
 }
 END_TEST
