@@ -14,5 +14,14 @@ int cm_base64_encode(const void *data, size_t len, struct cm_buf *out);
  * or a bad length (out unchanged), or -ENOMEM.
  */
 int cm_base64_decode(const char *s, size_t len, struct cm_buf *out);
+/*
+ * Appends the decoded bytes of s[0..len) to out, by the rules of Go's
+ * base64.StdEncoding (what etcd's JSON gateway decodes []byte fields with):
+ * padding required, '\r' and '\n' skipped anywhere, bits left over in the last
+ * group ignored, nothing after the padding. Returns 0; -EINVAL with *bad_at set
+ * to the offset Go names in "illegal base64 data at input byte N" (out
+ * unchanged); or -ENOMEM.
+ */
+int cm_base64_decode_std(const char *s, size_t len, struct cm_buf *out, size_t *bad_at);
 
 #endif

@@ -330,6 +330,22 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	cm_http_req_put(s, req);
 }
 
+/* Answers a request the server refuses itself: the owner's way if it has one. */
+static void refuse(struct cm_http_server *s, struct cm_http_req *req, int status, const char *message)
+{
+	if (s->refuse) {
+		unsigned was = req->in_handler;
+
+		req->in_handler = 1;
+		s->refuse(req, status, s->refuse_ud);
+		req->in_handler = was;
+		if (req->answered)
+			return;
+		cm_error("http: %s %s: the refusal hook did not answer %d", req->method, req->path, status);
+	}
+	cm_http_respond_error(req, status, message);
+}
+
 /* Runs the route's handler, or answers 404/405 itself. */
 static void dispatch(struct cm_http_server *s, struct cm_http_req *req)
 {
@@ -343,11 +359,11 @@ static void dispatch(struct cm_http_server *s, struct cm_http_req *req)
 	}
 	int rc = cm_http_router_match(&s->router, req->method, req->path, &m);
 	if (rc == -ENOENT) {
-		cm_http_respond_error(req, 404, "not found");
+		refuse(s, req, 404, "not found");
 		return;
 	}
 	if (rc < 0) {
-		cm_http_respond_error(req, 405, "method not allowed");
+		refuse(s, req, 405, "method not allowed");
 		return;
 	}
 	for (size_t i = 0; i < m.nparams; i++) {
@@ -399,7 +415,7 @@ static enum MHD_Result begin_request(struct cm_http_server *s, struct MHD_Connec
 	if (cl && strtoull(cl, NULL, 10) > s->max_body) {
 		req->too_large = 1;
 		req->dispatched = 1;
-		cm_http_respond_error(req, 413, "request body too large");
+		refuse(s, req, 413, "request body too large");
 		return cm_http_req_queue(req);
 	}
 	return MHD_YES;
@@ -432,7 +448,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	if (!req->dispatched) {
 		req->dispatched = 1;
 		if (req->too_large)
-			cm_http_respond_error(req, 413, "request body too large");
+			refuse(s, req, 413, "request body too large");
 		else
 			dispatch(s, req);
 	}
@@ -612,6 +628,8 @@ int cm_http_server_new(uv_loop_t *loop, const struct cm_http_server_opts *opts,
 	s->metrics = opts->metrics;
 	s->gate = opts->gate;
 	s->gate_ud = opts->gate_ud;
+	s->refuse = opts->refuse;
+	s->refuse_ud = opts->refuse_ud;
 	cm_http_router_init(&s->router);
 	int rc, fd = -1, is_v6 = 0;
 	if (opts->tls_cert_file) {

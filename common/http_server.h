@@ -54,6 +54,16 @@ struct cm_http_server_opts {
 	 */
 	int (*gate)(struct cm_http_req *req, void *ud);
 	void *gate_ud;
+	/*
+	 * Optional: answers what the server refuses itself, in the caller's shape
+	 * (a server that copies another's answers, as etcdlite copies etcd's):
+	 * status is 404 (no route has the path), 405 (a route has the path, not the
+	 * method) or 413 (a body over max_body: it is not kept, and the connection
+	 * closes after the answer). It must answer req before it returns. Without
+	 * it these get {"code":status,"message":...}.
+	 */
+	void (*refuse)(struct cm_http_req *req, int status, void *ud);
+	void *refuse_ud;
 };
 
 /*

@@ -43,6 +43,8 @@ struct cm_http_server {
 	int tls_client_required;  /* a request without a valid client certificate is refused */
 	int (*gate)(struct cm_http_req *req, void *ud);
 	void *gate_ud;
+	void (*refuse)(struct cm_http_req *req, int status, void *ud);
+	void *refuse_ud;
 
 	struct cm_http_req *active; /* every request between its headers and its end */
 	size_t nactive;

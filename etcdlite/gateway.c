@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,7 @@
 
 #define EL_VERSION "3.4.0"
 
-/* Decodes the body as kind; answers the error itself and returns nonzero on failure. */
-static int decode(struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
+int el_gateway_decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr)
 {
 	struct cm_buf err = CM_BUF_INIT;
 	size_t len;
@@ -26,6 +26,10 @@ static int decode(struct cm_http_req *req, enum el_jkind kind, struct el_jreq *j
 	if (rc) {
 		el_member_respond_error(req, rc, err.len ? err.data : NULL);
 		el_jreq_close(jr);
+	} else if (kind <= EL_J_LEASE_REVOKE && /* a store request: its size is known */
+		   el_gateway_over_grpc_limit(m, req, el_request_pb_size(&jr->req))) {
+		el_jreq_close(jr);
+		rc = -EMSGSIZE;
 	}
 	cm_buf_close(&err);
 	return rc;
@@ -35,7 +39,7 @@ static void on_range(struct cm_http_req *req, void *ud)
 {
 	struct el_jreq jr;
 
-	if (decode(req, EL_J_RANGE, &jr) == 0)
+	if (el_gateway_decode(ud, req, EL_J_RANGE, &jr) == 0)
 		el_member_read(ud, req, &jr);
 }
 
@@ -43,7 +47,7 @@ static void propose_kind(struct cm_http_req *req, struct el_member *m, enum el_j
 {
 	struct el_jreq jr;
 
-	if (decode(req, kind, &jr))
+	if (el_gateway_decode(m, req, kind, &jr))
 		return;
 	if (kind == EL_J_TXN && el_request_is_read_only(&jr.req)) {
 		el_member_read(m, req, &jr);
@@ -83,7 +87,7 @@ static void on_lease_revoke(struct cm_http_req *req, void *ud)
 	propose_kind(req, ud, EL_J_LEASE_REVOKE);
 }
 
-static void respond_buf(struct cm_http_req *req, int rc, struct cm_buf *out)
+void el_gateway_respond(struct cm_http_req *req, int rc, struct cm_buf *out)
 {
 	if (rc)
 		el_member_respond_error(req, rc, NULL);
@@ -110,7 +114,7 @@ static void on_lease_keepalive(struct cm_http_req *req, void *ud)
 	int64_t ttl = 0;
 	int rc;
 
-	if (decode(req, EL_J_LEASE_ID, &jr))
+	if (el_gateway_decode(ud, req, EL_J_LEASE_ID, &jr))
 		return;
 	if (relay_to_leader(m, req)) {
 		el_jreq_close(&jr);
@@ -131,7 +135,7 @@ static void on_lease_keepalive(struct cm_http_req *req, void *ud)
 		rc = cm_buf_printf(&out, ",\"TTL\":\"%" PRId64 "\"", ttl);
 	if (!rc)
 		rc = cm_buf_puts(&out, "}}\n");
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 	el_jreq_close(&jr);
 }
 
@@ -144,7 +148,7 @@ static void on_lease_ttl(struct cm_http_req *req, void *ud)
 	struct el_jreq jr;
 	int rc;
 
-	if (decode(req, EL_J_LEASE_ID, &jr))
+	if (el_gateway_decode(ud, req, EL_J_LEASE_ID, &jr))
 		return;
 	if (relay_to_leader(m, req)) {
 		el_jreq_close(&jr);
@@ -156,7 +160,7 @@ static void on_lease_ttl(struct cm_http_req *req, void *ud)
 	if (!rc)
 		rc = el_json_encode_ttl(&h, &t, &out);
 	el_lease_ttl_close(&t);
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 	el_jreq_close(&jr);
 }
 
@@ -182,7 +186,7 @@ static void on_lease_leases(struct cm_http_req *req, void *ud)
 	if (!rc)
 		rc = cm_buf_putc(&out, '}');
 	free(ids);
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 static void on_status(struct cm_http_req *req, void *ud)
@@ -202,7 +206,7 @@ static void on_status(struct cm_http_req *req, void *ud)
 				   "\",\"raftAppliedIndex\":\"%" PRIu64 "\",\"dbSizeInUse\":\"%zu\"}",
 				   stats.bytes, m->leader, m->st.commit, m->st.term, m->applied_index,
 				   stats.bytes);
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 static int put_urls(struct cm_buf *out, const char *urls)
@@ -252,7 +256,7 @@ static void on_member_list(struct cm_http_req *req, void *ud)
 	}
 	if (!rc)
 		rc = cm_buf_puts(&out, "]}");
-	respond_buf(req, rc, &out);
+	el_gateway_respond(req, rc, &out);
 }
 
 static void on_health(struct cm_http_req *req, void *ud)
@@ -276,6 +280,20 @@ static void on_version(struct cm_http_req *req, void *ud)
 int el_gateway_health_route(struct el_member *m, struct cm_http_server *s)
 {
 	return cm_http_server_route(s, "GET", "/health", on_health, m);
+}
+
+int el_gateway_route(struct el_member *m, struct cm_http_server *s, const char *method, const char *path,
+		     cm_http_handler h)
+{
+	char beta[128];
+	int rc = cm_http_server_route(s, method, path, h, m);
+
+	/* etcd 3.4 serves its gateway under /v3beta too (the v3.3 name). */
+	if (!rc && strncmp(path, "/v3/", 4) == 0) {
+		snprintf(beta, sizeof(beta), "/v3beta%s", path + 3);
+		rc = cm_http_server_route(s, method, beta, h, m);
+	}
+	return rc;
 }
 
 int el_gateway_routes(struct el_member *m, struct cm_http_server *s)
@@ -303,9 +321,9 @@ int el_gateway_routes(struct el_member *m, struct cm_http_server *s)
 		{"GET", "/version", on_version},
 	};
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		int rc = cm_http_server_route(s, routes[i].method, routes[i].path, routes[i].h, m);
+		int rc = el_gateway_route(m, s, routes[i].method, routes[i].path, routes[i].h);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return el_gateway_maint_routes(m, s);
 }

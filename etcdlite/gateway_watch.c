@@ -213,5 +213,5 @@ void el_watch_streams_close(struct el_member *m)
 
 int el_gateway_watch_routes(struct el_member *m, struct cm_http_server *s)
 {
-	return cm_http_server_route(s, "POST", "/v3/watch", on_watch, m);
+	return el_gateway_route(m, s, "POST", "/v3/watch", on_watch);
 }

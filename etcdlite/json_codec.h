@@ -37,8 +37,16 @@ struct el_jreq {
 	int64_t watch_id; /* the client's, echoed in every answer on the stream */
 	bool watch_cancel;
 	int64_t watch_cancel_id;
+	/* Maintenance and cluster calls. */
+	uint8_t alarm_action; /* enum el_alarm_action */
+	uint8_t alarm_type;   /* etcd's AlarmType: 0 NONE, 1 NOSPACE, 2 CORRUPT */
+	uint64_t member_id;   /* member remove/update/promote: "ID" */
+	uint32_t n_peer_urls; /* member add/update: "peerURLs" given */
+	int64_t revision;     /* hashkv */
 	struct cm_arena arena;
 };
+
+enum el_alarm_action { EL_ALARM_GET = 0, EL_ALARM_ACTIVATE = 1, EL_ALARM_DEACTIVATE = 2 };
 
 /* What a body is decoded as. */
 enum el_jkind {
@@ -51,6 +59,10 @@ enum el_jkind {
 	EL_J_LEASE_REVOKE,
 	EL_J_LEASE_ID, /* keepalive, timetolive: ID (and keys) */
 	EL_J_WATCH,    /* {"create_request":{...}} or {"cancel_request":{...}} */
+	EL_J_ALARM,    /* action, alarm, memberID */
+	EL_J_MEMBER,   /* ID, peerURLs */
+	EL_J_HASHKV,   /* revision */
+	EL_J_OBJECT,   /* any object: fields we do not read (auth calls) */
 };
 
 /*

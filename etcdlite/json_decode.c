@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/base64.h"
@@ -23,16 +24,6 @@ static int fail(struct dec *d, const char *what, const char *field)
 	return -EINVAL;
 }
 
-/* Go's message, which etcd passes on: the offset of the first byte that cannot be base64. */
-static int bad_base64(struct dec *d, const char *s)
-{
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-
-	cm_buf_reset(d->err);
-	cm_buf_printf(d->err, "illegal base64 data at input byte %zu", n);
-	return -EINVAL;
-}
-
 /* Go's name for the JSON kind of it, as its decoder's messages say it. */
 /* Go's message for a JSON value of the wrong kind, which etcd's gateway passes on. */
 static int wrong_kind(struct dec *d, const cJSON *it, const char *go_type)
@@ -47,6 +38,7 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 {
 	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
 	struct cm_buf tmp = CM_BUF_INIT;
+	size_t bad_at;
 	char *p;
 	int rc;
 
@@ -56,10 +48,13 @@ static int get_bytes(struct dec *d, const cJSON *obj, const char *name, struct e
 		return 0;
 	if (!cJSON_IsString(it))
 		return wrong_kind(d, it, "[]uint8");
-	rc = cm_base64_decode(it->valuestring, strlen(it->valuestring), &tmp);
+	/* Go's decoder, as etcd's gateway: padding required, newlines skipped. */
+	rc = cm_base64_decode_std(it->valuestring, strlen(it->valuestring), &tmp, &bad_at);
 	if (rc == -EINVAL) {
 		cm_buf_close(&tmp);
-		return bad_base64(d, it->valuestring);
+		cm_buf_reset(d->err);
+		cm_buf_printf(d->err, "illegal base64 data at input byte %zu", bad_at);
+		return -EINVAL;
 	}
 	if (rc)
 		return rc;
@@ -87,6 +82,29 @@ static int get_int(struct dec *d, const cJSON *obj, const char *name, int64_t *o
 	if (rc)
 		return fail(d, "json: invalid value for int64 field", name);
 	return 0;
+}
+
+/* A uint64 (member ids use all 64 bits) given as a decimal string or a number. */
+static int get_uint(struct dec *d, const cJSON *obj, const char *name, uint64_t *out)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+	char *end;
+
+	*out = 0;
+	if (!it || cJSON_IsNull(it))
+		return 0;
+	if (cJSON_IsNumber(it) && it->valuedouble >= 0 && it->valuedouble < 18446744073709551616.0) {
+		*out = (uint64_t)it->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(it) && it->valuestring[0] >= '0' && it->valuestring[0] <= '9') {
+		errno = 0;
+		*out = strtoull(it->valuestring, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return 0;
+	}
+	*out = 0;
+	return fail(d, "json: invalid value for uint64 field", name);
 }
 
 static int get_bool(struct dec *d, const cJSON *obj, const char *name, bool *out)
@@ -131,6 +149,8 @@ static const char *const sort_orders[] = {"NONE", "ASCEND", "DESCEND"};
 static const char *const sort_targets[] = {"KEY", "VERSION", "CREATE", "MOD", "VALUE"};
 static const char *const cmp_targets[] = {"VERSION", "CREATE", "MOD", "VALUE", "LEASE"};
 static const char *const cmp_results[] = {"EQUAL", "GREATER", "LESS", "NOT_EQUAL"};
+static const char *const alarm_actions[] = {"GET", "ACTIVATE", "DEACTIVATE"};
+static const char *const alarm_types[] = {"NONE", "NOSPACE", "CORRUPT"};
 
 static int dec_range(struct dec *d, const cJSON *o, struct el_range_req *r)
 {
@@ -358,6 +378,30 @@ int el_json_decode(enum el_jkind kind, const char *body, size_t len, struct el_j
 		break;
 	case EL_J_WATCH:
 		rc = dec_watch(&d, root, out);
+		break;
+	case EL_J_ALARM:
+		rc = get_enum(&d, root, "action", "AlarmRequest_AlarmAction", alarm_actions, 3, &out->alarm_action);
+		if (!rc)
+			rc = get_enum(&d, root, "alarm", "AlarmType", alarm_types, 3, &out->alarm_type);
+		if (!rc)
+			rc = get_uint(&d, root, "memberID", &out->member_id);
+		break;
+	case EL_J_MEMBER: {
+		const cJSON *urls = cJSON_GetObjectItemCaseSensitive(root, "peerURLs");
+
+		rc = get_uint(&d, root, "ID", &out->member_id);
+		if (!rc && urls && !cJSON_IsNull(urls)) {
+			if (!cJSON_IsArray(urls))
+				rc = wrong_kind(&d, urls, "[]string");
+			else
+				out->n_peer_urls = (uint32_t)cJSON_GetArraySize(urls);
+		}
+		break;
+	}
+	case EL_J_HASHKV:
+		rc = get_int(&d, root, "revision", &out->revision);
+		break;
+	case EL_J_OBJECT:
 		break;
 	default:
 		rc = -EINVAL;

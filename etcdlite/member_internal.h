@@ -20,6 +20,18 @@
 #include "etcdlite/watch.h"
 
 #define EL_PENDING_BUCKETS 1024
+/* An entry's payload: origin member id, request id (0: nobody waits), then the request. */
+#define EL_PAYLOAD_HEADER 16
+
+/*
+ * The largest entry Raft takes: a request of --max-request-bytes (as etcd
+ * counts it, in protobuf bytes) in etcdlite's encoding, which is never much
+ * larger, behind the payload header.
+ */
+static inline size_t el_member_max_entry(const struct el_config *cfg)
+{
+	return (size_t)cfg->max_request_bytes + EL_PAYLOAD_HEADER + 4096;
+}
 #define EL_PEER_MAX_INFLIGHT 4
 #define EL_PEER_MAX_QUEUED 256
 /*
@@ -29,6 +41,8 @@
  * fell behind a store larger than it could never catch up.
  */
 #define EL_PEER_MAX_BODY ((size_t)2 << 30)
+/* Client bodies read whole at least up to this (see el_member_client_max_body). */
+#define EL_CLIENT_MIN_BODY ((size_t)16 << 20)
 
 /*
  * A write waiting for its entry to be applied here. Every proposal carries
@@ -219,8 +233,36 @@ void el_transport_proxy(struct el_member *m, struct cm_http_req *req);
 struct el_peer *el_member_peer(struct el_member *m, uint64_t id);
 void el_transport_close(struct el_member *m);
 
+/* The client listener's body limit: what etcd reads and answers rather than cuts off. */
+size_t el_member_client_max_body(const struct el_config *cfg);
+
 /* gateway*.c */
 int el_gateway_routes(struct el_member *m, struct cm_http_server *s);
+/* Routes method path to h (ud m), and under /v3beta/ too for a /v3/ path, as etcd 3.4 does. */
+int el_gateway_route(struct el_member *m, struct cm_http_server *s, const char *method, const char *path,
+		     cm_http_handler h);
+/*
+ * Decodes req's body as kind into *jr (close it after a success). On failure,
+ * also for a store request over the size etcd's gRPC server takes, answers
+ * req itself and returns nonzero (jr closed).
+ */
+int el_gateway_decode(struct el_member *m, struct cm_http_req *req, enum el_jkind kind, struct el_jreq *jr);
+/* Answers out (200, JSON) if rc is 0, else etcd's error for rc; out is emptied. */
+void el_gateway_respond(struct cm_http_req *req, int rc, struct cm_buf *out);
+/* Maintenance, cluster and auth calls beyond status and member list (gateway_maint.c). */
+int el_gateway_maint_routes(struct el_member *m, struct cm_http_server *s);
+/*
+ * What etcd answers for what its gateway has no route for, and for bodies
+ * over the limit: the cm_http_server_opts.refuse hook of the client listener
+ * (ud: the member).
+ */
+void el_gateway_refuse(struct cm_http_req *req, int status, void *ud);
+/*
+ * If a request of size protobuf bytes is over what etcd's gRPC server takes
+ * (--max-request-bytes + 512 KiB), answers it as etcd does (429, code 8) and
+ * returns true.
+ */
+bool el_gateway_over_grpc_limit(struct el_member *m, struct cm_http_req *req, size_t size);
 /* Only /health, for the --listen-metrics-urls server (its /metrics is the server's own). */
 int el_gateway_health_route(struct el_member *m, struct cm_http_server *s);
 int el_gateway_watch_routes(struct el_member *m, struct cm_http_server *s);

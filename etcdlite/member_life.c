@@ -112,6 +112,9 @@ static int open_raft(struct el_member *m, struct cm_buf *err)
 	rc_.n_peers = m->cfg.n_members;
 	rc_.heartbeat_tick = 1;
 	rc_.election_tick = (int)(m->cfg.election_ms / m->cfg.heartbeat_ms);
+	/* A request of --max-request-bytes is one entry: over the 1 MiB of an
+	 * append message it goes alone (etcd takes 1.5 MiB puts the same way). */
+	rc_.max_entry_bytes = el_member_max_entry(&m->cfg);
 	rc_.pre_vote = true;
 	rc_.check_quorum = true;
 	rc_.seed = m->cfg.id ^ (uint64_t)cm_time_wall_ms();
@@ -169,15 +172,19 @@ static int make_metrics(struct el_member *m)
  * etcd's gRPC server takes messages up to --max-request-bytes + 512 KiB and
  * answers "etcdserver: request is too large" (400) for those over the limit;
  * bodies that would decode to that much are read so the answer is the same.
- * Base64 makes the bytes 4/3 as many in JSON.
+ * Base64 makes the bytes 4/3 as many in JSON. Bodies over gRPC's bound are
+ * read too, up to 16 MiB, so the 429 etcd answers names their exact size.
  */
-static size_t client_max_body(const struct el_config *cfg)
+size_t el_member_client_max_body(const struct el_config *cfg)
 {
-	return ((size_t)cfg->max_request_bytes + 512 * 1024) * 4 / 3 + 64 * 1024;
+	size_t grpc = ((size_t)cfg->max_request_bytes + 512 * 1024) * 4 / 3 + 64 * 1024;
+
+	return grpc > EL_CLIENT_MIN_BODY ? grpc : EL_CLIENT_MIN_BODY;
 }
 
+/* clients: the listener answers unknown paths and big bodies as etcd's client listener does. */
 static int listen_on(struct el_member *m, const char *urls, const struct el_tls_conf *tls, size_t max_body,
-		     struct cm_http_server **out, struct cm_buf *err)
+		     bool clients, struct cm_http_server **out, struct cm_buf *err)
 {
 	struct cm_http_server_opts o = {0};
 	char host[256];
@@ -192,6 +199,10 @@ static int listen_on(struct el_member *m, const char *urls, const struct el_tls_
 	o.max_body = max_body;
 	o.idle_timeout_s = 600; /* watches stay open */
 	o.metrics = m->metrics;
+	if (clients) {
+		o.refuse = el_gateway_refuse;
+		o.refuse_ud = m;
+	}
 	/* As etcd: TLS is served on https:// URLs; the files alone do not turn it on. */
 	if (el_url_is_https(urls)) {
 		o.tls_cert_file = tls->cert_file;
@@ -226,8 +237,9 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 	    (rc = el_store_new(NULL, &m->store)) || (rc = el_watch_hub_new(m->store, &m->hub)) ||
 	    (rc = load_snapshot(m, err)) || (rc = open_raft(m, err)) ||
 	    (rc = el_transport_init(m)) ||
-	    (rc = listen_on(m, cfg->listen_client_urls, &cfg->client_tls, client_max_body(cfg), &m->client_srv, err)) ||
-	    (rc = listen_on(m, cfg->listen_peer_urls, &cfg->peer_tls, EL_PEER_MAX_BODY, &m->peer_srv, err)) ||
+	    (rc = listen_on(m, cfg->listen_client_urls, &cfg->client_tls, el_member_client_max_body(cfg), true,
+			       &m->client_srv, err)) ||
+	    (rc = listen_on(m, cfg->listen_peer_urls, &cfg->peer_tls, EL_PEER_MAX_BODY, false, &m->peer_srv, err)) ||
 	    (rc = el_gateway_routes(m, m->client_srv)) || (rc = el_gateway_routes(m, m->peer_srv)) ||
 	    (rc = el_gateway_watch_routes(m, m->client_srv)) || (rc = el_transport_routes(m)))
 		goto fail;
@@ -239,7 +251,7 @@ int el_member_start(uv_loop_t *loop, const struct el_config *cfg, struct el_memb
 			rc = -EINVAL;
 			goto fail;
 		}
-		if ((rc = listen_on(m, cfg->listen_metrics_urls, &plain, 4096, &m->metrics_srv, err)) ||
+		if ((rc = listen_on(m, cfg->listen_metrics_urls, &plain, 4096, false, &m->metrics_srv, err)) ||
 		    (rc = el_gateway_health_route(m, m->metrics_srv)))
 			goto fail;
 	}

@@ -9,8 +9,6 @@
 #include "common/err.h"
 #include "common/log.h"
 
-/* An entry's payload: origin member id, request id (0: nobody waits), then the request. */
-#define PAYLOAD_HEADER 16
 /* Bytes of forwarded payloads sent to the leader in one request. */
 #define EL_FWD_BATCH_MAX (1024 * 1024)
 
@@ -32,14 +30,18 @@ static uint64_t get_u64(const unsigned char *p)
 static int make_payload(struct el_member *m, uint64_t id, const struct el_request *r,
 			struct cm_buf *out)
 {
-	unsigned char hdr[PAYLOAD_HEADER];
+	unsigned char hdr[EL_PAYLOAD_HEADER];
 	int rc;
 
 	put_u64(hdr, m->cfg.id);
 	put_u64(hdr + 8, id);
+	/* etcd's bound, on its encoding of the request, so the same writes pass. */
+	if (el_request_raft_pb_size(r, m->cfg.id) > (size_t)m->cfg.max_request_bytes)
+		return -CM_ETOOLARGE;
 	if ((rc = cm_buf_append(out, hdr, sizeof(hdr))) || (rc = el_request_encode(r, out)))
 		return rc;
-	if (out->len > (size_t)m->cfg.max_request_bytes + PAYLOAD_HEADER)
+	/* Ours is as compact; this only guards Raft's bound on an entry. */
+	if (out->len > el_member_max_entry(&m->cfg))
 		return -CM_ETOOLARGE;
 	return 0;
 }
@@ -116,11 +118,20 @@ static void submit(struct el_member *m, struct el_pending *p)
 		return;
 	}
 	rc = el_member_propose_payload(m, p->payload.data, p->payload.len);
-	if (rc == 0)
+	if (rc == 0) {
 		p->proposed = true;
-	else if (rc != -CM_ENOTLEADER)
+	} else if (rc != -CM_ENOTLEADER) {
+		/* Raft refused it for good: the client hears why now, not at its deadline. */
 		cm_warn("member %s: propose request %" PRIu64 ": %s", m->cfg.name, p->id,
 			cm_strerror(rc));
+		cm_metric_inc(m->mx.proposals_failed);
+		if (p->req) {
+			cm_http_req_on_done(p->req, NULL, NULL);
+			el_member_respond_error(p->req, rc, NULL);
+			p->req = NULL;
+		}
+		pending_remove(m, p);
+	}
 }
 
 void el_member_propose(struct el_member *m, struct cm_http_req *req, const struct el_request *r)
@@ -221,9 +232,11 @@ int el_member_propose_batch(struct el_member *m, const void *data, size_t len)
 
 void el_member_flush_proposals(struct el_member *m)
 {
-	for (struct el_pending *p = m->oldest; p; p = p->next)
+	for (struct el_pending *p = m->oldest, *next; p; p = next) {
+		next = p->next; /* submit may drop p */
 		if (!p->proposed)
 			submit(m, p);
+	}
 }
 
 static void answer(struct el_member *m, struct el_pending *p, int rc, const struct el_response *resp,
@@ -261,11 +274,11 @@ void el_member_apply(struct el_member *m, const struct raft_entry *ents, size_t 
 
 		m->applied_index = e->index;
 		m->applied_term = e->term;
-		if (e->len < PAYLOAD_HEADER)
+		if (e->len < EL_PAYLOAD_HEADER)
 			continue; /* a new leader's no-op */
 		origin = get_u64(e->data);
 		id = get_u64(e->data + 8);
-		rc = el_request_decode(e->data + PAYLOAD_HEADER, e->len - PAYLOAD_HEADER, &req);
+		rc = el_request_decode(e->data + EL_PAYLOAD_HEADER, e->len - EL_PAYLOAD_HEADER, &req);
 		if (rc) {
 			/* Every member decodes the same bytes the same way: skipping keeps them equal. */
 			cm_error("member %s: entry %" PRIu64 " does not decode: %s; skipped", m->cfg.name,

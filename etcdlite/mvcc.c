@@ -19,6 +19,8 @@ int el_store_new(const struct el_store_opts *opts, struct el_store **out)
 		return -ENOMEM;
 	}
 	st->rev = 1; /* as etcd: a fresh store is at revision 1 */
+	/* As etcd: never compacted is below 0, so one compaction at revision 0 succeeds. */
+	st->compact_rev = -1;
 	st->min_ttl = opts && opts->min_lease_ttl > 0 ? opts->min_lease_ttl : 2;
 	st->lease_seed = 0x6c656173652d6964ULL;
 	*out = st;

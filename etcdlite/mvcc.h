@@ -54,8 +54,21 @@ int el_store_apply(struct el_store *st, const struct el_request *req, int64_t no
 
 /* The current revision (1 for a fresh store). */
 int64_t el_store_revision(const struct el_store *st);
-/* The revision of the last compaction (0 if never compacted). Ranges below it give -CM_ECOMPACTED. */
+/*
+ * The revision of the last compaction, -1 if never compacted (as etcd: a first
+ * compaction at revision 0 succeeds, a second one is compacted). Ranges below it
+ * give -CM_ECOMPACTED.
+ */
 int64_t el_store_compact_revision(const struct el_store *st);
+/*
+ * A CRC-32C over the key space as of rev (<= 0: the current revision): every
+ * key in order with each version kept at or below rev (key, revisions,
+ * version, lease, value; tombstones too). Stores that applied the same log
+ * agree on it, which is what members compare (etcd's HashKV); *compact_rev is
+ * the compaction it was taken after (-1: none), as etcd reports it. Returns 0,
+ * -CM_ECOMPACTED (rev > 0 at or below the compaction) or -CM_EFUTUREREV.
+ */
+int el_store_hash_kv(const struct el_store *st, int64_t rev, uint32_t *hash, int64_t *compact_rev);
 
 struct el_store_stats {
 	size_t keys;       /* keys in the index, live or with history only */

@@ -225,7 +225,7 @@ int el_store_restore(struct el_store *st, const void *buf, size_t len, int64_t n
 	if ((rc = get_i64(&r, &t.rev)) || (rc = get_i64(&r, &t.compact_rev)) ||
 	    (rc = get_u64(&r, &t.lease_seed)) || (rc = get_len(&r, &nleases, 3)))
 		goto fail;
-	if (t.rev < 1 || t.compact_rev < 0 || t.compact_rev > t.rev) {
+	if (t.rev < 1 || t.compact_rev < -1 || t.compact_rev > t.rev) {
 		rc = -CM_ECORRUPT;
 		goto fail;
 	}

@@ -38,6 +38,12 @@ enum el_err {
 	EL_ELEASEPROVIDED,       /* "etcdserver: lease is provided" (ignore_lease with a lease) */
 	EL_EEMPTYKEY,            /* "etcdserver: key is not provided" */
 	EL_ETOOMANYOPS,          /* "etcdserver: too many operations in txn request" */
+	EL_EMEMBERNOTFOUND,      /* "etcdserver: member not found" */
+	EL_EBADMEMBERURLS,       /* "etcdserver: given member URLs are invalid" */
+	EL_EUSERNOTFOUND,        /* "etcdserver: user name not found" */
+	EL_EROLENOTFOUND,        /* "etcdserver: role name not found" */
+	EL_EAUTHNOTENABLED,      /* "etcdserver: authentication is not enabled" */
+	EL_ENOTLEARNER,          /* "etcdserver: can only promote a learner member" */
 	EL_ELAST
 };
 
@@ -193,6 +199,20 @@ struct el_request {
 	} u;
 	void *mem; /* NULL unless made by el_request_decode */
 };
+
+/*
+ * The size of req as etcd's protobuf message (RangeRequest, PutRequest, ...):
+ * what etcd's gRPC server bounds at --max-request-bytes + 512 KiB when its
+ * JSON gateway hands a request on. A compare's target value counts only when
+ * nonzero (from JSON, a zero given and one left out look the same here).
+ */
+size_t el_request_pb_size(const struct el_request *req);
+/*
+ * The size of req inside the InternalRaftRequest etcd proposes for it from
+ * the member member_id (a header with a request id, then req): what etcd
+ * bounds at --max-request-bytes ("etcdserver: request is too large").
+ */
+size_t el_request_raft_pb_size(const struct el_request *req, uint64_t member_id);
 
 /*
  * Appends the binary encoding of req to out (compact: varints, lengths before

@@ -17,12 +17,18 @@ static const char *const messages[] = {
 	[EL_ELEASEPROVIDED - EL_EKEYNOTFOUND] = "etcdserver: lease is provided",
 	[EL_EEMPTYKEY - EL_EKEYNOTFOUND] = "etcdserver: key is not provided",
 	[EL_ETOOMANYOPS - EL_EKEYNOTFOUND] = "etcdserver: too many operations in txn request",
+	[EL_EMEMBERNOTFOUND - EL_EKEYNOTFOUND] = "etcdserver: member not found",
+	[EL_EBADMEMBERURLS - EL_EKEYNOTFOUND] = "etcdserver: given member URLs are invalid",
+	[EL_EUSERNOTFOUND - EL_EKEYNOTFOUND] = "etcdserver: user name not found",
+	[EL_EROLENOTFOUND - EL_EKEYNOTFOUND] = "etcdserver: role name not found",
+	[EL_EAUTHNOTENABLED - EL_EKEYNOTFOUND] = "etcdserver: authentication is not enabled",
+	[EL_ENOTLEARNER - EL_EKEYNOTFOUND] = "etcdserver: can only promote a learner member",
 };
 
 /* gRPC status codes, the numbers etcd's gateway writes in "code". */
 enum { GRPC_INVALID_ARGUMENT = 3, GRPC_NOT_FOUND = 5, GRPC_FAILED_PRECONDITION = 9,
        GRPC_OUT_OF_RANGE = 11, GRPC_INTERNAL = 13, GRPC_UNAVAILABLE = 14, GRPC_UNKNOWN = 2,
-       GRPC_RESOURCE_EXHAUSTED = 8, GRPC_DATA_LOSS = 15 };
+       GRPC_RESOURCE_EXHAUSTED = 8, GRPC_DATA_LOSS = 15, GRPC_UNIMPLEMENTED = 12 };
 
 const char *el_strerror(int err)
 {
@@ -50,13 +56,21 @@ int el_err_grpc_code(int err)
 	case EL_ELEASEPROVIDED:
 	case EL_EEMPTYKEY:
 	case EL_ETOOMANYOPS:
+	case EL_EBADMEMBERURLS:
 	case EINVAL:
 	case CM_EBADREQUEST:
 		return GRPC_INVALID_ARGUMENT;
 	case EL_ELEASENOTFOUND:
+	case EL_EMEMBERNOTFOUND:
 		return GRPC_NOT_FOUND;
 	case EL_ELEASEEXISTS:
+	case EL_EUSERNOTFOUND:
+	case EL_EROLENOTFOUND:
+	case EL_EAUTHNOTENABLED:
+	case EL_ENOTLEARNER:
 		return GRPC_FAILED_PRECONDITION;
+	case ENOTSUP: /* what etcdlite does not do: static membership, no auth */
+		return GRPC_UNIMPLEMENTED;
 	case EL_ETTLTOOLARGE:
 	case CM_ECOMPACTED:
 	case CM_EFUTUREREV:
@@ -69,6 +83,7 @@ int el_err_grpc_code(int err)
 	case CM_ETOOLARGE:
 		return GRPC_INVALID_ARGUMENT;
 	case ENOMEM:
+	case EMSGSIZE: /* over gRPC's message size */
 	case EBUSY: /* a limit reached: --max-concurrent-streams */
 		return GRPC_RESOURCE_EXHAUSTED;
 	case CM_ECORRUPT:

@@ -55,6 +55,7 @@ int raft_new(const struct raft_config *c, struct raft **out)
 	r->pre_vote = c->pre_vote;
 	r->check_quorum = c->check_quorum;
 	r->max_msg_bytes = c->max_msg_bytes ? c->max_msg_bytes : 1u << 20;
+	r->max_entry_bytes = c->max_entry_bytes ? c->max_entry_bytes : r->max_msg_bytes;
 	r->max_inflight = c->max_inflight ? c->max_inflight : 256;
 	r->rng = c->seed ^ (c->id * 0x2545f4914f6cdd1dull);
 	rc = -ENOMEM;
@@ -115,7 +116,7 @@ int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index,
 		return -CM_ENOTLEADER;
 	if (r->transferee)
 		return -EBUSY;
-	if (len > r->max_msg_bytes || len > UINT32_MAX)
+	if (len > r->max_entry_bytes || len > UINT32_MAX)
 		return -CM_ETOOLARGE;
 	struct raft_entry e = {
 		.term = r->term,

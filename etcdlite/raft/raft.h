@@ -235,6 +235,9 @@ struct raft_config {
 	bool check_quorum;  /* leader steps down without a live quorum; lease */
 	uint64_t seed;      /* seeds this member's random election timeouts */
 	size_t max_msg_bytes; /* entry bytes per append message; 0: 1 MiB */
+	/* The largest entry raft_propose takes (a larger one than max_msg_bytes
+	 * goes alone in its append message); 0: max_msg_bytes. */
+	size_t max_entry_bytes;
 	size_t max_inflight;  /* append messages in flight per peer; 0: 256 */
 	/* Index the application's state machine already reflects (its loaded
 	 * snapshot); 0 means persisted.snapshot.index. */
@@ -280,7 +283,7 @@ int raft_step(struct raft *r, const struct raft_msg *msg);
  * (len 0 is allowed; such an entry applies as a no-op, like the leader's.)
  * Errors: -CM_ENOTLEADER (the caller forwards to raft_status().leader),
  * -EBUSY (a leader transfer is under way), -CM_ETOOLARGE (len over
- * max_msg_bytes), -ENOMEM.
+ * max_entry_bytes), -ENOMEM.
  */
 int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index,
 		 uint64_t *term);

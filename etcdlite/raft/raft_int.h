@@ -51,7 +51,7 @@ struct raft {
 	uint64_t id;
 	int election_tick, heartbeat_tick;
 	bool pre_vote, check_quorum;
-	size_t max_msg_bytes, max_inflight;
+	size_t max_msg_bytes, max_entry_bytes, max_inflight;
 	uint64_t rng;
 
 	struct raft_progress *prs; /* every member, self included */

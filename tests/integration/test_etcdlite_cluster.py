@@ -31,12 +31,59 @@ def get(url, k, serializable=False, timeout=3.0):
     return st, base64.b64decode(kvs[0]["value"]).decode() if kvs else None
 
 
+def hashkv(url, rev):
+    return harness.post_json(url + "/v3/maintenance/hashkv", {"revision": str(rev)})
+
+
 class ClusterTest(unittest.TestCase):
     def setUp(self):
         self.c = Cluster(3, extra=["--snapshot-count", "200", "--request-timeout", "2s"]).start_all()
 
     def tearDown(self):
         self.c.stop()
+
+    def assert_same_hash_everywhere(self, rev):
+        """Every member hashes the key space at rev alike, once it has applied rev."""
+        answers = {}
+
+        def all_answer():
+            for i in range(3):
+                st, body = hashkv(self.c.client[i], rev)
+                if st != 200:
+                    return False
+                answers[i] = (body["hash"], body.get("compact_revision"))
+            return True
+        harness.wait_until(all_answer, 15, "every member to hash revision %d" % rev)
+        self.assertEqual(1, len(set(answers.values())), answers)
+        return answers[0][0]
+
+    def test_hashkv_agrees_across_members_and_membership_is_static(self):
+        revs = []
+        for i in range(6):
+            st, body = put(self.c.client[i % 3], "h%d" % (i % 4), "v%d" % i)
+            self.assertEqual(200, st)
+            revs.append(int(body["header"]["revision"]))
+        h1 = self.assert_same_hash_everywhere(revs[2])
+        h2 = self.assert_same_hash_everywhere(revs[5])
+        self.assertNotEqual(h1, h2)
+        self.assertEqual(h1, hashkv(self.c.client[1], revs[2])[1]["hash"], "a past revision's hash stays")
+        st, body = hashkv(self.c.client[0], revs[5] + 100)
+        self.assertEqual((400, 11, "etcdserver: mvcc: required revision is a future revision"),
+                         (st, body["code"], body["error"]))
+        # Static membership: real members cannot be changed, and each says why.
+        st, body = harness.post_json(self.c.client[0] + "/v3/cluster/member/list", {})
+        ids = [m["ID"] for m in body["members"]]
+        for path, req in (("add", {"peerURLs": ["http://127.0.0.1:1"]}), ("remove", {"ID": ids[1]}),
+                          ("update", {"ID": ids[1], "peerURLs": ["http://127.0.0.1:1"]})):
+            st, body = harness.post_json(self.c.client[0] + "/v3/cluster/member/" + path, req)
+            self.assertEqual((501, 12), (st, body["code"]), path)
+            self.assertEqual("etcdserver: etcdlite has static membership (--initial-cluster): "
+                             "member %s is not supported" % path, body["error"])
+        st, body = harness.post_json(self.c.client[0] + "/v3/cluster/member/promote", {"ID": ids[2]})
+        self.assertEqual((412, 9, "etcdserver: can only promote a learner member"),
+                         (st, body["code"], body["error"]))
+        st, body = harness.post_json(self.c.client[0] + "/v3/cluster/member/list", {})
+        self.assertEqual(ids, [m["ID"] for m in body["members"]])
 
     def test_writes_through_any_member_are_read_linearizably_everywhere(self):
         for i in range(3):
@@ -92,7 +139,8 @@ class ClusterTest(unittest.TestCase):
             st, _ = put(self.c.client[up[n % 2]], "big%d" % n, big + str(n), timeout=10)
             self.assertEqual(200, st)
         for n in range(250):  # past --snapshot-count: member 3 needs a snapshot
-            self.assertEqual(200, put(self.c.client[up[n % 2]], "pad%d" % n, "p")[0])
+            st, body = put(self.c.client[up[n % 2]], "pad%d" % n, "p")
+            self.assertEqual(200, st)
         self.c.restart(lag)
         harness.wait_until(lambda: get(self.c.client[lag], "pad249", serializable=True) == (200, "p"), 30,
                            "the restarted member to catch up")
@@ -101,6 +149,8 @@ class ClusterTest(unittest.TestCase):
             log = f.read()
         self.assertIn("installed snapshot", log)
         self.assertNotIn("too large", log)
+        # The member restored from a snapshot holds the same key space as those that applied the log.
+        self.assert_same_hash_everywhere(int(body["header"]["revision"]))
 
     def test_without_quorum_writes_fail_in_bounded_time_and_serializable_reads_answer(self):
         self.assertEqual(200, put(self.c.client[0], "q", "1")[0])

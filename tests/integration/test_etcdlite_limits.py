@@ -1,4 +1,5 @@
-"""etcdlite's request limits with etcd's errors: --max-request-bytes ("etcdserver: request is too large")
+"""etcdlite's request limits with etcd's errors: --max-request-bytes ("etcdserver: request is too large"),
+gRPC's bound of --max-request-bytes + 512 KiB (429, "grpc: received message larger than max"),
 and --max-concurrent-streams (watch streams one client may hold; the next gets 429 until one ends).
 
 Every wait polls with a deadline; every process is killed at the end.
@@ -7,6 +8,7 @@ import base64
 import http.client
 import json
 import os
+import socket
 import sys
 import unittest
 import urllib.parse
@@ -41,6 +43,31 @@ class EtcdliteLimitsTest(unittest.TestCase):
         st, out = self.post("/v3/kv/put", {"key": b64("big"), "value": b64("x" * 5000)})
         self.assertEqual(st, 400, out)
         self.assertEqual((out["error"], out["code"]), ("etcdserver: request is too large", 3))
+
+    def test_over_grpc_bound(self):
+        # 4096 + 512 KiB is the bound; the put's protobuf size is 1+1+3 (key) + 1+3+600000 (value).
+        st, out = self.post("/v3/kv/put", {"key": b64("big"), "value": b64("x" * 600000)})
+        self.assertEqual((429, 8, "grpc: received message larger than max (600009 vs. 528384)"),
+                         (st, out["code"], out["error"]))
+
+    def test_body_over_what_is_read_answered_before_it_is_sent(self):
+        # Over the 16 MiB etcdlite reads whole: the answer comes without the body, sized from
+        # the declared length (3 bytes in 4 of base64).
+        n = 17 << 20
+        with socket.create_connection((self.host, self.port), timeout=10) as s:
+            s.sendall(b"POST /v3/kv/put HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: %d\r\n\r\n" % n)
+            data = b""
+            while b"}" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        self.assertTrue(head.startswith(b"HTTP/1.1 429"), head)
+        out = json.loads(body)
+        self.assertEqual((8, "grpc: received message larger than max (%d vs. 528384)" % (n // 4 * 3)),
+                         (out["code"], out["error"]))
 
     def open_watch(self):
         conn = http.client.HTTPConnection(self.host, self.port, timeout=10)

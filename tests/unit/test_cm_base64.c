@@ -146,6 +146,65 @@ START_TEST(test_roundtrip_binary)
 }
 END_TEST
 
+/* Go's base64.StdEncoding, as etcd 3.4's gateway answered these (offsets in its messages). */
+#define STD_DECODES(enc, plain)                                                       \
+	do {                                                                          \
+		size_t at_ = 99;                                                      \
+		cm_buf_reset(&out);                                                   \
+		ck_assert_int_eq(cm_base64_decode_std(enc, strlen(enc), &out, &at_), 0); \
+		ck_assert_uint_eq(out.len, strlen(plain));                            \
+		ck_assert_mem_eq(out.data, plain, strlen(plain));                     \
+		ck_assert_uint_eq(at_, 99);                                           \
+	} while (0)
+
+#define STD_BAD_AT(enc, at)                                                           \
+	do {                                                                          \
+		size_t at_ = 99;                                                      \
+		cm_buf_reset(&out);                                                   \
+		cm_buf_puts(&out, "keep");                                            \
+		ck_assert_int_eq(cm_base64_decode_std(enc, strlen(enc), &out, &at_), -EINVAL); \
+		ck_assert_uint_eq(at_, at);                                           \
+		ck_assert_str_eq(out.data, "keep");                                   \
+		ck_assert_uint_eq(out.len, 4);                                        \
+	} while (0)
+
+START_TEST(test_std_accepts_as_go)
+{
+	STD_DECODES("", "");
+	STD_DECODES("Zm9vYQ==", "fooa");
+	STD_DECODES("Zm9vYmE=", "fooba");
+	STD_DECODES("Zm9vYmFy", "foobar");
+	STD_DECODES("Zm9v\nYQ==", "fooa");  /* newlines are skipped anywhere */
+	STD_DECODES("Zm9v\rYQ=\n=\n", "fooa");
+	STD_DECODES("\n", "");
+	STD_DECODES("Zm9vYR==", "fooa"); /* leftover bits are not checked */
+	STD_DECODES("+/+/", "\xfb\xff\xbf");
+}
+END_TEST
+
+START_TEST(test_std_refuses_as_go)
+{
+	STD_BAD_AT("Zm9vYQ", 4);      /* unpadded: the group that was cut short */
+	STD_BAD_AT("Zm8", 0);
+	STD_BAD_AT("Z", 0);
+	STD_BAD_AT("Zm9vY", 4);
+	STD_BAD_AT("Zm9vYQ=", 7);     /* one '=' of two: the end of input */
+	STD_BAD_AT("Zm9vYQ==Zm9v", 8); /* anything after the padding */
+	STD_BAD_AT("=", 0);
+	STD_BAD_AT("Zm9v YQ==", 4);   /* a space is not skipped */
+	STD_BAD_AT("-_-_", 0);        /* not the URL-safe alphabet */
+	STD_BAD_AT("Y-F", 1);
+	STD_BAD_AT("Zm9vY+_", 6);
+	STD_BAD_AT("Zm9vY=x=", 5);    /* '=' after one character of a group */
+	STD_BAD_AT("Zm9vYQ=x", 6);    /* '=' then not '=': before the second */
+	STD_BAD_AT("Zm9vYQ=\n", 8);   /* newlines skipped, then the end */
+	STD_BAD_AT("Zm9vYQ=\nx", 7);
+	STD_BAD_AT("Zm\n9vY", 5);
+	STD_BAD_AT("Zm9vYmE=\nx", 9);
+	STD_BAD_AT("YmFyYmF6YmF", 8);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cm_base64");
@@ -160,6 +219,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_appends);
 	tcase_add_test(tc, test_decode_not_terminated);
 	tcase_add_test(tc, test_roundtrip_binary);
+	tcase_add_test(tc, test_std_accepts_as_go);
+	tcase_add_test(tc, test_std_refuses_as_go);
 	suite_add_tcase(s, tc);
 	return s;
 }

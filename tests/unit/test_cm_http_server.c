@@ -226,7 +226,16 @@ static void make_cert(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static void start(int tls, unsigned idle_s)
+/* The owner's refusals: 404, 405 and 413 in its own words. */
+static void on_refuse(struct cm_http_req *req, int status, void *ud)
+{
+	char msg[64];
+	int n = snprintf(msg, sizeof(msg), "refused %d %s\n", status, (const char *)ud);
+
+	cm_http_respond(req, status, "text/plain", msg, (size_t)n);
+}
+
+static void start_with(int tls, unsigned idle_s, int own_refusals)
 {
 	memset(&F, 0, sizeof(F));
 	F.tls = tls;
@@ -246,6 +255,10 @@ static void start(int tls, unsigned idle_s)
 		opts.tls_cert_file = cert;
 		opts.tls_key_file = key;
 	}
+	if (own_refusals) {
+		opts.refuse = on_refuse;
+		opts.refuse_ud = (void *)"here";
+	}
 	ck_assert_int_eq(cm_http_server_new(&F.loop, &opts, &F.s), 0);
 	F.port = cm_http_server_port(F.s);
 	ck_assert_int_gt(F.port, 0);
@@ -263,9 +276,19 @@ static void start(int tls, unsigned idle_s)
 	ck_assert_int_eq(uv_thread_create(&F.thread, run_loop, NULL), 0);
 }
 
+static void start(int tls, unsigned idle_s)
+{
+	start_with(tls, idle_s, 0);
+}
+
 static void setup(void)
 {
 	start(0, 5);
+}
+
+static void setup_own_refusals(void)
+{
+	start_with(0, 5, 1);
 }
 
 static void setup_tls(void)
@@ -481,16 +504,19 @@ START_TEST(body_accumulated)
 }
 END_TEST
 
-START_TEST(too_large_body_gets_413)
+/* A 4 MiB POST, declared then chunked: both get 413 with body want. */
+static void refused_too_large(const char *want)
 {
 	size_t n = 4 * 1024 * 1024;
 	char *big = malloc(n);
-	memset(big, 'x', n);
 	struct resp r;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', n);
 	/* Content-Length over the limit: refused before the body is sent. */
 	ck_assert_int_eq(http_full("POST", "/body", big, n, NULL, NULL, &r), CURLE_OK);
 	ck_assert_int_eq(r.code, 413);
-	ck_assert_str_eq(r.body.data, "{\"code\":413,\"message\":\"request body too large\"}");
+	ck_assert_str_eq(r.body.data, want);
 	resp_close(&r);
 	/* A chunked body over the limit is read, dropped and refused. */
 	struct curl_slist *h = curl_slist_append(NULL, "Transfer-Encoding: chunked");
@@ -499,10 +525,25 @@ START_TEST(too_large_body_gets_413)
 	ck_assert_int_eq(http_full("POST", "/body", NULL, 0, h, &up, &r), CURLE_OK);
 	curl_slist_free_all(h);
 	ck_assert_int_eq(r.code, 413);
+	ck_assert_str_eq(r.body.data, want);
 	resp_close(&r);
+	free(big);
 	/* The server goes on serving. */
 	GET("/healthz", 200, "ok");
-	free(big);
+}
+
+START_TEST(too_large_body_gets_413)
+{
+	refused_too_large("{\"code\":413,\"message\":\"request body too large\"}");
+}
+END_TEST
+
+START_TEST(refusals_in_the_owners_words)
+{
+	expect("GET", "/nope", 404, "refused 404 here\n");
+	expect("DELETE", "/echo/one/two", 405, "refused 405 here\n");
+	expect("GET", "/echo/one/two", 200, "GET a=one rest=two q=(null) flag=(null) none=(null) h=(null)");
+	refused_too_large("refused 413 here\n");
 }
 END_TEST
 
@@ -766,6 +807,11 @@ static Suite *server_suite(void)
 	tcase_add_test(tc, close_ends_open_streams);
 	tcase_add_test(tc, metrics_count_requests);
 	suite_add_tcase(s, tc);
+	TCase *own = tcase_create("own_refusals");
+	tcase_add_checked_fixture(own, setup_own_refusals, teardown);
+	tcase_set_timeout(own, 15);
+	tcase_add_test(own, refusals_in_the_owners_words);
+	suite_add_tcase(s, own);
 	TCase *tls = tcase_create("tls");
 	tcase_add_checked_fixture(tls, setup_tls, teardown);
 	tcase_set_timeout(tls, 15);

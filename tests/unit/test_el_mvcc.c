@@ -99,7 +99,7 @@ static void KEYS(struct el_range_req q, const char *want)
 START_TEST(test_fresh_store_is_revision_1)
 {
 	ck_assert_int_eq(el_store_revision(st), 1);
-	ck_assert_int_eq(el_store_compact_revision(st), 0);
+	ck_assert_int_eq(el_store_compact_revision(st), -1);
 	ck_assert_int_eq(PUT("a", "1"), 2);
 	ck_assert_int_eq(PUT("b", "1"), 3);
 }
@@ -447,6 +447,71 @@ START_TEST(test_txn_too_many_ops)
 }
 END_TEST
 
+/* etcd 3.4: a store never compacted takes one compaction at 0; then 0 is compacted. */
+START_TEST(test_compaction_at_zero_once)
+{
+	struct el_request c = {.type = EL_REQ_COMPACTION};
+	struct el_response resp;
+
+	c.u.compaction.revision = -1;
+	ck_assert_int_eq(apply(&c, &resp), -CM_ECOMPACTED);
+	el_response_close(&resp);
+	c.u.compaction.revision = 0;
+	ck_assert_int_eq(apply(&c, &resp), 0);
+	ck_assert_int_eq(resp.revision, 1);
+	el_response_close(&resp);
+	ck_assert_int_eq(el_store_compact_revision(st), 0);
+	ck_assert_int_eq(apply(&c, &resp), -CM_ECOMPACTED);
+	el_response_close(&resp);
+	ck_assert_int_eq(PUT("a", "1"), 2);
+	KEYS((struct el_range_req){.key = ALL, .range_end = ALL, .revision = 1}, "");
+	c.u.compaction.revision = 1;
+	ck_assert_int_eq(apply(&c, &resp), 0);
+	el_response_close(&resp);
+}
+END_TEST
+
+START_TEST(test_hash_kv)
+{
+	struct el_request c = {.type = EL_REQ_COMPACTION};
+	struct el_response resp;
+	uint32_t h2, h3, h, other;
+	int64_t crev = 7;
+
+	ck_assert_int_eq(el_store_hash_kv(st, 0, &h, &crev), 0);
+	ck_assert_int_eq(crev, -1); /* as etcd: never compacted */
+	PUT("a", "1"); /* 2 */
+	ck_assert_int_eq(el_store_hash_kv(st, 0, &h2, &crev), 0);
+	PUT("b", "1"); /* 3 */
+	ck_assert_int_eq(el_store_hash_kv(st, 3, &h3, &crev), 0);
+	ck_assert_uint_ne(h2, h3);
+	/* a revision's hash does not change with later writes */
+	PUT("a", "2"); /* 4 */
+	ck_assert_int_eq(el_store_hash_kv(st, 2, &h, &crev), 0);
+	ck_assert_uint_eq(h, h2);
+	ck_assert_int_eq(el_store_hash_kv(st, 5, &h, &crev), -CM_EFUTUREREV);
+	/* the same keys with another value hash differently */
+	{
+		struct el_store *o;
+
+		ck_assert_int_eq(el_store_new(NULL, &o), 0);
+		struct el_request p = {.type = EL_REQ_PUT, .u.put = {.key = {"a", 1}, .value = {"9", 1}}};
+		el_response_init(&resp);
+		ck_assert_int_eq(el_store_apply(o, &p, 0, &resp), 0);
+		el_response_close(&resp);
+		ck_assert_int_eq(el_store_hash_kv(o, 2, &other, &crev), 0);
+		ck_assert_uint_ne(other, h2);
+		el_store_free(o);
+	}
+	c.u.compaction.revision = 3;
+	ck_assert_int_eq(apply(&c, &resp), 0);
+	el_response_close(&resp);
+	ck_assert_int_eq(el_store_hash_kv(st, 3, &h, &crev), -CM_ECOMPACTED);
+	ck_assert_int_eq(el_store_hash_kv(st, 4, &h, &crev), 0);
+	ck_assert_int_eq(crev, 3);
+}
+END_TEST
+
 START_TEST(test_compaction)
 {
 	struct el_request c = {.type = EL_REQ_COMPACTION};
@@ -536,6 +601,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_txn_one_revision_and_reads_see_writes);
 	tcase_add_test(tc, test_txn_duplicate_key_and_atomic_errors);
 	tcase_add_test(tc, test_txn_too_many_ops);
+	tcase_add_test(tc, test_compaction_at_zero_once);
+	tcase_add_test(tc, test_hash_kv);
 	tcase_add_test(tc, test_compaction);
 	tcase_add_test(tc, test_many_keys_random_order);
 	suite_add_tcase(s, tc);

@@ -101,6 +101,18 @@ static void same_answers(struct el_store *a, struct el_store *b)
 		}
 		el_response_close(&ra);
 		el_response_close(&rb);
+		{
+			/* the hash members compare agrees too, revision by revision */
+			uint32_t ha = 1, hb = 2;
+			int64_t ca = 3, cb = 4;
+
+			ea = el_store_hash_kv(a, rev, &ha, &ca);
+			ck_assert_int_eq(ea, el_store_hash_kv(b, rev, &hb, &cb));
+			if (ea == 0) {
+				ck_assert_uint_eq(ha, hb);
+				ck_assert_int_eq(ca, cb);
+			}
+		}
 	}
 }
 

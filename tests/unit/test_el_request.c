@@ -251,6 +251,47 @@ START_TEST(test_deep_nesting_refused)
 }
 END_TEST
 
+/* The sizes etcd 3.4's gRPC server named in "received message larger than max (N vs. M)". */
+START_TEST(test_pb_size_as_etcd_counts)
+{
+	size_t n = 2175000;
+	char *big = calloc(1, n + 3);
+	struct el_bytes key = {"big", 3}, value = {big, (uint32_t)n};
+	struct el_request r = {.type = EL_REQ_PUT, .u.put = {.key = key, .value = value}};
+	struct el_op op = {.type = EL_OP_PUT, .u.put = r.u.put};
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_uint_eq(el_request_pb_size(&r), 2175010);
+	r.u.put.key = (struct el_bytes){big, (uint32_t)n + 3};
+	r.u.put.value = (struct el_bytes){"x", 1};
+	ck_assert_uint_eq(el_request_pb_size(&r), 2175011);
+	r = (struct el_request){.type = EL_REQ_TXN, .u.txn = {.nsuccess = 1, .success = &op}};
+	ck_assert_uint_eq(el_request_pb_size(&r), 2175020);
+	r = (struct el_request){.type = EL_REQ_RANGE, .u.range = {.key = value}};
+	ck_assert_uint_eq(el_request_pb_size(&r), 2175005);
+	/* zero values are left out; a negative int64 takes ten bytes; an empty op is still there */
+	r = (struct el_request){.type = EL_REQ_RANGE, .u.range = {.key = key, .revision = -1, .keys_only = true}};
+	ck_assert_uint_eq(el_request_pb_size(&r), 5 + 11 + 2);
+	op = (struct el_op){.type = EL_OP_RANGE};
+	r = (struct el_request){.type = EL_REQ_TXN, .u.txn = {.nfailure = 1, .failure = &op}};
+	ck_assert_uint_eq(el_request_pb_size(&r), 4);
+	/* a compare's range_end is field 64: a two-byte tag */
+	struct el_compare c = {.target = EL_CMP_MOD, .key = key, .range_end = key, .number = 5};
+	r = (struct el_request){.type = EL_REQ_TXN, .u.txn = {.ncompares = 1, .compares = &c}};
+	ck_assert_uint_eq(el_request_pb_size(&r), 2 + (2 + 5 + 6 + 2));
+	/* etcd 3.4 took a put of "big" with 1572838 bytes and no more, a txn of it 1572830: at
+	 * --max-request-bytes (1572864) inside its InternalRaftRequest, whose header here is 13 bytes. */
+	r = (struct el_request){.type = EL_REQ_PUT, .u.put = {.key = key, .value = {big, 1572838}}};
+	ck_assert_uint_eq(el_request_raft_pb_size(&r, 0x1234), 1572864);
+	op = (struct el_op){.type = EL_OP_PUT, .u.put = {.key = key, .value = {big, 1572830}}};
+	r = (struct el_request){.type = EL_REQ_TXN, .u.txn = {.nsuccess = 1, .success = &op}};
+	ck_assert_uint_eq(el_request_raft_pb_size(&r, 0x1234), 1572864);
+	/* a member id with bit 15 set makes the request id a ten-byte varint */
+	ck_assert_uint_eq(el_request_raft_pb_size(&r, 0x8234), 1572865);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_error_messages)
 {
 	ck_assert_str_eq(el_strerror(-EL_EDUPKEY), "etcdserver: duplicate key given in txn request");
@@ -277,6 +318,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_huge_counts_refused);
 	tcase_add_test(tc, test_deep_nesting_refused);
 	tcase_add_test(tc, test_error_messages);
+	tcase_add_test(tc, test_pb_size_as_etcd_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -73,6 +73,38 @@ START_TEST(propose_returns_index_and_term)
 }
 END_TEST
 
+/* An entry over max_msg_bytes is taken up to max_entry_bytes and goes alone in its append. */
+START_TEST(entry_over_message_size_up_to_max_entry_bytes)
+{
+	uint64_t peers[2] = {1, 2};
+	struct raft_config c = {.id = 1, .peers = peers, .n_peers = 2, .election_tick = 10,
+				.heartbeat_tick = 1, .seed = 7, .max_msg_bytes = 64,
+				.max_entry_bytes = 1000};
+	struct raft *rs[3] = {NULL, NULL, rf_new(2, 2, false, false, NULL)};
+	struct raft *r;
+	static char big[1001];
+	struct rf_out o;
+
+	ck_assert_int_eq(raft_new(&c, &rs[1]), 0);
+	r = rs[1];
+	make_leader(r, 1);
+	rf_pump(rs, 2); /* the follower matched: replicate state */
+	ck_assert_int_eq(raft_propose(r, big, 1001, NULL, NULL), -CM_ETOOLARGE);
+	ck_assert_int_eq(raft_propose(r, big, 1000, NULL, NULL), 0);
+	ck_assert_int_eq(raft_propose(r, "x", 1, NULL, NULL), 0);
+	rf_ready(r, &o);
+	const struct raft_msg *m = rf_find(&o, RAFT_MSG_APPEND, 2);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->n_entries, 1);
+	ck_assert_uint_eq(m->entries[0].len, 1000);
+	rf_out_free(&o);
+	rf_pump(rs, 2);
+	ck_assert_uint_eq(rf_commit(rs[2]), rf_commit(r));
+	raft_free(r);
+	raft_free(rs[2]);
+}
+END_TEST
+
 START_TEST(fast_backoff_skips_a_whole_conflicting_term)
 {
 	uint64_t lt[52], ft[52];
@@ -307,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, proposals_commit_and_apply_everywhere_in_order);
 	tcase_add_test(tc, follower_refuses_proposals);
 	tcase_add_test(tc, propose_returns_index_and_term);
+	tcase_add_test(tc, entry_over_message_size_up_to_max_entry_bytes);
 	tcase_add_test(tc, fast_backoff_skips_a_whole_conflicting_term);
 	tcase_add_test(tc, longer_divergent_follower_log_is_truncated);
 	tcase_add_test(tc, commit_only_by_counting_current_term_entries);
