@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,12 @@
 #include "common/err.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 3000L
+
+/* "kubelet/v1.32.0 (linux) minik8s": the program first, as Kubernetes' clients put it. */
+static void user_agent(char *out, size_t size)
+{
+	snprintf(out, size, "%s/v1.32.0 (linux) minik8s", program_invocation_short_name);
+}
 
 static int add_header(struct curl_slist **list, const char *line)
 {
@@ -75,6 +82,7 @@ static int set_common(struct cm_http_easy *e, const struct cm_http_client_opts *
 	long connect_ms = opts && opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
 							       : DEFAULT_CONNECT_TIMEOUT_MS;
 	CURLcode rc = CURLE_OK;
+	char ua[128];
 
 	/* A daemon's loop must never see SIGALRM or SIGPIPE from libcurl. */
 	rc |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -95,6 +103,13 @@ static int set_common(struct cm_http_easy *e, const struct cm_http_client_opts *
 	 * connection is rare (they are reused): look the name up again each time.
 	 */
 	rc |= curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 1L);
+	/*
+	 * The apiserver names a writer's managedFields entry after the program
+	 * in its User-Agent, as Kubernetes does; a caller's own User-Agent
+	 * header (minictl's) takes precedence over this one.
+	 */
+	user_agent(ua, sizeof(ua));
+	rc |= curl_easy_setopt(h, CURLOPT_USERAGENT, ua); /* libcurl keeps a copy */
 	rc |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->headers);
 	if (opts && opts->unix_socket)
 		rc |= curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, opts->unix_socket);

@@ -71,6 +71,12 @@ class ControlTest(unittest.TestCase):
         harness.wait_until(lambda: len(self.running("web")) == 3 and len(self.pods("web")) == 3, 20,
                            "3 running pods")
         self.assertEqual(len({p["spec"]["nodeName"] for p in self.running("web")}), 3, "spread over 3 nodes")
+        # Each daemon's writes are recorded under its program's name, as kube-controller-manager's,
+        # kube-scheduler's and the kubelet's are in Kubernetes.
+        pod = self.running("web")[0]
+        managers = {(e["manager"], e.get("subresource", "")) for e in pod["metadata"]["managedFields"]}
+        self.assertIn(("controller", ""), managers)
+        self.assertIn(("hollownodes", "status"), managers)  # this test's kubelets
         self.api.req("PATCH", APPS + "/deployments/web", {"spec": {"replicas": 10}},
                      ctype="application/merge-patch+json")
         harness.wait_until(lambda: len(self.running("web")) == 10, 20, "10 running pods")
