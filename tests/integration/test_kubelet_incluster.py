@@ -144,7 +144,10 @@ class InClusterTest(unittest.TestCase):
         # the files on the node: in the pod's volume, the token mode 0644 (defaultMode 420)
         uid = self.get_pod("ic")["metadata"]["uid"]
         vdir = os.path.join(self.root, "pods", uid, "volumes", KUBE_API_ACCESS["name"])
-        self.assertEqual(sorted(os.listdir(vdir)), ["ca.crt", "labels", "namespace", "token"])
+        # Kubernetes' layout (test_kubelet_volumes.py): each name a link into ..data, the current files' folder
+        self.assertEqual(sorted(n for n in os.listdir(vdir) if not n.startswith("..")),
+                         ["ca.crt", "labels", "namespace", "token"])
+        self.assertEqual(os.readlink(os.path.join(vdir, "token")), "..data/token")
         self.assertEqual(os.stat(os.path.join(vdir, "token")).st_mode & 0o777, 0o644)
         # the token is the pod's ServiceAccount's, bound to the pod, and the apiserver takes it
         claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
