@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,23 +69,6 @@ void kl_payload_close(struct kl_payload *p)
 	free(p->v);
 	p->v = NULL;
 	p->n = p->cap = 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-/* Removes path and, for a real folder, everything under it; a symlink is removed, not followed. */
-static void rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
 /* Regular files under path (recursively), or -errno. */
@@ -180,7 +162,7 @@ fail:
 	if (rc < 0) {
 		cm_buf_reset(&path);
 		if (cm_buf_printf(&path, "%s/%s", dir, ts->data) == 0)
-			rm_rf(path.data);
+			cm_remove_tree(path.data);
 	}
 out:
 	cm_buf_close(&path);
@@ -204,7 +186,7 @@ static int link_at(const char *dir, const char *name, const char *tmp, const cha
 		    (cur[n] = '\0', !strcmp(cur, target)))
 			goto out;
 		if (S_ISDIR(st.st_mode))
-			rm_rf(path.data); /* a folder written by a kubelet before this layout: cannot be renamed over */
+			cm_remove_tree(path.data); /* a folder written by a kubelet before this layout: cannot be renamed over */
 	}
 	unlink(t.data);
 	if (symlink(target, t.data) < 0 || rename(t.data, path.data) < 0) {
@@ -258,7 +240,7 @@ static int relink(const char *dir, const struct kl_payload *p, const char *ts)
 			continue;
 		cm_buf_reset(&path);
 		if (cm_buf_printf(&path, "%s/%s", dir, e->d_name) == 0)
-			rm_rf(path.data); /* a name gone from the source, or the previous (or a half-made) folder */
+			cm_remove_tree(path.data); /* a name gone from the source, or the previous (or a half-made) folder */
 	}
 	closedir(d);
 out:
@@ -286,7 +268,7 @@ int kl_voldir_write(const char *dir, const struct kl_payload *p, bool *changed)
 		if ((rc = link_at(dir, DATA, DATA_TMP, ts.data)) < 0) {
 			cm_buf_reset(&data);
 			if (cm_buf_printf(&data, "%s/%s", dir, ts.data) == 0)
-				rm_rf(data.data);
+				cm_remove_tree(data.data);
 		} else {
 			*changed = true;
 		}
