@@ -16,8 +16,6 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from apiserver_proc import Apiserver  # noqa: E402
-from etcd_cluster import Cluster  # noqa: E402
 import kubelet_proc  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
@@ -41,21 +39,13 @@ class VolumeUpdateTest(unittest.TestCase):
         cls.namespaces = can_unshare()
         print("kubelet volumes test: mount namespaces %s" % ("ALLOWED" if cls.namespaces else "FORBIDDEN: "
                                                                "files checked on the node only"), flush=True)
-        cls.dir = harness.tempdir("kubelet-volumes-")
-        cls.etcd = Cluster(size=1).start_all()
-        cls.api = Apiserver(cls.etcd.client)
-        cls.root = os.path.join(cls.dir, "root")
-        cls.kport = harness.free_ports(1)[0]
-        cls.cgroup = "minik8s-it-%d" % os.getpid()
-        cls.kubelet = kubelet_proc.start(cls.api.url, NODE, cls.kport, cls.root, cls.cgroup,
-                                         os.path.join(cls.dir, "kubelet.log"))
+        cls.node = kubelet_proc.OneNode(NODE)
+        cls.api, cls.root, cls.kport = cls.node.api, cls.node.root, cls.node.kport
+        cls.dir = cls.node.dir
 
     @classmethod
     def tearDownClass(cls):
-        problems = kubelet_proc.stop(cls.kubelet, cls.api, NS, cls.cgroup)
-        cls.api.stop()
-        cls.etcd.stop()
-        assert not problems, problems
+        cls.node.stop(NS)
 
     def create(self, kind, obj):
         st, out = self.api.req("POST", "%s/%s" % (NS, kind), obj)
