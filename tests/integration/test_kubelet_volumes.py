@@ -5,7 +5,8 @@ the files when they change, and the downward API files when the pod's labels or 
 volume is laid out as Kubernetes' atomic writer does: the files in a timestamped "..2026_..." folder,
 "..data" a symlink to it flipped by one rename, and every visible name a symlink "NAME -> ..data/NAME".
 The files are read on the node (the pod's volume folder), and, where the kernel gives the container
-a mount namespace, from inside the container too, where a subPath mount keeps its first content.
+a mount namespace, from inside the container too, where a subPath mount keeps its first content. The
+kubelet talks to the apiserver as system:node:NODE under Node,RBAC, as a deployed one does.
 """
 import base64
 import os
@@ -16,6 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
+from apiserver_proc import tls_args  # noqa: E402
 import kubelet_proc  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
@@ -39,9 +41,18 @@ class VolumeUpdateTest(unittest.TestCase):
         cls.namespaces = can_unshare()
         print("kubelet volumes test: mount namespaces %s" % ("ALLOWED" if cls.namespaces else "FORBIDDEN: "
                                                                "files checked on the node only"), flush=True)
-        cls.node = kubelet_proc.OneNode(NODE)
+        # the kubelet is system:node:NODE over HTTPS, under the Node authorizer: its watches must be allowed
+        cls.dir = harness.tempdir("kubelet-volumes-")
+        pki = os.path.join(cls.dir, "pki")
+        subprocess.run([os.path.join(harness.ROOT, "deploy", "certs.sh"), pki],
+                       env=dict(os.environ, ETCD_MEMBERS="e1", NODES=NODE), check=True, stdout=subprocess.DEVNULL)
+        sport = harness.free_ports(1)[0]
+        p = lambda f: os.path.join(pki, f)  # noqa: E731
+        cls.node = kubelet_proc.OneNode(
+            NODE, cls.dir, tls_args(pki, sport) + ["--anonymous-auth=false", "--authorization-mode=Node,RBAC"],
+            ["--certificate-authority", p("ca.crt"), "--client-certificate", p("kubelet-%s.crt" % NODE),
+             "--client-key", p("kubelet-%s.key" % NODE)], master="https://127.0.0.1:%d" % sport)
         cls.api, cls.root, cls.kport = cls.node.api, cls.node.root, cls.node.kport
-        cls.dir = cls.node.dir
 
     @classmethod
     def tearDownClass(cls):

@@ -47,7 +47,8 @@ class OneNode:
     """A one-member etcdlite, an apiserver (api_args added to its flags) and a host-network kubelet named node,
     in the folder dir (a new temporary one when None): what a kubelet test runs against. stop() ends them."""
 
-    def __init__(self, node, dir=None, api_args=(), kubelet_args=()):
+    def __init__(self, node, dir=None, api_args=(), kubelet_args=(), master=None):
+        """master: the URL the kubelet uses (default: the apiserver's plain loopback port)."""
         from apiserver_proc import Apiserver
         from etcd_cluster import Cluster
         self.dir = dir or harness.tempdir("kubelet-%s-" % node)
@@ -56,7 +57,7 @@ class OneNode:
         self.root = os.path.join(self.dir, "root")
         self.kport = harness.free_ports(1)[0]
         self.cgroup = "minik8s-it-%d" % os.getpid()
-        self.kubelet = start(self.api.url, node, self.kport, self.root, self.cgroup,
+        self.kubelet = start(master or self.api.url, node, self.kport, self.root, self.cgroup,
                              os.path.join(self.dir, "kubelet.log"), kubelet_args)
 
     def stop(self, ns_path):
