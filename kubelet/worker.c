@@ -203,6 +203,7 @@ static void follow_metadata(struct kl_pod_worker *w, const cJSON *pod)
 {
 	static const char *const fields[] = {"labels", "annotations"};
 	cJSON *meta = cm_json_get(w->pod, "metadata");
+	bool changed = false;
 
 	for (size_t i = 0; i < 2 && meta; i++) {
 		const cJSON *now = cJSON_GetObjectItemCaseSensitive(cm_json_get(pod, "metadata"), fields[i]);
@@ -216,10 +217,12 @@ static void follow_metadata(struct kl_pod_worker *w, const cJSON *pod)
 		cJSON_DeleteItemFromObjectCaseSensitive(meta, fields[i]);
 		if (now)
 			cJSON_AddItemToObject(meta, fields[i], copy);
-		w->vol_dirty = true;
+		changed = true;
 	}
-	if (w->vol_dirty)
+	if (changed) {
+		w->vol_dirty = true;
 		kl_server_kick(w->srv);
+	}
 }
 
 void kl_worker_update(struct kl_server *s, const cJSON *pod)
@@ -249,10 +252,10 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 		if (kl_volwatch_add(s->volwatch, w) < 0)
 			cm_warn("pod %s/%s: its volumes' sources not watched (out of memory): they are not updated",
 				w->ns, w->name);
-	} else if (!w->deleting) {
-		follow_metadata(w, pod);
 		/* a new pod starts on the next loop pass, not a whole tick later; a burst shares that pass */
 		kl_server_kick(s);
+	} else if (!w->deleting) {
+		follow_metadata(w, pod);
 	}
 	if (cm_json_get(pod, "metadata.deletionTimestamp") && !w->deleting) {
 		w->deleting = true;
