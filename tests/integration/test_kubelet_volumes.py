@@ -84,12 +84,18 @@ class VolumeUpdateTest(unittest.TestCase):
     def wait_file(self, path, want, what):
         """Polls until the file at path holds want (None: until it is gone); returns the seconds it took."""
         t0 = time.time()
-        harness.wait_until(lambda: self.read(path) == want, UPDATE_S,
-                           "%s: %r (last read %r)" % (what, want, self.read(path)))
+        try:
+            harness.wait_until(lambda: self.read(path) == want, UPDATE_S, "%s: %r" % (what, want))
+        except AssertionError as e:
+            raise AssertionError("%s; last read %r" % (e, self.read(path))) from None
         return time.time() - t0
 
     def assert_layout(self, vdir, names):
-        """Kubernetes' layout: ..data -> one ..timestamp folder, each name -> ..data/name, nothing else."""
+        """Waits for Kubernetes' layout: ..data -> one ..timestamp folder, each name -> ..data/name, nothing else
+        (a name gone from the source, and the previous folder, go just after ..data flips); returns the folder."""
+        return harness.wait_until(lambda: self.layout(vdir, names), UPDATE_S, "%s holding %s" % (vdir, names))
+
+    def layout(self, vdir, names):
         entries = sorted(os.listdir(vdir))
         data = os.readlink(os.path.join(vdir, "..data"))
         self.assertRegex(data, r"^\.\.\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d\.\w+$")
@@ -188,6 +194,17 @@ class VolumeUpdateTest(unittest.TestCase):
         self.assertEqual(self.api.req("DELETE", NS + "/configmaps/later")[0], 200)
         self.wait_file(opt + "/k", None, "optional configMap deleted")
         self.assert_layout(opt, [])
+
+        # a restarted kubelet finds the files as they should be and writes none; its new watches work
+        before = os.readlink(cm + "/..data")
+        self.node.restart_kubelet()
+        # seen whether it comes before the new kubelet's list (the pod is prepared with it) or after (an update):
+        # either way the kubelet has made the pod's volumes once it shows
+        self.patch("/pods/vols", {"metadata": {"labels": {"app": "three"}}})
+        self.wait_file(dw + "/labels", 'app="three"\ntier="web"', "labels change after the restart")
+        self.assertEqual(os.readlink(cm + "/..data"), before, "an unchanged volume was written again")
+        self.patch("/configmaps/cfg", {"data": {"greeting": "v2b"}})
+        self.wait_file(cm + "/greeting", "v2b", "configMap update after the restart")
 
         # a required source deleted keeps its last files (the pod still runs on them); the ConfigMap's change,
         # made after the delete, is seen after it in the usual order of events (not a guarantee across watches)

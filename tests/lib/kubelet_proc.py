@@ -57,8 +57,14 @@ class OneNode:
         self.root = os.path.join(self.dir, "root")
         self.kport = harness.free_ports(1)[0]
         self.cgroup = "minik8s-it-%d" % os.getpid()
-        self.kubelet = start(master or self.api.url, node, self.kport, self.root, self.cgroup,
-                             os.path.join(self.dir, "kubelet.log"), kubelet_args)
+        self._args = (master or self.api.url, node, self.kport, self.root, self.cgroup,
+                      os.path.join(self.dir, "kubelet.log"), kubelet_args)
+        self.kubelet = start(*self._args)
+
+    def restart_kubelet(self):
+        """SIGKILLs the kubelet (its pods run on) and starts it again with the same flags."""
+        harness.kill(self.kubelet)
+        self.kubelet = start(*self._args)
 
     def stop(self, ns_path):
         """Deletes the pods under ns_path, stops the kubelet, the apiserver and etcd; raises what went wrong."""
