@@ -13,6 +13,7 @@
 #include "apiserver/sa_token.h"
 #include "apiserver/status.h"
 #include "common/err.h"
+#include "common/fieldsel.h"
 #include "common/fileio.h"
 #include "common/json.h"
 #include "common/log.h"
@@ -468,6 +469,7 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 	struct api_auth *a = c->srv->auth;
 	struct api_user u;
 	struct api_authz_attrs at = {0};
+	struct cm_fieldsel *fs = NULL;
 	const char *reason;
 	cJSON *st;
 	bool mutating = strcmp(method, "GET") && strcmp(method, "HEAD");
@@ -495,19 +497,32 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
 	at.resource = plural;
 	at.subresource = c->sub;
 	at.name = c->name;
-	if (api_auth_decide(a, &at, &reason))
+	/*
+	 * As kube-apiserver: a list or watch of one name (fieldSelector
+	 * metadata.name=X) is authorized as a request for X, so that the Node
+	 * authorizer and RBAC's resourceNames can allow it (a kubelet watches
+	 * the ConfigMaps and Secrets its pods mount this way).
+	 */
+	if (!c->name && (!strcmp(at.verb, "list") || !strcmp(at.verb, "watch")) &&
+	    cm_fieldsel_parse(cm_http_req_query(c->req, "fieldSelector") ? cm_http_req_query(c->req, "fieldSelector") : "",
+			      &fs, NULL) == 0)
+		at.name = cm_fieldsel_required(fs, "metadata.name");
+	if (api_auth_decide(a, &at, &reason)) {
+		cm_fieldsel_free(fs);
 		return false;
+	}
 	{
 		struct cm_buf why = CM_BUF_INIT;
 
 		if (api_authz_forbidden_why(&at, reason, &why) < 0) {
 			cm_buf_close(&why);
 			api_ctx_reply_status(c, api_status_internal("out of memory"));
-			return true;
+		} else {
+			cm_debug(1, "forbidden: %s", why.data); /* at -v 1: a scan would flood the log otherwise */
+			api_ctx_reply_status(c, api_status_forbidden(at.group, plural, c->name, why.data));
 		}
-		cm_debug(1, "forbidden: %s", why.data); /* at -v 1: a scan would flood the log otherwise */
-		api_ctx_reply_status(c, api_status_forbidden(at.group, plural, c->name, why.data));
 		cm_buf_close(&why);
 	}
+	cm_fieldsel_free(fs);
 	return true;
 }

@@ -82,7 +82,8 @@ static const char *const defaults[][3] = {
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"nodes\",\"nodes/status\"],\"verbs\":[\"create\",\"get\",\"patch\",\"update\"]},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"pods/status\"],\"verbs\":[\"patch\",\"update\"]},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"delete\"]},"
-	 "{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\",\"secrets\",\"persistentvolumeclaims\"],\"verbs\":[\"get\"]},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"configmaps\",\"secrets\"],\"verbs\":" RO "},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"persistentvolumeclaims\"],\"verbs\":[\"get\"]},"
 	 "{\"apiGroups\":[\"\"],\"resources\":[\"events\"],\"verbs\":[\"create\",\"patch\",\"update\"]},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":[\"create\",\"get\",\"update\",\"patch\",\"delete\"]}]"},
 	/* discovery, for anyone authenticated: enough for kubectl to find the API */

@@ -30,9 +30,11 @@ static bool readable(const struct api_authz_attrs *a)
 		return true;
 	/*
 	 * Secrets, ConfigMaps and claims one at a time only (a pod names them):
-	 * a kubelet cannot list every secret of the cluster.
+	 * a kubelet cannot list every secret of the cluster. A list or watch of
+	 * one name (fieldSelector metadata.name) is one at a time: the kubelet
+	 * follows the ConfigMaps and Secrets its pods mount so.
 	 */
-	if (!*a->group && is(a->verb, "get") &&
+	if (!*a->group && a->name && *a->name &&
 	    (is(a->resource, "secrets") || is(a->resource, "configmaps") || is(a->resource, "persistentvolumeclaims")))
 		return true;
 	return is(a->group, "coordination.k8s.io") && is(a->resource, "leases") && is(a->ns, "kube-node-lease");

@@ -32,4 +32,12 @@ int cm_file_write_atomic(const char *path, const void *data, size_t len, mode_t 
 /* Makes path and every missing parent with mode (like mkdir -p). 0 or a negative errno. */
 int cm_mkdir_p(const char *path, mode_t mode);
 
+/*
+ * Removes path and everything under it (rm -rf): symlinks are removed, not
+ * followed, and other file systems mounted below are not entered (their
+ * mount points stay). What cannot be removed is left. Safe on any thread.
+ * 0, or the negative errno of the walk (-ENOENT: nothing at path).
+ */
+int cm_remove_tree(const char *path);
+
 #endif

@@ -12,6 +12,7 @@
 #include "kubelet/kubelet.h"
 #include "kubelet/podnet.h"
 #include "kubelet/teardown.h"
+#include "kubelet/volwatch.h"
 
 struct api_send {
 	cm_http_done_cb done;
@@ -137,7 +138,8 @@ int kl_server_new(uv_loop_t *loop, const struct kl_config *cfg, struct kl_runtim
 	if ((rc = cm_http_client_new(loop, NULL, &s->http)) < 0)
 		goto fail;
 	if ((rc = cm_api_new_opts(loop, cfg->masters, cfg->nmasters, cfg->api_tls, &s->client)) < 0 ||
-	    (rc = cm_events_new(s->client, "kubelet", &s->events)) < 0)
+	    (rc = cm_events_new(s->client, "kubelet", &s->events)) < 0 ||
+	    (rc = kl_volwatch_new(s, &s->volwatch)) < 0)
 		goto fail;
 	hopts.bind_address = cfg->bind_address;
 	hopts.port = cfg->port;
@@ -170,6 +172,7 @@ fail_running:
 	kl_server_close(s, NULL, NULL);
 	return rc;
 fail:
+	kl_volwatch_free(s->volwatch);
 	kl_teardowns_free(s->teardowns);
 	cm_events_free(s->events);
 	cm_api_free(s->client);
@@ -228,6 +231,8 @@ void kl_server_close(struct kl_server *s, void (*done)(void *ud), void *ud)
 	s->pod_inf = NULL;
 	cm_informer_free(s->svc_inf);
 	s->svc_inf = NULL;
+	kl_volwatch_free(s->volwatch);
+	s->volwatch = NULL;
 	/* removals not begun are left to the next kubelet (orphans then); running ones end before the loop does */
 	kl_teardowns_free(s->teardowns);
 	s->teardowns = NULL;

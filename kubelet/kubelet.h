@@ -45,6 +45,7 @@ struct kl_config {
 };
 
 struct kl_pod_worker;
+struct kl_volwatch;
 
 struct kl_server {
 	uv_loop_t *loop;
@@ -58,6 +59,7 @@ struct kl_server {
 	struct cm_events *events;      /* Events about pods, through client */
 	struct cm_informer *pod_inf;   /* pods with spec.nodeName = this node */
 	struct cm_informer *svc_inf;   /* every Service: containers' service link variables (envvars.c) */
+	struct kl_volwatch *volwatch;  /* the ConfigMaps and Secrets the pods mount, watched */
 	struct kl_podnet *net;         /* NULL with --pod-network=host */
 	struct kl_teardowns *teardowns; /* deleted pods' folders and networks being removed off the loop */
 	uv_timer_t sync_timer, renew_timer;

@@ -10,6 +10,7 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/quantity.h"
+#include "kubelet/voldir.h"
 #include "kubelet/worker.h"
 
 #define MODE_DEFAULT 0644 /* defaultMode 420, as Kubernetes defaults it */
@@ -22,29 +23,6 @@ static mode_t mode_of(const cJSON *obj, const char *field, mode_t def)
 	if (cm_json_get_int64(obj, field, &m) < 0 || m < 0 || m > 0777)
 		return def;
 	return (mode_t)m;
-}
-
-/* Writes rel (a relative path, its folders made) under dir, atomically. */
-static int write_file(const char *dir, const char *rel, const char *data, size_t len, mode_t mode)
-{
-	struct cm_buf p = CM_BUF_INIT;
-	char *slash;
-	int rc;
-
-	if (!*rel || *rel == '/' || strstr(rel, ".."))
-		return -EINVAL;
-	if ((rc = cm_buf_printf(&p, "%s/%s", dir, rel)) < 0)
-		return rc;
-	slash = strrchr(p.data, '/');
-	if (slash > p.data + strlen(dir)) {
-		*slash = '\0';
-		rc = cm_mkdir_p(p.data, 0755);
-		*slash = '/';
-	}
-	if (rc == 0)
-		rc = cm_file_write_atomic(p.data, data, len, mode);
-	cm_buf_close(&p);
-	return rc;
 }
 
 int kl_volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out)
@@ -62,9 +40,9 @@ int kl_volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out
 	return -ENOENT;
 }
 
-/* Writes a ConfigMap's or Secret's keys (or the listed items) into dir; one not fetched writes nothing. */
+/* Adds a ConfigMap's or Secret's keys (or the listed items) to p; one not fetched adds nothing. */
 static int project(struct kl_pod_worker *w, const char *kind, const char *name, const cJSON *items,
-		   const char *dir, mode_t mode)
+		   struct kl_payload *p, mode_t mode)
 {
 	struct cm_buf key = CM_BUF_INIT, val = CM_BUF_INIT;
 	const cJSON *obj, *it;
@@ -77,15 +55,15 @@ static int project(struct kl_pod_worker *w, const char *kind, const char *name, 
 		{
 			cm_buf_reset(&val);
 			if (rc == 0 && kl_prep_dep_value(w, kind, name, cm_json_get_str(it, "key"), &val) == 0)
-				rc = write_file(dir, cm_json_str_or(it, "path", cm_json_str_or(it, "key", "x")),
-						val.data ? val.data : "", val.len, mode_of(it, "mode", mode));
+				rc = kl_payload_add(p, cm_json_str_or(it, "path", cm_json_str_or(it, "key", "x")),
+						    val.data ? val.data : "", val.len, mode_of(it, "mode", mode));
 		}
 	} else {
 		cJSON_ArrayForEach(it, cm_json_get(obj, "data"))
 		{
 			cm_buf_reset(&val);
 			if (rc == 0 && kl_prep_dep_value(w, kind, name, it->string, &val) == 0)
-				rc = write_file(dir, it->string, val.data ? val.data : "", val.len, mode);
+				rc = kl_payload_add(p, it->string, val.data ? val.data : "", val.len, mode);
 		}
 	}
 	cm_buf_close(&key);
@@ -153,8 +131,8 @@ static int resource_value(struct kl_pod_worker *w, const cJSON *ref, struct cm_b
 	return cm_buf_printf(out, "%lld", (long long)((v + d - 1) / d)); /* rounded up, as Kubernetes */
 }
 
-/* The downward API items (of a downwardAPI volume or projected source) into dir. */
-static int downward(struct kl_pod_worker *w, const cJSON *items, const char *dir, mode_t mode)
+/* The downward API items (of a downwardAPI volume or projected source) into p. */
+static int downward(struct kl_pod_worker *w, const cJSON *items, struct kl_payload *p, mode_t mode)
 {
 	struct cm_buf val = CM_BUF_INIT;
 	const cJSON *it;
@@ -176,8 +154,8 @@ static int downward(struct kl_pod_worker *w, const cJSON *items, const char *dir
 		else
 			rc = -EINVAL;
 		if (rc == 0)
-			rc = write_file(dir, cm_json_str_or(it, "path", ""), val.data ? val.data : "", val.len,
-					mode_of(it, "mode", mode));
+			rc = kl_payload_add(p, cm_json_str_or(it, "path", ""), val.data ? val.data : "", val.len,
+					    mode_of(it, "mode", mode));
 		else if (rc != -ENOMEM) {
 			/* a field minik8s does not know leaves its file out, not the pod waiting */
 			cm_warn("pod %s/%s: downward API file %s not written: %s", w->ns, w->name,
@@ -204,29 +182,12 @@ static const cJSON *volume(struct kl_pod_worker *w, const char *vol, size_t len)
 	return NULL;
 }
 
-int kl_volume_write_token(struct kl_pod_worker *w, const char *key)
-{
-	const char *vol = key + strlen("tokens/"), *rel = strchr(vol, '/');
-	const cJSON *v = rel ? volume(w, vol, (size_t)(rel - vol)) : NULL;
-	const char *tok = cm_json_get_str(cJSON_GetObjectItemCaseSensitive(w->deps, key), "status.token");
-	struct cm_buf dir = CM_BUF_INIT;
-	int rc;
-
-	if (!v || !tok)
-		return -ENOENT;
-	rc = kl_volume_path(w, cm_json_str_or(v, "name", ""), &dir);
-	if (rc == 0)
-		rc = write_file(dir.data, rel + 1, tok, strlen(tok), mode_of(v, "projected.defaultMode", MODE_DEFAULT));
-	cm_buf_close(&dir);
-	return rc;
-}
-
-/* A projected volume's sources into dir, in order: a later source's file replaces an earlier one's. */
-static int projected(struct kl_pod_worker *w, const cJSON *v, const char *dir)
+/* A projected volume's sources into p, in order: a later source's file replaces an earlier one's. */
+static int projected(struct kl_pod_worker *w, const cJSON *v, struct kl_payload *p)
 {
 	mode_t mode = mode_of(v, "projected.defaultMode", MODE_DEFAULT);
 	const char *vol = cm_json_str_or(v, "name", "");
-	const cJSON *src;
+	const cJSON *src, *sa;
 	int rc = 0;
 
 	cJSON_ArrayForEach(src, cm_json_get(v, "projected.sources"))
@@ -237,17 +198,68 @@ static int projected(struct kl_pod_worker *w, const cJSON *v, const char *dir)
 			break;
 		if (cm_json_get(src, "configMap"))
 			rc = project(w, "configmaps", cm_json_str_or(src, "configMap.name", ""),
-				     cm_json_get(src, "configMap.items"), dir, mode);
+				     cm_json_get(src, "configMap.items"), p, mode);
 		else if (cm_json_get(src, "secret"))
 			rc = project(w, "secrets", cm_json_str_or(src, "secret.name", ""),
-				     cm_json_get(src, "secret.items"), dir, mode);
+				     cm_json_get(src, "secret.items"), p, mode);
 		else if (cm_json_get(src, "downwardAPI"))
-			rc = downward(w, cm_json_get(src, "downwardAPI.items"), dir, mode);
-		else if (cm_json_get(src, "serviceAccountToken") &&
-			 (rc = kl_token_key(vol, cm_json_get(src, "serviceAccountToken"), &key)) == 0)
-			rc = kl_volume_write_token(w, key.data);
+			rc = downward(w, cm_json_get(src, "downwardAPI.items"), p, mode);
+		else if ((sa = cm_json_get(src, "serviceAccountToken")) && (rc = kl_token_key(vol, sa, &key)) == 0) {
+			const char *tok = cm_json_get_str(cJSON_GetObjectItemCaseSensitive(w->deps, key.data), "status.token");
+
+			if (tok) /* not issued yet: the pod waits for it, so only a refresh can miss it */
+				rc = kl_payload_add(p, cm_json_str_or(sa, "path", "token"), tok, strlen(tok), mode);
+		}
 		cm_buf_close(&key);
 	}
+	return rc;
+}
+
+/* The files volume v holds into p. 0, -ENOENT for a volume that is only a folder (emptyDir, hostPath), -errno. */
+static int payload_of(struct kl_pod_worker *w, const cJSON *v, struct kl_payload *p)
+{
+	if (cm_json_get(v, "configMap"))
+		return project(w, "configmaps", cm_json_str_or(v, "configMap.name", ""), cm_json_get(v, "configMap.items"),
+			       p, mode_of(v, "configMap.defaultMode", MODE_DEFAULT));
+	if (cm_json_get(v, "secret"))
+		return project(w, "secrets", cm_json_str_or(v, "secret.secretName", ""), cm_json_get(v, "secret.items"),
+			       p, mode_of(v, "secret.defaultMode", MODE_DEFAULT));
+	if (cm_json_get(v, "downwardAPI"))
+		return downward(w, cm_json_get(v, "downwardAPI.items"), p, mode_of(v, "downwardAPI.defaultMode", MODE_DEFAULT));
+	if (cm_json_get(v, "projected"))
+		return projected(w, v, p);
+	return -ENOENT;
+}
+
+/* Makes volume v's folder dir hold its files now (kl_voldir_write); a volume with no files is left alone. */
+static int write_volume(struct kl_pod_worker *w, const cJSON *v, const char *dir, bool first)
+{
+	struct kl_payload p = {0};
+	bool changed = false;
+	int rc = payload_of(w, v, &p);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc == 0)
+		rc = kl_voldir_write(dir, &p, &changed);
+	if (rc == 0 && changed && !first)
+		cm_info("pod %s/%s: volume %s updated (%zu files)", w->ns, w->name, cm_json_str_or(v, "name", ""), p.n);
+	kl_payload_close(&p);
+	return rc;
+}
+
+int kl_volume_write_token(struct kl_pod_worker *w, const char *key)
+{
+	const char *vol = key + strlen("tokens/"), *rel = strchr(vol, '/');
+	const cJSON *v = rel ? volume(w, vol, (size_t)(rel - vol)) : NULL;
+	struct cm_buf dir = CM_BUF_INIT;
+	int rc;
+
+	if (!v || !cJSON_GetObjectItemCaseSensitive(w->deps, key))
+		return -ENOENT;
+	if ((rc = kl_volume_path(w, cm_json_str_or(v, "name", ""), &dir)) == 0)
+		rc = write_volume(w, v, dir.data, false);
+	cm_buf_close(&dir);
 	return rc;
 }
 
@@ -283,22 +295,59 @@ int kl_prep_volumes(struct kl_pod_worker *w)
 			rc = -errno;
 			break;
 		}
-		if (cm_json_get(v, "configMap"))
-			rc = project(w, "configmaps", cm_json_str_or(v, "configMap.name", ""),
-				     cm_json_get(v, "configMap.items"), dir.data, mode_of(v, "configMap.defaultMode", MODE_DEFAULT));
-		else if (cm_json_get(v, "secret"))
-			rc = project(w, "secrets", cm_json_str_or(v, "secret.secretName", ""),
-				     cm_json_get(v, "secret.items"), dir.data, mode_of(v, "secret.defaultMode", MODE_DEFAULT));
-		else if (cm_json_get(v, "downwardAPI"))
-			rc = downward(w, cm_json_get(v, "downwardAPI.items"), dir.data,
-				      mode_of(v, "downwardAPI.defaultMode", MODE_DEFAULT));
-		else if (cm_json_get(v, "projected"))
-			rc = projected(w, v, dir.data);
-		if (rc < 0)
+		if ((rc = write_volume(w, v, dir.data, true)) < 0)
 			break;
 	}
 	if (rc < 0)
 		cm_warn("pod %s/%s: volume %s not made: %s", w->ns, w->name, dir.data, cm_strerror(rc));
 	cm_buf_close(&dir);
+	return rc;
+}
+
+int kl_volumes_refresh(struct kl_pod_worker *w)
+{
+	struct cm_buf dir = CM_BUF_INIT;
+	const cJSON *v;
+	int rc = 0, err;
+
+	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
+	{
+		if (cm_json_get(v, "hostPath") || cm_json_get(v, "emptyDir"))
+			continue;
+		cm_buf_reset(&dir);
+		if (kl_volume_path(w, cm_json_str_or(v, "name", ""), &dir) < 0)
+			continue;
+		if ((err = write_volume(w, v, dir.data, false)) < 0) {
+			cm_warn("pod %s/%s: volume %s not updated: %s", w->ns, w->name, dir.data, cm_strerror(err));
+			rc = rc ? rc : err;
+		}
+	}
+	cm_buf_close(&dir);
+	return rc;
+}
+
+int kl_volume_sources(const struct kl_pod_worker *w, kl_volume_source_fn fn, void *ud)
+{
+	const cJSON *v, *src;
+	int rc = 0;
+
+	cJSON_ArrayForEach(v, cm_json_get(w->pod, "spec.volumes"))
+	{
+		if (rc == 0 && cm_json_get_str(v, "configMap.name"))
+			rc = fn(ud, "configmaps", cm_json_get_str(v, "configMap.name"),
+				cJSON_IsTrue(cm_json_get(v, "configMap.optional")));
+		if (rc == 0 && cm_json_get_str(v, "secret.secretName"))
+			rc = fn(ud, "secrets", cm_json_get_str(v, "secret.secretName"),
+				cJSON_IsTrue(cm_json_get(v, "secret.optional")));
+		cJSON_ArrayForEach(src, cm_json_get(v, "projected.sources"))
+		{
+			if (rc == 0 && cm_json_get_str(src, "configMap.name"))
+				rc = fn(ud, "configmaps", cm_json_get_str(src, "configMap.name"),
+					cJSON_IsTrue(cm_json_get(src, "configMap.optional")));
+			if (rc == 0 && cm_json_get_str(src, "secret.name"))
+				rc = fn(ud, "secrets", cm_json_get_str(src, "secret.name"),
+					cJSON_IsTrue(cm_json_get(src, "secret.optional")));
+		}
+	}
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "kubelet/poddns.h"
 #include "kubelet/podnet.h"
 #include "kubelet/teardown.h"
+#include "kubelet/volwatch.h"
 #include "kubelet/worker.h"
 
 /* The tick while a pod is about to change (see changing()). */
@@ -32,6 +33,7 @@ static void free_worker(struct kl_pod_worker *w)
 	kl_sandbox_close(&w->sb);
 	cJSON_Delete(w->pod);
 	cJSON_Delete(w->deps);
+	cJSON_Delete(w->watched);
 	free(w->last_status);
 	free(w->uid);
 	free(w->ns);
@@ -57,6 +59,7 @@ static void remove_worker(struct kl_pod_worker *w)
 		}
 	}
 	w->removed = true;
+	kl_volwatch_remove(s->volwatch, w);
 	cm_metric_add(s->m_pods, -1);
 	w->refs++;
 	kl_worker_unref(w);
@@ -190,6 +193,38 @@ static struct kl_pod_worker *new_worker(struct kl_server *s, const cJSON *pod)
 	return w;
 }
 
+/*
+ * The pod's labels and annotations as the apiserver has them now: the
+ * downward API files show them (rewritten on the next tick). The rest of
+ * the copy stays: the containers' specs are borrowed from it, and a pod's
+ * spec does not change.
+ */
+static void follow_metadata(struct kl_pod_worker *w, const cJSON *pod)
+{
+	static const char *const fields[] = {"labels", "annotations"};
+	cJSON *meta = cm_json_get(w->pod, "metadata");
+	bool changed = false;
+
+	for (size_t i = 0; i < 2 && meta; i++) {
+		const cJSON *now = cJSON_GetObjectItemCaseSensitive(cm_json_get(pod, "metadata"), fields[i]);
+		const cJSON *had = cJSON_GetObjectItemCaseSensitive(meta, fields[i]);
+		cJSON *copy;
+
+		if ((!now && !had) || (now && had && cJSON_Compare(now, had, true)))
+			continue;
+		if (now && !(copy = cm_json_copy(now)))
+			continue; /* out of memory: the next update tries again */
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, fields[i]);
+		if (now)
+			cJSON_AddItemToObject(meta, fields[i], copy);
+		changed = true;
+	}
+	if (changed) {
+		w->vol_dirty = true;
+		kl_server_kick(w->srv);
+	}
+}
+
 void kl_worker_update(struct kl_server *s, const cJSON *pod)
 {
 	const char *uid = cm_json_get_str(pod, "metadata.uid");
@@ -214,8 +249,13 @@ void kl_worker_update(struct kl_server *s, const cJSON *pod)
 		*tail = w;
 		cm_metric_add(s->m_pods, 1);
 		cm_info("pod %s/%s: admitted", w->ns, w->name);
+		if (kl_volwatch_add(s->volwatch, w) < 0)
+			cm_warn("pod %s/%s: its volumes' sources not watched (out of memory): they are not updated",
+				w->ns, w->name);
 		/* a new pod starts on the next loop pass, not a whole tick later; a burst shares that pass */
 		kl_server_kick(s);
+	} else if (!w->deleting) {
+		follow_metadata(w, pod);
 	}
 	if (cm_json_get(pod, "metadata.deletionTimestamp") && !w->deleting) {
 		w->deleting = true;
@@ -647,6 +687,8 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 			kl_status_sync(w);
 			return;
 		}
+		kl_volwatch_pull(s->volwatch, w); /* a watch that listed after the pod's GETs has newer copies */
+		w->vol_dirty = false;
 		if (rc < 0 || (rc = kl_prep_volumes(w)) < 0) {
 			if (rc == -EAGAIN)
 				cm_debug(1, "pod %s/%s: waiting for the node's podCIDR", w->ns, w->name);
@@ -658,6 +700,14 @@ static void sync_pod(struct kl_server *s, struct kl_pod_worker *w, int64_t now)
 			return;
 		}
 		w->sandbox_ok = true;
+	}
+	if (w->vol_dirty && now >= w->vol_retry_at) {
+		w->vol_dirty = false;
+		kl_volwatch_pull(s->volwatch, w);
+		if (kl_volumes_refresh(w) < 0) {
+			w->vol_dirty = true;
+			w->vol_retry_at = now + 2000;
+		}
 	}
 	if (w->token_refresh_at && !w->token_busy && now >= w->token_refresh_at)
 		kl_token_refresh(w);

@@ -43,6 +43,9 @@ struct kl_pod_worker {
 	int fetching;           /* GETs in flight */
 	bool prep_failed;
 	char prep_why[160];     /* what the last fetch round missed first: the containers' waiting message */
+	cJSON *watched;         /* {"configmaps/x": optional, ...}: the sources its volumes follow (volwatch.c) */
+	bool vol_dirty;         /* a source or the pod's labels/annotations changed: volumes rewritten on the tick */
+	int64_t vol_retry_at;   /* a rewrite failed: not tried again before this (wall ms) */
 	int64_t token_refresh_at; /* wall ms when a projected ServiceAccount token is renewed; 0: none */
 	int token_busy;         /* token renewals in flight */
 	bool prepared;
@@ -91,8 +94,19 @@ const char *kl_prep_field_ref(struct kl_pod_worker *w, const char *path);
 int kl_prep_volumes(struct kl_pod_worker *w);
 /* Appends the host folder of volume name. 0, -ENOENT (no such volume) or -ENOMEM. */
 int kl_volume_path(struct kl_pod_worker *w, const char *name, struct cm_buf *out);
-/* Writes the token kept as deps[key] ("tokens/VOLUME/PATH") into its projected volume. 0 or -errno. */
+/* Rewrites the projected volume of the token kept as deps[key] ("tokens/VOLUME/PATH"). 0 or -errno. */
 int kl_volume_write_token(struct kl_pod_worker *w, const char *key);
+/*
+ * Makes the pod's ConfigMap, Secret, downward API and projected volumes hold
+ * what deps and the pod say now (a volume that did not change is not
+ * written). Bind mounts of a subPath keep the file they were made from, as in
+ * Kubernetes. 0 or the first -errno (the others are still tried; each logged).
+ */
+int kl_volumes_refresh(struct kl_pod_worker *w);
+/* Called by kl_volume_sources for each reference of a volume to a ConfigMap or Secret; nonzero stops. */
+typedef int (*kl_volume_source_fn)(void *ud, const char *kind, const char *name, bool optional);
+/* Calls fn with kind "configmaps" or "secrets" for each source the pod's volumes name (repeats included). */
+int kl_volume_sources(const struct kl_pod_worker *w, kl_volume_source_fn fn, void *ud);
 
 /* satoken.c */
 /*

@@ -1,7 +1,5 @@
 /* docker_pod.c: the docker backend's runtime interface: pods' sandboxes and containers as the kubelet asks for them. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,15 +129,6 @@ int dk_sandbox_check(struct kl_runtime *rt, const char *pod_uid)
 	return -ESTALE; /* removed behind our back */
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 void dk_sandbox_release(struct kl_runtime *rt, const char *pod_uid)
 {
 	struct dk *d = rt->impl;
@@ -166,7 +155,7 @@ int dk_sandbox_remove_files(struct kl_runtime *rt, const char *pod_uid)
 	pod_dir(d, pod_uid, &dir);
 	if (!dir.data)
 		return -ENOMEM;
-	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	cm_remove_tree(dir.data);
 	cm_buf_close(&dir);
 	return 0;
 }

@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,24 +489,13 @@ static int p_container_signal(struct kl_runtime *rt, const char *id, int sig)
 	return kill(st.pid, sig) < 0 ? -errno : 0;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 static int p_container_remove(struct kl_runtime *rt, const char *id)
 {
 	struct cm_buf dir = CM_BUF_INIT;
 	int rc = cdir(rt->impl, id, &dir);
 
 	if (rc == 0)
-		nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		cm_remove_tree(dir.data);
 	cm_buf_close(&dir);
 	return rc < 0 ? rc : 0;
 }
@@ -576,7 +564,7 @@ static int p_sandbox_remove(struct kl_runtime *rt, const char *pod_uid)
 		return -EINVAL;
 	if (cm_buf_printf(&dir, "%s/%s", p->root, pod_uid) < 0)
 		return -ENOMEM;
-	nftw(dir.data, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	cm_remove_tree(dir.data);
 	cm_buf_close(&dir);
 	return 0;
 }

@@ -439,6 +439,19 @@ class AuthTest(unittest.TestCase):
                       body["message"])
         self.assertEqual(self.https("GET", "/api/v1/pods", token="n1-token")[0], 200)
 
+    def test_node_lists_and_watches_secrets_one_name_at_a_time(self):
+        # as kube-apiserver: fieldSelector metadata.name=X makes the list or watch a request for X, which the
+        # Node authorizer allows (the kubelet watches the ConfigMaps and Secrets its pods mount so)
+        one = "?fieldSelector=metadata.name%3Dsome-secret"
+        for res in ("secrets", "configmaps"):
+            path = "/api/v1/namespaces/default/" + res
+            self.assertEqual(self.https("GET", path + one, token="n1-token")[0], 200, res)
+            self.assertEqual(self.https("GET", path + one + "&watch=1&timeoutSeconds=1", token="n1-token")[0], 200, res)
+            st, body, _ = self.https("GET", path, token="n1-token")
+            self.assertEqual(st, 403, res)
+            self.assertEqual(self.https("GET", path + "?fieldSelector=metadata.namespace%3Ddefault",
+                                        token="n1-token")[0], 403, res)
+
     def test_node_certificate_limited_to_its_objects(self):
         self.assertEqual(self.node_writes(cert="kubelet-n1"), [200, 403, 200, 403, 403])
 

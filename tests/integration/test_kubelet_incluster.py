@@ -17,8 +17,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
-from apiserver_proc import Apiserver, tls_args  # noqa: E402
-from etcd_cluster import Cluster  # noqa: E402
+from apiserver_proc import tls_args  # noqa: E402
 import kubelet_proc  # noqa: E402
 
 NS = "/api/v1/namespaces/default"
@@ -45,21 +44,13 @@ class InClusterTest(unittest.TestCase):
         with open(sa_key, "w") as f:
             f.write(os.urandom(32).hex())
         cls.sport = harness.free_ports(1)[0]
-        cls.etcd = Cluster(size=1).start_all()
-        cls.api = Apiserver(cls.etcd.client, tls_args(cls.pki, cls.sport) + [
+        cls.node = kubelet_proc.OneNode(NODE, cls.dir, tls_args(cls.pki, cls.sport) + [
             "--anonymous-auth=false", "--authorization-mode=Node,RBAC", "--service-account-key-file", sa_key])
-        cls.root = os.path.join(cls.dir, "root")
-        cls.kport = harness.free_ports(1)[0]
-        cls.cgroup = "minik8s-it-%d" % os.getpid()
-        cls.kubelet = kubelet_proc.start(cls.api.url, NODE, cls.kport, cls.root, cls.cgroup,
-                                         os.path.join(cls.dir, "kubelet.log"))
+        cls.api, cls.root, cls.kport = cls.node.api, cls.node.root, cls.node.kport
 
     @classmethod
     def tearDownClass(cls):
-        problems = kubelet_proc.stop(cls.kubelet, cls.api, NS, cls.cgroup)
-        cls.api.stop()
-        cls.etcd.stop()
-        assert not problems, problems
+        cls.node.stop(NS)
 
     @classmethod
     def kurl(cls, path):
@@ -144,7 +135,10 @@ class InClusterTest(unittest.TestCase):
         # the files on the node: in the pod's volume, the token mode 0644 (defaultMode 420)
         uid = self.get_pod("ic")["metadata"]["uid"]
         vdir = os.path.join(self.root, "pods", uid, "volumes", KUBE_API_ACCESS["name"])
-        self.assertEqual(sorted(os.listdir(vdir)), ["ca.crt", "labels", "namespace", "token"])
+        # Kubernetes' layout (test_kubelet_volumes.py): each name a link into ..data, the current files' folder
+        self.assertEqual(sorted(n for n in os.listdir(vdir) if not n.startswith("..")),
+                         ["ca.crt", "labels", "namespace", "token"])
+        self.assertEqual(os.readlink(os.path.join(vdir, "token")), "..data/token")
         self.assertEqual(os.stat(os.path.join(vdir, "token")).st_mode & 0o777, 0o644)
         # the token is the pod's ServiceAccount's, bound to the pod, and the apiserver takes it
         claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))

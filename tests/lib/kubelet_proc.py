@@ -41,3 +41,34 @@ def stop(proc, api, ns_path, cgroup):
     problems = harness.stop_problems(proc)
     remove_cgroup(cgroup)
     return problems
+
+
+class OneNode:
+    """A one-member etcdlite, an apiserver (api_args added to its flags) and a host-network kubelet named node,
+    in the folder dir (a new temporary one when None): what a kubelet test runs against. stop() ends them."""
+
+    def __init__(self, node, dir=None, api_args=(), kubelet_args=(), master=None):
+        """master: the URL the kubelet uses (default: the apiserver's plain loopback port)."""
+        from apiserver_proc import Apiserver
+        from etcd_cluster import Cluster
+        self.dir = dir or harness.tempdir("kubelet-%s-" % node)
+        self.etcd = Cluster(size=1).start_all()
+        self.api = Apiserver(self.etcd.client, list(api_args))
+        self.root = os.path.join(self.dir, "root")
+        self.kport = harness.free_ports(1)[0]
+        self.cgroup = "minik8s-it-%d" % os.getpid()
+        self._args = (master or self.api.url, node, self.kport, self.root, self.cgroup,
+                      os.path.join(self.dir, "kubelet.log"), kubelet_args)
+        self.kubelet = start(*self._args)
+
+    def restart_kubelet(self):
+        """SIGKILLs the kubelet (its pods run on) and starts it again with the same flags."""
+        harness.kill(self.kubelet)
+        self.kubelet = start(*self._args)
+
+    def stop(self, ns_path):
+        """Deletes the pods under ns_path, stops the kubelet, the apiserver and etcd; raises what went wrong."""
+        problems = stop(self.kubelet, self.api, ns_path, self.cgroup)
+        self.api.stop()
+        self.etcd.stop()
+        assert not problems, problems

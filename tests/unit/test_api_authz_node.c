@@ -69,6 +69,10 @@ static const struct ncase cases[] = {
 	{"system:node:n1", "system:nodes", "get", NULL, "", "nodes", NULL, "n2", A},
 	{"system:node:n1", "system:nodes", "get", "default", "", "secrets", NULL, "s", A},
 	{"system:node:n1", "system:nodes", "list", "default", "", "secrets", NULL, NULL, D},
+	/* a list or watch of one name (fieldSelector metadata.name): how the kubelet follows what its pods mount */
+	{"system:node:n1", "system:nodes", "watch", "default", "", "secrets", NULL, "s", A},
+	{"system:node:n1", "system:nodes", "list", "default", "", "configmaps", NULL, "c", A},
+	{"system:node:n1", "system:nodes", "watch", "default", "", "configmaps", NULL, NULL, D},
 	{"system:node:n1", "system:nodes", "list", "default", "apps", "deployments", NULL, NULL, D},
 	/* tokens of the ServiceAccounts its pods run as, nothing more */
 	{"system:node:n1", "system:nodes", "create", "default", "", "serviceaccounts", "token", "web", A},

@@ -1,4 +1,4 @@
-/* test_cm_fileio.c: mkdir -p semantics (parents made, existing ones fine, a file in the way refused); atomic writes. */
+/* test_cm_fileio.c: mkdir -p semantics (parents made, existing ones fine, a file in the way refused); atomic writes; rm -rf. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -83,6 +83,31 @@ START_TEST(test_write_atomic_replaces_with_mode)
 }
 END_TEST
 
+START_TEST(test_remove_tree_keeps_what_links_name)
+{
+	char path[128], kept[128], link[128];
+
+	snprintf(kept, sizeof(kept), "%s/kept", root);
+	ck_assert_int_eq(cm_mkdir_p(kept, 0755), 0);
+	snprintf(path, sizeof(path), "%s/kept/f", root);
+	ck_assert_int_eq(cm_file_write_atomic(path, "x", 1, 0644), 0);
+	snprintf(path, sizeof(path), "%s/t/a/b", root);
+	ck_assert_int_eq(cm_mkdir_p(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/t/a/b/f", root);
+	ck_assert_int_eq(cm_file_write_atomic(path, "x", 1, 0400), 0);
+	snprintf(link, sizeof(link), "%s/t/link", root);
+	ck_assert_int_eq(symlink(kept, link), 0);
+	snprintf(path, sizeof(path), "%s/t", root);
+	ck_assert_int_eq(cm_remove_tree(path), 0);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	/* the link went, not what it named */
+	snprintf(path, sizeof(path), "%s/kept/f", root);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/t", root);
+	ck_assert_int_eq(cm_remove_tree(path), -ENOENT);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cm_fileio");
@@ -92,6 +117,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_mkdir_p_makes_parents);
 	tcase_add_test(tc, test_mkdir_p_file_in_the_way);
 	tcase_add_test(tc, test_write_atomic_replaces_with_mode);
+	tcase_add_test(tc, test_remove_tree_keeps_what_links_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
