@@ -25,34 +25,15 @@ struct api_field_check {
 	size_t n;
 };
 
-static bool is_head(const struct api_oa_row *r)
-{
-	return r->what == API_OA_KIND || r->what == API_OA_TYPE || r->what == API_OA_SCALAR;
-}
-
-static size_t package_len(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot ? (size_t)(dot - name) + 1 : 0;
-}
-
-/* The schema a field type names (as openapi.c resolves it: the package of from first, then any), or -1. */
+/* The schema a field type names (api_oa_resolve), as an index of fc, or -1. */
 static int resolve(const struct api_field_check *fc, const char *from, const char *type)
 {
-	size_t plen = package_len(from), tlen = strlen(type);
-	int any = -1;
+	long row = api_oa_resolve(from, type);
 
-	for (size_t i = 0; i < fc->n; i++) {
-		const char *n = fc->s[i].head->name;
-		size_t nlen = strlen(n);
-
-		if (!strncmp(n, from, plen) && !strcmp(n + plen, type))
+	for (size_t i = 0; row >= 0 && i < fc->n; i++)
+		if (fc->s[i].head == &api_oa_rows[row])
 			return (int)i;
-		if (any < 0 && nlen > tlen && n[nlen - tlen - 1] == '.' && !strcmp(n + nlen - tlen, type))
-			any = (int)i;
-	}
-	return any;
+	return -1;
 }
 
 /* The schema a field of this type is walked against: a listed-fields schema, else -1 (scalars, maps, open). */
@@ -119,7 +100,7 @@ int api_field_check_new(struct api_field_check **out)
 	if (!fc || !(fc->s = calloc(api_oa_nrows, sizeof(*fc->s))))
 		goto fail;
 	for (size_t r = 0; r < api_oa_nrows; r++) {
-		if (is_head(&api_oa_rows[r])) {
+		if (api_oa_is_head(&api_oa_rows[r])) {
 			fc->s[fc->n].head = &api_oa_rows[r];
 			fc->s[fc->n].first = fc->s[fc->n].end = r + 1;
 			fc->n++;
@@ -154,7 +135,8 @@ int api_field_check_kind(const struct api_field_check *fc, const char *api_versi
 	for (size_t i = 0; i < fc->n; i++) {
 		const struct api_oa_row *h = fc->s[i].head;
 
-		if (h->what == API_OA_KIND && !strcmp(h->type, api_version) && !strcmp(h->name + package_len(h->name), kind))
+		if (h->what == API_OA_KIND && !strcmp(h->type, api_version) &&
+		    !strcmp(h->name + api_oa_package_len(h->name), kind))
 			return fc->s[i].n ? (int)i : -1;
 	}
 	return -1;

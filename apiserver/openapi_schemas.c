@@ -1,6 +1,8 @@
 /* openapi_schemas.c: the fields of the served kinds, their types and short descriptions. */
 #include "apiserver/openapi_schemas.h"
 
+#include <string.h>
+
 /*
  * Descriptions are ours: one or two sentences saying what a field holds and
  * what this server does with it. The fields are those the apiserver, the
@@ -126,7 +128,8 @@ const struct api_oa_row api_oa_rows[] = {
 	F("runtimeClassName", "string", "The container runtime configuration to run the pod with."),
 	F("overhead", "map[string]Quantity", "Resources the pod's sandbox uses besides its containers."),
 	F("ephemeralContainers", "[]object", "Containers added to a running pod for debugging (kubectl debug)."),
-	F("preemptionPolicy", "PreemptLowerPriority|Never", "Whether the pod may evict lower-priority pods to be placed."),
+	F("preemptionPolicy", "PreemptLowerPriority|Never", "Whether the pod may evict lower-priority pods to be "
+								"placed."),
 	F("readinessGates", "[]object", "Extra conditions that must be True for the pod to be ready."),
 	F("os", "object", "The operating system the pod needs (name: linux or windows)."),
 	F("hostUsers", "boolean", "False runs the pod in its own user namespace."),
@@ -774,3 +777,34 @@ const struct api_oa_row api_oa_rows[] = {
 };
 
 const size_t api_oa_nrows = sizeof(api_oa_rows) / sizeof(api_oa_rows[0]);
+
+bool api_oa_is_head(const struct api_oa_row *r)
+{
+	return r->what == API_OA_KIND || r->what == API_OA_TYPE || r->what == API_OA_SCALAR;
+}
+
+size_t api_oa_package_len(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? (size_t)(dot - name) + 1 : 0;
+}
+
+long api_oa_resolve(const char *from, const char *type)
+{
+	size_t plen = api_oa_package_len(from), tlen = strlen(type);
+	long any = -1;
+
+	for (size_t r = 0; r < api_oa_nrows; r++) {
+		const char *n = api_oa_rows[r].name;
+		size_t nlen = strlen(n);
+
+		if (!api_oa_is_head(&api_oa_rows[r]))
+			continue;
+		if (!strncmp(n, from, plen) && !strcmp(n + plen, type))
+			return (long)r;
+		if (any < 0 && nlen > tlen && n[nlen - tlen - 1] == '.' && !strcmp(n + nlen - tlen, type))
+			any = (long)r;
+	}
+	return any;
+}
