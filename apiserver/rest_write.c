@@ -84,6 +84,24 @@ static cJSON *check_fields(struct api_ctx *c, cJSON *obj)
 	return st;
 }
 
+/*
+ * Drops the unknown members of a stored object before a change is applied to
+ * it. Kubernetes never stores them (its decoding drops them); objects written
+ * here before fields were checked at every depth may hold some, and without
+ * this every Strict patch of such an object would be refused for fields the
+ * client never sent. 0 or -ENOMEM.
+ */
+static int prune_stored(struct api_ctx *c, cJSON *old)
+{
+	struct api_field_problems dropped;
+	int rc;
+
+	api_field_problems_init(&dropped);
+	rc = api_field_check_walk(c->srv->fields, c->srv->kind_schema[c->res->index], old, API_FIELD_PRUNE, &dropped);
+	api_field_problems_close(&dropped);
+	return rc;
+}
+
 static cJSON *validate(struct api_ctx *c, const cJSON *obj, const cJSON *old)
 {
 	struct api_ferrs errs;
@@ -578,6 +596,11 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	old = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, mod);
 	if (!old) {
 		api_ctx_reply_err(c, -EIO, "stored object is not readable");
+		return;
+	}
+	if (prune_stored(c, old) < 0) {
+		cJSON_Delete(old);
+		api_ctx_reply_err(c, -ENOMEM, NULL);
 		return;
 	}
 	st = c->mutate(c, old, &obj);

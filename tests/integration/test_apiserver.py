@@ -663,6 +663,25 @@ class ApiserverTest(unittest.TestCase):
         st, s, _ = self.send("PUT", APPS + "/deployments/fv" + q(fieldValidation="Strict"), json.dumps(cur))
         self.assertEqual((st, s["message"]), (400, 'strict decoding error: unknown field "metadata.labelz"'))
 
+    def test_strict_patch_of_an_object_stored_with_unknown_fields(self):
+        """An object written before fields were checked at every depth may hold unknown ones: a Strict
+        patch that does not send them is not refused for them, and the write drops them."""
+        legacy = {"apiVersion": "v1", "kind": "ConfigMap", "colour": "red",
+                  "metadata": {"name": "legacy", "namespace": "default", "uid": "u-legacy",
+                               "creationTimestamp": "2024-01-01T00:00:00Z", "labelz": {}},
+                  "data": {"a": "1"}}
+        st, _ = harness.post_json(self.etcd.client[0] + "/v3/kv/put", {
+            "key": base64.b64encode(b"/registry/configmaps/default/legacy").decode(),
+            "value": base64.b64encode(json.dumps(legacy).encode()).decode()})
+        self.assertEqual(st, 200)
+        st, s, w = self.send("PATCH", NS + "/configmaps/legacy" + q(fieldValidation="Strict"),
+                             '{"data":{"a":"2"}}', "application/strategic-merge-patch+json")
+        self.assertEqual((st, w), (200, []), s)
+        got = self.req("GET", NS + "/configmaps/legacy")[1]
+        self.assertEqual(got["data"], {"a": "2"})
+        self.assertNotIn("colour", got)
+        self.assertNotIn("labelz", got["metadata"])
+
     def test_namespace_lifecycle_after_cached_admission(self):
         """Creates into a namespace are admitted from the apiserver's table of active namespaces
         (fed by the namespaces' watch); a terminating or deleted namespace must still refuse them."""
