@@ -1,4 +1,4 @@
-/* field_check.c: unknown and duplicate fields at every depth, found through a compiled copy of the schema table. */
+/* field_check.c: unknown fields at every depth, found through a compiled copy of the schema table. */
 #include "apiserver/field_check.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* field_check.h: unknown and duplicate fields at every depth, found through a compiled copy of the schema table. */
+/* field_check.h: unknown fields at every depth, found through a compiled copy of the schema table. */
 #ifndef API_FIELD_CHECK_H
 #define API_FIELD_CHECK_H
 
@@ -13,10 +13,10 @@
  * Kubernetes decodes a body into Go structs and reports, as it goes, every
  * member that no struct field takes ("unknown field \"spec.bogus\"") and every
  * member given twice ("duplicate field \"spec.replicas\"": cm_json_parse_dups
- * finds those, as it drops them); fieldValidation
- * decides whether those refuse the request (Strict), become Warning headers
- * (Warn, the default) or are dropped silently (Ignore). This server keeps
- * JSON trees, so it walks them against openapi_schemas.c's table instead.
+ * finds those, as it drops them); fieldValidation decides whether those refuse
+ * the request (Strict), become Warning headers (Warn, the default) or are
+ * dropped silently (Ignore). This server keeps JSON trees, so it walks them
+ * against openapi_schemas.c's table instead; a problem list holds both kinds.
  *
  * The table is compiled once at start into per-schema sorted field arrays
  * with each field's schema resolved, so a check costs a binary search per
