@@ -34,41 +34,19 @@ struct oa_build {
 	struct cm_buf *err;
 };
 
-static bool is_head(const struct api_oa_row *r)
-{
-	return r->what == API_OA_KIND || r->what == API_OA_TYPE || r->what == API_OA_SCALAR;
-}
-
-static size_t package_len(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot ? (size_t)(dot - name) + 1 : 0;
-}
-
 static const char *schema_name(const struct oa_build *b, size_t i)
 {
 	return api_oa_rows[b->head[i]].name;
 }
 
-/* The schema a field's type names: of from's package first, then any whose last part matches. */
+/* The schema a field's type names (api_oa_resolve), as an index of b. */
 static int find_short(const struct oa_build *b, const char *from, const char *type)
 {
-	size_t plen = package_len(from), tlen = strlen(type);
+	long row = api_oa_resolve(from, type);
 
-	for (size_t i = 0; i < b->n; i++) {
-		const char *n = schema_name(b, i);
-
-		if (!strncmp(n, from, plen) && !strcmp(n + plen, type))
+	for (size_t i = 0; row >= 0 && i < b->n; i++)
+		if (b->head[i] == (size_t)row)
 			return (int)i;
-	}
-	for (size_t i = 0; i < b->n; i++) {
-		const char *n = schema_name(b, i);
-		size_t nlen = strlen(n);
-
-		if (nlen > tlen && n[nlen - tlen - 1] == '.' && !strcmp(n + nlen - tlen, type))
-			return (int)i;
-	}
 	return -1;
 }
 
@@ -312,7 +290,7 @@ static int build_all(struct oa_build *b)
 	if (!b->head || !b->end || !b->json)
 		return -ENOMEM;
 	for (size_t r = 0; r < api_oa_nrows; r++) {
-		if (is_head(&api_oa_rows[r])) {
+		if (api_oa_is_head(&api_oa_rows[r])) {
 			b->head[b->n++] = r;
 			continue;
 		}
@@ -356,7 +334,8 @@ static int kind_schema(const struct oa_build *b, const struct api_resource *r)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct api_oa_row *h = &api_oa_rows[b->head[i]];
 
-		if (h->what == API_OA_KIND && !strcmp(h->type, gv) && !strcmp(h->name + package_len(h->name), r->kind))
+		if (h->what == API_OA_KIND && !strcmp(h->type, gv) &&
+		    !strcmp(h->name + api_oa_package_len(h->name), r->kind))
 			return (int)i;
 	}
 	return -1;

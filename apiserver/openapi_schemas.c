@@ -1,6 +1,8 @@
 /* openapi_schemas.c: the fields of the served kinds, their types and short descriptions. */
 #include "apiserver/openapi_schemas.h"
 
+#include <string.h>
+
 /*
  * Descriptions are ours: one or two sentences saying what a field holds and
  * what this server does with it. The fields are those the apiserver, the
@@ -50,6 +52,7 @@ const struct api_oa_row api_oa_rows[] = {
 	F("finalizers", "[]string", "Names of cleanups that must finish (each removing its entry) before a deleted "
 				    "object is removed."),
 	F("managedFields", "[]ManagedFieldsEntry", "Which client last set which fields (server-side apply)."),
+	F("selfLink", "string", "Unused: the server no longer sets it."),
 	TYPE(META "OwnerReference", "Points at the object that owns this one."),
 	REQ("apiVersion", "string", "The owner's API version."),
 	REQ("kind", "string", "The owner's kind."),
@@ -124,6 +127,15 @@ const struct api_oa_row api_oa_rows[] = {
 	F("topologySpreadConstraints", "[]object", "How to spread matching pods across nodes or zones."),
 	F("runtimeClassName", "string", "The container runtime configuration to run the pod with."),
 	F("overhead", "map[string]Quantity", "Resources the pod's sandbox uses besides its containers."),
+	F("ephemeralContainers", "[]object", "Containers added to a running pod for debugging (kubectl debug)."),
+	F("preemptionPolicy", "PreemptLowerPriority|Never", "Whether the pod may evict lower-priority pods to be "
+								"placed."),
+	F("readinessGates", "[]object", "Extra conditions that must be True for the pod to be ready."),
+	F("os", "object", "The operating system the pod needs (name: linux or windows)."),
+	F("hostUsers", "boolean", "False runs the pod in its own user namespace."),
+	F("schedulingGates", "[]object", "Names that hold the pod back from scheduling while any is listed."),
+	F("resourceClaims", "[]object", "Dynamic resource claims the containers may use."),
+	F("resources", "ResourceRequirements", "Resources for the pod as a whole, shared by its containers."),
 	TYPE(CORE "Container", "A process (an image and a command) run in a pod."),
 	REQ("name", "string", "The container's name, unique in the pod (a DNS label)."),
 	F("image", "string", "The image to run."),
@@ -149,6 +161,8 @@ const struct api_oa_row api_oa_rows[] = {
 	F("stdinOnce", "boolean", "Close stdin after the first client detaches."),
 	F("tty", "boolean", "Give the container a terminal."),
 	F("restartPolicy", "string", "Only for an init container: Always makes it a sidecar that runs beside the others."),
+	F("volumeDevices", "[]object", "Block devices of the pod to give the container."),
+	F("resizePolicy", "[]object", "Whether a change of a resource restarts the container."),
 	TYPE(CORE "ContainerPort", "A port a container listens on."),
 	REQ("containerPort", "integer", "The port number in the pod (1-65535)."),
 	F("name", "string", "A name for the port that services may refer to (an IANA service name)."),
@@ -192,12 +206,15 @@ const struct api_oa_row api_oa_rows[] = {
 	TYPE(CORE "ResourceRequirements", "Compute resources (cpu, memory, ephemeral-storage) of a container."),
 	F("requests", "map[string]Quantity", "What the scheduler reserves on the node. Defaults to the limits."),
 	F("limits", "map[string]Quantity", "The most the container may use; the kubelet enforces them with cgroups."),
+	F("claims", "[]object", "Resource claims of the pod this container uses."),
 	TYPE(CORE "VolumeMount", "Where a volume appears in a container."),
 	REQ("name", "string", "The volume, by its name in the pod."),
 	REQ("mountPath", "string", "The path in the container."),
 	F("subPath", "string", "A path inside the volume to mount instead of its root."),
 	F("readOnly", "boolean", "Mount it read-only."),
 	F("mountPropagation", "string", "Whether mounts propagate between host and container."),
+	F("subPathExpr", "string", "As subPath, with $(VAR) expanded from the container's environment."),
+	F("recursiveReadOnly", "string", "Whether readOnly also applies to mounts below the volume."),
 	TYPE(CORE "Volume", "A named volume of a pod; give one source."),
 	REQ("name", "string", "The volume's name, unique in the pod."),
 	F("emptyDir", "EmptyDirVolumeSource", "An empty directory that lives as long as the pod."),
@@ -207,6 +224,29 @@ const struct api_oa_row api_oa_rows[] = {
 	F("projected", "object", "Several sources (secrets, configmaps, service account tokens) in one directory."),
 	F("downwardAPI", "object", "Fields of the pod as files."),
 	F("persistentVolumeClaim", "PersistentVolumeClaimVolumeSource", "A claim of the pod's namespace."),
+	F("ephemeral", "object", "A claim made for the pod and deleted with it."),
+	F("csi", "object", "A volume from a CSI driver, for the pod's life."),
+	F("image", "object", "The content of an OCI image or artifact, read-only."),
+	F("nfs", "object", "An NFS export."),
+	F("iscsi", "object", "An iSCSI disk."),
+	F("fc", "object", "A Fibre Channel disk."),
+	F("rbd", "object", "A Ceph block device."),
+	F("cephfs", "object", "A CephFS mount."),
+	F("glusterfs", "object", "A GlusterFS mount."),
+	F("flexVolume", "object", "A volume from a FlexVolume plugin."),
+	F("gitRepo", "object", "A git repository cloned into a directory (deprecated)."),
+	F("awsElasticBlockStore", "object", "An AWS EBS disk (moved to CSI)."),
+	F("gcePersistentDisk", "object", "A GCE persistent disk (moved to CSI)."),
+	F("azureDisk", "object", "An Azure data disk (moved to CSI)."),
+	F("azureFile", "object", "An Azure file share (moved to CSI)."),
+	F("cinder", "object", "An OpenStack Cinder volume (moved to CSI)."),
+	F("vsphereVolume", "object", "A vSphere volume (moved to CSI)."),
+	F("portworxVolume", "object", "A Portworx volume."),
+	F("photonPersistentDisk", "object", "A Photon Controller disk (deprecated)."),
+	F("flocker", "object", "A Flocker dataset (deprecated)."),
+	F("quobyte", "object", "A Quobyte mount (deprecated)."),
+	F("scaleIO", "object", "A ScaleIO volume (deprecated)."),
+	F("storageos", "object", "A StorageOS volume (deprecated)."),
 	TYPE(CORE "EmptyDirVolumeSource", "An empty directory."),
 	F("medium", "string", "\"\" for the node's disk, Memory for a tmpfs."),
 	F("sizeLimit", "Quantity", "The most it may hold."),
@@ -264,6 +304,10 @@ const struct api_oa_row api_oa_rows[] = {
 	F("allowPrivilegeEscalation", "boolean", "Whether the process may gain more privileges than its parent."),
 	F("capabilities", "object", "Linux capabilities to add and drop."),
 	F("seccompProfile", "object", "The seccomp profile."),
+	F("procMount", "Default|Unmasked", "How /proc is masked."),
+	F("seLinuxOptions", "object", "The SELinux context of the container."),
+	F("windowsOptions", "object", "Settings for a Windows container."),
+	F("appArmorProfile", "object", "The AppArmor profile."),
 	TYPE(CORE "PodSecurityContext", "Security settings shared by a pod's containers."),
 	F("runAsUser", "int64", "The user id processes run as."),
 	F("runAsGroup", "int64", "The group id processes run as."),
@@ -272,6 +316,12 @@ const struct api_oa_row api_oa_rows[] = {
 	F("supplementalGroups", "[]int64", "More groups for every process."),
 	F("sysctls", "[]object", "Namespaced kernel parameters to set."),
 	F("seccompProfile", "object", "The seccomp profile."),
+	F("fsGroupChangePolicy", "OnRootMismatch|Always", "When volume ownership is changed to fsGroup."),
+	F("seLinuxOptions", "object", "The SELinux context of every container."),
+	F("windowsOptions", "object", "Settings for Windows containers."),
+	F("appArmorProfile", "object", "The AppArmor profile of every container."),
+	F("supplementalGroupsPolicy", "Merge|Strict", "Whether the image's groups are added to supplementalGroups."),
+	F("seLinuxChangePolicy", "string", "How the SELinux label is applied to volumes."),
 	TYPE(CORE "Toleration", "Lets a pod run on nodes with a matching taint."),
 	F("key", "string", "The taint key; empty with Exists matches every taint."),
 	F("operator", "Exists|Equal", "How value is compared. Defaults to Equal."),
@@ -304,6 +354,9 @@ const struct api_oa_row api_oa_rows[] = {
 	F("qosClass", "Guaranteed|Burstable|BestEffort", "The quality-of-service class its resources give it."),
 	F("initContainerStatuses", "[]ContainerStatus", "The state of each init container."),
 	F("containerStatuses", "[]ContainerStatus", "The state of each container."),
+	F("ephemeralContainerStatuses", "[]ContainerStatus", "The state of each ephemeral container."),
+	F("resize", "string", "Progress of a change of the containers' resources."),
+	F("resourceClaimStatuses", "[]object", "The claims made for the pod's resource claims."),
 	TYPE(CORE "PodCondition", "One aspect of a pod's state."),
 	REQ("type", "string", "PodScheduled, Initialized, ContainersReady or Ready."),
 	REQ("status", "True|False|Unknown", "Whether it holds."),
@@ -325,6 +378,11 @@ const struct api_oa_row api_oa_rows[] = {
 	REQ("restartCount", "integer", "How many times it was restarted."),
 	F("state", "ContainerState", "What it is doing now."),
 	F("lastState", "ContainerState", "How its previous run ended."),
+	F("allocatedResources", "map[string]Quantity", "The resources the node gave the container."),
+	F("resources", "ResourceRequirements", "The requests and limits in force."),
+	F("volumeMounts", "[]object", "The mounts as the runtime made them."),
+	F("user", "object", "The identity the process runs as."),
+	F("allocatedResourcesStatus", "[]object", "Health of the devices given to the container."),
 	TYPE(CORE "ContainerState", "One of waiting, running or terminated."),
 	F("waiting", "ContainerStateWaiting", "Not running yet, or waiting to be restarted."),
 	F("running", "ContainerStateRunning", "Running."),
@@ -373,6 +431,7 @@ const struct api_oa_row api_oa_rows[] = {
 									     "gets."),
 	F("allocateLoadBalancerNodePorts", "boolean", "Whether a LoadBalancer service gets node ports."),
 	F("loadBalancerClass", "string", "The load balancer implementation to use."),
+	F("trafficDistribution", "string", "A preference for where traffic goes, e.g. PreferClose."),
 	TYPE(CORE "ServicePort", "A port a service forwards."),
 	REQ("port", "integer", "The port on the service's address."),
 	F("name", "string", "Its name; required when there are several ports."),
@@ -393,6 +452,8 @@ const struct api_oa_row api_oa_rows[] = {
 	TYPE(CORE "LoadBalancerIngress", "An address of a load balancer."),
 	F("ip", "string", "An IP address."),
 	F("hostname", "string", "A DNS name."),
+	F("ipMode", "VIP|Proxy", "How traffic reaches the address."),
+	F("ports", "[]object", "The ports open on the address."),
 	KIND("v1", CORE "Endpoints", "The addresses behind a service: the ready and not-ready pods it selects."),
 	F("subsets", "[]EndpointSubset", "Groups of addresses that share the same ports."),
 	TYPE(CORE "EndpointSubset", "Addresses and the ports they all serve."),
@@ -451,6 +512,8 @@ const struct api_oa_row api_oa_rows[] = {
 	F("unschedulable", "boolean", "Keep new pods off the node (kubectl cordon)."),
 	F("taints", "[]Taint", "Taints keep off pods that do not tolerate them."),
 	F("providerID", "string", "The node's id at its cloud provider."),
+	F("externalID", "string", "Deprecated; unused."),
+	F("configSource", "object", "Deprecated dynamic kubelet configuration; unused."),
 	TYPE(CORE "Taint", "A mark on a node that pods must tolerate."),
 	REQ("key", "string", "The taint's key."),
 	F("value", "string", "Its value."),
@@ -465,6 +528,11 @@ const struct api_oa_row api_oa_rows[] = {
 	F("nodeInfo", "NodeSystemInfo", "Versions of the node's software."),
 	F("images", "[]object", "Images present on the node."),
 	F("phase", "string", "Unused."),
+	F("volumesInUse", "[]string", "Volumes the node has mounted."),
+	F("volumesAttached", "[]object", "Volumes attached to the node."),
+	F("config", "object", "Deprecated dynamic kubelet configuration status."),
+	F("runtimeHandlers", "[]object", "The runtime handlers the node offers."),
+	F("features", "object", "Features the node supports."),
 	TYPE(CORE "NodeCondition", "One aspect of a node's state."),
 	REQ("type", "string", "Ready, MemoryPressure, DiskPressure, PIDPressure or NetworkUnavailable."),
 	REQ("status", "True|False|Unknown", "Whether it holds; Unknown when the kubelet stopped reporting."),
@@ -522,6 +590,9 @@ const struct api_oa_row api_oa_rows[] = {
 	F("accessModes", "[]string", "ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod."),
 	F("resources", "object", "The size asked for (requests.storage)."),
 	F("storageClassName", "string", "The class of storage."),
+	F("dataSource", "object", "An object (a snapshot, a claim) to fill the volume from."),
+	F("dataSourceRef", "object", "As dataSource, any kind of object, in any namespace."),
+	F("volumeAttributesClassName", "string", "The class of mutable volume attributes."),
 	F("volumeName", "string", "The volume bound to the claim."),
 	F("volumeMode", "Filesystem|Block", "Whether the volume is mounted or given as a device."),
 	F("selector", "LabelSelector", "Labels of the volumes that may be bound."),
@@ -531,6 +602,7 @@ const struct api_oa_row api_oa_rows[] = {
 	TYPE(CORE "ResourceQuotaSpec", "Limits of a namespace."),
 	F("hard", "map[string]Quantity", "The most of each resource (e.g. pods, requests.cpu)."),
 	F("scopes", "[]string", "Only objects in all these scopes count."),
+	F("scopeSelector", "object", "Scopes as expressions."),
 	TYPE(CORE "ResourceQuotaStatus", "Usage of a namespace."),
 	F("hard", "map[string]Quantity", "The limits in force."),
 	F("used", "map[string]Quantity", "What is used."),
@@ -628,6 +700,7 @@ const struct api_oa_row api_oa_rows[] = {
 	F("updatedNumberScheduled", "integer", "Nodes running a pod of the current template."),
 	F("numberAvailable", "integer", "Nodes whose pod has been ready for minReadySeconds."),
 	F("numberUnavailable", "integer", "Nodes that should run an available pod and do not."),
+	F("collisionCount", "integer", "Counts template hash collisions."),
 	F("observedGeneration", "int64", "The generation the controller last acted on."),
 	F("conditions", "[]object", "The daemon set's conditions."),
 
@@ -641,6 +714,8 @@ const struct api_oa_row api_oa_rows[] = {
 	F("acquireTime", "MicroTime", "When the holder took it."),
 	F("renewTime", "MicroTime", "When the holder last renewed it."),
 	F("leaseTransitions", "integer", "How many times it changed hands."),
+	F("strategy", "string", "How the next holder is chosen (coordinated leader election)."),
+	F("preferredHolder", "string", "The holder the strategy would like next."),
 
 	/* rbac.authorization.k8s.io/v1 */
 	KIND("rbac.authorization.k8s.io/v1", RBAC "Role", "A set of permissions within one namespace."),
@@ -689,6 +764,7 @@ const struct api_oa_row api_oa_rows[] = {
 	F("nodeName", "string", "The node it runs on."),
 	F("zone", "string", "The zone it runs in."),
 	F("hints", "object", "Topology hints for routing."),
+	F("deprecatedTopology", "map[string]string", "Older form of the topology labels."),
 	TYPE(DISC "EndpointConditions", "The state of an endpoint."),
 	F("ready", "boolean", "Whether it should get traffic (its pod is ready and not terminating)."),
 	F("serving", "boolean", "Whether its pod is ready, terminating or not."),
@@ -701,3 +777,34 @@ const struct api_oa_row api_oa_rows[] = {
 };
 
 const size_t api_oa_nrows = sizeof(api_oa_rows) / sizeof(api_oa_rows[0]);
+
+bool api_oa_is_head(const struct api_oa_row *r)
+{
+	return r->what == API_OA_KIND || r->what == API_OA_TYPE || r->what == API_OA_SCALAR;
+}
+
+size_t api_oa_package_len(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot ? (size_t)(dot - name) + 1 : 0;
+}
+
+long api_oa_resolve(const char *from, const char *type)
+{
+	size_t plen = api_oa_package_len(from), tlen = strlen(type);
+	long any = -1;
+
+	for (size_t r = 0; r < api_oa_nrows; r++) {
+		const char *n = api_oa_rows[r].name;
+		size_t nlen = strlen(n);
+
+		if (!api_oa_is_head(&api_oa_rows[r]))
+			continue;
+		if (!strncmp(n, from, plen) && !strcmp(n + plen, type))
+			return (long)r;
+		if (any < 0 && nlen > tlen && n[nlen - tlen - 1] == '.' && !strcmp(n + nlen - tlen, type))
+			any = (long)r;
+	}
+	return any;
+}

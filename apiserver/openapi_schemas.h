@@ -2,6 +2,7 @@
 #ifndef API_OPENAPI_SCHEMAS_H
 #define API_OPENAPI_SCHEMAS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -29,5 +30,15 @@ struct api_oa_row {
 
 extern const struct api_oa_row api_oa_rows[];
 extern const size_t api_oa_nrows;
+
+/* Whether r opens a schema (KIND, TYPE or SCALAR). */
+bool api_oa_is_head(const struct api_oa_row *r);
+/* The length of name's package, its last dot included ("io.k8s.api.core.v1." of a PodSpec), or 0. */
+size_t api_oa_package_len(const char *name);
+/*
+ * The row of the schema a field type ("PodSpec") names in schema from: one of
+ * from's package first, then any whose last part matches; -1 if none.
+ */
+long api_oa_resolve(const char *from, const char *type);
 
 #endif

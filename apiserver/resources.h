@@ -87,7 +87,6 @@ struct api_resource {
 	bool in_all; /* category "all" */
 	unsigned subresources;
 	enum api_name_rule name_rule;
-	const char *top_fields; /* top-level fields besides apiVersion, kind, metadata (strict validation) */
 	const struct api_strategy *strategy;
 };
 

@@ -62,6 +62,8 @@ static void ctx_free(struct api_ctx *c)
 	cJSON_Delete(c->body);
 	cJSON_Delete(c->obj);
 	cm_buf_close(&c->key);
+	api_field_problems_close(&c->warnings);
+	cm_buf_close(&c->dups);
 	api_alloc_close(&c->alloc);
 	api_listing_free(c->listing);
 	if (c->extra_free)
@@ -84,10 +86,38 @@ static void on_req_done(struct cm_http_req *req, void *ud)
 	api_ctx_unref(c);
 }
 
+/*
+ * One Warning header per problem, as Kubernetes writes them: code 299, no
+ * agent, the text quoted. kubectl prints each as "Warning: <text>".
+ */
+static void add_warnings(struct api_ctx *c)
+{
+	struct cm_buf h = CM_BUF_INIT;
+
+	for (const char *w = NULL; (w = api_field_problems_next(&c->warnings, w));) {
+		cm_buf_reset(&h);
+		if (cm_buf_puts(&h, "299 - \"") < 0)
+			break;
+		for (const char *p = w; *p; p++) {
+			int rc = *p == '"' || *p == '\\' ? cm_buf_putc(&h, '\\') : 0;
+
+			if (!rc && (unsigned char)*p >= 0x20)
+				rc = cm_buf_putc(&h, *p);
+			if (rc < 0)
+				goto done;
+		}
+		if (cm_buf_putc(&h, '"') < 0 || cm_http_req_add_header(c->req, "Warning", h.data) < 0)
+			break;
+	}
+done:
+	cm_buf_close(&h);
+}
+
 void api_ctx_reply_buf(struct api_ctx *c, int code, struct cm_buf *b)
 {
 	if (c->req) {
 		record(c, code);
+		add_warnings(c);
 		if (cm_http_respond_buf(c->req, code, "application/json", b) < 0)
 			cm_buf_close(b);
 	} else {
@@ -178,7 +208,7 @@ static int apply_body(struct api_ctx *c, const char *body, size_t len)
 	cJSON *docs = NULL;
 	int rc;
 
-	if (cm_json_parse(body, len, &c->body, NULL) == 0)
+	if (cm_json_parse_dups(body, len, &c->body, NULL, &c->dups) == 0)
 		return 0;
 	rc = cm_yaml_parse_all(body, len, NULL, &docs, &err);
 
@@ -234,7 +264,7 @@ static int check_body(struct api_ctx *c, bool patch)
 		return 0;
 	if (patch && ct && !strncmp(ct, "application/apply-patch+yaml", 28))
 		return apply_body(c, body, len);
-	rc = cm_json_parse(body, len, &c->body, &err);
+	rc = cm_json_parse_dups(body, len, &c->body, &err, &c->dups);
 	if (rc < 0) {
 		struct cm_buf msg = CM_BUF_INIT;
 
@@ -296,7 +326,7 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 		cm_buf_close(&m);
 		return;
 	}
-	c->strict = fv && !strcmp(fv, "Strict");
+	c->fv = fv && !strcmp(fv, "Strict") ? API_FV_STRICT : fv && !strcmp(fv, "Ignore") ? API_FV_IGNORE : API_FV_WARN;
 	c->dry_run = dry && *dry;
 	if (!c->res && c->res_group_core)
 		rewrite_bindings(c, method, plural);

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <uv.h>
 
+#include "apiserver/field_check.h"
 #include "apiserver/kubernetes_service.h"
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
@@ -43,6 +44,8 @@ struct api_server {
 	int mutating_inflight;  /* writes in flight, bounded by --max-mutating-requests-inflight */
 	struct api_auth *auth; /* authentication and authorization (authz.h) */
 	struct api_openapi *openapi; /* the /openapi/v3 documents, built at start (openapi.c) */
+	struct api_field_check *fields; /* the same table compiled for unknown-field checks (field_check.c) */
+	int kind_schema[API_NRES];      /* each resource's kind in fields, or -1 */
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */
@@ -56,6 +59,9 @@ struct api_server {
 	void (*stop_done)(void *ud);
 	void *stop_ud;
 };
+
+/* fieldValidation: what unknown and duplicate fields do to a write. */
+enum api_field_validation { API_FV_WARN, API_FV_STRICT, API_FV_IGNORE };
 
 enum api_patch_type { API_PATCH_NONE, API_PATCH_MERGE, API_PATCH_STRATEGIC, API_PATCH_JSON, API_PATCH_APPLY };
 
@@ -72,7 +78,9 @@ struct api_ctx {
 	int refs;
 	int64_t t0_ns;
 	enum api_table_mode table; /* Accept asks for a meta.k8s.io Table (and includeObject) */
-	bool strict;  /* fieldValidation=Strict */
+	enum api_field_validation fv; /* fieldValidation (Warn when absent, as Kubernetes) */
+	struct api_field_problems warnings; /* sent as Warning headers with the answer (fieldValidation=Warn) */
+	struct cm_buf dups; /* paths of members the JSON body gave twice, each NUL-terminated (cm_json_parse_dups) */
 	bool dry_run;
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
 	bool res_group_core; /* the request came under /api/v1 */

@@ -47,36 +47,60 @@ cJSON *api_check_type(struct api_ctx *c, cJSON *obj, const char *kind)
 	return st;
 }
 
-/* fieldValidation=Strict: top-level members the resource does not know are an error. */
-static cJSON *check_strict(struct api_ctx *c, const cJSON *obj)
+/*
+ * Unknown and duplicate fields of obj at every depth, handled as
+ * fieldValidation asks: Strict refuses the write with every problem in one
+ * message; Warn (the default) keeps them for the answer's Warning headers and
+ * Ignore forgets them, both removing the unknown members as Kubernetes'
+ * decoding drops them. Run on each attempt of an update, so the warnings are
+ * those of the object finally written. NULL or a Status to answer.
+ */
+static cJSON *check_fields(struct api_ctx *c, cJSON *obj)
 {
-	const cJSON *it;
+	const char *ct = cm_http_req_header(c->req, "Content-Type");
+	unsigned flags = c->fv == API_FV_STRICT ? 0 : API_FIELD_PRUNE;
+	struct cm_buf m = CM_BUF_INIT;
+	cJSON *st;
+	int rc;
 
-	if (!c->strict)
+	if (ct && !strncmp(ct, "application/strategic-merge-patch+json", 38))
+		flags |= API_FIELD_DIRECTIVES;
+	api_field_problems_reset(&c->warnings);
+	for (size_t at = 0; at < c->dups.len; at += strlen(c->dups.data + at) + 1)
+		if (api_field_problems_add(&c->warnings, "duplicate", c->dups.data + at, NULL) < 0)
+			return api_status_internal("out of memory");
+	if (api_field_check_walk(c->srv->fields, c->srv->kind_schema[c->res->index], obj, flags, &c->warnings) < 0)
+		return api_status_internal("out of memory");
+	if (c->fv == API_FV_IGNORE)
+		api_field_problems_reset(&c->warnings);
+	if (c->fv != API_FV_STRICT || !c->warnings.n)
 		return NULL;
-	cJSON_ArrayForEach(it, obj) {
-		const char *n = it->string, *p;
-		size_t len = strlen(n);
-		bool known = !strcmp(n, "apiVersion") || !strcmp(n, "kind") || !strcmp(n, "metadata");
+	/* Kubernetes' form: "strict decoding error: " and the problems joined by ", " */
+	rc = cm_buf_puts(&m, "strict decoding error: ");
+	for (const char *w = NULL; !rc && (w = api_field_problems_next(&c->warnings, w));)
+		rc = cm_buf_printf(&m, "%s%s", w == c->warnings.text.data ? "" : ", ", w);
+	api_field_problems_reset(&c->warnings);
+	st = rc < 0 ? api_status_internal("out of memory") : api_status_bad_request(m.data);
+	cm_buf_close(&m);
+	return st;
+}
 
-		for (p = c->res->top_fields; !known && p && *p;) {
-			const char *e = strchr(p, ',');
-			size_t l = e ? (size_t)(e - p) : strlen(p);
+/*
+ * Drops the unknown members of a stored object before a change is applied to
+ * it. Kubernetes never stores them (its decoding drops them); objects written
+ * here before fields were checked at every depth may hold some, and without
+ * this every Strict patch of such an object would be refused for fields the
+ * client never sent. 0 or -ENOMEM.
+ */
+static int prune_stored(struct api_ctx *c, cJSON *old)
+{
+	struct api_field_problems dropped;
+	int rc;
 
-			known = l == len && !strncmp(p, n, l);
-			p = e ? e + 1 : NULL;
-		}
-		if (!known) {
-			struct cm_buf m = CM_BUF_INIT;
-			cJSON *st;
-
-			cm_buf_printf(&m, "strict decoding error: unknown field \"%s\"", n);
-			st = api_status_bad_request(m.data ? m.data : "unknown field");
-			cm_buf_close(&m);
-			return st;
-		}
-	}
-	return NULL;
+	api_field_problems_init(&dropped);
+	rc = api_field_check_walk(c->srv->fields, c->srv->kind_schema[c->res->index], old, API_FIELD_PRUNE, &dropped);
+	api_field_problems_close(&dropped);
+	return rc;
 }
 
 static cJSON *validate(struct api_ctx *c, const cJSON *obj, const cJSON *old)
@@ -317,7 +341,7 @@ cJSON *api_prepare_create(struct api_ctx *c, cJSON *obj)
 
 	if (!cJSON_IsObject(obj))
 		return api_status_bad_request("the body of the request must be an object");
-	if ((st = api_check_type(c, obj, c->res->kind)) || (st = check_strict(c, obj)))
+	if ((st = api_check_type(c, obj, c->res->kind)) || (st = check_fields(c, obj)))
 		return st;
 	if (!api_obj_meta(obj))
 		return api_status_internal("out of memory");
@@ -581,6 +605,11 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 		api_ctx_reply_err(c, -EIO, "stored object is not readable");
 		return;
 	}
+	if (prune_stored(c, old) < 0) {
+		cJSON_Delete(old);
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
 	st = c->mutate(c, old, &obj);
 	if (!st && !obj)
 		st = api_status_internal("out of memory");
@@ -598,9 +627,9 @@ static void update_got(int err, const struct api_kv_result *r, void *ud)
 	if (!st && cJSON_GetObjectItemCaseSensitive(obj, "spec") && (!c->sub || strcmp(c->sub, "binding")))
 		st = bump_generation(obj, old);
 	if (!st)
-		st = validate(c, obj, old);
+		st = check_fields(c, obj);
 	if (!st)
-		st = check_strict(c, obj);
+		st = validate(c, obj, old);
 	if (!st)
 		st = allocate(c, obj, old);
 	if (st) {

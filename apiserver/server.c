@@ -179,6 +179,21 @@ static bool is_loopback(const char *addr)
 	return inet_pton(AF_INET6, addr, &in6) == 1 && IN6_IS_ADDR_LOOPBACK(&in6);
 }
 
+/* The schema table compiled for unknown-field checks, and each resource's kind in it. */
+static int field_schemas(struct api_server *srv)
+{
+	int rc = api_field_check_new(&srv->fields);
+
+	for (int i = 0; !rc && i < API_NRES; i++) {
+		const struct api_resource *r = &api_resources[i];
+		char gv[128];
+
+		snprintf(gv, sizeof(gv), "%s%s%s", r->group, *r->group ? "/" : "", r->version);
+		srv->kind_schema[i] = api_field_check_kind(srv->fields, gv, r->kind);
+	}
+	return rc;
+}
+
 static uint64_t env_rand(void *ud)
 {
 	return api_rand(ud);
@@ -324,7 +339,10 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 		}
 	}
 	rc = api_openapi_new(&srv->openapi, err);
+	if (!rc)
+		rc = field_schemas(srv);
 	if (rc < 0) {
+		api_openapi_free(srv->openapi);
 		api_auth_free(srv->auth);
 		free(srv);
 		return rc;
@@ -456,6 +474,7 @@ fail:
 	cm_buf_close(&srv->root_ca);
 	cm_metrics_free(srv->metrics); /* nothing was served: no request will count in it */
 	api_openapi_free(srv->openapi);
+	api_field_check_free(srv->fields);
 	free(srv);
 	return rc;
 }
@@ -480,6 +499,7 @@ static void http_closed(void *ud)
 	cJSON_Delete(srv->kubesvc.subsets);
 	cm_buf_close(&srv->root_ca);
 	api_openapi_free(srv->openapi);
+	api_field_check_free(srv->fields);
 	if (srv->stop_done)
 		srv->stop_done(srv->stop_ud);
 	free(srv);

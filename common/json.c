@@ -424,18 +424,29 @@ static int member_cmp(const void *a, const void *b)
  * name overrides. cJSON keeps duplicates and finds the first, while Go (the
  * clients, kubectl) reads the last: without this, a check made here could
  * pass on one value and a client act on another. Last wins, as in Go's
- * encoding/json and Kubernetes' default (non-strict) decoding. Returns 0 or
+ * encoding/json and Kubernetes' default (non-strict) decoding. With dups,
+ * each removed member's path (path holds j's) is appended to it. Returns 0 or
  * -ENOMEM. Recursion is bounded by CM_JSON_MAX_DEPTH.
  */
-static int drop_duplicate_members(cJSON *j)
+static int drop_duplicate_members(cJSON *j, struct cm_buf *path, struct cm_buf *dups)
 {
-	size_t n = 0, i;
+	size_t n = 0, i, len = path->len;
 	cJSON *c;
+	int rc = 0;
 
 	for (c = j->child; c; c = c->next) {
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && dups) {
+			rc = cJSON_IsArray(j) ? cm_buf_printf(path, "[%zu]", n)
+					      : cm_buf_printf(path, "%s%s", len ? "." : "", c->string);
+			if (!rc)
+				rc = drop_duplicate_members(c, path, dups);
+			path->len = len;
+		} else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+			rc = drop_duplicate_members(c, path, dups);
+		}
+		if (rc < 0)
+			return rc;
 		n++;
-		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && drop_duplicate_members(c) < 0)
-			return -ENOMEM;
 	}
 	if (!cJSON_IsObject(j) || n < 2)
 		return 0;
@@ -445,15 +456,27 @@ static int drop_duplicate_members(cJSON *j)
 	for (c = j->child, i = 0; c; c = c->next, i++)
 		m[i] = (struct member_pos){c, i};
 	qsort(m, n, sizeof(*m), member_cmp);
-	for (i = 0; i + 1 < n; i++)
-		if (strcmp(m[i].item->string, m[i + 1].item->string) == 0)
-			cJSON_Delete(cJSON_DetachItemViaPointer(j, m[i].item));
+	for (i = 0; i + 1 < n && !rc; i++) {
+		if (strcmp(m[i].item->string, m[i + 1].item->string))
+			continue;
+		if (dups)
+			rc = cm_buf_printf(dups, "%.*s%s%s%c", (int)len, len ? path->data : "", len ? "." : "",
+					   m[i].item->string, '\0');
+		cJSON_Delete(cJSON_DetachItemViaPointer(j, m[i].item));
+	}
 	free(m);
-	return 0;
+	return rc;
 }
 
 int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
 {
+	return cm_json_parse_dups(text, len, out, err, NULL);
+}
+
+int cm_json_parse_dups(const char *text, size_t len, cJSON **out, struct cm_buf *err, struct cm_buf *dups)
+{
+	struct cm_buf path = CM_BUF_INIT;
+	int rc;
 	const char *end = NULL;
 	cJSON *j;
 
@@ -489,7 +512,9 @@ int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err)
 		cJSON_Delete(j);
 		return -EINVAL;
 	}
-	if (drop_duplicate_members(j) < 0) {
+	rc = drop_duplicate_members(j, &path, dups);
+	cm_buf_close(&path);
+	if (rc < 0) {
 		if (err)
 			cm_buf_puts(err, "out of memory");
 		cJSON_Delete(j);

@@ -72,6 +72,13 @@ int cm_json_set_str(cJSON *root, const char *path, const char *s);
  * removing duplicates fails).
  */
 int cm_json_parse(const char *text, size_t len, cJSON **out, struct cm_buf *err);
+/*
+ * As cm_json_parse, and appends to dups the path of each member a later one of
+ * the same name overrode ("spec.replicas", "spec.containers[0].name"), each
+ * NUL-terminated, for Kubernetes' "duplicate field" reports. On failure dups
+ * may hold some paths.
+ */
+int cm_json_parse_dups(const char *text, size_t len, cJSON **out, struct cm_buf *err, struct cm_buf *dups);
 /* Appends the compact form of j to out. Returns 0 or -ENOMEM. */
 int cm_json_print(const cJSON *j, struct cm_buf *out);
 /* Deep equality (member order ignored). */

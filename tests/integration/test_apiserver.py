@@ -3,6 +3,7 @@
 Run one store only with APISERVER_STORE=etcdlite or =etcd.
 """
 import base64
+import http.client
 import json
 import os
 import socket
@@ -601,6 +602,85 @@ class ApiserverTest(unittest.TestCase):
         conn, resp = self.api.watch(NS + "/pods" + q(watch=1))
         conn.close()
         self.assertEqual(self.req("GET", "/healthz")[0], 200)
+
+    def send(self, method, path, raw, ctype="application/json"):
+        """(status, parsed body, Warning headers) for a raw body, duplicate members and all."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.api.port, timeout=10)
+        try:
+            conn.request(method, path, body=raw.encode(), headers={"Content-Type": ctype})
+            r = conn.getresponse()
+            return r.status, json.loads(r.read()), r.msg.get_all("Warning") or []
+        finally:
+            conn.close()
+
+    def test_field_validation_at_every_depth(self):
+        bad = json.dumps(dict(deployment("fv"), extra=1))
+        bad = bad.replace('"replicas": 1,', '"replicas": 1, "bogus": {"a": 1},').replace(
+            '"image": "nginx:1"', '"image": "nginx:1", "imagePullPolicyy": "Always"')
+        names = ['unknown field "spec.bogus"', 'unknown field "spec.template.spec.containers[0].imagePullPolicyy"',
+                 'unknown field "extra"']
+        st, s, w = self.send("POST", APPS + "/deployments" + q(fieldValidation="Strict"), bad)
+        self.assertEqual((st, s["reason"], s["message"]), (400, "BadRequest",
+                                                           "strict decoding error: " + ", ".join(names)))
+        self.assertEqual(self.req("GET", APPS + "/deployments/fv")[0], 404)
+        # no parameter is Warn: written without the fields, each named in a Warning header
+        st, made, w = self.send("POST", APPS + "/deployments", bad)
+        self.assertEqual(st, 201, made)
+        self.assertEqual(w, ['299 - "%s"' % n.replace('"', '\\"') for n in names])
+        self.assertNotIn("bogus", made["spec"])
+        self.assertNotIn("extra", self.req("GET", APPS + "/deployments/fv")[1])
+        # Ignore: no warning
+        st, _, w = self.send("POST", APPS + "/deployments" + q(fieldValidation="Ignore"), bad.replace('"fv"', '"fv2"'))
+        self.assertEqual((st, w), (201, []))
+        # duplicates: refused under Strict, the last one kept under Warn
+        dup = json.dumps(deployment("fv3")).replace('"replicas": 1,', '"replicas": 1, "replicas": 2,')
+        st, s, _ = self.send("POST", APPS + "/deployments" + q(fieldValidation="Strict"), dup)
+        self.assertEqual((st, s["message"]), (400, 'strict decoding error: duplicate field "spec.replicas"'))
+        st, made, w = self.send("POST", APPS + "/deployments", dup)
+        self.assertEqual((st, made["spec"]["replicas"], w), (201, 2, ['299 - "duplicate field \\"spec.replicas\\""']))
+        # patches are checked on their result, whatever their kind
+        path = APPS + "/deployments/fv" + q(fieldValidation="Strict")
+        for ctype, patch in [
+                ("application/merge-patch+json", '{"spec":{"template":{"spec":{"dnsConfig":{"nameserver":[]}}}}}'),
+                ("application/json-patch+json", '[{"op":"add","path":"/spec/template/metadata/labelz","value":{}}]'),
+                ("application/strategic-merge-patch+json",
+                 '{"spec":{"template":{"spec":{"containers":[{"name":"c","portz":[]}]}}}}')]:
+            st, s, _ = self.send("PATCH", path, patch, ctype)
+            self.assertEqual(st, 400, (ctype, s))
+            self.assertRegex(s["message"], r'^strict decoding error: unknown field "spec\.template\.(spec|metadata)')
+        # a strategic merge patch's directives are not fields
+        st, s, w = self.send("PATCH", path, '{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"c"}],'
+                             '"containers":[{"name":"c","image":"nginx:2"}]}}}}',
+                             "application/strategic-merge-patch+json")
+        self.assertEqual((st, w), (200, []), s)
+        # a status write is checked too, and a plain update (PUT)
+        st, s, _ = self.send("PUT", APPS + "/deployments/fv/status" + q(fieldValidation="Strict"),
+                             json.dumps(dict(s, status={"replicas": 0, "conditions": [{"type": "Available",
+                                                                                      "status": "True", "x": 1}]})))
+        self.assertEqual((st, s["message"]), (400, 'strict decoding error: unknown field "status.conditions[0].x"'))
+        cur = self.req("GET", APPS + "/deployments/fv")[1]
+        cur["metadata"]["labelz"] = {}
+        st, s, _ = self.send("PUT", APPS + "/deployments/fv" + q(fieldValidation="Strict"), json.dumps(cur))
+        self.assertEqual((st, s["message"]), (400, 'strict decoding error: unknown field "metadata.labelz"'))
+
+    def test_strict_patch_of_an_object_stored_with_unknown_fields(self):
+        """An object written before fields were checked at every depth may hold unknown ones: a Strict
+        patch that does not send them is not refused for them, and the write drops them."""
+        legacy = {"apiVersion": "v1", "kind": "ConfigMap", "colour": "red",
+                  "metadata": {"name": "legacy", "namespace": "default", "uid": "u-legacy",
+                               "creationTimestamp": "2024-01-01T00:00:00Z", "labelz": {}},
+                  "data": {"a": "1"}}
+        st, _ = harness.post_json(self.etcd.client[0] + "/v3/kv/put", {
+            "key": base64.b64encode(b"/registry/configmaps/default/legacy").decode(),
+            "value": base64.b64encode(json.dumps(legacy).encode()).decode()})
+        self.assertEqual(st, 200)
+        st, s, w = self.send("PATCH", NS + "/configmaps/legacy" + q(fieldValidation="Strict"),
+                             '{"data":{"a":"2"}}', "application/strategic-merge-patch+json")
+        self.assertEqual((st, w), (200, []), s)
+        got = self.req("GET", NS + "/configmaps/legacy")[1]
+        self.assertEqual(got["data"], {"a": "2"})
+        self.assertNotIn("colour", got)
+        self.assertNotIn("labelz", got["metadata"])
 
     def test_namespace_lifecycle_after_cached_admission(self):
         """Creates into a namespace are admitted from the apiserver's table of active namespaces

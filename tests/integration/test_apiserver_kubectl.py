@@ -71,6 +71,142 @@ data:
   color: blue
 %(extra)s"""
 
+# Fields from every corner of a pod template, as real manifests use them: all must pass fieldValidation=Strict.
+RICH_DEPLOY = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: rich
+  namespace: default
+  labels: {app: rich, tier: web}
+  annotations: {note: "fields from real manifests"}
+spec:
+  replicas: 1
+  revisionHistoryLimit: 3
+  minReadySeconds: 1
+  progressDeadlineSeconds: 60
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 25%, maxUnavailable: 0}}
+  selector:
+    matchLabels: {app: rich}
+    matchExpressions: [{key: tier, operator: In, values: [web]}]
+  template:
+    metadata:
+      labels: {app: rich, tier: web}
+      annotations: {prometheus.io/scrape: "true"}
+    spec:
+      serviceAccountName: default
+      automountServiceAccountToken: false
+      terminationGracePeriodSeconds: 5
+      dnsPolicy: ClusterFirst
+      dnsConfig: {options: [{name: ndots, value: "2"}]}
+      enableServiceLinks: false
+      priorityClassName: ""
+      preemptionPolicy: PreemptLowerPriority
+      nodeSelector: {kubernetes.io/os: linux}
+      hostAliases: [{ip: 127.0.0.1, hostnames: [local.test]}]
+      securityContext: {runAsNonRoot: true, runAsUser: 1000, fsGroup: 2000, fsGroupChangePolicy: OnRootMismatch,
+                        seccompProfile: {type: RuntimeDefault}, sysctls: [{name: net.ipv4.ping_group_range, value: "0 1"}]}
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 1
+            podAffinityTerm: {labelSelector: {matchLabels: {app: rich}}, topologyKey: kubernetes.io/hostname}
+      tolerations: [{key: dedicated, operator: Equal, value: web, effect: NoSchedule, tolerationSeconds: 60}]
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway,
+         labelSelector: {matchLabels: {app: rich}}}
+      readinessGates: [{conditionType: example.com/ready}]
+      imagePullSecrets: [{name: registry}]
+      initContainers:
+      - name: init
+        image: busybox
+        command: [sh, -c, "true"]
+        restartPolicy: Always
+      containers:
+      - name: web
+        image: nginx:1
+        imagePullPolicy: IfNotPresent
+        args: [--port, "8080"]
+        workingDir: /srv
+        ports: [{containerPort: 8080, name: http, protocol: TCP}]
+        env:
+        - {name: A, value: "1"}
+        - name: NODE
+          valueFrom: {fieldRef: {apiVersion: v1, fieldPath: spec.nodeName}}
+        - name: MEM
+          valueFrom: {resourceFieldRef: {containerName: web, resource: limits.memory, divisor: 1Mi}}
+        - name: KEY
+          valueFrom: {configMapKeyRef: {name: cfg, key: k, optional: true}}
+        - name: PASS
+          valueFrom: {secretKeyRef: {name: sec, key: p, optional: true}}
+        envFrom: [{prefix: CFG_, configMapRef: {name: cfg, optional: true}}, {secretRef: {name: sec, optional: true}}]
+        resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: "1", memory: 128Mi, ephemeral-storage: 1Gi}}
+        volumeMounts:
+        - {name: data, mountPath: /data}
+        - {name: cfg, mountPath: /etc/cfg, readOnly: true}
+        - {name: tok, mountPath: /var/run/tok}
+        - {name: pod, mountPath: /etc/pod, subPathExpr: $(NODE)}
+        livenessProbe: {httpGet: {path: /healthz, port: http, scheme: HTTP, httpHeaders: [{name: X, value: y}]},
+                        initialDelaySeconds: 1, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3,
+                        successThreshold: 1, terminationGracePeriodSeconds: 3}
+        readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 2}
+        startupProbe: {exec: {command: ["true"]}, failureThreshold: 30}
+        lifecycle: {preStop: {exec: {command: [sleep, "1"]}}, postStart: {httpGet: {path: /, port: 8080}}}
+        securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+                          capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}, privileged: false, runAsGroup: 3000}
+        terminationMessagePolicy: FallbackToLogsOnError
+        stdin: false
+        tty: false
+      volumes:
+      - {name: data, emptyDir: {medium: Memory, sizeLimit: 64Mi}}
+      - {name: cfg, configMap: {name: cfg, defaultMode: 420, items: [{key: k, path: k.txt, mode: 256}], optional: true}}
+      - {name: sec, secret: {secretName: sec, optional: true}}
+      - {name: host, hostPath: {path: /tmp, type: Directory}}
+      - {name: claim, persistentVolumeClaim: {claimName: data, readOnly: true}}
+      - {name: nfs, nfs: {server: nfs.local, path: /export}}
+      - name: tok
+        projected:
+          sources:
+          - serviceAccountToken: {path: token, expirationSeconds: 3600, audience: api}
+          - configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}
+      - name: pod
+        downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]}
+"""
+
+RICH_SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: rich
+spec:
+  type: NodePort
+  selector: {app: rich}
+  sessionAffinity: ClientIP
+  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}
+  externalTrafficPolicy: Cluster
+  internalTrafficPolicy: Cluster
+  ipFamilyPolicy: SingleStack
+  ipFamilies: [IPv4]
+  publishNotReadyAddresses: false
+  ports: [{name: http, port: 80, targetPort: http, protocol: TCP, appProtocol: http}]
+"""
+
+NESTED_BAD = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nested
+spec:
+  bogus: 1
+  selector:
+    matchLabels: {app: nested}
+  template:
+    metadata:
+      labels: {app: nested}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1
+        imagePullPolicyy: Always
+"""
+
 
 def fields(text):
     """{field: type} of the FIELDS section of explain's output (two-space indented lines only)."""
@@ -723,6 +859,51 @@ current-context: mini
         self.assertEqual(cm["data"], {"k": "v"})
         self.assertEqual(cm["metadata"]["managedFields"][0]["fieldsV1"], {"f:data": {"f:k": {}}})
 
+
+    def test_11_nested_unknown_fields_strict_warn_ignore(self):
+        path = self.write("nested-bad.yaml", NESTED_BAD)
+        msg = ('strict decoding error: unknown field "spec.bogus", '
+               'unknown field "spec.template.spec.containers[0].imagePullPolicyy"')
+        for verb in ("apply", "create"):
+            p = self.kubectl(verb, "-f", path, ok=False)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn('Error from server (BadRequest): error when creating "%s": %s' % (path, msg), p.stderr)
+        self.assertIn("NotFound", self.kubectl("get", "deploy", "nested", ok=False).stderr)
+        # Warn: written, each field named in a warning, and dropped as Kubernetes drops them
+        p = self.kubectl("apply", "-f", path, "--validate=warn")
+        self.assertEqual(p.stdout.strip(), "deployment.apps/nested created")
+        self.assertIn('Warning: unknown field "spec.bogus"\n', p.stderr)
+        self.assertIn('Warning: unknown field "spec.template.spec.containers[0].imagePullPolicyy"\n', p.stderr)
+        got = json.loads(self.kubectl("get", "deploy", "nested", "-o", "json").stdout)
+        self.assertNotIn("bogus", got["spec"])
+        self.assertNotIn("imagePullPolicyy", got["spec"]["template"]["spec"]["containers"][0])
+        # an update (apply's strategic merge patch) is checked on its result, at any depth
+        bad = NESTED_BAD.replace("  bogus: 1\n", "").replace(
+            "imagePullPolicyy: Always", "livenessProbe: {httpGet: {paht: /, port: 80}}")
+        path = self.write("nested-bad.yaml", bad)
+        p = self.kubectl("apply", "-f", path, ok=False)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('strict decoding error: unknown field '
+                      '"spec.template.spec.containers[0].livenessProbe.httpGet.paht"', p.stderr)
+        # Ignore: no warning, the field dropped
+        p = self.kubectl("apply", "-f", path, "--validate=false")
+        self.assertEqual((p.stdout.strip(), p.stderr), ("deployment.apps/nested configured", ""))
+        got = json.loads(self.kubectl("get", "deploy", "nested", "-o", "json").stdout)
+        self.assertEqual(got["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"], {"port": 80})
+
+    def test_11_real_world_manifests_pass_strict(self):
+        example = os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "examples", "echoserver.yaml")
+        manifests = [example, self.write("rich.yaml", RICH_DEPLOY + "---\n" + RICH_SERVICE),
+                     self.write("plain.yaml", "---\n".join([POD, DEPLOY % {"replicas": 1, "image": "nginx:1"},
+                                                            NODE.replace("n1", "n-strict"),
+                                                            CONFIGMAP % {"name": "plain", "extra": ""}]))]
+        for path in manifests:
+            p = self.kubectl("apply", "--dry-run=server", "-f", path)
+            self.assertNotIn("Warning", p.stderr)
+            self.assertIn("(server dry run)", p.stdout)
+        p = self.kubectl("create", "-f", manifests[1])
+        self.assertEqual(p.stderr, "")
+        self.assertEqual(p.stdout.split(), ["deployment.apps/rich", "created", "service/rich", "created"])
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -304,6 +304,23 @@ START_TEST(test_parse_duplicate_keys_last_wins)
 }
 END_TEST
 
+START_TEST(test_parse_dups_names_the_dropped_members)
+{
+	const char *s = "{\"spec\":{\"replicas\":1,\"c\":[{\"n\":1},{\"n\":2,\"n\":3}],\"replicas\":2},\"k\":1,\"k\":2}";
+	struct cm_buf dups = CM_BUF_INIT;
+	cJSON *j = NULL;
+
+	ck_assert_int_eq(cm_json_parse_dups(s, strlen(s), &j, &err, &dups), 0);
+	JSON_IS(j, "{\"spec\":{\"c\":[{\"n\":1},{\"n\":3}],\"replicas\":2},\"k\":2}");
+	ck_assert_str_eq(dups.data, "spec.c[1].n");
+	ck_assert_str_eq(dups.data + strlen("spec.c[1].n") + 1, "spec.replicas");
+	ck_assert_str_eq(dups.data + strlen("spec.c[1].n") + strlen("spec.replicas") + 2, "k");
+	ck_assert_uint_eq(dups.len, strlen("spec.c[1].n") + strlen("spec.replicas") + strlen("k") + 3);
+	cJSON_Delete(j);
+	cm_buf_close(&dups);
+}
+END_TEST
+
 START_TEST(test_parse_refuses_data_after_nul)
 {
 	cJSON *j = NULL;
@@ -439,6 +456,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_parse_depth_limit);
 	tcase_add_test(tc, test_parse_duplicate_keys_last_wins);
+	tcase_add_test(tc, test_parse_dups_names_the_dropped_members);
 	tcase_add_test(tc, test_parse_refuses_data_after_nul);
 	tcase_add_test(tc, test_print_compact_appends);
 	tcase_add_test(tc, test_print_sizes);
