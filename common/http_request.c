@@ -109,6 +109,33 @@ const char *cm_http_req_query(const struct cm_http_req *req, const char *name)
 	return v ? v : "";
 }
 
+struct query_walk {
+	const char *name;
+	int (*fn)(const char *value, void *arg);
+	void *arg;
+	int rc;
+};
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query_walk *w = cls;
+
+	(void)kind;
+	if (strcmp(key, w->name))
+		return MHD_YES;
+	w->rc = w->fn(value ? value : "", w->arg);
+	return w->rc ? MHD_NO : MHD_YES;
+}
+
+int cm_http_req_query_each(const struct cm_http_req *req, const char *name,
+			   int (*fn)(const char *value, void *arg), void *arg)
+{
+	struct query_walk w = {name, fn, arg, 0};
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_one, &w);
+	return w.rc;
+}
+
 const char *cm_http_req_header(const struct cm_http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -202,9 +229,8 @@ static int answer_failed(struct cm_http_req *req)
 	return -ENOMEM;
 }
 
-/* Adds the handler's headers to resp and makes it req's answer; resp is taken. */
-static int answer(struct cm_http_req *req, int status, const char *content_type,
-		  struct MHD_Response *resp)
+int cm_http_req_answer(struct cm_http_req *req, int status, const char *content_type,
+		       struct MHD_Response *resp)
 {
 	if (!resp)
 		return answer_failed(req);
@@ -237,7 +263,7 @@ int cm_http_respond(struct cm_http_req *req, int status, const char *content_typ
 		return -EALREADY;
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	return answer(req, status, content_type, resp);
+	return cm_http_req_answer(req, status, content_type, resp);
 }
 
 int cm_http_respond_buf(struct cm_http_req *req, int status, const char *content_type,
@@ -253,7 +279,7 @@ int cm_http_respond_buf(struct cm_http_req *req, int status, const char *content
 		MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		free(data);
-	return answer(req, status, content_type, resp);
+	return cm_http_req_answer(req, status, content_type, resp);
 }
 
 /* Hands MHD a string it frees; the string is dropped if the response cannot be made. */
@@ -266,7 +292,7 @@ static int respond_owned_text(struct cm_http_req *req, int status, const char *c
 		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		free(text);
-	return answer(req, status, content_type, resp);
+	return cm_http_req_answer(req, status, content_type, resp);
 }
 
 int cm_http_respond_json(struct cm_http_req *req, int status, const cJSON *j)
@@ -325,7 +351,7 @@ int cm_http_stream_begin(struct cm_http_req *req, int status, const char *conten
 		return -EALREADY;
 	struct MHD_Response *resp = MHD_create_response_from_callback(
 		MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, req, NULL);
-	int rc = answer(req, status, content_type, resp);
+	int rc = cm_http_req_answer(req, status, content_type, resp);
 	if (rc == 0)
 		req->streaming = 1;
 	return rc;

@@ -566,7 +566,7 @@ static int start_mhd(struct cm_http_server *s, const struct cm_http_server_opts 
 		     int is_v6)
 {
 	unsigned idle = opts->idle_timeout_s ? opts->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S;
-	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
 	if (is_v6)
 		flags |= MHD_USE_IPv6;
 	struct MHD_OptionItem tls[5] = {{MHD_OPTION_END, 0, NULL}};

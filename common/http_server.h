@@ -102,6 +102,13 @@ const char *cm_http_req_path(const struct cm_http_req *req);
 const char *cm_http_req_param(const struct cm_http_req *req, const char *name);
 /* A query argument (decoded), or NULL; "" for a key with no value. */
 const char *cm_http_req_query(const struct cm_http_req *req, const char *name);
+/*
+ * Calls fn with each value of the query argument name, in the order sent (a
+ * repeated argument, as exec's command=, once per value), until fn returns
+ * nonzero; that value is returned, else 0.
+ */
+int cm_http_req_query_each(const struct cm_http_req *req, const char *name,
+			   int (*fn)(const char *value, void *arg), void *arg);
 /* A request header (case-insensitive name), or NULL. */
 const char *cm_http_req_header(const struct cm_http_req *req, const char *name);
 /*
@@ -169,5 +176,24 @@ int cm_http_stream_write(struct cm_http_req *req, const void *data, size_t len);
 size_t cm_http_stream_pending(const struct cm_http_req *req);
 /* Finishes the stream once the queue drains; later calls do nothing. */
 void cm_http_stream_end(struct cm_http_req *req);
+
+/*
+ * Connection upgrade (101 Switching Protocols, as for WebSocket): answers req
+ * with 101, the headers added with cm_http_req_add_header and "Connection:
+ * Upgrade". Once the answer is sent the connection stops being HTTP and cb is
+ * called from the loop with a libuv stream over it (through TLS when the
+ * server serves HTTPS) and the bytes the client sent after its request (head,
+ * borrowed for the call). The stream's data field is the callee's. The callee
+ * owns up from then on and must end it with cm_http_upgraded_close, once; if
+ * the stream could not be made cb gets stream NULL and up is already gone.
+ * If the client leaves before the answer is sent, cb is never called (the
+ * request's done callback runs as usual). Errors as cm_http_respond.
+ */
+struct cm_http_upgraded;
+typedef void (*cm_http_upgraded_cb)(struct cm_http_upgraded *up, uv_stream_t *stream, const char *head,
+				    size_t len, void *ud);
+int cm_http_respond_upgrade(struct cm_http_req *req, cm_http_upgraded_cb cb, void *ud);
+/* Closes the stream and the connection under it, then frees up (later, on the loop). */
+void cm_http_upgraded_close(struct cm_http_upgraded *up);
 
 #endif

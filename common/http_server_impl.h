@@ -135,6 +135,12 @@ struct cm_http_req *cm_http_req_get(struct cm_http_server *s);
 void cm_http_req_put(struct cm_http_server *s, struct cm_http_req *req);
 /* http_server.c: has MHD run again soon, after a connection was resumed. */
 void cm_http_server_kick(struct cm_http_server *s);
+/*
+ * Adds the handler's headers to resp and makes it req's answer; resp is taken
+ * (NULL: answers 500 for want of memory). Returns 0 or -ENOMEM.
+ */
+int cm_http_req_answer(struct cm_http_req *req, int status, const char *content_type,
+		       struct MHD_Response *resp);
 /* Queues a response made by respond; returns MHD's verdict. */
 enum MHD_Result cm_http_req_queue(struct cm_http_req *req);
 

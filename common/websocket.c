@@ -118,6 +118,69 @@ ssize_t cm_ws_frame_decode(uint8_t *buf, size_t len, size_t max_payload, struct 
 	return (ssize_t)(need + plen);
 }
 
+void cm_ws_reader_init(struct cm_ws_reader *r, size_t max)
+{
+	cm_buf_init(&r->in);
+	cm_buf_init(&r->msg);
+	r->msg_op = 0;
+	r->max = max ? max : 16u << 20;
+}
+
+void cm_ws_reader_close(struct cm_ws_reader *r)
+{
+	cm_buf_close(&r->in);
+	cm_buf_close(&r->msg);
+}
+
+/* One decoded frame: a control frame or a whole message goes to fn, a fragment is kept. */
+static int take_frame(struct cm_ws_reader *r, const struct cm_ws_frame *f, cm_ws_message_fn fn, void *arg)
+{
+	int rc;
+
+	if (f->opcode & 0x08)
+		return fn(f->opcode, f->payload, f->len, arg);
+	if ((f->opcode == CM_WS_OP_CONT) != (r->msg_op != 0))
+		return -EPROTO; /* a continuation with nothing begun, or a new message inside one */
+	if (f->opcode != CM_WS_OP_CONT && f->fin)
+		return fn(f->opcode, f->payload, f->len, arg);
+	if (r->msg.len + f->len > r->max)
+		return -E2BIG;
+	if ((rc = cm_buf_append(&r->msg, f->payload, f->len)) < 0)
+		return rc;
+	if (f->opcode != CM_WS_OP_CONT)
+		r->msg_op = f->opcode;
+	if (!f->fin)
+		return 0;
+	rc = fn(r->msg_op, (const uint8_t *)r->msg.data, r->msg.len, arg);
+	cm_buf_reset(&r->msg);
+	r->msg_op = 0;
+	return rc;
+}
+
+int cm_ws_reader_feed(struct cm_ws_reader *r, const void *data, size_t len, cm_ws_message_fn fn, void *arg)
+{
+	size_t off = 0;
+	int rc = 0;
+
+	if (len && (rc = cm_buf_append(&r->in, data, len)) < 0)
+		return rc;
+	while (rc == 0 && off < r->in.len) {
+		struct cm_ws_frame f;
+		ssize_t n = cm_ws_frame_decode((uint8_t *)r->in.data + off, r->in.len - off, r->max, &f);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rc = (int)n;
+			break;
+		}
+		off += (size_t)n;
+		rc = take_frame(r, &f, fn, arg);
+	}
+	cm_buf_consume(&r->in, off);
+	return rc;
+}
+
 /* Whether the comma-separated list offered names proto (spaces around names allowed). */
 static int offers(const char *offered, const char *proto)
 {

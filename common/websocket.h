@@ -63,6 +63,31 @@ struct cm_ws_frame {
 ssize_t cm_ws_frame_decode(uint8_t *buf, size_t len, size_t max_payload, struct cm_ws_frame *out);
 
 /*
+ * Reassembles messages from a byte stream: data messages split in
+ * fragments (gorilla/websocket, kubectl's library, splits what exceeds its
+ * write buffer) come out whole, control frames as they arrive.
+ */
+struct cm_ws_reader {
+	struct cm_buf in;  /* bytes not yet a whole frame */
+	struct cm_buf msg; /* fragments of the message in progress */
+	int msg_op;        /* its opcode, 0 when none is in progress */
+	size_t max;        /* largest message accepted */
+};
+
+typedef int (*cm_ws_message_fn)(int opcode, const uint8_t *data, size_t len, void *arg);
+
+/* Sets r up for messages up to max bytes (0: 16 MiB). */
+void cm_ws_reader_init(struct cm_ws_reader *r, size_t max);
+void cm_ws_reader_close(struct cm_ws_reader *r);
+/*
+ * Takes data[0..len) from the stream and calls fn for each whole message or
+ * control frame now complete (data borrowed for the call). Returns 0, fn's
+ * nonzero value (then nothing more is read), -EPROTO (a malformed frame or
+ * a continuation out of place), -E2BIG or -ENOMEM.
+ */
+int cm_ws_reader_feed(struct cm_ws_reader *r, const void *data, size_t len, cm_ws_message_fn fn, void *arg);
+
+/*
  * Picks the subprotocol to answer from a client's Sec-WebSocket-Protocol list
  * (comma separated): the first of ours (v5, then v4) the client offers.
  * Returns the static name, or NULL when none matches.

@@ -214,7 +214,8 @@ int kl_api_routes(struct kl_server *s)
 	int rc;
 
 	if ((rc = cm_http_server_route(s->api, "GET", "/pods", handle_pods, s)) < 0 ||
-	    (rc = cm_http_server_route(s->api, "GET", "/containerLogs/{ns}/{pod}/{container}", handle_logs, s)) < 0)
+	    (rc = cm_http_server_route(s->api, "GET", "/containerLogs/{ns}/{pod}/{container}", handle_logs, s)) < 0 ||
+	    (rc = kl_exec_routes(s)) < 0)
 		return rc;
 	return 0;
 }

@@ -107,6 +107,8 @@ void kl_node_heartbeat(struct kl_server *s);
 int kl_podwatch_start(struct kl_server *s);
 /* Routes the kubelet API (api.c). 0 or -ENOMEM. */
 int kl_api_routes(struct kl_server *s);
+/* exec.c: routes /exec/{ns}/{pod}/{container} (WebSocket, channel.k8s.io v4/v5). 0 or -ENOMEM. */
+int kl_exec_routes(struct kl_server *s);
 /* The kubelet API's gate (cm_http_server_opts.gate, ud the kl_server): authentication and authorization (api.c). */
 int kl_api_gate(struct cm_http_req *req, void *ud);
 
