@@ -149,6 +149,54 @@ START_TEST(test_exit_status)
 }
 END_TEST
 
+struct seen {
+	int ops[8];
+	struct cm_buf data[8];
+	int n;
+};
+
+static int collect(int opcode, const uint8_t *data, size_t len, void *arg)
+{
+	struct seen *sn = arg;
+	ck_assert_int_lt(sn->n, 8);
+	sn->ops[sn->n] = opcode;
+	cm_buf_init(&sn->data[sn->n]);
+	cm_buf_append(&sn->data[sn->n], data, len);
+	sn->n++;
+	return 0;
+}
+
+START_TEST(test_reader_reassembles)
+{
+	/* a binary message in two fragments with a ping between them, fed a byte at a time */
+	static const uint8_t mask[] = {9, 8, 7, 6};
+	uint8_t frag1[] = {0x02, 0x83, 9, 8, 7, 6, 1 ^ 9, 'a' ^ 8, 'b' ^ 7};
+	struct cm_ws_reader r;
+	struct seen sn = {.n = 0};
+	cm_ws_reader_init(&r, 0);
+	cm_buf_append(&out, frag1, sizeof(frag1));
+	ck_assert_int_eq(cm_ws_frame_encode(&out, CM_WS_OP_PING, "p", 1, mask), 0);
+	size_t at = out.len;
+	ck_assert_int_eq(cm_ws_frame_encode(&out, CM_WS_OP_CONT, "cd", 2, mask), 0);
+	out.data[at] &= 0x7f; /* not final yet */
+	ck_assert_int_eq(cm_ws_frame_encode(&out, CM_WS_OP_CONT, "e", 1, mask), 0);
+	for (size_t i = 0; i < out.len; i++)
+		ck_assert_int_eq(cm_ws_reader_feed(&r, out.data + i, 1, collect, &sn), 0);
+	ck_assert_int_eq(sn.n, 2);
+	ck_assert_int_eq(sn.ops[0], CM_WS_OP_PING);
+	ck_assert_int_eq(sn.ops[1], CM_WS_OP_BINARY);
+	ck_assert_uint_eq(sn.data[1].len, 6);
+	ck_assert_mem_eq(sn.data[1].data, "\x01" "abcde", 6);
+	for (int i = 0; i < sn.n; i++)
+		cm_buf_close(&sn.data[i]);
+	/* a continuation with no message begun */
+	cm_buf_reset(&out);
+	ck_assert_int_eq(cm_ws_frame_encode(&out, CM_WS_OP_CONT, "x", 1, NULL), 0);
+	ck_assert_int_eq(cm_ws_reader_feed(&r, out.data, out.len, collect, &sn), -EPROTO);
+	cm_ws_reader_close(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("websocket");
@@ -164,6 +212,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_decode_rejects);
 	tcase_add_test(tc, test_pick_protocol);
 	tcase_add_test(tc, test_exit_status);
+	tcase_add_test(tc, test_reader_reassembles);
 	suite_add_tcase(s, tc);
 	return s;
 }
