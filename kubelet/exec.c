@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,7 +30,11 @@ struct exec_session {
 	struct cm_ws_reader rd;
 	bool v5, tty, want_in, want_out, want_err;
 	pid_t pid;
-	int ctr_pid; /* the container's init, whose namespaces the command joins */
+	int ctr_pid;  /* the container's init (its shim), whose namespaces the command joins */
+	int main_pid; /* the container's command: its environment, folder and user are the exec's */
+	uid_t uid;
+	gid_t gid;
+	bool has_cred;
 	char **argv, **envp;
 	uv_pipe_t in, out, err; /* with tty, out is the pty master and carries stdin too */
 	bool in_open, out_open, err_open;
@@ -336,9 +341,14 @@ static void child(struct exec_session *x, int fd_in, int fd_out, int fd_err)
 			close(fd);
 		}
 	}
-	snprintf(path, sizeof(path), "/proc/%d/cwd", x->ctr_pid);
-	if (x->ctr_pid <= 0 || chdir(path) < 0)
+	snprintf(path, sizeof(path), "/proc/%d/cwd", x->main_pid);
+	if (chdir(path) < 0)
 		(void)!chdir("/");
+	if (x->has_cred && geteuid() == 0 && (x->uid || x->gid)) {
+		(void)!setgroups(0, NULL);
+		(void)!setgid(x->gid);
+		(void)!setuid(x->uid);
+	}
 	dup2(fd_in, 0);
 	dup2(fd_out, 1);
 	dup2(fd_err, 2);
@@ -347,6 +357,45 @@ static void child(struct exec_session *x, int fd_in, int fd_out, int fd_err)
 	execvp(x->argv[0], x->argv);
 	dprintf(2, "exec: \"%s\": %s\n", x->argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* The container's command under its shim (the shim's first child), or pid itself when it has none. */
+static int main_pid(int pid)
+{
+	char path[64];
+	int child = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	if ((f = fopen(path, "re"))) {
+		if (fscanf(f, "%d", &child) != 1)
+			child = 0;
+		fclose(f);
+	}
+	return child > 0 ? child : pid;
+}
+
+/* The real uid and gid of pid. 0 or -1. */
+static int read_cred(int pid, uid_t *uid, gid_t *gid)
+{
+	char path[64], line[256];
+	unsigned u = 0, g = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Uid: %u", &u) == 1)
+			found |= 1;
+		else if (sscanf(line, "Gid: %u", &g) == 1)
+			found |= 2;
+	}
+	fclose(f);
+	*uid = u;
+	*gid = g;
+	return found == 3 ? 0 : -1;
 }
 
 /* The container's environment, NULL when it cannot be read (the command then gets the kubelet's). */
@@ -597,7 +646,9 @@ static void handle_exec(struct cm_http_req *req, void *ud)
 		cm_http_respond_error(req, 400, "you must specify at least one command for the container");
 		return;
 	}
-	x->envp = read_environ(c->st.pid);
+	x->main_pid = main_pid(c->st.pid);
+	x->envp = read_environ(x->main_pid);
+	x->has_cred = read_cred(x->main_pid, &x->uid, &x->gid) == 0;
 	if (cm_ws_accept_key(key, &accept) < 0 || cm_http_req_add_header(req, "Upgrade", "websocket") < 0 ||
 	    cm_http_req_add_header(req, "Sec-WebSocket-Accept", accept.data) < 0 ||
 	    cm_http_req_add_header(req, "Sec-WebSocket-Protocol", proto) < 0 ||
