@@ -296,6 +296,8 @@ int api_auth_rules(struct api_auth *a, const struct api_user *u, const char *ns,
 
 static const char *verb_of(const char *method, struct api_ctx *c)
 {
+	if (c->sub && !strcmp(c->sub, "exec"))
+		return "create";
 	if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
 		if (c->sub && !strcmp(c->sub, "log"))
 			return "get";

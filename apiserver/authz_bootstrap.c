@@ -56,6 +56,7 @@ static const char *const defaults[][3] = {
 	/* admin: everything in a namespace, including who may do what there */
 	{"ClusterRole", "admin",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"secrets\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"pods/exec\"],\"verbs\":[\"create\",\"get\"]},"
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"rbac.authorization.k8s.io\"],\"resources\":[\"roles\",\"rolebindings\"],\"verbs\":" RW "},"
@@ -64,6 +65,7 @@ static const char *const defaults[][3] = {
 	/* edit: the workloads and their configuration, secrets included, but not roles */
 	{"ClusterRole", "edit",
 	 "\"rules\":[{\"apiGroups\":[\"\"],\"resources\":[" CORE_NS_RES ",\"secrets\"],\"verbs\":" RW "},"
+	 "{\"apiGroups\":[\"\"],\"resources\":[\"pods/exec\"],\"verbs\":[\"create\",\"get\"]},"
 	 "{\"apiGroups\":[\"apps\"],\"resources\":[" APPS_RES "],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"coordination.k8s.io\"],\"resources\":[\"leases\"],\"verbs\":" RW "},"
 	 "{\"apiGroups\":[\"discovery.k8s.io\"],\"resources\":[\"endpointslices\"],\"verbs\":" RO "},"

@@ -175,6 +175,7 @@ static cJSON *resource_list(const char *group, const char *version)
 	static const char *const sub_verbs[] = {"get", "patch", "update"};
 	static const char *const create_verb[] = {"create"};
 	static const char *const get_verb[] = {"get"};
+	static const char *const exec_verbs[] = {"create", "get"};
 	static const char *const all[] = {"all"};
 	cJSON *j = cJSON_CreateObject(), *list;
 	char gv[128];
@@ -217,6 +218,8 @@ static cJSON *resource_list(const char *group, const char *version)
 			add_sub(list, r, "binding", "Binding", NULL, NULL, create_verb, 1);
 		if (r->subresources & API_SUB_LOG)
 			add_sub(list, r, "log", "Pod", NULL, NULL, get_verb, 1);
+		if (r->subresources & API_SUB_EXEC)
+			add_sub(list, r, "exec", "PodExecOptions", NULL, NULL, exec_verbs, 2);
 		if (r->subresources & API_SUB_TOKEN)
 			add_sub(list, r, "token", "TokenRequest", "authentication.k8s.io", "v1", create_verb, 1);
 	}

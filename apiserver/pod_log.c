@@ -1,4 +1,4 @@
-/* pod_log.c: pods/{name}/log, proxied to the kubelet of the pod's node (its address from the Node), followed or not. */
+/* pod_log.c: pods/{name}/log, proxied to the kubelet of the pod's node (kubelet_target.c), followed or not. */
 #include "apiserver/rest.h"
 
 #include <errno.h>
@@ -12,13 +12,9 @@
 #include "common/http_client.h"
 #include "common/json.h"
 
-#define KUBELET_PORT 10250
-
 struct logproxy {
 	struct api_ctx *c;
 	struct cm_http_call *call;
-	char *container;
-	char *node;
 	bool follow, begun;
 };
 
@@ -26,8 +22,6 @@ static void logproxy_free(void *p)
 {
 	struct logproxy *lp = p;
 
-	free(lp->container);
-	free(lp->node);
 	free(lp);
 }
 
@@ -75,7 +69,7 @@ static void on_done(const struct cm_http_response *resp, void *ud)
 		return;
 	}
 	if (resp->err) {
-		cm_buf_printf(&m, "pods/log: cannot reach the kubelet of node \"%s\": %s", lp->node, cm_strerror(resp->err));
+		cm_buf_printf(&m, "pods/log: cannot reach the kubelet of the pod's node: %s", cm_strerror(resp->err));
 		api_ctx_reply_status(c, api_status_unavailable(m.data ? m.data : "kubelet unreachable"));
 	} else if (c->req && resp->status != 200) {
 		/* as kube-apiserver's response checker: the kubelet's refusal becomes a Status (400 BadRequest, ...) */
@@ -118,45 +112,19 @@ static void append_query(struct api_ctx *c, struct cm_buf *url)
 	}
 }
 
-static void got_node(int err, const struct api_kv_result *r, void *ud)
+static void got_target(struct api_ctx *c, const char *base_url, const char *container)
 {
-	struct api_ctx *c = ud;
 	struct logproxy *lp = c->extra;
-	cJSON *node;
-	const cJSON *a;
-	const char *ip = NULL;
-	int64_t port;
-	struct cm_buf url = CM_BUF_INIT, m = CM_BUF_INIT;
+	struct cm_buf url = CM_BUF_INIT;
 	struct cm_http_request req = {.method = "GET"};
 	int rc;
 
-	if (err == -ENOENT) {
-		cm_buf_printf(&m, "pods/log: node \"%s\" of this pod is not registered", lp->node);
-		api_ctx_reply_status(c, api_status_unavailable(m.data ? m.data : "node not registered"));
-		cm_buf_close(&m);
+	rc = cm_buf_printf(&url, "%s/containerLogs/%s/%s/%s", base_url, c->ns, c->name, container);
+	if (rc < 0) {
+		api_ctx_reply_err(c, rc, NULL);
 		return;
 	}
-	if (err || !c->req) {
-		api_ctx_reply_err(c, err ? err : -ECANCELED, NULL);
-		return;
-	}
-	node = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
-	cJSON_ArrayForEach(a, cm_json_get(node, "status.addresses")) {
-		if (!ip || !strcmp(cm_json_str_or(a, "type", ""), "InternalIP"))
-			ip = cm_json_get_str(a, "address");
-	}
-	port = cm_json_int64_or(node, "status.daemonEndpoints.kubeletEndpoint.Port", KUBELET_PORT);
-	if (!ip) {
-		cm_buf_printf(&m, "pods/log: node \"%s\" has no address for its kubelet", lp->node);
-		api_ctx_reply_status(c, api_status_unavailable(m.data ? m.data : "no kubelet address"));
-		cJSON_Delete(node);
-		cm_buf_close(&m);
-		return;
-	}
-	cm_buf_printf(&url, "%s://%s:%lld/containerLogs/%s/%s/%s", c->srv->kubelet_https ? "https" : "http", ip,
-		      (long long)port, c->ns, c->name, lp->container);
 	append_query(c, &url);
-	cJSON_Delete(node);
 	req.url = url.data;
 	req.on_line = lp->follow ? on_line : NULL;
 	req.timeout_ms = lp->follow ? 0 : 30000;
@@ -167,60 +135,9 @@ static void got_node(int err, const struct api_kv_result *r, void *ud)
 		api_ctx_reply_err(c, rc, NULL);
 }
 
-static void got_pod(int err, const struct api_kv_result *r, void *ud)
-{
-	struct api_ctx *c = ud;
-	struct logproxy *lp = c->extra;
-	const char *want = c->req ? cm_http_req_query(c->req, "container") : NULL;
-	const cJSON *cs, *it;
-	struct cm_buf m = CM_BUF_INIT, names = CM_BUF_INIT, key = CM_BUF_INIT;
-	cJSON *pod;
-	int n = 0, rc;
-
-	if (err) {
-		api_ctx_reply_err(c, err, NULL);
-		return;
-	}
-	pod = api_obj_parse_stored(r->kvs[0].value, r->kvs[0].value_len, r->kvs[0].mod_rev);
-	cs = cm_json_get(pod, "spec.containers");
-	cJSON_ArrayForEach(it, cs) {
-		const char *name = cm_json_str_or(it, "name", "");
-
-		cm_buf_printf(&names, "%s%s", n++ ? " " : "", name);
-		if (want && !strcmp(want, name))
-			lp->container = strdup(name);
-	}
-	if (!want && n == 1)
-		lp->container = strdup(cm_json_str_or(cs->child, "name", ""));
-	lp->node = strdup(cm_json_str_or(pod, "spec.nodeName", ""));
-	cJSON_Delete(pod);
-	if (!lp->container) {
-		if (want)
-			cm_buf_printf(&m, "container %s is not valid for pod %s", want, c->name);
-		else
-			cm_buf_printf(&m, "a container name must be specified for pod %s, choose one of: [%s]", c->name,
-				      names.data ? names.data : "");
-	} else if (!lp->node || !*lp->node) {
-		cm_buf_printf(&m, "pod %s does not have a host assigned", c->name);
-	}
-	cm_buf_close(&names);
-	if (m.len) {
-		api_ctx_reply_status(c, api_status_bad_request(m.data));
-		cm_buf_close(&m);
-		return;
-	}
-	rc = cm_buf_printf(&key, "/registry/nodes/%s", lp->node);
-	if (!rc)
-		rc = api_storage_get(c->srv->store, key.data, got_node, c);
-	cm_buf_close(&key);
-	if (rc < 0)
-		api_ctx_reply_err(c, rc, NULL);
-}
-
 void api_rest_pod_log(struct api_ctx *c)
 {
 	struct logproxy *lp = calloc(1, sizeof(*lp));
-	int rc;
 
 	if (!lp) {
 		api_ctx_reply_err(c, -ENOMEM, NULL);
@@ -230,9 +147,5 @@ void api_rest_pod_log(struct api_ctx *c)
 	lp->follow = api_query_bool(cm_http_req_query(c->req, "follow"));
 	c->extra = lp;
 	c->extra_free = logproxy_free;
-	rc = api_resource_key(c->res, c->ns, c->name, &c->key);
-	if (!rc)
-		rc = api_storage_get(c->srv->store, c->key.data, got_pod, c);
-	if (rc < 0)
-		api_ctx_reply_err(c, rc, NULL);
+	api_kubelet_target(c, "pods/log", got_target);
 }

@@ -12,7 +12,7 @@
 const struct api_resource api_resources[API_NRES] = {
 	{0, "", "v1", "namespaces", "namespace", "Namespace", false, {"ns"}, false, API_SUB_STATUS | API_SUB_FINALIZE,
 	 API_NAME_DNS1123_LABEL, &api_strategy_namespace},
-	{1, "", "v1", "pods", "pod", "Pod", true, {"po"}, true, API_SUB_STATUS | API_SUB_BINDING | API_SUB_LOG,
+	{1, "", "v1", "pods", "pod", "Pod", true, {"po"}, true, API_SUB_STATUS | API_SUB_BINDING | API_SUB_LOG | API_SUB_EXEC,
 	 SUB, &api_strategy_pod},
 	{2, "", "v1", "services", "service", "Service", true, {"svc"}, true, API_SUB_STATUS,
 	 API_NAME_DNS1035_LABEL, &api_strategy_service},

@@ -18,6 +18,7 @@ enum {
 	API_SUB_LOG = 1 << 3,
 	API_SUB_FINALIZE = 1 << 4,
 	API_SUB_TOKEN = 1 << 5,
+	API_SUB_EXEC = 1 << 6,
 };
 
 /* Address ranges the strategies allocate from (parsed from flags). */

@@ -189,6 +189,8 @@ static bool sub_allowed(const struct api_resource *r, const char *sub)
 		return r->subresources & API_SUB_BINDING;
 	if (!strcmp(sub, "log"))
 		return r->subresources & API_SUB_LOG;
+	if (!strcmp(sub, "exec"))
+		return r->subresources & API_SUB_EXEC;
 	if (!strcmp(sub, "finalize"))
 		return r->subresources & API_SUB_FINALIZE;
 	if (!strcmp(sub, "token"))
@@ -341,6 +343,11 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	}
 	if (c->sub && !strcmp(c->sub, "token") && strcmp(method, "POST")) {
 		api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
+		return;
+	}
+	if (c->sub && !strcmp(c->sub, "exec") && (!strcmp(method, "GET") || !strcmp(method, "POST"))) {
+		c->verb = "create"; /* a WebSocket upgrade is a GET; Kubernetes asks create on pods/exec for both */
+		api_rest_pod_exec(c);
 		return;
 	}
 	if (!strcmp(method, "GET")) {

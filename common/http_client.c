@@ -494,3 +494,13 @@ void cm_http_client_close(struct cm_http_client *c, void (*done)(void *ud), void
 		cm_http_call_cancel(CONTAINER(c->pending.next, struct cm_http_call, link));
 	uv_timer_start(&c->defer, on_defer, 0, 0);
 }
+
+const struct cm_http_client_opts *cm_http_client_options(const struct cm_http_client *c)
+{
+	return &c->opts;
+}
+
+uv_loop_t *cm_http_client_loop(const struct cm_http_client *c)
+{
+	return c->loop;
+}

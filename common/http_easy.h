@@ -30,4 +30,8 @@ void cm_http_easy_close(struct cm_http_easy *e);
 /* The negative error of a failed transfer (see struct cm_http_response). */
 int cm_http_easy_error(struct cm_http_easy *e, CURLcode code);
 
+/* http_client.c: a client's options and loop, for the other users of its settings (http_tunnel.c). */
+const struct cm_http_client_opts *cm_http_client_options(const struct cm_http_client *c);
+uv_loop_t *cm_http_client_loop(const struct cm_http_client *c);
+
 #endif
