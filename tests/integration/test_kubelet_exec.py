@@ -1,0 +1,134 @@
+"""kubectl exec (and the kubelet's /exec) on real processes: output, exit codes, stdin, a tty, Kubernetes' errors,
+and RBAC on pods/exec (admin and edit may, view may not) through the apiserver's HTTPS port.
+
+One etcdlite, an apiserver with a token file and RBAC on HTTPS, and a host-network kubelet (tests/lib/kubelet_proc).
+Every wait polls with a deadline; every process is killed at the end.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import harness  # noqa: E402
+import kubelet_proc  # noqa: E402
+from apiserver_proc import tls_args  # noqa: E402
+from ws_exec import exec_ws  # noqa: E402
+
+KUBECTL = shutil.which("kubectl")
+NODE = "n1"
+NS = "/api/v1/namespaces/default"
+TOKENS = """admin-token,alice,u1,"system:masters"
+view-token,bob,u2
+edit-token,carol,u3
+"""
+
+
+def binding(user, role):
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "%s-%s" % (user, role)},
+            "subjects": [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}],
+            "roleRef": {"kind": "ClusterRole", "name": role, "apiGroup": "rbac.authorization.k8s.io"}}
+
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class ExecTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.tempdir("kubelet-exec-")
+        cls.pki = os.path.join(cls.dir, "pki")
+        subprocess.run([os.path.join(harness.ROOT, "deploy", "certs.sh"), cls.pki], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, ETCD_MEMBERS="e1", NODES=NODE))
+        tokens = os.path.join(cls.dir, "tokens.csv")
+        with open(tokens, "w") as f:
+            f.write(TOKENS)
+        cls.sport = harness.free_ports(1)[0]
+        cls.node = kubelet_proc.OneNode(NODE, dir=cls.dir, api_args=tls_args(cls.pki, cls.sport) + [
+            "--token-auth-file", tokens, "--authorization-mode=RBAC"])
+        cls.api = cls.node.api
+        cls.cache = os.path.join(cls.dir, "kubectl-cache")
+        for user, role in (("bob", "view"), ("carol", "edit")):
+            cls.api.req("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", binding(user, role))
+        cls.api.req("POST", NS + "/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sh"},
+            "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
+                {"name": "main", "image": "echoserver", "command": ["/bin/sh", "-c", "sleep 1000"],
+                 "env": [{"name": "GREETING", "value": "hello"}]}]}})
+        harness.wait_until(lambda: cls.api.req("GET", NS + "/pods/sh")[1].get("status", {}).get("phase") == "Running",
+                           30.0, "pod sh running")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop(NS)
+
+    def kubectl(self, *args, token="admin-token", stdin=None):
+        return subprocess.run([KUBECTL, "--server", "https://127.0.0.1:%d" % self.sport, "--token", token,
+                               "--certificate-authority", os.path.join(self.pki, "ca.crt"),
+                               "--cache-dir", self.cache] + list(args),
+                              input=stdin, capture_output=True, text=True, timeout=60)
+
+    def test_output_and_exit_codes(self):
+        p = self.kubectl("exec", "sh", "--", "echo", "hi")
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "hi\n", ""))
+        p = self.kubectl("exec", "sh", "--", "sh", "-c", "echo out; echo err >&2; exit 3")
+        self.assertEqual(p.returncode, 3)
+        self.assertEqual(p.stdout, "out\n")
+        self.assertIn("err\n", p.stderr)
+        self.assertIn("command terminated with exit code 3", p.stderr)
+
+    def test_container_environment(self):
+        p = self.kubectl("exec", "sh", "-c", "main", "--", "sh", "-c", "echo $GREETING")
+        self.assertEqual((p.returncode, p.stdout), (0, "hello\n"), p.stderr)
+
+    def test_stdin_piped(self):
+        p = self.kubectl("exec", "-i", "sh", "--", "cat", stdin="data\nmore\n")
+        self.assertEqual((p.returncode, p.stdout), (0, "data\nmore\n"), p.stderr)
+        big = "".join("line %d\n" % i for i in range(20000))
+        p = self.kubectl("exec", "-i", "sh", "--", "wc", "-l", stdin=big)
+        self.assertEqual((p.returncode, p.stdout.strip()), (0, "20000"), p.stderr)
+
+    def test_missing_pod_and_container(self):
+        p = self.kubectl("exec", "nope", "--", "true")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('pods "nope" not found', p.stderr)
+        p = self.kubectl("exec", "sh", "-c", "other", "--", "true")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("container other is not valid for pod sh", p.stderr)
+
+    def test_missing_command(self):
+        p = self.kubectl("exec", "sh", "--", "no-such-command")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("no-such-command", p.stderr)
+
+    def test_rbac(self):
+        p = self.kubectl("exec", "sh", "--", "true", token="view-token")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("Forbidden", p.stderr)
+        self.assertIn('cannot create resource "pods/exec"', p.stderr)
+        p = self.kubectl("exec", "sh", "--", "echo", "edit", token="edit-token")
+        self.assertEqual((p.returncode, p.stdout), (0, "edit\n"), p.stderr)
+
+    def kubelet_exec(self, container, cmd, stdin=None, **flags):
+        q = "&".join(["command=" + urllib.parse.quote(c) for c in cmd] + ["%s=true" % f for f in flags])
+        return exec_ws("127.0.0.1", self.node.kport, "/exec/default/sh/%s?%s" % (container, q), stdin=stdin)
+
+    def test_kubelet_endpoint(self):
+        st, out, status = self.kubelet_exec("main", ["sh", "-c", "echo a; exit 7"], stdout=1, stderr=1)
+        self.assertEqual((st, out[1]), (101, b"a\n"))
+        self.assertEqual(status["reason"], "NonZeroExitCode")
+        self.assertEqual(status["details"]["causes"], [{"reason": "ExitCode", "message": "7"}])
+        # a tty: the command sees a terminal, and output comes on stdout
+        st, out, status = self.kubelet_exec("main", ["sh", "-c", "test -t 0 && tty"], stdin=b"", tty=1,
+                                            stdout=1)
+        self.assertEqual(st, 101)
+        self.assertEqual(status["status"], "Success", out)
+        self.assertIn(b"/dev/pts/", out[1])
+        st, head, body = self.kubelet_exec("nope", ["true"], stdout=1)
+        self.assertEqual(st, 404)
+        self.assertIn(b'container not found (\\"nope\\")', body)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
