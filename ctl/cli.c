@@ -51,6 +51,8 @@ static const struct mc_cmd cmds[] = {
 	 "minictl describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [options]", mc_run_describe},
 	{"logs", "Troubleshooting and Debugging Commands", "Print what a container has logged", MC_HELP_LOGS,
 	 "minictl logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER] [options]", mc_run_logs},
+	{"exec", "Troubleshooting and Debugging Commands", "Run a command in a container", MC_HELP_EXEC,
+	 "minictl exec POD [-c CONTAINER] [-i] [-t] -- COMMAND [args...] [options]", mc_run_exec},
 	{"apply", "Advanced Commands", "Create or update resources to match manifests", MC_HELP_APPLY,
 	 "minictl apply (-f FILENAME | -k DIRECTORY) [options]", mc_run_apply},
 	{"replace", "Advanced Commands", "Swap live resources for manifests", MC_HELP_REPLACE,
@@ -261,8 +263,12 @@ int mc_main(int argc, char **argv, FILE *out, FILE *err)
 			rest[nrest++] = argv[i];
 	mc_ctx_init(&c, out, err);
 	rc = cmd->run(&c, cmd, nrest, rest);
+	if (rc == MC_FAIL && c.exit_code > 0)
+		rc = c.exit_code; /* exec: the remote command's own code */
+	else
+		rc = rc == MC_STOP ? 0 : rc ? 1 : 0;
 	mc_ctx_close(&c);
 	free(rest);
 	fflush(out);
-	return rc == MC_STOP ? 0 : rc ? 1 : 0;
+	return rc;
 }

@@ -60,6 +60,7 @@ int mc_run_label(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **ar
 int mc_run_annotate(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
 int mc_run_rollout(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
 int mc_run_logs(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
+int mc_run_exec(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv); /* cmd_exec.c */
 int mc_run_cordon(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
 int mc_run_drain(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);
 int mc_run_wait(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv);

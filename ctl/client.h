@@ -34,6 +34,7 @@ struct mc_ctx {
 	char *owned[6];       /* strings http points to, temp files of inline certificates */
 	char *tmpfiles[3];
 	long timeout_ms;
+	int exit_code;        /* set with MC_FAIL: the exit status instead of 1 (exec's remote command) */
 };
 
 /* The result of a command: 0 success, MC_FAIL when an error was printed. */

@@ -205,6 +205,17 @@
 	"  # Print only the last 50 lines logged by pod web\n" \
 	"  minictl logs --tail=50 web"
 
+#define MC_HELP_EXEC \
+	"Run a command in a container of a running pod, its output here and, with -i, this stdin there.\n\n" \
+	" The exit code is the command's (\"command terminated with exit code N\" is printed when it is not 0).\n\n" \
+	"Examples:\n" \
+	"  # Print the date as pod web's only container sees it\n" \
+	"  minictl exec web -- date\n\n" \
+	"  # Count the lines of a local file in container sidecar of pod api-1\n" \
+	"  minictl exec -i api-1 -c sidecar -- wc -l < notes.txt\n\n" \
+	"  # An interactive shell\n" \
+	"  minictl exec -it web -- sh"
+
 #define MC_HELP_CORDON \
 	"Keep the scheduler from placing new pods on a node.\n\n" \
 	" Pods already running there are left alone.\n\n" \

@@ -110,6 +110,28 @@ class ExecTest(unittest.TestCase):
         p = self.kubectl("exec", "sh", "--", "echo", "edit", token="edit-token")
         self.assertEqual((p.returncode, p.stdout), (0, "edit\n"), p.stderr)
 
+    def minictl(self, *args, token="admin-token", stdin=None):
+        return subprocess.run([os.path.join(harness.BIN, "minictl"), "--server", "https://127.0.0.1:%d" % self.sport,
+                               "--token", token, "--certificate-authority", os.path.join(self.pki, "ca.crt")]
+                              + list(args), input=stdin, capture_output=True, text=True, timeout=60)
+
+    def test_minictl_exec(self):
+        p = self.minictl("exec", "sh", "--", "echo", "hi")
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "hi\n", ""))
+        p = self.minictl("exec", "sh", "--", "sh", "-c", "echo err >&2; exit 3")
+        self.assertEqual(p.returncode, 3)
+        self.assertEqual(p.stderr, "err\ncommand terminated with exit code 3\n")
+        p = self.minictl("exec", "-i", "sh", "-c", "main", "--", "cat", stdin="data\n")
+        self.assertEqual((p.returncode, p.stdout), (0, "data\n"), p.stderr)
+        p = self.minictl("exec", "nope", "--", "true")
+        self.assertEqual((p.returncode, p.stderr), (1, 'Error from server (NotFound): pods "nope" not found\n'))
+        p = self.minictl("exec", "sh", "-c", "other", "--", "true")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("container other is not valid for pod sh", p.stderr)
+        p = self.minictl("exec", "sh", "--", "true", token="view-token")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("Forbidden", p.stderr)
+
     def kubelet_exec(self, container, cmd, stdin=None, **flags):
         q = "&".join(["command=" + urllib.parse.quote(c) for c in cmd] + ["%s=true" % f for f in flags])
         return exec_ws("127.0.0.1", self.node.kport, "/exec/default/sh/%s?%s" % (container, q), stdin=stdin)
