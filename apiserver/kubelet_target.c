@@ -66,7 +66,7 @@ static void got_node(int err, const struct api_kv_result *r, void *ud)
 				 (long long)port) < 0) {
 		api_ctx_reply_err(c, -ENOMEM, NULL);
 	} else {
-		t->cb(c, url.data, t->container);
+		t->cb(c, url.data, t->container, t->node);
 	}
 	cJSON_Delete(node);
 	cm_buf_close(&url);

@@ -12,6 +12,7 @@
 #include "common/http_tunnel.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/uv_alloc.h"
 
 /* The kubelet's output is not read while this much waits for the client. */
 #define HIGH_WATER (1u << 20)
@@ -134,13 +135,6 @@ static void from_kubelet(struct cm_http_tunnel *t, const char *data, ssize_t len
 	maybe_release(x);
 }
 
-static void client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	(void)h;
-	buf->base = malloc(suggested);
-	buf->len = buf->base ? suggested : 0;
-}
-
 static void from_client(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
 	struct execproxy *x = st->data;
@@ -174,7 +168,7 @@ static void on_upgraded(struct cm_http_upgraded *up, uv_stream_t *stream, const 
 		maybe_release(x);
 		return;
 	}
-	uv_read_start(stream, client_alloc, from_client);
+	uv_read_start(stream, cm_uv_alloc, from_client);
 	cm_http_tunnel_read_start(x->tun, from_kubelet, x);
 }
 
@@ -292,7 +286,7 @@ static int add_query(const char *value, void *arg)
 	return rc ? rc : cm_api_query_escape(url, value);
 }
 
-static void got_target(struct api_ctx *c, const char *base_url, const char *container)
+static void got_target(struct api_ctx *c, const char *base_url, const char *container, const char *node)
 {
 	static const char *const flags[] = {"stdin", "stdout", "stderr", "tty"};
 	const char *key = cm_http_req_header(c->req, "Sec-WebSocket-Key");
@@ -303,6 +297,7 @@ static void got_target(struct api_ctx *c, const char *base_url, const char *cont
 	struct execproxy *x;
 	int rc;
 
+	(void)node;
 	/* kubectl 1.32 speaks WebSocket; SPDY (its fallback, and older kubectls') is not served */
 	if (!upgrade || strcasecmp(upgrade, "websocket") || !key) {
 		api_ctx_reply_status(c, api_status_bad_request("Upgrade request required: exec is served over WebSocket "

@@ -15,6 +15,7 @@
 struct logproxy {
 	struct api_ctx *c;
 	struct cm_http_call *call;
+	char *node;
 	bool follow, begun;
 };
 
@@ -22,6 +23,7 @@ static void logproxy_free(void *p)
 {
 	struct logproxy *lp = p;
 
+	free(lp->node);
 	free(lp);
 }
 
@@ -69,7 +71,7 @@ static void on_done(const struct cm_http_response *resp, void *ud)
 		return;
 	}
 	if (resp->err) {
-		cm_buf_printf(&m, "pods/log: cannot reach the kubelet of the pod's node: %s", cm_strerror(resp->err));
+		cm_buf_printf(&m, "pods/log: cannot reach the kubelet of node \"%s\": %s", lp->node, cm_strerror(resp->err));
 		api_ctx_reply_status(c, api_status_unavailable(m.data ? m.data : "kubelet unreachable"));
 	} else if (c->req && resp->status != 200) {
 		/* as kube-apiserver's response checker: the kubelet's refusal becomes a Status (400 BadRequest, ...) */
@@ -112,7 +114,7 @@ static void append_query(struct api_ctx *c, struct cm_buf *url)
 	}
 }
 
-static void got_target(struct api_ctx *c, const char *base_url, const char *container)
+static void got_target(struct api_ctx *c, const char *base_url, const char *container, const char *node)
 {
 	struct logproxy *lp = c->extra;
 	struct cm_buf url = CM_BUF_INIT;
@@ -125,6 +127,11 @@ static void got_target(struct api_ctx *c, const char *base_url, const char *cont
 		return;
 	}
 	append_query(c, &url);
+	if (!(lp->node = strdup(node))) {
+		cm_buf_close(&url);
+		api_ctx_reply_err(c, -ENOMEM, NULL);
+		return;
+	}
 	req.url = url.data;
 	req.on_line = lp->follow ? on_line : NULL;
 	req.timeout_ms = lp->follow ? 0 : 30000;

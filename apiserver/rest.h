@@ -135,12 +135,13 @@ void api_rest_pod_exec(struct api_ctx *c); /* pod_exec.c */
 /*
  * kubelet_target.c: reads pod c->ns/c->name, picks its container (the query's
  * "container", or the only one) and reads its Node; then calls cb with the
- * kubelet's base URL ("https://IP:PORT") and the container name (both
- * borrowed for the call). Otherwise answers c itself with kube-apiserver's
+ * kubelet's base URL ("https://IP:PORT"), the container and the node's
+ * name (borrowed for the call). Otherwise answers c itself with kube-apiserver's
  * Status: 404 (no pod), 400 (container, no node assigned), 503 (node unknown
  * or without address; what, "pods/log", names the subresource).
  */
-typedef void (*api_kubelet_target_cb)(struct api_ctx *c, const char *base_url, const char *container);
+typedef void (*api_kubelet_target_cb)(struct api_ctx *c, const char *base_url, const char *container,
+				      const char *node);
 void api_kubelet_target(struct api_ctx *c, const char *what, api_kubelet_target_cb cb);
 void api_rest_token_request(struct api_ctx *c); /* rest_token.c: POST serviceaccounts/{name}/token */
 /* Parses list options into c->listing: 0, 1 if it answered (bad input), or -ENOMEM. */

@@ -10,6 +10,7 @@
 #include "common/err.h"
 #include "common/http_tunnel.h"
 #include "common/json.h"
+#include "common/uv_alloc.h"
 #include "common/websocket.h"
 #include "ctl/cli.h"
 
@@ -129,13 +130,6 @@ static void send_stdin_end(struct ex *x)
 		send_frame(x, CM_WS_OP_BINARY, -1, end, sizeof(end));
 }
 
-static void stdin_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	(void)h;
-	buf->base = malloc(suggested);
-	buf->len = buf->base ? suggested : 0;
-}
-
 static void on_stdin(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
 	struct ex *x = st->data;
@@ -177,7 +171,7 @@ static void start_stdin(struct ex *x)
 	}
 	if (rc == 0) {
 		x->in.pipe.data = x;
-		uv_read_start((uv_stream_t *)&x->in, stdin_alloc, on_stdin);
+		uv_read_start((uv_stream_t *)&x->in, cm_uv_alloc, on_stdin);
 		return;
 	}
 	stop_stdin(x);

@@ -15,6 +15,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/uv_alloc.h"
 #include "common/websocket.h"
 #include "kubelet/worker.h"
 
@@ -187,13 +188,6 @@ static void teardown(struct exec_session *x)
 
 /* ---- from the command ---- */
 
-static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	(void)h;
-	buf->base = malloc(suggested);
-	buf->len = buf->base ? suggested : 0;
-}
-
 static void on_output(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
 	struct exec_session *x = st->data;
@@ -222,9 +216,9 @@ static void resume_outputs(struct exec_session *x)
 	if (x->ws_gone || uv_stream_get_write_queue_size(x->ws) > HIGH_WATER / 2)
 		return;
 	if (x->out_open && x->outputs > 0)
-		uv_read_start((uv_stream_t *)&x->out, alloc_cb, on_output);
+		uv_read_start((uv_stream_t *)&x->out, cm_uv_alloc, on_output);
 	if (x->err_open)
-		uv_read_start((uv_stream_t *)&x->err, alloc_cb, on_output);
+		uv_read_start((uv_stream_t *)&x->err, cm_uv_alloc, on_output);
 }
 
 static void on_reap(uv_timer_t *t)
@@ -494,9 +488,9 @@ static int start_command(struct exec_session *x)
 			close_handle(x, (uv_handle_t *)&x->in, &x->in_open);
 	}
 	if (!rc) {
-		uv_read_start((uv_stream_t *)&x->out, alloc_cb, on_output);
+		uv_read_start((uv_stream_t *)&x->out, cm_uv_alloc, on_output);
 		if (x->err_open)
-			uv_read_start((uv_stream_t *)&x->err, alloc_cb, on_output);
+			uv_read_start((uv_stream_t *)&x->err, cm_uv_alloc, on_output);
 	}
 out:
 	for (int i = 0; i < 2; i++) {
@@ -547,7 +541,7 @@ static void on_upgraded(struct cm_http_upgraded *up, uv_stream_t *stream, const 
 		return;
 	}
 	uv_timer_start(&x->reap, on_reap, REAP_MS, REAP_MS);
-	uv_read_start(stream, alloc_cb, on_ws_read);
+	uv_read_start(stream, cm_uv_alloc, on_ws_read);
 	if (len && cm_ws_reader_feed(&x->rd, head, len, on_message, x) != 0)
 		teardown(x);
 }
