@@ -18,7 +18,7 @@
 #define HIGH_WATER (1u << 20)
 
 struct execproxy {
-	struct api_ctx *c;       /* until the client has its answer (c->extra is x meanwhile; c->req NULL: it left) */
+	struct api_ctx *c;       /* until the client has its answer (c->req NULL once it left: rest.c) */
 	struct cm_http_tunnel *tun;
 	struct cm_http_upgraded *up;
 	uv_stream_t *client;
@@ -31,8 +31,6 @@ struct execproxy {
 
 static void proxy_free(struct execproxy *x)
 {
-	if (x->c)
-		x->c->extra = NULL; /* the request's end no longer looks at x */
 	cm_buf_close(&x->body);
 	free(x);
 }
@@ -256,7 +254,6 @@ static void tunnel_opened(struct cm_http_tunnel *t, const struct cm_http_tunnel_
 		return;
 	}
 	/* the kubelet's handshake answer is the client's: it computed the accept key from the client's key */
-	c->extra = NULL;
 	x->c = NULL;
 	if (cm_http_req_add_header(c->req, "Upgrade", "websocket") < 0 ||
 	    copy_header(c, r->head, "Sec-WebSocket-Accept") < 0 ||
@@ -266,16 +263,6 @@ static void tunnel_opened(struct cm_http_tunnel *t, const struct cm_http_tunnel_
 		proxy_free(x);
 	}
 	release_ctx(c);
-}
-
-/* The request ended: answered (the upgraded connection lives on without it) or the client left. */
-static void request_ended(struct cm_http_req *req, void *ud)
-{
-	struct api_ctx *c = ud;
-
-	(void)req;
-	c->req = NULL;
-	api_ctx_unref(c);
 }
 
 static int add_query(const char *value, void *arg)
@@ -325,10 +312,6 @@ static void got_target(struct api_ctx *c, const char *base_url, const char *cont
 
 		x->c = c;
 		rc = cm_http_tunnel_open(c->srv->kubelet_http, "GET", url.data, headers, tunnel_opened, x, &x->tun);
-		if (!rc) {
-			c->extra = x;
-			cm_http_req_on_done(c->req, request_ended, c);
-		}
 	}
 	cm_buf_close(&url);
 	cm_buf_close(&hk);
