@@ -25,13 +25,15 @@ struct execproxy {
 	struct cm_buf body;      /* a refusal's body from the kubelet */
 	long body_len;           /* its Content-Length, -1 unknown */
 	int status;              /* the kubelet's answer */
-	int writes;              /* writes to the client in flight */
+	struct cm_buf pending;   /* bytes for the client while a write is in flight */
+	int writes;              /* writes to the client in flight (one at a time) */
 	bool tun_done, client_done, released;
 };
 
 static void proxy_free(struct execproxy *x)
 {
 	cm_buf_close(&x->body);
+	cm_buf_close(&x->pending);
 	free(x);
 }
 
@@ -70,51 +72,70 @@ static void end_client(struct execproxy *x)
 struct client_write {
 	uv_write_t req;
 	struct execproxy *x;
-	char data[];
+	struct cm_buf data;
 };
 
 static void from_kubelet(struct cm_http_tunnel *t, const char *data, ssize_t len, void *ud);
+
+static void flush(struct execproxy *x);
 
 static void client_written(uv_write_t *req, int status)
 {
 	struct client_write *w = (struct client_write *)req;
 	struct execproxy *x = w->x;
 
+	cm_buf_close(&w->data);
 	free(w);
 	x->writes--;
 	if (status < 0 && !x->released) {
 		end_tunnel(x);
 		end_client(x);
 	}
-	if (!x->released && !x->tun_done && x->tun &&
-	    uv_stream_get_write_queue_size(x->client) < HIGH_WATER / 2)
+	if (!x->released && !x->client_done)
+		flush(x);
+	if (!x->released && !x->tun_done && x->tun && x->pending.len < HIGH_WATER / 2)
 		cm_http_tunnel_read_start(x->tun, from_kubelet, x);
 	if (x->tun_done && x->writes == 0)
 		end_client(x); /* the kubelet ended and all it said is out */
 	maybe_release(x);
 }
 
-static void to_client(struct execproxy *x, const char *data, size_t len)
+/* Writes what is pending as one write: the kubelet's bytes may come a few at a time. */
+static void flush(struct execproxy *x)
 {
-	struct client_write *w = malloc(sizeof(*w) + len);
+	struct client_write *w;
 	uv_buf_t b;
 
-	if (!w) {
+	if (x->writes || !x->pending.len)
+		return;
+	if (!(w = malloc(sizeof(*w)))) {
 		end_tunnel(x);
 		end_client(x);
 		return;
 	}
 	w->x = x;
-	memcpy(w->data, data, len);
-	b = uv_buf_init(w->data, (unsigned)len);
+	w->data = x->pending;
+	cm_buf_init(&x->pending);
+	b = uv_buf_init(w->data.data, (unsigned)w->data.len);
 	if (uv_write(&w->req, x->client, &b, 1, client_written) < 0) {
+		cm_buf_close(&w->data);
 		free(w);
 		end_tunnel(x);
 		end_client(x);
 		return;
 	}
 	x->writes++;
-	if (uv_stream_get_write_queue_size(x->client) > HIGH_WATER && x->tun)
+}
+
+static void to_client(struct execproxy *x, const char *data, size_t len)
+{
+	if (cm_buf_append(&x->pending, data, len) < 0) {
+		end_tunnel(x);
+		end_client(x);
+		return;
+	}
+	flush(x);
+	if (x->pending.len > HIGH_WATER && x->tun)
 		cm_http_tunnel_read_stop(x->tun);
 }
 

@@ -15,6 +15,12 @@
 
 /* The response head may not grow past this: a peer that sends no end of headers is cut off. */
 #define MAX_HEAD (64 * 1024)
+/*
+ * Reads per wake-up at most: a peer that sends as fast as we read (in tiny
+ * TLS records, as libmicrohttpd 0.9.75 forwards an upgraded connection) must
+ * not hold the loop; the rest is read on the next turn.
+ */
+#define READ_BUDGET 64
 
 enum tunnel_state { T_CONNECTING, T_HEAD, T_OPEN, T_DEAD };
 
@@ -24,7 +30,9 @@ struct cm_http_tunnel {
 	uv_work_t work;
 	CURLcode connect_rc;
 	uv_poll_t poll;
+	uv_idle_t idle; /* reads again on the next loop turn when the budget ran out */
 	bool poll_open;
+	int handles;    /* open libuv handles: t is freed when the last closes */
 	enum tunnel_state state;
 	bool closing, reading;
 	struct cm_buf out; /* the request, then the caller's bytes, not yet sent */
@@ -44,9 +52,12 @@ static void tunnel_free(struct cm_http_tunnel *t)
 	free(t);
 }
 
-static void poll_closed(uv_handle_t *h)
+static void handle_closed(uv_handle_t *h)
 {
-	tunnel_free(h->data);
+	struct cm_http_tunnel *t = h->data;
+
+	if (--t->handles == 0)
+		tunnel_free(t);
 }
 
 /* Runs on the thread pool: the connect and the TLS handshake block there, not on the loop. */
@@ -117,11 +128,19 @@ static void parse_head(struct cm_http_tunnel *t)
 	deliver(t);
 }
 
+static void on_idle(uv_idle_t *h);
+
 static void do_read(struct cm_http_tunnel *t)
 {
 	char chunk[16384];
+	int budget = READ_BUDGET;
 
 	while (!t->closing && t->state != T_DEAD && (t->state == T_HEAD || t->reading)) {
+		if (budget-- == 0) {
+			/* TLS may hold decrypted bytes the socket will not signal: come back next turn */
+			uv_idle_start(&t->idle, on_idle);
+			return;
+		}
 		size_t n = 0;
 		CURLcode rc = curl_easy_recv(t->e.easy, chunk, sizeof(chunk), &n);
 
@@ -176,6 +195,15 @@ static void on_poll(uv_poll_t *p, int status, int events)
 	update_poll(t);
 }
 
+static void on_idle(uv_idle_t *h)
+{
+	struct cm_http_tunnel *t = h->data;
+
+	uv_idle_stop(h);
+	do_read(t);
+	update_poll(t);
+}
+
 static void update_poll(struct cm_http_tunnel *t)
 {
 	int ev = 0;
@@ -214,8 +242,10 @@ static void connected(uv_work_t *w, int status)
 		fail(t, -EPROTO);
 		return;
 	}
-	t->poll.data = t;
+	uv_idle_init(t->loop, &t->idle);
+	t->poll.data = t->idle.data = t;
 	t->poll_open = true;
+	t->handles = 2;
 	t->state = T_HEAD;
 	do_write(t);
 	if (t->state != T_DEAD)
@@ -336,7 +366,8 @@ void cm_http_tunnel_close(struct cm_http_tunnel *t)
 		return; /* freed when the connect returns from the thread pool */
 	if (t->poll_open) {
 		uv_poll_stop(&t->poll);
-		uv_close((uv_handle_t *)&t->poll, poll_closed);
+		uv_close((uv_handle_t *)&t->poll, handle_closed);
+		uv_close((uv_handle_t *)&t->idle, handle_closed);
 	} else {
 		tunnel_free(t);
 	}
