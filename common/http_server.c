@@ -745,6 +745,7 @@ void cm_http_server_close(struct cm_http_server *s, void (*done)(void *ud), void
 		close(lfd);
 	for (struct cm_http_req *req = s->active; req; req = req->next)
 		cm_http_stream_end(req);
+	cm_http_upgrades_shutdown(s);
 	if (!s->in_run && s->nactive == 0)
 		finish_close(s);
 	else if (!s->in_run)

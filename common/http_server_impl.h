@@ -34,6 +34,7 @@ struct cm_http_server {
 	uv_timer_t header_timer; /* closes connections that are slow to send headers */
 	uint64_t header_timeout_ms;
 	struct cm_http_conn *conns; /* every connection with a context */
+	struct cm_http_upgraded *upgrades; /* upgraded connections handed to their owners */
 	int port;
 	size_t max_body;
 	struct cm_metrics *metrics;
@@ -133,6 +134,8 @@ int cm_http_tls_check_peer(struct cm_http_server *s, struct MHD_Connection *conn
 /* http_request.c: called by the server on its requests. */
 struct cm_http_req *cm_http_req_get(struct cm_http_server *s);
 void cm_http_req_put(struct cm_http_server *s, struct cm_http_req *req);
+/* http_upgrade.c: ends every upgraded connection's reads (their owners see EOF and close them). */
+void cm_http_upgrades_shutdown(struct cm_http_server *s);
 /* http_server.c: has MHD run again soon, after a connection was resumed. */
 void cm_http_server_kick(struct cm_http_server *s);
 /*

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/http_server_impl.h"
@@ -13,13 +14,21 @@ struct cm_http_upgraded {
 	uv_pipe_t pipe; /* on a duplicate of MHD's socket, so that libuv's close does not close MHD's */
 	cm_http_upgraded_cb cb;
 	void *ud;
+	struct cm_http_upgraded *prev, *next; /* in s->upgrades while the stream is the owner's */
 };
 
 /* The stream's handle is closed: MHD may now close the connection (and, over TLS, its socketpair). */
 static void on_pipe_closed(uv_handle_t *h)
 {
 	struct cm_http_upgraded *up = h->data;
+	struct cm_http_server *s = up->s;
 
+	if (up->prev)
+		up->prev->next = up->next;
+	else
+		s->upgrades = up->next;
+	if (up->next)
+		up->next->prev = up->prev;
 	MHD_upgrade_action(up->urh, MHD_UPGRADE_ACTION_CLOSE);
 	cm_http_server_kick(up->s);
 	free(up);
@@ -48,6 +57,10 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 		inited = 1;
 		up->pipe.data = up;
 		if (uv_pipe_open(&up->pipe, fd) == 0) {
+			up->next = up->s->upgrades;
+			if (up->next)
+				up->next->prev = up;
+			up->s->upgrades = up;
 			up->cb(up, (uv_stream_t *)&up->pipe, extra_in, extra_in_size, up->ud);
 			return;
 		}
@@ -92,4 +105,15 @@ void cm_http_upgraded_close(struct cm_http_upgraded *up)
 		return;
 	up->pipe.data = up;
 	uv_close((uv_handle_t *)&up->pipe, on_pipe_closed);
+}
+
+/* A closing server does not wait for long sessions (exec): their owners read EOF and close. */
+void cm_http_upgrades_shutdown(struct cm_http_server *s)
+{
+	for (struct cm_http_upgraded *up = s->upgrades; up; up = up->next) {
+		uv_os_fd_t fd;
+
+		if (uv_fileno((uv_handle_t *)&up->pipe, &fd) == 0)
+			shutdown(fd, SHUT_RDWR);
+	}
 }

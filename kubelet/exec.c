@@ -47,6 +47,7 @@ struct exec_session {
 	int handles;           /* libuv handles to close before the session is freed */
 	int writes;            /* frames in flight to the client: their callbacks still see the session */
 	bool released;         /* every handle closed, the connection handed back */
+	bool stdin_ending;     /* v5 closed stdin: no more writes, the pipe closes once drained */
 };
 
 static void strv_free(char **v)
@@ -241,13 +242,48 @@ static void on_reap(uv_timer_t *t)
 
 struct stdin_write {
 	uv_write_t req;
+	struct exec_session *x;
 	char data[];
 };
 
+static void on_ws_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf);
+
+/* A command that reads slower than the client sends holds the client back (the queue is bounded). */
 static void stdin_written(uv_write_t *req, int status)
 {
+	struct stdin_write *w = (struct stdin_write *)req;
+	struct exec_session *x = w->x;
+	uv_stream_t *dst = req->handle;
+
 	(void)status;
+	free(w);
+	if (status != UV_ECANCELED && !x->ws_gone && uv_stream_get_write_queue_size(dst) < HIGH_WATER / 2)
+		uv_read_start(x->ws, cm_uv_alloc, on_ws_read);
+}
+
+static void stdin_shut(uv_shutdown_t *req, int status)
+{
+	struct exec_session *x = req->data;
+
+	(void)status; /* a pipe cannot be shut down, only closed: what was queued is written by now */
 	free(req);
+	close_handle(x, (uv_handle_t *)&x->in, &x->in_open);
+}
+
+/* v5's end of stdin: the command reads EOF once what was sent before is written. */
+static void end_stdin(struct exec_session *x)
+{
+	uv_shutdown_t *req;
+
+	if (!x->in_open || x->stdin_ending)
+		return;
+	x->stdin_ending = true;
+	if (!(req = malloc(sizeof(*req))) || uv_shutdown(req, (uv_stream_t *)&x->in, stdin_shut) < 0) {
+		free(req);
+		close_handle(x, (uv_handle_t *)&x->in, &x->in_open);
+		return;
+	}
+	req->data = x;
 }
 
 static void to_command(struct exec_session *x, const uint8_t *data, size_t len)
@@ -256,12 +292,15 @@ static void to_command(struct exec_session *x, const uint8_t *data, size_t len)
 	struct stdin_write *w;
 	uv_buf_t b;
 
-	if (!(x->tty ? x->out_open : x->in_open) || !len || !(w = malloc(sizeof(*w) + len)))
+	if (!(x->tty ? x->out_open : x->in_open) || x->stdin_ending || !len || !(w = malloc(sizeof(*w) + len)))
 		return;
+	w->x = x;
 	memcpy(w->data, data, len);
 	b = uv_buf_init(w->data, (unsigned)len);
 	if (uv_write(&w->req, dst, &b, 1, stdin_written) < 0)
 		free(w);
+	else if (uv_stream_get_write_queue_size(dst) > HIGH_WATER)
+		uv_read_stop(x->ws);
 }
 
 static void resize(struct exec_session *x, const uint8_t *data, size_t len)
@@ -294,7 +333,7 @@ static int on_message(int op, const uint8_t *data, size_t len, void *arg)
 		else if (data[0] == CM_WS_CH_RESIZE)
 			resize(x, data + 1, len - 1);
 		else if (data[0] == CM_WS_CH_CLOSE && x->v5 && len > 1 && data[1] == CM_WS_CH_STDIN && !x->tty)
-			close_handle(x, (uv_handle_t *)&x->in, &x->in_open); /* stdin's end: the command reads EOF */
+			end_stdin(x);
 		return 0;
 	default:
 		return 0;

@@ -85,9 +85,10 @@ class ExecTest(unittest.TestCase):
     def test_stdin_piped(self):
         p = self.kubectl("exec", "-i", "sh", "--", "cat", stdin="data\nmore\n")
         self.assertEqual((p.returncode, p.stdout), (0, "data\nmore\n"), p.stderr)
-        big = "".join("line %d\n" % i for i in range(20000))
-        p = self.kubectl("exec", "-i", "sh", "--", "wc", "-l", stdin=big)
-        self.assertEqual((p.returncode, p.stdout.strip()), (0, "20000"), p.stderr)
+        # all of it reaches the command before its stdin ends, however fast it comes
+        big = "".join("line %06d\n" % i for i in range(100000))
+        p = self.kubectl("exec", "-i", "sh", "--", "wc", "-lc", stdin=big)
+        self.assertEqual((p.returncode, p.stdout.split()), (0, ["100000", str(len(big))]), p.stderr)
 
     def test_missing_pod_and_container(self):
         p = self.kubectl("exec", "nope", "--", "true")
@@ -133,7 +134,7 @@ class ExecTest(unittest.TestCase):
         self.assertIn("Forbidden", p.stderr)
 
     def kubelet_exec(self, container, cmd, stdin=None, **flags):
-        q = "&".join(["command=" + urllib.parse.quote(c) for c in cmd] + ["%s=true" % f for f in flags])
+        q = "&".join(["command=" + urllib.parse.quote(c) for c in cmd] + ["%s=true" % f.rstrip("_") for f in flags])
         return exec_ws("127.0.0.1", self.node.kport, "/exec/default/sh/%s?%s" % (container, q), stdin=stdin)
 
     def test_kubelet_endpoint(self):
@@ -147,6 +148,9 @@ class ExecTest(unittest.TestCase):
         self.assertEqual(st, 101)
         self.assertEqual(status["status"], "Success", out)
         self.assertIn(b"/dev/pts/", out[1])
+        # stdin's end (v5) comes after everything sent before it, however much waits for the command
+        st, out, status = self.kubelet_exec("main", ["wc", "-c"], stdin=b"x" * 8000000, stdin_=1, stdout=1)
+        self.assertEqual((st, status["status"], out[1].strip()), (101, "Success", b"8000000"))
         st, head, body = self.kubelet_exec("nope", ["true"], stdout=1)
         self.assertEqual(st, 404)
         self.assertIn(b'container not found (\\"nope\\")', body)
