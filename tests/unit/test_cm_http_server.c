@@ -235,6 +235,71 @@ static void on_refuse(struct cm_http_req *req, int status, void *ud)
 	cm_http_respond(req, status, "text/plain", msg, (size_t)n);
 }
 
+/* An upgraded connection that echoes what it reads, until the peer ends it. */
+struct echo_conn {
+	struct cm_http_upgraded *up;
+	uv_stream_t *st;
+};
+
+static void echo_written(uv_write_t *w, int status)
+{
+	(void)status;
+	free(w->data);
+	free(w);
+}
+
+static void echo_send(struct echo_conn *e, const char *data, size_t len)
+{
+	uv_write_t *w = malloc(sizeof(*w));
+	char *copy = malloc(len);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, data, len);
+	w->data = copy;
+	uv_buf_t b = uv_buf_init(copy, (unsigned)len);
+	ck_assert_int_eq(uv_write(w, e->st, &b, 1, echo_written), 0);
+}
+
+static void echo_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)h;
+	buf->base = malloc(suggested);
+	buf->len = suggested;
+}
+
+static void echo_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	struct echo_conn *e = st->data;
+	if (n > 0)
+		echo_send(e, buf->base, (size_t)n);
+	free(buf->base);
+	if (n < 0) {
+		cm_http_upgraded_close(e->up);
+		free(e);
+	}
+}
+
+static void on_upgraded(struct cm_http_upgraded *up, uv_stream_t *st, const char *head, size_t len, void *ud)
+{
+	(void)ud;
+	ck_assert_ptr_nonnull(st);
+	struct echo_conn *e = calloc(1, sizeof(*e));
+	ck_assert_ptr_nonnull(e);
+	e->up = up;
+	e->st = st;
+	st->data = e;
+	if (len)
+		echo_send(e, head, len); /* bytes the client sent before the 101 come first */
+	ck_assert_int_eq(uv_read_start(st, echo_alloc, echo_read), 0);
+}
+
+static void handle_upgrade(struct cm_http_req *req, void *ud)
+{
+	(void)ud;
+	ck_assert_int_eq(cm_http_req_add_header(req, "Upgrade", "echo"), 0);
+	ck_assert_int_eq(cm_http_respond_upgrade(req, on_upgraded, NULL), 0);
+}
+
 static void start_with(int tls, unsigned idle_s, int own_refusals)
 {
 	memset(&F, 0, sizeof(F));
@@ -264,6 +329,7 @@ static void start_with(int tls, unsigned idle_s, int own_refusals)
 	ck_assert_int_gt(F.port, 0);
 	struct cm_http_server *s = F.s;
 	ck_assert_int_eq(cm_http_server_route(s, "GET", "/echo/{a}/{rest...}", handle_echo, NULL), 0);
+	ck_assert_int_eq(cm_http_server_route(s, "GET", "/upgrade", handle_upgrade, NULL), 0);
 	ck_assert_int_eq(cm_http_server_route(s, "POST", "/body", handle_body, NULL), 0);
 	ck_assert_int_eq(cm_http_server_route(s, "GET", "/defer", handle_defer, NULL), 0);
 	ck_assert_int_eq(cm_http_server_route(s, "GET", "/slow", handle_defer, &F), 0);
@@ -685,6 +751,66 @@ START_TEST(tls_serves_https)
 }
 END_TEST
 
+/* Reads from fd until want (a NUL-terminated piece) has come or 5 s passed; what came is in out. */
+static int read_until(int fd, struct cm_buf *out, const char *want)
+{
+	struct timeval tv = {.tv_sec = 5};
+	char b[4096];
+	ssize_t n;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (!(out->len && memmem(out->data, out->len, want, strlen(want)))) {
+		if ((n = read(fd, b, sizeof(b))) <= 0)
+			return 0;
+		cm_buf_append(out, b, (size_t)n);
+	}
+	return 1;
+}
+
+static int connect_loopback(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)F.port)};
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return fd;
+}
+
+START_TEST(upgrade_hands_over_the_connection)
+{
+	static const char req[] = "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\nearly;";
+	struct cm_buf in = CM_BUF_INIT;
+	int fd = connect_loopback();
+	ck_assert_int_eq(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	ck_assert(read_until(fd, &in, "\r\n\r\n"));
+	ck_assert_msg(!strncmp(in.data, "HTTP/1.1 101", 12), "%.*s", (int)in.len, in.data);
+	ck_assert_ptr_nonnull(memmem(in.data, in.len, "Upgrade: echo", 13));
+	ck_assert(read_until(fd, &in, "early;"));
+	ck_assert_int_eq(write(fd, "then more", 9), 9);
+	ck_assert(read_until(fd, &in, "early;then more"));
+	close(fd);
+	cm_buf_close(&in);
+	GET("/healthz", 200, "ok");
+}
+END_TEST
+
+START_TEST(close_ends_upgraded_connections)
+{
+	static const char req[] = "GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n";
+	struct cm_buf in = CM_BUF_INIT;
+	int fd = connect_loopback();
+	ck_assert_int_eq(write(fd, req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
+	ck_assert(read_until(fd, &in, "\r\n\r\n"));
+	/* the client keeps its end open: the server's close must not wait for it */
+	double t0 = now_s(CLOCK_MONOTONIC);
+	ask_close();
+	ck_assert(wait_flag(&F.closed));
+	ck_assert_double_lt(now_s(CLOCK_MONOTONIC) - t0, 4);
+	close(fd);
+	cm_buf_close(&in);
+}
+END_TEST
+
 START_TEST(idle_connection_is_closed)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -806,6 +932,8 @@ static Suite *server_suite(void)
 	tcase_add_test(tc, graceful_close_waits_for_in_flight);
 	tcase_add_test(tc, close_ends_open_streams);
 	tcase_add_test(tc, metrics_count_requests);
+	tcase_add_test(tc, upgrade_hands_over_the_connection);
+	tcase_add_test(tc, close_ends_upgraded_connections);
 	suite_add_tcase(s, tc);
 	TCase *own = tcase_create("own_refusals");
 	tcase_add_checked_fixture(own, setup_own_refusals, teardown);
