@@ -333,7 +333,7 @@ static int exec_run(struct mc_ctx *c, const char *pod, const char *container, bo
 int mc_run_exec(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **argv)
 {
 	struct mc_strv pos = {0}, dash = {0};
-	const char *container = NULL;
+	const char *container = NULL, *pod;
 	bool in = false, tty = false;
 	const struct mc_flag flags[] = {
 		{"container", 'c', MC_FLAG_STRING, &container, "''", "Container name. If omitted, the pod's only container."},
@@ -352,7 +352,15 @@ int mc_run_exec(struct mc_ctx *c, const struct mc_cmd *cmd, int argc, char **arg
 		rc = mc_usage_error(c, cmd, "you must specify at least one command for the container");
 		goto done;
 	}
-	rc = exec_run(c, pos.v[0], container, in, tty, &dash);
+	pod = pos.v[0];
+	/* "pod/NAME", as get -o name prints it */
+	if (!strncmp(pod, "pod/", 4) || !strncmp(pod, "pods/", 5) || !strncmp(pod, "po/", 3))
+		pod = strchr(pod, '/') + 1;
+	else if (strchr(pod, '/')) {
+		rc = mc_errorf(c, "exec takes a pod (POD or pod/POD), not %s", pod);
+		goto done;
+	}
+	rc = exec_run(c, pod, container, in, tty, &dash);
 done:
 	mc_strv_close(&pos);
 	mc_strv_close(&dash);

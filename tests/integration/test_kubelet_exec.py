@@ -117,7 +117,7 @@ class ExecTest(unittest.TestCase):
                               + list(args), input=stdin, capture_output=True, text=True, timeout=60)
 
     def test_minictl_exec(self):
-        p = self.minictl("exec", "sh", "--", "echo", "hi")
+        p = self.minictl("exec", "pod/sh", "--", "echo", "hi")
         self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "hi\n", ""))
         p = self.minictl("exec", "sh", "--", "sh", "-c", "echo err >&2; exit 3")
         self.assertEqual(p.returncode, 3)

@@ -16,6 +16,7 @@
 #include "common/buf.h"
 #include "common/http_server.h"
 #include "common/metrics.h"
+#include "common/uv_alloc.h"
 #include "tests/lib/check_run.h"
 
 /* ---- the server side: runs on the loop thread only ---- */
@@ -260,13 +261,6 @@ static void echo_send(struct echo_conn *e, const char *data, size_t len)
 	ck_assert_int_eq(uv_write(w, e->st, &b, 1, echo_written), 0);
 }
 
-static void echo_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	(void)h;
-	buf->base = malloc(suggested);
-	buf->len = suggested;
-}
-
 static void echo_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 {
 	struct echo_conn *e = st->data;
@@ -290,7 +284,7 @@ static void on_upgraded(struct cm_http_upgraded *up, uv_stream_t *st, const char
 	st->data = e;
 	if (len)
 		echo_send(e, head, len); /* bytes the client sent before the 101 come first */
-	ck_assert_int_eq(uv_read_start(st, echo_alloc, echo_read), 0);
+	ck_assert_int_eq(uv_read_start(st, cm_uv_alloc, echo_read), 0);
 }
 
 static void handle_upgrade(struct cm_http_req *req, void *ud)
