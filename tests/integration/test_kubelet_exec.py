@@ -14,7 +14,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import harness  # noqa: E402
 import kubelet_proc  # noqa: E402
-from apiserver_proc import tls_args  # noqa: E402
+from apiserver_proc import Apiserver, tls_args  # noqa: E402
+from etcd_cluster import Cluster  # noqa: E402
 from ws_exec import exec_ws  # noqa: E402
 
 KUBECTL = shutil.which("kubectl")
@@ -155,6 +156,69 @@ class ExecTest(unittest.TestCase):
         self.assertEqual(st, 404)
         self.assertIn(b'container not found (\\"nope\\")', body)
 
+
+@unittest.skipUnless(KUBECTL, "kubectl is not installed")
+class ExecOverHttpsKubeletTest(unittest.TestCase):
+    """The apiserver reaches an HTTPS kubelet with its client certificate (--authorization-mode=Webhook)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = harness.tempdir("kubelet-exec-tls-")
+        cls.pki = os.path.join(cls.dir, "pki")
+        subprocess.run([os.path.join(harness.ROOT, "deploy", "certs.sh"), cls.pki], check=True,
+                       stdout=subprocess.DEVNULL, env=dict(os.environ, ETCD_MEMBERS="e1", NODES=NODE))
+        p = lambda f: os.path.join(cls.pki, f)  # noqa: E731
+        cls.etcd = Cluster(size=1).start_all()
+        cls.api = Apiserver(cls.etcd.client, ["--kubelet-client-certificate", p("apiserver-kubelet-client.crt"),
+                                              "--kubelet-client-key", p("apiserver-kubelet-client.key"),
+                                              "--kubelet-certificate-authority", p("ca.crt")])
+        cls.kport = harness.free_ports(1)[0]
+        cls.cgroup = "minik8s-exec-tls-%d" % os.getpid()
+        cls.kubelet = harness.start([
+            os.path.join(harness.BIN, "kubelet"), "--master", cls.api.url, "--hostname-override", NODE,
+            "--node-ip", "127.0.0.1", "--bind-address", "127.0.0.1", "--port", str(cls.kport),
+            "--root-dir", os.path.join(cls.dir, "root"), "--pod-network", "host", "--cgroup-name", cls.cgroup,
+            "--restart-backoff", "500ms", "--node-status-update-frequency", "2s",
+            "--tls-cert-file", p("kubelet-%s-server.crt" % NODE), "--tls-private-key-file", p("kubelet-%s-server.key" % NODE),
+            "--client-ca-file", p("ca.crt"), "--anonymous-auth=false", "--authorization-mode=Webhook"],
+            os.path.join(cls.dir, "kubelet.log"))
+        cls.cache = os.path.join(cls.dir, "kubectl-cache")
+        cls.api.req("POST", NS + "/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sh"},
+            "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
+                {"name": "main", "image": "echoserver", "command": ["/bin/sh", "-c", "sleep 1000"]}]}})
+        harness.wait_until(lambda: cls.api.req("GET", NS + "/pods/sh")[1].get("status", {}).get("phase") == "Running",
+                           30.0, "pod sh running")
+
+    @classmethod
+    def tearDownClass(cls):
+        problems = kubelet_proc.stop(cls.kubelet, cls.api, NS, cls.cgroup)
+        cls.api.stop()
+        cls.etcd.stop()
+        assert not problems, problems
+
+    def kubectl(self, *args, stdin=None):
+        return subprocess.run([KUBECTL, "--server", self.api.url, "--cache-dir", self.cache] + list(args),
+                              input=stdin, capture_output=True, text=True, timeout=60)
+
+    def test_exec_through_https(self):
+        p = self.kubectl("exec", "sh", "--", "sh", "-c", "echo hi; exit 4")
+        self.assertEqual((p.returncode, p.stdout), (4, "hi\n"), p.stderr)
+        self.assertIn("command terminated with exit code 4", p.stderr)
+        data = "".join("%06d\n" % i for i in range(20000))
+        p = self.kubectl("exec", "-i", "sh", "--", "cat", stdin=data)
+        self.assertEqual((p.returncode, p.stdout == data), (0, True), p.stderr)
+        # the apiserver answers others while an exec streams (an HTTPS kubelet sends in tiny TLS records)
+        size = 1000000
+        ex = subprocess.Popen([KUBECTL, "--server", self.api.url, "--cache-dir", self.cache, "exec", "sh", "--",
+                               "sh", "-c", "head -c %d /dev/zero | tr '\\0' a" % size],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        answered = []
+        while ex.poll() is None and len(answered) < 3:
+            answered.append(harness.http("GET", self.api.url + "/healthz", timeout=2.0)[0])
+        out, err = ex.communicate(timeout=60)
+        self.assertEqual((ex.returncode, len(out)), (0, size), err)
+        self.assertEqual(set(answered) | {200}, {200})
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
