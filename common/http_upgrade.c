@@ -15,6 +15,7 @@ struct cm_http_upgraded {
 	cm_http_upgraded_cb cb;
 	void *ud;
 	struct cm_http_upgraded *prev, *next; /* in s->upgrades while the stream is the owner's */
+	int conn_fd; /* the client's socket (under TLS, MHD's side of the forwarding), -1 unknown */
 };
 
 /* The stream's handle is closed: MHD may now close the connection (and, over TLS, its socketpair). */
@@ -49,9 +50,11 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 	struct cm_http_upgraded *up = cls;
 	int fd, inited = 0;
 
-	(void)conn;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
 	(void)con_cls;
 	up->urh = urh;
+	up->conn_fd = ci ? ci->connect_fd : -1;
 	fd = fcntl(sock, F_DUPFD_CLOEXEC, 0);
 	if (fd >= 0 && uv_pipe_init(up->s->loop, &up->pipe, 0) == 0) {
 		inited = 1;
@@ -107,7 +110,12 @@ void cm_http_upgraded_close(struct cm_http_upgraded *up)
 	uv_close((uv_handle_t *)&up->pipe, on_pipe_closed);
 }
 
-/* A closing server does not wait for long sessions (exec): their owners read EOF and close. */
+/*
+ * A closing server does not wait for long sessions (exec): their owners read
+ * EOF and close. Under TLS the client's socket is shut too: libmicrohttpd
+ * 0.9.75 lets go of an upgraded TLS connection only once the client has
+ * closed it, which a client in the middle of a session does not do.
+ */
 void cm_http_upgrades_shutdown(struct cm_http_server *s)
 {
 	for (struct cm_http_upgraded *up = s->upgrades; up; up = up->next) {
@@ -115,5 +123,7 @@ void cm_http_upgrades_shutdown(struct cm_http_server *s)
 
 		if (uv_fileno((uv_handle_t *)&up->pipe, &fd) == 0)
 			shutdown(fd, SHUT_RDWR);
+		if (up->conn_fd >= 0)
+			shutdown(up->conn_fd, SHUT_RDWR);
 	}
 }
