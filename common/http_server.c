@@ -323,6 +323,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	s->nactive--;
 	if (s->metrics && req->answered)
 		count_request(s, req);
+	if (req->upgrade)
+		cm_http_upgrade_request_ended(req->upgrade);
 	if (req->done_cb)
 		req->done_cb(req, req->done_ud);
 	if (req->resp)

@@ -184,10 +184,10 @@ void cm_http_stream_end(struct cm_http_req *req);
  * called from the loop with a libuv stream over it (through TLS when the
  * server serves HTTPS) and the bytes the client sent after its request (head,
  * borrowed for the call). The stream's data field is the callee's. The callee
- * owns up from then on and must end it with cm_http_upgraded_close, once; if
- * the stream could not be made cb gets stream NULL and up is already gone.
- * If the client leaves before the answer is sent, cb is never called (the
- * request's done callback runs as usual). Errors as cm_http_respond.
+ * owns up from then on and must end it with cm_http_upgraded_close, once. If
+ * the connection never switches (the client left before the answer was sent)
+ * or the stream could not be made, cb gets stream NULL, once, and up is
+ * already gone: the callee frees what it holds. Errors as cm_http_respond.
  */
 struct cm_http_upgraded;
 typedef void (*cm_http_upgraded_cb)(struct cm_http_upgraded *up, uv_stream_t *stream, const char *head,

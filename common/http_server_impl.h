@@ -81,6 +81,7 @@ struct cm_http_req {
 
 	cm_http_req_done_cb done_cb;
 	void *done_ud;
+	struct cm_http_upgraded *upgrade; /* answered with a 101: handed over, or abandoned at the end */
 	struct cm_http_req *prev, *next; /* in s->active, or next in s->free_reqs */
 	const struct cm_http_peer_identity *peer; /* the connection's, or NULL */
 
@@ -134,6 +135,8 @@ int cm_http_tls_check_peer(struct cm_http_server *s, struct MHD_Connection *conn
 /* http_request.c: called by the server on its requests. */
 struct cm_http_req *cm_http_req_get(struct cm_http_server *s);
 void cm_http_req_put(struct cm_http_server *s, struct cm_http_req *req);
+/* http_upgrade.c: the request answered with up ended; if it never switched, its owner hears so (stream NULL). */
+void cm_http_upgrade_request_ended(struct cm_http_upgraded *up);
 /* http_upgrade.c: ends every upgraded connection's reads (their owners see EOF and close them). */
 void cm_http_upgrades_shutdown(struct cm_http_server *s);
 /* http_server.c: has MHD run again soon, after a connection was resumed. */

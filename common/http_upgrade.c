@@ -51,8 +51,10 @@ static void on_upgrade(void *cls, struct MHD_Connection *conn, void *con_cls, co
 	int fd, inited = 0;
 
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct cm_http_req *req = con_cls;
 
-	(void)con_cls;
+	if (req)
+		req->upgrade = NULL; /* switched: up is the callee's from here on, whatever happens to the request */
 	up->urh = urh;
 	up->conn_fd = ci ? ci->connect_fd : -1;
 	fd = fcntl(sock, F_DUPFD_CLOEXEC, 0);
@@ -92,14 +94,23 @@ int cm_http_respond_upgrade(struct cm_http_req *req, cm_http_upgraded_cb cb, voi
 	up->cb = cb;
 	up->ud = ud;
 	/* MHD frees a response with its queue; up lives on, owned by the callee once cb runs */
+	req->upgrade = up;
 	resp = MHD_create_response_for_upgrade(on_upgrade, up);
 	if (!resp || MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade") != MHD_YES) {
 		if (resp)
 			MHD_destroy_response(resp);
+		req->upgrade = NULL;
 		free(up);
 		return cm_http_req_answer(req, 500, NULL, NULL);
 	}
 	return cm_http_req_answer(req, 101, NULL, resp);
+}
+
+void cm_http_upgrade_request_ended(struct cm_http_upgraded *up)
+{
+	/* the client left (or the answer failed) before the 101 went out: on_upgrade never ran */
+	up->cb(up, NULL, NULL, 0, up->ud);
+	free(up);
 }
 
 void cm_http_upgraded_close(struct cm_http_upgraded *up)
