@@ -1,5 +1,6 @@
 /* discovery.c: /version, /api, /apis, resource lists, /readyz and /livez (openapi.c serves /openapi/v3). */
 #include "apiserver/rest.h"
+#include "apiserver/discovery.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,15 +35,27 @@ static const struct review_resource {
 static const char *const review_groups[] = {"authentication.k8s.io", "authorization.k8s.io"};
 #define API_NREVIEW_GROUPS (sizeof(review_groups) / sizeof(review_groups[0]))
 
+const char *api_discovery_group(size_t i, const char **version)
+{
+	if (i < API_NGROUPS) {
+		*version = groups[i][1];
+		return groups[i][0];
+	}
+	if (i - API_NGROUPS < API_NREVIEW_GROUPS) {
+		*version = "v1";
+		return review_groups[i - API_NGROUPS];
+	}
+	return NULL;
+}
+
 /* The version of a served group, or NULL. */
 static const char *group_version(const char *g)
 {
-	for (size_t i = 0; i < API_NGROUPS; i++)
-		if (!strcmp(g, groups[i][0]))
-			return groups[i][1];
-	for (size_t i = 0; i < API_NREVIEW_GROUPS; i++)
-		if (!strcmp(g, review_groups[i]))
-			return "v1";
+	const char *name, *version;
+
+	for (size_t i = 0; (name = api_discovery_group(i, &version)); i++)
+		if (!strcmp(g, name))
+			return version;
 	return NULL;
 }
 
@@ -66,7 +79,10 @@ static void handle_version(struct cm_http_req *req, void *ud)
 
 static void handle_api(struct cm_http_req *req, void *ud)
 {
-	(void)ud;
+	struct api_server *srv = ud;
+
+	if (api_discovery_serve(srv->discovery, req, true))
+		return;
 	reply(req, cJSON_Parse("{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
 			       "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:8080\"}]}"));
 }
@@ -96,17 +112,19 @@ static cJSON *group_json(const char *name, const char *version)
 
 static void handle_apis(struct cm_http_req *req, void *ud)
 {
-	cJSON *j = cJSON_CreateObject(), *gs;
+	struct api_server *srv = ud;
+	const char *name, *version;
+	cJSON *j, *gs;
 
-	(void)ud;
+	if (api_discovery_serve(srv->discovery, req, false))
+		return;
+	j = cJSON_CreateObject();
 	if (j) {
 		cJSON_AddStringToObject(j, "kind", "APIGroupList");
 		cJSON_AddStringToObject(j, "apiVersion", "v1");
 		gs = cJSON_AddArrayToObject(j, "groups");
-		for (size_t i = 0; gs && i < API_NGROUPS; i++)
-			cJSON_AddItemToArray(gs, group_json(groups[i][0], groups[i][1]));
-		for (size_t i = 0; gs && i < API_NREVIEW_GROUPS; i++)
-			cJSON_AddItemToArray(gs, group_json(review_groups[i], "v1"));
+		for (size_t i = 0; gs && (name = api_discovery_group(i, &version)); i++)
+			cJSON_AddItemToArray(gs, group_json(name, version));
 	}
 	reply(req, j);
 }
@@ -169,7 +187,7 @@ static void add_sub(cJSON *list, const struct api_resource *r, const char *sub, 
 	cJSON_AddItemToArray(list, e);
 }
 
-static cJSON *resource_list(const char *group, const char *version)
+cJSON *api_discovery_resource_list(const char *group, const char *version)
 {
 	static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
 	static const char *const sub_verbs[] = {"get", "patch", "update"};
@@ -241,7 +259,7 @@ static cJSON *resource_list(const char *group, const char *version)
 static void handle_core_list(struct cm_http_req *req, void *ud)
 {
 	(void)ud;
-	reply(req, resource_list("", "v1"));
+	reply(req, api_discovery_resource_list("", "v1"));
 }
 
 static void handle_group_list(struct cm_http_req *req, void *ud)
@@ -251,7 +269,7 @@ static void handle_group_list(struct cm_http_req *req, void *ud)
 
 	(void)ud;
 	if (served && !strcmp(v, served))
-		reply(req, resource_list(g, v));
+		reply(req, api_discovery_resource_list(g, v));
 	else
 		not_found(req);
 }

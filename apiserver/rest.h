@@ -46,6 +46,7 @@ struct api_server {
 	struct api_openapi *openapi; /* the /openapi/v3 documents, built at start (openapi.c) */
 	struct api_field_check *fields; /* the same table compiled for unknown-field checks (field_check.c) */
 	int kind_schema[API_NRES];      /* each resource's kind in fields, or -1 */
+	struct api_discovery *discovery; /* aggregated /api and /apis, built at start (discovery_agg.c) */
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */

@@ -737,6 +737,72 @@ class ApiserverTest(unittest.TestCase):
         st, m = self.req("GET", "/metrics")
         self.assertIn(b"apiserver_request_total", m)
 
+    def aggregated(self, path, accept, etag=None):
+        """GET path with Accept (and If-None-Match): (status, headers, parsed body or None)."""
+        h = {"Accept": accept}
+        if etag:
+            h["If-None-Match"] = etag
+        conn = http.client.HTTPConnection("127.0.0.1", self.api.port, timeout=10)
+        try:
+            conn.request("GET", path, headers=h)
+            r = conn.getresponse()
+            raw = r.read()
+        finally:
+            conn.close()
+        return r.status, r.headers, json.loads(raw) if raw else None
+
+    def test_aggregated_discovery(self):
+        kubectl_accept = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+                          "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
+        docs = {}
+        for path in ("/api", "/apis"):
+            st, h, d = self.aggregated(path, kubectl_accept)
+            self.assertEqual(st, 200, d)
+            self.assertEqual(h["Content-Type"], "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+            self.assertEqual((d["kind"], d["apiVersion"]), ("APIGroupDiscoveryList", "apidiscovery.k8s.io/v2"))
+            self.assertTrue(h["ETag"].startswith('"') and h["ETag"].endswith('"'), h["ETag"])
+            # asked again with the tag: 304 and no body, as kube-apiserver answers
+            st, h2, body = self.aggregated(path, kubectl_accept, etag=h["ETag"])
+            self.assertEqual((st, body, h2["ETag"]), (304, None, h["ETag"]))
+            self.assertEqual(self.aggregated(path, kubectl_accept, etag='"stale"')[0], 200)
+            docs[path] = {(g["metadata"].get("name", ""), v["version"]): {r["resource"]: r for r in v["resources"]}
+                          for g in d["items"] for v in g["versions"]}
+            for g in d["items"]:
+                self.assertEqual([v["freshness"] for v in g["versions"]], ["Current"] * len(g["versions"]))
+        # /api: the core group alone; /apis: every other group, the same ones the plain list names
+        self.assertEqual(list(docs["/api"]), [("", "v1")])
+        st, plain = self.req("GET", "/apis")
+        self.assertEqual(sorted(docs["/apis"]), sorted((g["name"], "v1") for g in plain["groups"]))
+        pods = docs["/api"][("", "v1")]["pods"]
+        self.assertEqual((pods["scope"], pods["singularResource"], pods["responseKind"], pods["shortNames"],
+                          pods["categories"]),
+                         ("Namespaced", "pod", {"group": "", "version": "v1", "kind": "Pod"}, ["po"], ["all"]))
+        self.assertIn("watch", pods["verbs"])
+        subs = {s["subresource"]: s for s in pods["subresources"]}
+        self.assertLessEqual({"status", "log", "binding"}, set(subs))
+        self.assertEqual((subs["binding"]["responseKind"]["kind"], subs["binding"]["verbs"]), ("Binding", ["create"]))
+        self.assertEqual(subs["log"]["verbs"], ["get"])
+        self.assertEqual(docs["/api"][("", "v1")]["nodes"]["scope"], "Cluster")
+        self.assertNotIn("pods/status", docs["/api"][("", "v1")])
+        deploy = docs["/apis"][("apps", "v1")]["deployments"]
+        scale = [s for s in deploy["subresources"] if s["subresource"] == "scale"][0]
+        self.assertEqual(scale["responseKind"], {"group": "autoscaling", "version": "v1", "kind": "Scale"})
+        self.assertEqual(deploy["responseKind"], {"group": "apps", "version": "v1", "kind": "Deployment"})
+        self.assertEqual(docs["/apis"][("rbac.authorization.k8s.io", "v1")]["clusterroles"]["scope"], "Cluster")
+        self.assertEqual(docs["/apis"][("authorization.k8s.io", "v1")]["selfsubjectrulesreviews"]["verbs"],
+                         ["create"])
+        # every plain resource of every group-version is there (one table behind both forms)
+        for (g, v), resources in list(docs["/api"].items()) + list(docs["/apis"].items()):
+            st, lst = self.req("GET", ("/apis/%s/%s" % (g, v)) if g else "/api/v1")
+            self.assertEqual(sorted(resources), sorted(x["name"] for x in lst["resources"] if "/" not in x["name"]))
+        # v2beta1 when asked for it first; plain JSON for clients that ask for nothing else
+        st, h, d = self.aggregated("/apis", "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList")
+        self.assertEqual((st, d["apiVersion"], h["Content-Type"]),
+                         (200, "apidiscovery.k8s.io/v2beta1",
+                          "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"))
+        st, h, d = self.aggregated("/api", "application/json")
+        self.assertEqual((st, d["kind"], h["Content-Type"]), (200, "APIVersions", "application/json"))
+
 
 class ApiserverOnEtcdTest(ApiserverTest):
     STORE = "etcd"

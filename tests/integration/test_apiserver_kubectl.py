@@ -451,6 +451,31 @@ current-context: mini
         self.assertEqual(rows, [["ATTRIBUTE", "VALUE"], ["Username", "system:unsecured"],
                                 ["Groups", "[system:masters system:authenticated]"]])
 
+    def test_7_aggregated_discovery_is_two_requests(self):
+        """On a cold cache kubectl learns every group from /api and /apis (aggregated), not one list per group."""
+        argv = [KUBECTL, "--server", self.api.url, "--cache-dir", tempfile.mkdtemp(dir=self.dir), "get", "pods", "-v=8"]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        gets = re.findall(r"\] GET (?:https?://[^/ ]+)(/[^? ]*)", p.stderr)
+        discovery = [g for g in gets if g in ("/api", "/apis") or g.startswith(("/api/v1", "/apis/")) and
+                     "/namespaces/" not in g]
+        self.assertEqual(discovery, ["/api", "/apis"], gets)
+        self.assertIn("Content-Type: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", p.stderr)
+        # what discovery feeds still works from it: api-resources, can-i, short names of other groups
+        rows = {l.split()[0]: l.split()[1:] for l in self.kubectl("api-resources").stdout.splitlines()[1:]}
+        self.assertEqual(rows["pods"], ["po", "v1", "true", "Pod"])
+        self.assertEqual(rows["deployments"], ["deploy", "apps/v1", "true", "Deployment"])
+        self.assertEqual(rows["clusterroles"], ["rbac.authorization.k8s.io/v1", "false", "ClusterRole"])
+        self.assertNotIn("pods/status", rows)
+        namespaced = self.kubectl("api-resources", "--namespaced=false", "-o", "name").stdout.split()
+        self.assertIn("nodes", namespaced)
+        self.assertNotIn("pods", namespaced)
+        self.assertEqual(self.kubectl("api-resources", "--categories=all", "-o", "name").stdout.split(),
+                         ["pods", "services", "daemonsets.apps", "deployments.apps", "replicasets.apps"])
+        self.assertEqual(self.kubectl("auth", "can-i", "--list").stdout.splitlines()[1].split(),
+                         ["*.*", "[]", "[]", "[*]"])
+        self.assertEqual(self.kubectl("auth", "can-i", "patch", "deploy", "--subresource=scale").stdout.strip(), "yes")
+
     def test_7_health_checks_verbose_and_by_name(self):
         p = self.kubectl("get", "--raw", "/readyz?verbose")
         self.assertEqual(p.stdout.splitlines(), ["[+]ping ok", "[+]etcd ok", "[+]informer-sync ok",
