@@ -476,6 +476,17 @@ current-context: mini
                          ["*.*", "[]", "[]", "[*]"])
         self.assertEqual(self.kubectl("auth", "can-i", "patch", "deploy", "--subresource=scale").stdout.strip(), "yes")
 
+    def test_7_large_configmaps(self):
+        """What kubectl prints for an object etcd refuses (2 MiB) and for a body over the apiserver's 3 MiB."""
+        for name, size, said in (
+                ("big2", 2 << 20, "Error from server: error when creating \"%s\": etcdserver: request is too large"),
+                ("big4", 4 << 20, "Error from server (RequestEntityTooLarge): error when creating \"%s\": "
+                                  "Request entity too large: limit is 3145728")):
+            path = self.write(name + ".json", json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                                                         "metadata": {"name": name}, "data": {"k": "x" * size}}))
+            p = self.kubectl("create", "-f", path, ok=False)
+            self.assertEqual((p.returncode, p.stderr.strip()), (1, said % path))
+
     def test_7_health_checks_verbose_and_by_name(self):
         p = self.kubectl("get", "--raw", "/readyz?verbose")
         self.assertEqual(p.stdout.splitlines(), ["[+]ping ok", "[+]etcd ok", "[+]informer-sync ok",
