@@ -1,12 +1,12 @@
 /* test_api_discovery_agg.c: aggregated discovery: Accept negotiation and the folding of the plain lists. */
 #include <check.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "apiserver/discovery.h"
 #include "common/json.h"
 #include "tests/lib/check_run.h"
+#include "tests/lib/json_oom.h"
 
 #define KUBECTL_ACCEPT                                                                                                 \
 	"application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"                                       \
@@ -41,26 +41,20 @@ START_TEST(accept_picks_the_first_form_served)
 }
 END_TEST
 
-/* The aggregated entry of resource in the version entry v, or NULL. */
-static const cJSON *resource(const cJSON *v, const char *name)
+/* The item of j's array field list whose field key is name, or NULL. */
+static const cJSON *named(const cJSON *j, const char *list, const char *key, const char *name)
 {
-	const cJSON *r;
+	const cJSON *e;
 
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(v, "resources"))
-	if (!strcmp(cm_json_str_or(r, "resource", ""), name))
-		return r;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, list))
+	if (!strcmp(cm_json_str_or(e, key, ""), name))
+		return e;
 	return NULL;
 }
 
-static const cJSON *subresource(const cJSON *r, const char *name)
-{
-	const cJSON *s;
-
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(r, "subresources"))
-	if (!strcmp(cm_json_str_or(s, "subresource", ""), name))
-		return s;
-	return NULL;
-}
+/* The aggregated entry of a resource in the version entry v, and of a subresource in a resource's. */
+#define resource(v, name) named(v, "resources", "resource", name)
+#define subresource(r, name) named(r, "subresources", "subresource", name)
 
 static cJSON *aggregated(const char *group, const char *version)
 {
@@ -139,24 +133,15 @@ START_TEST(nothing_is_lost_in_the_folding)
 }
 END_TEST
 
-static long allocs_left;
-
-static void *failing_malloc(size_t n)
-{
-	return allocs_left-- > 0 ? malloc(n) : NULL;
-}
-
 START_TEST(out_of_memory_is_enomem)
 {
-	cJSON_Hooks hooks = {failing_malloc, free};
 	struct api_discovery *d = NULL;
 	int rc = -ENOMEM;
 
 	for (long n = 0; rc == -ENOMEM; n += 1 + n / 8) {
-		allocs_left = n;
-		cJSON_InitHooks(&hooks);
+		json_oom_begin(n);
 		rc = api_discovery_new(&d);
-		cJSON_InitHooks(NULL);
+		json_oom_end();
 		ck_assert_msg(rc == 0 || rc == -ENOMEM, "rc %d after %ld allocations", rc, n);
 	}
 	api_discovery_free(d);
