@@ -32,16 +32,13 @@ struct api_discovery {
 	struct agg_doc docs[2][3]; /* [core][enum api_discovery_as]; PLAIN unused */
 };
 
-static cJSON *response_kind(const char *group, const char *version, const char *kind)
+/* Adds responseKind {group, version, kind} to o; what a failure leaves goes with o. false on -ENOMEM. */
+static bool add_response_kind(cJSON *o, const char *group, const char *version, const char *kind)
 {
-	cJSON *k = cJSON_CreateObject();
+	cJSON *k = cJSON_AddObjectToObject(o, "responseKind");
 
-	if (k && (!cJSON_AddStringToObject(k, "group", group) || !cJSON_AddStringToObject(k, "version", version) ||
-		  !cJSON_AddStringToObject(k, "kind", kind))) {
-		cJSON_Delete(k);
-		return NULL;
-	}
-	return k;
+	return k && cJSON_AddStringToObject(k, "group", group) && cJSON_AddStringToObject(k, "version", version) &&
+	       cJSON_AddStringToObject(k, "kind", kind);
 }
 
 /* Adds a copy of from's array field name to to, when from has a non-empty one. 0 or -ENOMEM. */
@@ -78,8 +75,7 @@ static cJSON *resource_of(const cJSON *e, const char *group, const char *version
 	int rc = r ? 0 : -ENOMEM;
 
 	if (!rc && (!cJSON_AddStringToObject(r, "resource", cm_json_str_or(e, "name", "")) ||
-		    !cJSON_AddItemToObject(r, "responseKind",
-					   response_kind(group, version, cm_json_str_or(e, "kind", ""))) ||
+		    !add_response_kind(r, group, version, cm_json_str_or(e, "kind", "")) ||
 		    !cJSON_AddStringToObject(r, "scope", namespaced ? "Namespaced" : "Cluster") ||
 		    !cJSON_AddStringToObject(r, "singularResource", cm_json_str_or(e, "singularName", ""))))
 		rc = -ENOMEM;
@@ -102,9 +98,8 @@ static cJSON *subresource_of(const cJSON *e, const char *sub, const char *group,
 	cJSON *s = cJSON_CreateObject();
 
 	if (!s || !cJSON_AddStringToObject(s, "subresource", sub) ||
-	    !cJSON_AddItemToObject(s, "responseKind",
-				   response_kind(cm_json_str_or(e, "group", group), cm_json_str_or(e, "version", version),
-						 cm_json_str_or(e, "kind", ""))) ||
+	    !add_response_kind(s, cm_json_str_or(e, "group", group), cm_json_str_or(e, "version", version),
+			       cm_json_str_or(e, "kind", "")) ||
 	    copy_array(s, e, "verbs") < 0) {
 		cJSON_Delete(s);
 		return NULL;
@@ -211,7 +206,7 @@ out:
 	return doc;
 }
 
-/* Prints doc as version as of the aggregated API, with its Content-Type and ETag. 0 or -ENOMEM. */
+/* Prints doc into d as apidiscovery.k8s.io/<as> (its apiVersion set so), with its Content-Type and ETag. 0 or -ENOMEM. */
 static int doc_fill(struct agg_doc *d, cJSON *doc, enum api_discovery_as as)
 {
 	char api_version[32];
