@@ -89,7 +89,8 @@ static void resolve_fields(struct api_field_check *fc, size_t i)
 
 		s->fields[f].schema = walked_schema(fc, s->head->name, type, &s->fields[f].list);
 	}
-	qsort(s->fields, s->n, sizeof(*s->fields), by_name);
+	if (s->n) /* an open schema has no fields (and no array) */
+		qsort(s->fields, s->n, sizeof(*s->fields), by_name);
 }
 
 int api_field_check_new(struct api_field_check **out)
