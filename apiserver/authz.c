@@ -36,6 +36,7 @@ struct api_auth {
 	int max_mutating;
 	struct api_authz_cache *cache;
 	struct cm_buf sa_key; /* empty: no ServiceAccount tokens */
+	struct cm_buf why;    /* the Node authorizer's last reason: api_auth_decide's *reason points here */
 };
 
 /* The identity of requests on the plain listener: loopback only, trusted like kube-apiserver's insecure port. */
@@ -180,6 +181,7 @@ int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struc
 	if (rc) {
 		api_tokens_free(a->tokens);
 		cm_buf_close(&a->sa_key);
+		cm_buf_close(&a->why);
 		free(a);
 		return rc;
 	}
@@ -215,6 +217,7 @@ void api_auth_free(struct api_auth *a)
 	api_authz_cache_free(a->cache);
 	api_tokens_free(a->tokens);
 	cm_buf_close(&a->sa_key);
+	cm_buf_close(&a->why);
 	free(a);
 }
 
@@ -244,13 +247,15 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
 	if (!a->rbac && !a->node)
 		return true;
 	if (a->node) {
-		const struct api_node_graph g = {api_authz_cache_pod_node, api_authz_cache_node_runs_sa, a->cache};
-		enum api_authz_decision d = api_authz_node(at, &g);
+		const struct api_node_graph g = {api_authz_cache_pod_node, api_authz_cache_node_refs, a->cache};
+		enum api_authz_decision d;
 
+		cm_buf_reset(&a->why);
+		d = api_authz_node(at, &g, &a->why);
 		if (d == API_AUTHZ_ALLOW)
 			return true;
 		if (d == API_AUTHZ_DENY) {
-			*reason = "no relationship found between node and this object";
+			*reason = a->why.len ? a->why.data : NULL;
 			return false;
 		}
 	}

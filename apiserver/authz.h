@@ -94,7 +94,10 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
  * Kubernetes answers), -E2BIG 400.
  */
 int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out, cJSON **status);
-/* Whether the authorizers allow at; *reason (static text or NULL) explains a Node authorizer denial. */
+/*
+ * Whether the authorizers allow at; *reason (NULL, or text valid until the
+ * next call on a) explains a Node authorizer denial.
+ */
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
 /*
  * What u may do in ns, as SelfSubjectRulesReview lists it: appends PolicyRules to

@@ -14,7 +14,7 @@ struct api_authz_cache;
 
 /* What a cache keeps (api_authz_cache_new's what, or-ed). */
 #define API_AUTHZ_CACHE_RBAC 1u    /* the RBAC objects */
-#define API_AUTHZ_CACHE_PODS 2u    /* each pod's node, ServiceAccount, uid and deletion */
+#define API_AUTHZ_CACHE_PODS 2u    /* each pod's node, ServiceAccount, uid, deletion and what it names */
 #define API_AUTHZ_CACHE_SECRETS 4u /* each secret's uid (never its data) */
 
 /*
@@ -33,8 +33,13 @@ bool api_authz_cache_ready(const struct api_authz_cache *c);
 void api_authz_cache_rbac(struct api_authz_cache *c, struct api_rbac_source *out);
 /* The node a pod is bound to ("" unscheduled) or NULL: api_node_graph's pod_node with ud = the cache. */
 const char *api_authz_cache_pod_node(void *cache, const char *ns, const char *name);
-/* Whether a pod bound to node in ns runs as ServiceAccount sa (none named: "default"); ud = the cache. */
-bool api_authz_cache_node_runs_sa(void *cache, const char *node, const char *ns, const char *sa);
+/*
+ * Whether a pod bound to node names the object kind (enum api_pod_ref) ns/name
+ * (api_pod_refs: a Secret, ConfigMap or claim it uses, the ServiceAccount it
+ * runs as): api_node_graph's node_refs with ud = the cache. One lookup in an
+ * index kept with the pods, so it costs the same however many pods there are.
+ */
+bool api_authz_cache_node_refs(void *cache, const char *node, int kind, const char *ns, const char *name);
 /*
  * Whether the object a ServiceAccount token is bound to lives: kind
  * API_SA_BOUND_POD or _SECRET named name in ns, with that uid, and (a pod)

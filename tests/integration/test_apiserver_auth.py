@@ -26,6 +26,7 @@ TOKENS = """# token,user,uid,"groups"
 admin-token,alice,u1,"system:masters"
 view-token,bob,u2
 n1-token,system:node:n1,u3,"system:nodes"
+n2-token,system:node:n2,u6,"system:nodes"
 carol-token,carol,u4
 dave-token,dave,u5
 """
@@ -441,16 +442,67 @@ class AuthTest(unittest.TestCase):
 
     def test_node_lists_and_watches_secrets_one_name_at_a_time(self):
         # as kube-apiserver: fieldSelector metadata.name=X makes the list or watch a request for X, which the
-        # Node authorizer allows (the kubelet watches the ConfigMaps and Secrets its pods mount so)
+        # Node authorizer allows when a pod on the node names X (the kubelet watches what its pods mount so)
+        self.admin("POST", "/api/v1/namespaces/default/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "watcher-on-n1"},
+            "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "busybox", "envFrom": [
+                {"secretRef": {"name": "some-secret"}}, {"configMapRef": {"name": "some-secret"}}]}]}})
         one = "?fieldSelector=metadata.name%3Dsome-secret"
         for res in ("secrets", "configmaps"):
             path = "/api/v1/namespaces/default/" + res
-            self.assertEqual(self.https("GET", path + one, token="n1-token")[0], 200, res)
+            harness.wait_until(lambda: self.https("GET", path + one, token="n1-token")[0] == 200, 10.0,
+                               "the pod's reference to %s/some-secret seen" % res)
             self.assertEqual(self.https("GET", path + one + "&watch=1&timeoutSeconds=1", token="n1-token")[0], 200, res)
+            # the same name, asked by a node none of whose pods names it
+            self.assertEqual(self.https("GET", path + one, token="n2-token")[0], 403, res)
+            self.assertEqual(self.https("GET", path + "?fieldSelector=metadata.name%3Dother&watch=1&timeoutSeconds=1",
+                                        token="n1-token")[0], 403, res)
             st, body, _ = self.https("GET", path, token="n1-token")
             self.assertEqual(st, 403, res)
             self.assertEqual(self.https("GET", path + "?fieldSelector=metadata.namespace%3Ddefault",
                                         token="n1-token")[0], 403, res)
+
+    def test_node_reads_only_what_its_pods_name(self):
+        """Kubernetes' node graph: a kubelet reads a Secret, ConfigMap or claim only while a pod bound to it names it."""
+        sec = "/api/v1/namespaces/default/secrets/"
+        for name in ("graph-mounted", "graph-unnamed", "graph-elsewhere"):
+            self.admin("POST", "/api/v1/namespaces/default/secrets", {
+                "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": {"k": "dg=="}})
+
+        def pod(name, node, secret):
+            self.admin("POST", "/api/v1/namespaces/default/pods", {
+                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox", "env": [
+                    {"name": "C", "valueFrom": {"configMapKeyRef": {"name": "graph-cm", "key": "k"}}}]}],
+                    "volumes": [{"name": "s", "secret": {"secretName": secret}},
+                                {"name": "d", "persistentVolumeClaim": {"claimName": "graph-claim"}}]}})
+
+        pod("graph-reader", "n1", "graph-mounted")
+        pod("graph-far", "n2", "graph-elsewhere")
+        harness.wait_until(lambda: self.https("GET", sec + "graph-mounted", token="n1-token")[0] == 200, 10.0,
+                           "the mounted secret readable by n1")
+        self.assertEqual(self.https("GET", sec + "graph-mounted", token="n1-token")[1]["data"], {"k": "dg=="})
+        # another secret of the same namespace, and one a pod on another node mounts
+        for name in ("graph-unnamed", "graph-elsewhere"):
+            st, body, _ = self.https("GET", sec + name, token="n1-token")
+            self.assertEqual(st, 403, name)
+            self.assertEqual(body["message"], 'secrets "%s" is forbidden: User "system:node:n1" cannot get resource '
+                             '"secrets" in API group "" in the namespace "default": no relationship found between '
+                             "node 'n1' and this object" % name)
+        self.assertEqual(self.https("GET", sec + "graph-elsewhere", token="n2-token")[0], 200)
+        # named but absent: the kubelet learns it is missing, as from Kubernetes
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps/graph-cm", token="n1-token")[0], 404)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/persistentvolumeclaims/graph-claim",
+                                    token="n1-token")[0], 404)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/persistentvolumeclaims?fieldSelector="
+                                    "metadata.name%3Dgraph-claim", token="n1-token")[0], 403)
+        # the pod goes: so does the access it gave
+        self.assertEqual(self.api.req("DELETE", "/api/v1/namespaces/default/pods/graph-reader",
+                                      {"gracePeriodSeconds": 0})[0], 200)
+        harness.wait_until(lambda: self.https("GET", sec + "graph-mounted", token="n1-token")[0] == 403, 10.0,
+                           "the secret refused once its pod is gone")
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps/graph-cm", token="n1-token")[0], 403)
+        self.assertEqual(self.https("GET", sec + "graph-elsewhere", token="n2-token")[0], 200)
 
     def test_node_certificate_limited_to_its_objects(self):
         self.assertEqual(self.node_writes(cert="kubelet-n1"), [200, 403, 200, 403, 403])
