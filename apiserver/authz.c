@@ -199,9 +199,9 @@ int api_auth_start(struct api_auth *a, struct api_server *srv)
 		what |= API_AUTHZ_CACHE_RBAC;
 	if (a && a->node)
 		what |= API_AUTHZ_CACHE_PODS;
-	/* the objects ServiceAccount tokens may be bound to: each token check looks there, not in etcd */
+	/* the accounts and objects ServiceAccount tokens may be bound to: each token check looks there, not in etcd */
 	if (a && a->sa_key.len)
-		what |= API_AUTHZ_CACHE_PODS | API_AUTHZ_CACHE_SECRETS;
+		what |= API_AUTHZ_CACHE_PODS | API_AUTHZ_CACHE_SECRETS | API_AUTHZ_CACHE_ACCOUNTS;
 	if (!what || a->cache)
 		return 0;
 	rc = api_authz_cache_new(srv->loop, srv->store, what, cache_ready, srv, &a->cache);
@@ -379,6 +379,7 @@ static void authn_input(struct api_auth *a, const char *authorization, struct ap
 	in->sa_keylen = a->sa_key.len;
 	in->now_s = cm_time_wall_ms() / 1000;
 	in->bound_alive = a->cache ? bound_alive : NULL;
+	in->account_alive = a->cache ? api_authz_cache_account_alive : NULL;
 	in->bound_ud = a->cache;
 }
 

@@ -17,11 +17,12 @@
 #define RBAC_PREFIX "/registry/rbac.authorization.k8s.io/"
 #define PODS_PREFIX "/registry/pods/"
 #define SECRETS_PREFIX "/registry/secrets/"
+#define ACCOUNTS_PREFIX "/registry/serviceaccounts/"
 #define RETRY_MS 1000
 /* As Kubernetes: a token bound to a pod being deleted still works this long after its deletionTimestamp. */
 #define BOUND_DELETE_GRACE_S 60
 
-enum feed_kind { FEED_RBAC, FEED_PODS, FEED_SECRETS, FEED_KINDS };
+enum feed_kind { FEED_RBAC, FEED_PODS, FEED_SECRETS, FEED_ACCOUNTS, FEED_KINDS };
 
 /*
  * A pod's entry: when its deletion was asked (0: it was not), and
@@ -36,7 +37,10 @@ struct pod_entry {
 struct feed {
 	struct api_authz_cache *c;
 	const char *prefix;
-	/* etcd key -> cJSON (RBAC), struct pod_entry (pods) or strdup'd uid (secrets: never their data) */
+	/*
+	 * etcd key -> cJSON (RBAC), struct pod_entry (pods), strdup'd uid
+	 * (secrets: never their data) or ServiceAccount uid ("" once deleting)
+	 */
 	struct cm_strmap map;
 	enum feed_kind kind;
 	bool listed, listing;
@@ -144,6 +148,8 @@ static void *value_of(struct feed *f, const char *json, size_t len)
 		return j;
 	if (f->kind == FEED_PODS)
 		v = pod_value(j);
+	else if (f->kind == FEED_ACCOUNTS && cm_json_get(j, "metadata.deletionTimestamp"))
+		v = strdup(""); /* as Kubernetes: an account being deleted vouches for no token */
 	else
 		v = strdup(cm_json_str_or(j, "metadata.uid", ""));
 	cJSON_Delete(j);
@@ -301,7 +307,7 @@ static void retry_later(struct api_authz_cache *c)
 int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, unsigned what, void (*on_ready)(void *ud),
 			void *ud, struct api_authz_cache **out)
 {
-	static const char *const prefixes[FEED_KINDS] = {RBAC_PREFIX, PODS_PREFIX, SECRETS_PREFIX};
+	static const char *const prefixes[FEED_KINDS] = {RBAC_PREFIX, PODS_PREFIX, SECRETS_PREFIX, ACCOUNTS_PREFIX};
 	struct api_authz_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -399,6 +405,19 @@ bool api_authz_cache_bound_alive(void *cache, int kind, const char *ns, const ch
 		alive = !strcmp(v, uid);
 	}
 	return alive;
+}
+
+bool api_authz_cache_account_alive(void *cache, const char *ns, const char *name, const char *uid)
+{
+	struct api_authz_cache *c = cache;
+	struct feed *f = c->by_kind[FEED_ACCOUNTS];
+	struct cm_buf k = CM_BUF_INIT;
+	const char *have = NULL;
+
+	if (f && f->listed && cm_buf_printf(&k, ACCOUNTS_PREFIX "%s/%s", ns, name) == 0)
+		have = cm_strmap_get(&f->map, k.data);
+	cm_buf_close(&k);
+	return have && *have && !strcmp(have, uid);
 }
 
 bool api_authz_cache_node_refs(void *cache, const char *node, int kind, const char *ns, const char *name)

@@ -16,10 +16,12 @@ struct api_authz_cache;
 #define API_AUTHZ_CACHE_RBAC 1u    /* the RBAC objects */
 #define API_AUTHZ_CACHE_PODS 2u    /* each pod's node, ServiceAccount, uid, deletion and what it names */
 #define API_AUTHZ_CACHE_SECRETS 4u /* each secret's uid (never its data) */
+#define API_AUTHZ_CACHE_ACCOUNTS 8u /* each ServiceAccount's uid, and whether it is being deleted */
 
 /*
  * Makes a cache reading from store, borrowed, the prefixes what names
- * (/registry/rbac.authorization.k8s.io/, /registry/pods/, /registry/secrets/):
+ * (/registry/rbac.authorization.k8s.io/, /registry/pods/, /registry/secrets/,
+ * /registry/serviceaccounts/):
  * it lists each, then watches from the list's revision, and lists again when
  * the watch is compacted away. on_ready (may be NULL) runs once, when every
  * prefix has been listed. Returns 0 and *out, or -ENOMEM.
@@ -48,5 +50,12 @@ bool api_authz_cache_node_refs(void *cache, const char *node, int kind, const ch
  */
 bool api_authz_cache_bound_alive(void *cache, int kind, const char *ns, const char *name, const char *uid,
 				 int64_t now_s);
+/*
+ * Whether ServiceAccount ns/name exists with that uid and is not being
+ * deleted: a token of it is good only then, as Kubernetes' authenticator
+ * judges (a deleted or recreated account's tokens die). False when the cache
+ * does not keep accounts or has not listed them.
+ */
+bool api_authz_cache_account_alive(void *cache, const char *ns, const char *name, const char *uid);
 
 #endif

@@ -239,6 +239,44 @@ class AuthTest(unittest.TestCase):
                               token="view-token")
         self.assertEqual(st, 403)
 
+    def test_token_dies_with_its_serviceaccount(self):
+        """A token of a ServiceAccount stops working when the account is deleted, and stays dead when it is made again."""
+        sas = "/api/v1/namespaces/default/serviceaccounts"
+
+        def make_sa():
+            return self.admin("POST", sas, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "doomed"}})
+
+        def status(tok):
+            return self.https("GET", "/api", token=tok)[0]
+
+        first = make_sa()
+        plain = self.sa_token("default", "doomed")
+        self.admin("POST", "/api/v1/namespaces/default/secrets", {"apiVersion": "v1", "kind": "Secret",
+                                                                  "metadata": {"name": "doomed-anchor"}})
+        st, body, _ = self.https("POST", sas + "/doomed/token", {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+            "spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "doomed-anchor"}}},
+            token="admin-token")
+        self.assertEqual(st, 201, body)
+        bound = body["status"]["token"]
+        for tok in (plain, bound):
+            harness.wait_until(lambda: status(tok) == 200, 10.0, "the token accepted")
+        self.assertEqual(self.api.req("DELETE", sas + "/doomed")[0], 200)
+        for tok in (plain, bound):
+            harness.wait_until(lambda: status(tok) == 401, 10.0, "the token refused once its account is gone")
+        # the same name again is another account (another uid): the old tokens stay dead, a new one works
+        second = make_sa()
+        self.assertNotEqual(first["metadata"]["uid"], second["metadata"]["uid"])
+        fresh = self.sa_token("default", "doomed")
+        harness.wait_until(lambda: status(fresh) == 200, 10.0, "the new account's token accepted")
+        self.assertEqual([status(plain), status(bound)], [401, 401])
+        # TokenReview says the same
+        st, review, _ = self.https("POST", "/apis/authentication.k8s.io/v1/tokenreviews", {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": plain}},
+            token="admin-token")
+        self.assertEqual(st, 201, review)
+        self.assertFalse(review["status"].get("authenticated", False))
+
     def test_bound_serviceaccount_tokens(self):
         """A token bound to a pod or secret works while that object lives, never after, not even for a namesake."""
         pods, token_path = "/api/v1/namespaces/default/pods", "/api/v1/namespaces/default/serviceaccounts/%s/token"
