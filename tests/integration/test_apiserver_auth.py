@@ -422,6 +422,34 @@ class AuthTest(unittest.TestCase):
                                  resourceAttributes=dict(pods_list, namespace="kube-system"))
         self.assertEqual((st, body["message"]), (400, "spec.resourceAttributes.namespace must match namespace: default"))
 
+    def test_token_review_audiences(self):
+        """spec.audiences as Kubernetes honours it: status.audiences the match, unauthenticated when none matches."""
+        api = "https://kubernetes.default.svc.cluster.local"
+        harness.wait_until(lambda: self.api.req("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
+                           10.0, "serviceaccount default/default")
+        sa = self.sa_token("default", "default")
+
+        def review(token, audiences=None):
+            spec = {"token": token}
+            if audiences is not None:
+                spec["audiences"] = audiences
+            st, body, _ = self.https("POST", "/apis/authentication.k8s.io/v1/tokenreviews", {
+                "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": spec}, token="admin-token")
+            self.assertEqual(st, 201, body)
+            self.assertEqual(body["spec"], spec)
+            return body["status"]
+
+        for tok in (sa, "view-token"):
+            for auds in (None, [], [api], ["other", api]):
+                status = review(tok, auds)
+                self.assertTrue(status.get("authenticated"), (tok, auds, status))
+                self.assertEqual(status["audiences"], [api])
+        # none of the token's audiences asked: not authenticated; a ServiceAccount token says why
+        status = review(sa, ["vault", "other"])
+        self.assertEqual(status, {"user": {}, "error": '[invalid bearer token, token audiences ["%s"] is invalid for '
+                                                       'the target audiences ["vault" "other"]]' % api})
+        self.assertEqual(review("view-token", ["vault"]), {"user": {}})
+
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
         self.assertEqual(st, 200)
