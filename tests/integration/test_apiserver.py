@@ -663,6 +663,26 @@ class ApiserverTest(unittest.TestCase):
         st, s, _ = self.send("PUT", APPS + "/deployments/fv" + q(fieldValidation="Strict"), json.dumps(cur))
         self.assertEqual((st, s["message"]), (400, 'strict decoding error: unknown field "metadata.labelz"'))
 
+    def test_field_validation_value_must_be_known(self):
+        """fieldValidation other than Ignore, Strict, Warn (or empty) is refused as Kubernetes refuses bad options."""
+        allowed = 'Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"'
+        cm = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fv-bogus"}})
+        for method, path, ctype, kind in [
+                ("POST", NS + "/configmaps", "application/json", "CreateOptions"),
+                ("PUT", NS + "/configmaps/fv-bogus", "application/json", "UpdateOptions"),
+                ("PATCH", NS + "/configmaps/fv-bogus", "application/merge-patch+json", "PatchOptions"),
+                ("PATCH", NS + "/configmaps/fv-bogus?fieldManager=m", "application/apply-patch+yaml", "PatchOptions")]:
+            sep = "&" if "?" in path else "?"
+            st, s, _ = self.send(method, path + sep + "fieldValidation=Bogus", cm, ctype)
+            self.assertEqual((st, s["reason"]), (422, "Invalid"), (method, ctype, s))
+            self.assertEqual(s["message"], '%s.meta.k8s.io "" is invalid: fieldValidation: %s' % (kind, allowed))
+            self.assertEqual(s["details"], {"group": "meta.k8s.io", "kind": kind, "causes": [
+                {"reason": "FieldValueNotSupported", "message": allowed, "field": "fieldValidation"}]})
+        self.assertEqual(self.req("GET", NS + "/configmaps/fv-bogus")[0], 404)
+        # the case matters, as in Kubernetes; an empty value is the default (Warn)
+        self.assertEqual(self.send("POST", NS + "/configmaps?fieldValidation=strict", cm)[0], 422)
+        self.assertEqual(self.send("POST", NS + "/configmaps?fieldValidation=", cm)[0], 201)
+
     def test_strict_patch_of_an_object_stored_with_unknown_fields(self):
         """An object written before fields were checked at every depth may hold unknown ones: a Strict
         patch that does not send them is not refused for them, and the write drops them."""
