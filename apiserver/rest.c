@@ -201,16 +201,25 @@ static void not_found_path(struct api_ctx *c)
 	api_ctx_reply_status(c, api_status_new(404, "NotFound", "the server could not find the requested resource"));
 }
 
-/* A server-side apply's configuration: one YAML document; JSON (what kubectl sends) is read as JSON first. */
+/*
+ * A server-side apply's configuration: one YAML document; JSON (what kubectl
+ * sends) is read as JSON first. A key given twice is reported as Kubernetes
+ * reads apply bodies, as YAML whatever they are: the later value wins and
+ * go-yaml's words and line go to c->dups.
+ */
 static int apply_body(struct api_ctx *c, const char *body, size_t len)
 {
 	struct cm_buf err = CM_BUF_INIT;
 	cJSON *docs = NULL;
 	int rc;
 
-	if (cm_json_parse_dups(body, len, &c->body, NULL, &c->dups) == 0)
+	if (cm_json_parse_dups(body, len, &c->body, NULL, &c->dups) == 0 && !c->dups.len)
 		return 0;
-	rc = cm_yaml_parse_all(body, len, NULL, &docs, &err);
+	cJSON_Delete(c->body);
+	c->body = NULL;
+	cm_buf_reset(&c->dups);
+	c->dups_yaml = true;
+	rc = cm_yaml_parse_all_dups(body, len, NULL, &docs, &err, &c->dups);
 
 	if (rc == -ENOMEM) {
 		api_ctx_reply_err(c, rc, NULL);
