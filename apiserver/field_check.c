@@ -196,6 +196,16 @@ int api_field_problems_add(struct api_field_problems *p, const char *what, const
 	return 0;
 }
 
+int api_field_problems_add_text(struct api_field_problems *p, const char *msg)
+{
+	if (p->n >= API_FIELD_PROBLEMS_MAX)
+		return 0;
+	if (cm_buf_append(&p->text, msg, strlen(msg) + 1) < 0)
+		return -ENOMEM;
+	p->n++;
+	return 0;
+}
+
 static int report(struct walk *w, const char *what, const char *name)
 {
 	return api_field_problems_add(w->out, what, w->path.len ? w->path.data : "", name);

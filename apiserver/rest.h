@@ -82,6 +82,12 @@ struct api_ctx {
 	enum api_field_validation fv; /* fieldValidation (Warn when absent, as Kubernetes) */
 	struct api_field_problems warnings; /* sent as Warning headers with the answer (fieldValidation=Warn) */
 	struct cm_buf dups; /* paths of members the JSON body gave twice, each NUL-terminated (cm_json_parse_dups) */
+	/*
+	 * dups holds, instead, go-yaml's reports ("line N: key \"k\" already
+	 * set in map"): an apply body, which Kubernetes reads as YAML whatever
+	 * it is (cm_yaml_parse_all_dups)
+	 */
+	bool dups_yaml;
 	bool dry_run;
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
 	bool res_group_core; /* the request came under /api/v1 */

@@ -663,6 +663,66 @@ class ApiserverTest(unittest.TestCase):
         st, s, _ = self.send("PUT", APPS + "/deployments/fv" + q(fieldValidation="Strict"), json.dumps(cur))
         self.assertEqual((st, s["message"]), (400, 'strict decoding error: unknown field "metadata.labelz"'))
 
+    def test_apply_unknown_fields_and_duplicates(self):
+        """Server-side apply as Kubernetes: unknown fields refused whatever fieldValidation (500, the typed
+        conversion's words); a key given twice, in YAML or JSON, reported as go-yaml does with its line."""
+        path = APPS + "/deployments/ssa-fv?fieldManager=m"
+        unknown = json.dumps(dict(deployment("ssa-fv"), extra=1)).replace('"replicas": 1,', '"replicas": 1, "bogus": {"a": 1},')
+        for fv in ("Strict", "Warn", "Ignore"):
+            st, s, _ = self.send("PATCH", path + "&fieldValidation=" + fv, unknown, "application/apply-patch+yaml")
+            self.assertEqual(st, 500, s)
+            self.assertNotIn("reason", s)
+            self.assertEqual(s["message"], "failed to create typed patch object (/ssa-fv; apps/v1, Kind=Deployment): "
+                             "errors:\n  .spec.bogus: field not declared in schema\n  .extra: field not declared in schema")
+        one = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa-cm", "namespace": "default"},
+               "data_error": {"a": "b"}}
+        st, s, _ = self.send("PATCH", NS + "/configmaps/ssa-cm?fieldManager=m", json.dumps(one),
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, s["message"]), (500, "failed to create typed patch object (default/ssa-cm; /v1, "
+                                                   "Kind=ConfigMap): .data_error: field not declared in schema"))
+        self.assertEqual(self.req("GET", APPS + "/deployments/ssa-fv")[0], 404)
+        yml = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-dup\ndata:\n  a: '1'\n  a: '2'\n"
+               "  b: x\nbinaryData: {}\nimmutable: false\nimmutable: true\n")
+        dups = ['line 7: key "a" already set in map', 'line 11: key "immutable" already set in map']
+        st, s, _ = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m&fieldValidation=Strict", yml,
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, s["reason"]), (400, "BadRequest"), s)
+        self.assertEqual(s["message"], "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal "
+                         "errors:\n  " + "\n  ".join(dups))
+        self.assertEqual(self.req("GET", NS + "/configmaps/ssa-dup")[0], 404)
+        # Warn (the default): the later value, a warning each; Ignore: silence
+        st, made, w = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m", yml, "application/apply-patch+yaml")
+        self.assertEqual((st, made["data"], made["immutable"]), (201, {"a": "2", "b": "x"}, True), made)
+        self.assertEqual(w, ['299 - "%s"' % d.replace('"', '\\"') for d in dups])
+        st, _, w = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m&fieldValidation=Ignore", yml,
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, w), (200, []))
+        # a JSON body is read the same way, its lines counted
+        js = '{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "ssa-dup"},\n "data": {"b": "y",\n "b": "z"}}'
+        st, s, _ = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m&fieldValidation=Strict", js,
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, s["message"].split("\n", 1)[1]), (400, '  line 4: key "b" already set in map'))
+
+    def test_field_validation_value_must_be_known(self):
+        """fieldValidation other than Ignore, Strict, Warn (or empty) is refused as Kubernetes refuses bad options."""
+        allowed = 'Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"'
+        cm = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fv-bogus"}})
+        for method, path, ctype, kind in [
+                ("POST", NS + "/configmaps", "application/json", "CreateOptions"),
+                ("PUT", NS + "/configmaps/fv-bogus", "application/json", "UpdateOptions"),
+                ("PATCH", NS + "/configmaps/fv-bogus", "application/merge-patch+json", "PatchOptions"),
+                ("PATCH", NS + "/configmaps/fv-bogus?fieldManager=m", "application/apply-patch+yaml", "PatchOptions")]:
+            sep = "&" if "?" in path else "?"
+            st, s, _ = self.send(method, path + sep + "fieldValidation=Bogus", cm, ctype)
+            self.assertEqual((st, s["reason"]), (422, "Invalid"), (method, ctype, s))
+            self.assertEqual(s["message"], '%s.meta.k8s.io "" is invalid: fieldValidation: %s' % (kind, allowed))
+            self.assertEqual(s["details"], {"group": "meta.k8s.io", "kind": kind, "causes": [
+                {"reason": "FieldValueNotSupported", "message": allowed, "field": "fieldValidation"}]})
+        self.assertEqual(self.req("GET", NS + "/configmaps/fv-bogus")[0], 404)
+        # the case matters, as in Kubernetes; an empty value is the default (Warn)
+        self.assertEqual(self.send("POST", NS + "/configmaps?fieldValidation=strict", cm)[0], 422)
+        self.assertEqual(self.send("POST", NS + "/configmaps?fieldValidation=", cm)[0], 201)
+
     def test_strict_patch_of_an_object_stored_with_unknown_fields(self):
         """An object written before fields were checked at every depth may hold unknown ones: a Strict
         patch that does not send them is not refused for them, and the write drops them."""

@@ -896,6 +896,20 @@ current-context: mini
         self.assertEqual(cm["metadata"]["managedFields"][0]["fieldsV1"], {"f:data": {"f:k": {}}})
 
 
+    def test_ssa_4_unknown_fields(self):
+        """Server-side apply refuses unknown fields whatever --validate says, worded as Kubernetes' typed conversion
+        fails (kubectl itself reads a key given twice as its last value: apply bodies' duplicates are
+        test_apiserver's)."""
+        path = self.write("ssa-bad.yaml", NESTED_BAD.replace("name: nested", "name: ssa-nested"))
+        for validate in ("strict", "false"):
+            p = self.kubectl("apply", "--server-side", "--validate=" + validate, "-f", path, ok=False)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("Error from server: failed to create typed patch object (default/ssa-nested; apps/v1, "
+                          "Kind=Deployment): errors:\n  .spec.bogus: field not declared in schema\n  "
+                          '.spec.template.spec.containers[name="web"].imagePullPolicyy: field not declared in schema',
+                          p.stderr)
+        self.assertIn("NotFound", self.kubectl("get", "deploy", "ssa-nested", ok=False).stderr)
+
     def test_11_nested_unknown_fields_strict_warn_ignore(self):
         path = self.write("nested-bad.yaml", NESTED_BAD)
         msg = ('strict decoding error: unknown field "spec.bogus", '
