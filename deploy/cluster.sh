@@ -219,6 +219,31 @@ wait_apiserver_ready() {
 	APISERVER_READY=1
 }
 
+# Says what a normal user's cluster lacks: the kubeproxies bind ClusterIP ports and DNS (53) as
+# they are, and below net.ipv4.ip_unprivileged_port_start that takes root or CAP_NET_BIND_SERVICE.
+low_ports_note() {
+	[ "$(id -u)" = 0 ] && return 0
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+	[ "$start" -le 53 ] && return 0
+	getcap "$BIN/kubeproxy" 2>/dev/null | grep -q cap_net_bind_service && return 0
+	echo "note: not root: ClusterIP ports below $start (the kubernetes Service's 443, echo's 80) and DNS" \
+		"on the nodes' port 53 are not served (the kubeproxy logs say which); NodePorts and ClusterIP" \
+		"ports from $start work. For all of them: make up as root, or" \
+		"sudo setcap cap_net_bind_service=+ep $BIN/kubeproxy (again after each build), or" \
+		"sudo sysctl net.ipv4.ip_unprivileged_port_start=0"
+}
+
+# Says so when the cluster's data was made with another service range: its Services keep their
+# addresses (the kubernetes Service too), which the kubeproxies may not be able to serve.
+old_range_note() {
+	# shellcheck disable=SC2086 # the TLS options are split on purpose
+	ip=$(curl -sf -m 2 $CURL_TLS "$API/api/v1/namespaces/default/services/kubernetes" 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["spec"]["clusterIP"])' 2>/dev/null) || return 0
+	[ -z "$ip" ] || [ "$ip" = "$SERVICE_IP" ] ||
+		echo "note: the kubernetes Service is $ip, not $SERVICE_IP: the data in $DIR was made with another" \
+			"service range, whose Services keep their addresses; make down CLEAN=1 and make up for $SERVICE_CIDR"
+}
+
 up() {
 	mkdir -p "$DIR/data" "$DIR/logs" "$DIR/pids"
 	if [ -z "$(names | while read -r name; do running "$name" || echo "$name"; done)" ]; then
@@ -271,10 +296,13 @@ up() {
 		done
 	done
 	ms=$((($(date +%s%N) - start) / 1000000))
-	echo "cluster is up: $NODES nodes Ready in $ms ms. Try:"
+	echo "cluster is up: $NODES nodes Ready in $ms ms (Service ClusterIPs from $SERVICE_CIDR). Try:"
+	low_ports_note
+	old_range_note
 	echo "  export KUBECONFIG=$DIR/kubeconfig PATH=$(pwd)/$BIN:\$PATH"
 	echo "  minictl get nodes                      # or kubectl get nodes"
-	echo "  minictl apply -f deploy/examples/echoserver.yaml && minictl rollout status deploy/echo && curl 127.0.0.2:30080"
+	echo "  minictl apply -f deploy/examples/echoserver.yaml && minictl rollout status deploy/echo && curl $NODE_NET.2:30080"
+	echo "  curl \$(minictl get svc echo -o jsonpath='{.spec.clusterIP}')    # the ClusterIP, port 80"
 	if [ "$TLS" = 1 ]; then
 		echo "  curl --cacert $PKI/ca.crt --cert $PKI/admin.crt --key $PKI/admin.key $API/api/v1/pods"
 	else
