@@ -59,6 +59,16 @@ bool api_is_apply(struct api_ctx *c);
  */
 cJSON *api_apply_check_options(struct api_ctx *c);
 
+/*
+ * An apply's configuration (c->body) with fields its kind's schema lacks is
+ * refused whatever fieldValidation says, as Kubernetes' typed conversion of
+ * it fails: 500, no reason, "failed to create typed patch object (NS/NAME;
+ * GROUP/VERSION, Kind=KIND): .spec.bogus: field not declared in schema" (each
+ * unknown field once, not what is below it; several: "errors:" and one per
+ * line). NULL when every field is known; a 500 Status on -ENOMEM.
+ */
+cJSON *api_apply_unknown_fields(struct api_ctx *c);
+
 /* api_apply_object for request c (its body, manager, force) onto live: NULL with *out, or a Status. */
 cJSON *api_apply_run(struct api_ctx *c, const cJSON *live, cJSON **out);
 

@@ -149,22 +149,27 @@ enum api_authz_decision { API_AUTHZ_NO_OPINION, API_AUTHZ_ALLOW, API_AUTHZ_DENY 
 
 /*
  * What the Node authorizer needs to know of pods: the node a pod is bound to
- * ("" none, NULL no such pod), and whether a pod bound to node in ns runs as
- * ServiceAccount sa (its kubelet then asks that account's tokens).
+ * ("" none, NULL no such pod), and whether a pod bound to node names the
+ * object kind (enum api_pod_ref: Secret, ConfigMap, claim, ServiceAccount)
+ * ns/name: the edges of Kubernetes' node graph.
  */
 struct api_node_graph {
 	const char *(*pod_node)(void *ud, const char *ns, const char *name);
-	bool (*node_runs_sa)(void *ud, const char *node, const char *ns, const char *sa);
+	bool (*node_refs)(void *ud, const char *node, int kind, const char *ns, const char *name);
 	void *ud;
 };
 
 /*
  * The Node authorizer: a user system:node:NAME in group system:nodes may read
- * what a kubelet needs, write its own Node and Lease, write the status of
- * pods bound to NAME, create tokens of the ServiceAccounts its pods run as,
- * and create events. Other users: NO_OPINION. A node identity asking for
- * more: DENY (so RBAC cannot widen a kubelet's reach).
+ * what a kubelet needs (Secrets and ConfigMaps by name, claims by get, only
+ * those a pod bound to NAME names), write its own Node and Lease, write the
+ * status of pods bound to NAME, create tokens of the ServiceAccounts its pods
+ * run as, and create events. Other users: NO_OPINION. A node identity asking
+ * for more: DENY (so RBAC cannot widen a kubelet's reach), with why (may be
+ * NULL) set to Kubernetes' reason: "no relationship found between node 'NAME'
+ * and this object" (only for a refused graph lookup), or left empty.
  */
-enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const struct api_node_graph *g);
+enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const struct api_node_graph *g,
+				       struct cm_buf *why);
 
 #endif

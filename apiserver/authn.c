@@ -83,6 +83,11 @@ int api_authn_resolve(const struct api_authn_input *in, struct api_user *out)
 
 			if (rc < 0)
 				return -EACCES;
+			/* a token dies with its account, even if an account of the same name comes back, as in Kubernetes */
+			if (!in->account_alive || !in->account_alive(in->bound_ud, c.ns, c.name, c.uid)) {
+				api_sa_claims_close(&c);
+				return -EACCES;
+			}
 			/* a bound token dies with its object, as Kubernetes' authenticator checks */
 			if (c.bound != API_SA_UNBOUND &&
 			    (!in->bound_alive || !in->bound_alive(in->bound_ud, c.bound, c.ns, c.bound_name, c.bound_uid))) {

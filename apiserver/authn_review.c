@@ -2,6 +2,7 @@
 #include "apiserver/authz.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "apiserver/rest.h"
 #include "apiserver/sa_token.h"
@@ -109,11 +110,69 @@ static void handle_ssr(struct cm_http_req *req, struct api_server *srv, bool tls
 	reply_created(req, review(&u));
 }
 
+/* Appends list as Go's %q writes a []string: ["a" "b"], quotes and backslashes escaped. */
+static int go_quoted(struct cm_buf *out, const cJSON *list)
+{
+	const cJSON *a;
+	int rc = cm_buf_putc(out, '[');
+
+	cJSON_ArrayForEach(a, list)
+	{
+		const char *s = cJSON_IsString(a) ? a->valuestring : "";
+
+		if (!rc && a != list->child)
+			rc = cm_buf_putc(out, ' ');
+		rc = rc ? rc : cm_buf_putc(out, '"');
+		for (; !rc && *s; s++) {
+			if (*s == '"' || *s == '\\')
+				rc = cm_buf_putc(out, '\\');
+			rc = rc ? rc : cm_buf_putc(out, *s);
+		}
+		rc = rc ? rc : cm_buf_putc(out, '"');
+	}
+	return rc ? rc : cm_buf_putc(out, ']');
+}
+
+/* Whether the audiences a review asks for (spec.audiences; none: the apiserver's own) include this apiserver's. */
+static bool audience_matches(const cJSON *wanted)
+{
+	const cJSON *a;
+
+	if (cJSON_GetArraySize(wanted) == 0)
+		return true;
+	cJSON_ArrayForEach(a, wanted)
+		if (cJSON_IsString(a) && !strcmp(a->valuestring, API_SA_ISSUER))
+			return true;
+	return false;
+}
+
+/*
+ * A review's answer for a token that authenticates but not for the audiences
+ * asked: unauthenticated, and for a ServiceAccount token the error Kubernetes
+ * gives (a token file's token is audience-agnostic: no error).
+ */
+static bool audience_refused(cJSON *st, const char *token, const cJSON *wanted)
+{
+	struct cm_buf e = CM_BUF_INIT;
+	bool ok = cJSON_AddObjectToObject(st, "user") != NULL;
+
+	if (ok && api_sa_token_is_jwt(token)) {
+		ok = cm_buf_puts(&e, "[invalid bearer token, token audiences [\"" API_SA_ISSUER
+				     "\"] is invalid for the target audiences ") == 0 &&
+		     go_quoted(&e, wanted) == 0 && cm_buf_putc(&e, ']') == 0 &&
+		     cJSON_AddStringToObject(st, "error", e.data);
+	}
+	cm_buf_close(&e);
+	return ok;
+}
+
 /*
  * TokenReview, as webhook token authenticators and kube-rbac-proxy ask: whose
  * is spec.token? The caller needs create tokenreviews (system:auth-delegator
  * grants it). An unknown, expired or revoked token is answered
- * authenticated: false, not an error.
+ * authenticated: false, not an error. spec.audiences, when given, must
+ * include this apiserver's audience (its tokens have no other), which
+ * status.audiences then names, as Kubernetes answers.
  */
 static void handle_tr(struct cm_http_req *req, struct api_server *srv, bool tls)
 {
@@ -121,7 +180,8 @@ static void handle_tr(struct cm_http_req *req, struct api_server *srv, bool tls)
 	size_t len = 0;
 	const char *body = cm_http_req_body(req, &len), *token;
 	cJSON *j = NULL, *out, *st, *aud;
-	bool ok;
+	const cJSON *wanted;
+	bool ok, authed;
 
 	if (api_auth_identify(srv->auth, req, tls, &caller, &j) < 0) {
 		reply_status(req, j);
@@ -145,8 +205,12 @@ static void handle_tr(struct cm_http_req *req, struct api_server *srv, bool tls)
 	out = new_review("TokenReview");
 	st = out ? cJSON_AddObjectToObject(out, "status") : NULL;
 	ok = st && cJSON_AddItemToObject(out, "spec", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "spec"), 1));
-	if (ok && api_auth_token(srv->auth, token, &who) == 0) {
-		/* the only audience this apiserver's tokens are for */
+	wanted = cm_json_get(j, "spec.audiences");
+	authed = ok && api_auth_token(srv->auth, token, &who) == 0;
+	if (authed && !audience_matches(wanted)) {
+		ok = audience_refused(st, token, wanted);
+	} else if (authed) {
+		/* the only audience this apiserver's tokens are for: the intersection with what was asked */
 		ok = cJSON_AddTrueToObject(st, "authenticated") && add_user(cJSON_AddObjectToObject(st, "user"), &who) == 0 &&
 		     (aud = cJSON_AddArrayToObject(st, "audiences")) &&
 		     cJSON_AddItemToArray(aud, cJSON_CreateString(API_SA_ISSUER));

@@ -36,6 +36,7 @@ struct api_auth {
 	int max_mutating;
 	struct api_authz_cache *cache;
 	struct cm_buf sa_key; /* empty: no ServiceAccount tokens */
+	struct cm_buf why;    /* the Node authorizer's last reason: api_auth_decide's *reason points here */
 };
 
 /* The identity of requests on the plain listener: loopback only, trusted like kube-apiserver's insecure port. */
@@ -180,6 +181,7 @@ int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struc
 	if (rc) {
 		api_tokens_free(a->tokens);
 		cm_buf_close(&a->sa_key);
+		cm_buf_close(&a->why);
 		free(a);
 		return rc;
 	}
@@ -197,9 +199,9 @@ int api_auth_start(struct api_auth *a, struct api_server *srv)
 		what |= API_AUTHZ_CACHE_RBAC;
 	if (a && a->node)
 		what |= API_AUTHZ_CACHE_PODS;
-	/* the objects ServiceAccount tokens may be bound to: each token check looks there, not in etcd */
+	/* the accounts and objects ServiceAccount tokens may be bound to: each token check looks there, not in etcd */
 	if (a && a->sa_key.len)
-		what |= API_AUTHZ_CACHE_PODS | API_AUTHZ_CACHE_SECRETS;
+		what |= API_AUTHZ_CACHE_PODS | API_AUTHZ_CACHE_SECRETS | API_AUTHZ_CACHE_ACCOUNTS;
 	if (!what || a->cache)
 		return 0;
 	rc = api_authz_cache_new(srv->loop, srv->store, what, cache_ready, srv, &a->cache);
@@ -215,6 +217,7 @@ void api_auth_free(struct api_auth *a)
 	api_authz_cache_free(a->cache);
 	api_tokens_free(a->tokens);
 	cm_buf_close(&a->sa_key);
+	cm_buf_close(&a->why);
 	free(a);
 }
 
@@ -244,13 +247,15 @@ bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const
 	if (!a->rbac && !a->node)
 		return true;
 	if (a->node) {
-		const struct api_node_graph g = {api_authz_cache_pod_node, api_authz_cache_node_runs_sa, a->cache};
-		enum api_authz_decision d = api_authz_node(at, &g);
+		const struct api_node_graph g = {api_authz_cache_pod_node, api_authz_cache_node_refs, a->cache};
+		enum api_authz_decision d;
 
+		cm_buf_reset(&a->why);
+		d = api_authz_node(at, &g, &a->why);
 		if (d == API_AUTHZ_ALLOW)
 			return true;
 		if (d == API_AUTHZ_DENY) {
-			*reason = "no relationship found between node and this object";
+			*reason = a->why.len ? a->why.data : NULL;
 			return false;
 		}
 	}
@@ -376,6 +381,7 @@ static void authn_input(struct api_auth *a, const char *authorization, struct ap
 	in->sa_keylen = a->sa_key.len;
 	in->now_s = cm_time_wall_ms() / 1000;
 	in->bound_alive = a->cache ? bound_alive : NULL;
+	in->account_alive = a->cache ? api_authz_cache_account_alive : NULL;
 	in->bound_ud = a->cache;
 }
 

@@ -26,13 +26,16 @@ struct api_authn_input {
 	 * (kind API_SA_BOUND_POD or _SECRET, in ns); NULL refuses every bound token.
 	 */
 	bool (*bound_alive)(void *ud, int kind, const char *ns, const char *name, const char *uid);
-	void *bound_ud;
+	/* Whether ServiceAccount ns/name exists with uid (not being deleted); NULL refuses every ServiceAccount token. */
+	bool (*account_alive)(void *ud, const char *ns, const char *name, const char *uid);
+	void *bound_ud; /* both callbacks' */
 };
 
 /*
  * Authenticates: a bearer token (a ServiceAccount JWT signed with sa_key:
  * system:serviceaccount:NS:NAME in groups system:serviceaccounts and
- * system:serviceaccounts:NS, refused when the object it is bound to is gone
+ * system:serviceaccounts:NS, refused when the account is gone or is another of
+ * the same name (account_alive) or the object it is bound to is gone
  * (bound_alive), with extras authentication.kubernetes.io/pod-name and
  * pod-uid when bound to a pod; else it must be in the table; with neither the
  * header is ignored), else a client
@@ -64,7 +67,7 @@ int api_auth_new(const struct api_auth_config *cfg, struct api_auth **out, struc
 /*
  * With RBAC or Node: starts following RBAC objects and pods in srv's storage;
  * with ServiceAccount tokens, pods and secrets (what bound tokens are checked
- * against); srv->boot_pending counts the load. NULL a does nothing. 0 or -ENOMEM.
+ * against) and ServiceAccounts; srv->boot_pending counts the load. NULL a does nothing. 0 or -ENOMEM.
  */
 int api_auth_start(struct api_auth *a, struct api_server *srv);
 /* Stops following storage and frees (what is in flight ends before the storage goes). NULL does nothing. */
@@ -94,7 +97,10 @@ bool api_auth_gate(struct api_ctx *c, const char *method, const char *group, con
  * Kubernetes answers), -E2BIG 400.
  */
 int api_auth_identify(struct api_auth *a, struct cm_http_req *req, bool tls, struct api_user *out, cJSON **status);
-/* Whether the authorizers allow at; *reason (static text or NULL) explains a Node authorizer denial. */
+/*
+ * Whether the authorizers allow at; *reason (NULL, or text valid until the
+ * next call on a) explains a Node authorizer denial.
+ */
 bool api_auth_decide(struct api_auth *a, const struct api_authz_attrs *at, const char **reason);
 /*
  * What u may do in ns, as SelfSubjectRulesReview lists it: appends PolicyRules to

@@ -2,9 +2,11 @@
 #include "apiserver/authz_cache.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "apiserver/pod_refs.h"
 #include "apiserver/sa_token.h"
 #include "common/err.h"
 #include "common/json.h"
@@ -15,13 +17,18 @@
 #define RBAC_PREFIX "/registry/rbac.authorization.k8s.io/"
 #define PODS_PREFIX "/registry/pods/"
 #define SECRETS_PREFIX "/registry/secrets/"
+#define ACCOUNTS_PREFIX "/registry/serviceaccounts/"
 #define RETRY_MS 1000
 /* As Kubernetes: a token bound to a pod being deleted still works this long after its deletionTimestamp. */
 #define BOUND_DELETE_GRACE_S 60
 
-enum feed_kind { FEED_RBAC, FEED_PODS, FEED_SECRETS, FEED_KINDS };
+enum feed_kind { FEED_RBAC, FEED_PODS, FEED_SECRETS, FEED_ACCOUNTS, FEED_KINDS };
 
-/* A pod's entry: when its deletion was asked (0: it was not), and "node\0sa\0uid". */
+/*
+ * A pod's entry: when its deletion was asked (0: it was not), and
+ * "node\0sa\0uid\0ns\0" then what it names (api_pod_refs), each as
+ * "Kname\0" with K the kind's letter, ended by an empty string.
+ */
 struct pod_entry {
 	int64_t deleted_s;
 	char strs[];
@@ -30,7 +37,10 @@ struct pod_entry {
 struct feed {
 	struct api_authz_cache *c;
 	const char *prefix;
-	/* etcd key -> cJSON (RBAC), struct pod_entry (pods) or strdup'd uid (secrets: never their data) */
+	/*
+	 * etcd key -> cJSON (RBAC), struct pod_entry (pods), strdup'd uid
+	 * (secrets: never their data) or ServiceAccount uid ("" once deleting)
+	 */
 	struct cm_strmap map;
 	enum feed_kind kind;
 	bool listed, listing;
@@ -42,6 +52,7 @@ struct api_authz_cache {
 	struct api_storage *store;
 	struct feed feeds[FEED_KINDS];
 	struct feed *by_kind[FEED_KINDS]; /* NULL: not kept */
+	struct cm_strmap refs;            /* "K/ns/name/node" -> count of pods (refs_count) */
 	int nfeeds;
 	uv_timer_t retry;
 	bool dead, ready, timer_closed;
@@ -52,30 +63,78 @@ struct api_authz_cache {
 
 static void feed_list(struct feed *f);
 
-/* A pod's entry: its node, its ServiceAccount (none named: "default") and uid in one allocation. */
+static int add_ref(int kind, const char *name, void *ud)
+{
+	struct cm_buf *b = ud;
+
+	return cm_buf_putc(b, (char)kind) < 0 || cm_buf_append(b, name, strlen(name) + 1) < 0 ? -ENOMEM : 0;
+}
+
+/* A pod's entry: its node, its ServiceAccount (none named: "default"), uid, namespace and references in one allocation. */
 static struct pod_entry *pod_value(const cJSON *pod)
 {
 	const char *node = cm_json_str_or(pod, "spec.nodeName", ""), *sa = cm_json_str_or(pod, "spec.serviceAccountName", "");
 	const char *uid = cm_json_str_or(pod, "metadata.uid", ""), *del = cm_json_str_or(pod, "metadata.deletionTimestamp", NULL);
-	size_t n, m, u;
-	struct pod_entry *e;
+	const char *ns = cm_json_str_or(pod, "metadata.namespace", "");
+	struct cm_buf b = CM_BUF_INIT;
+	struct pod_entry *e = NULL;
 	int64_t del_ms = 0;
 
 	sa = *sa ? sa : "default";
-	n = strlen(node) + 1;
-	m = strlen(sa) + 1;
-	u = strlen(uid) + 1;
-	e = malloc(sizeof(*e) + n + m + u);
+	/* an unscheduled pod is no edge to any node: its references are not kept */
+	if (cm_buf_append(&b, node, strlen(node) + 1) < 0 || cm_buf_append(&b, sa, strlen(sa) + 1) < 0 ||
+	    cm_buf_append(&b, uid, strlen(uid) + 1) < 0 || cm_buf_append(&b, ns, strlen(ns) + 1) < 0 ||
+	    (*node && api_pod_refs(pod, add_ref, &b) < 0) || cm_buf_putc(&b, '\0') < 0)
+		goto out;
+	e = malloc(sizeof(*e) + b.len);
 	if (!e)
-		return NULL;
+		goto out;
 	/* an unreadable timestamp counts as now: the grace still runs, it is not forever */
 	if (del && cm_time_parse(del, &del_ms) < 0)
 		del_ms = cm_time_wall_ms();
 	e->deleted_s = del ? (del_ms / 1000 > 0 ? del_ms / 1000 : 1) : 0;
-	memcpy(e->strs, node, n);
-	memcpy(e->strs + n, sa, m);
-	memcpy(e->strs + n + m, uid, u);
+	memcpy(e->strs, b.data, b.len);
+out:
+	cm_buf_close(&b);
 	return e;
+}
+
+/* The string after s in a run of NUL-ended strings. */
+static const char *next_str(const char *s)
+{
+	return s + strlen(s) + 1;
+}
+
+/*
+ * Counts (delta +1) or uncounts (-1) a pod's references in the index kept for
+ * the Node authorizer: "K/ns/name/node" -> how many pods on node name it, so
+ * a kubelet's read costs one lookup, not a walk over pods.
+ */
+static void refs_count(struct api_authz_cache *c, const struct pod_entry *e, int delta)
+{
+	const char *node = e->strs, *ns = next_str(next_str(next_str(node)));
+	struct cm_buf k = CM_BUF_INIT;
+
+	if (!*node)
+		return;
+	for (const char *r = next_str(ns); *r; r = next_str(r)) {
+		uintptr_t n;
+		void *old = NULL;
+
+		cm_buf_reset(&k);
+		if (cm_buf_printf(&k, "%c/%s/%s/%s", r[0], ns, r + 1, node) < 0)
+			break;
+		n = (uintptr_t)cm_strmap_get(&c->refs, k.data);
+		if (delta < 0 && n <= 1) {
+			cm_strmap_del(&c->refs, k.data);
+			continue;
+		}
+		n = delta < 0 ? n - 1 : n + 1;
+		/* a count lost to memory denies a kubelet until the next relist: safe, never too wide */
+		if (cm_strmap_put(&c->refs, k.data, (void *)n, &old) < 0)
+			cm_warn("authorization cache: cannot index pod references (out of memory)");
+	}
+	cm_buf_close(&k);
 }
 
 static void *value_of(struct feed *f, const char *json, size_t len)
@@ -89,6 +148,8 @@ static void *value_of(struct feed *f, const char *json, size_t len)
 		return j;
 	if (f->kind == FEED_PODS)
 		v = pod_value(j);
+	else if (f->kind == FEED_ACCOUNTS && cm_json_get(j, "metadata.deletionTimestamp"))
+		v = strdup(""); /* as Kubernetes: an account being deleted vouches for no token */
 	else
 		v = strdup(cm_json_str_or(j, "metadata.uid", ""));
 	cJSON_Delete(j);
@@ -114,6 +175,16 @@ static void feed_clear(struct feed *f)
 {
 	cm_strmap_foreach(&f->map, drop_each, f);
 	cm_strmap_close(&f->map); /* left empty and reusable */
+	if (f->kind == FEED_PODS)
+		cm_strmap_close(&f->c->refs); /* every count came from the pods just dropped */
+}
+
+/* Drops a value that was in the map, and its references from the index. */
+static void forget(struct feed *f, void *v)
+{
+	if (v && f->kind == FEED_PODS)
+		refs_count(f->c, v, -1);
+	drop(f, v);
 }
 
 static void set(struct feed *f, const char *key, void *v)
@@ -126,8 +197,10 @@ static void set(struct feed *f, const char *key, void *v)
 			drop(f, v);
 		return;
 	}
+	if (f->kind == FEED_PODS)
+		refs_count(f->c, v, +1);
 	if (old)
-		drop(f, old);
+		forget(f, old);
 }
 
 static void on_event(int type, const struct api_kv *kv, const struct api_kv *prev, void *ud)
@@ -136,7 +209,7 @@ static void on_event(int type, const struct api_kv *kv, const struct api_kv *pre
 
 	(void)prev;
 	if (type == 1)
-		drop(f, cm_strmap_del(&f->map, kv->key));
+		forget(f, cm_strmap_del(&f->map, kv->key));
 	else
 		set(f, kv->key, value_of(f, kv->value, kv->value_len));
 }
@@ -166,6 +239,7 @@ static void cache_destroy(struct api_authz_cache *c)
 {
 	for (int i = 0; i < c->nfeeds; i++)
 		feed_clear(&c->feeds[i]);
+	cm_strmap_close(&c->refs);
 	free(c);
 }
 
@@ -233,7 +307,7 @@ static void retry_later(struct api_authz_cache *c)
 int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, unsigned what, void (*on_ready)(void *ud),
 			void *ud, struct api_authz_cache **out)
 {
-	static const char *const prefixes[FEED_KINDS] = {RBAC_PREFIX, PODS_PREFIX, SECRETS_PREFIX};
+	static const char *const prefixes[FEED_KINDS] = {RBAC_PREFIX, PODS_PREFIX, SECRETS_PREFIX, ACCOUNTS_PREFIX};
 	struct api_authz_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -242,6 +316,7 @@ int api_authz_cache_new(uv_loop_t *loop, struct api_storage *store, unsigned wha
 	c->store = store;
 	c->on_ready = on_ready;
 	c->ud = ud;
+	cm_strmap_init(&c->refs);
 	for (int k = 0; k < FEED_KINDS; k++) {
 		struct feed *f = &c->feeds[c->nfeeds];
 
@@ -332,34 +407,29 @@ bool api_authz_cache_bound_alive(void *cache, int kind, const char *ns, const ch
 	return alive;
 }
 
-struct sa_query {
-	const char *node, *sa;
-	struct cm_buf prefix; /* PODS_PREFIX "NS/" */
-	bool found;
-};
-
-static int sa_match(const char *key, void *val, void *ud)
-{
-	struct sa_query *q = ud;
-	const char *node = ((const struct pod_entry *)val)->strs;
-
-	if (strncmp(key, q->prefix.data, q->prefix.len) || strcmp(node, q->node) ||
-	    strcmp(node + strlen(node) + 1, q->sa))
-		return 0;
-	q->found = true;
-	return 1; /* stop */
-}
-
-bool api_authz_cache_node_runs_sa(void *cache, const char *node, const char *ns, const char *sa)
+bool api_authz_cache_account_alive(void *cache, const char *ns, const char *name, const char *uid)
 {
 	struct api_authz_cache *c = cache;
-	struct sa_query q = {node, sa, CM_BUF_INIT, false};
+	struct feed *f = c->by_kind[FEED_ACCOUNTS];
+	struct cm_buf k = CM_BUF_INIT;
+	const char *have = NULL;
 
-	/* a walk over every pod: kubelets ask a token once per pod start and hour, not per request */
-	if (c->by_kind[FEED_PODS] && *node && cm_buf_printf(&q.prefix, PODS_PREFIX "%s/", ns) >= 0)
-		cm_strmap_foreach(&c->by_kind[FEED_PODS]->map, sa_match, &q);
-	cm_buf_close(&q.prefix);
-	return q.found;
+	if (f && f->listed && cm_buf_printf(&k, ACCOUNTS_PREFIX "%s/%s", ns, name) == 0)
+		have = cm_strmap_get(&f->map, k.data);
+	cm_buf_close(&k);
+	return have && *have && !strcmp(have, uid);
+}
+
+bool api_authz_cache_node_refs(void *cache, const char *node, int kind, const char *ns, const char *name)
+{
+	struct api_authz_cache *c = cache;
+	struct cm_buf k = CM_BUF_INIT;
+	bool found = false;
+
+	if (c->by_kind[FEED_PODS] && *node && cm_buf_printf(&k, "%c/%s/%s/%s", kind, ns, name, node) == 0)
+		found = cm_strmap_get(&c->refs, k.data) != NULL;
+	cm_buf_close(&k);
+	return found;
 }
 
 /* The RBAC source over the map: keys are RBAC_PREFIX + "clusterroles/NAME", "roles/NS/NAME", ... */

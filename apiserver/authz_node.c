@@ -1,7 +1,9 @@
-/* authz_node.c: the Node authorizer: a kubelet may write only its own Node, its Lease, its pods' status and their tokens. */
+/* authz_node.c: the Node authorizer: a kubelet may write only its own Node, its Lease, its pods' status and their tokens, and read only what its pods name. */
 #include "apiserver/auth.h"
 
 #include <string.h>
+
+#include "apiserver/pod_refs.h"
 
 #define NODE_PREFIX "system:node:"
 
@@ -28,19 +30,43 @@ static bool readable(const struct api_authz_attrs *a)
 
 	if (!*a->group && verb_in(a->resource, core))
 		return true;
-	/*
-	 * Secrets, ConfigMaps and claims one at a time only (a pod names them):
-	 * a kubelet cannot list every secret of the cluster. A list or watch of
-	 * one name (fieldSelector metadata.name) is one at a time: the kubelet
-	 * follows the ConfigMaps and Secrets its pods mount so.
-	 */
-	if (!*a->group && a->name && *a->name &&
-	    (is(a->resource, "secrets") || is(a->resource, "configmaps") || is(a->resource, "persistentvolumeclaims")))
-		return true;
 	return is(a->group, "coordination.k8s.io") && is(a->resource, "leases") && is(a->ns, "kube-node-lease");
 }
 
-enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const struct api_node_graph *g)
+/*
+ * The kind of graph edge a read of a's resource needs, or 0 when the resource
+ * is not one a kubelet reads through its pods. Secrets and ConfigMaps may be
+ * listed or watched by one name (fieldSelector metadata.name: how the kubelet
+ * follows what its pods mount); claims only got, as in Kubernetes.
+ */
+static int ref_kind(const struct api_authz_attrs *a)
+{
+	if (*a->group)
+		return 0;
+	if (is(a->resource, "secrets"))
+		return API_POD_REF_SECRET;
+	if (is(a->resource, "configmaps"))
+		return API_POD_REF_CONFIGMAP;
+	if (is(a->resource, "persistentvolumeclaims"))
+		return is(a->verb, "get") ? API_POD_REF_PVC : -1;
+	return 0;
+}
+
+/* ALLOW when a pod bound to node names ns/name of kind, else DENY with Kubernetes' reason. */
+static enum api_authz_decision by_graph(const struct api_node_graph *g, const char *node, int kind, const char *ns,
+					const char *name, struct cm_buf *why)
+{
+	if (name && *name && ns && *ns && g->node_refs && g->node_refs(g->ud, node, kind, ns, name))
+		return API_AUTHZ_ALLOW;
+	if (why && (!name || !*name))
+		cm_buf_puts(why, "No Object name found");
+	else if (why)
+		cm_buf_printf(why, "no relationship found between node '%s' and this object", node);
+	return API_AUTHZ_DENY;
+}
+
+enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const struct api_node_graph *g,
+				       struct cm_buf *why)
 {
 	const struct api_user *u = a->user;
 	const char *node;
@@ -55,7 +81,11 @@ enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const st
 	if (!a->group)
 		return API_AUTHZ_DENY;
 	if (verb_in(a->verb, reads) && !(a->subresource && *a->subresource)) {
-		if (readable(a))
+		int kind = ref_kind(a);
+
+		if (kind > 0)
+			return by_graph(g, node, kind, a->ns, a->name, why);
+		if (kind == 0 && readable(a))
 			return API_AUTHZ_ALLOW;
 		return API_AUTHZ_DENY;
 	}
@@ -88,8 +118,7 @@ enum api_authz_decision api_authz_node(const struct api_authz_attrs *a, const st
 	if (*a->group == '\0' && is(a->resource, "serviceaccounts") && is(a->subresource, "token") &&
 	    is(a->verb, "create") && a->ns && a->name && *a->name) {
 		/* the projected token of a pod it runs (kube-api-access-*), as Kubernetes' node graph allows */
-		return g->node_runs_sa && g->node_runs_sa(g->ud, node, a->ns, a->name) ? API_AUTHZ_ALLOW
-											: API_AUTHZ_DENY;
+		return by_graph(g, node, API_POD_REF_SA, a->ns, a->name, why);
 	}
 	return API_AUTHZ_DENY;
 }

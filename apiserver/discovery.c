@@ -1,5 +1,6 @@
 /* discovery.c: /version, /api, /apis, resource lists, /readyz and /livez (openapi.c serves /openapi/v3). */
 #include "apiserver/rest.h"
+#include "apiserver/discovery.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,15 +35,27 @@ static const struct review_resource {
 static const char *const review_groups[] = {"authentication.k8s.io", "authorization.k8s.io"};
 #define API_NREVIEW_GROUPS (sizeof(review_groups) / sizeof(review_groups[0]))
 
+const char *api_discovery_group(size_t i, const char **version)
+{
+	if (i < API_NGROUPS) {
+		*version = groups[i][1];
+		return groups[i][0];
+	}
+	if (i - API_NGROUPS < API_NREVIEW_GROUPS) {
+		*version = "v1";
+		return review_groups[i - API_NGROUPS];
+	}
+	return NULL;
+}
+
 /* The version of a served group, or NULL. */
 static const char *group_version(const char *g)
 {
-	for (size_t i = 0; i < API_NGROUPS; i++)
-		if (!strcmp(g, groups[i][0]))
-			return groups[i][1];
-	for (size_t i = 0; i < API_NREVIEW_GROUPS; i++)
-		if (!strcmp(g, review_groups[i]))
-			return "v1";
+	const char *name, *version;
+
+	for (size_t i = 0; (name = api_discovery_group(i, &version)); i++)
+		if (!strcmp(g, name))
+			return version;
 	return NULL;
 }
 
@@ -66,7 +79,10 @@ static void handle_version(struct cm_http_req *req, void *ud)
 
 static void handle_api(struct cm_http_req *req, void *ud)
 {
-	(void)ud;
+	struct api_server *srv = ud;
+
+	if (api_discovery_serve(srv->discovery, req, true))
+		return;
 	reply(req, cJSON_Parse("{\"kind\":\"APIVersions\",\"versions\":[\"v1\"],\"serverAddressByClientCIDRs\":"
 			       "[{\"clientCIDR\":\"0.0.0.0/0\",\"serverAddress\":\"127.0.0.1:8080\"}]}"));
 }
@@ -96,17 +112,19 @@ static cJSON *group_json(const char *name, const char *version)
 
 static void handle_apis(struct cm_http_req *req, void *ud)
 {
-	cJSON *j = cJSON_CreateObject(), *gs;
+	struct api_server *srv = ud;
+	const char *name, *version;
+	cJSON *j, *gs;
 
-	(void)ud;
+	if (api_discovery_serve(srv->discovery, req, false))
+		return;
+	j = cJSON_CreateObject();
 	if (j) {
 		cJSON_AddStringToObject(j, "kind", "APIGroupList");
 		cJSON_AddStringToObject(j, "apiVersion", "v1");
 		gs = cJSON_AddArrayToObject(j, "groups");
-		for (size_t i = 0; gs && i < API_NGROUPS; i++)
-			cJSON_AddItemToArray(gs, group_json(groups[i][0], groups[i][1]));
-		for (size_t i = 0; gs && i < API_NREVIEW_GROUPS; i++)
-			cJSON_AddItemToArray(gs, group_json(review_groups[i], "v1"));
+		for (size_t i = 0; gs && (name = api_discovery_group(i, &version)); i++)
+			cJSON_AddItemToArray(gs, group_json(name, version));
 	}
 	reply(req, j);
 }
@@ -138,105 +156,127 @@ static void handle_group(struct cm_http_req *req, void *ud)
 	not_found(req);
 }
 
-static cJSON *strings(const char *const *v, int n)
-{
-	cJSON *a = cJSON_CreateArray();
+/* One APIResourceList entry; the optional fields are NULL (or 0) when absent. */
+struct entry {
+	const char *name, *singular;
+	bool namespaced;
+	const char *group, *version; /* a subresource answering in another group */
+	const char *kind;
+	const char *const *verbs;
+	int nverbs;
+	const char *const *short_names;
+	int nshort;
+	bool in_all;
+	const char *hash; /* storageVersionHash */
+};
 
-	for (int i = 0; a && i < n; i++)
-		if (v[i])
-			cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-	return a;
+/* Adds the array field key of v[0..n) (NULL items skipped) to o. false on -ENOMEM. */
+static bool add_strings(cJSON *o, const char *key, const char *const *v, int n)
+{
+	cJSON *a = cJSON_AddArrayToObject(o, key);
+	bool ok = a != NULL;
+
+	for (int i = 0; ok && i < n; i++)
+		ok = !v[i] || cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return ok;
 }
 
-static void add_sub(cJSON *list, const struct api_resource *r, const char *sub, const char *kind, const char *group,
-		    const char *version, const char *const *verbs, int nverbs)
+/*
+ * Appends e to list. The entry joins the list first, so what a failure
+ * leaves half built goes with the list. 0 or -ENOMEM.
+ */
+static int add_entry(cJSON *list, const struct entry *e)
 {
-	cJSON *e = cJSON_CreateObject();
-	char name[96];
+	static const char *const all[] = {"all"};
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o && cJSON_AddItemToArray(list, o);
 
-	if (!e)
-		return;
-	snprintf(name, sizeof(name), "%s/%s", r->plural, sub);
-	cJSON_AddStringToObject(e, "name", name);
-	cJSON_AddStringToObject(e, "singularName", "");
-	cJSON_AddBoolToObject(e, "namespaced", r->namespaced);
-	if (group) {
-		cJSON_AddStringToObject(e, "group", group);
-		cJSON_AddStringToObject(e, "version", version);
+	if (!ok) {
+		cJSON_Delete(o);
+		return -ENOMEM;
 	}
-	cJSON_AddStringToObject(e, "kind", kind);
-	cJSON_AddItemToObject(e, "verbs", strings(verbs, nverbs));
-	cJSON_AddItemToArray(list, e);
+	ok = cJSON_AddStringToObject(o, "name", e->name) && cJSON_AddStringToObject(o, "singularName", e->singular) &&
+	     cJSON_AddBoolToObject(o, "namespaced", e->namespaced);
+	if (ok && e->group)
+		ok = cJSON_AddStringToObject(o, "group", e->group) && cJSON_AddStringToObject(o, "version", e->version);
+	ok = ok && cJSON_AddStringToObject(o, "kind", e->kind) && add_strings(o, "verbs", e->verbs, e->nverbs);
+	if (ok && e->nshort && e->short_names[0])
+		ok = add_strings(o, "shortNames", e->short_names, e->nshort);
+	if (ok && e->in_all)
+		ok = add_strings(o, "categories", all, 1);
+	if (ok && e->hash)
+		ok = cJSON_AddStringToObject(o, "storageVersionHash", e->hash);
+	return ok ? 0 : -ENOMEM;
 }
 
-static cJSON *resource_list(const char *group, const char *version)
+/* Appends r's subresource sub (answering kind, in group/version when not r's). 0 or -ENOMEM. */
+static int add_sub(cJSON *list, const struct api_resource *r, const char *sub, const char *kind, const char *group,
+		   const char *version, const char *const *verbs, int nverbs)
+{
+	char name[96];
+	struct entry e = {name, "", r->namespaced, group, version, kind, verbs, nverbs, NULL, 0, false, NULL};
+
+	snprintf(name, sizeof(name), "%s/%s", r->plural, sub);
+	return add_entry(list, &e);
+}
+
+/* Appends r and its subresources. 0 or -ENOMEM. */
+static int add_resource(cJSON *list, const struct api_resource *r)
 {
 	static const char *const verbs[] = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
 	static const char *const sub_verbs[] = {"get", "patch", "update"};
 	static const char *const create_verb[] = {"create"};
 	static const char *const get_verb[] = {"get"};
 	static const char *const exec_verbs[] = {"create", "get"};
-	static const char *const all[] = {"all"};
-	cJSON *j = cJSON_CreateObject(), *list;
+	struct entry e = {r->plural, r->singular, r->namespaced, NULL, NULL, r->kind, verbs, 8, r->short_names, 3,
+			  r->in_all, r->kind};
+	int rc = add_entry(list, &e);
+
+	if (!rc && (r->subresources & API_SUB_STATUS))
+		rc = add_sub(list, r, "status", r->kind, NULL, NULL, sub_verbs, 3);
+	if (!rc && (r->subresources & API_SUB_SCALE))
+		rc = add_sub(list, r, "scale", "Scale", "autoscaling", "v1", sub_verbs, 3);
+	if (!rc && (r->subresources & API_SUB_BINDING))
+		rc = add_sub(list, r, "binding", "Binding", NULL, NULL, create_verb, 1);
+	if (!rc && (r->subresources & API_SUB_LOG))
+		rc = add_sub(list, r, "log", "Pod", NULL, NULL, get_verb, 1);
+	if (!rc && (r->subresources & API_SUB_EXEC))
+		rc = add_sub(list, r, "exec", "PodExecOptions", NULL, NULL, exec_verbs, 2);
+	if (!rc && (r->subresources & API_SUB_TOKEN))
+		rc = add_sub(list, r, "token", "TokenRequest", "authentication.k8s.io", "v1", create_verb, 1);
+	return rc;
+}
+
+cJSON *api_discovery_resource_list(const char *group, const char *version)
+{
+	static const char *const create_verb[] = {"create"};
+	static const struct entry bindings = {"bindings", "binding", true, NULL, NULL, "Binding", create_verb, 1,
+					      NULL, 0, false, NULL};
+	cJSON *j = cJSON_CreateObject(), *list = NULL;
 	char gv[128];
+	int rc;
 
-	if (!j)
-		return NULL;
 	snprintf(gv, sizeof(gv), "%s%s%s", group, *group ? "/" : "", version);
-	cJSON_AddStringToObject(j, "kind", "APIResourceList");
-	cJSON_AddStringToObject(j, "apiVersion", "v1");
-	cJSON_AddStringToObject(j, "groupVersion", gv);
-	list = cJSON_AddArrayToObject(j, "resources");
-	if (list && !*group)
-		cJSON_AddItemToArray(list, cJSON_Parse("{\"name\":\"bindings\",\"singularName\":\"binding\",\"namespaced\":true,"
-						       "\"kind\":\"Binding\",\"verbs\":[\"create\"]}"));
-	for (int i = 0; list && i < API_NRES; i++) {
-		const struct api_resource *r = &api_resources[i];
-		cJSON *e;
+	rc = j && cJSON_AddStringToObject(j, "kind", "APIResourceList") && cJSON_AddStringToObject(j, "apiVersion", "v1") &&
+		     cJSON_AddStringToObject(j, "groupVersion", gv) && (list = cJSON_AddArrayToObject(j, "resources"))
+		     ? 0
+		     : -ENOMEM;
+	if (!rc && !*group)
+		rc = add_entry(list, &bindings);
+	for (int i = 0; !rc && i < API_NRES; i++)
+		if (!strcmp(api_resources[i].group, group) && !strcmp(api_resources[i].version, version))
+			rc = add_resource(list, &api_resources[i]);
+	for (size_t i = 0; !rc && i < API_NREVIEWS; i++) {
+		const struct review_resource *r = &reviews[i];
+		struct entry e = {r->plural, r->singular, r->namespaced, NULL, NULL, r->kind, create_verb, 1,
+				  NULL, 0, false, NULL};
 
-		if (strcmp(r->group, group) || strcmp(r->version, version))
-			continue;
-		e = cJSON_CreateObject();
-		if (!e)
-			break;
-		cJSON_AddStringToObject(e, "name", r->plural);
-		cJSON_AddStringToObject(e, "singularName", r->singular);
-		cJSON_AddBoolToObject(e, "namespaced", r->namespaced);
-		cJSON_AddStringToObject(e, "kind", r->kind);
-		cJSON_AddItemToObject(e, "verbs", strings(verbs, 8));
-		if (r->short_names[0])
-			cJSON_AddItemToObject(e, "shortNames", strings(r->short_names, 3));
-		if (r->in_all)
-			cJSON_AddItemToObject(e, "categories", strings(all, 1));
-		cJSON_AddStringToObject(e, "storageVersionHash", r->kind);
-		cJSON_AddItemToArray(list, e);
-		if (r->subresources & API_SUB_STATUS)
-			add_sub(list, r, "status", r->kind, NULL, NULL, sub_verbs, 3);
-		if (r->subresources & API_SUB_SCALE)
-			add_sub(list, r, "scale", "Scale", "autoscaling", "v1", sub_verbs, 3);
-		if (r->subresources & API_SUB_BINDING)
-			add_sub(list, r, "binding", "Binding", NULL, NULL, create_verb, 1);
-		if (r->subresources & API_SUB_LOG)
-			add_sub(list, r, "log", "Pod", NULL, NULL, get_verb, 1);
-		if (r->subresources & API_SUB_EXEC)
-			add_sub(list, r, "exec", "PodExecOptions", NULL, NULL, exec_verbs, 2);
-		if (r->subresources & API_SUB_TOKEN)
-			add_sub(list, r, "token", "TokenRequest", "authentication.k8s.io", "v1", create_verb, 1);
+		if (!strcmp(r->group, group) && !strcmp("v1", version))
+			rc = add_entry(list, &e);
 	}
-	for (size_t i = 0; list && i < API_NREVIEWS; i++) {
-		cJSON *e;
-
-		if (strcmp(reviews[i].group, group) || strcmp("v1", version))
-			continue;
-		e = cJSON_CreateObject();
-		if (!e)
-			break;
-		cJSON_AddStringToObject(e, "name", reviews[i].plural);
-		cJSON_AddStringToObject(e, "singularName", reviews[i].singular);
-		cJSON_AddBoolToObject(e, "namespaced", reviews[i].namespaced);
-		cJSON_AddStringToObject(e, "kind", reviews[i].kind);
-		cJSON_AddItemToObject(e, "verbs", strings(create_verb, 1));
-		cJSON_AddItemToArray(list, e);
+	if (rc) {
+		cJSON_Delete(j);
+		return NULL;
 	}
 	return j;
 }
@@ -244,7 +284,7 @@ static cJSON *resource_list(const char *group, const char *version)
 static void handle_core_list(struct cm_http_req *req, void *ud)
 {
 	(void)ud;
-	reply(req, resource_list("", "v1"));
+	reply(req, api_discovery_resource_list("", "v1"));
 }
 
 static void handle_group_list(struct cm_http_req *req, void *ud)
@@ -254,7 +294,7 @@ static void handle_group_list(struct cm_http_req *req, void *ud)
 
 	(void)ud;
 	if (served && !strcmp(v, served))
-		reply(req, resource_list(g, v));
+		reply(req, api_discovery_resource_list(g, v));
 	else
 		not_found(req);
 }

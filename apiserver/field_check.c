@@ -89,7 +89,8 @@ static void resolve_fields(struct api_field_check *fc, size_t i)
 
 		s->fields[f].schema = walked_schema(fc, s->head->name, type, &s->fields[f].list);
 	}
-	qsort(s->fields, s->n, sizeof(*s->fields), by_name);
+	if (s->n) /* an open schema has no fields (and no array) */
+		qsort(s->fields, s->n, sizeof(*s->fields), by_name);
 }
 
 int api_field_check_new(struct api_field_check **out)
@@ -191,6 +192,16 @@ int api_field_problems_add(struct api_field_problems *p, const char *what, const
 		p->text.len = before;
 		return -ENOMEM;
 	}
+	p->n++;
+	return 0;
+}
+
+int api_field_problems_add_text(struct api_field_problems *p, const char *msg)
+{
+	if (p->n >= API_FIELD_PROBLEMS_MAX)
+		return 0;
+	if (cm_buf_append(&p->text, msg, strlen(msg) + 1) < 0)
+		return -ENOMEM;
 	p->n++;
 	return 0;
 }

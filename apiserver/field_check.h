@@ -61,6 +61,8 @@ void api_field_problems_close(struct api_field_problems *p);
  * API_FIELD_PROBLEMS_MAX does nothing. 0 or -ENOMEM (p unchanged).
  */
 int api_field_problems_add(struct api_field_problems *p, const char *what, const char *path, const char *name);
+/* Appends msg as it is (go-yaml's duplicate key reports); past API_FIELD_PROBLEMS_MAX does nothing. 0 or -ENOMEM. */
+int api_field_problems_add_text(struct api_field_problems *p, const char *msg);
 /* Forgets the problems but keeps the memory. */
 void api_field_problems_reset(struct api_field_problems *p);
 /* The message after prev (NULL: the first), or NULL after the last. */

@@ -185,7 +185,8 @@ int api_mf_entries_write(struct api_mf_entries *l, cJSON *obj)
 
 	if (!cJSON_IsObject(meta))
 		return -EINVAL;
-	qsort(l->v, l->n, sizeof(l->v[0]), order);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(l->v[0]), order); /* v is NULL when empty */
 	if (!(arr = cJSON_CreateArray()))
 		return -ENOMEM;
 	for (size_t i = 0; i < l->n; i++) {

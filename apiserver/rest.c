@@ -203,16 +203,25 @@ static void not_found_path(struct api_ctx *c)
 	api_ctx_reply_status(c, api_status_new(404, "NotFound", "the server could not find the requested resource"));
 }
 
-/* A server-side apply's configuration: one YAML document; JSON (what kubectl sends) is read as JSON first. */
+/*
+ * A server-side apply's configuration: one YAML document; JSON (what kubectl
+ * sends) is read as JSON first. A key given twice is reported as Kubernetes
+ * reads apply bodies, as YAML whatever they are: the later value wins and
+ * go-yaml's words and line go to c->dups.
+ */
 static int apply_body(struct api_ctx *c, const char *body, size_t len)
 {
 	struct cm_buf err = CM_BUF_INIT;
 	cJSON *docs = NULL;
 	int rc;
 
-	if (cm_json_parse_dups(body, len, &c->body, NULL, &c->dups) == 0)
+	if (cm_json_parse_dups(body, len, &c->body, NULL, &c->dups) == 0 && !c->dups.len)
 		return 0;
-	rc = cm_yaml_parse_all(body, len, NULL, &docs, &err);
+	cJSON_Delete(c->body);
+	c->body = NULL;
+	cm_buf_reset(&c->dups);
+	c->dups_yaml = true;
+	rc = cm_yaml_parse_all_dups(body, len, NULL, &docs, &err, &c->dups);
 
 	if (rc == -ENOMEM) {
 		api_ctx_reply_err(c, rc, NULL);
@@ -312,6 +321,29 @@ static bool rewrite_bindings(struct api_ctx *c, const char *method, const char *
 	return c->name && c->sub;
 }
 
+/*
+ * A write's fieldValidation must be empty, Ignore, Strict or Warn; anything
+ * else is refused as Kubernetes refuses its options: 422, the options' kind
+ * (CreateOptions, UpdateOptions, PatchOptions) in group meta.k8s.io named "".
+ * True when it answered.
+ */
+static bool bad_field_validation(struct api_ctx *c, const char *fv, const char *options_kind)
+{
+	static const char *const allowed[] = {"", "Ignore", "Strict", "Warn", NULL};
+	struct api_ferrs errs;
+
+	for (const char *const *a = allowed; *a; a++)
+		if (!fv || !strcmp(fv, *a))
+			return false;
+	api_ferrs_init(&errs);
+	api_ferr_not_supported(&errs, "fieldValidation", fv, allowed);
+	api_ctx_reply_status(c, api_ferrs_status(&errs) < 0
+					? api_status_internal("out of memory")
+					: api_status_invalid("meta.k8s.io", options_kind, "", &errs));
+	api_ferrs_close(&errs);
+	return true;
+}
+
 static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 {
 	const char *fv = cm_http_req_query(c->req, "fieldValidation");
@@ -369,7 +401,7 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 	}
 	if (!strcmp(method, "POST")) {
 		c->verb = "create";
-		if (check_body(c, false))
+		if (bad_field_validation(c, fv, "CreateOptions") || check_body(c, false))
 			return;
 		if (c->sub && !strcmp(c->sub, "binding"))
 			api_rest_binding(c);
@@ -391,7 +423,7 @@ static void dispatch(struct api_ctx *c, const char *method, const char *plural)
 			api_ctx_reply_status(c, api_status_method_not_allowed(c->res->group, c->res->plural, NULL));
 			return;
 		}
-		if (check_body(c, !put))
+		if (bad_field_validation(c, fv, put ? "UpdateOptions" : "PatchOptions") || check_body(c, !put))
 			return;
 		if (put)
 			api_rest_update(c);

@@ -46,6 +46,7 @@ struct api_server {
 	struct api_openapi *openapi; /* the /openapi/v3 documents, built at start (openapi.c) */
 	struct api_field_check *fields; /* the same table compiled for unknown-field checks (field_check.c) */
 	int kind_schema[API_NRES];      /* each resource's kind in fields, or -1 */
+	struct api_discovery *discovery; /* aggregated /api and /apis, built at start (discovery_agg.c) */
 	int64_t event_lease, event_lease_ms; /* the lease new events share, and when it was granted */
 	int boot_pending; /* start-up writes not yet done: /readyz waits for them */
 	bool rbac_started; /* the bootstrap RBAC objects are being written (authz_bootstrap.c) */
@@ -81,6 +82,12 @@ struct api_ctx {
 	enum api_field_validation fv; /* fieldValidation (Warn when absent, as Kubernetes) */
 	struct api_field_problems warnings; /* sent as Warning headers with the answer (fieldValidation=Warn) */
 	struct cm_buf dups; /* paths of members the JSON body gave twice, each NUL-terminated (cm_json_parse_dups) */
+	/*
+	 * dups holds, instead, go-yaml's reports ("line N: key \"k\" already
+	 * set in map"): an apply body, which Kubernetes reads as YAML whatever
+	 * it is (cm_yaml_parse_all_dups)
+	 */
+	bool dups_yaml;
 	bool dry_run;
 	bool marking;  /* a delete setting deletionTimestamp through the update engine */
 	bool res_group_core; /* the request came under /api/v1 */

@@ -299,6 +299,8 @@ void api_rest_patch(struct api_ctx *c)
 		return;
 	}
 	st = api_apply_check_options(c);
+	if (!st && t == API_PATCH_APPLY && cJSON_IsObject(c->body))
+		st = api_apply_unknown_fields(c);
 	if (!st && t != API_PATCH_JSON && cJSON_IsObject(c->body))
 		st = take_precondition(c, c->body);
 	if (st) {

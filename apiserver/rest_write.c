@@ -67,7 +67,8 @@ static cJSON *check_fields(struct api_ctx *c, cJSON *obj)
 		flags |= API_FIELD_DIRECTIVES;
 	api_field_problems_reset(&c->warnings);
 	for (size_t at = 0; at < c->dups.len; at += strlen(c->dups.data + at) + 1)
-		if (api_field_problems_add(&c->warnings, "duplicate", c->dups.data + at, NULL) < 0)
+		if ((c->dups_yaml ? api_field_problems_add_text(&c->warnings, c->dups.data + at)
+				  : api_field_problems_add(&c->warnings, "duplicate", c->dups.data + at, NULL)) < 0)
 			return api_status_internal("out of memory");
 	if (api_field_check_walk(c->srv->fields, c->srv->kind_schema[c->res->index], obj, flags, &c->warnings) < 0)
 		return api_status_internal("out of memory");
@@ -75,10 +76,20 @@ static cJSON *check_fields(struct api_ctx *c, cJSON *obj)
 		api_field_problems_reset(&c->warnings);
 	if (c->fv != API_FV_STRICT || !c->warnings.n)
 		return NULL;
-	/* Kubernetes' form: "strict decoding error: " and the problems joined by ", " */
-	rc = cm_buf_puts(&m, "strict decoding error: ");
-	for (const char *w = NULL; !rc && (w = api_field_problems_next(&c->warnings, w));)
-		rc = cm_buf_printf(&m, "%s%s", w == c->warnings.text.data ? "" : ", ", w);
+	/*
+	 * Kubernetes' form: "strict decoding error: " and the problems joined by
+	 * ", "; an apply's duplicates (its only problems: unknown fields refused it
+	 * before) as go-yaml's strict decoding words them, one per line
+	 */
+	if (c->dups_yaml) {
+		rc = cm_buf_puts(&m, "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:");
+		for (const char *w = NULL; !rc && (w = api_field_problems_next(&c->warnings, w));)
+			rc = cm_buf_printf(&m, "\n  %s", w);
+	} else {
+		rc = cm_buf_puts(&m, "strict decoding error: ");
+		for (const char *w = NULL; !rc && (w = api_field_problems_next(&c->warnings, w));)
+			rc = cm_buf_printf(&m, "%s%s", w == c->warnings.text.data ? "" : ", ", w);
+	}
 	api_field_problems_reset(&c->warnings);
 	st = rc < 0 ? api_status_internal("out of memory") : api_status_bad_request(m.data);
 	cm_buf_close(&m);

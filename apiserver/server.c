@@ -10,6 +10,7 @@
 
 #include "apiserver/authz.h"
 #include "apiserver/object.h"
+#include "apiserver/discovery.h"
 #include "apiserver/openapi.h"
 #include "apiserver/rest.h"
 #include "apiserver/watch_cache.h"
@@ -341,7 +342,10 @@ int api_server_start(uv_loop_t *loop, const struct api_config *cfg, struct api_s
 	rc = api_openapi_new(&srv->openapi, err);
 	if (!rc)
 		rc = field_schemas(srv);
+	if (!rc)
+		rc = api_discovery_new(&srv->discovery);
 	if (rc < 0) {
+		api_field_check_free(srv->fields);
 		api_openapi_free(srv->openapi);
 		api_auth_free(srv->auth);
 		free(srv);
@@ -475,6 +479,7 @@ fail:
 	cm_metrics_free(srv->metrics); /* nothing was served: no request will count in it */
 	api_openapi_free(srv->openapi);
 	api_field_check_free(srv->fields);
+	api_discovery_free(srv->discovery);
 	free(srv);
 	return rc;
 }
@@ -500,6 +505,7 @@ static void http_closed(void *ud)
 	cm_buf_close(&srv->root_ca);
 	api_openapi_free(srv->openapi);
 	api_field_check_free(srv->fields);
+	api_discovery_free(srv->discovery);
 	if (srv->stop_done)
 		srv->stop_done(srv->stop_ud);
 	free(srv);

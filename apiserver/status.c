@@ -290,6 +290,13 @@ cJSON *api_status_from_err(int err, const char *group, const char *resource, con
 	case -EINVAL:
 	case -CM_EBADREQUEST:
 		return api_status_bad_request(message ? message : cm_strerror(err));
+	case -CM_ESTORETOOLARGE:
+		/*
+		 * kube-apiserver passes etcd's refusal on as it comes: a 500 with
+		 * etcd's message and no reason (an error that is not a Status), not
+		 * a 413, which it keeps for request bodies over its own limit.
+		 */
+		return api_status_new(500, NULL, cm_strerror(err));
 	case -E2BIG:
 	case -CM_ETOOLARGE:
 		return api_status_new(413, "RequestEntityTooLarge",

@@ -76,7 +76,8 @@ cJSON *api_status_success(const char *group, const char *resource, const char *n
  * such table. -ENOENT NotFound, -EEXIST AlreadyExists, -CM_ECONFLICT
  * Conflict, -CM_ECOMPACTED Expired, -CM_EFUTUREREV Timeout, -EINVAL and
  * -CM_EBADREQUEST BadRequest, -CM_ETOOLARGE / -E2BIG RequestEntityTooLarge
- * (413, message as given), -EACCES / -EPERM Forbidden, -CM_ENOTLEADER /
+ * (413, message as given), -CM_ESTORETOOLARGE a 500 with etcd's message and
+ * no reason (as kube-apiserver passes etcd's refusal on), -EACCES / -EPERM Forbidden, -CM_ENOTLEADER /
  * -CM_ENOQUORUM / -CM_ESTOPPED / -ETIMEDOUT ServiceUnavailable or Timeout,
  * anything else InternalError. message, when not NULL, replaces the default
  * wording where Kubernetes' carries free text (bad request, expired, internal,

@@ -212,6 +212,13 @@ static int etcd_error(const cJSON *j)
 		return -CM_ENOQUORUM;
 	if (strstr(msg, "timed out") || strstr(msg, "timeout"))
 		return -ETIMEDOUT;
+	/*
+	 * Over --max-request-bytes (400, code 3), or over the gRPC limit above
+	 * it (429, code 8: "grpc: received message larger than max"): no other
+	 * member or retry takes it.
+	 */
+	if (strstr(msg, "request is too large") || strstr(msg, "larger than max"))
+		return -CM_ESTORETOOLARGE;
 	return -EIO;
 }
 

@@ -20,7 +20,7 @@ int api_pod_spec_defaults(cJSON *spec);
 void api_pod_spec_validate(const cJSON *spec, const char *field, struct api_ferrs *errs);
 /* Checks spec.selector against spec.template.metadata.labels (workloads); old non-NULL: selector immutable. */
 void api_workload_validate(const cJSON *obj, const cJSON *old, struct api_ferrs *errs);
-/* Workload defaults: replicas (if with_replicas), template pod defaults. */
+/* Workload defaults: replicas (if with_replicas), template pod defaults; revisionHistoryLimit is the caller's (not a ReplicaSet field). */
 int api_workload_defaults(cJSON *obj, bool with_replicas);
 
 #endif

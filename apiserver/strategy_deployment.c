@@ -14,6 +14,8 @@ static int deploy_defaults(cJSON *obj)
 	int rc = api_workload_defaults(obj, true);
 
 	if (!rc)
+		rc = api_default_num(obj, "spec.revisionHistoryLimit", 10);
+	if (!rc)
 		rc = api_default_str(obj, "spec.strategy.type", "RollingUpdate");
 	if (!rc && !strcmp(cm_json_str_or(obj, "spec.strategy.type", ""), "RollingUpdate")) {
 		rc = api_default_str(obj, "spec.strategy.rollingUpdate.maxSurge", "25%");
@@ -54,6 +56,9 @@ static int ds_create(cJSON *obj, const struct api_strategy_env *env)
 	int rc = api_workload_defaults(obj, false);
 
 	(void)env;
+	/* A ReplicaSet has no history of its own: only these two keep revisions. */
+	if (!rc)
+		rc = api_default_num(obj, "spec.revisionHistoryLimit", 10);
 	if (!rc)
 		rc = api_default_str(obj, "spec.updateStrategy.type", "RollingUpdate");
 	return rc;

@@ -13,8 +13,6 @@ int api_workload_defaults(cJSON *obj, bool with_replicas)
 	int rc = with_replicas ? api_default_num(obj, "spec.replicas", 1) : 0;
 
 	if (!rc)
-		rc = api_default_num(obj, "spec.revisionHistoryLimit", 10);
-	if (!rc)
 		rc = api_pod_spec_defaults(cm_json_get(obj, "spec.template.spec"));
 	return rc;
 }

@@ -14,6 +14,8 @@ static const char *const messages[] = {
 	[CM_EBADREQUEST - CM_ENOTLEADER] = "bad request",
 	[CM_ESTOPPED - CM_ENOTLEADER] = "stopped",
 	[CM_EHTTP - CM_ENOTLEADER] = "http exchange failed",
+	/* etcd's own words: clients (helm and others) recognise the failure by them */
+	[CM_ESTORETOOLARGE - CM_ENOTLEADER] = "etcdserver: request is too large",
 };
 
 const char *cm_strerror(int err)

@@ -18,6 +18,7 @@ enum cm_err {
 	CM_EBADREQUEST,        /* the request could not be parsed or is invalid */
 	CM_ESTOPPED,           /* the component is shutting down */
 	CM_EHTTP,              /* an HTTP exchange failed (see the status code) */
+	CM_ESTORETOOLARGE,     /* etcd refused a request as over its size limit (--max-request-bytes) */
 	CM_ELAST
 };
 

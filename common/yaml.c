@@ -19,6 +19,7 @@ struct yparser {
 	yaml_parser_t p;
 	const char *name;
 	struct cm_buf *err;
+	struct cm_buf *dups; /* NULL: a duplicate key is an error; else its report goes here and the later value wins */
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
 	int depth;
@@ -371,8 +372,20 @@ static int parse_mapping(struct yparser *y, cJSON **out)
 			rc = -ENOMEM;
 			goto fail;
 		}
+		if (cJSON_GetObjectItemCaseSensitive(obj, k) && y->dups) {
+			/* go-yaml's lenient decoding: the later value wins, the strict one's report is kept */
+			rc = cm_buf_printf(y->dups, "line %zu: key \"%s\" already set in map%c", line + 1, k, '\0');
+			if (!rc && !cJSON_ReplaceItemInObjectCaseSensitive(obj, k, val))
+				rc = -ENOMEM;
+			free(k);
+			if (rc) {
+				cJSON_Delete(val);
+				goto fail;
+			}
+			continue;
+		}
 		if (cJSON_GetObjectItemCaseSensitive(obj, k)) {
-			/* go-yaml refuses duplicate keys; so does sigs.k8s.io/yaml. */
+			/* go-yaml's strict decoding refuses duplicate keys, as kubectl reads manifests */
 			char msg[300];
 			snprintf(msg, sizeof(msg), "key \"%.200s\" already set in map", k);
 			free(k);
@@ -491,7 +504,13 @@ static int parse_node(struct yparser *y, yaml_event_t *ev, cJSON **out)
 
 int cm_yaml_parse_all(const char *text, size_t len, const char *name, cJSON **out, struct cm_buf *err)
 {
-	struct yparser y = {.name = name, .err = err};
+	return cm_yaml_parse_all_dups(text, len, name, out, err, NULL);
+}
+
+int cm_yaml_parse_all_dups(const char *text, size_t len, const char *name, cJSON **out, struct cm_buf *err,
+			   struct cm_buf *dups)
+{
+	struct yparser y = {.name = name, .err = err, .dups = dups};
 	cJSON *docs = cJSON_CreateArray();
 	yaml_event_t ev;
 	int rc = 0;

@@ -24,6 +24,15 @@
  * *out is unchanged on failure.
  */
 int cm_yaml_parse_all(const char *text, size_t len, const char *name, cJSON **out, struct cm_buf *err);
+/*
+ * As cm_yaml_parse_all, but a key given twice in a map is no error: the
+ * later value wins (go-yaml's lenient decoding, as the apiserver reads apply
+ * bodies) and dups gets "line N: key \"k\" already set in map" (N the later
+ * key's line, as go-yaml's strict decoding words it), NUL-terminated, one
+ * per duplicate. dups NULL: as cm_yaml_parse_all.
+ */
+int cm_yaml_parse_all_dups(const char *text, size_t len, const char *name, cJSON **out, struct cm_buf *err,
+			   struct cm_buf *dups);
 
 /*
  * Appends j as block YAML the way kubectl -o yaml prints it: object keys

@@ -9,6 +9,8 @@
 #   NODE_IPS      the nodes' addresses, in the order of NODES (optional): an IP SAN of each
 #                 kubelet's serving certificate, which the apiserver verifies when it reaches
 #                 the kubelet at the Node's InternalIP (pods/log)
+#   SERVICE_IP    the kubernetes Service's cluster IP (the first of the apiservers'
+#                 --service-cluster-ip-range; default 10.96.0.1): an IP SAN of the apiserver
 #   SANS          extra subjectAltNames for every serving cert, comma-separated
 #                 openssl syntax ("IP:10.0.0.5,DNS:api.example.com")
 #   DAYS          validity of the leaf certificates (default 365; the CA gets 10 years)
@@ -20,7 +22,7 @@
 #   etcd-<m>-peer.{crt,key}                      etcd peer port: serverAuth+clientAuth, CN=<m>
 #   apiserver.{crt,key}                          HTTPS serving: SANs 127.0.0.1, ::1, localhost,
 #                                                kubernetes, kubernetes.default(.svc(.cluster.local)),
-#                                                10.96.0.1 (the Service VIP)
+#                                                SERVICE_IP (the Service VIP, 10.96.0.1)
 #   apiserver-etcd-client.{crt,key}              the apiserver towards etcd: CN=kube-apiserver-etcd-client
 #   etcd-healthcheck-client.{crt,key}            probes and deploy/chaos towards etcd: CN=kube-etcd-healthcheck-client
 #   apiserver-kubelet-client.{crt,key}           the apiserver towards kubelets: O=system:masters
@@ -43,6 +45,7 @@ NODES=${NODES:-node1 node2}
 NODE_IPS=${NODE_IPS:-}
 DAYS=${DAYS:-365}
 SANS=${SANS:-}
+SERVICE_IP=${SERVICE_IP:-10.96.0.1}
 FORCE=${FORCE:-0}
 
 command -v openssl >/dev/null || { echo "certs: openssl is not installed (make deps)" >&2; exit 1; }
@@ -111,7 +114,7 @@ for m in $ETCD_MEMBERS; do
 	leaf "etcd-$m-peer" "/CN=$m" both "DNS:$m,$LOCAL$(extra_sans)"
 done
 leaf apiserver "/CN=kube-apiserver" server \
-	"DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:10.96.0.1,$LOCAL$(extra_sans)"
+	"DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:$SERVICE_IP,$LOCAL$(extra_sans)"
 leaf apiserver-etcd-client "/CN=kube-apiserver-etcd-client" client
 leaf etcd-healthcheck-client "/CN=kube-etcd-healthcheck-client" client
 leaf apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" client

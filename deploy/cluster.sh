@@ -8,6 +8,11 @@
 # The folder is $CLUSTER_DIR (default .cluster/): data/, logs/, pids/, kubeconfig.
 # PORT_OFFSET=N moves every port by N and NODE_NET=a.b.c picks the nodes' loopback
 # addresses (a.b.c.2 and a.b.c.3), so a second cluster (the e2e test) can run beside a user's.
+# SERVICE_CIDR is the Services' range (--service-cluster-ip-range), in 127/8 so that ClusterIPs
+# are local without adding addresses and each kubeproxy binds them as they are: 127.96.0.0/16,
+# or 127.C.0.0/16 for NODE_NET=127.0.C (a second cluster's ClusterIPs must not be the first's:
+# the two clusters' kubeproxies would share each port). Ports below 1024 (the kubernetes
+# Service's 443, DNS on 53) need root or CAP_NET_BIND_SERVICE: up says so when it has neither.
 # TLS=1 makes certificates (deploy/certs.sh, into $CLUSTER_DIR/pki) and turns on: HTTPS on 6443
 # and 6444 with client-certificate authentication (anonymous requests refused) for every daemon,
 # each with its own certificate (kubelets as system:node:NAME in system:nodes), authorization
@@ -27,6 +32,15 @@ OFF=${PORT_OFFSET:-0}
 NODE_NET=${NODE_NET:-127.0.0}
 NODES=${NODES:-2}
 READY_TIMEOUT=${READY_TIMEOUT:-30}
+if [ -z "${SERVICE_CIDR:-}" ]; then
+	case $NODE_NET in
+	127.0.0) SERVICE_CIDR=127.96.0.0/16 ;;
+	127.0.*) SERVICE_CIDR=127.${NODE_NET##*.}.0.0/16 ;;
+	*) SERVICE_CIDR=127.96.0.0/16 ;;
+	esac
+fi
+# the kubernetes Service's address: the range's first (an IP SAN of the apiserver's certificate)
+SERVICE_IP=$(echo "${SERVICE_CIDR%/*}" | awk -F. '{ print $1 "." $2 "." $3 "." $4 + 1 }')
 PKI=$DIR/pki
 # Unset TLS: as the cluster in $DIR was made (its data and certificates go with it).
 if [ -z "${TLS:-}" ]; then
@@ -108,7 +122,8 @@ components() {
 		port=$(eval echo "\$A$i")
 		sport=$(eval echo "\$S$i")
 		echo "apiserver$i http://127.0.0.1:$port/healthz $BIN/apiserver --etcd-servers $ETCD_CLIENTS" \
-			"--bind-address 127.0.0.1 --insecure-port $port$(apiserver_tls "$sport")"
+			"--bind-address 127.0.0.1 --insecure-port $port --service-cluster-ip-range $SERVICE_CIDR" \
+			"$(apiserver_tls "$sport")"
 	done
 	[ -x "$BIN/scheduler" ] && echo "scheduler - $BIN/scheduler --master $MASTERS $(client_tls scheduler)"
 	[ -x "$BIN/controller" ] && echo "controller - $BIN/controller --master $MASTERS $(client_tls controller)"
@@ -204,6 +219,31 @@ wait_apiserver_ready() {
 	APISERVER_READY=1
 }
 
+# Says what a normal user's cluster lacks: the kubeproxies bind ClusterIP ports and DNS (53) as
+# they are, and below net.ipv4.ip_unprivileged_port_start that takes root or CAP_NET_BIND_SERVICE.
+low_ports_note() {
+	[ "$(id -u)" = 0 ] && return 0
+	start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+	[ "$start" -le 53 ] && return 0
+	getcap "$BIN/kubeproxy" 2>/dev/null | grep -q cap_net_bind_service && return 0
+	echo "note: not root: ClusterIP ports below $start (the kubernetes Service's 443, echo's 80) and DNS" \
+		"on the nodes' port 53 are not served (the kubeproxy logs say which); NodePorts and ClusterIP" \
+		"ports from $start work. For all of them: make up as root, or" \
+		"sudo setcap cap_net_bind_service=+ep $BIN/kubeproxy (again after each build), or" \
+		"sudo sysctl net.ipv4.ip_unprivileged_port_start=0"
+}
+
+# Says so when the cluster's data was made with another service range: its Services keep their
+# addresses (the kubernetes Service too), which the kubeproxies may not be able to serve.
+old_range_note() {
+	# shellcheck disable=SC2086 # the TLS options are split on purpose
+	ip=$(curl -sf -m 2 $CURL_TLS "$API/api/v1/namespaces/default/services/kubernetes" 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["spec"]["clusterIP"])' 2>/dev/null) || return 0
+	[ -z "$ip" ] || [ "$ip" = "$SERVICE_IP" ] ||
+		echo "note: the kubernetes Service is $ip, not $SERVICE_IP: the data in $DIR was made with another" \
+			"service range, whose Services keep their addresses; make down CLEAN=1 and make up for $SERVICE_CIDR"
+}
+
 up() {
 	mkdir -p "$DIR/data" "$DIR/logs" "$DIR/pids"
 	if [ -z "$(names | while read -r name; do running "$name" || echo "$name"; done)" ]; then
@@ -214,7 +254,7 @@ up() {
 	if [ "$TLS" = 1 ]; then
 		names=$(seq -s' ' -f 'node%g' 1 "$NODES")
 		ips=$(seq -s' ' -f "$NODE_NET.%g" 2 $((NODES + 1)))
-		NODES=$names NODE_IPS=$ips deploy/certs.sh "$PKI" | grep -v '^certs: made' || true
+		NODES=$names NODE_IPS=$ips SERVICE_IP=$SERVICE_IP deploy/certs.sh "$PKI" | grep -v '^certs: made' || true
 		touch "$DIR/tls"
 	else
 		rm -f "$DIR/tls"
@@ -256,10 +296,13 @@ up() {
 		done
 	done
 	ms=$((($(date +%s%N) - start) / 1000000))
-	echo "cluster is up: $NODES nodes Ready in $ms ms. Try:"
+	echo "cluster is up: $NODES nodes Ready in $ms ms (Service ClusterIPs from $SERVICE_CIDR). Try:"
+	low_ports_note
+	old_range_note
 	echo "  export KUBECONFIG=$DIR/kubeconfig PATH=$(pwd)/$BIN:\$PATH"
 	echo "  minictl get nodes                      # or kubectl get nodes"
-	echo "  minictl apply -f deploy/examples/echoserver.yaml && minictl rollout status deploy/echo && curl 127.0.0.2:30080"
+	echo "  minictl apply -f deploy/examples/echoserver.yaml && minictl rollout status deploy/echo && curl $NODE_NET.2:30080"
+	echo "  curl \$(minictl get svc echo -o jsonpath='{.spec.clusterIP}')    # the ClusterIP, port 80"
 	if [ "$TLS" = 1 ]; then
 		echo "  curl --cacert $PKI/ca.crt --cert $PKI/admin.crt --key $PKI/admin.key $API/api/v1/pods"
 	else

@@ -362,7 +362,8 @@ static void compact(struct el_store *st, int64_t rev)
 		else
 			hi = mid;
 	}
-	memmove(st->log, st->log + lo, (st->nlog - lo) * sizeof(st->log[0]));
+	if (lo) /* the log may be empty (and NULL): a compaction at 0 */
+		memmove(st->log, st->log + lo, (st->nlog - lo) * sizeof(st->log[0]));
 	st->nlog -= lo;
 	el_index_compact(st, rev);
 	st->compact_rev = rev;

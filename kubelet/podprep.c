@@ -40,6 +40,21 @@ static void missing(struct kl_pod_worker *w, const char *key, long status)
 		snprintf(w->prep_why, sizeof(w->prep_why), "%.*s \"%s\" not found", kind - 1, key, slash + 1);
 }
 
+/*
+ * The Node authorizer lets a kubelet read a pod's sources once the apiserver
+ * has seen the pod bound here; a kubelet that saw it first gets 403 for a
+ * moment, so that is asked again soon rather than after the usual 2 s.
+ */
+static int64_t retry_ms(struct kl_pod_worker *w)
+{
+	if (!w->prep_refused) {
+		w->refused_rounds = 0;
+		return 2000;
+	}
+	w->refused_rounds++;
+	return w->refused_rounds > 3 ? 2000 : 250LL << (w->refused_rounds - 1);
+}
+
 static void fetched(const struct cm_http_response *r, void *ud)
 {
 	struct fetch *f = ud;
@@ -52,15 +67,17 @@ static void fetched(const struct cm_http_response *r, void *ud)
 			kl_token_stamp(w, obj);
 		cJSON_DeleteItemFromObject(w->deps, f->key);
 		cJSON_AddItemToObject(w->deps, f->key, obj);
-	} else if (!f->optional) {
+	} else if (!f->optional || r->status != 404) {
+		/* optional forgives an absent source only: a refusal or an error is asked again */
 		cm_warn("pod %s/%s: %s not available (%ld): will retry", w->ns, w->name, f->key, r->status);
 		missing(w, f->key, r->status);
 		w->prep_failed = true;
+		w->prep_refused |= r->status == 403;
 	}
 	if (--w->fetching == 0) {
 		w->prepared = !w->prep_failed;
 		if (w->prep_failed) {
-			w->prep_retry_at = cm_time_wall_ms() + 2000;
+			w->prep_retry_at = cm_time_wall_ms() + retry_ms(w);
 			for (size_t i = 0; i < w->n_ctrs; i++) {
 				snprintf(w->ctrs[i].waiting_reason, sizeof(w->ctrs[i].waiting_reason),
 					 "CreateContainerConfigError");
@@ -146,6 +163,7 @@ void kl_prep_fetch(struct kl_pod_worker *w)
 	const cJSON *c, *e, *v;
 
 	w->prep_failed = false;
+	w->prep_refused = false;
 	w->prep_why[0] = '\0';
 	w->token_refresh_at = 0;
 	w->fetching++; /* held until every GET is sent, so none can finish the round early */
@@ -180,7 +198,7 @@ void kl_prep_fetch(struct kl_pod_worker *w)
 	if (--w->fetching == 0)
 		w->prepared = !w->prep_failed;
 	if (w->prep_failed && !w->fetching)
-		w->prep_retry_at = cm_time_wall_ms() + 2000;
+		w->prep_retry_at = cm_time_wall_ms() + retry_ms(w);
 }
 
 /* imagePullPolicy as Kubernetes defaults it: Always for :latest or no tag, IfNotPresent otherwise. */

@@ -31,7 +31,8 @@ int kl_payload_add(struct kl_payload *p, const char *path, const char *data, siz
 			f = &p->v[i];
 	if (!(d = malloc(len + 1)))
 		return -ENOMEM;
-	memcpy(d, data, len);
+	if (len)
+		memcpy(d, data, len); /* an empty value may come as NULL */
 	d[len] = '\0';
 	if (!f) {
 		if (p->n == p->cap) {

@@ -42,6 +42,8 @@ struct kl_pod_worker {
 	cJSON *deps;            /* {"configmaps/x": obj, "secrets/y": obj} fetched for env and volumes */
 	int fetching;           /* GETs in flight */
 	bool prep_failed;
+	bool prep_refused;      /* a fetch this round got 403: the apiserver has not seen the pod on this node yet */
+	int refused_rounds;     /* rounds in a row with a 403: their retries back off from 250 ms to 2 s */
 	char prep_why[160];     /* what the last fetch round missed first: the containers' waiting message */
 	cJSON *watched;         /* {"configmaps/x": optional, ...}: the sources its volumes follow (volwatch.c) */
 	bool vol_dirty;         /* a source or the pod's labels/annotations changed: volumes rewritten on the tick */

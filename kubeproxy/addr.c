@@ -76,6 +76,15 @@ bool kp_addr_equal(const struct kp_addr *a, const struct kp_addr *b)
 	return kp_addr_ip_equal(a, b) && a->port == b->port;
 }
 
+bool kp_addr_is_loopback(const struct kp_addr *a)
+{
+	static const uint8_t v6[16] = {[15] = 1};
+
+	if (a->family == AF_INET)
+		return a->ip[0] == 127;
+	return a->family == AF_INET6 && memcmp(a->ip, v6, sizeof(v6)) == 0;
+}
+
 uint32_t kp_addr_hash(const struct kp_addr *a, bool with_port)
 {
 	/* FNV-1a: tables here are small and keys short; spread matters, speed barely. */

@@ -30,6 +30,11 @@ socklen_t kp_addr_to_sockaddr(const struct kp_addr *a, struct sockaddr_storage *
 bool kp_addr_equal(const struct kp_addr *a, const struct kp_addr *b);
 /* Same family and IP, whatever the ports. */
 bool kp_addr_ip_equal(const struct kp_addr *a, const struct kp_addr *b);
+/*
+ * Whether a is a loopback address (IPv4 127.0.0.0/8, IPv6 ::1): local on every
+ * Linux host without being added to an interface, so a proxy can bind it as it is.
+ */
+bool kp_addr_is_loopback(const struct kp_addr *a);
 /* A hash of the IP only (with_port false) or of IP and port. */
 uint32_t kp_addr_hash(const struct kp_addr *a, bool with_port);
 /* Appends "1.2.3.4:80" or "[::1]:80" (or just the IP when port is 0). Returns 0 or -ENOMEM. */

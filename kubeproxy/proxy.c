@@ -229,6 +229,15 @@ void kp_listener_close(struct kp_listener *l)
 	uv_close((uv_handle_t *)&l->poll, listener_closed);
 }
 
+const char *kp_bind_hint(int rc, int port)
+{
+	/* ports below net.ipv4.ip_unprivileged_port_start (1024 by default) */
+	if (rc == -EACCES && port > 0 && port < 1024)
+		return " (a port below 1024 needs root or CAP_NET_BIND_SERVICE, or a lower "
+		       "sysctl net.ipv4.ip_unprivileged_port_start)";
+	return "";
+}
+
 /* Opens one listener of sp; a failure is logged and counted, never fatal for the others. */
 static struct kp_listener *listener_open(struct kp_svcport *sp, const struct kp_addr *addr,
 					 bool cluster)
@@ -246,7 +255,8 @@ static struct kp_listener *listener_open(struct kp_svcport *sp, const struct kp_
 		p->all_udp = a;
 		p->capudp = cap;
 	}
-	if (cluster && p->iface && !sp->node_local)
+	/* 127/8 is the host's already (the local cluster's service range): nothing to add */
+	if (cluster && p->iface && !sp->node_local && !kp_addr_is_loopback(addr))
 		vip = vip_get(p, addr);
 	if (sp->protocol == IPPROTO_TCP)
 		rc = kp_tcp_listen(sp, addr, cluster, &l);
@@ -255,8 +265,8 @@ static struct kp_listener *listener_open(struct kp_svcport *sp, const struct kp_
 	if (rc < 0) {
 		struct cm_buf b = CM_BUF_INIT;
 		kp_addr_format(addr, &b);
-		cm_error("service %s: cannot listen on %s/%s: %s", sp->name, b.data ? b.data : "?",
-			 sp->protocol == IPPROTO_TCP ? "tcp" : "udp", strerror(-rc));
+		cm_error("service %s: cannot listen on %s/%s: %s%s", sp->name, b.data ? b.data : "?",
+			 sp->protocol == IPPROTO_TCP ? "tcp" : "udp", strerror(-rc), kp_bind_hint(rc, addr->port));
 		cm_buf_close(&b);
 		cm_metric_inc(sp->m.errors);
 		vip_put(p, vip);

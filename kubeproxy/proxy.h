@@ -69,6 +69,13 @@ int kp_proxy_new(uv_loop_t *loop, const struct kp_proxy_opts *opts, struct kp_pr
 int kp_proxy_set_service(struct kp_proxy *p, const char *service,
 			 const struct kp_service_port *ports, size_t n);
 
+/*
+ * What to add to the log line of a bind that failed with rc on port: why a
+ * normal user gets -EACCES below 1024 (ClusterIPs in 127/8 and DNS on 53 are
+ * bound as they are), else "". A static string.
+ */
+const char *kp_bind_hint(int rc, int port);
+
 /* Times the nftables rules were written, and whether the last write failed (tests, /metrics). */
 unsigned kp_proxy_nft_applies(const struct kp_proxy *p, bool *failed);
 

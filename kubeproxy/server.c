@@ -331,7 +331,8 @@ int kp_server_start(uv_loop_t *loop, const struct kp_server_config *cfg, struct 
 	}
 	if (cfg->dns_port >= 0 && (rc = dns_open(s, cfg, &dnserr)) < 0) {
 		/* the proxy is still worth running: Services work by IP without names */
-		cm_error("node %s: no DNS: %s", s->hostname, dnserr.len ? dnserr.data : strerror(-rc));
+		cm_error("node %s: no DNS: %s%s", s->hostname, dnserr.len ? dnserr.data : strerror(-rc),
+			 kp_bind_hint(rc, cfg->dns_port));
 		cm_buf_close(&dnserr);
 	}
 	cm_info("node %s: proxying services from %s; healthz on %s:%d, metrics on %s:%d", s->hostname,

@@ -426,6 +426,14 @@ static int starting(const char *dir, struct kl_container_status *out)
 	return rc;
 }
 
+static bool shim_alive(const cJSON *state)
+{
+	int pid = (int)cm_json_int64_or(state, "shimPid", 0);
+	long long start = cm_json_int64_or(state, "shimStart", -1);
+
+	return pid > 0 && start >= 0 && kl_proc_start(pid) == start;
+}
+
 static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_container_status *out)
 {
 	struct cm_buf dir = CM_BUF_INIT;
@@ -455,7 +463,12 @@ static int p_container_status(struct kl_runtime *rt, const char *id, struct kl_c
 		out->finished_ms = cm_json_int64_or(ex, "finishedMs", 0);
 		snprintf(out->reason, sizeof(out->reason), "%s", cm_json_str_or(ex, "reason", "Error"));
 		snprintf(out->message, sizeof(out->message), "%s", cm_json_str_or(ex, "message", ""));
-	} else if (out->pid > 0 && kill(out->pid, 0) == 0) {
+	} else if ((out->pid > 0 && kill(out->pid, 0) == 0) || shim_alive(state)) {
+		/*
+		 * Running, or ended and the shim not done recording it yet (it
+		 * reaps init, clears the cgroup, then writes exit.json): the
+		 * record comes, it is not lost.
+		 */
 		out->state = KL_CSTATE_RUNNING;
 	} else {
 		/* the shim died with its container and left no record (kill -9 of both) */

@@ -51,6 +51,30 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+long long kl_proc_start(int pid)
+{
+	char path[32], buf[1024], state;
+	long long start = -1;
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* the command name may hold anything, spaces and ')' included: fields follow the last ')' */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %lld",
+		   &state, &start) != 2 || state == 'Z' || state == 'X')
+		return -1;
+	return start;
+}
+
 static int write_json_file(const char *dir, const char *name, const char *text)
 {
 	struct cm_buf p = CM_BUF_INIT;
@@ -445,8 +469,12 @@ int kl_shim_run(const char *dir, int ready_fd)
 		rc = -errno;
 		goto fail_early;
 	}
-	cm_buf_printf(&text, "{\"pid\":%d,\"startedMs\":%lld,\"namespaces\":\"%s\",\"cgroup\":\"%s\"}",
-		      (int)init, (long long)started_ms, names.data ? names.data : "", cg);
+	/* shimPid/shimStart: the container's end is still being recorded while this process lives */
+	cm_buf_printf(&text,
+		      "{\"pid\":%d,\"startedMs\":%lld,\"namespaces\":\"%s\",\"cgroup\":\"%s\",\"shimPid\":%d,"
+		      "\"shimStart\":%lld}",
+		      (int)init, (long long)started_ms, names.data ? names.data : "", cg, (int)getpid(),
+		      kl_proc_start(getpid()));
 	write_json_file(dir, "state.json", text.data);
 	if (ready_fd >= 0)
 		close(ready_fd);

@@ -20,9 +20,10 @@
  *     mounts the volumes, enters the root filesystem (pivot_root, or chroot
  *     when that fails), forks the command and forwards signals to it,
  *   - copies the command's stdout and stderr into the CRI log file,
- *   - writes <dir>/state.json {pid, startedMs, namespaces, cgroup} once init
- *     runs, and <dir>/exit.json {exitCode, reason, message, finishedMs} when
- *     it ends; its own diagnostics go to <dir>/shim.log.
+ *   - writes <dir>/state.json {pid, startedMs, namespaces, cgroup, shimPid,
+ *     shimStart} once init runs, and <dir>/exit.json {exitCode, reason,
+ *     message, finishedMs} when it ends; its own diagnostics go to
+ *     <dir>/shim.log.
  * Signalling the init's process group reaches the whole container.
  */
 
@@ -59,5 +60,12 @@ int kl_shim_spec_read(const char *path, struct kl_shim_spec *out);
  * once state.json is written or the start failed, to let the starter wait.
  */
 int kl_shim_run(const char *dir, int ready_fd);
+
+/*
+ * The start time of a live process (clock ticks since boot, /proc/PID/stat's
+ * 22nd field), or -1 when it is gone or a zombie: with its pid it names one
+ * process, never a later one that reused the pid.
+ */
+long long kl_proc_start(int pid);
 
 #endif

@@ -663,6 +663,66 @@ class ApiserverTest(unittest.TestCase):
         st, s, _ = self.send("PUT", APPS + "/deployments/fv" + q(fieldValidation="Strict"), json.dumps(cur))
         self.assertEqual((st, s["message"]), (400, 'strict decoding error: unknown field "metadata.labelz"'))
 
+    def test_apply_unknown_fields_and_duplicates(self):
+        """Server-side apply as Kubernetes: unknown fields refused whatever fieldValidation (500, the typed
+        conversion's words); a key given twice, in YAML or JSON, reported as go-yaml does with its line."""
+        path = APPS + "/deployments/ssa-fv?fieldManager=m"
+        unknown = json.dumps(dict(deployment("ssa-fv"), extra=1)).replace('"replicas": 1,', '"replicas": 1, "bogus": {"a": 1},')
+        for fv in ("Strict", "Warn", "Ignore"):
+            st, s, _ = self.send("PATCH", path + "&fieldValidation=" + fv, unknown, "application/apply-patch+yaml")
+            self.assertEqual(st, 500, s)
+            self.assertNotIn("reason", s)
+            self.assertEqual(s["message"], "failed to create typed patch object (/ssa-fv; apps/v1, Kind=Deployment): "
+                             "errors:\n  .spec.bogus: field not declared in schema\n  .extra: field not declared in schema")
+        one = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa-cm", "namespace": "default"},
+               "data_error": {"a": "b"}}
+        st, s, _ = self.send("PATCH", NS + "/configmaps/ssa-cm?fieldManager=m", json.dumps(one),
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, s["message"]), (500, "failed to create typed patch object (default/ssa-cm; /v1, "
+                                                   "Kind=ConfigMap): .data_error: field not declared in schema"))
+        self.assertEqual(self.req("GET", APPS + "/deployments/ssa-fv")[0], 404)
+        yml = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-dup\ndata:\n  a: '1'\n  a: '2'\n"
+               "  b: x\nbinaryData: {}\nimmutable: false\nimmutable: true\n")
+        dups = ['line 7: key "a" already set in map', 'line 11: key "immutable" already set in map']
+        st, s, _ = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m&fieldValidation=Strict", yml,
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, s["reason"]), (400, "BadRequest"), s)
+        self.assertEqual(s["message"], "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal "
+                         "errors:\n  " + "\n  ".join(dups))
+        self.assertEqual(self.req("GET", NS + "/configmaps/ssa-dup")[0], 404)
+        # Warn (the default): the later value, a warning each; Ignore: silence
+        st, made, w = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m", yml, "application/apply-patch+yaml")
+        self.assertEqual((st, made["data"], made["immutable"]), (201, {"a": "2", "b": "x"}, True), made)
+        self.assertEqual(w, ['299 - "%s"' % d.replace('"', '\\"') for d in dups])
+        st, _, w = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m&fieldValidation=Ignore", yml,
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, w), (200, []))
+        # a JSON body is read the same way, its lines counted
+        js = '{"apiVersion": "v1", "kind": "ConfigMap",\n "metadata": {"name": "ssa-dup"},\n "data": {"b": "y",\n "b": "z"}}'
+        st, s, _ = self.send("PATCH", NS + "/configmaps/ssa-dup?fieldManager=m&fieldValidation=Strict", js,
+                             "application/apply-patch+yaml")
+        self.assertEqual((st, s["message"].split("\n", 1)[1]), (400, '  line 4: key "b" already set in map'))
+
+    def test_field_validation_value_must_be_known(self):
+        """fieldValidation other than Ignore, Strict, Warn (or empty) is refused as Kubernetes refuses bad options."""
+        allowed = 'Unsupported value: "Bogus": supported values: "", "Ignore", "Strict", "Warn"'
+        cm = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "fv-bogus"}})
+        for method, path, ctype, kind in [
+                ("POST", NS + "/configmaps", "application/json", "CreateOptions"),
+                ("PUT", NS + "/configmaps/fv-bogus", "application/json", "UpdateOptions"),
+                ("PATCH", NS + "/configmaps/fv-bogus", "application/merge-patch+json", "PatchOptions"),
+                ("PATCH", NS + "/configmaps/fv-bogus?fieldManager=m", "application/apply-patch+yaml", "PatchOptions")]:
+            sep = "&" if "?" in path else "?"
+            st, s, _ = self.send(method, path + sep + "fieldValidation=Bogus", cm, ctype)
+            self.assertEqual((st, s["reason"]), (422, "Invalid"), (method, ctype, s))
+            self.assertEqual(s["message"], '%s.meta.k8s.io "" is invalid: fieldValidation: %s' % (kind, allowed))
+            self.assertEqual(s["details"], {"group": "meta.k8s.io", "kind": kind, "causes": [
+                {"reason": "FieldValueNotSupported", "message": allowed, "field": "fieldValidation"}]})
+        self.assertEqual(self.req("GET", NS + "/configmaps/fv-bogus")[0], 404)
+        # the case matters, as in Kubernetes; an empty value is the default (Warn)
+        self.assertEqual(self.send("POST", NS + "/configmaps?fieldValidation=strict", cm)[0], 422)
+        self.assertEqual(self.send("POST", NS + "/configmaps?fieldValidation=", cm)[0], 201)
+
     def test_strict_patch_of_an_object_stored_with_unknown_fields(self):
         """An object written before fields were checked at every depth may hold unknown ones: a Strict
         patch that does not send them is not refused for them, and the write drops them."""
@@ -736,6 +796,98 @@ class ApiserverTest(unittest.TestCase):
         self.assertEqual([c["name"] for c in t["columnDefinitions"]][:5], ["Name", "Ready", "Status", "Restarts", "Age"])
         st, m = self.req("GET", "/metrics")
         self.assertIn(b"apiserver_request_total", m)
+
+    def test_large_objects(self):
+        """Bodies over 3 MiB: 413 before the store; objects the store refuses: etcd's words in a 500, as
+        kube-apiserver passes them on (a Status without reason), over etcdlite and etcd alike."""
+        def configmap(name, size):
+            return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": {"k": "x" * size}}
+
+        refused = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                   "message": "etcdserver: request is too large", "code": 500}
+        st, s = self.req("POST", NS + "/configmaps", configmap("big4", 4 << 20), timeout=30)
+        self.assertEqual((st, s["reason"], s["message"]),
+                         (413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728"))
+        # over etcd's gRPC limit (2 MiB: 429, code 8) and just over --max-request-bytes (1.5 MiB: 400, code 3)
+        for name, size in (("big2", 2 << 20), ("big19", 1900000)):
+            st, s = self.req("POST", NS + "/configmaps", configmap(name, size), timeout=30)
+            self.assertEqual((st, s), (500, refused), name)
+            self.assertEqual(self.req("GET", NS + "/configmaps/" + name)[0], 404)
+        # an update that grows an object past the limit is refused the same way and changes nothing
+        made = self.create(NS + "/configmaps", configmap("grows", 1 << 20))
+        grown = dict(made, data={"k": "y" * (2 << 20)})
+        st, s = self.req("PUT", NS + "/configmaps/grows", grown, timeout=30)
+        self.assertEqual((st, s), (500, refused))
+        st, got = self.req("GET", NS + "/configmaps/grows")
+        self.assertEqual((st, got["metadata"]["resourceVersion"], got["data"]["k"][:1]),
+                         (200, made["metadata"]["resourceVersion"], "x"))
+        self.assertEqual(self.req("DELETE", NS + "/configmaps/grows")[0], 200)
+
+    def aggregated(self, path, accept, etag=None):
+        """GET path with Accept (and If-None-Match): (status, headers, parsed body or None)."""
+        h = {"Accept": accept}
+        if etag:
+            h["If-None-Match"] = etag
+        conn = http.client.HTTPConnection("127.0.0.1", self.api.port, timeout=10)
+        try:
+            conn.request("GET", path, headers=h)
+            r = conn.getresponse()
+            raw = r.read()
+        finally:
+            conn.close()
+        return r.status, r.headers, json.loads(raw) if raw else None
+
+    def test_aggregated_discovery(self):
+        kubectl_accept = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+                          "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json")
+        docs = {}
+        for path in ("/api", "/apis"):
+            st, h, d = self.aggregated(path, kubectl_accept)
+            self.assertEqual(st, 200, d)
+            self.assertEqual(h["Content-Type"], "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+            self.assertEqual((d["kind"], d["apiVersion"]), ("APIGroupDiscoveryList", "apidiscovery.k8s.io/v2"))
+            self.assertTrue(h["ETag"].startswith('"') and h["ETag"].endswith('"'), h["ETag"])
+            # asked again with the tag: 304 and no body, as kube-apiserver answers
+            st, h2, body = self.aggregated(path, kubectl_accept, etag=h["ETag"])
+            self.assertEqual((st, body, h2["ETag"]), (304, None, h["ETag"]))
+            self.assertEqual(self.aggregated(path, kubectl_accept, etag='"stale"')[0], 200)
+            docs[path] = {(g["metadata"].get("name", ""), v["version"]): {r["resource"]: r for r in v["resources"]}
+                          for g in d["items"] for v in g["versions"]}
+            for g in d["items"]:
+                self.assertEqual([v["freshness"] for v in g["versions"]], ["Current"] * len(g["versions"]))
+        # /api: the core group alone; /apis: every other group, the same ones the plain list names
+        self.assertEqual(list(docs["/api"]), [("", "v1")])
+        st, plain = self.req("GET", "/apis")
+        self.assertEqual(sorted(docs["/apis"]), sorted((g["name"], "v1") for g in plain["groups"]))
+        pods = docs["/api"][("", "v1")]["pods"]
+        self.assertEqual((pods["scope"], pods["singularResource"], pods["responseKind"], pods["shortNames"],
+                          pods["categories"]),
+                         ("Namespaced", "pod", {"group": "", "version": "v1", "kind": "Pod"}, ["po"], ["all"]))
+        self.assertIn("watch", pods["verbs"])
+        subs = {s["subresource"]: s for s in pods["subresources"]}
+        self.assertLessEqual({"status", "log", "binding"}, set(subs))
+        self.assertEqual((subs["binding"]["responseKind"]["kind"], subs["binding"]["verbs"]), ("Binding", ["create"]))
+        self.assertEqual(subs["log"]["verbs"], ["get"])
+        self.assertEqual(docs["/api"][("", "v1")]["nodes"]["scope"], "Cluster")
+        self.assertNotIn("pods/status", docs["/api"][("", "v1")])
+        deploy = docs["/apis"][("apps", "v1")]["deployments"]
+        scale = [s for s in deploy["subresources"] if s["subresource"] == "scale"][0]
+        self.assertEqual(scale["responseKind"], {"group": "autoscaling", "version": "v1", "kind": "Scale"})
+        self.assertEqual(deploy["responseKind"], {"group": "apps", "version": "v1", "kind": "Deployment"})
+        self.assertEqual(docs["/apis"][("rbac.authorization.k8s.io", "v1")]["clusterroles"]["scope"], "Cluster")
+        self.assertEqual(docs["/apis"][("authorization.k8s.io", "v1")]["selfsubjectrulesreviews"]["verbs"],
+                         ["create"])
+        # every plain resource of every group-version is there (one table behind both forms)
+        for (g, v), resources in list(docs["/api"].items()) + list(docs["/apis"].items()):
+            st, lst = self.req("GET", ("/apis/%s/%s" % (g, v)) if g else "/api/v1")
+            self.assertEqual(sorted(resources), sorted(x["name"] for x in lst["resources"] if "/" not in x["name"]))
+        # v2beta1 when asked for it first; plain JSON for clients that ask for nothing else
+        st, h, d = self.aggregated("/apis", "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList")
+        self.assertEqual((st, d["apiVersion"], h["Content-Type"]),
+                         (200, "apidiscovery.k8s.io/v2beta1",
+                          "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"))
+        st, h, d = self.aggregated("/api", "application/json")
+        self.assertEqual((st, d["kind"], h["Content-Type"]), (200, "APIVersions", "application/json"))
 
 
 class ApiserverOnEtcdTest(ApiserverTest):

@@ -26,6 +26,7 @@ TOKENS = """# token,user,uid,"groups"
 admin-token,alice,u1,"system:masters"
 view-token,bob,u2
 n1-token,system:node:n1,u3,"system:nodes"
+n2-token,system:node:n2,u6,"system:nodes"
 carol-token,carol,u4
 dave-token,dave,u5
 """
@@ -238,6 +239,44 @@ class AuthTest(unittest.TestCase):
                               token="view-token")
         self.assertEqual(st, 403)
 
+    def test_token_dies_with_its_serviceaccount(self):
+        """A token of a ServiceAccount stops working when the account is deleted, and stays dead when it is made again."""
+        sas = "/api/v1/namespaces/default/serviceaccounts"
+
+        def make_sa():
+            return self.admin("POST", sas, {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "doomed"}})
+
+        def status(tok):
+            return self.https("GET", "/api", token=tok)[0]
+
+        first = make_sa()
+        plain = self.sa_token("default", "doomed")
+        self.admin("POST", "/api/v1/namespaces/default/secrets", {"apiVersion": "v1", "kind": "Secret",
+                                                                  "metadata": {"name": "doomed-anchor"}})
+        st, body, _ = self.https("POST", sas + "/doomed/token", {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest",
+            "spec": {"boundObjectRef": {"kind": "Secret", "apiVersion": "v1", "name": "doomed-anchor"}}},
+            token="admin-token")
+        self.assertEqual(st, 201, body)
+        bound = body["status"]["token"]
+        for tok in (plain, bound):
+            harness.wait_until(lambda: status(tok) == 200, 10.0, "the token accepted")
+        self.assertEqual(self.api.req("DELETE", sas + "/doomed")[0], 200)
+        for tok in (plain, bound):
+            harness.wait_until(lambda: status(tok) == 401, 10.0, "the token refused once its account is gone")
+        # the same name again is another account (another uid): the old tokens stay dead, a new one works
+        second = make_sa()
+        self.assertNotEqual(first["metadata"]["uid"], second["metadata"]["uid"])
+        fresh = self.sa_token("default", "doomed")
+        harness.wait_until(lambda: status(fresh) == 200, 10.0, "the new account's token accepted")
+        self.assertEqual([status(plain), status(bound)], [401, 401])
+        # TokenReview says the same
+        st, review, _ = self.https("POST", "/apis/authentication.k8s.io/v1/tokenreviews", {
+            "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": plain}},
+            token="admin-token")
+        self.assertEqual(st, 201, review)
+        self.assertFalse(review["status"].get("authenticated", False))
+
     def test_bound_serviceaccount_tokens(self):
         """A token bound to a pod or secret works while that object lives, never after, not even for a namesake."""
         pods, token_path = "/api/v1/namespaces/default/pods", "/api/v1/namespaces/default/serviceaccounts/%s/token"
@@ -383,6 +422,34 @@ class AuthTest(unittest.TestCase):
                                  resourceAttributes=dict(pods_list, namespace="kube-system"))
         self.assertEqual((st, body["message"]), (400, "spec.resourceAttributes.namespace must match namespace: default"))
 
+    def test_token_review_audiences(self):
+        """spec.audiences as Kubernetes honours it: status.audiences the match, unauthenticated when none matches."""
+        api = "https://kubernetes.default.svc.cluster.local"
+        harness.wait_until(lambda: self.api.req("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200,
+                           10.0, "serviceaccount default/default")
+        sa = self.sa_token("default", "default")
+
+        def review(token, audiences=None):
+            spec = {"token": token}
+            if audiences is not None:
+                spec["audiences"] = audiences
+            st, body, _ = self.https("POST", "/apis/authentication.k8s.io/v1/tokenreviews", {
+                "apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": spec}, token="admin-token")
+            self.assertEqual(st, 201, body)
+            self.assertEqual(body["spec"], spec)
+            return body["status"]
+
+        for tok in (sa, "view-token"):
+            for auds in (None, [], [api], ["other", api]):
+                status = review(tok, auds)
+                self.assertTrue(status.get("authenticated"), (tok, auds, status))
+                self.assertEqual(status["audiences"], [api])
+        # none of the token's audiences asked: not authenticated; a ServiceAccount token says why
+        status = review(sa, ["vault", "other"])
+        self.assertEqual(status, {"user": {}, "error": '[invalid bearer token, token audiences ["%s"] is invalid for '
+                                                       'the target audiences ["vault" "other"]]' % api})
+        self.assertEqual(review("view-token", ["vault"]), {"user": {}})
+
     def test_view_token_reads_but_cannot_create(self):
         st, body, _ = self.https("GET", "/api/v1/namespaces/default/pods/on-n1", token="view-token")
         self.assertEqual(st, 200)
@@ -441,16 +508,67 @@ class AuthTest(unittest.TestCase):
 
     def test_node_lists_and_watches_secrets_one_name_at_a_time(self):
         # as kube-apiserver: fieldSelector metadata.name=X makes the list or watch a request for X, which the
-        # Node authorizer allows (the kubelet watches the ConfigMaps and Secrets its pods mount so)
+        # Node authorizer allows when a pod on the node names X (the kubelet watches what its pods mount so)
+        self.admin("POST", "/api/v1/namespaces/default/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "watcher-on-n1"},
+            "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "busybox", "envFrom": [
+                {"secretRef": {"name": "some-secret"}}, {"configMapRef": {"name": "some-secret"}}]}]}})
         one = "?fieldSelector=metadata.name%3Dsome-secret"
         for res in ("secrets", "configmaps"):
             path = "/api/v1/namespaces/default/" + res
-            self.assertEqual(self.https("GET", path + one, token="n1-token")[0], 200, res)
+            harness.wait_until(lambda: self.https("GET", path + one, token="n1-token")[0] == 200, 10.0,
+                               "the pod's reference to %s/some-secret seen" % res)
             self.assertEqual(self.https("GET", path + one + "&watch=1&timeoutSeconds=1", token="n1-token")[0], 200, res)
+            # the same name, asked by a node none of whose pods names it
+            self.assertEqual(self.https("GET", path + one, token="n2-token")[0], 403, res)
+            self.assertEqual(self.https("GET", path + "?fieldSelector=metadata.name%3Dother&watch=1&timeoutSeconds=1",
+                                        token="n1-token")[0], 403, res)
             st, body, _ = self.https("GET", path, token="n1-token")
             self.assertEqual(st, 403, res)
             self.assertEqual(self.https("GET", path + "?fieldSelector=metadata.namespace%3Ddefault",
                                         token="n1-token")[0], 403, res)
+
+    def test_node_reads_only_what_its_pods_name(self):
+        """Kubernetes' node graph: a kubelet reads a Secret, ConfigMap or claim only while a pod bound to it names it."""
+        sec = "/api/v1/namespaces/default/secrets/"
+        for name in ("graph-mounted", "graph-unnamed", "graph-elsewhere"):
+            self.admin("POST", "/api/v1/namespaces/default/secrets", {
+                "apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": {"k": "dg=="}})
+
+        def pod(name, node, secret):
+            self.admin("POST", "/api/v1/namespaces/default/pods", {
+                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox", "env": [
+                    {"name": "C", "valueFrom": {"configMapKeyRef": {"name": "graph-cm", "key": "k"}}}]}],
+                    "volumes": [{"name": "s", "secret": {"secretName": secret}},
+                                {"name": "d", "persistentVolumeClaim": {"claimName": "graph-claim"}}]}})
+
+        pod("graph-reader", "n1", "graph-mounted")
+        pod("graph-far", "n2", "graph-elsewhere")
+        harness.wait_until(lambda: self.https("GET", sec + "graph-mounted", token="n1-token")[0] == 200, 10.0,
+                           "the mounted secret readable by n1")
+        self.assertEqual(self.https("GET", sec + "graph-mounted", token="n1-token")[1]["data"], {"k": "dg=="})
+        # another secret of the same namespace, and one a pod on another node mounts
+        for name in ("graph-unnamed", "graph-elsewhere"):
+            st, body, _ = self.https("GET", sec + name, token="n1-token")
+            self.assertEqual(st, 403, name)
+            self.assertEqual(body["message"], 'secrets "%s" is forbidden: User "system:node:n1" cannot get resource '
+                             '"secrets" in API group "" in the namespace "default": no relationship found between '
+                             "node 'n1' and this object" % name)
+        self.assertEqual(self.https("GET", sec + "graph-elsewhere", token="n2-token")[0], 200)
+        # named but absent: the kubelet learns it is missing, as from Kubernetes
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps/graph-cm", token="n1-token")[0], 404)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/persistentvolumeclaims/graph-claim",
+                                    token="n1-token")[0], 404)
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/persistentvolumeclaims?fieldSelector="
+                                    "metadata.name%3Dgraph-claim", token="n1-token")[0], 403)
+        # the pod goes: so does the access it gave
+        self.assertEqual(self.api.req("DELETE", "/api/v1/namespaces/default/pods/graph-reader",
+                                      {"gracePeriodSeconds": 0})[0], 200)
+        harness.wait_until(lambda: self.https("GET", sec + "graph-mounted", token="n1-token")[0] == 403, 10.0,
+                           "the secret refused once its pod is gone")
+        self.assertEqual(self.https("GET", "/api/v1/namespaces/default/configmaps/graph-cm", token="n1-token")[0], 403)
+        self.assertEqual(self.https("GET", sec + "graph-elsewhere", token="n2-token")[0], 200)
 
     def test_node_certificate_limited_to_its_objects(self):
         self.assertEqual(self.node_writes(cert="kubelet-n1"), [200, 403, 200, 403, 403])

@@ -451,6 +451,42 @@ current-context: mini
         self.assertEqual(rows, [["ATTRIBUTE", "VALUE"], ["Username", "system:unsecured"],
                                 ["Groups", "[system:masters system:authenticated]"]])
 
+    def test_7_aggregated_discovery_is_two_requests(self):
+        """On a cold cache kubectl learns every group from /api and /apis (aggregated), not one list per group."""
+        argv = [KUBECTL, "--server", self.api.url, "--cache-dir", tempfile.mkdtemp(dir=self.dir), "get", "pods", "-v=8"]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        gets = re.findall(r"\] GET (?:https?://[^/ ]+)(/[^? ]*)", p.stderr)
+        discovery = [g for g in gets if g in ("/api", "/apis") or g.startswith(("/api/v1", "/apis/")) and
+                     "/namespaces/" not in g]
+        self.assertEqual(discovery, ["/api", "/apis"], gets)
+        self.assertIn("Content-Type: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", p.stderr)
+        # what discovery feeds still works from it: api-resources, can-i, short names of other groups
+        rows = {l.split()[0]: l.split()[1:] for l in self.kubectl("api-resources").stdout.splitlines()[1:]}
+        self.assertEqual(rows["pods"], ["po", "v1", "true", "Pod"])
+        self.assertEqual(rows["deployments"], ["deploy", "apps/v1", "true", "Deployment"])
+        self.assertEqual(rows["clusterroles"], ["rbac.authorization.k8s.io/v1", "false", "ClusterRole"])
+        self.assertNotIn("pods/status", rows)
+        namespaced = self.kubectl("api-resources", "--namespaced=false", "-o", "name").stdout.split()
+        self.assertIn("nodes", namespaced)
+        self.assertNotIn("pods", namespaced)
+        self.assertEqual(self.kubectl("api-resources", "--categories=all", "-o", "name").stdout.split(),
+                         ["pods", "services", "daemonsets.apps", "deployments.apps", "replicasets.apps"])
+        self.assertEqual(self.kubectl("auth", "can-i", "--list").stdout.splitlines()[1].split(),
+                         ["*.*", "[]", "[]", "[*]"])
+        self.assertEqual(self.kubectl("auth", "can-i", "patch", "deploy", "--subresource=scale").stdout.strip(), "yes")
+
+    def test_7_large_configmaps(self):
+        """What kubectl prints for an object etcd refuses (2 MiB) and for a body over the apiserver's 3 MiB."""
+        for name, size, said in (
+                ("big2", 2 << 20, "Error from server: error when creating \"%s\": etcdserver: request is too large"),
+                ("big4", 4 << 20, "Error from server (RequestEntityTooLarge): error when creating \"%s\": "
+                                  "Request entity too large: limit is 3145728")):
+            path = self.write(name + ".json", json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
+                                                         "metadata": {"name": name}, "data": {"k": "x" * size}}))
+            p = self.kubectl("create", "-f", path, ok=False)
+            self.assertEqual((p.returncode, p.stderr.strip()), (1, said % path))
+
     def test_7_health_checks_verbose_and_by_name(self):
         p = self.kubectl("get", "--raw", "/readyz?verbose")
         self.assertEqual(p.stdout.splitlines(), ["[+]ping ok", "[+]etcd ok", "[+]informer-sync ok",
@@ -859,6 +895,20 @@ current-context: mini
         self.assertEqual(cm["data"], {"k": "v"})
         self.assertEqual(cm["metadata"]["managedFields"][0]["fieldsV1"], {"f:data": {"f:k": {}}})
 
+
+    def test_ssa_4_unknown_fields(self):
+        """Server-side apply refuses unknown fields whatever --validate says, worded as Kubernetes' typed conversion
+        fails (kubectl itself reads a key given twice as its last value: apply bodies' duplicates are
+        test_apiserver's)."""
+        path = self.write("ssa-bad.yaml", NESTED_BAD.replace("name: nested", "name: ssa-nested"))
+        for validate in ("strict", "false"):
+            p = self.kubectl("apply", "--server-side", "--validate=" + validate, "-f", path, ok=False)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("Error from server: failed to create typed patch object (default/ssa-nested; apps/v1, "
+                          "Kind=Deployment): errors:\n  .spec.bogus: field not declared in schema\n  "
+                          '.spec.template.spec.containers[name="web"].imagePullPolicyy: field not declared in schema',
+                          p.stderr)
+        self.assertIn("NotFound", self.kubectl("get", "deploy", "ssa-nested", ok=False).stderr)
 
     def test_11_nested_unknown_fields_strict_warn_ignore(self):
         path = self.write("nested-bad.yaml", NESTED_BAD)

@@ -185,7 +185,9 @@ class KubeletTest(unittest.TestCase):
 
     def test_liveness_failure_restarts(self):
         port = harness.free_ports(1)[0]
-        probe = {"httpGet": {"path": "/healthz", "port": port}, "periodSeconds": 1, "failureThreshold": 1}
+        # Two failures a second apart: a restarted echoserver that is slow to listen (ASan, a loaded
+        # machine) is not killed again by its first probe, and the restart below still takes ~2 s.
+        probe = {"httpGet": {"path": "/healthz", "port": port}, "periodSeconds": 1, "failureThreshold": 2}
         self.assertEqual(self.api.req("POST", NS + "/pods", echo_pod("live", port, probe=probe))[0], 201)
         self.wait_running("live")
         harness.wait_until(lambda: self._answers(port), 10.0, "echoserver answers")

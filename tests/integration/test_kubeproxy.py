@@ -338,5 +338,72 @@ class KubeproxyNftablesTest(KubeproxyTest):
         self.assertEqual(before, after)
 
 
+class LoopbackRangeTest(unittest.TestCase):
+    """The local cluster's way (deploy/cluster.sh): a service range in 127/8, whose ClusterIPs are
+    the host's already. Two proxies on one host (two nodes) serve a ClusterIP without adding it to
+    an interface, whether they were given one (lo) or none; either keeps it served when the other
+    stops. A port from 1024, so a normal user's proxies can bind it too."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.net = "127.%d" % (100 + os.getpid() % 150)
+        cls.etcd = Cluster(size=1).start_all()
+        cls.api = Apiserver(cls.etcd.client, extra=["--service-cluster-ip-range", cls.net + ".0.0/16"])
+        cls.port, = harness.free_ports(1)
+        cls.backend = HttpBackend("127.0.0.2", cls.port, "b0")
+        st, svc = cls.api.req("POST", NS + "/services", {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+            "spec": {"ports": [{"name": "http", "port": cls.port, "protocol": "TCP"}]}})
+        assert st == 201, (st, svc)
+        cls.cluster_ip = svc["spec"]["clusterIP"]
+        st, body = cls.api.req("POST", NS + "/endpoints", {
+            "apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "web"},
+            "subsets": [{"addresses": [{"ip": "127.0.0.2"}],
+                         "ports": [{"name": "http", "port": cls.port, "protocol": "TCP"}]}]})
+        assert st == 201, (st, body)
+        cls.dir = harness.tempdir("kubeproxy-lo-")
+        cls.procs = {}
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs.values():
+            if p.poll() is None:
+                harness.stop(p)
+        cls.backend.close()
+        cls.api.stop()
+        cls.etcd.stop()
+
+    def start_proxy(self, node, ip, iface_flags):
+        hz, = harness.free_ports(1)
+        log = os.path.join(self.dir, node + ".log")
+        p = harness.start([os.path.join(harness.BIN, "kubeproxy"), "--master", self.api.url,
+                           "--hostname-override", node, "--bind-address", ip, "--healthz-port", str(hz),
+                           "--metrics-port", "-1", "--dns-port", "-1"] + iface_flags, log)
+        self.procs[node] = p
+        harness.wait_until(lambda: harness.http("GET", "http://%s:%d/readyz" % (ip, hz),
+                                                timeout=1.0)[0] == 200, 10.0, node + " synced")
+        return p, log
+
+    def test_cluster_ip_shared_on_loopback(self):
+        st, kube = self.api.req("GET", NS + "/services/kubernetes")
+        self.assertEqual(kube["spec"]["clusterIP"], self.net + ".0.1")
+        self.assertTrue(self.cluster_ip.startswith(self.net + "."), self.cluster_ip)
+        url = "http://%s:%d/" % (self.cluster_ip, self.port)
+        first, log1 = self.start_proxy("node1", "127.0.0.5", [])  # the default: --cluster-ip-interface lo
+        second, log2 = self.start_proxy("node2", "127.0.0.6", ["--cluster-ip-interface="])
+        harness.wait_until(lambda: curl(url) == "b0", 5.0, "cluster ip served")
+        self.assertNotIn(self.cluster_ip + "/32", lo_addrs())
+        self.assertEqual(harness.stop(first), 0, harness.tail(log1))
+        # the second proxy's socket was in the port's group all along: it takes every connection now
+        harness.wait_until(lambda: all(curl(url) == "b0" for _ in range(4)), 5.0, "served by the second")
+        self.assertEqual(harness.stop(second), 0, harness.tail(log2))
+        self.assertIsNone(curl(url))
+        self.assertNotIn(self.cluster_ip + "/32", lo_addrs())
+        for log in (log1, log2):
+            self.assertEqual(harness.log_problems(log), [])
+            with open(log) as f:
+                self.assertNotIn("cannot listen", f.read())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -2,7 +2,6 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "apiserver/openapi.h"
@@ -10,6 +9,7 @@
 #include "apiserver/resources.h"
 #include "common/json.h"
 #include "tests/lib/check_run.h"
+#include "tests/lib/json_oom.h"
 
 static struct api_openapi *oa;
 
@@ -234,27 +234,18 @@ START_TEST(index_names_each_document_with_its_hash)
 }
 END_TEST
 
-static long allocs_left;
-
-static void *failing_malloc(size_t n)
-{
-	return allocs_left-- > 0 ? malloc(n) : NULL;
-}
-
 /* JSON allocations failing from the Nth on, N spread over the build: -ENOMEM (or success), never a crash or a leak. */
 START_TEST(out_of_memory_anywhere_is_enomem)
 {
-	cJSON_Hooks hooks = {failing_malloc, free};
 	struct api_openapi *o = NULL;
 	int rc = -ENOMEM;
 
 	for (long n = 0; rc == -ENOMEM; n += 1 + n / 8) {
 		struct cm_buf err = CM_BUF_INIT;
 
-		allocs_left = n;
-		cJSON_InitHooks(&hooks);
+		json_oom_begin(n);
 		rc = api_openapi_new(&o, &err);
-		cJSON_InitHooks(NULL);
+		json_oom_end();
 		ck_assert_msg(rc == 0 || rc == -ENOMEM, "rc %d after %ld allocations: %s", rc, n, err.data ? err.data : "");
 		cm_buf_close(&err);
 	}

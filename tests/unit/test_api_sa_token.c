@@ -90,6 +90,13 @@ START_TEST(refused_when_expired_tampered_or_foreign)
 }
 END_TEST
 
+/* The fake cluster's ServiceAccounts: team/builder with uid uid-1; team/gone was deleted; team/reborn has a new uid. */
+static bool account(void *ud, const char *ns, const char *name, const char *uid)
+{
+	(void)ud;
+	return !strcmp(ns, "team") && !strcmp(name, "builder") && !strcmp(uid, "uid-1");
+}
+
 START_TEST(authn_gives_the_serviceaccount_identity)
 {
 	char *t = sign(key, "team", "builder", NOW, 3600);
@@ -102,6 +109,7 @@ START_TEST(authn_gives_the_serviceaccount_identity)
 	in.sa_key = key;
 	in.sa_keylen = KEYLEN;
 	in.now_s = NOW;
+	in.account_alive = account;
 	ck_assert_int_eq(api_authn_resolve(&in, &u), 0);
 	ck_assert_str_eq(u.name, "system:serviceaccount:team:builder");
 	ck_assert_str_eq(u.uid, "uid-1");
@@ -137,6 +145,7 @@ static int resolve(const char *token, bool with_check, struct api_user *u)
 	in.sa_key = key;
 	in.sa_keylen = KEYLEN;
 	in.now_s = NOW;
+	in.account_alive = account;
 	in.bound_alive = with_check ? alive : NULL;
 	rc = api_authn_resolve(&in, u);
 	cm_buf_close(&hdr);
@@ -180,6 +189,40 @@ START_TEST(bound_token_refused_once_its_object_is_gone)
 }
 END_TEST
 
+/* A token of a deleted account, or of one deleted and made again (another uid), is refused; so without the check. */
+START_TEST(token_dies_with_its_account)
+{
+	char *gone = sign(key, "team", "gone", NOW, 3600), *live = sign(key, "team", "builder", NOW, 3600);
+	struct cm_buf b = CM_BUF_INIT, hdr = CM_BUF_INIT;
+	struct api_authn_input in = {0};
+	struct api_user u;
+
+	/* team/builder signed with the uid of an earlier account of that name */
+	ck_assert_int_eq(api_sa_token_sign(key, KEYLEN, "team", "builder", "uid-0", NULL, NOW, 3600, &b), 0);
+	in.sa_key = key;
+	in.sa_keylen = KEYLEN;
+	in.now_s = NOW;
+	in.account_alive = account;
+	cm_buf_printf(&hdr, "Bearer %s", gone);
+	in.authorization = hdr.data;
+	ck_assert_int_eq(api_authn_resolve(&in, &u), -EACCES);
+	cm_buf_reset(&hdr);
+	cm_buf_printf(&hdr, "Bearer %s", b.data);
+	in.authorization = hdr.data;
+	ck_assert_int_eq(api_authn_resolve(&in, &u), -EACCES);
+	cm_buf_reset(&hdr);
+	cm_buf_printf(&hdr, "Bearer %s", live);
+	in.authorization = hdr.data;
+	ck_assert_int_eq(api_authn_resolve(&in, &u), 0);
+	in.account_alive = NULL;
+	ck_assert_int_eq(api_authn_resolve(&in, &u), -EACCES);
+	cm_buf_close(&hdr);
+	cm_buf_close(&b);
+	free(gone);
+	free(live);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api_sa_token");
@@ -189,6 +232,7 @@ int main(void)
 	tcase_add_test(tc, bound_token_refused_once_its_object_is_gone);
 	tcase_add_test(tc, refused_when_expired_tampered_or_foreign);
 	tcase_add_test(tc, authn_gives_the_serviceaccount_identity);
+	tcase_add_test(tc, token_dies_with_its_account);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -204,7 +204,14 @@ START_TEST(from_err)
 		ck_assert_str_eq(cJSON_GetObjectItem(s, "reason")->valuestring, c[i].reason);
 		cJSON_Delete(s);
 	}
-	cJSON *s = api_status_from_err(-ENOENT, "", "pods", "web", NULL);
+	/* etcd's refusal of a large object: kube-apiserver's 500 with etcd's words and no reason */
+	cJSON *s = api_status_from_err(-CM_ESTORETOOLARGE, "", "configmaps", "big", NULL);
+	ck_assert_int_eq(api_status_code(s), 500);
+	ck_assert_str_eq(msg(s), "etcdserver: request is too large");
+	ck_assert_ptr_null(cJSON_GetObjectItem(s, "reason"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(s, "details"));
+	cJSON_Delete(s);
+	s = api_status_from_err(-ENOENT, "", "pods", "web", NULL);
 	ck_assert_str_eq(msg(s), "pods \"web\" not found");
 	cJSON_Delete(s);
 	s = api_status_from_err(-CM_EBADREQUEST, "", "pods", NULL, "field label not supported: x");

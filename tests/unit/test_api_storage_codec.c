@@ -137,11 +137,20 @@ START_TEST(parse_errors)
 	static const char compacted[] = "{\"error\":\"etcdserver: mvcc: required revision has been compacted\",\"code\":11}";
 	static const char future[] = "{\"error\":\"etcdserver: mvcc: required revision is a future revision\",\"code\":11}";
 	static const char noleader[] = "{\"error\":\"etcdserver: no leader\",\"code\":14}";
+	/* etcd 3.4's answers to a write over --max-request-bytes, and over the gRPC limit above it */
+	static const char too_large[] = "{\"error\":\"etcdserver: request is too large\",\"message\":"
+					"\"etcdserver: request is too large\",\"code\":3}";
+	static const char over_grpc[] = "{\"error\":\"grpc: received message larger than max (2200009 vs. 2097152)\","
+					"\"message\":\"grpc: received message larger than max (2200009 vs. 2097152)\",\"code\":8}";
+	static const char busy[] = "{\"error\":\"etcdserver: too many requests\",\"code\":8}";
 	struct api_kv_result r;
 
 	ck_assert_int_eq(api_codec_parse_response(400, compacted, strlen(compacted), false, &r), -CM_ECOMPACTED);
 	ck_assert_int_eq(api_codec_parse_response(400, future, strlen(future), false, &r), -CM_EFUTUREREV);
 	ck_assert_int_eq(api_codec_parse_response(503, noleader, strlen(noleader), false, &r), -CM_ENOQUORUM);
+	ck_assert_int_eq(api_codec_parse_response(400, too_large, strlen(too_large), true, &r), -CM_ESTORETOOLARGE);
+	ck_assert_int_eq(api_codec_parse_response(429, over_grpc, strlen(over_grpc), true, &r), -CM_ESTORETOOLARGE);
+	ck_assert_int_eq(api_codec_parse_response(429, busy, strlen(busy), true, &r), -EIO);
 	ck_assert_int_eq(api_codec_parse_response(200, "nope", 4, false, &r), -EPROTO);
 	ck_assert_int_eq(api_codec_parse_response(502, "<html>", 6, false, &r), -CM_ENOQUORUM);
 }

@@ -113,6 +113,27 @@ END_TEST
 		cJSON_Delete(j_);                                                     \
 	} while (0)
 
+/* The lenient reading of apply bodies: the later value wins and each repeat is reported with its line. */
+START_TEST(test_duplicates_reported_not_refused)
+{
+	const char *text = "a: 1\nm:\n  x: 1\n  x: 2\na: 3\n";
+	struct cm_buf dups = CM_BUF_INIT, why = CM_BUF_INIT;
+	cJSON *docs = NULL;
+	char *s;
+
+	ck_assert_int_eq(cm_yaml_parse_all_dups(text, strlen(text), NULL, &docs, &why, &dups), 0);
+	s = cJSON_PrintUnformatted(cJSON_GetArrayItem(docs, 0));
+	ck_assert_str_eq(s, "{\"a\":3,\"m\":{\"x\":2}}");
+	ck_assert_str_eq(dups.data, "line 4: key \"x\" already set in map");
+	ck_assert_str_eq(dups.data + strlen(dups.data) + 1, "line 5: key \"a\" already set in map");
+	ck_assert_uint_eq(dups.len, strlen(dups.data) + 1 + strlen(dups.data + strlen(dups.data) + 1) + 1);
+	free(s);
+	cJSON_Delete(docs);
+	cm_buf_close(&dups);
+	cm_buf_close(&why);
+}
+END_TEST
+
 START_TEST(test_emit_like_kubectl)
 {
 	EMITS("{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"x\","
@@ -153,6 +174,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_block_scalars);
 	tcase_add_test(tc, test_json_input_and_keys);
 	tcase_add_test(tc, test_errors_name_file_line_column);
+	tcase_add_test(tc, test_duplicates_reported_not_refused);
 	tcase_add_test(tc, test_emit_like_kubectl);
 	tcase_add_test(tc, test_emit_roundtrips);
 	suite_add_tcase(s, tc);

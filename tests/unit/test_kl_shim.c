@@ -174,6 +174,45 @@ START_TEST(test_exec_failure_start_error)
 }
 END_TEST
 
+/*
+ * state.json names the shim (pid and start time) so the kubelet can tell a
+ * container whose end is still being recorded from one whose shim died.
+ */
+START_TEST(test_state_names_the_shim)
+{
+	struct cm_buf st = CM_BUF_INIT;
+	cJSON *j = NULL;
+
+	ck_assert_int_eq(run_sh("true", NULL, NULL, 0, false, NULL), 0);
+	slurp(path_in("state.json"), &st);
+	ck_assert_int_eq(cm_json_parse(st.data, st.len, &j, NULL), 0);
+	ck_assert_int_gt(cm_json_int64_or(j, "shimPid", 0), 0);
+	ck_assert_int_ge(cm_json_int64_or(j, "shimStart", -1), 0);
+	/* the shim ran in a child of this test, reaped since: it is no longer alive */
+	ck_assert_int_eq(kl_proc_start((int)cm_json_int64_or(j, "shimPid", 0)), -1);
+	cJSON_Delete(j);
+	cm_buf_close(&st);
+}
+END_TEST
+
+START_TEST(test_proc_start_of_live_zombie_and_gone)
+{
+	pid_t child = fork();
+	long long self = kl_proc_start(getpid());
+	siginfo_t si;
+
+	if (child == 0)
+		_exit(0);
+	ck_assert_int_gt(self, 0);
+	ck_assert_int_eq(kl_proc_start(getpid()), self); /* the same process, the same answer */
+	/* a zombie is not alive: wait until the child has exited, without reaping it */
+	ck_assert_int_eq(waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT), 0);
+	ck_assert_int_eq(kl_proc_start(child), -1);
+	waitpid(child, NULL, 0);
+	ck_assert_int_eq(kl_proc_start(child), -1);
+}
+END_TEST
+
 START_TEST(test_signal_by_outside_kill)
 {
 	/* a container killed by signal reports 128+n */
@@ -280,6 +319,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_exit_zero_completed);
 	tcase_add_test(tc, test_exec_failure_start_error);
 	tcase_add_test(tc, test_signal_by_outside_kill);
+	tcase_add_test(tc, test_state_names_the_shim);
+	tcase_add_test(tc, test_proc_start_of_live_zombie_and_gone);
 	tcase_add_test(tc, test_namespaces_entered);
 	tcase_add_test(tc, test_no_namespaces_shares_host);
 	tcase_add_test(tc, test_volumes_bound_privately);

@@ -372,6 +372,17 @@ START_TEST(test_bad_port_refused)
 }
 END_TEST
 
+START_TEST(test_bind_hint_for_low_ports_only)
+{
+	/* a normal user's make up: ClusterIP ports and DNS below 1024 are refused with EACCES */
+	ck_assert_ptr_nonnull(strstr(kp_bind_hint(-EACCES, 443), "CAP_NET_BIND_SERVICE"));
+	ck_assert_ptr_nonnull(strstr(kp_bind_hint(-EACCES, 53), "ip_unprivileged_port_start"));
+	ck_assert_str_eq(kp_bind_hint(-EACCES, 1024), "");
+	ck_assert_str_eq(kp_bind_hint(-EADDRINUSE, 80), "");
+	ck_assert_str_eq(kp_bind_hint(-EACCES, 0), "");
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("kp_proxy");
@@ -387,6 +398,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_affinity_same_backend);
 	tcase_add_test(tc, test_udp_flow_and_idle_timeout);
 	tcase_add_test(tc, test_bad_port_refused);
+	tcase_add_test(tc, test_bind_hint_for_low_ports_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
