@@ -79,6 +79,19 @@ class ExecTest(unittest.TestCase):
         self.assertIn("err\n", p.stderr)
         self.assertIn("command terminated with exit code 3", p.stderr)
 
+    @unittest.skipUnless(shutil.which("script"), "script (util-linux) is not installed")
+    def test_tty_and_its_size(self):
+        # script gives kubectl a terminal: -t makes a pty there, of this terminal's size (channel 4)
+        cmd = ("stty cols 91 rows 33; %s --server https://127.0.0.1:%d --token admin-token --certificate-authority %s "
+               "--cache-dir %s exec -it sh -- sh -c 'tty; stty size; exit 5'; echo rc=$?"
+               % (KUBECTL, self.sport, os.path.join(self.pki, "ca.crt"), self.cache))
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        self.assertIn("/dev/pts/", p.stdout)
+        self.assertIn("33 91", p.stdout.split("\n"))
+        self.assertIn("command terminated with exit code 5", p.stdout)
+        self.assertIn("rc=5", p.stdout)
+
     def test_container_environment(self):
         p = self.kubectl("exec", "sh", "-c", "main", "--", "sh", "-c", "echo $GREETING")
         self.assertEqual((p.returncode, p.stdout), (0, "hello\n"), p.stderr)
