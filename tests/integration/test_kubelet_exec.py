@@ -27,6 +27,25 @@ edit-token,carol,u3
 """
 
 
+def make_pki(top):
+    """deploy/certs.sh's CA and certificates (apiserver, kubelet of NODE, clients) in top/pki."""
+    pki = os.path.join(top, "pki")
+    subprocess.run([os.path.join(harness.ROOT, "deploy", "certs.sh"), pki], check=True,
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, ETCD_MEMBERS="e1", NODES=NODE))
+    return pki
+
+
+def run_sh_pod(api, env=()):
+    """Creates pod sh (container main, a shell that sleeps) on NODE and waits until it runs."""
+    api.req("POST", NS + "/pods", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sh"},
+        "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
+            {"name": "main", "image": "echoserver", "command": ["/bin/sh", "-c", "sleep 1000"],
+             "env": [{"name": k, "value": v} for k, v in env]}]}})
+    harness.wait_until(lambda: api.req("GET", NS + "/pods/sh")[1].get("status", {}).get("phase") == "Running",
+                       30.0, "pod sh running")
+
+
 def binding(user, role):
     return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": {"name": "%s-%s" % (user, role)},
@@ -39,9 +58,7 @@ class ExecTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = harness.tempdir("kubelet-exec-")
-        cls.pki = os.path.join(cls.dir, "pki")
-        subprocess.run([os.path.join(harness.ROOT, "deploy", "certs.sh"), cls.pki], check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, ETCD_MEMBERS="e1", NODES=NODE))
+        cls.pki = make_pki(cls.dir)
         tokens = os.path.join(cls.dir, "tokens.csv")
         with open(tokens, "w") as f:
             f.write(TOKENS)
@@ -52,13 +69,7 @@ class ExecTest(unittest.TestCase):
         cls.cache = os.path.join(cls.dir, "kubectl-cache")
         for user, role in (("bob", "view"), ("carol", "edit")):
             cls.api.req("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", binding(user, role))
-        cls.api.req("POST", NS + "/pods", {
-            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sh"},
-            "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
-                {"name": "main", "image": "echoserver", "command": ["/bin/sh", "-c", "sleep 1000"],
-                 "env": [{"name": "GREETING", "value": "hello"}]}]}})
-        harness.wait_until(lambda: cls.api.req("GET", NS + "/pods/sh")[1].get("status", {}).get("phase") == "Running",
-                           30.0, "pod sh running")
+        run_sh_pod(cls.api, env=[("GREETING", "hello")])
 
     @classmethod
     def tearDownClass(cls):
@@ -177,9 +188,7 @@ class ExecOverHttpsKubeletTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = harness.tempdir("kubelet-exec-tls-")
-        cls.pki = os.path.join(cls.dir, "pki")
-        subprocess.run([os.path.join(harness.ROOT, "deploy", "certs.sh"), cls.pki], check=True,
-                       stdout=subprocess.DEVNULL, env=dict(os.environ, ETCD_MEMBERS="e1", NODES=NODE))
+        cls.pki = make_pki(cls.dir)
         p = lambda f: os.path.join(cls.pki, f)  # noqa: E731
         cls.etcd = Cluster(size=1).start_all()
         cls.api = Apiserver(cls.etcd.client, ["--kubelet-client-certificate", p("apiserver-kubelet-client.crt"),
@@ -196,12 +205,7 @@ class ExecOverHttpsKubeletTest(unittest.TestCase):
             "--client-ca-file", p("ca.crt"), "--anonymous-auth=false", "--authorization-mode=Webhook"],
             os.path.join(cls.dir, "kubelet.log"))
         cls.cache = os.path.join(cls.dir, "kubectl-cache")
-        cls.api.req("POST", NS + "/pods", {
-            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "sh"},
-            "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
-                {"name": "main", "image": "echoserver", "command": ["/bin/sh", "-c", "sleep 1000"]}]}})
-        harness.wait_until(lambda: cls.api.req("GET", NS + "/pods/sh")[1].get("status", {}).get("phase") == "Running",
-                           30.0, "pod sh running")
+        run_sh_pod(cls.api)
 
     @classmethod
     def tearDownClass(cls):
