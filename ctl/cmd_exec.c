@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -154,8 +155,20 @@ static void start_stdin(struct ex *x)
 		int w, h;
 
 		x->in_open = true;
-		if (x->tty && uv_tty_set_mode(&x->in.tty, UV_TTY_MODE_RAW) == 0)
+		if (x->tty && uv_tty_set_mode(&x->in.tty, UV_TTY_MODE_RAW) == 0) {
+			struct termios t;
+
 			x->raw = true;
+			/*
+			 * libuv's raw mode keeps ONLCR, but the remote terminal
+			 * already ends lines with \r\n: ours would add a second
+			 * \r. uv_tty_reset_mode restores all of it.
+			 */
+			if (tcgetattr(0, &t) == 0) {
+				t.c_oflag &= ~(tcflag_t)OPOST;
+				(void)tcsetattr(0, TCSANOW, &t); /* best effort: a stray \r at worst */
+			}
+		}
 		if (x->tty && uv_tty_get_winsize(&x->in.tty, &w, &h) == 0) {
 			struct cm_buf sz = CM_BUF_INIT;
 

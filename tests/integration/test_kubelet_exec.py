@@ -157,6 +157,15 @@ class ExecTest(unittest.TestCase):
         p = self.minictl("exec", "sh", "--", "true", token="view-token")
         self.assertEqual(p.returncode, 1)
         self.assertIn("Forbidden", p.stderr)
+        # -it on a terminal: the remote pty ends lines with \r\n and ours must not add another \r
+        cmd = ("%s --server https://127.0.0.1:%d --token admin-token --certificate-authority %s exec -it sh -- "
+               "sh -c 'tty; exit 4'; echo rc=$?" % (os.path.join(harness.BIN, "minictl"), self.sport,
+                                                      os.path.join(self.pki, "ca.crt")))
+        p = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        self.assertIn(b"/dev/pts/", p.stdout)
+        self.assertNotIn(b"\r\r\n", p.stdout)
+        self.assertIn(b"rc=4", p.stdout)
 
     def kubelet_exec(self, container, cmd, stdin=None, **flags):
         q = "&".join(["command=" + urllib.parse.quote(c) for c in cmd] + ["%s=true" % f.rstrip("_") for f in flags])
